@@ -1,0 +1,3 @@
+# chapters — the teaching text, installed with the program.
+nobase_dist_pkgdata_DATA += \
+	chapters/01-event-loop.md

@@ -1,0 +1,28 @@
+/*
+ * cli.h — the `nodelab` commands.  main.c dispatches on the first word;
+ * each command lives in its own file and returns the process exit status:
+ * 0 success, 1 the thing ran and failed, 2 bad input (one line on stderr).
+ */
+#ifndef NL_CLI_H
+#define NL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct cJSON;
+
+int nl_cmd_list(int argc, char **argv);
+int nl_cmd_read(int argc, char **argv);
+int nl_cmd_demo(int argc, char **argv);
+
+/* Prints "nodelab: <message>" on stderr and returns 2. */
+int nl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True if arg is -h or --help. */
+bool nl_is_help(const char *arg);
+/* Columns to wrap at: the terminal's, or 80 when not a terminal. */
+int nl_output_width(FILE *f);
+
+/* One telemetry event as a readable line (lab/cli/format.c). */
+void nl_format_event(FILE *out, const struct cJSON *ev, int main_pid);
+
+#endif

@@ -1,0 +1,24 @@
+# lab — the `nodelab` program: CLI, course catalog, Markdown, demos, TUI.
+bin_PROGRAMS += nodelab
+nodelab_SOURCES = \
+	lab/main.c \
+	lab/cli/cli.h \
+	lab/cli/cmd_demo.c \
+	lab/cli/cmd_list.c \
+	lab/cli/cmd_read.c \
+	lab/cli/format.c \
+	lab/course/catalog.c \
+	lab/course/catalog.h \
+	lab/course/paths.c \
+	lab/course/paths.h \
+	lab/doc/markdown.c \
+	lab/doc/markdown.h \
+	lab/demos/demo.c \
+	lab/demos/demo.h \
+	lab/demos/registry.c \
+	lab/demos/loop_blocking.c \
+	lab/demos/loop_layers.c \
+	lab/demos/loop_threadpool.c \
+	lab/tui/tui.c
+EXTRA_DIST += lab/demos/demos.list
+nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -1,0 +1,16 @@
+# lab/runtime — the C runtime: loop, pool, telemetry (and, later, streams,
+# child processes, IPC).  Installed, with its headers, because the grader
+# compiles student code against it.
+pkglib_LIBRARIES += lab/runtime/liblab.a
+lab_runtime_liblab_a_SOURCES = \
+	lab/runtime/errors.c \
+	lab/runtime/lag.c \
+	lab/runtime/loop.c \
+	lab/runtime/pool.c \
+	lab/runtime/telemetry.c
+pkginclude_HEADERS += \
+	lab/runtime/errors.h \
+	lab/runtime/lag.h \
+	lab/runtime/loop.h \
+	lab/runtime/pool.h \
+	lab/runtime/telemetry.h

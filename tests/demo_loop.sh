@@ -1,0 +1,72 @@
+# demo_loop.sh — the Chapter 1 demos show, in numbers, what the chapter says.
+. "$top_srcdir/tests/lib.sh"
+
+# Largest value of FIELD among events EV in a JSON Lines file.
+max_of() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+ev, field, path = sys.argv[1:]
+vals = [json.loads(l)[field] for l in open(path) if json.loads(l)["ev"] == ev]
+print(max(vals) if vals else -1)
+PY
+}
+
+# loop.blocking: lag climbs without offload, stays low with it.
+expect_status 0 "loop.blocking runs" -- "$NODELAB" demo loop.blocking --json --duration 2
+cp "$TMP/out" "$TMP/blocking"
+python3 - "$TMP/blocking" <<'PY' && ok "lag rises round by round without offload" || fail "lag rises round by round without offload"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+assert all(set(("ts", "ev", "pid")) <= e.keys() for e in evs)
+lags = [e["ms"] for e in evs if e["ev"] == "lag"]
+# The worst lag after each job: it must grow from job to job.
+peaks, cur = [], 0
+for e in evs:
+    if e["ev"] == "lag": cur = max(cur, e["ms"])
+    if e["ev"] == "job" and e["phase"] == "start" and cur: peaks.append(cur); cur = 0
+peaks.append(cur)
+peaks = [p for p in peaks if p > 20]
+assert len(peaks) >= 2 and peaks == sorted(peaks) and peaks[-1] > 150, peaks
+PY
+expect_status 0 "loop.blocking offload=1 runs" -- "$NODELAB" demo loop.blocking --json --duration 2 --set offload=1
+cp "$TMP/out" "$TMP/offload"
+worst=$(max_of lag ms "$TMP/offload")
+python3 -c "import sys; sys.exit(0 if 0 <= $worst < 50 else 1)" \
+    && ok "lag stays low with offload (max $worst ms)" || fail "lag stays low with offload" "max $worst ms"
+grep '"ev":"job"' "$TMP/offload" | grep -q '"thread":"pool-' \
+    && ok "offloaded jobs run on pool threads" || fail "offloaded jobs run on pool threads"
+expect_grep '"ev":"exit".*"code":0' "$TMP/offload" "demo reports its own exit"
+
+# loop.threadpool: 6 jobs on 2 threads; the probe waits behind 3 rounds.
+expect_status 0 "loop.threadpool runs" -- "$NODELAB" demo loop.threadpool --json --set jobs=6 --set pool=2 --set job_ms=100
+python3 - "$TMP/out" <<'PY' && ok "pool busy never exceeds size; probe waits behind the jobs" || fail "pool busy never exceeds size; probe waits behind the jobs"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+pool = [e for e in evs if e["ev"] == "pool"]
+assert pool and max(e["busy"] for e in pool) == 2 and all(e["size"] == 2 for e in pool)
+assert max(e["queued"] for e in pool) >= 5
+probe = [e for e in evs if e["ev"] == "probe"][0]
+assert probe["waited_ms"] >= 250, probe      # ~300 ms: 3 rounds of 100 ms
+PY
+
+# loop.layers: callbacks on one thread, pool work on others.
+expect_status 0 "loop.layers runs" -- "$NODELAB" demo loop.layers --json --set rounds=2 --set interval_ms=100
+python3 - "$TMP/out" <<'PY' && ok "callbacks on the loop thread, blocking work on pool threads" || fail "callbacks on the loop thread, blocking work on pool threads"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) ]
+runs = [e for e in evs if e["ev"] == "run"]
+loop_tid = [e for e in evs if e["ev"] == "threads"][0]["loop_tid"]
+for e in runs:
+    on_pool = e["layer"] == "thread pool"
+    assert (e["tid"] != loop_tid) == on_pool, e
+    assert e["thread"].startswith("pool-") == on_pool, e
+kinds = {e["what"] for e in runs}
+assert {"timer callback", "immediate callback", "next tick callback", "pipe became readable",
+        "file read", "crc32 hash", "dns lookup"} <= kinds, kinds
+PY
+
+# Readable output (no --json) and a short duration that ends the demo.
+expect_status 0 "readable output" -- "$NODELAB" demo loop.blocking --duration 1
+expect_grep "^ +[0-9]+\.[0-9]{3}s  lag +[0-9.]+ ms" "$TMP/out" "lag lines are readable"
+
+finish

@@ -1,0 +1,30 @@
+# lib.sh — helpers for the shell tests (sourced).  Each test prints
+# "ok - NAME" or "not ok - NAME" and the script exits non-zero on any
+# failure, after printing "N passed, N failed".
+: "${NODELAB:=./nodelab}"
+passed=0
+failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nodelab-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+ok()   { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; }
+
+# expect_status WANT NAME -- command...   (stdout/stderr saved in $TMP/out, $TMP/err)
+expect_status() {
+    want=$1; name=$2; shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    got=$?
+    if [ "$got" = "$want" ]; then ok "$name"
+    else fail "$name" "exit $got, wanted $want; stderr: $(head -c 300 "$TMP/err")"; fi
+}
+
+# expect_grep PATTERN FILE NAME
+expect_grep() {
+    if grep -Eq -- "$1" "$2"; then ok "$3"; else fail "$3" "no /$1/ in $(head -c 300 "$2")"; fi
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}

@@ -1,0 +1,284 @@
+/* test_loop.c — the event loop and the thread pool, with Check. */
+#include "loop.h"
+#include "pool.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A trace of what ran, in order: "t3 t1 tick imm" ... */
+static char trace[1024];
+static void note(const char *what)
+{
+    if (*trace) strcat(trace, " ");
+    strcat(trace, what);
+}
+
+static void on_timer(lab_timer *t) { note(t->data); }
+
+START_TEST(timers_fire_in_due_order)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer t[4];
+    const char *names[] = { "t30", "t10", "t20", "t10b" };
+    uint64_t due[] = { 30, 10, 20, 10 };
+    trace[0] = '\0';
+    for (int i = 0; i < 4; i++) {
+        lab_timer_init(loop, &t[i]);
+        t[i].data = (void *)names[i];
+        lab_timer_start(&t[i], on_timer, due[i], 0);
+    }
+    ck_assert_int_eq(lab_loop_run(loop), 0);
+    /* Equal due times fire in start order. */
+    ck_assert_str_eq(trace, "t10 t10b t20 t30");
+    lab_loop_free(loop);
+}
+END_TEST
+
+static int repeats;
+static void on_repeat(lab_timer *t)
+{
+    if (++repeats == 3) lab_timer_stop(t);
+}
+
+START_TEST(repeating_timer_stops_itself)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    repeats = 0;
+    lab_timer_start(&t, on_repeat, 1, 1);
+    lab_loop_run(loop);
+    ck_assert_int_eq(repeats, 3);
+    ck_assert(!lab_timer_active(&t));
+    lab_loop_free(loop);
+}
+END_TEST
+
+START_TEST(stopped_timer_never_fires)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer a, b;
+    lab_timer_init(loop, &a);
+    lab_timer_init(loop, &b);
+    a.data = "a";
+    b.data = "b";
+    trace[0] = '\0';
+    lab_timer_start(&a, on_timer, 5, 0);
+    lab_timer_start(&b, on_timer, 1, 0);
+    lab_timer_stop(&a);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "b");
+    lab_loop_free(loop);
+}
+END_TEST
+
+START_TEST(unref_timer_does_not_keep_loop_alive)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    t.data = "never";
+    trace[0] = '\0';
+    lab_timer_start(&t, on_timer, 10000, 0);
+    lab_timer_unref(&t);
+    uint64_t start = lab_clock_us();
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "");
+    ck_assert_uint_lt(lab_clock_us() - start, 5000000);
+    lab_loop_free(loop);
+}
+END_TEST
+
+/* ---- ticks and immediates ---------------------------------------------- */
+
+static void on_tick2(lab_loop *loop, void *arg) { note("tick2"); }
+static void on_tick(lab_loop *loop, void *arg)
+{
+    note("tick");
+    lab_next_tick(loop, on_tick2, NULL);
+}
+static void on_imm2(lab_loop *loop, void *arg) { note("imm2"); }
+static void on_imm(lab_loop *loop, void *arg)
+{
+    note("imm");
+    lab_set_immediate(loop, on_imm2, NULL);     /* next iteration */
+    lab_next_tick(loop, on_tick, NULL);         /* right after this one */
+}
+static void on_t0(lab_timer *t)
+{
+    note("timer");
+}
+
+START_TEST(ticks_run_after_each_callback_and_immediates_in_check_phase)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    trace[0] = '\0';
+    lab_set_immediate(loop, on_imm, NULL);
+    lab_next_tick(loop, on_tick, NULL);
+    lab_timer_start(&t, on_t0, 0, 0);
+    lab_loop_run(loop);
+    /* The first ticks run before anything; the timer fires in phase 1; the
+     * immediate in phase 3 queues a tick (runs at once) and an immediate
+     * (runs in the next iteration). */
+    ck_assert_str_eq(trace, "tick tick2 timer imm tick tick2 imm2");
+    lab_loop_free(loop);
+}
+END_TEST
+
+/* ---- descriptors ------------------------------------------------------- */
+
+static void on_readable(lab_io *io, int events)
+{
+    char buf[16];
+    ssize_t n = read(io->fd, buf, sizeof buf);
+    if (n > 0) { buf[n] = '\0'; note(buf); }
+    else lab_io_close(io);                   /* EOF */
+}
+
+static void on_write_timer(lab_timer *t)
+{
+    int *fds = t->data;
+    if (write(fds[1], "hello", 5) != 5) abort();
+    close(fds[1]);
+}
+
+START_TEST(io_watcher_sees_data_then_eof)
+{
+    lab_loop *loop = lab_loop_new();
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_io io;
+    lab_io_init(loop, &io, fds[0]);
+    ck_assert_int_eq(lab_io_start(&io, LAB_READABLE, on_readable), 0);
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    t.data = fds;
+    lab_timer_start(&t, on_write_timer, 5, 0);
+    trace[0] = '\0';
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "hello");
+    close(fds[0]);
+    lab_loop_free(loop);
+}
+END_TEST
+
+/* ---- signals ----------------------------------------------------------- */
+
+static void on_usr1(lab_signal *s, int signum)
+{
+    note(signum == SIGUSR1 ? "SIGUSR1" : "other");
+    lab_signal_stop(s);
+}
+
+static void on_raise(lab_timer *t) { kill(getpid(), SIGUSR1); }
+
+START_TEST(signal_is_delivered_as_an_event)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_signal s;
+    lab_signal_init(loop, &s);
+    ck_assert_int_eq(lab_signal_start(&s, on_usr1, SIGUSR1), 0);
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    lab_timer_start(&t, on_raise, 1, 0);
+    trace[0] = '\0';
+    lab_loop_run(loop);
+    /* Had the signal not been routed to the loop, SIGUSR1's default
+     * action would have killed this test. */
+    ck_assert_str_eq(trace, "SIGUSR1");
+    lab_loop_free(loop);
+}
+END_TEST
+
+/* ---- the thread pool --------------------------------------------------- */
+
+typedef struct {
+    lab_work req;
+    pthread_t work_thread, after_thread;
+    int status;
+} job;
+
+static void job_work(lab_work *req)
+{
+    job *j = req->data;
+    j->work_thread = pthread_self();
+    usleep(20000);
+}
+
+static void job_after(lab_work *req, int status)
+{
+    job *j = req->data;
+    j->after_thread = pthread_self();
+    j->status = status;
+}
+
+START_TEST(pool_work_runs_off_loop_and_completes_on_loop_thread)
+{
+    lab_loop *loop = lab_loop_new();
+    job jobs[6];
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < 6; i++) {
+        jobs[i].req.data = &jobs[i];
+        ck_assert_int_eq(lab_queue_work(loop, &jobs[i].req, job_work, job_after), 0);
+    }
+    lab_loop_run(loop);
+    for (int i = 0; i < 6; i++) {
+        ck_assert(!pthread_equal(jobs[i].work_thread, pthread_self()));
+        ck_assert(pthread_equal(jobs[i].after_thread, pthread_self()));
+        ck_assert_int_eq(jobs[i].status, 0);
+        ck_assert_int_ge(jobs[i].req.thread, 1);
+        ck_assert_int_le(jobs[i].req.thread, 4);
+    }
+    lab_loop_free(loop);
+}
+END_TEST
+
+START_TEST(pool_of_one_serialises_and_cancel_works)
+{
+    lab_loop *loop = lab_loop_new();
+    ck_assert_int_eq(lab_pool_set_size(loop, 1), 0);
+    job jobs[3];
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < 3; i++) {
+        jobs[i].req.data = &jobs[i];
+        lab_queue_work(loop, &jobs[i].req, job_work, job_after);
+    }
+    /* The last one is still waiting behind the first: cancel it. */
+    ck_assert_int_eq(lab_cancel_work(&jobs[2].req), 0);
+    lab_loop_run(loop);
+    ck_assert_int_eq(jobs[0].status, 0);
+    ck_assert_int_eq(jobs[2].status, LAB_ECANCELED);
+    /* One thread: the second started only after the first finished. */
+    ck_assert_uint_ge(jobs[1].req.started_us, jobs[0].req.finished_us);
+    ck_assert_int_eq(lab_pool_set_size(loop, 2), -1);   /* already running */
+    lab_loop_free(loop);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loop");
+    TCase *tc = tcase_create("loop");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, timers_fire_in_due_order);
+    tcase_add_test(tc, repeating_timer_stops_itself);
+    tcase_add_test(tc, stopped_timer_never_fires);
+    tcase_add_test(tc, unref_timer_does_not_keep_loop_alive);
+    tcase_add_test(tc, ticks_run_after_each_callback_and_immediates_in_check_phase);
+    tcase_add_test(tc, io_watcher_sees_data_then_eof);
+    tcase_add_test(tc, signal_is_delivered_as_an_event);
+    tcase_add_test(tc, pool_work_runs_off_loop_and_completes_on_loop_thread);
+    tcase_add_test(tc, pool_of_one_serialises_and_cancel_works);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,163 @@
+/* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
+#include "telemetry.h"
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Reads everything available on fd (non-blocking) into a string. */
+static char *drain(int fd)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    for (;;) {
+        if (cap - len < 65536) buf = realloc(buf, cap *= 2);
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n <= 0) break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Checks every line is a JSON object with ts, ev and pid; counts lines
+ * and adds up the counts of `dropped` events. */
+static int check_lines(char *text, long *dropped_reported)
+{
+    int lines = 0;
+    *dropped_reported = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        ck_assert_msg(ev != NULL, "not JSON: %.80s", line);
+        ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(ev, "ts")));
+        ck_assert(cJSON_IsString(cJSON_GetObjectItem(ev, "ev")));
+        ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(ev, "pid")));
+        if (strcmp(cJSON_GetObjectItem(ev, "ev")->valuestring, "dropped") == 0)
+            *dropped_reported += cJSON_GetObjectItem(ev, "count")->valueint;
+        cJSON_Delete(ev);
+        lines++;
+    }
+    return lines;
+}
+
+START_TEST(off_means_no_event_objects)
+{
+    ck_assert(!lab_tel_on());
+    ck_assert_ptr_null(lab_ev_new("write"));
+    lab_ev_int(NULL, "size", 1);               /* no-ops on NULL */
+    lab_ev_emit(NULL);
+}
+END_TEST
+
+START_TEST(every_line_is_json_with_required_fields)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    for (int i = 0; i < 100; i++) {
+        lab_ev *e = lab_ev_new("write");
+        lab_ev_str(e, "stream", "sink \"quoted\"\n");
+        lab_ev_int(e, "size", i);
+        lab_ev_bool(e, "ret", i % 2);
+        lab_ev_emit(e);
+    }
+    lab_tel_close(1000);
+    char *text = drain(fds[0]);
+    long dropped;
+    ck_assert_int_eq(check_lines(text, &dropped), 100);
+    ck_assert_int_eq(dropped, 0);
+    free(text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+START_TEST(stalled_reader_costs_nothing_and_drops_are_counted)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    alarm(20);                     /* a blocking write would hang here */
+    const int N = 200000;
+    for (int i = 0; i < N; i++) {
+        lab_ev *e = lab_ev_new("push");
+        lab_ev_int(e, "size", i);
+        lab_ev_emit(e);
+    }
+    alarm(0);
+    uint64_t dropped = lab_tel_dropped();
+    ck_assert_uint_gt(dropped, 0);
+    ck_assert_uint_eq(lab_tel_written() + dropped, N);
+    /* The reader wakes up: what got through is valid, and once there is
+     * room the next event is preceded by a `dropped` report. */
+    char *first = drain(fds[0]);
+    while (lab_tel_pending()) {                /* the reader catches up */
+        lab_tel_flush();
+        char *more = drain(fds[0]);
+        first = realloc(first, strlen(first) + strlen(more) + 1);
+        strcat(first, more);
+        free(more);
+    }
+    lab_ev_emit(lab_ev_new("after"));
+    lab_tel_close(1000);
+    char *second = drain(fds[0]);
+    long r1, r2;
+    int n1 = check_lines(first, &r1), n2 = check_lines(second, &r2);
+    ck_assert_int_gt(n1, 0);
+    ck_assert_int_gt(n2, 0);
+    ck_assert_int_eq(r1 + r2, (long)dropped);
+    free(first);
+    free(second);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+START_TEST(forked_child_does_not_repeat_parent_lines)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_ev_emit(lab_ev_new("parent"));
+    pid_t pid = fork();
+    if (pid == 0) {
+        lab_ev_emit(lab_ev_new("child"));
+        lab_tel_close(1000);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    lab_tel_close(1000);
+    char *text = drain(fds[0]);
+    ck_assert_ptr_nonnull(strstr(text, "\"parent\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"child\""));
+    ck_assert_ptr_null(strstr(strstr(text, "\"parent\"") + 1, "\"parent\""));
+    free(text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    Suite *s = suite_create("telemetry");
+    TCase *tc = tcase_create("telemetry");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, off_means_no_event_objects);
+    tcase_add_test(tc, every_line_is_json_with_required_fields);
+    tcase_add_test(tc, stalled_reader_costs_nothing_and_drops_are_counted);
+    tcase_add_test(tc, forked_child_does_not_repeat_parent_lines);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
