@@ -4,13 +4,19 @@
 pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/errors.c \
+	lab/runtime/fs.c \
+	lab/runtime/gzip.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
 	lab/runtime/pool.c \
+	lab/runtime/tcp.c \
 	lab/runtime/telemetry.c
 pkginclude_HEADERS += \
 	lab/runtime/errors.h \
+	lab/runtime/fs.h \
+	lab/runtime/gzip.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
 	lab/runtime/pool.h \
+	lab/runtime/tcp.h \
 	lab/runtime/telemetry.h
