@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,7 +22,7 @@
 
 typedef struct {
     lab_tcp tcp;
-    lab_write req;
+    lab_write_req req;
     char *copy;            /* the echo server owns a copy of each chunk */
 } echo_conn;
 
@@ -31,14 +32,14 @@ static struct {
     echo_conn conn;
     char *sent, *got;
     size_t got_len, sent_len;
-    lab_write wreqs[64];
+    lab_write_req wreqs[64];
     int writes_done, closes;
     bool server_eof, client_eof, half_closed;
 } ec;
 
 static void on_closed(lab_tcp *tcp) { ec.closes++; }
 
-static void on_echo_written(lab_write *req, int status)
+static void on_echo_written(lab_write_req *req, int status)
 {
     ck_assert_int_eq(status, 0);
     echo_conn *c = req->data;
@@ -65,7 +66,7 @@ static void on_server_read(lab_tcp *tcp, ssize_t n, const char *buf)
     ck_assert_int_gt(n, 0);
     c->copy = malloc((size_t)n);
     memcpy(c->copy, buf, (size_t)n);
-    lab_buf b = { c->copy, (size_t)n };
+    lab_iov b = { c->copy, (size_t)n };
     c->req.data = c;
     /* Stop reading until this chunk is out: the simplest backpressure. */
     lab_tcp_read_stop(tcp);
@@ -95,7 +96,7 @@ static void on_client_read(lab_tcp *tcp, ssize_t n, const char *buf)
     ec.got_len += (size_t)n;
 }
 
-static void on_client_write(lab_write *req, int status)
+static void on_client_write(lab_write_req *req, int status)
 {
     ck_assert_int_eq(status, 0);
     if (++ec.writes_done * ECHO_PIECE >= ECHO_TOTAL) {
@@ -111,7 +112,7 @@ static void on_client_connect(lab_tcp *tcp, int status)
     lab_tcp_read_start(tcp, on_client_read);
     for (size_t off = 0, i = 0; off < ECHO_TOTAL; off += ECHO_PIECE, i++) {
         size_t n = ECHO_TOTAL - off < ECHO_PIECE ? ECHO_TOTAL - off : ECHO_PIECE;
-        lab_buf b = { ec.sent + off, n };
+        lab_iov b = { ec.sent + off, n };
         ck_assert_int_eq(lab_tcp_write(&ec.wreqs[i], tcp, &b, 1, on_client_write), 0);
     }
 }
@@ -188,7 +189,7 @@ static struct {
     bool reset;
     ssize_t read_status;
     int write_status, writes, closes;
-    lab_write wreq;
+    lab_write_req wreq;
     char chunk[65536];
 } sl;
 
@@ -217,7 +218,7 @@ static void sl_on_read(lab_tcp *tcp, ssize_t n, const char *buf)
     if (n < 0) lab_tcp_close(tcp, sl_closed);
 }
 
-static void sl_on_write(lab_write *req, int status)
+static void sl_on_write(lab_write_req *req, int status)
 {
     sl.writes++;
     if (status != 0 || sl.writes > 2000) {
@@ -225,16 +226,16 @@ static void sl_on_write(lab_write *req, int status)
         lab_tcp_close(&sl.client, sl_closed);
         return;
     }
-    lab_buf b = { sl.chunk, sizeof sl.chunk };
+    lab_iov b = { sl.chunk, sizeof sl.chunk };
     lab_tcp_write(&sl.wreq, &sl.client, &b, 1, sl_on_write);
 }
 
 static void sl_on_connect(lab_tcp *tcp, int status)
 {
     ck_assert_int_eq(status, 0);
-    lab_buf b = { sl.chunk, sizeof sl.chunk };
+    lab_iov b = { sl.chunk, sizeof sl.chunk };
     if (sl.reset) {
-        lab_buf one = { "x", 1 };
+        lab_iov one = { "x", 1 };
         lab_tcp_read_start(tcp, sl_on_read);
         lab_tcp_write(&sl.wreq, tcp, &one, 1, NULL);
     } else {          /* keep writing into a peer that has gone away */
@@ -282,13 +283,13 @@ END_TEST
 static struct {
     lab_loop *loop;
     lab_tcp server, conn, client;
-    lab_write reqs[BP_REQS];
+    lab_write_req reqs[BP_REQS];
     char chunk[65536];
     int queued_reqs, done, cancelled;
     size_t max_queued;
 } bp;
 
-static void bp_on_write(lab_write *req, int status)
+static void bp_on_write(lab_write_req *req, int status)
 {
     if (status == LAB_ECANCELED) bp.cancelled++;
     else { ck_assert_int_eq(status, 0); bp.done++; }
@@ -313,7 +314,7 @@ static void bp_on_connect(lab_tcp *tcp, int status)
     /* Write until the kernel's buffers are full and our queue grows. */
     size_t expected = 0;
     while (bp.queued_reqs < BP_REQS) {
-        lab_buf b = { bp.chunk, sizeof bp.chunk };
+        lab_iov b = { bp.chunk, sizeof bp.chunk };
         lab_tcp_write(&bp.reqs[bp.queued_reqs++], tcp, &b, 1, bp_on_write);
         expected += sizeof bp.chunk;
         if (lab_tcp_queued(tcp) > 4 * sizeof bp.chunk) break;
@@ -380,6 +381,44 @@ START_TEST(adopts_a_connected_descriptor)
 }
 END_TEST
 
+/* ---- one request, many buffers (a stream's corked writes) -------------- */
+
+static int many_status = 1;
+static void on_many_written(lab_write_req *req, int status)
+{
+    many_status = status;
+    lab_tcp_close(req->tcp, NULL);
+}
+
+START_TEST(one_request_many_buffers)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    lab_loop *loop = lab_loop_new();
+    lab_tcp t;
+    lab_tcp_init(loop, &t);
+    lab_tcp_open(&t, sv[0]);
+    static char text[200][8];
+    lab_iov bufs[200];
+    for (int i = 0; i < 200; i++) {
+        snprintf(text[i], sizeof text[i], "%03d,", i);
+        bufs[i].base = text[i];
+        bufs[i].len = 4;
+    }
+    lab_write_req req;
+    ck_assert_int_eq(lab_tcp_write(&req, &t, bufs, 200, on_many_written), 0);
+    ck_assert_int_eq(many_status, 1);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_int_eq(many_status, 0);
+    char got[801] = { 0 };
+    ck_assert_int_eq(read(sv[1], got, 800), 800);
+    ck_assert(strncmp(got, "000,001,002,", 12) == 0);
+    ck_assert(strncmp(got + 796, "199,", 4) == 0);
+    close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp");
@@ -391,6 +430,7 @@ int main(void)
     tcase_add_test(tc, write_to_closed_peer_is_an_error_not_SIGPIPE);
     tcase_add_test(tc, queued_bytes_grow_when_the_peer_does_not_read);
     tcase_add_test(tc, adopts_a_connected_descriptor);
+    tcase_add_test(tc, one_request_many_buffers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

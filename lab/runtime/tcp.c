@@ -103,9 +103,11 @@ static void run_deferred(lab_loop *loop, void *arg)
     lab_tcp *tcp = arg;
     tcp->tick_queued = 0;
     while (tcp->done_head) {
-        lab_write *req = tcp->done_head;
+        lab_write_req *req = tcp->done_head;
         tcp->done_head = req->next;
         if (!tcp->done_head) tcp->done_tail = NULL;
+        if (req->bufs != req->bufs_inline) free(req->bufs);
+        req->bufs = NULL;
         if (req->cb) req->cb(req, req->status);
     }
     if (tcp->connect_done) {
@@ -127,7 +129,7 @@ static void defer(lab_tcp *tcp)
 
 /* ---- the write queue --------------------------------------------------- */
 
-static void finish_write(lab_tcp *tcp, lab_write *req, int status)
+static void finish_write(lab_tcp *tcp, lab_write_req *req, int status)
 {
     req->status = status;
     req->next = NULL;
@@ -135,9 +137,9 @@ static void finish_write(lab_tcp *tcp, lab_write *req, int status)
     tcp->done_tail = req;
 }
 
-static lab_write *pop_write(lab_tcp *tcp)
+static lab_write_req *pop_write(lab_tcp *tcp)
 {
-    lab_write *req = tcp->wq_head;
+    lab_write_req *req = tcp->wq_head;
     tcp->wq_head = req->next;
     if (!tcp->wq_head) tcp->wq_tail = NULL;
     return req;
@@ -147,7 +149,7 @@ static lab_write *pop_write(lab_tcp *tcp)
 static void fail_writes(lab_tcp *tcp, int err)
 {
     while (tcp->wq_head) {
-        lab_write *req = pop_write(tcp);
+        lab_write_req *req = pop_write(tcp);
         tcp->write_queue_size -= req->size - req->done;
         finish_write(tcp, req, err);
     }
@@ -158,15 +160,16 @@ static void fail_writes(lab_tcp *tcp, int err)
 static int write_some(lab_tcp *tcp)
 {
     while (tcp->wq_head) {
-        lab_write *req = tcp->wq_head;
-        struct iovec iov[LAB_WRITE_BUFS];
+        lab_write_req *req = tcp->wq_head;
+        struct iovec iov[64];            /* more go out on the next round */
         int n = 0;
-        size_t skip = req->done;
-        for (int i = 0; i < req->nbufs; i++) {
-            const lab_buf *b = &req->bufs[i];
+        size_t skip = req->done, given = 0;
+        for (int i = 0; i < req->nbufs && n < 64; i++) {
+            const lab_iov *b = &req->bufs[i];
             if (skip >= b->len) { skip -= b->len; continue; }
             iov[n].iov_base = (char *)b->base + skip;
             iov[n].iov_len = b->len - skip;
+            given += iov[n].iov_len;
             skip = 0;
             n++;
         }
@@ -182,7 +185,8 @@ static int write_some(lab_tcp *tcp)
         req->done += (size_t)w;
         tcp->write_queue_size -= (size_t)w;
         tcp->bytes_written += (uint64_t)w;
-        if (req->done < req->size) return 0;     /* kernel buffer is full */
+        if ((size_t)w < given) return 0;         /* kernel buffer is full */
+        if (req->done < req->size) continue;     /* more than 64 buffers */
         finish_write(tcp, pop_write(tcp), 0);
     }
     return 0;
@@ -389,7 +393,7 @@ int lab_tcp_fileno(const lab_tcp *tcp) { return tcp->closing ? -1 : tcp->fd; }
 
 /* ---- reading and writing ----------------------------------------------- */
 
-int lab_tcp_read_start(lab_tcp *tcp, lab_read_cb *cb)
+int lab_tcp_read_start(lab_tcp *tcp, lab_tcp_read_cb *cb)
 {
     if (tcp->fd < 0 || tcp->closing) return -EBADF;
     if (!tcp->rbuf && !(tcp->rbuf = malloc(LAB_TCP_READ_SIZE))) return -ENOMEM;
@@ -405,11 +409,14 @@ void lab_tcp_read_stop(lab_tcp *tcp)
     watch(tcp, LAB_READABLE, false);
 }
 
-int lab_tcp_write(lab_write *req, lab_tcp *tcp, const lab_buf *bufs,
-                  int nbufs, lab_write_cb *cb)
+int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
+                  int nbufs, lab_write_req_cb *cb)
 {
-    if (nbufs < 1 || nbufs > LAB_WRITE_BUFS) return -EINVAL;
+    if (nbufs < 1) return -EINVAL;
     if (tcp->closing || tcp->fd < 0) return -EBADF;
+    req->bufs = req->bufs_inline;
+    if (nbufs > LAB_WRITE_BUFS && !(req->bufs = malloc(nbufs * sizeof *bufs)))
+        return -ENOMEM;
     req->tcp = tcp;
     req->cb = cb;
     req->nbufs = nbufs;
@@ -460,7 +467,7 @@ static void finish_close(lab_loop *loop, void *arg)
     if (tcp->on_close) tcp->on_close(tcp);
 }
 
-void lab_tcp_close(lab_tcp *tcp, lab_close_cb *cb)
+void lab_tcp_close(lab_tcp *tcp, lab_tcp_close_cb *cb)
 {
     if (tcp->closing) return;
     tcp->closing = 1;

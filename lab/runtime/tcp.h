@@ -47,28 +47,29 @@
 
 #define LAB_EOF (-4095)         /* libuv's UV_EOF */
 #define LAB_TCP_READ_SIZE (64 * 1024)
-#define LAB_WRITE_BUFS 4        /* buffers one write request can carry */
+#define LAB_WRITE_BUFS 4        /* buffers a write request holds inline */
 
 typedef struct lab_tcp lab_tcp;
-typedef struct lab_write lab_write;
+typedef struct lab_write_req lab_write_req;
 
-typedef struct { const void *base; size_t len; } lab_buf;
+typedef struct { const void *base; size_t len; } lab_iov;
 
 typedef void lab_tcp_cb(lab_tcp *tcp, int status);      /* connect, shutdown */
 typedef void lab_connection_cb(lab_tcp *server, int status);
-typedef void lab_read_cb(lab_tcp *tcp, ssize_t nread, const char *buf);
-typedef void lab_write_cb(lab_write *req, int status);
-typedef void lab_close_cb(lab_tcp *tcp);
+typedef void lab_tcp_read_cb(lab_tcp *tcp, ssize_t nread, const char *buf);
+typedef void lab_write_req_cb(lab_write_req *req, int status);
+typedef void lab_tcp_close_cb(lab_tcp *tcp);
 
-struct lab_write {
+struct lab_write_req {
     lab_tcp *tcp;
-    lab_write_cb *cb;
-    lab_buf bufs[LAB_WRITE_BUFS];
+    lab_write_req_cb *cb;
+    lab_iov *bufs;             /* bufs_inline, or an allocated array */
+    lab_iov bufs_inline[LAB_WRITE_BUFS];
     int nbufs;
     size_t size;               /* total bytes of the request */
     size_t done;               /* bytes the kernel has taken */
     int status;
-    lab_write *next;           /* the handle's queue; not yours */
+    lab_write_req *next;           /* the handle's queue; not yours */
     void *data;                /* yours */
 };
 
@@ -83,12 +84,12 @@ struct lab_tcp {
     lab_connection_cb *on_connection;
     lab_tcp_cb *on_connect;
     lab_tcp_cb *on_shutdown;
-    lab_read_cb *on_read;
-    lab_close_cb *on_close;
+    lab_tcp_read_cb *on_read;
+    lab_tcp_close_cb *on_close;
     char *rbuf;                /* LAB_TCP_READ_SIZE, while reading */
 
-    lab_write *wq_head, *wq_tail;   /* queued write requests */
-    lab_write *done_head, *done_tail; /* finished, callbacks pending */
+    lab_write_req *wq_head, *wq_tail;   /* queued write requests */
+    lab_write_req *done_head, *done_tail; /* finished, callbacks pending */
     size_t write_queue_size;   /* bytes queued, not yet taken by the kernel */
     int write_error;           /* first failure; later writes fail with it */
     int accepted_fd;           /* accepted, waiting for lab_tcp_accept() */
@@ -125,13 +126,15 @@ int lab_tcp_open(lab_tcp *tcp, int fd);
 /* The descriptor (listening or connected), for passing it on; -1 if closed. */
 int lab_tcp_fileno(const lab_tcp *tcp);
 
-int lab_tcp_read_start(lab_tcp *tcp, lab_read_cb *cb);
+int lab_tcp_read_start(lab_tcp *tcp, lab_tcp_read_cb *cb);
 void lab_tcp_read_stop(lab_tcp *tcp);
 
-/* Queues nbufs (1..LAB_WRITE_BUFS) buffers as one request.  Returns 0, or
- * -EINVAL for a bad request; failures of the socket come through cb. */
-int lab_tcp_write(lab_write *req, lab_tcp *tcp, const lab_buf *bufs,
-                  int nbufs, lab_write_cb *cb);
+/* Queues nbufs (>= 1) buffers as one request (one writev: a stream's
+ * corked chunks go out together).  The array itself is copied; the bytes
+ * are not.  Returns 0, -EINVAL / -ENOMEM for a bad request, -EBADF on a
+ * closed handle; failures of the socket come through cb. */
+int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
+                  int nbufs, lab_write_req_cb *cb);
 /* Bytes queued and not yet handed to the kernel. */
 size_t lab_tcp_queued(const lab_tcp *tcp);
 
@@ -142,7 +145,7 @@ int lab_tcp_shutdown(lab_tcp *tcp, lab_tcp_cb *cb);
 /* Closes the descriptor now.  Pending writes, a pending connect and a
  * pending shutdown call back with LAB_ECANCELED; then cb (may be NULL)
  * runs from the check phase, after which the handle's memory is free. */
-void lab_tcp_close(lab_tcp *tcp, lab_close_cb *cb);
+void lab_tcp_close(lab_tcp *tcp, lab_tcp_close_cb *cb);
 bool lab_tcp_is_closing(const lab_tcp *tcp);
 
 int lab_tcp_nodelay(lab_tcp *tcp, bool on);
