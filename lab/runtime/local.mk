@@ -6,6 +6,11 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/errors.c \
 	lab/runtime/fs.c \
 	lab/runtime/gzip.c \
+	lab/runtime/http_client.c \
+	lab/runtime/http_conn.h \
+	lab/runtime/http_msg.c \
+	lab/runtime/http_out.c \
+	lab/runtime/http_server.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
 	lab/runtime/pool.c \
@@ -15,6 +20,7 @@ pkginclude_HEADERS += \
 	lab/runtime/errors.h \
 	lab/runtime/fs.h \
 	lab/runtime/gzip.h \
+	lab/runtime/http.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
 	lab/runtime/pool.h \
