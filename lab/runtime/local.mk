@@ -9,8 +9,11 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/pool.c \
 	lab/runtime/telemetry.c
 pkginclude_HEADERS += \
+	lab/runtime/chunk.h \
+	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
 	lab/runtime/pool.h \
+	lab/runtime/stream.h \
 	lab/runtime/telemetry.h
