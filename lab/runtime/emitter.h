@@ -61,6 +61,7 @@ typedef struct lab_listener_list {
 typedef struct lab_emitter {
     lab_listener_list lists[LAB_EMITTER_MAX_EVENTS];
     unsigned long next_id;
+    unsigned long once_fired;  /* once-listeners removed by emits, ever */
 } lab_emitter;
 
 /* Calls one listener with its real type.  ctx is what the owner passed to
