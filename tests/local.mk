@@ -71,3 +71,8 @@ EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/lib.js \
 # `make parity`: re-record node's traces and compare the C ones with them.
 parity: tests/parity/parity
 	$(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/parity '$(NODE)'
+check_PROGRAMS += tests/test_fs_stream
+tests_test_fs_stream_SOURCES = tests/test_fs_stream.c tests/fdcount.h
+tests_test_fs_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_fs_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_fs_stream

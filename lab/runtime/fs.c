@@ -23,6 +23,7 @@ static const char *const op_names[] = {
     [LAB_FS_WRITE] = "write", [LAB_FS_CLOSE] = "close",
     [LAB_FS_STAT] = "stat",   [LAB_FS_FSTAT] = "fstat",
     [LAB_FS_FSYNC] = "fsync", [LAB_FS_UNLINK] = "unlink",
+    [LAB_FS_WRITEV] = "write",
 };
 
 const char *lab_fs_op_name(lab_fs_type type) { return op_names[type]; }
@@ -50,6 +51,41 @@ static ssize_t write_all(lab_fs *req)
     return (ssize_t)req->written;
 }
 
+/* The same for several buffers: writev() takes as many as it can, and a
+ * private copy of the array is advanced past what was written. */
+static ssize_t writev_all(lab_fs *req)
+{
+    struct iovec *iov = malloc((size_t)req->iovcnt * sizeof *iov);
+    if (!iov) return -ENOMEM;
+    memcpy(iov, req->iov, (size_t)req->iovcnt * sizeof *iov);
+    struct iovec *cur = iov;
+    int left = req->iovcnt;
+    int64_t off = req->offset;
+    ssize_t rc = 0;
+    while (left > 0) {
+        if (cur->iov_len == 0) { cur++; left--; continue; }
+        int cnt = left > 1024 ? 1024 : left;            /* IOV_MAX */
+        ssize_t n = off >= 0 ? pwritev(req->fd, cur, cnt, off)
+                             : writev(req->fd, cur, cnt);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = -errno;
+            break;
+        }
+        req->written += (size_t)n;
+        if (off >= 0) off += n;
+        while (n > 0 && left > 0) {                     /* skip what went out */
+            size_t take = (size_t)n < cur->iov_len ? (size_t)n : cur->iov_len;
+            cur->iov_base = (char *)cur->iov_base + take;
+            cur->iov_len -= take;
+            n -= (ssize_t)take;
+            if (cur->iov_len == 0) { cur++; left--; }
+        }
+    }
+    free(iov);
+    return rc < 0 ? rc : (ssize_t)req->written;
+}
+
 /* On a pool thread: the blocking call, nothing else. */
 static void fs_work(lab_work *w)
 {
@@ -68,6 +104,9 @@ static void fs_work(lab_work *w)
         break;
     case LAB_FS_WRITE:
         req->result = write_all(req);
+        return;
+    case LAB_FS_WRITEV:
+        req->result = writev_all(req);
         return;
     case LAB_FS_CLOSE:
         /* Linux frees the descriptor even when close() reports EINTR, so
@@ -155,6 +194,16 @@ int lab_fs_write(lab_loop *loop, lab_fs *req, int fd, const void *buf,
     req->len = len;
     req->offset = offset;
     return submit(loop, req, LAB_FS_WRITE, NULL, cb);
+}
+
+int lab_fs_writev(lab_loop *loop, lab_fs *req, int fd, const struct iovec *iov,
+                  int iovcnt, int64_t offset, lab_fs_cb *cb)
+{
+    req->fd = fd;
+    req->iov = iov;
+    req->iovcnt = iovcnt;
+    req->offset = offset;
+    return submit(loop, req, LAB_FS_WRITEV, NULL, cb);
 }
 
 static int fd_op(lab_loop *loop, lab_fs *req, lab_fs_type type, int fd,

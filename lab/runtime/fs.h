@@ -33,10 +33,11 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 typedef enum {
     LAB_FS_OPEN, LAB_FS_READ, LAB_FS_WRITE, LAB_FS_CLOSE,
-    LAB_FS_STAT, LAB_FS_FSTAT, LAB_FS_FSYNC, LAB_FS_UNLINK
+    LAB_FS_STAT, LAB_FS_FSTAT, LAB_FS_FSYNC, LAB_FS_UNLINK, LAB_FS_WRITEV
 } lab_fs_type;
 
 typedef struct lab_fs lab_fs;
@@ -52,6 +53,8 @@ struct lab_fs {
     int flags, mode;           /* open */
     void *buf;                 /* read into / write from */
     size_t len;
+    const struct iovec *iov;   /* writev: the caller's array */
+    int iovcnt;
     int64_t offset;            /* -1: the file position (read/write) */
     ssize_t result;            /* >= 0 done; < 0: -errno */
     size_t written;            /* write: bytes that reached the file, even
@@ -73,6 +76,10 @@ int lab_fs_read(lab_loop *loop, lab_fs *req, int fd, void *buf, size_t len,
  * much did reach the file, so nothing unwritten is ever reported as done. */
 int lab_fs_write(lab_loop *loop, lab_fs *req, int fd, const void *buf,
                  size_t len, int64_t offset, lab_fs_cb *cb);
+/* Like lab_fs_write, for several buffers in one call (a write stream's
+ * buffered chunks); iov and the bytes must stay valid until cb. */
+int lab_fs_writev(lab_loop *loop, lab_fs *req, int fd, const struct iovec *iov,
+                  int iovcnt, int64_t offset, lab_fs_cb *cb);
 int lab_fs_close(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb);
 int lab_fs_stat(lab_loop *loop, lab_fs *req, const char *path, lab_fs_cb *cb);
 int lab_fs_fstat(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb);

@@ -5,6 +5,7 @@ pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/errors.c \
 	lab/runtime/fs.c \
+	lab/runtime/fs_stream.c \
 	lab/runtime/gzip.c \
 	lab/runtime/http_client.c \
 	lab/runtime/http_conn.h \
@@ -33,6 +34,7 @@ pkginclude_HEADERS += \
 	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
 	lab/runtime/fs.h \
+	lab/runtime/fs_stream.h \
 	lab/runtime/gzip.h \
 	lab/runtime/http.h \
 	lab/runtime/lag.h \
