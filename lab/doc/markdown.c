@@ -410,12 +410,13 @@ void md_render_plain(FILE *out, const md_doc *doc, int width)
         case MD_TABLE: render_table(out, b, width); break;
         case MD_RULE: fputs("  * * *\n", out); break;
         case MD_LINK: {
+            /* Plain text cannot be followed, so say which command does it. */
             const char *colon = strchr(b->target, ':');
+            const char *cmd = strncmp(b->target, "demo:", 5) == 0 ? "nodelab demo"
+                            : strncmp(b->target, "exercise:", 9) == 0 ? "nodelab check"
+                            : "nodelab read";
             char line[1024];
-            snprintf(line, sizeof line, "%s  [nodelab %s %s]", t,
-                     strncmp(b->target, "demo:", 5) == 0 ? "demo"
-                     : strncmp(b->target, "exercise:", 9) == 0 ? "hint" : "read",
-                     colon + 1);
+            snprintf(line, sizeof line, "%s  (%s %s)", t, cmd, colon + 1);
             wrap(out, line, width, "  > ", "    ");
             break;
         }
