@@ -355,10 +355,7 @@ static void render_table(FILE *out, const md_block *b, int width)
             for (int c = 0; c < b->cols; c++) {
                 char head[256];
                 snprintf(head, sizeof head, c == 0 ? "  * %s: " : "    %s: ", plain[c]);
-                char *line = malloc(strlen(head) + strlen(plain[r * b->cols + c]) + 1);
-                sprintf(line, "%s%s", head, plain[r * b->cols + c]);
-                wrap(out, line, width, "", "      ");
-                free(line);
+                wrap(out, plain[r * b->cols + c], width, head, "      ");
             }
         }
     }
