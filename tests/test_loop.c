@@ -131,6 +131,32 @@ START_TEST(ticks_run_after_each_callback_and_immediates_in_check_phase)
 }
 END_TEST
 
+/* A 0 ms timer started by a timer callback waits for the next iteration,
+ * so an immediate queued beside it runs first (Node and libuv agree). */
+static void on_zero(lab_timer *t) { note("zero-timer"); }
+static void on_imm_note(lab_loop *loop, void *arg) { note("immediate"); }
+static void on_outer(lab_timer *t)
+{
+    note("outer");
+    lab_timer_start(t->data, on_zero, 0, 0);
+    lab_set_immediate(t->loop, on_imm_note, NULL);
+}
+
+START_TEST(zero_timer_from_timer_waits_for_next_iteration)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_timer outer, inner;
+    lab_timer_init(loop, &outer);
+    lab_timer_init(loop, &inner);
+    outer.data = &inner;
+    trace[0] = '\0';
+    lab_timer_start(&outer, on_outer, 1, 0);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "outer immediate zero-timer");
+    lab_loop_free(loop);
+}
+END_TEST
+
 /* ---- descriptors ------------------------------------------------------- */
 
 static void on_readable(lab_io *io, int events)
@@ -271,6 +297,7 @@ int main(void)
     tcase_add_test(tc, stopped_timer_never_fires);
     tcase_add_test(tc, unref_timer_does_not_keep_loop_alive);
     tcase_add_test(tc, ticks_run_after_each_callback_and_immediates_in_check_phase);
+    tcase_add_test(tc, zero_timer_from_timer_waits_for_next_iteration);
     tcase_add_test(tc, io_watcher_sees_data_then_eof);
     tcase_add_test(tc, signal_is_delivered_as_an_event);
     tcase_add_test(tc, pool_work_runs_off_loop_and_completes_on_loop_thread);

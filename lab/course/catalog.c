@@ -52,7 +52,7 @@ static int by_number(const void *a, const void *b)
 
 size_t nl_chapters(nl_chapter **out)
 {
-    char dir[4200];
+    char dir[2048];
     nl_data_path(dir, sizeof dir, "chapters");
     DIR *d = opendir(dir);
     size_t n = 0, cap = 16;
@@ -132,7 +132,7 @@ static int read_entry(const char *dir, const char *name, nl_exercise_entry *e)
 
 size_t nl_exercises(nl_exercise_entry **out)
 {
-    char dir[4200];
+    char dir[2048];
     nl_data_path(dir, sizeof dir, "exercises");
     DIR *d = opendir(dir);
     size_t n = 0, cap = 16;

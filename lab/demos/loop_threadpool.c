@@ -6,7 +6,8 @@
  * The pool runs `pool` jobs at a time; the rest wait in its queue, and so
  * does the quick stat(), which in Node would be any fs call of the whole
  * program.  The pool events show queued and busy; the probe's wait shows
- * the cost: about job_ms * ceil(jobs / pool).
+ * the cost: about job_ms * floor(jobs / pool) — it starts as soon as the
+ * last full round of jobs ends.
  */
 #include "demo.h"
 #include "pool.h"
@@ -92,7 +93,7 @@ static int run(lab_demo *d)
     lab_ev *e = lab_ev_new("summary");
     lab_ev_int(e, "jobs", jobs);
     lab_ev_int(e, "pool", size);
-    lab_ev_int(e, "expected_probe_wait_ms", (int64_t)ms * ((jobs + size - 1) / size));
+    lab_ev_int(e, "expected_probe_wait_ms", (int64_t)ms * (jobs / size));
     lab_ev_emit(e);
     lab_loop_free(loop);
     return 0;
@@ -103,7 +104,7 @@ const lab_demo_def lab_demo_loop_threadpool = {
     .chapter = 1,
     .summary = "N blocking jobs on a pool of P threads: the rest wait in line",
     .shows = "pool events: busy stays at the pool size while queued drains; "
-             "the quick stat() probe waits about job_ms * ceil(jobs/pool)",
+             "the quick stat() probe waits about job_ms * floor(jobs/pool)",
     .duration_s = 15,
     .params = {
         { "jobs", LAB_PARAM_INT, 8, 1, 64, NULL, "jobs",

@@ -355,10 +355,7 @@ static void render_table(FILE *out, const md_block *b, int width)
             for (int c = 0; c < b->cols; c++) {
                 char head[256];
                 snprintf(head, sizeof head, c == 0 ? "  * %s: " : "    %s: ", plain[c]);
-                char *line = malloc(strlen(head) + strlen(plain[r * b->cols + c]) + 1);
-                sprintf(line, "%s%s", head, plain[r * b->cols + c]);
-                wrap(out, line, width, "", "      ");
-                free(line);
+                wrap(out, plain[r * b->cols + c], width, head, "      ");
             }
         }
     }
@@ -410,12 +407,13 @@ void md_render_plain(FILE *out, const md_doc *doc, int width)
         case MD_TABLE: render_table(out, b, width); break;
         case MD_RULE: fputs("  * * *\n", out); break;
         case MD_LINK: {
+            /* Plain text cannot be followed, so say which command does it. */
             const char *colon = strchr(b->target, ':');
+            const char *cmd = strncmp(b->target, "demo:", 5) == 0 ? "nodelab demo"
+                            : strncmp(b->target, "exercise:", 9) == 0 ? "nodelab check"
+                            : "nodelab read";
             char line[1024];
-            snprintf(line, sizeof line, "%s  [nodelab %s %s]", t,
-                     strncmp(b->target, "demo:", 5) == 0 ? "demo"
-                     : strncmp(b->target, "exercise:", 9) == 0 ? "hint" : "read",
-                     colon + 1);
+            snprintf(line, sizeof line, "%s  (%s %s)", t, cmd, colon + 1);
             wrap(out, line, width, "  > ", "    ");
             break;
         }

@@ -329,11 +329,17 @@ void lab_timer_unref(lab_timer *timer)
     timer->unref = true;
 }
 
-/* Phase 1: run every timer that is due.  A repeating timer is put back
- * before its callback runs, so the callback may stop it. */
+/* Phase 1: run every timer that was due when the phase began.  A timer
+ * started (or rescheduled) by a callback of this phase waits for the next
+ * iteration, even with timeout 0, as in libuv: otherwise a callback that
+ * keeps starting 0 ms timers would never let the loop reach the poll.
+ * A repeating timer is put back before its callback runs, so the callback
+ * may stop it. */
 static void run_timers(lab_loop *loop)
 {
-    while (loop->heap_len > 0 && loop->heap[0]->due <= loop->now) {
+    uint64_t started_before = loop->timer_seq;
+    while (loop->heap_len > 0 && loop->heap[0]->due <= loop->now &&
+           loop->heap[0]->seq < started_before) {
         lab_timer *t = loop->heap[0];
         if (t->repeat) {
             heap_remove(loop, t);

@@ -41,9 +41,12 @@ int lab_pool_default_size(void)
 {
     static int size;
     if (size == 0) {
+        /* libuv's rule (threadpool.c): unset means 4; otherwise the number,
+         * with 0 (or junk) raised to 1 and anything else out of range
+         * clamped to 1024. */
         const char *env = getenv("UV_THREADPOOL_SIZE");
-        long n = env ? strtol(env, NULL, 10) : 0;
-        size = (n >= 1 && n <= 1024) ? (int)n : 4;
+        long n = env ? strtol(env, NULL, 10) : 4;
+        size = n == 0 ? 1 : (n < 0 || n > 1024) ? 1024 : (int)n;
     }
     return size;
 }

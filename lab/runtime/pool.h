@@ -46,8 +46,8 @@ int lab_queue_work(lab_loop *loop, lab_work *req,
  * LAB_ECANCELED.  Returns 0 if cancelled, -1 if already running or done. */
 int lab_cancel_work(lab_work *req);
 
-/* The pool size this process uses: UV_THREADPOOL_SIZE if set to 1..1024,
- * else 4.  Read once, at the first call, as libuv does. */
+/* The pool size this process uses: 4, or UV_THREADPOOL_SIZE clamped to
+ * 1..1024 as libuv clamps it.  Read once, at the first call, as libuv does. */
 int lab_pool_default_size(void);
 /* Sets the size of this loop's pool before its first use (demos do this
  * to compare sizes).  Returns -1 if the pool is already running. */
