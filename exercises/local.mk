@@ -7,3 +7,30 @@ nobase_dist_pkgdata_DATA += \
 	exercises/loop-offload/primes.c \
 	exercises/loop-offload/test_offload.c \
 	solutions/loop-offload/offload.c
+
+# Chapter 2: streams.
+nobase_dist_pkgdata_DATA += \
+	exercises/streams-slow-consumer/exercise.json \
+	exercises/streams-slow-consumer/README.md \
+	exercises/streams-slow-consumer/consumer.h \
+	exercises/streams-slow-consumer/consumer.c \
+	exercises/streams-slow-consumer/test_consumer.c \
+	solutions/streams-slow-consumer/consumer.c \
+	exercises/streams-uppercase/exercise.json \
+	exercises/streams-uppercase/README.md \
+	exercises/streams-uppercase/upper.h \
+	exercises/streams-uppercase/upper.c \
+	exercises/streams-uppercase/test_upper.c \
+	solutions/streams-uppercase/upper.c \
+	exercises/streams-redact/exercise.json \
+	exercises/streams-redact/README.md \
+	exercises/streams-redact/redact.h \
+	exercises/streams-redact/redact.c \
+	exercises/streams-redact/test_redact.c \
+	solutions/streams-redact/redact.c \
+	exercises/streams-csv-json/exercise.json \
+	exercises/streams-csv-json/README.md \
+	exercises/streams-csv-json/csvjson.h \
+	exercises/streams-csv-json/csvjson.c \
+	exercises/streams-csv-json/test_csvjson.c \
+	solutions/streams-csv-json/csvjson.c
