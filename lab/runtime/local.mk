@@ -14,6 +14,7 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/http_server.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
+	lab/runtime/net.c \
 	lab/runtime/pool.c \
 	lab/runtime/tcp.c \
 	lab/runtime/telemetry.c \
@@ -39,6 +40,7 @@ pkginclude_HEADERS += \
 	lab/runtime/http.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
+	lab/runtime/net.h \
 	lab/runtime/pool.h \
 	lab/runtime/stream.h \
 	lab/runtime/tcp.h \
