@@ -7,6 +7,7 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/fs.c \
 	lab/runtime/fs_stream.c \
 	lab/runtime/gzip.c \
+	lab/runtime/gzip_stream.c \
 	lab/runtime/http_client.c \
 	lab/runtime/http_conn.h \
 	lab/runtime/http_msg.c \
@@ -37,6 +38,7 @@ pkginclude_HEADERS += \
 	lab/runtime/fs.h \
 	lab/runtime/fs_stream.h \
 	lab/runtime/gzip.h \
+	lab/runtime/gzip_stream.h \
 	lab/runtime/http.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
