@@ -13,6 +13,7 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/http_msg.c \
 	lab/runtime/http_out.c \
 	lab/runtime/http_server.c \
+	lab/runtime/http_stream.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
 	lab/runtime/net.c \
@@ -40,6 +41,7 @@ pkginclude_HEADERS += \
 	lab/runtime/gzip.h \
 	lab/runtime/gzip_stream.h \
 	lab/runtime/http.h \
+	lab/runtime/http_stream.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
 	lab/runtime/net.h \
