@@ -159,10 +159,14 @@ static void msg_on_abort(lab_http_msg *m, const char *code)
     lab_stream_destroy(ms->s, &e);
 }
 
+/* The message goes (its connection was closed by someone): a body that
+ * did not arrive whole is an error for whoever reads it. */
 static void msg_on_release(lab_http_msg *m)
 {
     msg_stream *ms = m->data;
+    bool whole = m->complete;
     ms->m = NULL;
+    if (!whole) msg_on_abort(m, "ECONNRESET");
     lab_stream_unref(ms->s);
 }
 
