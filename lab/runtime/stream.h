@@ -329,7 +329,9 @@ void lab_destroy_done(lab_stream *s, const lab_err *err);    /* destroy */
 
 /* Node's src.pipe(dst, {end}): every chunk of src is written to dst; when
  * write() returns false src pauses until dst emits 'drain'; src's 'end'
- * calls end() on dst when `end` is true.  Returns dst.
+ * calls end() on dst when `end` is true.  Returns dst; NULL if src has no
+ * readable side (src fails with ERR_STREAM_CANNOT_PIPE, as in Node) or
+ * dst no writable side.
  * Errors leak, as in Node: an error on dst unpipes and pauses src but
  * does not destroy it; an error on src leaves dst open.  Use
  * lab_pipeline() to clean up. */
@@ -362,8 +364,9 @@ typedef void lab_pipeline_cb(const lab_err *err, void *arg);
  * first error wins; on error every stream that has not finished is
  * destroyed; a stream closing before it finished is
  * ERR_STREAM_PREMATURE_CLOSE.  cb runs exactly once, on a tick after the
- * last stream finished or the first error.  n >= 2.  Returns the last
- * stream. */
+ * last stream finished or the first error.  Returns the last stream, or
+ * NULL (nothing done) unless n >= 2, streams[0] is readable, the last is
+ * writable and those between are both. */
 lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
                          lab_pipeline_cb *cb, void *arg);
 
