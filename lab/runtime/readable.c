@@ -120,8 +120,17 @@ static bool add_chunk_push(lab_stream *s, lab_chunk chunk, bool front)
         return tel_push(s, size, false);
     }
     if (!front) r->reading = false;
+    if (!front && lab_stream_tel(s)) {
+        /* Reported as the chunk goes in, so a timeline reads push, then
+         * data, then the consumer's write: the length it leaves behind
+         * (unchanged when it goes straight to a flowing consumer) and
+         * what push() will return. */
+        bool direct = r->flowing && !r->sync && r->data_listening && r->length == 0;
+        size_t len = direct ? r->length : r->length + size;
+        lab_stream_tel_flow(s, "push", size, len, r->hwm, len < r->hwm || len == 0);
+    }
     add_chunk(s, chunk, front);
-    return front ? can_push_more(r) : tel_push(s, size, can_push_more(r));
+    return can_push_more(r);
 }
 
 bool lab_readable_push(lab_stream *s, lab_chunk chunk)
