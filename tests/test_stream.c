@@ -333,6 +333,35 @@ static void note_cb(lab_stream *s, const lab_err *err, void *arg)
     note("%s:%s", (const char *)arg, err ? err->code : "ok");
 }
 
+static size_t seen_len[4], nseen;
+static void record_write(lab_stream *s, const lab_chunk *c)
+{
+    seen_len[nseen++] = c->len;
+    lab_write_done(s, NULL);
+}
+
+START_TEST(zero_length_write_reaches_the_sink)
+{
+    /* Node passes an empty Buffer to _write too (only push() drops it). */
+    lab_loop *loop = lab_loop_new();
+    static const lab_stream_ops ops = { .write = record_write };
+    lab_stream_opts o = named("w", 0);
+    lab_stream *w = lab_writable_new(loop, &ops, &o, NULL);
+    nseen = 0;
+    ck_assert(lab_writable_write(w, lab_chunk_static("", 0), NULL, NULL));
+    ck_assert(lab_writable_write(w, lab_chunk_copy("ab", 2), NULL, NULL));
+    ck_assert_int_eq(nseen, 2);
+    ck_assert_int_eq(seen_len[0], 0);
+    ck_assert_int_eq(seen_len[1], 2);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert(lab_writable_finished(w));
+    ck_assert_int_eq(lab_writable_total(w), 2);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(write_after_end)
 {
     lab_loop *loop = lab_loop_new();
@@ -825,6 +854,7 @@ int main(void)
     tcase_add_test(tc, push_after_eof_is_an_error);
     tcase_add_test(tc, data_listener_while_paused_does_not_restart_flow);
     tcase_add_test(tc, write_returns_false_at_the_mark_and_drain_waits_for_empty);
+    tcase_add_test(tc, zero_length_write_reaches_the_sink);
     tcase_add_test(tc, write_after_end);
     tcase_add_test(tc, end_while_writes_in_flight);
     tcase_add_test(tc, destroy_twice_one_error_one_close);

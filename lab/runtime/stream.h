@@ -348,10 +348,12 @@ enum { LAB_SIDE_READABLE = 1, LAB_SIDE_WRITABLE = 2, LAB_SIDE_BOTH = 3,
 
 /* Node's stream.finished(s, {readable, writable}, cb): cb runs once, when
  * the chosen sides are done ('end' and/or 'finish'), or with the error,
- * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first.
- * sides: LAB_SIDE_AUTO (the sides the stream has) or a mask.  Returns a
- * handle valid until cb has run; lab_finished_cancel() before that
- * removes the listeners and cb will never run.  NULL on out of memory. */
+ * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first (on the
+ * next tick if the stream is over already).  sides: LAB_SIDE_AUTO (the
+ * sides the stream has) or a mask.  As in Node, the listeners stay after
+ * cb ran.  The handle lives as long as the stream; lab_finished_cancel()
+ * (while you hold a reference to the stream) removes the listeners and
+ * frees it, and cb will not run any more.  NULL on out of memory. */
 lab_finished *lab_stream_finished(lab_stream *s, int sides,
                                   lab_finished_cb *cb, void *arg);
 void lab_finished_cancel(lab_finished *f);
