@@ -72,9 +72,25 @@ static void on_idle(lab_timer *t) { end_conn(t->data); }
 
 static void free_exchange(http_exchange *x)
 {
+    if (x->req.on_release) x->req.on_release(&x->req);
     http_msg_free(&x->req);
     http_out_free(&x->res);
     free(x);
+}
+
+/* The connection is going: end the exchange in progress, if any.  One
+ * whose head never completed (no response yet), or whose response is over
+ * while its body was still coming, just goes. */
+static void abort_exchange(lab_http_conn *c, const char *code)
+{
+    http_exchange *x = c->cur;
+    if (!x) return;
+    if (!x->res.owner_done || x->res_done) {
+        c->cur = NULL;
+        free_exchange(x);
+    } else {
+        http_out_abort(&x->res, code);    /* res_done() frees it */
+    }
 }
 
 /* ---- a response is over ------------------------------------------------ */
@@ -182,7 +198,7 @@ static void srv_eof(lab_http_conn *c, const char *code)
         if (x->req.on_abort && !x->req_done) x->req.on_abort(&x->req, code ? code : "aborted");
         x->req.on_abort = NULL;
         http_conn_close(c);
-        http_out_abort(&x->res, code ? code : "ECONNRESET");
+        abort_exchange(c, code ? code : "ECONNRESET");
     }
     /* Otherwise the response is being written: res_done() closes. */
 }
@@ -207,16 +223,13 @@ static void srv_parse_error(lab_http_conn *c, const char *code, const char *mess
         lab_tcp_write(&c->reject, &c->tcp, &b, 1, NULL);
     }
     end_conn(c);
-    if (x && !x->res_done) http_out_abort(&x->res, code);
+    abort_exchange(c, code);
 }
 
 static void srv_closed(lab_http_conn *c)
 {
     lab_http_server *srv = c->srv;
-    if (c->cur) {                         /* an exchange nobody wrote to */
-        http_exchange *x = c->cur;
-        http_out_abort(&x->res, "ECONNRESET");   /* frees it via res_done */
-    }
+    abort_exchange(c, "ECONNRESET");      /* one nobody wrote to */
     if (c->prev) c->prev->next = c->next; else srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     srv->nconns--;
