@@ -33,4 +33,10 @@ nobase_dist_pkgdata_DATA += \
 	exercises/streams-csv-json/csvjson.h \
 	exercises/streams-csv-json/csvjson.c \
 	exercises/streams-csv-json/test_csvjson.c \
-	solutions/streams-csv-json/csvjson.c
+	solutions/streams-csv-json/csvjson.c \
+	exercises/streams-gzip-http/exercise.json \
+	exercises/streams-gzip-http/README.md \
+	exercises/streams-gzip-http/logserver.h \
+	exercises/streams-gzip-http/logserver.c \
+	exercises/streams-gzip-http/test_logserver.c \
+	solutions/streams-gzip-http/logserver.c

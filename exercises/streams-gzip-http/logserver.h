@@ -1,0 +1,52 @@
+/*
+ * logserver.h — exercise streams-gzip-http: the API you implement.
+ *
+ * An HTTP server that serves the log files of one directory, streaming
+ * each file to the client as it is read, and compressing it on the fly
+ * when the client says it can take gzip:
+ *
+ *   file (read stream) ──► gzip (transform) ──► response body (writable)
+ *
+ * Requests (GET; the method is not checked):
+ *   /NAME   the file DIR/NAME, status 200, Content-Type: text/plain.
+ *           If the request's Accept-Encoding accepts gzip (see
+ *           accepts_gzip() below), the body is the file gzip-compressed
+ *           and the response has "Content-Encoding: gzip"; otherwise the
+ *           body is the file as it is, and no Content-Encoding.
+ *   anything else — a file that does not exist or cannot be opened, a
+ *           name containing "/" (so nothing outside DIR is reachable),
+ *           an empty name — status 404 with a short text body.
+ *
+ * The file is never held in memory whole: a client that reads slowly
+ * gets the file at its own pace while the server's memory stays flat.
+ * Responses to different clients proceed at the same time.
+ */
+#ifndef LOGSERVER_H
+#define LOGSERVER_H
+
+#include "loop.h"
+
+#include <stdbool.h>
+
+typedef struct log_server log_server;
+
+/* Starts serving dir on 127.0.0.1:port (port 0: any free port).  Returns
+ * the server, or NULL if it cannot listen (or is out of memory). */
+log_server *log_server_start(lab_loop *loop, const char *dir, int port);
+/* The port it listens on. */
+int log_server_port(const log_server *srv);
+/* Stops accepting at once; responses in progress finish.  When the last
+ * connection has closed, cb(arg) runs (cb may be NULL) and the server is
+ * freed. */
+void log_server_close(log_server *srv, void (*cb)(void *arg), void *arg);
+
+/* Whether an Accept-Encoding header value accepts gzip.  The value is a
+ * comma-separated list of codings, each optionally followed by
+ * parameters: "gzip, deflate, br" or "deflate;q=1.0, gzip;q=0.5".  gzip
+ * is accepted when the list has an entry whose coding is "gzip" (in any
+ * case, spaces around entries ignored) and whose q parameter, if any, is
+ * not zero (q=0, q=0.0, q=0.000 mean "not acceptable").  NULL (no
+ * header): false. */
+bool accepts_gzip(const char *accept_encoding);
+
+#endif
