@@ -19,6 +19,11 @@ tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
 
+# Chapter 2: its programs compile and run as the text says, its excerpts
+# are still in the runtime, its links are complete.
+TESTS += tests/chapter2.sh
+EXTRA_DIST += tests/chapter2.sh tests/chapter_code.py
+
 # Streams: parity with node (tests/parity/: NAME.js, its C twin in
 # scenarios_*.c, node's trace in NAME.expected) and the core's unit tests.
 PARITY_SCENARIOS = \
