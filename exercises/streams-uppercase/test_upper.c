@@ -17,6 +17,12 @@ static struct {
     int callbacks;             /* write callbacks that ran */
 } got;
 
+static void reset(void)
+{
+    free(got.data);
+    memset(&got, 0, sizeof got);
+}
+
 static void on_data(lab_stream *s, const lab_event *ev, void *arg)
 {
     if (got.len + ev->chunk->len > got.cap) {
@@ -56,7 +62,7 @@ static void listen_all(lab_stream *t)
  * character count.  The output is in got. */
 static uint64_t through(const char *text, size_t piece, bool summary)
 {
-    memset(&got, 0, sizeof got);
+    reset();
     lab_loop *loop = lab_loop_new();
     lab_stream *t = upper_new(loop, 0, summary);
     ck_assert_msg(t != NULL, "upper_new returned NULL");
@@ -143,7 +149,7 @@ START_TEST(backpressure_passes_through)
     /* Nobody reads the output: the readable side fills to its mark, then
      * the transform must stop completing writes, so the writable side
      * fills too and write() says false. */
-    memset(&got, 0, sizeof got);
+    reset();
     lab_loop *loop = lab_loop_new();
     lab_stream *t = upper_new(loop, 4096, false);
     ck_assert_msg(t != NULL, "upper_new returned NULL");
@@ -191,7 +197,7 @@ START_TEST(summary_comes_last)
     through("one ", 0, true);
     expect_output("ONE [4 characters]\n", "one chunk with summary");
     /* Two chunks, then the summary, then 'end'. */
-    memset(&got, 0, sizeof got);
+    reset();
     lab_loop *loop = lab_loop_new();
     lab_stream *t = upper_new(loop, 0, true);
     listen_all(t);
