@@ -37,6 +37,7 @@ nobase_dist_pkgdata_DATA += \
 	exercises/streams-gzip-http/exercise.json \
 	exercises/streams-gzip-http/README.md \
 	exercises/streams-gzip-http/logserver.h \
+	exercises/streams-gzip-http/server.c \
 	exercises/streams-gzip-http/logserver.c \
 	exercises/streams-gzip-http/test_logserver.c \
 	solutions/streams-gzip-http/logserver.c

@@ -24,11 +24,20 @@
 #ifndef LOGSERVER_H
 #define LOGSERVER_H
 
+#include "http.h"
 #include "loop.h"
 
 #include <stdbool.h>
 
-typedef struct log_server log_server;
+typedef struct log_server {
+    lab_http_server http;      /* http.data points back here */
+    lab_loop *loop;
+    char *dir;                 /* the directory served */
+    void (*closed_cb)(void *arg);
+    void *closed_arg;
+} log_server;
+
+/* ---- given (server.c) --------------------------------------------------- */
 
 /* Starts serving dir on 127.0.0.1:port (port 0: any free port).  Returns
  * the server, or NULL if it cannot listen (or is out of memory). */
@@ -39,6 +48,17 @@ int log_server_port(const log_server *srv);
  * connection has closed, cb(arg) runs (cb may be NULL) and the server is
  * freed. */
 void log_server_close(log_server *srv, void (*cb)(void *arg), void *arg);
+
+/* ---- yours (logserver.c) ----------------------------------------------- */
+
+/* Answers one request (the lab_http_request_cb of the server):
+ * log_server_start() makes it the server's handler, with http->data
+ * pointing at the log_server.  See the top of this file for what to
+ * answer.  req and res are valid until the response has finished or its
+ * connection has closed (http.h); a response wrapped in a stream
+ * (http_stream.h) is valid as long as that stream is not destroyed. */
+void log_server_on_request(lab_http_server *http, lab_http_msg *req,
+                           lab_http_out *res);
 
 /* Whether an Accept-Encoding header value accepts gzip.  The value is a
  * comma-separated list of codings, each optionally followed by

@@ -2,8 +2,9 @@
  * logserver.c — exercise streams-gzip-http, reference solution.
  *
  * One request goes through three steps:
- *   1. on_request: decide the encoding, wrap the response in a writable
- *      stream, and open the file on the pool (never on the loop thread);
+ *   1. log_server_on_request: decide the encoding, wrap the response
+ *      in a writable stream, and open the file on the pool (never on
+ *      the loop thread);
  *   2. on_open: a missing file is a 404; an open one becomes a read
  *      stream, and pipeline() joins it — through gzip when the client
  *      accepts it — to the response.  pipeline() carries backpressure
@@ -22,7 +23,6 @@
 #include "http.h"
 #include "http_stream.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,14 +30,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-struct log_server {
-    lab_http_server http;
-    lab_loop *loop;
-    char *dir;
-    void (*closed_cb)(void *arg);
-    void *closed_arg;
-};
 
 typedef struct exchange {
     lab_fs open;               /* the open() on the pool */
@@ -160,7 +152,8 @@ static bool file_name(const char *url, char *name, size_t size)
     return !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
-static void on_request(lab_http_server *http, lab_http_msg *req, lab_http_out *res)
+void log_server_on_request(lab_http_server *http, lab_http_msg *req,
+                           lab_http_out *res)
 {
     log_server *srv = http->data;
     exchange *x = calloc(1, sizeof *x);
@@ -186,46 +179,4 @@ static void on_request(lab_http_server *http, lab_http_msg *req, lab_http_out *r
     x->open.data = x;
     if (lab_fs_open(srv->loop, &x->open, x->path, O_RDONLY, 0, on_open) < 0)
         not_found(x);
-}
-
-/* ---- the server -------------------------------------------------------- */
-
-log_server *log_server_start(lab_loop *loop, const char *dir, int port)
-{
-    log_server *srv = calloc(1, sizeof *srv);
-    if (!srv || !(srv->dir = strdup(dir))) {
-        free(srv);
-        return NULL;
-    }
-    srv->loop = loop;
-    if (lab_http_server_listen(&srv->http, loop, NULL, port, on_request) < 0) {
-        free(srv->dir);
-        free(srv);
-        return NULL;
-    }
-    srv->http.data = srv;
-    return srv;
-}
-
-int log_server_port(const log_server *srv) { return srv->http.port; }
-
-static void free_server(lab_loop *loop, void *arg)
-{
-    log_server *srv = arg;
-    free(srv->dir);
-    free(srv);
-}
-
-static void on_closed(lab_http_server *http)
-{
-    log_server *srv = http->data;
-    if (srv->closed_cb) srv->closed_cb(srv->closed_arg);
-    lab_next_tick(srv->loop, free_server, srv);
-}
-
-void log_server_close(log_server *srv, void (*cb)(void *arg), void *arg)
-{
-    srv->closed_cb = cb;
-    srv->closed_arg = arg;
-    lab_http_server_close(&srv->http, on_closed);
 }
