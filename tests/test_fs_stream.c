@@ -1,6 +1,6 @@
 /* test_fs_stream.c — file read/write streams (lab/runtime/fs_stream.h). */
 #include "fs_stream.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <errno.h>
@@ -250,19 +250,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fs_stream");
-    TCase *tc = tcase_create("fs_stream");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, pipe_copies_a_file_in_64k_chunks);
-    tcase_add_test(tc, missing_file_errors_then_closes);
-    tcase_add_test(tc, full_disk_errors_and_never_finishes);
-    tcase_add_test(tc, reads_a_byte_range_in_small_chunks);
-    tcase_add_test(tc, destroy_mid_read_closes_the_file);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("fs_stream", 30, setup, teardown,
+              pipe_copies_a_file_in_64k_chunks,
+              missing_file_errors_then_closes,
+              full_disk_errors_and_never_finishes,
+              reads_a_byte_range_in_small_chunks,
+              destroy_mid_read_closes_the_file);
 }
