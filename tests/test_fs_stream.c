@@ -122,7 +122,10 @@ START_TEST(pipe_copies_a_file_in_64k_chunks)
     lab_stream_unref(w);
     lab_loop_free(loop);
     /* Node's order: r end, r close, w finish, w close. */
-    ck_assert_str_eq(trace, "r:end w:finish r:close w:close");   /* as node */
+    /* Node's order: r end, w finish, then both closes.  The two closes are
+     * two pool jobs racing (in Node too), so either may come first. */
+    ck_assert_msg(strcmp(trace, "r:end w:finish r:close w:close") == 0 ||
+                  strcmp(trace, "r:end w:finish w:close r:close") == 0, "%s", trace);
     ck_assert_int_eq(datas, 6);
     ck_assert_uint_eq(biggest, 65536);
     size_t got_len;

@@ -475,6 +475,49 @@ START_TEST(client_connection_refused)
 }
 END_TEST
 
+/* ---- a cluster worker's two ways to get connections ------------------- */
+
+START_TEST(serves_adopted_connections_and_shared_sockets)
+{
+    int fds_before = fd_count();
+    /* Round-robin: the primary accepted; the worker gets the descriptor. */
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    const char *req = "GET /passed HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(write(sv[1], req, strlen(req)), (ssize_t)strlen(req));
+    memset(&cl, 0, sizeof cl);
+    cl.loop = lab_loop_new();
+    lab_http_server_init(&cl.srv, cl.loop, on_request);
+    ck_assert_int_eq(lab_http_server_adopt(&cl.srv, sv[0]), 0);
+    lab_loop_run(cl.loop);                /* ends when that connection does */
+    char got[1024] = { 0 };
+    ck_assert_int_gt(read(sv[1], got, sizeof got - 1), 0);
+    ck_assert_msg(strstr(got, "HTTP/1.1 200 OK\r\n") == got, "%s", got);
+    ck_assert_ptr_nonnull(strstr(got, "GET /passed len=0"));
+    close(sv[1]);
+    lab_http_server_close(&cl.srv, cl_closed_server);   /* nothing open */
+    ck_assert_int_eq(cl.done, 1);
+    lab_loop_free(cl.loop);
+
+    /* Shared socket: the primary listens; the worker accepts on it. */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 8), 0);
+    memset(&cl, 0, sizeof cl);
+    cl.loop = lab_loop_new();
+    lab_timer_init(cl.loop, &cl.resume);
+    lab_http_server_init(&cl.srv, cl.loop, on_request);
+    ck_assert_int_eq(lab_http_server_listen_fd(&cl.srv, fd), 0);
+    run_client("GET", "/shared", NULL, cl.srv.port);
+    ck_assert_int_eq(cl.status, 200);
+    ck_assert_str_eq(cl.body, "GET /shared len=0 body=");
+    lab_loop_free(cl.loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -485,5 +528,6 @@ int main(void)
               pipelined_requests_answered_in_order,
               malformed_request_is_400_and_closed, client_against_server,
               slow_client_gets_a_big_body_with_backpressure,
-              client_connection_refused);
+              client_connection_refused,
+              serves_adopted_connections_and_shared_sockets);
 }

@@ -412,6 +412,49 @@ START_TEST(one_request_many_buffers)
 }
 END_TEST
 
+/* ---- a listening socket made elsewhere (a cluster's shared socket) ------ */
+
+static int shared_accepted;
+static void on_shared_connection(lab_tcp *server, int status)
+{
+    lab_tcp *client = malloc(sizeof *client);
+    lab_tcp_init(server->loop, client);
+    ck_assert_int_eq(lab_tcp_accept(server, client), 0);
+    shared_accepted++;
+    lab_tcp_close(client, (lab_tcp_close_cb *)free);
+    lab_tcp_close(server, NULL);
+}
+
+static void on_shared_connect(lab_tcp *tcp, int status)
+{
+    ck_assert_int_eq(status, 0);
+    lab_tcp_close(tcp, NULL);
+}
+
+START_TEST(adopts_a_listening_descriptor)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fds_before = fd_count();
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    lab_loop *loop = lab_loop_new();
+    lab_tcp srv, c;
+    lab_tcp_init(loop, &srv);
+    ck_assert_int_eq(lab_tcp_listen_fd(&srv, fd, on_shared_connection), -EINVAL);
+    ck_assert_int_eq(listen(fd, 16), 0);
+    ck_assert_int_eq(lab_tcp_listen_fd(&srv, fd, on_shared_connection), 0);
+    ck_assert_int_gt(srv.port, 0);
+    lab_tcp_init(loop, &c);
+    lab_tcp_connect(&c, NULL, srv.port, on_shared_connect);
+    shared_accepted = 0;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_int_eq(shared_accepted, 1);
+    ck_assert_int_eq(fd_count(), fds_before - 1);   /* the handle closed fd */
+}
+END_TEST
+
 int main(void)
 {
     RUN_SUITE("tcp", 60, NULL, NULL,
@@ -419,5 +462,6 @@ int main(void)
               peer_reset_is_ECONNRESET,
               write_to_closed_peer_is_an_error_not_SIGPIPE,
               queued_bytes_grow_when_the_peer_does_not_read,
-              adopts_a_connected_descriptor, one_request_many_buffers);
+              adopts_a_connected_descriptor, one_request_many_buffers,
+              adopts_a_listening_descriptor);
 }
