@@ -204,6 +204,28 @@ START_TEST(full_disk_errors_and_never_finishes)
 }
 END_TEST
 
+/* A disk with no room at all: /dev/full answers every write with ENOSPC. */
+START_TEST(no_space_left_is_ENOSPC)
+{
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .flags = O_WRONLY };
+    lab_stream *w = lab_fs_write_stream(loop, "/dev/full", &o);
+    watch(w, "w");
+    lab_writable_write(w, lab_chunk_str("no room"), on_write_cb, NULL);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "cb:ENOSPC w:error:ENOSPC w:close");   /* as node */
+    ck_assert_str_eq(lab_stream_errored(w)->message, "ENOSPC: no space left on device, write");
+    ck_assert(!lab_writable_finished(w));
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), 0);
+    ck_assert_uint_eq(lab_writable_total(w), 0);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
 static char range_got[64];
 static void on_range_data(lab_stream *s, const lab_event *ev, void *arg)
 {
@@ -256,7 +278,7 @@ int main(void)
     RUN_SUITE("fs_stream", 30, setup, teardown,
               pipe_copies_a_file_in_64k_chunks,
               missing_file_errors_then_closes,
-              full_disk_errors_and_never_finishes,
+              full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
               reads_a_byte_range_in_small_chunks,
               destroy_mid_read_closes_the_file);
 }
