@@ -3,7 +3,7 @@
  * client that hangs up in the middle. */
 #include "http_stream.h"
 #include "fs_stream.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <signal.h>
@@ -270,17 +270,8 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("http_stream");
-    TCase *tc = tcase_create("http_stream");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, a_file_streamed_to_a_slow_client);
-    tcase_add_test(tc, a_request_body_streamed_to_a_file);
-    tcase_add_test(tc, a_client_hanging_up_destroys_the_file_stream);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("http_stream", 60, setup, teardown,
+              a_file_streamed_to_a_slow_client,
+              a_request_body_streamed_to_a_file,
+              a_client_hanging_up_destroys_the_file_stream);
 }

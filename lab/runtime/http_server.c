@@ -14,6 +14,7 @@
 #include "http_conn.h"
 #include "telemetry.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,18 @@ static const http_conn_hooks server_hooks = {
 
 /* ---- listening --------------------------------------------------------- */
 
+/* A connection joins the server and starts being read. */
+static void serve(lab_http_server *srv, lab_http_conn *c)
+{
+    c->srv = srv;
+    c->next = srv->conns;
+    if (c->next) c->next->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    srv->connections++;
+    if (http_conn_read_start(c) < 0) http_conn_close(c);
+}
+
 static void on_connection(lab_tcp *server, int status)
 {
     lab_http_server *srv = server->data;
@@ -255,29 +268,55 @@ static void on_connection(lab_tcp *server, int status)
         free(c);
         return;
     }
-    c->srv = srv;
-    c->next = srv->conns;
-    if (c->next) c->next->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    srv->connections++;
-    if (http_conn_read_start(c) < 0) http_conn_close(c);
+    serve(srv, c);
 }
 
-int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
-                           const char *host, int port,
-                           lab_http_request_cb *on_request)
+void lab_http_server_init(lab_http_server *srv, lab_loop *loop,
+                          lab_http_request_cb *on_request)
 {
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
     srv->on_request = on_request;
     srv->keep_alive_ms = 5000;
     srv->mark = LAB_HTTP_MARK;
+    srv->listen_closed = true;            /* until it listens */
     lab_tcp_init(loop, &srv->tcp);
     srv->tcp.data = srv;
+}
+
+int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
+                           const char *host, int port,
+                           lab_http_request_cb *on_request)
+{
+    lab_http_server_init(srv, loop, on_request);
     int rc = lab_tcp_listen(&srv->tcp, host, port, 0, on_connection);
     if (rc < 0) return rc;
+    srv->listen_closed = false;
     srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_listen_fd(lab_http_server *srv, int fd)
+{
+    int rc = lab_tcp_listen_fd(&srv->tcp, fd, on_connection);
+    if (rc < 0) return rc;
+    srv->listen_closed = false;
+    srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_adopt(lab_http_server *srv, int fd)
+{
+    if (srv->closing) return -EBADF;
+    lab_http_conn *c = calloc(1, sizeof *c);
+    if (!c) return -ENOMEM;
+    http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
+    int rc = lab_tcp_open(&c->tcp, fd);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    serve(srv, c);
     return 0;
 }
 
@@ -293,7 +332,8 @@ void lab_http_server_close(lab_http_server *srv, void (*cb)(lab_http_server *))
     if (srv->closing) return;
     srv->closing = true;
     srv->on_closed = cb;
-    lab_tcp_close(&srv->tcp, on_listen_closed);
+    if (!srv->listen_closed) lab_tcp_close(&srv->tcp, on_listen_closed);
     for (lab_http_conn *c = srv->conns; c; c = c->next)
         if (!c->cur) end_conn(c);         /* idle keep-alive connections */
+    maybe_closed(srv);                    /* nothing was open at all */
 }
