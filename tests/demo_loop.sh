@@ -29,6 +29,7 @@ for e in evs:
         cur, started = 0, True
     if e["ev"] == "lag" and started: cur = max(cur, e["ms"])
 if started: peaks.append(cur)
+peaks = [p for p in peaks if p > 20]   # a job cut off by the deadline has no sample
 assert len(peaks) >= 2 and peaks[-1] >= peaks[0] + 80 and peaks[-1] > 150, peaks
 PY
 expect_status 0 "loop.blocking offload=1 runs" -- "$NODELAB" demo loop.blocking --json --duration 2 --set offload=1
