@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "errors.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,4 +14,12 @@ const char *lab_errno_name(int err)
     static __thread char unknown[24];
     snprintf(unknown, sizeof unknown, "E?%d", err);
     return unknown;
+}
+
+const char *lab_errno_message(int err)
+{
+    static __thread char msg[128];
+    snprintf(msg, sizeof msg, "%s", strerror(err));
+    msg[0] = (char)tolower((unsigned char)msg[0]);
+    return msg;
 }

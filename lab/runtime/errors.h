@@ -11,5 +11,8 @@
 
 /* "ENOENT" for ENOENT; "E?" followed by the number for an unknown value. */
 const char *lab_errno_name(int err);
+/* libuv's wording of the error, as Node prints it: strerror() with a lower
+ * case first letter ("no such file or directory").  Thread-safe. */
+const char *lab_errno_message(int err);
 
 #endif

@@ -4,9 +4,21 @@
 pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/errors.c \
+	lab/runtime/fs.c \
+	lab/runtime/fs_stream.c \
+	lab/runtime/gzip.c \
+	lab/runtime/gzip_stream.c \
+	lab/runtime/http_client.c \
+	lab/runtime/http_conn.h \
+	lab/runtime/http_msg.c \
+	lab/runtime/http_out.c \
+	lab/runtime/http_server.c \
+	lab/runtime/http_stream.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
+	lab/runtime/net.c \
 	lab/runtime/pool.c \
+	lab/runtime/tcp.c \
 	lab/runtime/telemetry.c \
 	lab/runtime/chunk.c \
 	lab/runtime/chunkq.c \
@@ -24,8 +36,16 @@ pkginclude_HEADERS += \
 	lab/runtime/chunk.h \
 	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
+	lab/runtime/fs.h \
+	lab/runtime/fs_stream.h \
+	lab/runtime/gzip.h \
+	lab/runtime/gzip_stream.h \
+	lab/runtime/http.h \
+	lab/runtime/http_stream.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
+	lab/runtime/net.h \
 	lab/runtime/pool.h \
 	lab/runtime/stream.h \
+	lab/runtime/tcp.h \
 	lab/runtime/telemetry.h

@@ -1,0 +1,265 @@
+/*
+ * fs.c — file operations as thread-pool requests (see fs.h for why).
+ *
+ * Every public call fills in the request, then hands it to the pool with
+ * two functions: fs_work() runs the blocking system call on a pool thread,
+ * fs_after() runs on the loop thread and calls the user back.  The pool
+ * thread touches nothing but the request, so no lock is needed here.
+ */
+#define _GNU_SOURCE
+#include "fs.h"
+#include "errors.h"
+#include "telemetry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const op_names[] = {
+    [LAB_FS_OPEN] = "open",   [LAB_FS_READ] = "read",
+    [LAB_FS_WRITE] = "write", [LAB_FS_CLOSE] = "close",
+    [LAB_FS_STAT] = "stat",   [LAB_FS_FSTAT] = "fstat",
+    [LAB_FS_FSYNC] = "fsync", [LAB_FS_UNLINK] = "unlink",
+    [LAB_FS_WRITEV] = "write",
+};
+
+const char *lab_fs_op_name(lab_fs_type type) { return op_names[type]; }
+
+/* write() until everything is written: a regular file may accept less
+ * than asked (a signal, a quota), and the caller wants all or an error. */
+static ssize_t write_all(lab_fs *req)
+{
+    const char *p = req->buf;
+    size_t left = req->len;
+    int64_t off = req->offset;
+    while (left > 0) {
+        ssize_t n = off >= 0 ? pwrite(req->fd, p, left, off)
+                             : write(req->fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (n == 0) return -EIO;          /* cannot happen on a file */
+        p += n;
+        left -= (size_t)n;
+        req->written += (size_t)n;
+        if (off >= 0) off += n;
+    }
+    return (ssize_t)req->written;
+}
+
+/* The same for several buffers: writev() takes as many as it can, and a
+ * private copy of the array is advanced past what was written. */
+static ssize_t writev_all(lab_fs *req)
+{
+    struct iovec *iov = malloc((size_t)req->iovcnt * sizeof *iov);
+    if (!iov) return -ENOMEM;
+    memcpy(iov, req->iov, (size_t)req->iovcnt * sizeof *iov);
+    struct iovec *cur = iov;
+    int left = req->iovcnt;
+    int64_t off = req->offset;
+    ssize_t rc = 0;
+    while (left > 0) {
+        if (cur->iov_len == 0) { cur++; left--; continue; }
+        int cnt = left > 1024 ? 1024 : left;            /* IOV_MAX */
+        ssize_t n = off >= 0 ? pwritev(req->fd, cur, cnt, off)
+                             : writev(req->fd, cur, cnt);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = -errno;
+            break;
+        }
+        req->written += (size_t)n;
+        if (off >= 0) off += n;
+        while (n > 0 && left > 0) {                     /* skip what went out */
+            size_t take = (size_t)n < cur->iov_len ? (size_t)n : cur->iov_len;
+            cur->iov_base = (char *)cur->iov_base + take;
+            cur->iov_len -= take;
+            n -= (ssize_t)take;
+            if (cur->iov_len == 0) { cur++; left--; }
+        }
+    }
+    free(iov);
+    return rc < 0 ? rc : (ssize_t)req->written;
+}
+
+/* On a pool thread: the blocking call, nothing else. */
+static void fs_work(lab_work *w)
+{
+    lab_fs *req = w->data;
+    ssize_t r = 0;
+    errno = 0;
+    switch (req->type) {
+    case LAB_FS_OPEN:
+        r = open(req->path, req->flags | O_CLOEXEC, req->mode);
+        break;
+    case LAB_FS_READ:
+        do {
+            r = req->offset >= 0 ? pread(req->fd, req->buf, req->len, req->offset)
+                                 : read(req->fd, req->buf, req->len);
+        } while (r < 0 && errno == EINTR);
+        break;
+    case LAB_FS_WRITE:
+        req->result = write_all(req);
+        return;
+    case LAB_FS_WRITEV:
+        req->result = writev_all(req);
+        return;
+    case LAB_FS_CLOSE:
+        /* Linux frees the descriptor even when close() reports EINTR, so
+         * close is never retried (retrying could close someone else's). */
+        r = close(req->fd);
+        break;
+    case LAB_FS_STAT:   r = stat(req->path, &req->st); break;
+    case LAB_FS_FSTAT:  r = fstat(req->fd, &req->st); break;
+    case LAB_FS_FSYNC:  r = fsync(req->fd); break;
+    case LAB_FS_UNLINK: r = unlink(req->path); break;
+    }
+    req->result = r < 0 ? -errno : r;
+}
+
+static void report(const lab_fs *req)
+{
+    lab_ev *e = lab_ev_new("fs");
+    if (!e) return;
+    lab_ev_str(e, "op", op_names[req->type]);
+    if (req->path) lab_ev_str(e, "path", req->path);
+    else lab_ev_int(e, "fd", req->fd);
+    if (req->result < 0) lab_ev_str(e, "code", lab_fs_code(req));
+    else lab_ev_int(e, "result", req->result);
+    lab_ev_int(e, "us", (int64_t)req->us);
+    lab_ev_int(e, "thread", req->work.thread);
+    lab_ev_emit(e);
+}
+
+/* On the loop thread. */
+static void fs_after(lab_work *w, int status)
+{
+    lab_fs *req = w->data;
+    if (status == LAB_ECANCELED) req->result = LAB_ECANCELED;
+    req->us = w->finished_us > w->queued_us ? w->finished_us - w->queued_us : 0;
+    report(req);
+    char *path = req->path;
+    lab_fs_cb *cb = req->cb;
+    cb(req);       /* may reuse or free req: do not touch it afterwards */
+    free(path);
+}
+
+static int submit(lab_loop *loop, lab_fs *req, lab_fs_type type,
+                  const char *path, lab_fs_cb *cb)
+{
+    req->type = type;
+    req->cb = cb;
+    req->result = 0;
+    req->written = 0;
+    req->path = NULL;
+    if (path && !(req->path = strdup(path))) return -ENOMEM;
+    req->work.data = req;
+    if (lab_queue_work(loop, &req->work, fs_work, fs_after) < 0) {
+        int err = errno ? errno : EAGAIN;
+        free(req->path);
+        req->path = NULL;
+        return -err;
+    }
+    return 0;
+}
+
+int lab_fs_open(lab_loop *loop, lab_fs *req, const char *path, int flags,
+                int mode, lab_fs_cb *cb)
+{
+    req->flags = flags;
+    req->mode = mode;
+    req->fd = -1;
+    return submit(loop, req, LAB_FS_OPEN, path, cb);
+}
+
+int lab_fs_read(lab_loop *loop, lab_fs *req, int fd, void *buf, size_t len,
+                int64_t offset, lab_fs_cb *cb)
+{
+    req->fd = fd;
+    req->buf = buf;
+    req->len = len;
+    req->offset = offset;
+    return submit(loop, req, LAB_FS_READ, NULL, cb);
+}
+
+int lab_fs_write(lab_loop *loop, lab_fs *req, int fd, const void *buf,
+                 size_t len, int64_t offset, lab_fs_cb *cb)
+{
+    req->fd = fd;
+    req->buf = (void *)buf;
+    req->len = len;
+    req->offset = offset;
+    return submit(loop, req, LAB_FS_WRITE, NULL, cb);
+}
+
+int lab_fs_writev(lab_loop *loop, lab_fs *req, int fd, const struct iovec *iov,
+                  int iovcnt, int64_t offset, lab_fs_cb *cb)
+{
+    req->fd = fd;
+    req->iov = iov;
+    req->iovcnt = iovcnt;
+    req->offset = offset;
+    return submit(loop, req, LAB_FS_WRITEV, NULL, cb);
+}
+
+static int fd_op(lab_loop *loop, lab_fs *req, lab_fs_type type, int fd,
+                 lab_fs_cb *cb)
+{
+    req->fd = fd;
+    return submit(loop, req, type, NULL, cb);
+}
+
+int lab_fs_close(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb)
+{
+    return fd_op(loop, req, LAB_FS_CLOSE, fd, cb);
+}
+
+int lab_fs_fstat(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb)
+{
+    return fd_op(loop, req, LAB_FS_FSTAT, fd, cb);
+}
+
+int lab_fs_fsync(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb)
+{
+    return fd_op(loop, req, LAB_FS_FSYNC, fd, cb);
+}
+
+int lab_fs_stat(lab_loop *loop, lab_fs *req, const char *path, lab_fs_cb *cb)
+{
+    req->fd = -1;
+    return submit(loop, req, LAB_FS_STAT, path, cb);
+}
+
+int lab_fs_unlink(lab_loop *loop, lab_fs *req, const char *path,
+                  lab_fs_cb *cb)
+{
+    req->fd = -1;
+    return submit(loop, req, LAB_FS_UNLINK, path, cb);
+}
+
+const char *lab_fs_code(const lab_fs *req)
+{
+    if (req->result >= 0) return NULL;
+    if (req->result == LAB_ECANCELED) return "ECANCELED";
+    return lab_errno_name((int)-req->result);
+}
+
+char *lab_fs_message(const lab_fs *req, char *buf, size_t size)
+{
+    if (req->result >= 0) {
+        snprintf(buf, size, "%s: ok", op_names[req->type]);
+        return buf;
+    }
+    int err = (int)-req->result;
+    if (req->path)
+        snprintf(buf, size, "%s: %s, %s '%s'", lab_fs_code(req),
+                 lab_errno_message(err), op_names[req->type], req->path);
+    else
+        snprintf(buf, size, "%s: %s, %s", lab_fs_code(req), lab_errno_message(err),
+                 op_names[req->type]);
+    return buf;
+}

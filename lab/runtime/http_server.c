@@ -1,0 +1,339 @@
+/*
+ * http_server.c — the HTTP/1.1 server (see http.h).
+ *
+ * One lab_http_conn per accepted socket.  Per connection, requests are
+ * served strictly one at a time: when a request is complete the parser is
+ * paused, so the bytes of a pipelined next request wait unparsed until
+ * the response to this one has finished.  That keeps responses in order
+ * with no response queue.  (Node parses ahead and queues the responses;
+ * what the client sees is the same.)
+ *
+ * After a response: keep-alive → parse on, and close the connection if
+ * it stays idle for keep_alive_ms; otherwise send FIN and close.
+ */
+#include "http_conn.h"
+#include "telemetry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- telemetry --------------------------------------------------------- */
+
+static void report_request(const http_exchange *x)
+{
+    lab_ev *e = lab_ev_new("request");
+    if (!e) return;
+    lab_ev_int(e, "status", x->res.status);
+    lab_ev_int(e, "us", (int64_t)(lab_clock_us() - x->req.started_us));
+    lab_ev_str(e, "method", x->req.method);
+    lab_ev_str(e, "url", x->req.url);
+    lab_ev_int(e, "bytes", (int64_t)x->res.body_bytes);
+    lab_ev_int(e, "conn", x->conn->tcp.id);
+    lab_ev_emit(e);
+}
+
+static void report_error(const lab_http_conn *c, const char *code,
+                         const char *message)
+{
+    lab_ev *e = lab_ev_new("error");
+    if (!e) return;
+    char name[32];
+    snprintf(name, sizeof name, "http#%u", c->tcp.id);
+    lab_ev_str(e, "stream", name);
+    lab_ev_str(e, "code", code);
+    lab_ev_str(e, "message", message);
+    lab_ev_emit(e);
+}
+
+/* ---- ending connections ------------------------------------------------ */
+
+static void maybe_closed(lab_http_server *srv)
+{
+    if (srv->closing && srv->listen_closed && srv->nconns == 0 && srv->on_closed) {
+        void (*cb)(lab_http_server *) = srv->on_closed;
+        srv->on_closed = NULL;
+        cb(srv);
+    }
+}
+
+static void on_shutdown(lab_tcp *tcp, int status) { http_conn_close(tcp->data); }
+
+/* FIN after whatever is queued, then close: the peer reads every byte of
+ * the last response before it sees the end. */
+static void end_conn(lab_http_conn *c)
+{
+    if (c->closing || c->tcp.shutting || c->tcp.shut) return;   /* under way */
+    lab_tcp_read_stop(&c->tcp);
+    if (lab_tcp_shutdown(&c->tcp, on_shutdown) < 0) http_conn_close(c);
+}
+
+static void on_idle(lab_timer *t) { end_conn(t->data); }
+
+static void free_exchange(http_exchange *x)
+{
+    if (x->req.on_release) x->req.on_release(&x->req);
+    http_msg_free(&x->req);
+    http_out_free(&x->res);
+    free(x);
+}
+
+/* The connection is going: end the exchange in progress, if any.  One
+ * whose head never completed (no response yet), or whose response is over
+ * while its body was still coming, just goes. */
+static void abort_exchange(lab_http_conn *c, const char *code)
+{
+    http_exchange *x = c->cur;
+    if (!x) return;
+    if (!x->res.owner_done || x->res_done) {
+        c->cur = NULL;
+        free_exchange(x);
+    } else {
+        http_out_abort(&x->res, code);    /* res_done() frees it */
+    }
+}
+
+/* ---- a response is over ------------------------------------------------ */
+
+/* The response failed: tell the request's reader first. */
+static void res_aborting(lab_http_out *o, void *owner)
+{
+    http_exchange *x = owner;
+    if (!x->req_done && x->req.on_abort) x->req.on_abort(&x->req, "aborted");
+    x->req.on_data = NULL;
+    x->req.on_end = NULL;
+    x->req.on_abort = NULL;
+}
+
+static void res_done(lab_http_out *o, void *owner)
+{
+    http_exchange *x = owner;
+    lab_http_conn *c = x->conn;
+    x->res_done = true;
+    if (o->finished) report_request(x);
+    else report_error(c, "ERR_STREAM_PREMATURE_CLOSE", "response aborted");
+    bool keep = o->finished && o->keep_alive && !c->srv->closing && !c->closing;
+    if (!x->req_done && keep) {
+        /* Answered before the body was all in: read the rest and drop it;
+         * srv_complete() frees the exchange. */
+        x->req.on_data = NULL;
+        x->req.on_end = NULL;
+        x->req.on_abort = NULL;
+        return;
+    }
+    if (c->cur == x) c->cur = NULL;
+    free_exchange(x);
+    if (!keep) {
+        end_conn(c);
+        return;
+    }
+    http_conn_resume_parser(c);           /* a pipelined request may wait */
+    if (!c->closing && !c->cur && !c->parser_paused && !c->peer_ended)
+        lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
+}
+
+/* ---- parser hooks ------------------------------------------------------ */
+
+static int srv_begin(lab_http_conn *c)
+{
+    http_exchange *x = calloc(1, sizeof *x);
+    if (!x) return -1;
+    lab_timer_stop(&c->idle);             /* busy again */
+    x->conn = c;
+    http_msg_init(&x->req, c);
+    c->cur = x;
+    c->in = &x->req;
+    return 0;
+}
+
+static int srv_head(lab_http_conn *c)
+{
+    http_exchange *x = c->cur;
+    lab_http_server *srv = c->srv;
+    lab_http_msg *req = &x->req;
+    lab_http_out *res = &x->res;
+    http_out_init(res, &c->tcp, false, srv->mark);
+    res->keep_alive = req->keep_alive && !srv->closing;
+    res->keep_alive_s = (int)(srv->keep_alive_ms / 1000);
+    res->http10_peer = req->http_major == 1 && req->http_minor == 0;
+    res->no_body = strcmp(req->method, "HEAD") == 0;
+    http_out_set_owner(res, res_aborting, res_done, x);
+    srv->requests++;
+    /* HTTP/1.1 requires Host; Node answers 400 without calling the
+     * handler (requireHostHeader). */
+    if (req->http_minor == 1 && !lab_http_msg_header(req, "host")) {
+        lab_http_set_status(res, 400);
+        lab_http_set_header(res, "Connection", "close");
+        lab_http_end(res, NULL, 0, NULL, NULL);
+        return 0;
+    }
+    srv->on_request(srv, req, res);
+    return 0;
+}
+
+static int srv_complete(lab_http_conn *c)
+{
+    http_exchange *x = c->cur;
+    x->req_done = true;
+    if (x->res_done) {                    /* answered already: go on */
+        c->cur = NULL;
+        free_exchange(x);
+        lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
+        return 0;
+    }
+    if (x->req.on_end) x->req.on_end(&x->req);
+    /* Nothing more is parsed until the response is over. */
+    http_parser_pause(&c->parser, 1);
+    return 0;
+}
+
+static void srv_eof(lab_http_conn *c, const char *code)
+{
+    http_exchange *x = c->cur;
+    if (!x) {                             /* idle: just close */
+        http_conn_close(c);
+        return;
+    }
+    if (!x->req_done || code) {           /* cut off mid-request */
+        if (x->req.on_abort && !x->req_done) x->req.on_abort(&x->req, code ? code : "aborted");
+        x->req.on_abort = NULL;
+        http_conn_close(c);
+        abort_exchange(c, code ? code : "ECONNRESET");
+    }
+    /* Otherwise the response is being written: res_done() closes. */
+}
+
+static const char bad_request[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+static const char too_large[] =
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
+
+/* A malformed request: answer 400 if no response has started, then close
+ * (Node's default 'clientError' behaviour). */
+static void srv_parse_error(lab_http_conn *c, const char *code, const char *message)
+{
+    lab_http_server *srv = c->srv;
+    srv->client_errors++;
+    report_error(c, code, message);
+    if (srv->on_client_error) srv->on_client_error(srv, code, message);
+    http_exchange *x = c->cur;
+    if (!x || !x->res.head_sent) {
+        bool big = strcmp(code, "HPE_HEADER_OVERFLOW") == 0;
+        lab_iov b = { big ? too_large : bad_request,
+                      big ? sizeof too_large - 1 : sizeof bad_request - 1 };
+        lab_tcp_write(&c->reject, &c->tcp, &b, 1, NULL);
+    }
+    end_conn(c);
+    abort_exchange(c, code);
+}
+
+static void srv_closed(lab_http_conn *c)
+{
+    lab_http_server *srv = c->srv;
+    abort_exchange(c, "ECONNRESET");      /* one nobody wrote to */
+    if (c->prev) c->prev->next = c->next; else srv->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    srv->nconns--;
+    free(c);
+    maybe_closed(srv);
+}
+
+static const http_conn_hooks server_hooks = {
+    .begin = srv_begin, .head = srv_head, .complete = srv_complete,
+    .eof = srv_eof, .parse_error = srv_parse_error, .closed = srv_closed,
+};
+
+/* ---- listening --------------------------------------------------------- */
+
+/* A connection joins the server and starts being read. */
+static void serve(lab_http_server *srv, lab_http_conn *c)
+{
+    c->srv = srv;
+    c->next = srv->conns;
+    if (c->next) c->next->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    srv->connections++;
+    if (http_conn_read_start(c) < 0) http_conn_close(c);
+}
+
+static void on_connection(lab_tcp *server, int status)
+{
+    lab_http_server *srv = server->data;
+    if (status < 0) return;               /* EMFILE: the next one may work */
+    lab_http_conn *c = calloc(1, sizeof *c);
+    if (!c) return;
+    http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
+    if (lab_tcp_accept(server, &c->tcp) < 0) {
+        free(c);
+        return;
+    }
+    serve(srv, c);
+}
+
+void lab_http_server_init(lab_http_server *srv, lab_loop *loop,
+                          lab_http_request_cb *on_request)
+{
+    memset(srv, 0, sizeof *srv);
+    srv->loop = loop;
+    srv->on_request = on_request;
+    srv->keep_alive_ms = 5000;
+    srv->mark = LAB_HTTP_MARK;
+    srv->listen_closed = true;            /* until it listens */
+    lab_tcp_init(loop, &srv->tcp);
+    srv->tcp.data = srv;
+}
+
+int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
+                           const char *host, int port,
+                           lab_http_request_cb *on_request)
+{
+    lab_http_server_init(srv, loop, on_request);
+    int rc = lab_tcp_listen(&srv->tcp, host, port, 0, on_connection);
+    if (rc < 0) return rc;
+    srv->listen_closed = false;
+    srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_listen_fd(lab_http_server *srv, int fd)
+{
+    int rc = lab_tcp_listen_fd(&srv->tcp, fd, on_connection);
+    if (rc < 0) return rc;
+    srv->listen_closed = false;
+    srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_adopt(lab_http_server *srv, int fd)
+{
+    if (srv->closing) return -EBADF;
+    lab_http_conn *c = calloc(1, sizeof *c);
+    if (!c) return -ENOMEM;
+    http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
+    int rc = lab_tcp_open(&c->tcp, fd);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    serve(srv, c);
+    return 0;
+}
+
+static void on_listen_closed(lab_tcp *tcp)
+{
+    lab_http_server *srv = tcp->data;
+    srv->listen_closed = true;
+    maybe_closed(srv);
+}
+
+void lab_http_server_close(lab_http_server *srv, void (*cb)(lab_http_server *))
+{
+    if (srv->closing) return;
+    srv->closing = true;
+    srv->on_closed = cb;
+    if (!srv->listen_closed) lab_tcp_close(&srv->tcp, on_listen_closed);
+    for (lab_http_conn *c = srv->conns; c; c = c->next)
+        if (!c->cur) end_conn(c);         /* idle keep-alive connections */
+    maybe_closed(srv);                    /* nothing was open at all */
+}

@@ -1,0 +1,264 @@
+/* test_fs.c — file operations on the thread pool (lab/runtime/fs.h). */
+#include "fs.h"
+#include "iotest.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    strcpy(dir, "/tmp/nl-fs.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    chmod(dir, 0755);
+}
+
+static void remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *make_file(const char *name, const char *data, size_t len)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+/* ---- reading a file in chunks through the pool -------------------------- */
+
+#define CHUNK 65536
+static struct {
+    lab_loop *loop;
+    lab_fs req;
+    int fd;
+    char chunk[CHUNK];
+    char *got;
+    size_t got_len, reads;
+    int off_pool;          /* reads that ran on the loop thread (must be 0) */
+    bool closed;
+} rd;
+
+static void on_closed(lab_fs *req)
+{
+    ck_assert_int_eq(req->result, 0);
+    rd.closed = true;
+}
+
+static void on_read(lab_fs *req)
+{
+    ck_assert_int_ge(req->result, 0);
+    if (req->work.thread == 0) rd.off_pool++;
+    if (req->result == 0) {               /* end of file */
+        lab_fs_close(rd.loop, req, rd.fd, on_closed);
+        return;
+    }
+    memcpy(rd.got + rd.got_len, rd.chunk, (size_t)req->result);
+    rd.got_len += (size_t)req->result;
+    rd.reads++;
+    lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
+}
+
+static void on_opened(lab_fs *req)
+{
+    ck_assert_int_ge(req->result, 0);
+    ck_assert_ptr_null(lab_fs_code(req));
+    rd.fd = (int)req->result;
+    /* O_CLOEXEC is always added: a spawned child must not inherit it. */
+    ck_assert(fcntl(rd.fd, F_GETFD) & FD_CLOEXEC);
+    lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
+}
+
+START_TEST(reads_a_file_in_chunks_on_the_pool)
+{
+    make_dir();
+    size_t len = 5 * CHUNK / 2 + 123;     /* 3 chunks, the last one short */
+    char *data = malloc(len);
+    srand(7);
+    for (size_t i = 0; i < len; i++) data[i] = (char)rand();
+    char *path = make_file("in.bin", data, len);
+    int fds_before = fd_count();
+
+    memset(&rd, 0, sizeof rd);
+    rd.loop = lab_loop_new();
+    rd.got = malloc(len);
+    ck_assert_int_eq(lab_fs_open(rd.loop, &rd.req, path, O_RDONLY, 0, on_opened), 0);
+    ck_assert_int_eq(lab_loop_run(rd.loop), 0);
+    lab_loop_free(rd.loop);
+
+    ck_assert(rd.closed);
+    ck_assert_uint_eq(rd.reads, 3);
+    ck_assert_int_eq(rd.off_pool, 0);
+    ck_assert_uint_eq(rd.got_len, len);
+    ck_assert(memcmp(rd.got, data, len) == 0);
+    ck_assert_int_eq(fd_count(), fds_before);
+    free(rd.got);
+    free(data);
+    remove_dir();
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------ */
+
+static lab_fs err_req;
+static char err_msg[256];
+static void on_open_error(lab_fs *req)
+{
+    lab_fs_message(req, err_msg, sizeof err_msg);
+}
+
+static const char *open_and_fail(const char *path, int flags)
+{
+    lab_loop *loop = lab_loop_new();
+    err_req.result = 0;
+    ck_assert_int_eq(lab_fs_open(loop, &err_req, path, flags, 0644, on_open_error), 0);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    return lab_fs_code(&err_req);
+}
+
+START_TEST(missing_file_is_ENOENT_with_nodes_message)
+{
+    make_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/nope.txt", dir);
+    int fds_before = fd_count();
+    ck_assert_str_eq(open_and_fail(path, O_RDONLY), "ENOENT");
+    ck_assert_int_eq(err_req.result, -ENOENT);
+    char want[256];
+    snprintf(want, sizeof want,
+             "ENOENT: no such file or directory, open '%s'", path);
+    ck_assert_str_eq(err_msg, want);
+    ck_assert_int_eq(fd_count(), fds_before);
+    remove_dir();
+}
+END_TEST
+
+/* Root reads anything, so the check runs as "nobody" in a child. */
+START_TEST(unreadable_file_is_EACCES)
+{
+    make_dir();
+    char *path = make_file("secret", "x", 1);
+    chmod(path, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0)) _exit(3);
+        const char *code = open_and_fail(path, O_RDONLY);
+        _exit(code && strcmp(code, "EACCES") == 0 ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    remove_dir();
+}
+END_TEST
+
+/* ---- a full disk: RLIMIT_FSIZE makes write() fail with EFBIG ------------ */
+
+static struct { lab_loop *loop; lab_fs req; int fd; char *buf; int writes;
+                size_t reported; ssize_t last; } wr;
+
+static void on_write(lab_fs *req)
+{
+    wr.reported += req->written;
+    wr.last = req->result;
+    if (req->result < 0) return;          /* stop at the first failure */
+    ck_assert_uint_eq((size_t)req->result, req->len);
+    if (++wr.writes < 10)
+        lab_fs_write(wr.loop, req, wr.fd, wr.buf, CHUNK, -1, on_write);
+}
+
+START_TEST(full_disk_reports_EFBIG_and_only_what_was_written)
+{
+    make_dir();
+    signal(SIGXFSZ, SIG_IGN);             /* else the kernel kills us */
+    struct rlimit lim = { 100000, RLIM_INFINITY };
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    memset(&wr, 0, sizeof wr);
+    wr.loop = lab_loop_new();
+    wr.buf = calloc(1, CHUNK);
+    wr.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(wr.fd, 0);
+    lab_fs_write(wr.loop, &wr.req, wr.fd, wr.buf, CHUNK, -1, on_write);
+    lab_loop_run(wr.loop);
+    lab_loop_free(wr.loop);
+    close(wr.fd);
+
+    ck_assert_int_eq(wr.last, -EFBIG);
+    ck_assert_str_eq(lab_fs_code(&wr.req), "EFBIG");
+    /* One chunk fitted whole; the second, failing, request still counts
+     * the part that reached the file, and no more. */
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 100000);
+    ck_assert_uint_eq(wr.reported, 100000);
+    free(wr.buf);
+    remove_dir();
+}
+END_TEST
+
+/* ---- stat, fstat, fsync, unlink --------------------------------------- */
+
+static int meta_step;
+static lab_loop *meta_loop;
+static char meta_path[128];
+static void on_meta(lab_fs *req)
+{
+    switch (meta_step++) {
+    case 0:
+        ck_assert_int_eq(req->result, 0);
+        ck_assert_int_eq(req->st.st_size, 11);
+        lab_fs_unlink(meta_loop, req, meta_path, on_meta);
+        break;
+    case 1:
+        ck_assert_int_eq(req->result, 0);
+        lab_fs_stat(meta_loop, req, meta_path, on_meta);
+        break;
+    case 2:
+        ck_assert_str_eq(lab_fs_code(req), "ENOENT");
+        break;
+    }
+}
+
+START_TEST(stat_unlink_then_stat_fails)
+{
+    make_dir();
+    strcpy(meta_path, make_file("m", "hello world", 11));
+    meta_loop = lab_loop_new();
+    meta_step = 0;
+    static lab_fs req;
+    lab_fs_stat(meta_loop, &req, meta_path, on_meta);
+    lab_loop_run(meta_loop);
+    lab_loop_free(meta_loop);
+    ck_assert_int_eq(meta_step, 3);
+    remove_dir();
+}
+END_TEST
+
+int main(void)
+{
+    RUN_SUITE("fs", 30, NULL, NULL,
+              reads_a_file_in_chunks_on_the_pool,
+              missing_file_is_ENOENT_with_nodes_message,
+              unreadable_file_is_EACCES,
+              full_disk_reports_EFBIG_and_only_what_was_written,
+              stat_unlink_then_stat_fails);
+}

@@ -1,0 +1,284 @@
+/* test_fs_stream.c — file read/write streams (lab/runtime/fs_stream.h). */
+#include "fs_stream.h"
+#include "iotest.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static char trace[4096];
+static int datas;
+static size_t biggest;
+
+static void note(const char *fmt, const char *a, const char *b)
+{
+    char line[256];
+    snprintf(line, sizeof line, fmt, a, b);
+    if (*trace) strcat(trace, " ");
+    strcat(trace, line);
+}
+
+/* Records the lifecycle events of a stream as "name:event" words. */
+static void on_ev(lab_stream *s, const lab_event *ev, void *arg)
+{
+    if (ev->type == LAB_ON_DATA) {
+        datas++;
+        if (ev->chunk->len > biggest) biggest = ev->chunk->len;
+        return;
+    }
+    if (ev->type == LAB_ON_ERROR) note("%s:error:%s", arg, ev->err->code);
+    else note("%s:%s", arg, lab_stream_event_name(ev->type));
+}
+
+static void watch(lab_stream *s, const char *name)
+{
+    lab_stream_event evs[] = { LAB_ON_END, LAB_ON_FINISH, LAB_ON_CLOSE, LAB_ON_ERROR };
+    for (size_t i = 0; i < 4; i++) lab_stream_on(s, evs[i], on_ev, (void *)name);
+}
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/nl-fss.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    trace[0] = '\0';
+    datas = 0;
+    biggest = 0;
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *path_of(const char *name)
+{
+    static char p[2][128];
+    static int i;
+    i ^= 1;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+    return p[i];
+}
+
+static char *make_input(const char *name, size_t len)
+{
+    char *data = malloc(len);
+    for (size_t i = 0; i < len; i++) data[i] = (char)(i * 7 + i / 4096);
+    FILE *f = fopen(path_of(name), "w");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    return data;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *p = malloc(*len + 1);
+    ck_assert_uint_eq(fread(p, 1, *len, f), *len);
+    fclose(f);
+    return p;
+}
+
+static void on_data_count(lab_stream *s, const lab_event *ev, void *arg)
+{
+    on_ev(s, ev, arg);
+}
+
+START_TEST(pipe_copies_a_file_in_64k_chunks)
+{
+    size_t len = 5 * 65536 + 999;
+    char *data = make_input("in", len);
+    char in[128], out[128];
+    strcpy(in, path_of("in"));
+    strcpy(out, path_of("out"));
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_stream *r = lab_fs_read_stream(loop, in, NULL);
+    lab_stream *w = lab_fs_write_stream(loop, out, NULL);
+    watch(r, "r");
+    watch(w, "w");
+    lab_stream_on(r, LAB_ON_DATA, on_data_count, "r");
+    lab_pipe(r, w, true);
+    ck_assert_uint_eq(lab_readable_hwm(r), 65536);
+    ck_assert_uint_eq(lab_writable_hwm(w), 16384);
+    lab_loop_run(loop);
+    ck_assert_uint_eq(lab_fs_stream_bytes(r), len);
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), len);
+    ck_assert_int_eq(lab_fs_stream_fd(w), -1);
+    lab_stream_unref(r);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    /* Node's order: r end, r close, w finish, w close. */
+    /* Node's order: r end, w finish, then both closes.  The two closes are
+     * two pool jobs racing (in Node too), so either may come first. */
+    ck_assert_msg(strcmp(trace, "r:end w:finish r:close w:close") == 0 ||
+                  strcmp(trace, "r:end w:finish w:close r:close") == 0, "%s", trace);
+    ck_assert_int_eq(datas, 6);
+    ck_assert_uint_eq(biggest, 65536);
+    size_t got_len;
+    char *got = slurp(out, &got_len);
+    ck_assert_uint_eq(got_len, len);
+    ck_assert(memcmp(got, data, len) == 0);
+    ck_assert_int_eq(fd_count(), fds_before);
+    free(got);
+    free(data);
+}
+END_TEST
+
+static void on_write_cb(lab_stream *s, const lab_err *err, void *arg)
+{
+    note("cb:%s%s", err ? err->code : "ok", "");
+}
+
+START_TEST(missing_file_errors_then_closes)
+{
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_stream *r = lab_fs_read_stream(loop, path_of("nope"), NULL);
+    watch(r, "r");
+    lab_readable_resume(r);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "r:error:ENOENT r:close");
+    char want[256];
+    snprintf(want, sizeof want, "ENOENT: no such file or directory, open '%s'",
+             path_of("nope"));
+    ck_assert_str_eq(lab_stream_errored(r)->message, want);
+    ck_assert_int_eq(lab_stream_errored(r)->errnum, ENOENT);
+    lab_stream_unref(r);
+
+    /* A write stream into a missing directory: the same, and a write made
+     * before the open failed reports the error too. */
+    trace[0] = '\0';
+    lab_stream *w = lab_fs_write_stream(loop, path_of("no/such/dir"), NULL);
+    watch(w, "w");
+    lab_writable_write(w, lab_chunk_str("lost"), on_write_cb, NULL);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "cb:ENOENT w:error:ENOENT w:close");   /* as node */
+    ck_assert_uint_eq(lab_writable_total(w), 0);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
+START_TEST(full_disk_errors_and_never_finishes)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = { 100000, RLIM_INFINITY };
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_stream *w = lab_fs_write_stream(loop, path_of("full"), NULL);
+    watch(w, "w");
+    static char block[30000];
+    for (int i = 0; i < 10; i++)          /* 300 000 bytes into 100 000 */
+        lab_writable_write(w, lab_chunk_static(block, sizeof block), NULL, NULL);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "w:error:EFBIG w:close");
+    ck_assert(!lab_writable_finished(w));
+    ck_assert_str_eq(lab_stream_errored(w)->message, "EFBIG: file too large, write");
+    /* Exactly what reached the file, and no write counted as done beyond it. */
+    struct stat st;
+    ck_assert_int_eq(stat(path_of("full"), &st), 0);
+    ck_assert_int_eq(st.st_size, 100000);
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), 100000);
+    ck_assert_uint_le(lab_writable_total(w), 100000);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
+/* A disk with no room at all: /dev/full answers every write with ENOSPC. */
+START_TEST(no_space_left_is_ENOSPC)
+{
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .flags = O_WRONLY };
+    lab_stream *w = lab_fs_write_stream(loop, "/dev/full", &o);
+    watch(w, "w");
+    lab_writable_write(w, lab_chunk_str("no room"), on_write_cb, NULL);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "cb:ENOSPC w:error:ENOSPC w:close");   /* as node */
+    ck_assert_str_eq(lab_stream_errored(w)->message, "ENOSPC: no space left on device, write");
+    ck_assert(!lab_writable_finished(w));
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), 0);
+    ck_assert_uint_eq(lab_writable_total(w), 0);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
+static char range_got[64];
+static void on_range_data(lab_stream *s, const lab_event *ev, void *arg)
+{
+    strncat(range_got, ev->chunk->data, ev->chunk->len);
+}
+
+START_TEST(reads_a_byte_range_in_small_chunks)
+{
+    FILE *f = fopen(path_of("abc"), "w");
+    fputs("abcdefghijklmnopqrstuvwxyz", f);
+    fclose(f);
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .stream = { .hwm = 4 }, .start = 3, .has_end = true, .end = 12 };
+    lab_stream *r = lab_fs_read_stream(loop, path_of("abc"), &o);
+    range_got[0] = '\0';
+    lab_stream_on(r, LAB_ON_DATA, on_range_data, NULL);
+    lab_loop_run(loop);
+    ck_assert_str_eq(range_got, "defghijklm");      /* end is inclusive */
+    lab_stream_unref(r);
+    lab_loop_free(loop);
+}
+END_TEST
+
+static void destroy_on_data(lab_stream *s, const lab_event *ev, void *arg)
+{
+    datas++;
+    lab_stream_destroy(s, NULL);
+}
+
+START_TEST(destroy_mid_read_closes_the_file)
+{
+    free(make_input("big", 1 << 20));
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_stream *r = lab_fs_read_stream(loop, path_of("big"), NULL);
+    watch(r, "r");
+    lab_stream_on(r, LAB_ON_DATA, destroy_on_data, NULL);
+    lab_loop_run(loop);
+    ck_assert_int_eq(datas, 1);
+    ck_assert_str_eq(trace, "r:close");
+    ck_assert(lab_stream_closed(r));
+    lab_stream_unref(r);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
+int main(void)
+{
+    RUN_SUITE("fs_stream", 30, setup, teardown,
+              pipe_copies_a_file_in_64k_chunks,
+              missing_file_errors_then_closes,
+              full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
+              reads_a_byte_range_in_small_chunks,
+              destroy_mid_read_closes_the_file);
+}
