@@ -59,6 +59,7 @@ static void job_after(lab_work *req, int status) /* back on the loop */
 static void on_every(lab_timer *t)
 {
     blocking_state *s = t->data;
+    if (s->demo->expired) return;      /* the loop stops after this phase */
     int64_t step = lab_demo_int(s->demo, "step_ms");
     int64_t cap = lab_demo_int(s->demo, "max_job_ms");
     uint64_t ms = (uint64_t)(++s->round * step > cap ? cap : s->round * step);
