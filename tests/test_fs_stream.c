@@ -121,7 +121,6 @@ START_TEST(pipe_copies_a_file_in_64k_chunks)
     lab_stream_unref(r);
     lab_stream_unref(w);
     lab_loop_free(loop);
-    /* Node's order: r end, r close, w finish, w close. */
     /* Node's order: r end, w finish, then both closes.  The two closes are
      * two pool jobs racing (in Node too), so either may come first. */
     ck_assert_msg(strcmp(trace, "r:end w:finish r:close w:close") == 0 ||
