@@ -3,6 +3,7 @@ bin_PROGRAMS += nodelab
 nodelab_SOURCES = \
 	lab/main.c \
 	lab/cli/cli.h \
+	lab/cli/cmd_child.c \
 	lab/cli/cmd_demo.c \
 	lab/cli/cmd_list.c \
 	lab/cli/cmd_read.c \
