@@ -16,5 +16,24 @@ tests_test_telemetry_SOURCES = tests/test_telemetry.c
 tests_test_telemetry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
+# Chapter 4: child processes and IPC.
+check_PROGRAMS += tests/test_process
+tests_test_process_SOURCES = tests/test_process.c
+tests_test_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_process_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_exec
+tests_test_exec_SOURCES = tests/test_exec.c
+tests_test_exec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_exec_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_ipc
+tests_test_ipc_SOURCES = tests/test_ipc.c
+tests_test_ipc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_ipc_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_reliability
+tests_test_reliability_SOURCES = tests/test_reliability.c
+tests_test_reliability_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_reliability_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_process tests/test_exec tests/test_ipc tests/test_reliability
+
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
