@@ -1,4 +1,4 @@
-# lab/runtime — the C runtime: loop, pool, telemetry (and, later, streams,
+# lab/runtime — the C runtime: loop, pool, telemetry, streams (and, later,
 # child processes, IPC).  Installed, with its headers, because the grader
 # compiles student code against it.
 pkglib_LIBRARIES += lab/runtime/liblab.a
@@ -13,8 +13,22 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/process.c \
 	lab/runtime/process_child.c \
 	lab/runtime/process_child.h \
-	lab/runtime/telemetry.c
+	lab/runtime/telemetry.c \
+	lab/runtime/chunk.c \
+	lab/runtime/chunkq.c \
+	lab/runtime/destroy.c \
+	lab/runtime/emitter.c \
+	lab/runtime/finished.c \
+	lab/runtime/pipe.c \
+	lab/runtime/pipeline.c \
+	lab/runtime/readable.c \
+	lab/runtime/stream.c \
+	lab/runtime/stream_impl.h \
+	lab/runtime/transform.c \
+	lab/runtime/writable.c
 pkginclude_HEADERS += \
+	lab/runtime/chunk.h \
+	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
 	lab/runtime/exec.h \
 	lab/runtime/fork.h \
@@ -23,4 +37,5 @@ pkginclude_HEADERS += \
 	lab/runtime/loop.h \
 	lab/runtime/pool.h \
 	lab/runtime/process.h \
+	lab/runtime/stream.h \
 	lab/runtime/telemetry.h

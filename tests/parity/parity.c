@@ -1,0 +1,141 @@
+/*
+ * parity.c — the driver: `parity NAME` runs one scenario to completion on
+ * a fresh loop; `parity --list` names them.  Scenarios live in
+ * scenarios_*.c, one group per file, and are listed in scenarios.list.
+ */
+#include "parity.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+lab_loop *loop;
+
+void T(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+const char *B(bool v) { return v ? "true" : "false"; }
+
+const char *FLOWING(const lab_stream *s)
+{
+    switch (lab_readable_flowing(s)) {
+    case LAB_FLOWING_TRUE: return "true";
+    case LAB_FLOWING_FALSE: return "false";
+    default: return "null";
+    }
+}
+
+static void on_any(lab_stream *s, const lab_event *ev, void *arg)
+{
+    const char *name = lab_stream_name(s);
+    const char *what = lab_stream_event_name(ev->type);
+    if (ev->type == LAB_ON_ERROR) T("%s %s %s", name, what, ev->err->code);
+    else if (ev->type == LAB_ON_PIPE || ev->type == LAB_ON_UNPIPE)
+        T("%s %s %s", name, what, lab_stream_name(ev->src));
+    else T("%s %s", name, what);
+}
+
+lab_stream *watch(lab_stream *s)
+{
+    static const lab_stream_event evs[] = {
+        LAB_ON_PIPE, LAB_ON_UNPIPE, LAB_ON_PAUSE, LAB_ON_RESUME, LAB_ON_DRAIN,
+        LAB_ON_PREFINISH, LAB_ON_FINISH, LAB_ON_END, LAB_ON_CLOSE, LAB_ON_ERROR,
+    };
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        lab_stream_on(s, evs[i], on_any, NULL);
+    return s;
+}
+
+lab_chunk bytes(size_t n)
+{
+    lab_chunk c = lab_chunk_alloc(n);
+    memset(c.data, 'x', n);
+    return c;
+}
+
+typedef struct {
+    lab_stream *s;
+    stream_fn *fn;
+    lab_timer timer;
+} later;
+
+static void run_later(later *l)
+{
+    l->fn(l->s);
+    lab_stream_unref(l->s);
+    free(l);
+}
+
+static void immediate_cb(lab_loop *lp, void *arg) { run_later(arg); }
+static void timer_cb(lab_timer *t) { run_later(t->data); }
+
+static later *later_new(lab_stream *s, stream_fn *fn)
+{
+    later *l = calloc(1, sizeof *l);
+    if (!l) abort();
+    l->s = lab_stream_ref(s);
+    l->fn = fn;
+    return l;
+}
+
+void on_immediate(lab_stream *s, stream_fn *fn)
+{
+    lab_set_immediate(loop, immediate_cb, later_new(s, fn));
+}
+
+void on_timeout(lab_stream *s, unsigned ms, stream_fn *fn)
+{
+    later *l = later_new(s, fn);
+    lab_timer_init(loop, &l->timer);
+    l->timer.data = l;
+    lab_timer_start(&l->timer, timer_cb, ms, 0);
+}
+
+void write_done_ok(lab_stream *s) { lab_write_done(s, NULL); }
+void transform_done_ok(lab_stream *s) { lab_transform_done(s, NULL); }
+
+#define SC(name) void scenario_##name(void);
+#include "scenarios.list"
+#undef SC
+
+static const struct { const char *name; void (*run)(void); } scenarios[] = {
+#define SC(name) { #name, scenario_##name },
+#include "scenarios.list"
+#undef SC
+};
+
+int main(int argc, char **argv)
+{
+    size_t n = sizeof scenarios / sizeof scenarios[0];
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: parity NAME | --list\n"
+                "Runs one stream scenario and prints its event trace, the\n"
+                "same lines as `node tests/parity/NAME.js`.\n");
+        return argc == 2 ? 0 : 2;
+    }
+    if (strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < n; i++) puts(scenarios[i].name);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "%s", argv[1]);
+        for (char *p = want; *p; p++) if (*p == '-') *p = '_';
+        if (strcmp(want, scenarios[i].name) != 0) continue;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        loop = lab_loop_new();
+        scenarios[i].run();
+        int rc = lab_loop_run(loop);
+        lab_loop_free(loop);
+        return rc == 0 ? 0 : 1;
+    }
+    fprintf(stderr, "parity: no scenario named '%s' (try --list)\n", argv[1]);
+    return 2;
+}

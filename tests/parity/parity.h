@@ -1,0 +1,42 @@
+/*
+ * parity.h — the C side of the parity scenarios (tests/parity/NAME.js are
+ * the Node side).  Each scenario prints one line per event with the same
+ * helpers as lib.js, so `parity NAME` and `node NAME.js` can be diffed.
+ */
+#ifndef PARITY_H
+#define PARITY_H
+
+#include "stream.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Prints one trace line (a newline is added). */
+void T(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "true" / "false", as JavaScript prints booleans. */
+const char *B(bool v);
+/* readableFlowing as JavaScript prints it: "null", "true", "false". */
+const char *FLOWING(const lab_stream *s);
+
+/* watch(): logs pipe, unpipe, pause, resume, drain, prefinish, finish,
+ * end, close, error — in that order of registration, as lib.js does. */
+lab_stream *watch(lab_stream *s);
+
+/* A chunk of n bytes, all 'x'. */
+lab_chunk bytes(size_t n);
+
+/* setImmediate(cb) / setTimeout(cb, ms) for a stream: keep it alive until
+ * fn(s) has run. */
+typedef void stream_fn(lab_stream *s);
+void on_immediate(lab_stream *s, stream_fn *fn);
+void on_timeout(lab_stream *s, unsigned ms, stream_fn *fn);
+/* The usual asynchronous completions. */
+void write_done_ok(lab_stream *s);      /* lab_write_done(s, NULL) */
+void transform_done_ok(lab_stream *s);  /* lab_transform_done(s, NULL) */
+
+/* The scenario being run and its loop. */
+extern lab_loop *loop;
+
+#define SCENARIO(name) void scenario_##name(void)
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * scenarios_pipe.c — pipe(): backpressure, and what stays open on errors.
+ */
+#include "parity.h"
+
+/* ---- pipe-slow-sink ---------------------------------------------------- */
+
+static int pss_made;
+
+static void pss_read(lab_stream *src, size_t n)
+{
+    if (pss_made == 6) {
+        T("src push EOF");
+        lab_readable_push_eof(src);
+        return;
+    }
+    pss_made++;
+    bool ret = lab_readable_push(src, bytes(4));
+    T("src push %d -> %s len=%zu", pss_made, B(ret), lab_readable_length(src));
+}
+
+static void pss_write(lab_stream *dst, const lab_chunk *c)
+{
+    T("dst _write %zu len=%zu", c->len, lab_writable_length(dst));
+    on_timeout(dst, 1, write_done_ok);
+}
+
+SCENARIO(pipe_slow_sink)
+{
+    static const lab_stream_ops src_ops = { .read = pss_read };
+    static const lab_stream_ops dst_ops = { .write = pss_write };
+    lab_stream *src = watch(lab_readable_new(loop, &src_ops,
+                            &(lab_stream_opts){ .name = "src", .hwm = 4 }, NULL));
+    lab_stream *dst = watch(lab_writable_new(loop, &dst_ops,
+                            &(lab_stream_opts){ .name = "dst", .hwm = 8 }, NULL));
+    lab_pipe(src, dst, true);
+    T("piped: flowing=%s", FLOWING(src));
+    lab_stream_unref(src);
+    lab_stream_unref(dst);
+}
+
+/* ---- pipe-error-source ------------------------------------------------- */
+
+static int pes_made;
+static lab_stream *pes_src, *pes_dst;
+
+static void push5(lab_stream *s) { lab_readable_push(s, bytes(5)); }
+
+static void pes_fail(lab_stream *s)
+{
+    lab_err e = lab_err_make("EIO", "disk on fire");
+    lab_stream_destroy(s, &e);
+}
+
+static void pes_read(lab_stream *src, size_t n)
+{
+    pes_made++;
+    on_immediate(src, pes_made == 3 ? pes_fail : push5);
+}
+
+static void pes_write(lab_stream *dst, const lab_chunk *c)
+{
+    T("dst _write %zu", c->len);
+    on_immediate(dst, write_done_ok);
+}
+
+static void pes_after(lab_stream *src)
+{
+    T("after: src destroyed=%s", B(lab_stream_destroyed(src)));
+    T("after: dst writable=%s ended=%s destroyed=%s", B(lab_writable_writable(pes_dst)),
+      B(lab_writable_ended(pes_dst)), B(lab_stream_destroyed(pes_dst)));
+    T("after: dst close listeners=%zu", lab_stream_listener_count(pes_dst, LAB_ON_CLOSE));
+    lab_writable_end(pes_dst);
+    lab_stream_unref(pes_dst);
+}
+
+static void pes_src_close(lab_stream *src, const lab_event *ev, void *arg)
+{
+    on_immediate(src, pes_after);
+}
+
+SCENARIO(pipe_error_source)
+{
+    static const lab_stream_ops src_ops = { .read = pes_read };
+    static const lab_stream_ops dst_ops = { .write = pes_write };
+    pes_src = watch(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL));
+    pes_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
+    lab_pipe(pes_src, pes_dst, true);
+    lab_stream_on(pes_src, LAB_ON_CLOSE, pes_src_close, NULL);
+    lab_stream_unref(pes_src);
+}
+
+/* ---- pipe-error-sink --------------------------------------------------- */
+
+static int pek_writes;
+static lab_stream *pek_src;
+
+static void push4(lab_stream *s) { lab_readable_push(s, bytes(4)); }
+
+static void pek_read(lab_stream *src, size_t n) { on_immediate(src, push4); }
+
+static void pek_fail(lab_stream *dst)
+{
+    lab_err e = lab_err_make("EPIPE", "broken pipe");
+    lab_write_done(dst, &e);
+}
+
+static void pek_write(lab_stream *dst, const lab_chunk *c)
+{
+    pek_writes++;
+    T("dst _write %zu", c->len);
+    on_immediate(dst, pek_writes == 2 ? pek_fail : write_done_ok);
+}
+
+static void pek_after(lab_stream *dst)
+{
+    lab_stream *src = pek_src;
+    T("after: dst destroyed=%s", B(lab_stream_destroyed(dst)));
+    T("after: src destroyed=%s flowing=%s paused=%s readable=%s",
+      B(lab_stream_destroyed(src)), FLOWING(src), B(lab_readable_is_paused(src)),
+      B(lab_readable_readable(src)));
+    T("after: src len=%zu", lab_readable_length(src));
+    lab_stream_destroy(src, NULL);
+    lab_stream_unref(src);
+}
+
+static void pek_dst_close(lab_stream *dst, const lab_event *ev, void *arg)
+{
+    on_immediate(dst, pek_after);
+}
+
+SCENARIO(pipe_error_sink)
+{
+    static const lab_stream_ops src_ops = { .read = pek_read };
+    static const lab_stream_ops dst_ops = { .write = pek_write };
+    pek_src = watch(lab_readable_new(loop, &src_ops,
+                    &(lab_stream_opts){ .name = "src", .hwm = 8 }, NULL));
+    lab_stream *dst = watch(lab_writable_new(loop, &dst_ops,
+                            &(lab_stream_opts){ .name = "dst" }, NULL));
+    lab_pipe(pek_src, dst, true);
+    lab_stream_on(dst, LAB_ON_CLOSE, pek_dst_close, NULL);
+    lab_stream_unref(dst);
+}
