@@ -5,6 +5,7 @@ pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/errors.c \
 	lab/runtime/exec.c \
+	lab/runtime/fdstream.c \
 	lab/runtime/fork.c \
 	lab/runtime/ipc.c \
 	lab/runtime/lag.c \
@@ -31,6 +32,7 @@ pkginclude_HEADERS += \
 	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
 	lab/runtime/exec.h \
+	lab/runtime/fdstream.h \
 	lab/runtime/fork.h \
 	lab/runtime/ipc.h \
 	lab/runtime/lag.h \

@@ -11,6 +11,7 @@
 #include "process.h"
 #include "process_child.h"
 #include "errors.h"
+#include "fdstream.h"
 #include "ipc.h"
 #include "telemetry.h"
 
@@ -150,168 +151,95 @@ int lab_signal_number(const char *name)
     return 0;
 }
 
-/* ---- the parent's pipe ends ---------------------------------------------------- */
-
-static char *stream_name(const lab_process *p, int index, char buf[48])
-{
-    static const char *std[] = { "stdin", "stdout", "stderr" };
-    if (index < 3) snprintf(buf, 48, "child:%d:%s", (int)p->pid, std[index]);
-    else snprintf(buf, 48, "child:%d:fd%d", (int)p->pid, index);
-    return buf;
-}
+/* ---- the parent's pipe ends: streams ---------------------------------------- */
 
 static void maybe_close(lab_process *p);
 
-/* An output pipe reached its end (or failed): it no longer holds 'close'. */
-static void output_done(lab_child_pipe *cp)
+/* A readable stdio stream closed: one less thing 'close' waits for (Node
+ * counts every stdio stream but stdin the same way). */
+static void on_stdio_close(lab_stream *s, const lab_event *ev, void *arg)
 {
-    lab_process *p = cp->proc;
-    if (cp->fd < 0) return;
-    lab_io_close(&cp->io);
-    close(cp->fd);
-    cp->fd = -1;
-    char name[48];
-    lab_ev *e = lab_ev_new("close");
-    lab_ev_str(e, "stream", stream_name(p, cp->index, name));
-    lab_ev_int(e, "bytes", (int64_t)cp->bytes);
-    lab_ev_emit(e);
-    if (p->opts.on_data) p->opts.on_data(p, cp->index, NULL, 0);
-    if (cp->counted) {
-        cp->counted = false;
-        p->open_outputs--;
-        maybe_close(p);
-    }
+    lab_process *p = arg;
+    p->open_outputs--;
+    maybe_close(p);
 }
 
-/* One read per wake-up: level-triggered epoll calls again if more waits,
- * and other descriptors get their turn in between. */
-static void on_output(lab_io *io, int events)
+static void on_stdio_data(lab_stream *s, const lab_event *ev, void *arg)
 {
-    lab_child_pipe *cp = io->data;
-    lab_process *p = cp->proc;
-    char buf[65536];
-    ssize_t n = read(cp->fd, buf, sizeof buf);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {
-        if (n < 0) {
-            char name[48];
-            lab_tel_error(stream_name(p, cp->index, name), errno, NULL);
+    lab_process *p = arg;
+    for (int i = 0; i < LAB_STDIO_MAX; i++)
+        if (p->stdio[i] == s && p->opts.on_data)
+            p->opts.on_data(p, i, ev->chunk->data, ev->chunk->len);
+}
+
+static void on_stdio_end(lab_stream *s, const lab_event *ev, void *arg)
+{
+    lab_process *p = arg;
+    for (int i = 0; i < LAB_STDIO_MAX; i++)
+        if (p->stdio[i] == s && p->opts.on_data) p->opts.on_data(p, i, NULL, 0);
+}
+
+/* Turns our pipe ends into streams named after the child: "child:PID:stdout". */
+static void make_streams(lab_process *p)
+{
+    static const char *std[] = { "stdin", "stdout", "stderr" };
+    for (int i = 0; i < p->opts.stdio_count; i++) {
+        if (p->pipe_fd[i] < 0) continue;
+        lab_stream_opts so = { .name = NULL };
+        char name[32];
+        if (i < 3) snprintf(name, sizeof name, "child:%d:%s", (int)p->pid, std[i]);
+        else snprintf(name, sizeof name, "child:%d:fd%d", (int)p->pid, i);
+        so.name = name;
+        so.no_half_open = true;           /* net.Socket's default: EOF ends both */
+        int mode = i == 0 ? LAB_FD_WRITE : i < 3 ? LAB_FD_READ : LAB_FD_READ | LAB_FD_WRITE;
+        lab_stream *s = lab_fdstream_new(p->loop, p->pipe_fd[i], mode, &so);
+        if (!s) { close(p->pipe_fd[i]); p->pipe_fd[i] = -1; continue; }
+        p->pipe_fd[i] = -1;               /* the stream owns it now */
+        p->stdio[i] = s;
+        if (i == 0) continue;
+        p->open_outputs++;
+        lab_stream_on(s, LAB_ON_CLOSE, on_stdio_close, p);
+        if (p->opts.on_data) {
+            lab_stream_on(s, LAB_ON_END, on_stdio_end, p);
+            lab_stream_on(s, LAB_ON_DATA, on_stdio_data, p);   /* starts the flow */
         }
-        output_done(cp);
-        return;
     }
-    cp->bytes += (uint64_t)n;
-    lab_ev *e = lab_ev_new("stdio");
-    if (e) {
-        char name[48];
-        lab_ev_str(e, "stream", stream_name(p, cp->index, name));
-        lab_ev_int(e, "size", n);
-        lab_ev_int(e, "total", (int64_t)cp->bytes);
-        lab_ev_emit(e);
-    }
-    if (p->opts.on_data) p->opts.on_data(p, cp->index, buf, (size_t)n);
 }
 
-static lab_child_pipe *find_pipe(const lab_process *p, int index)
+static lab_stream *stdio_stream(const lab_process *p, int fd)
 {
-    for (int i = 0; i < p->pipe_count; i++)
-        if (p->pipes[i].index == index) return (lab_child_pipe *)&p->pipes[i];
-    return NULL;
+    return fd >= 0 && fd < LAB_STDIO_MAX ? p->stdio[fd] : NULL;
 }
-
-static void input_close(lab_child_pipe *cp)
-{
-    if (cp->fd < 0) return;
-    if (cp->readable) { output_done(cp); return; }   /* a socketpair slot */
-    lab_io_close(&cp->io);
-    close(cp->fd);
-    cp->fd = -1;
-    cp->wlen = 0;
-}
-
-static void on_input_writable(lab_io *io, int events);
-
-/* Writes what the pipe takes now; the rest waits for LAB_WRITABLE. */
-static void input_flush(lab_child_pipe *cp)
-{
-    while (cp->fd >= 0 && cp->wlen > 0) {
-        ssize_t w = write(cp->fd, cp->wbuf, cp->wlen);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                lab_io_start(&cp->io, LAB_WRITABLE, on_input_writable);
-                return;
-            }
-            char name[48];                /* EPIPE: the child stopped reading */
-            lab_tel_error(stream_name(cp->proc, cp->index, name), errno, NULL);
-            input_close(cp);
-            return;
-        }
-        cp->bytes += (uint64_t)w;
-        memmove(cp->wbuf, cp->wbuf + w, cp->wlen - (size_t)w);
-        cp->wlen -= (size_t)w;
-    }
-    if (cp->fd >= 0) {
-        lab_io_stop(&cp->io, LAB_WRITABLE);
-        if (cp->end_after_write) input_close(cp);
-    }
-}
-
-static void on_input_writable(lab_io *io, int events) { input_flush(io->data); }
 
 bool lab_process_write(lab_process *p, int fd, const void *buf, size_t len)
 {
-    lab_child_pipe *cp = find_pipe(p, fd);
-    if (!cp || !cp->writable || cp->fd < 0 || cp->end_after_write) {
-        char name[48];
-        lab_tel_error(stream_name(p, fd, name), EPIPE, "write after the pipe was closed");
-        return false;
-    }
-    if (cp->wlen + len > cp->wcap) {
-        size_t cap = cp->wcap ? cp->wcap : 4096;
-        while (cap < cp->wlen + len) cap *= 2;
-        cp->wbuf = realloc(cp->wbuf, cap);
-        if (!cp->wbuf) abort();
-        cp->wcap = cap;
-    }
-    memcpy(cp->wbuf + cp->wlen, buf, len);
-    cp->wlen += len;
-    input_flush(cp);
-    return cp->wlen < WRITE_HIGH_WATER;
+    lab_stream *s = stdio_stream(p, fd);
+    if (!s || !lab_stream_is_writable_side(s) || !lab_writable_writable(s)) return false;
+    return lab_writable_write(s, lab_chunk_copy(buf, len), NULL, NULL);
 }
 
 void lab_process_end(lab_process *p, int fd)
 {
-    lab_child_pipe *cp = find_pipe(p, fd);
-    if (!cp || cp->fd < 0) return;
-    cp->end_after_write = true;
-    if (cp->wlen == 0) input_close(cp);
-}
-
-void lab_process_close_pipe(lab_process *p, int fd)
-{
-    lab_child_pipe *cp = find_pipe(p, fd);
-    if (!cp) return;
-    if (cp->readable) output_done(cp);
-    else input_close(cp);
-}
-
-size_t lab_process_write_queued(const lab_process *p, int fd)
-{
-    const lab_child_pipe *cp = find_pipe(p, fd);
-    return cp ? cp->wlen : 0;
+    lab_stream *s = stdio_stream(p, fd);
+    if (s && lab_stream_is_writable_side(s)) lab_writable_end(s);
 }
 
 void lab_process_pause(lab_process *p, int fd)
 {
-    lab_child_pipe *cp = find_pipe(p, fd);
-    if (cp && cp->readable && cp->fd >= 0) lab_io_stop(&cp->io, LAB_READABLE);
+    lab_stream *s = stdio_stream(p, fd);
+    if (s && lab_stream_is_readable_side(s)) lab_readable_pause(s);
 }
 
 void lab_process_resume(lab_process *p, int fd)
 {
-    lab_child_pipe *cp = find_pipe(p, fd);
-    if (cp && cp->readable && cp->fd >= 0) lab_io_start(&cp->io, LAB_READABLE, on_output);
+    lab_stream *s = stdio_stream(p, fd);
+    if (s && lab_stream_is_readable_side(s)) lab_readable_resume(s);
+}
+
+void lab_process_close_pipe(lab_process *p, int fd)
+{
+    lab_stream *s = stdio_stream(p, fd);
+    if (s) lab_stream_destroy(s, NULL);
 }
 
 /* ---- building the stdio table --------------------------------------------------- */
@@ -328,6 +256,7 @@ static int make_stdio(lab_process *p, lab_child_setup *s, int to_close[], int *i
 {
     *ipc_fd = -1;
     s->count = p->opts.stdio_count;
+    for (int i = 0; i < LAB_STDIO_MAX; i++) p->pipe_fd[i] = to_close[i] = -1;
     for (int i = 0; i < s->count; i++) {
         const lab_stdio *st = &p->opts.stdio[i];
         to_close[i] = -1;
@@ -347,16 +276,8 @@ static int make_stdio(lab_process *p, lab_child_setup *s, int to_close[], int *i
             int ours = (sock || i != 0) ? pair[0] : pair[1];
             int theirs = (sock || i != 0) ? pair[1] : pair[0];
             s->fds[i] = to_close[i] = theirs;
-            if (st->kind == LAB_STDIO_IPC) { *ipc_fd = ours; break; }
-            lab_child_pipe *cp = &p->pipes[p->pipe_count++];
-            cp->proc = p;
-            cp->index = i;
-            cp->fd = ours;
-            cp->readable = sock || i != 0;
-            cp->writable = sock || i == 0;
-            fcntl(ours, F_SETFL, O_NONBLOCK);
-            lab_io_init(p->loop, &cp->io, ours);
-            cp->io.data = cp;
+            if (st->kind == LAB_STDIO_IPC) *ipc_fd = ours;
+            else p->pipe_fd[i] = ours;
             break;
         }
         }
@@ -548,7 +469,7 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     p->held = true;
     if (err) {                            /* no child: tell on the next tick */
         p->spawn_error = err;
-        for (int i = 0; i < p->pipe_count; i++) close_quietly(&p->pipes[i].fd);
+        for (int i = 0; i < LAB_STDIO_MAX; i++) close_quietly(&p->pipe_fd[i]);
         close_quietly(&ipc_fd);
         reaper_idle(r);
         lab_next_tick(loop, error_tick, p);
@@ -556,14 +477,7 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     }
     p->spawned = true;
     reaper_add(r, p);
-    for (int i = 0; i < p->pipe_count; i++) {
-        lab_child_pipe *cp = &p->pipes[i];
-        if (cp->readable) {
-            cp->counted = true;
-            p->open_outputs++;
-            lab_io_start(&cp->io, LAB_READABLE, on_output);
-        }
-    }
+    make_streams(p);
     if (ipc_fd >= 0) {
         p->ipc = lab_ipc_open(loop, ipc_fd, p->pid);
         p->ipc->data = p;
@@ -586,6 +500,17 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
 
 /* ---- the end: exit, close, free ----------------------------------------------------- */
 
+/* Node's flushStdio(): after exit, output nobody reads is read anyway, so
+ * the pipes reach their end and 'close' can come. */
+static void flush_stdio(lab_loop *loop, void *arg)
+{
+    lab_process *p = arg;
+    p->flush_pending = false;
+    for (int i = 1; i < p->opts.stdio_count; i++)
+        if (p->stdio[i] && lab_readable_readable(p->stdio[i])) lab_readable_resume(p->stdio[i]);
+    maybe_free(p);
+}
+
 static void child_exited(lab_process *p, int status)
 {
     reaper_remove(p);
@@ -594,8 +519,7 @@ static void child_exited(lab_process *p, int status)
     else p->exit_code = WEXITSTATUS(status);
     if (p->opts.timeout_ms) lab_timer_stop(&p->timeout);
     /* Nobody is left to read stdin: Node destroys it here too. */
-    for (int i = 0; i < p->pipe_count; i++)
-        if (p->pipes[i].index == 0) input_close(&p->pipes[i]);
+    if (p->stdio[0]) lab_stream_destroy(p->stdio[0], NULL);
     lab_ev *e = lab_ev_new("exit");
     lab_ev_pid(e, p->pid);
     lab_ev_int(e, "ppid", getpid());
@@ -605,6 +529,8 @@ static void child_exited(lab_process *p, int status)
     if (p->timed_out) lab_ev_bool(e, "timed_out", true);
     lab_ev_emit(e);
     if (p->opts.on_exit) p->opts.on_exit(p, p->exit_code, p->term_signal);
+    p->flush_pending = true;
+    lab_next_tick(p->loop, flush_stdio, p);
     maybe_close(p);
 }
 
@@ -625,16 +551,27 @@ static void maybe_close(lab_process *p)
     maybe_free(p);
 }
 
-static void maybe_free(lab_process *p)
+/* Freed on a tick of its own: we may be inside an emit of one of our
+ * streams, whose listeners still point at p until it returns. */
+static void free_tick(lab_loop *loop, void *arg)
 {
-    if (!p->closed || p->ipc_open) return;
-    for (int i = 0; i < p->pipe_count; i++) {
-        lab_child_pipe *cp = &p->pipes[i];
-        if (cp->fd >= 0) { lab_io_close(&cp->io); close(cp->fd); }
-        free(cp->wbuf);
+    lab_process *p = arg;
+    for (int i = 0; i < LAB_STDIO_MAX; i++) {
+        if (!p->stdio[i]) continue;
+        lab_stream_off(p->stdio[i], LAB_ON_CLOSE, on_stdio_close, p);
+        lab_stream_off(p->stdio[i], LAB_ON_DATA, on_stdio_data, p);
+        lab_stream_off(p->stdio[i], LAB_ON_END, on_stdio_end, p);
+        lab_stream_unref(p->stdio[i]);
     }
     free(p->file);
     free(p);
+}
+
+static void maybe_free(lab_process *p)
+{
+    if (!p->closed || p->ipc_open || p->flush_pending || p->freeing) return;
+    p->freeing = true;
+    lab_next_tick(p->loop, free_tick, p);
 }
 
 void lab_process_unref(lab_process *p)

@@ -34,6 +34,7 @@
 #define LAB_PROCESS_H
 
 #include "loop.h"
+#include "stream.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,7 +72,8 @@ typedef void lab_process_cb(lab_process *p);
 typedef void lab_process_error_cb(lab_process *p, int err, const char *message);
 /* code: exit status, or -1 if killed; signal: the signal number, or 0. */
 typedef void lab_process_exit_cb(lab_process *p, int code, int signal);
-/* A chunk from the child's descriptor fd (1 = stdout...).  len 0: EOF. */
+/* A chunk from the child's descriptor fd (1 = stdout...); len 0: EOF.
+ * A shortcut for a 'data' listener on p->stdio[fd]. */
 typedef void lab_process_data_cb(lab_process *p, int fd, const char *buf, size_t len);
 /* One message on the IPC channel; fd is a descriptor that came with it
  * (yours to close) or -1.  msg belongs to the runtime after you return. */
@@ -98,26 +100,13 @@ typedef struct {
     lab_process_error_cb *on_error;
     lab_process_exit_cb *on_exit;
     lab_process_exit_cb *on_close;
-    lab_process_data_cb *on_data;       /* NULL: output is read and dropped */
+    lab_process_data_cb *on_data;       /* NULL: nobody reads until you do */
     lab_process_message_cb *on_message; /* with a LAB_STDIO_IPC slot        */
     lab_process_cb *on_disconnect;      /* the channel closed               */
     void *data;
 } lab_spawn_options;
 
 /* ---- the process ----------------------------------------------------------- */
-
-/* One pipe end held by the parent (private to the runtime). */
-typedef struct {
-    lab_process *proc;
-    int index;             /* the child's descriptor number */
-    int fd;                /* our end, or -1 once closed */
-    bool readable, writable, counted;
-    lab_io io;
-    uint64_t bytes;        /* read from or written to it so far */
-    char *wbuf;            /* bytes waiting to be written (stdin) */
-    size_t wlen, wcap;
-    bool end_after_write;
-} lab_child_pipe;
 
 struct lab_process {
     /* Read these freely. */
@@ -130,16 +119,20 @@ struct lab_process {
     bool timed_out;
     int spawn_error;       /* errno if it could not start, else 0 */
     struct lab_ipc *ipc;   /* the channel with a LAB_STDIO_IPC slot */
+    /* The parent's end of each LAB_STDIO_PIPE slot, as a stream (NULL for
+     * other kinds): stdio[0] is Node's child.stdin (writable), stdio[1]
+     * child.stdout and stdio[2] child.stderr (readable), stdio[3..] are
+     * duplex.  Pipe them, write to them, listen to them (stream.h). */
+    lab_stream *stdio[LAB_STDIO_MAX];
     void *data;            /* yours: copied from options.data */
 
     /* Private below. */
     void *owner;           /* a runtime layer built on top (exec.c) */
     lab_spawn_options opts;
     char *file;            /* copy: for telemetry and messages */
-    lab_child_pipe pipes[LAB_STDIO_MAX];
-    int pipe_count;
-    int open_outputs;      /* output pipes not yet at EOF */
-    bool held, ipc_open, freed_pending;
+    int pipe_fd[LAB_STDIO_MAX];   /* our ends until the streams take them */
+    int open_outputs;      /* readable stdio streams not yet closed */
+    bool held, ipc_open, flush_pending, freeing;
     lab_timer timeout;
     lab_process *next;     /* the loop's list of live children */
 };
@@ -157,22 +150,19 @@ int lab_process_kill(lab_process *p, int sig);
  * process it started that stayed in its group. */
 int lab_process_kill_group(lab_process *p, int sig);
 
-/* Writes to one of the child's input pipes (fd 0, or a socketpair >= 3).
- * The bytes are copied and written as the pipe accepts them.  Returns
- * false once 64 KiB or more wait to be written (advice: the bytes are
- * kept all the same), or when the pipe is closed (the bytes are dropped
- * and EPIPE reported as telemetry). */
+/* Shortcuts for the stdio streams (the stream API does more):
+ * write a copy of buf to input pipe fd (0, or a socketpair >= 3): Node's
+ * child.stdin.write(), false once 16 KiB wait (advice: the bytes are
+ * queued all the same) or if the pipe is gone; */
 bool lab_process_write(lab_process *p, int fd, const void *buf, size_t len);
-/* Closes the input pipe once everything queued has been written. */
+/* child.stdin.end(): EOF for the child once everything is written; */
 void lab_process_end(lab_process *p, int fd);
-/* Stops reading an output pipe for now (backpressure), and starts again. */
+/* pause/resume reading output pipe fd (backpressure); */
 void lab_process_pause(lab_process *p, int fd);
 void lab_process_resume(lab_process *p, int fd);
-/* Closes our end of pipe fd now (Node's child.stdout.destroy()): no more
- * output is read from it, and the child's next write to it fails. */
+/* destroy pipe fd now (Node's child.stdout.destroy()): nothing more is
+ * read from it, and the child's next write to it fails (EPIPE/SIGPIPE). */
 void lab_process_close_pipe(lab_process *p, int fd);
-/* How many bytes wait to be written to input pipe fd. */
-size_t lab_process_write_queued(const lab_process *p, int fd);
 
 /* The process no longer keeps the loop alive (Node's child.unref()). */
 void lab_process_unref(lab_process *p);
