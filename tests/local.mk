@@ -62,3 +62,24 @@ EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/lib.js \
 # `make parity`: re-record node's traces and compare the C ones with them.
 parity: tests/parity/parity
 	$(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/parity '$(NODE)'
+
+# Chapter 4: the child_process scenarios, traced in C and compared with
+# node's traces (tests/parity/child_*.js, recorded as *.expected).
+CHILD_PARITY = \
+	child_missing child_eacces child_exit_code child_late_output child_kill \
+	child_stdin_cat child_exec_maxbuffer child_exec_timeout child_exec_failed \
+	child_execfile_enoent child_shell_vs_file child_fork_worker \
+	child_send_after_disconnect child_early_close child_burst child_send_false
+check_PROGRAMS += tests/parity/child-parity
+tests_parity_child_parity_SOURCES = tests/parity/child_parity.c
+tests_parity_child_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_child.sh
+EXTRA_DIST += tests/parity_child.sh tests/parity/record_child.sh \
+	tests/parity/child_lib.js tests/parity/child/worker.js tests/parity/child/ipc.js \
+	$(CHILD_PARITY:%=tests/parity/%.js) $(CHILD_PARITY:%=tests/parity/%.expected)
+
+# `make parity` re-records node's child_process traces too.
+parity: parity-child
+parity-child: tests/parity/child-parity nodelab
+	$(SHELL) $(srcdir)/tests/parity/record_child.sh $(srcdir) tests/parity/child-parity '$(NODE)' '$(abs_top_builddir)/nodelab'
+.PHONY: parity-child

@@ -36,7 +36,8 @@ static const char help[] =
 "  exit CODE                 exit with CODE at once\n"
 "  worker                    IPC: answer {cmd: compute|sum|echo|exit} messages\n"
 "  pong                      IPC: send every message straight back\n"
-"  sink                      IPC: count messages; on {done:true} reply {count}\n"
+"  sink NAP_MS               IPC: block NAP_MS (nothing is read), then count\n"
+"                            messages; on {done:true} reply {count}\n"
 "  early-close MS            IPC: disconnect at once, then live MS more\n"
 "  burst COUNT WAIT          IPC: send COUNT messages and exit; WAIT=1 waits\n"
 "                            for their send callbacks first, WAIT=0 does not\n";
@@ -181,6 +182,7 @@ static void early_timer(lab_timer *t) { }
 static int ipc_main(const char *name, int argc, char **argv)
 {
     ipc_child c = { .exit_code = 0 };
+    if (strcmp(name, "sink") == 0) sleep_ms(arg_num(argc, argv, 2, 0));  /* nobody reads */
     c.loop = lab_loop_new();
     c.ch = lab_ipc_from_env(c.loop);
     if (!c.ch) {

@@ -154,6 +154,7 @@ int lab_signal_number(const char *name)
 /* ---- the parent's pipe ends: streams ---------------------------------------- */
 
 static void maybe_close(lab_process *p);
+static void maybe_free(lab_process *p);
 
 /* A readable stdio stream closed: one less thing 'close' waits for (Node
  * counts every stdio stream but stdin the same way). */
@@ -371,13 +372,17 @@ static void ipc_message(lab_ipc *ch, cJSON *msg, int fd)
     else if (fd >= 0) close(fd);
 }
 
+/* The channel counts for 'close' like an output stream: Node's maybeClose
+ * waits for it too.  (Node forgets to count it down when the *parent*
+ * disconnects, so its 'close' never comes — nodejs/node#19433; here it
+ * does.) */
 static void ipc_disconnect(lab_ipc *ch)
 {
     lab_process *p = ch->data;
     if (p->opts.on_disconnect) p->opts.on_disconnect(p);
+    p->open_outputs--;
+    maybe_close(p);
 }
-
-static void maybe_free(lab_process *p);
 
 static void ipc_freed(lab_ipc *ch, void *arg)
 {
@@ -486,6 +491,7 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
         p->ipc->on_free = ipc_freed;
         p->ipc->on_free_arg = p;
         p->ipc_open = true;
+        p->open_outputs++;
     }
     report_spawn(p);
     if (p->opts.timeout_ms) {

@@ -10,8 +10,9 @@
  *   on_data    a chunk from one of its output pipes (len 0: end of file)
  *   on_exit    the process ended: exactly one of code / signal is set
  *              (code -1 when a signal killed it; signal 0 otherwise)
- *   on_close   the process ended AND every output pipe reached its end;
- *              output can still arrive between on_exit and on_close
+ *   on_close   the process ended AND every output pipe reached its end
+ *              (and its IPC channel, if any, closed); output can still
+ *              arrive between on_exit and on_close
  *
  * How a failed exec is noticed (the libuv recipe): before forking, the
  * parent makes a pipe whose two ends close on exec.  The child writes its
@@ -131,7 +132,7 @@ struct lab_process {
     lab_spawn_options opts;
     char *file;            /* copy: for telemetry and messages */
     int pipe_fd[LAB_STDIO_MAX];   /* our ends until the streams take them */
-    int open_outputs;      /* readable stdio streams not yet closed */
+    int open_outputs;      /* readable stdio streams (and the channel) open */
     bool held, ipc_open, flush_pending, freeing;
     lab_timer timeout;
     lab_process *next;     /* the loop's list of live children */
