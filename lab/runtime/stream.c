@@ -203,6 +203,14 @@ void lab_stream_detach(lab_stream *s, void *p)
         }
 }
 
+bool lab_stream_lacks(const lab_stream *s, const void *side, const char *fn)
+{
+    if (side) return false;
+    fprintf(stderr, "nodelab: %s() on stream %s (a %s) has nothing to do\n",
+            fn, s->name, kind_names[s->kind]);
+    return true;
+}
+
 /* ---- deferring to the next tick ---------------------------------------- */
 
 void lab_stream_defer(lab_stream *s, lab_callback *cb)
@@ -378,6 +386,10 @@ void *lab_stream_data(const lab_stream *s) { return s->data; }
 void lab_stream_set_data(lab_stream *s, void *data) { s->data = data; }
 lab_loop *lab_stream_loop(const lab_stream *s) { return s->loop; }
 const char *lab_stream_name(const lab_stream *s) { return s->name; }
+void lab_stream_set_name(lab_stream *s, const char *name)
+{
+    snprintf(s->name, sizeof s->name, "%s", name ? name : kind_names[s->kind]);
+}
 bool lab_stream_is_readable_side(const lab_stream *s) { return s->r != NULL; }
 bool lab_stream_is_writable_side(const lab_stream *s) { return s->w != NULL; }
 bool lab_stream_destroyed(const lab_stream *s) { return s->destroyed; }

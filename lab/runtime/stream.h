@@ -237,6 +237,8 @@ void *lab_stream_data(const lab_stream *s);
 void lab_stream_set_data(lab_stream *s, void *data);
 lab_loop *lab_stream_loop(const lab_stream *s);
 const char *lab_stream_name(const lab_stream *s);
+/* Renames the stream for telemetry ("socket#7"); copied, 31 chars max. */
+void lab_stream_set_name(lab_stream *s, const char *name);
 bool lab_stream_is_readable_side(const lab_stream *s);   /* has one */
 bool lab_stream_is_writable_side(const lab_stream *s);
 bool lab_stream_destroyed(const lab_stream *s);
@@ -327,7 +329,9 @@ void lab_destroy_done(lab_stream *s, const lab_err *err);    /* destroy */
 
 /* Node's src.pipe(dst, {end}): every chunk of src is written to dst; when
  * write() returns false src pauses until dst emits 'drain'; src's 'end'
- * calls end() on dst when `end` is true.  Returns dst.
+ * calls end() on dst when `end` is true.  Returns dst; NULL if src has no
+ * readable side (src fails with ERR_STREAM_CANNOT_PIPE, as in Node) or
+ * dst no writable side.
  * Errors leak, as in Node: an error on dst unpipes and pauses src but
  * does not destroy it; an error on src leaves dst open.  Use
  * lab_pipeline() to clean up. */
@@ -344,10 +348,12 @@ enum { LAB_SIDE_READABLE = 1, LAB_SIDE_WRITABLE = 2, LAB_SIDE_BOTH = 3,
 
 /* Node's stream.finished(s, {readable, writable}, cb): cb runs once, when
  * the chosen sides are done ('end' and/or 'finish'), or with the error,
- * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first.
- * sides: LAB_SIDE_AUTO (the sides the stream has) or a mask.  Returns a
- * handle valid until cb has run; lab_finished_cancel() before that
- * removes the listeners and cb will never run.  NULL on out of memory. */
+ * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first (on the
+ * next tick if the stream is over already).  sides: LAB_SIDE_AUTO (the
+ * sides the stream has) or a mask.  As in Node, the listeners stay after
+ * cb ran.  The handle lives as long as the stream; lab_finished_cancel()
+ * (while you hold a reference to the stream) removes the listeners and
+ * frees it, and cb will not run any more.  NULL on out of memory. */
 lab_finished *lab_stream_finished(lab_stream *s, int sides,
                                   lab_finished_cb *cb, void *arg);
 void lab_finished_cancel(lab_finished *f);
@@ -360,8 +366,9 @@ typedef void lab_pipeline_cb(const lab_err *err, void *arg);
  * first error wins; on error every stream that has not finished is
  * destroyed; a stream closing before it finished is
  * ERR_STREAM_PREMATURE_CLOSE.  cb runs exactly once, on a tick after the
- * last stream finished or the first error.  n >= 2.  Returns the last
- * stream. */
+ * last stream finished or the first error.  Returns the last stream, or
+ * NULL (nothing done) unless n >= 2, streams[0] is readable, the last is
+ * writable and those between are both. */
 lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
                          lab_pipeline_cb *cb, void *arg);
 

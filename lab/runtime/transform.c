@@ -9,7 +9,8 @@
  * _read releases it).  So a transform nobody reads fills its readable
  * buffer to the mark, then its writable buffer to the mark, and then
  * write() says false: with both marks at 16384 and 1 KiB chunks, on the
- * 31st write (16 chunks pushed through, 1 held in flight, 14 queued...).
+ * 31st write (15 chunks transformed, the 16th transformed but its
+ * completion held, 15 more queued behind it: 16 KiB on each side).
  *
  * At the end, the writable side's _final is the transform's flush:
  * ops->flush pushes what is left, then EOF is pushed, then 'prefinish',
@@ -42,6 +43,7 @@ static void write_done_nt(lab_loop *loop, void *p)
 
 void lab_transform_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->kind == LAB_K_TRANSFORM ? s : NULL, __func__)) return;
     if (!s->t_running) {
         lab_err e = lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);
         lab_stream_error_or_destroy(s, &e, false);
@@ -75,6 +77,7 @@ void lab_transform_prefinish(lab_stream *s)
 
 void lab_flush_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->kind == LAB_K_TRANSFORM ? s : NULL, __func__)) return;
     if (!s->t_flushing) {
         lab_err e = lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);
         lab_stream_error_or_destroy(s, &e, false);

@@ -41,28 +41,7 @@ SCENARIO(pipe_slow_sink)
 
 /* ---- pipe-error-source ------------------------------------------------- */
 
-static int pes_made;
-static lab_stream *pes_src, *pes_dst;
-
-static void push5(lab_stream *s) { lab_readable_push(s, bytes(5)); }
-
-static void pes_fail(lab_stream *s)
-{
-    lab_err e = lab_err_make("EIO", "disk on fire");
-    lab_stream_destroy(s, &e);
-}
-
-static void pes_read(lab_stream *src, size_t n)
-{
-    pes_made++;
-    on_immediate(src, pes_made == 3 ? pes_fail : push5);
-}
-
-static void pes_write(lab_stream *dst, const lab_chunk *c)
-{
-    T("dst _write %zu", c->len);
-    on_immediate(dst, write_done_ok);
-}
+static lab_stream *pes_dst;
 
 static void pes_after(lab_stream *src)
 {
@@ -81,36 +60,16 @@ static void pes_src_close(lab_stream *src, const lab_event *ev, void *arg)
 
 SCENARIO(pipe_error_source)
 {
-    static const lab_stream_ops src_ops = { .read = pes_read };
-    static const lab_stream_ops dst_ops = { .write = pes_write };
-    pes_src = watch(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL));
-    pes_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
-    lab_pipe(pes_src, pes_dst, true);
-    lab_stream_on(pes_src, LAB_ON_CLOSE, pes_src_close, NULL);
-    lab_stream_unref(pes_src);
+    lab_stream *src = source("src", -1, 5, 0, 3);
+    pes_dst = sink("dst", 0, 0);
+    lab_pipe(src, pes_dst, true);
+    lab_stream_on(src, LAB_ON_CLOSE, pes_src_close, NULL);
+    lab_stream_unref(src);
 }
 
 /* ---- pipe-error-sink --------------------------------------------------- */
 
-static int pek_writes;
 static lab_stream *pek_src;
-
-static void push4(lab_stream *s) { lab_readable_push(s, bytes(4)); }
-
-static void pek_read(lab_stream *src, size_t n) { on_immediate(src, push4); }
-
-static void pek_fail(lab_stream *dst)
-{
-    lab_err e = lab_err_make("EPIPE", "broken pipe");
-    lab_write_done(dst, &e);
-}
-
-static void pek_write(lab_stream *dst, const lab_chunk *c)
-{
-    pek_writes++;
-    T("dst _write %zu", c->len);
-    on_immediate(dst, pek_writes == 2 ? pek_fail : write_done_ok);
-}
 
 static void pek_after(lab_stream *dst)
 {
@@ -131,13 +90,83 @@ static void pek_dst_close(lab_stream *dst, const lab_event *ev, void *arg)
 
 SCENARIO(pipe_error_sink)
 {
-    static const lab_stream_ops src_ops = { .read = pek_read };
-    static const lab_stream_ops dst_ops = { .write = pek_write };
-    pek_src = watch(lab_readable_new(loop, &src_ops,
-                    &(lab_stream_opts){ .name = "src", .hwm = 8 }, NULL));
-    lab_stream *dst = watch(lab_writable_new(loop, &dst_ops,
-                            &(lab_stream_opts){ .name = "dst" }, NULL));
+    pek_src = source("src", -1, 4, 8, 0);
+    lab_stream *dst = sink("dst", 0, 2);
     lab_pipe(pek_src, dst, true);
     lab_stream_on(dst, LAB_ON_CLOSE, pek_dst_close, NULL);
     lab_stream_unref(dst);
+}
+
+/* ---- pipe-unpipe ------------------------------------------------------- */
+
+static lab_stream *pu_src, *pu_dst;
+
+static void pu_write(lab_stream *dst, const lab_chunk *c)
+{
+    T("dst _write %zu", c->len);
+    if (source_made(pu_src) == 3) {
+        lab_unpipe(pu_src, dst);
+        T("unpiped: flowing=%s", FLOWING(pu_src));
+    }
+    on_immediate(dst, write_done_ok);
+}
+
+static void pu_later(lab_stream *src)
+{
+    T("later: src len=%zu ended=%s dst writable=%s", lab_readable_length(src),
+      B(lab_readable_ended(src)), B(lab_writable_writable(pu_dst)));
+    lab_writable_end(pu_dst);
+    lab_stream_destroy(src, NULL);
+    lab_stream_unref(pu_dst);
+    lab_stream_unref(pu_src);
+}
+
+SCENARIO(pipe_unpipe)
+{
+    static const lab_stream_ops dst_ops = { .write = pu_write };
+    pu_src = source("src", 6, 2, 4, 0);
+    pu_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
+    lab_pipe(pu_src, pu_dst, true);
+    on_timeout(pu_src, 20, pu_later);
+}
+
+/* ---- pipe-two-dests ---------------------------------------------------- */
+
+static int ptd_made;
+
+static void ptd_read(lab_stream *src, size_t n)
+{
+    ptd_made++;
+    if (ptd_made <= 4) lab_readable_push(src, bytes(4));
+    else lab_readable_push_eof(src);
+}
+
+static void ptd_fast(lab_stream *s, const lab_chunk *c)
+{
+    T("fast _write %zu", c->len);
+    lab_write_done(s, NULL);
+}
+
+static void ptd_slow(lab_stream *s, const lab_chunk *c)
+{
+    T("slow _write %zu", c->len);
+    on_immediate(s, write_done_ok);
+}
+
+SCENARIO(pipe_two_dests)
+{
+    static const lab_stream_ops src_ops = { .read = ptd_read };
+    static const lab_stream_ops fast_ops = { .write = ptd_fast };
+    static const lab_stream_ops slow_ops = { .write = ptd_slow };
+    lab_stream *src = watch(lab_readable_new(loop, &src_ops,
+                            &(lab_stream_opts){ .name = "src", .hwm = 4 }, NULL));
+    lab_stream *fast = watch(lab_writable_new(loop, &fast_ops,
+                             &(lab_stream_opts){ .name = "fast", .hwm = 4 }, NULL));
+    lab_stream *slow = watch(lab_writable_new(loop, &slow_ops,
+                             &(lab_stream_opts){ .name = "slow", .hwm = 4 }, NULL));
+    lab_pipe(src, fast, true);
+    lab_pipe(src, slow, true);
+    lab_stream_unref(src);
+    lab_stream_unref(fast);
+    lab_stream_unref(slow);
 }
