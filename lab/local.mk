@@ -17,6 +17,16 @@ nodelab_SOURCES = \
 	lab/demos/demo.c \
 	lab/demos/demo.h \
 	lab/demos/registry.c \
+	lab/demos/child_demo.c \
+	lab/demos/child_demo.h \
+	lab/demos/child_compute.c \
+	lab/demos/child_errors.c \
+	lab/demos/child_exec.c \
+	lab/demos/child_execfile.c \
+	lab/demos/child_fork.c \
+	lab/demos/child_gzip.c \
+	lab/demos/child_ipc_cost.c \
+	lab/demos/child_spawn.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

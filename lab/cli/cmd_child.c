@@ -76,6 +76,11 @@ static int child_lines(int argc, char **argv)
         char line[96];
         int n = snprintf(line, sizeof line, "line %ld of %ld from pid %d\n", i, count, (int)getpid());
         if (write_all(1, line, (size_t)n) < 0) return 1;
+        lab_ev *e = lab_ev_new("line");            /* when it was written */
+        lab_ev_int(e, "n", i);
+        lab_ev_int(e, "of", count);
+        lab_ev_emit(e);
+        lab_tel_flush();
         if (i < count) sleep_ms(interval);
     }
     return 0;
@@ -135,7 +140,16 @@ static void worker_message(lab_ipc *ch, cJSON *msg, int fd)
     if (cmd && strcmp(cmd, "compute") == 0) {
         double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(msg, "ms"));
         uint64_t t0 = lab_clock_us();
+        lab_ev *e = lab_ev_new("work");
+        lab_ev_str(e, "phase", "start");
+        lab_ev_num(e, "ms", ms);
+        lab_ev_emit(e);
+        lab_tel_flush();
         uint64_t primes = lab_demo_burn_cpu(ms > 0 ? (uint64_t)ms : 0);
+        e = lab_ev_new("work");
+        lab_ev_str(e, "phase", "done");
+        lab_ev_int(e, "primes", (int64_t)primes);
+        lab_ev_emit(e);
         cJSON_AddNumberToObject(out, "primes", (double)primes);
         cJSON_AddNumberToObject(out, "ms", (double)(lab_clock_us() - t0) / 1000.0);
     } else if (cmd && strcmp(cmd, "sum") == 0) {

@@ -131,6 +131,12 @@ static lab_process *start(lab_loop *loop, const char *file, char *const argv[], 
         .pdeathsig = o->pdeathsig, .data = o->data,
         .on_data = on_data, .on_error = on_error, .on_close = on_close,
     };
+    if (o->pass_fd > 2 && o->pass_fd < LAB_STDIO_MAX) {
+        so.stdio_count = o->pass_fd + 1;
+        for (int i = 0; i < 3; i++) so.stdio[i].kind = LAB_STDIO_PIPE;
+        for (int i = 3; i < o->pass_fd; i++) so.stdio[i].kind = LAB_STDIO_IGNORE;
+        so.stdio[o->pass_fd].kind = LAB_STDIO_INHERIT;
+    }
     lab_process *p = lab_spawn(loop, &so);
     if (!p) { free(req->cmd); free(req); return NULL; }
     p->owner = req;

@@ -31,6 +31,8 @@ typedef struct {
     size_t max_buffer;     /* 0: LAB_EXEC_MAX_BUFFER */
     bool detached, kill_group;
     int pdeathsig;
+    int pass_fd;           /* > 2: the child also keeps this descriptor,
+                              under the same number (a telemetry pipe) */
     void *data;            /* becomes lab_process.data */
 } lab_exec_options;
 
