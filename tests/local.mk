@@ -76,8 +76,8 @@ CHILD_PARITY = \
 check_PROGRAMS += tests/parity/child-parity
 tests_parity_child_parity_SOURCES = tests/parity/child_parity.c
 tests_parity_child_parity_LDADD = $(RUNTIME_LIBS)
-TESTS += tests/parity_child.sh
-EXTRA_DIST += tests/parity_child.sh tests/parity/record_child.sh \
+TESTS += tests/parity_child.sh tests/demo_child.sh
+EXTRA_DIST += tests/parity_child.sh tests/demo_child.sh tests/parity/record_child.sh \
 	tests/parity/child_lib.js tests/parity/child/worker.js tests/parity/child/ipc.js \
 	$(CHILD_PARITY:%=tests/parity/%.js) $(CHILD_PARITY:%=tests/parity/%.expected)
 
