@@ -1,3 +1,4 @@
 # chapters — the teaching text, installed with the program.
 nobase_dist_pkgdata_DATA += \
-	chapters/01-event-loop.md
+	chapters/01-event-loop.md \
+	chapters/04-child-processes.md

@@ -121,6 +121,21 @@ assert s["child_rss_kb"] > 0
 [ $? != 0 ] && head -1 "$TMP/err" | grep -q "sizes must be a list" \
     && ok "child.ipc-cost: bad sizes are refused, saying why" || fail "child.ipc-cost: bad sizes"
 
+# Chapter 4 links every Chapter 4 demo and exercise, and nothing else.
+"$NODELAB" list demos --json >"$TMP/demos.json"
+"$NODELAB" list exercises --json >"$TMP/exercises.json"
+python3 - "$top_srcdir/chapters/04-child-processes.md" "$TMP/demos.json" "$TMP/exercises.json" <<'PY' \
+    && ok "chapter 4 links each Chapter 4 demo and exercise" || fail "chapter 4 links each Chapter 4 demo and exercise"
+import json, re, sys
+text = open(sys.argv[1]).read()
+links = re.findall(r"^\[(?:Run demo|Exercise): [^\]]+\]\((demo|exercise):([^)]+)\)$", text, re.M)
+demos = {d["name"] for d in json.load(open(sys.argv[2]))["demos"] if d["chapter"] == 4}
+exercises = {e["id"] for e in json.load(open(sys.argv[3]))["exercises"] if e["chapter"] == 4}
+assert {t for k, t in links if k == "demo"} == demos, (links, demos)
+assert {t for k, t in links if k == "exercise"} == exercises, (links, exercises)
+assert len(demos) == 8 and len(exercises) == 3
+PY
+
 # Nothing the demos started is still running.
 sleep 0.3
 left=$(python3 - "$TMP" <<'PY'
