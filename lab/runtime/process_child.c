@@ -78,16 +78,19 @@ static int setup_stdio(lab_child_setup *s)
     return 0;
 }
 
-/* Step 4: a clean signal state for the new program. */
+/* Step 4: a clean signal state for the new program.  exec resets caught
+ * signals by itself, but an ignored one (our SIGPIPE) stays ignored, and
+ * the mask stays as it is.  Like libuv, only the classic signals 1-31 are
+ * touched: the real-time ones above belong partly to the C library. */
 static void reset_signals(void)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    for (int sig = 1; sig < NSIG; sig++)
+    for (int sig = 1; sig < 32; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
-            sigaction(sig, &dfl, NULL);       /* EINVAL for libc's own: fine */
+            sigaction(sig, &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
