@@ -71,7 +71,7 @@ START_TEST(pair_both_ways_and_disconnect_on_both_sides)
     a->on_message = b->on_message = pair_message;
     a->on_disconnect = b->on_disconnect = pair_disconnect;
     trace[0] = 0;
-    ck_assert(lab_ipc_send(a, obj("{\"n\":1}"), sent_cb, NULL) || 1);
+    send_and_free(a, obj("{\"n\":1}"), sent_cb, NULL);
     note("returned");                     /* the callback comes later */
     lab_loop_run(loop);
     lab_loop_free(loop);

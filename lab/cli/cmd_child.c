@@ -188,7 +188,7 @@ static void sink_message(lab_ipc *ch, cJSON *msg, int fd)
 static void burst_sent(lab_ipc *ch, int status, void *arg)
 {
     ipc_child *c = child_of(ch);
-    if (--c->count == 0) lab_loop_stop(c->loop);    /* all in the kernel */
+    if (--c->count == 0) lab_ipc_disconnect(ch);    /* all in the kernel: leave */
 }
 
 static void early_timer(lab_timer *t) { }

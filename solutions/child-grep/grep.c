@@ -26,6 +26,7 @@ typedef struct {
 
 static void append(text *t, const char *data, size_t n)
 {
+    if (n == 0) return;
     if (t->len + n + 1 > t->cap) {
         t->cap = (t->len + n + 1) * 2;
         t->data = realloc(t->data, t->cap);
