@@ -41,9 +41,12 @@ static void on_done(int status, const char *message, void *arg)
     snprintf(r->message, sizeof r->message, "%s", message ? message : "");
 }
 
+static result *last;             /* freed after each test (cleanup) */
+
 static void run(const char *pattern, const char *path, char *const env[], result *r)
 {
     memset(r, 0, sizeof *r);
+    last = r;
     lab_loop *loop = lab_loop_new();
     ck_assert_int_eq(grep_file(loop, pattern, path, env, on_match, on_done, r), 0);
     lab_loop_run(loop);
@@ -73,6 +76,11 @@ static const char *scratch(const char *name, const char *text)
 /* After each test: the scratch directory goes. */
 static void cleanup(void)
 {
+    if (last) {
+        for (int i = 0; i < last->matches; i++) free(last->lines[i]);
+        free(last->lines);
+        last = NULL;
+    }
     if (!dir[0]) return;
     static const char *const names[] = { "numbers.txt", "long.txt", "grep", "plain.txt" };
     char path[128];
@@ -92,7 +100,7 @@ START_TEST(matches_in_order_and_complete)
         p += sprintf(p, "line %d is %s\n", i, i % 2 ? "odd" : "even");
     const char *path = scratch("numbers.txt", text);
     free(text);
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("even", path, NULL, &r);
     ck_assert_int_eq(r.status, GREP_MATCHED);
     ck_assert_msg(r.matches == 2500, "%d matches, wanted 2500", r.matches);
@@ -118,7 +126,7 @@ START_TEST(long_lines_split_across_chunks)
     *p = 0;
     const char *path = scratch("long.txt", text);
     free(text);
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("hit-", path, NULL, &r);
     ck_assert_msg(r.matches == 40, "%d matches, wanted 40 (lines cut in two?)", r.matches);
     for (int i = 0; i < 40; i++) {
@@ -138,7 +146,7 @@ START_TEST(matches_arrive_while_grep_runs)
     char path_var[256];
     snprintf(path_var, sizeof path_var, "PATH=%s:/usr/bin:/bin", dir);
     char *env[] = { path_var, NULL };
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("match", "/dev/null", env, &r);
     ck_assert_int_eq(r.matches, 2);
     ck_assert_str_eq(r.lines[0], "first match");
@@ -150,7 +158,7 @@ END_TEST
 
 START_TEST(missing_file_is_a_failure)
 {
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("x", "/nonexistent/file.txt", NULL, &r);
     ck_assert_msg(r.status == GREP_FAILED, "status %d, wanted GREP_FAILED (%d)", r.status, GREP_FAILED);
     ck_assert_int_eq(r.matches, 0);
@@ -162,7 +170,7 @@ END_TEST
 START_TEST(grep_missing_from_path)
 {
     char *env[] = { "PATH=/nonexistent-dir", NULL };
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("x", "/etc/hostname", env, &r);
     ck_assert_msg(r.status == GREP_NOT_FOUND, "status %d, wanted GREP_NOT_FOUND (%d)", r.status, GREP_NOT_FOUND);
     ck_assert_msg(r.has_message && strstr(r.message, "ENOENT"),
@@ -173,7 +181,7 @@ END_TEST
 START_TEST(no_match_is_not_an_error)
 {
     const char *path = scratch("plain.txt", "alpha\nbeta\n");
-    result r;
+    static result r;       /* static: cleanup() frees its lines after the test */
     run("gamma", path, NULL, &r);
     ck_assert_int_eq(r.status, GREP_NO_MATCH);
     ck_assert_int_eq(r.matches, 0);
