@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "exec.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,27 +153,16 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("exec");
-    struct { const char *name; const TTest *test; } cases[] = {
-        { "success_collects_both_streams", success_collects_both_streams },
-        { "nonzero_exit_is_command_failed", nonzero_exit_is_command_failed },
-        { "flood_hits_max_buffer_and_is_killed", flood_hits_max_buffer_and_is_killed },
-        { "small_max_buffer_on_stderr", small_max_buffer_on_stderr },
-        { "timeout_kills_with_kill_signal", timeout_kills_with_kill_signal },
-        { "exec_file_missing_program", exec_file_missing_program },
+    const check_case cases[] = {
+        { "success_collects_both_streams", success_collects_both_streams, 0 },
+        { "nonzero_exit_is_command_failed", nonzero_exit_is_command_failed, 0 },
+        { "flood_hits_max_buffer_and_is_killed", flood_hits_max_buffer_and_is_killed, 0 },
+        { "small_max_buffer_on_stderr", small_max_buffer_on_stderr, 0 },
+        { "timeout_kills_with_kill_signal", timeout_kills_with_kill_signal, 0 },
+        { "exec_file_missing_program", exec_file_missing_program, 0 },
         { "the_shell_runs_what_exec_file_passes_literally",
-          the_shell_runs_what_exec_file_passes_literally },
-        { "exec_file_sees_no_globs_or_variables", exec_file_sees_no_globs_or_variables },
+          the_shell_runs_what_exec_file_passes_literally, 0 },
+        { "exec_file_sees_no_globs_or_variables", exec_file_sees_no_globs_or_variables, 0 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, 20);
-        tcase_add_test(tc, cases[i].test);
-        suite_add_tcase(s, tc);
-    }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("exec", cases);
 }

@@ -4,6 +4,8 @@
 #include "fork.h"
 #include "ipc.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -193,18 +195,25 @@ static void nap_message(lab_ipc *ch, cJSON *msg, int fd)
     (*n)++;
 }
 
-static int napping_counter(void *arg)
+/* The body of every function child below: a loop serving the channel
+ * until the parent disconnects. */
+static int serve(lab_ipc_message_cb *on_message, void *data)
 {
-    usleep(300 * 1000);                    /* let the parent's queue build up */
     lab_loop *loop = lab_loop_new();
     lab_ipc *ch = lab_ipc_from_env(loop);
     if (!ch) return 3;
-    long n = 0;
-    ch->data = &n;
-    ch->on_message = nap_message;
+    ch->data = data;
+    ch->on_message = on_message;
     lab_loop_run(loop);
     lab_loop_free(loop);
     return 0;
+}
+
+static int napping_counter(void *arg)
+{
+    usleep(300 * 1000);                    /* let the parent's queue build up */
+    long n = 0;
+    return serve(nap_message, &n);
 }
 
 typedef struct { int sent, first_false; size_t queued_at_false; long count; } flood;
@@ -260,16 +269,7 @@ static void fd_message(lab_ipc *ch, cJSON *msg, int fd)
     send_and_free(ch, r, NULL, NULL);
 }
 
-static int fd_reader(void *arg)
-{
-    lab_loop *loop = lab_loop_new();
-    lab_ipc *ch = lab_ipc_from_env(loop);
-    if (!ch) return 3;
-    ch->on_message = fd_message;
-    lab_loop_run(loop);
-    lab_loop_free(loop);
-    return 0;
-}
+static int fd_reader(void *arg) { return serve(fd_message, NULL); }
 
 static void fd_reply(lab_process *p, cJSON *msg, int fd)
 {
@@ -327,13 +327,7 @@ static int fd_lister(void *arg)
         if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
             cJSON_AddItemToArray(fds_at_start, cJSON_CreateNumber(atoi(de->d_name)));
     closedir(d);
-    lab_loop *loop = lab_loop_new();
-    lab_ipc *ch = lab_ipc_from_env(loop);
-    if (!ch) return 3;
-    ch->on_message = fds_message;
-    lab_loop_run(loop);
-    lab_loop_free(loop);
-    return 0;
+    return serve(fds_message, NULL);
 }
 
 /* Allowed: 0-2, the channel on 3, and what our own parent gave us without
@@ -395,28 +389,17 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("ipc");
-    struct { const char *name; const TTest *test; } cases[] = {
-        { "pair_both_ways_and_disconnect_on_both_sides", pair_both_ways_and_disconnect_on_both_sides },
+    const check_case cases[] = {
+        { "pair_both_ways_and_disconnect_on_both_sides", pair_both_ways_and_disconnect_on_both_sides, 0 },
         { "send_after_disconnect_calls_back_with_channel_closed",
-          send_after_disconnect_calls_back_with_channel_closed },
-        { "forked_program_talks_both_ways", forked_program_talks_both_ways },
-        { "waiting_for_send_callbacks_loses_nothing", waiting_for_send_callbacks_loses_nothing },
-        { "early_close_is_disconnect_not_a_hang", early_close_is_disconnect_not_a_hang },
+          send_after_disconnect_calls_back_with_channel_closed, 0 },
+        { "forked_program_talks_both_ways", forked_program_talks_both_ways, 0 },
+        { "waiting_for_send_callbacks_loses_nothing", waiting_for_send_callbacks_loses_nothing, 0 },
+        { "early_close_is_disconnect_not_a_hang", early_close_is_disconnect_not_a_hang, 0 },
         { "send_says_false_past_128k_and_still_delivers", send_says_false_past_128k_and_still_delivers },
-        { "descriptors_travel_with_their_messages", descriptors_travel_with_their_messages },
-        { "function_child_keeps_only_stdio_and_channel", function_child_keeps_only_stdio_and_channel },
-        { "large_message_round_trip", large_message_round_trip },
+        { "descriptors_travel_with_their_messages", descriptors_travel_with_their_messages, 0 },
+        { "function_child_keeps_only_stdio_and_channel", function_child_keeps_only_stdio_and_channel, 0 },
+        { "large_message_round_trip", large_message_round_trip, 0 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, 20);
-        tcase_add_test(tc, cases[i].test);
-        suite_add_tcase(s, tc);
-    }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("ipc", cases);
 }

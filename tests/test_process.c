@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "process.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -419,11 +421,9 @@ START_TEST(ten_thousand_spawns_leave_no_zombie_or_descriptor)
 }
 END_TEST
 
-Suite *process_suite(void);
-Suite *process_suite(void)
+int main(void)
 {
-    Suite *s = suite_create("process");
-    struct { const char *name; const TTest *test; int timeout; } cases[] = {
+    const check_case cases[] = {
         { "missing_program_is_error_then_close", missing_program_is_error_then_close, 10 },
         { "not_executable_is_eacces", not_executable_is_eacces, 10 },
         { "spawn_data_exit_close_in_order", spawn_data_exit_close_in_order, 10 },
@@ -444,20 +444,5 @@ Suite *process_suite(void)
         { "ten_thousand_spawns_leave_no_zombie_or_descriptor",
           ten_thousand_spawns_leave_no_zombie_or_descriptor, 180 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, cases[i].timeout);
-        tcase_add_test(tc, cases[i].test);
-        suite_add_tcase(s, tc);
-    }
-    return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(process_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("process", cases);
 }

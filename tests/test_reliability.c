@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "process.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,23 +164,12 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("reliability");
-    struct { const char *name; const TTest *test; } cases[] = {
-        { "timeout_kills_a_detached_childs_grandchildren", timeout_kills_a_detached_childs_grandchildren },
-        { "timeout_of_one_pid_leaves_grandchildren", timeout_of_one_pid_leaves_grandchildren },
-        { "parent_death_takes_a_pdeathsig_child", parent_death_takes_a_pdeathsig_child },
+    const check_case cases[] = {
+        { "timeout_kills_a_detached_childs_grandchildren", timeout_kills_a_detached_childs_grandchildren, 0 },
+        { "timeout_of_one_pid_leaves_grandchildren", timeout_of_one_pid_leaves_grandchildren, 0 },
+        { "parent_death_takes_a_pdeathsig_child", parent_death_takes_a_pdeathsig_child, 0 },
         { "without_pdeathsig_the_child_outlives_its_parent",
-          without_pdeathsig_the_child_outlives_its_parent },
+          without_pdeathsig_the_child_outlives_its_parent, 0 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, 20);
-        tcase_add_test(tc, cases[i].test);
-        suite_add_tcase(s, tc);
-    }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("reliability", cases);
 }
