@@ -18,7 +18,7 @@ tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 # Chapter 4: child processes and IPC.
 check_PROGRAMS += tests/test_process
-tests_test_process_SOURCES = tests/test_process.c
+tests_test_process_SOURCES = tests/test_process.c tests/check_run.h
 tests_test_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_process_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/test_exec
