@@ -58,7 +58,8 @@
  * WHERE THIS DIFFERS FROM NODE (docs/streams.md says why)
  *   No string encodings (setEncoding/decodeStrings): chunks are bytes or
  *   objects.  No async _construct.  No async iterators, no web streams.  An
- *   unhandled 'error' does not end the process.
+ *   unhandled 'error' does not end the process.  Zero-initialised options
+ *   mean Node's defaults (so a mark of 0 is LAB_HWM_ZERO).
  */
 #ifndef LAB_STREAM_H
 #define LAB_STREAM_H
@@ -108,7 +109,7 @@ typedef enum lab_stream_event {
     LAB_ON_PAUSE,       /* readable: flowing → false */
     LAB_ON_RESUME,      /* readable: flowing → true (emitted on a tick) */
     LAB_ON_DRAIN,       /* writable: the buffer emptied after write() said false */
-    LAB_ON_PREFINISH,   /* writable: every write done, before _final/'finish' */
+    LAB_ON_PREFINISH,   /* writable: every write (and _final) done; 'finish' next */
     LAB_ON_FINISH,      /* writable: end() called and everything written */
     LAB_ON_CLOSE,       /* the stream was destroyed (last event) */
     LAB_ON_ERROR,       /* a failure (ev->err) */
@@ -170,7 +171,8 @@ typedef struct lab_stream_ops {
      * into output with lab_readable_push(), then lab_transform_done(). */
     void (*transform)(lab_stream *s, const lab_chunk *chunk);
     /* Optional (_flush): the input ended; push what is left, then
-     * lab_flush_done(s, err). */
+     * lab_flush_done(s, err).  (A transform's _final is its flush:
+     * ops->final is not used on a transform.) */
     void (*flush)(lab_stream *s);
 
     /* Optional (_destroy): release resources (close the descriptor), then
