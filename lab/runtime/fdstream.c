@@ -23,7 +23,6 @@ typedef struct {
     lab_stream *s;
     int fd;
     int mode;
-    bool is_socket;
     lab_io io;
     bool watch_r, watch_w;             /* each holds a stream reference */
     lab_chunk wchunk;                  /* the write in progress (borrowed) */
@@ -129,8 +128,10 @@ static void fd_write(lab_stream *s, const lab_chunk *chunk)
 static void fd_final(lab_stream *s)
 {
     fdstream *f = state(s);
+    struct stat st;
     if (f->fd >= 0) {
-        if (f->is_socket && (f->mode & LAB_FD_READ)) {
+        bool socket = fstat(f->fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        if (socket && (f->mode & LAB_FD_READ)) {
             shutdown(f->fd, SHUT_WR);
         } else {
             watch(f, LAB_READABLE, false, NULL);
@@ -181,10 +182,8 @@ lab_stream *lab_fdstream_new(lab_loop *loop, int fd, int mode, const lab_stream_
 {
     fdstream *f = calloc(1, sizeof *f);
     if (!f || fd < 0 || !(mode & (LAB_FD_READ | LAB_FD_WRITE))) { free(f); return NULL; }
-    struct stat st;
     f->fd = fd;
     f->mode = mode;
-    f->is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     lab_io_init(loop, &f->io, fd);
     f->io.data = f;

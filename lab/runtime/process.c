@@ -506,6 +506,20 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
 
 /* ---- the end: exit, close, free ----------------------------------------------------- */
 
+/* `exit` or `close`: about the child (pid), reported by us (ppid). */
+static void report_end(const char *ev, const lab_process *p)
+{
+    lab_ev *e = lab_ev_new(ev);
+    if (!e) return;                       /* telemetry off: not even getpid() */
+    lab_ev_pid(e, p->pid);
+    lab_ev_int(e, "ppid", getpid());
+    if (p->term_signal) lab_ev_null(e, "code");
+    else lab_ev_int(e, "code", p->exit_code);
+    lab_ev_str(e, "signal", lab_signal_name(p->term_signal));
+    if (p->timed_out && strcmp(ev, "exit") == 0) lab_ev_bool(e, "timed_out", true);
+    lab_ev_emit(e);
+}
+
 /* Node's flushStdio(): after exit, output nobody reads is read anyway, so
  * the pipes reach their end and 'close' can come. */
 static void flush_stdio(lab_loop *loop, void *arg)
@@ -526,14 +540,7 @@ static void child_exited(lab_process *p, int status)
     if (p->opts.timeout_ms) lab_timer_stop(&p->timeout);
     /* Nobody is left to read stdin: Node destroys it here too. */
     if (p->stdio[0]) lab_stream_destroy(p->stdio[0], NULL);
-    lab_ev *e = lab_ev_new("exit");
-    lab_ev_pid(e, p->pid);
-    lab_ev_int(e, "ppid", getpid());
-    if (p->term_signal) lab_ev_null(e, "code");
-    else lab_ev_int(e, "code", p->exit_code);
-    lab_ev_str(e, "signal", lab_signal_name(p->term_signal));
-    if (p->timed_out) lab_ev_bool(e, "timed_out", true);
-    lab_ev_emit(e);
+    report_end("exit", p);
     if (p->opts.on_exit) p->opts.on_exit(p, p->exit_code, p->term_signal);
     p->flush_pending = true;
     lab_next_tick(p->loop, flush_stdio, p);
@@ -544,13 +551,7 @@ static void maybe_close(lab_process *p)
 {
     if (p->closed || !p->exited || p->open_outputs > 0) return;
     p->closed = true;
-    lab_ev *e = lab_ev_new("close");
-    lab_ev_pid(e, p->pid);
-    lab_ev_int(e, "ppid", getpid());
-    if (p->term_signal) lab_ev_null(e, "code");
-    else lab_ev_int(e, "code", p->exit_code);
-    lab_ev_str(e, "signal", lab_signal_name(p->term_signal));
-    lab_ev_emit(e);
+    report_end("close", p);
     if (p->opts.on_close) p->opts.on_close(p, p->exit_code, p->term_signal);
     if (p->held) lab_loop_release(p->loop);
     p->held = false;
