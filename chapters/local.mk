@@ -1,4 +1,5 @@
 # chapters — the teaching text, installed with the program.
 nobase_dist_pkgdata_DATA += \
 	chapters/01-event-loop.md \
-	chapters/02-streams.md
+	chapters/02-streams.md \
+	chapters/04-child-processes.md

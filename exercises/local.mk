@@ -41,3 +41,28 @@ nobase_dist_pkgdata_DATA += \
 	exercises/streams-gzip-http/logserver.c \
 	exercises/streams-gzip-http/test_logserver.c \
 	solutions/streams-gzip-http/logserver.c
+
+# Chapter 4 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/child-parallel/exercise.json \
+	exercises/child-parallel/README.md \
+	exercises/child-parallel/parallel.h \
+	exercises/child-parallel/parallel.c \
+	exercises/child-parallel/worker.c \
+	exercises/child-parallel/test_parallel.c \
+	solutions/child-parallel/parallel.c
+nobase_dist_pkgdata_DATA += \
+	exercises/child-grep/exercise.json \
+	exercises/child-grep/README.md \
+	exercises/child-grep/grep.h \
+	exercises/child-grep/grep.c \
+	exercises/child-grep/test_grep.c \
+	solutions/child-grep/grep.c
+nobase_dist_pkgdata_DATA += \
+	exercises/child-balancer/exercise.json \
+	exercises/child-balancer/README.md \
+	exercises/child-balancer/balancer.h \
+	exercises/child-balancer/balancer.c \
+	exercises/child-balancer/worker.c \
+	exercises/child-balancer/test_balancer.c \
+	solutions/child-balancer/balancer.c

@@ -3,6 +3,7 @@ bin_PROGRAMS += nodelab
 nodelab_SOURCES = \
 	lab/main.c \
 	lab/cli/cli.h \
+	lab/cli/cmd_child.c \
 	lab/cli/cmd_demo.c \
 	lab/cli/cmd_list.c \
 	lab/cli/cmd_read.c \
@@ -16,6 +17,16 @@ nodelab_SOURCES = \
 	lab/demos/demo.c \
 	lab/demos/demo.h \
 	lab/demos/registry.c \
+	lab/demos/child_demo.c \
+	lab/demos/child_demo.h \
+	lab/demos/child_compute.c \
+	lab/demos/child_errors.c \
+	lab/demos/child_exec.c \
+	lab/demos/child_execfile.c \
+	lab/demos/child_fork.c \
+	lab/demos/child_gzip.c \
+	lab/demos/child_ipc_cost.c \
+	lab/demos/child_spawn.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

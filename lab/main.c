@@ -76,6 +76,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "list") == 0) return nl_cmd_list(argc - 1, argv + 1);
     if (strcmp(cmd, "read") == 0) return nl_cmd_read(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0) return nl_cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "__child") == 0) return nl_cmd_child(argc - 1, argv + 1);
     return nl_usage_error("unknown command '%s' (commands: open, list, read, demo; "
                           "see nodelab --help)", cmd);
 }

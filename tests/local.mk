@@ -16,6 +16,25 @@ tests_test_telemetry_SOURCES = tests/test_telemetry.c
 tests_test_telemetry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
+# Chapter 4: child processes and IPC.
+check_PROGRAMS += tests/test_process
+tests_test_process_SOURCES = tests/test_process.c tests/check_run.h
+tests_test_process_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_process_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_exec
+tests_test_exec_SOURCES = tests/test_exec.c
+tests_test_exec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_exec_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_ipc
+tests_test_ipc_SOURCES = tests/test_ipc.c
+tests_test_ipc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_ipc_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/test_reliability
+tests_test_reliability_SOURCES = tests/test_reliability.c
+tests_test_reliability_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_reliability_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_process tests/test_exec tests/test_ipc tests/test_reliability
+
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
 
@@ -99,3 +118,24 @@ tests_gz_tool_SOURCES = tests/gz_tool.c
 tests_gz_tool_LDADD = $(RUNTIME_LIBS)
 TESTS += tests/gzip.sh
 EXTRA_DIST += tests/gzip.sh
+
+# Chapter 4: the child_process scenarios, traced in C and compared with
+# node's traces (tests/parity/child_*.js, recorded as *.expected).
+CHILD_PARITY = \
+	child_missing child_eacces child_exit_code child_late_output child_kill \
+	child_stdin_cat child_exec_maxbuffer child_exec_timeout child_exec_failed \
+	child_execfile_enoent child_shell_vs_file child_fork_worker \
+	child_send_after_disconnect child_early_close child_burst child_send_false
+check_PROGRAMS += tests/parity/child-parity
+tests_parity_child_parity_SOURCES = tests/parity/child_parity.c
+tests_parity_child_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_child.sh tests/demo_child.sh
+EXTRA_DIST += tests/parity_child.sh tests/demo_child.sh tests/parity/record_child.sh \
+	tests/parity/child_lib.js tests/parity/child/worker.js tests/parity/child/ipc.js \
+	$(CHILD_PARITY:%=tests/parity/%.js) $(CHILD_PARITY:%=tests/parity/%.expected)
+
+# `make parity` re-records node's child_process traces too.
+parity: parity-child
+parity-child: tests/parity/child-parity nodelab
+	$(SHELL) $(srcdir)/tests/parity/record_child.sh $(srcdir) tests/parity/child-parity '$(NODE)' '$(abs_top_builddir)/nodelab'
+.PHONY: parity-child

@@ -14,6 +14,8 @@ struct cJSON;
 int nl_cmd_list(int argc, char **argv);
 int nl_cmd_read(int argc, char **argv);
 int nl_cmd_demo(int argc, char **argv);
+/* Hidden: `nodelab __child NAME`, the child programs of Chapter 4. */
+int nl_cmd_child(int argc, char **argv);
 
 /* Prints "nodelab: <message>" on stderr and returns 2. */
 int nl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

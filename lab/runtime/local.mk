@@ -14,11 +14,18 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/http_out.c \
 	lab/runtime/http_server.c \
 	lab/runtime/http_stream.c \
+	lab/runtime/exec.c \
+	lab/runtime/fdstream.c \
+	lab/runtime/fork.c \
+	lab/runtime/ipc.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
 	lab/runtime/net.c \
 	lab/runtime/pool.c \
 	lab/runtime/tcp.c \
+	lab/runtime/process.c \
+	lab/runtime/process_child.c \
+	lab/runtime/process_child.h \
 	lab/runtime/telemetry.c \
 	lab/runtime/chunk.c \
 	lab/runtime/chunkq.c \
@@ -42,10 +49,15 @@ pkginclude_HEADERS += \
 	lab/runtime/gzip_stream.h \
 	lab/runtime/http.h \
 	lab/runtime/http_stream.h \
+	lab/runtime/exec.h \
+	lab/runtime/fdstream.h \
+	lab/runtime/fork.h \
+	lab/runtime/ipc.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
 	lab/runtime/net.h \
 	lab/runtime/pool.h \
+	lab/runtime/process.h \
 	lab/runtime/stream.h \
 	lab/runtime/tcp.h \
 	lab/runtime/telemetry.h

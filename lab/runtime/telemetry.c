@@ -51,6 +51,7 @@ void lab_tel_set_epoch(uint64_t epoch_us) { tel.epoch_us = epoch_us; }
 uint64_t lab_tel_epoch(void) { return tel.epoch_us; }
 uint64_t lab_tel_now(void) { return lab_clock_us() - tel.epoch_us; }
 bool lab_tel_on(void) { return tel.fd >= 0; }
+int lab_tel_fd(void) { return tel.fd; }
 
 void lab_tel_open(int fd)
 {
@@ -63,6 +64,19 @@ void lab_tel_open(int fd)
     if (!tel.buf) return;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     tel.fd = fd;
+}
+
+bool lab_tel_open_from_env(void)
+{
+    const char *fdv = getenv("NODELAB_TELEMETRY_FD");
+    const char *epv = getenv("NODELAB_EPOCH_US");
+    if (!fdv || !*fdv) return false;
+    char *end;
+    long fd = strtol(fdv, &end, 10);
+    if (*end || fd < 0 || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0) return false;
+    if (epv && *epv) lab_tel_set_epoch(strtoull(epv, NULL, 10));
+    lab_tel_open((int)fd);
+    return true;
 }
 
 /* Writes whole lines, at most PIPE_BUF bytes per write(), so that a write
@@ -170,6 +184,12 @@ void lab_ev_bool(lab_ev *e, const char *key, bool value)
 void lab_ev_null(lab_ev *e, const char *key)
 {
     if (e) cJSON_AddNullToObject(e->obj, key);
+}
+
+void lab_ev_pid(lab_ev *e, int pid)
+{
+    if (e) cJSON_ReplaceItemInObjectCaseSensitive(e->obj, "pid",
+                                                  pid > 0 ? cJSON_CreateNumber(pid) : cJSON_CreateNull());
 }
 
 void lab_ev_json(lab_ev *e, const char *key, cJSON *value)

@@ -31,9 +31,16 @@
 /* Starts reporting to fd (made non-blocking).  Time 0 is now, unless a
  * start time was inherited: see lab_tel_set_epoch(). */
 void lab_tel_open(int fd);
+/* In a program started by a demo: reports to the demo's telemetry pipe,
+ * NODELAB_TELEMETRY_FD, on the demo's clock, NODELAB_EPOCH_US.  Returns
+ * false (and stays off) when the variables are absent or the descriptor
+ * is not open — e.g. the demo did not pass it down. */
+bool lab_tel_open_from_env(void);
 /* Flushes what it can within timeout_ms, then stops reporting. */
 void lab_tel_close(int timeout_ms);
 bool lab_tel_on(void);
+/* The descriptor events go to, or -1. */
+int lab_tel_fd(void);
 /* Sets time 0 (lab_clock_us() units), e.g. from NODELAB_EPOCH_US so that a
  * program exec'd by a demo shares the demo's clock. */
 void lab_tel_set_epoch(uint64_t epoch_us);
@@ -60,6 +67,9 @@ void lab_ev_null(lab_ev *e, const char *key);
 /* Adds any cJSON value (object, array); the event takes ownership. */
 struct cJSON;
 void lab_ev_json(lab_ev *e, const char *key, struct cJSON *value);
+/* For events about another process (spawn, exit): "pid" names that
+ * process instead of the emitter. */
+void lab_ev_pid(lab_ev *e, int pid);
 /* Serialises, queues and frees the event. */
 void lab_ev_emit(lab_ev *e);
 

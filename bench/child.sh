@@ -1,0 +1,79 @@
+#!/bin/sh
+# child.sh — Chapter 4 benchmarks, side by side in one run: the C runtime,
+# node, a shell loop, and the machine's floor (bare system calls, no
+# runtime).  Each row is the median of $BENCH_RUNS runs (default 5).
+#   spawn      1000 × spawn /bin/true and wait for it   (goal < 0.5 ms/child)
+#   ping-pong  100,000 small messages there and back    (goal >= 5 x node)
+#   one-way    100,000 small messages, then a count     (goal >= 4 x node)
+# A missing node says so and skips its rows.  Never fails the build.
+: "${top_builddir:=$(pwd)}"
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${BENCH_RUNS:-5}
+bench="$top_builddir/bench/bench-child"
+NODELAB=${NODELAB:-$top_builddir/nodelab}
+export NODELAB
+node=${NODE:-$(command -v node || true)}
+[ -x "$bench" ] || { echo "child.sh: $bench is not built (make bench builds it)"; exit 0; }
+[ -x "$NODELAB" ] || { echo "child.sh: $NODELAB is not built"; exit 0; }
+
+# median CMD... — runs CMD $runs times; prints the median of what it prints (ms).
+median() {
+    i=0; : >"$tmp/m"
+    while [ $i -lt "$runs" ]; do
+        "$@" >>"$tmp/m" 2>"$tmp/err" || { echo "failed: $(head -c 200 "$tmp/err")" >&2; echo nan; return; }
+        i=$((i + 1))
+    done
+    sort -g "$tmp/m" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+shell_loop() {
+    t0=$(date +%s%N)
+    i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done
+    echo "$(( ($(date +%s%N) - t0) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1000 }'
+}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-child.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+N=1000; M=100000
+echo "Chapter 4: child processes and IPC — median of $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+[ -n "$node" ] && echo "node $("$node" --version)" || echo "node: not found — node rows skipped"
+printf '%-50s %11s %14s %9s\n' "benchmark" "total ms" "per op" "vs node"
+
+row() {   # row LABEL MS COUNT UNIT NODE_MS(or empty) KIND(time|rate)
+    label=$1; ms=$2; count=$3; unit=$4; node_ms=$5; kind=$6
+    if [ "$kind" = time ]; then per=$(awk -v m="$ms" -v n="$count" 'BEGIN { printf "%.3f ms", m / n }')
+    else per=$(awk -v m="$ms" -v n="$count" -v u="$unit" 'BEGIN { printf "%.0f %s", n / (m / 1000), u }'); fi
+    ratio="-"
+    [ -n "$node_ms" ] && [ "$node_ms" != nan ] && ratio=$(awk -v a="$node_ms" -v b="$ms" 'BEGIN { printf "%.2fx", a / b }')
+    printf '%-50s %11s %14s %9s\n' "$label" "$ms" "$per" "$ratio"
+}
+
+# spawn and wait, one at a time, then 8 at a time
+node_seq=""; node_par=""
+if [ -n "$node" ]; then
+    node_seq=$(median "$node" "$here/child/spawn.js" $N 1)
+    node_par=$(median "$node" "$here/child/spawn.js" $N 8)
+    row "spawn /bin/true x$N, node (one at a time)" "$node_seq" $N "" "$node_seq" time
+fi
+row "spawn /bin/true x$N, C runtime (one at a time)" "$(median "$bench" spawn $N 1)" $N "" "$node_seq" time
+row "spawn /bin/true x$N, shell loop" "$(median shell_loop $N)" $N "" "$node_seq" time
+row "spawn /bin/true x$N, floor: bare vfork/exec/wait" "$(median "$bench" spawn-raw $N)" $N "" "$node_seq" time
+[ -n "$node" ] && row "spawn /bin/true x$N, node (8 in flight)" "$node_par" $N "" "$node_par" time
+row "spawn /bin/true x$N, C runtime (8 in flight)" "$(median "$bench" spawn $N 8)" $N "" "$node_par" time
+
+# IPC ping-pong
+node_pp=""
+if [ -n "$node" ]; then
+    node_pp=$(median "$node" "$here/child/ipc.js" pingpong $M)
+    row "IPC ping-pong x$M, node fork()" "$node_pp" $M "rt/s" "$node_pp" rate
+fi
+row "IPC ping-pong x$M, C runtime (lab_fork)" "$(median "$bench" pingpong $M)" $M "rt/s" "$node_pp" rate
+row "IPC ping-pong x$M, floor: bare read/write" "$(median "$bench" pingpong-raw $M)" $M "rt/s" "$node_pp" rate
+
+# IPC one-way
+node_ow=""
+if [ -n "$node" ]; then
+    node_ow=$(median "$node" "$here/child/ipc.js" oneway $M)
+    row "IPC one-way x$M, node fork()" "$node_ow" $M "msg/s" "$node_ow" rate
+fi
+row "IPC one-way x$M, C runtime (lab_fork)" "$(median "$bench" oneway $M)" $M "msg/s" "$node_ow" rate
+exit 0

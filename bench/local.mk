@@ -1,0 +1,8 @@
+# bench — `make bench` (bench/run.sh runs every bench/*.sh).  The C side of
+# the Chapter 4 benchmarks is a small program built only for that.
+EXTRA_PROGRAMS = bench/bench-child
+bench_bench_child_SOURCES = bench/bench_child.c
+bench_bench_child_LDADD = $(RUNTIME_LIBS)
+CLEANFILES += bench/bench-child
+bench: bench/bench-child
+EXTRA_DIST += bench/run.sh bench/child.sh bench/child/spawn.js bench/child/ipc.js

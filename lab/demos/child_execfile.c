@@ -1,0 +1,123 @@
+/*
+ * child_execfile.c — demo `child.execfile`: the same hostile argument
+ * through exec() and through execFile().
+ *
+ * A program that builds a command line from user input, say a file name,
+ * and hands it to exec() gives that input to /bin/sh, which happily runs
+ * "; echo pwned" as a second command.  execFile() starts the program with
+ * an argument vector: the text reaches echo as one argument, every
+ * character literal.  Both results are reported side by side, and the
+ * summary says which of the two ran the injected command.
+ */
+#include "child_demo.h"
+#include "demo.h"
+#include "exec.h"
+#include "telemetry.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    lab_demo *demo;
+    lab_loop *loop;
+    char shell_out[512], file_out[512];
+    int shell_lines, file_lines;
+    bool shell_injected, file_injected;
+} ef_state;
+
+static int count_lines(const char *s, size_t n)
+{
+    int lines = 0;
+    for (size_t i = 0; i < n; i++) lines += s[i] == '\n';
+    return lines;
+}
+
+/* "pwned" on a line of its own means the injected command ran. */
+static bool injected(const char *out, const char *marker)
+{
+    size_t m = strlen(marker);
+    for (const char *p = out; (p = strstr(p, marker)); p += m)
+        if ((p == out || p[-1] == '\n') && (p[m] == '\n' || p[m] == '\0')) return true;
+    return false;
+}
+
+static void report(const char *how, const char *cmd, const lab_exec_result *r)
+{
+    lab_ev *e = lab_ev_new("result");
+    lab_ev_str(e, "via", how);
+    lab_ev_str(e, "cmd", cmd);
+    lab_ev_str(e, "stdout", r->out);
+    lab_ev_int(e, "lines", count_lines(r->out, r->out_len));
+    lab_ev_int(e, "code", r->exit_code);
+    lab_ev_emit(e);
+}
+
+static void file_done(const lab_exec_result *r, void *arg)
+{
+    ef_state *s = arg;
+    snprintf(s->file_out, sizeof s->file_out, "%s", r->out);
+    s->file_lines = count_lines(r->out, r->out_len);
+    s->file_injected = injected(r->out, lab_demo_str(s->demo, "marker"));
+    report("execFile", r->cmd, r);
+}
+
+static void shell_done(const lab_exec_result *r, void *arg)
+{
+    ef_state *s = arg;
+    snprintf(s->shell_out, sizeof s->shell_out, "%s", r->out);
+    s->shell_lines = count_lines(r->out, r->out_len);
+    s->shell_injected = injected(r->out, lab_demo_str(s->demo, "marker"));
+    report("exec", r->cmd, r);
+    /* Now the same text as one argument, no shell in between. */
+    char *argv[] = { "echo", (char *)lab_demo_str(s->demo, "arg"), NULL };
+    lab_exec_options o = { .pdeathsig = SIGKILL };
+    lab_exec_file(s->loop, "echo", argv, &o, file_done, s);
+}
+
+static int run(lab_demo *d)
+{
+    ef_state s = { .demo = d };
+    s.loop = lab_loop_new();
+    lab_demo_announce(d);
+    lab_demo_deadline(d, s.loop, NULL);
+    /* What a careless program does: paste the input into a command line. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "echo %s", lab_demo_str(d, "arg"));
+    lab_ev *e = lab_ev_new("input");
+    lab_ev_str(e, "arg", lab_demo_str(d, "arg"));
+    lab_ev_str(e, "exec_command", cmd);
+    lab_ev_emit(e);
+    lab_exec_options o = { .pdeathsig = SIGKILL };
+    lab_exec(s.loop, cmd, &o, shell_done, &s);
+    lab_loop_run(s.loop);
+
+    e = lab_ev_new("summary");
+    lab_ev_str(e, "arg", lab_demo_str(d, "arg"));
+    lab_ev_str(e, "exec_stdout", s.shell_out);
+    lab_ev_str(e, "execfile_stdout", s.file_out);
+    lab_ev_int(e, "exec_lines", s.shell_lines);
+    lab_ev_int(e, "execfile_lines", s.file_lines);
+    lab_ev_bool(e, "exec_ran_injected", s.shell_injected);
+    lab_ev_bool(e, "execfile_ran_injected", s.file_injected);
+    lab_ev_emit(e);
+    lab_loop_free(s.loop);
+    return 0;
+}
+
+const lab_demo_def lab_demo_child_execfile = {
+    .name = "child.execfile",
+    .chapter = 4,
+    .summary = "one hostile argument through exec() (the shell runs it) and execFile() (it does not)",
+    .shows = "exec(\"echo \" + arg) prints two lines: the shell ran the injected echo; "
+             "execFile(\"echo\", [arg]) prints the argument once, literally",
+    .duration_s = 5,
+    .params = {
+        { "arg", LAB_PARAM_STR, 0, 0, 0, "report.txt; echo pwned", "text",
+          "the 'user input' pasted into the command", false },
+        { "marker", LAB_PARAM_STR, 0, 0, 0, "pwned", "text",
+          "a line equal to this proves the injected command ran", false },
+    },
+    .run = run,
+};

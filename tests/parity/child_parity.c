@@ -1,0 +1,391 @@
+/*
+ * child_parity.c — the C twins of tests/parity/child_*.js.  `child-parity
+ * NAME` runs one scenario and prints the lines the JavaScript version
+ * prints under node; tests/parity_child.sh diffs them with the recorded
+ * node traces (NAME.expected).  `child-parity --list` names them all.
+ *
+ * The child programs: node's scenarios fork the scripts in
+ * tests/parity/child/; these fork `nodelab __child ...` ($NODELAB), which
+ * behave the same way.
+ */
+#define _GNU_SOURCE
+#include "errors.h"
+#include "exec.h"
+#include "fork.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lab_loop *loop;
+
+static void T(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+static const char *B(bool v) { return v ? "true" : "false"; }
+
+/* JSON.stringify of a string, as the JavaScript side prints it. */
+static const char *J(const char *s, size_t len)
+{
+    static char out[4][512];
+    static int which;
+    char *o = out[which++ % 4];
+    cJSON *str = cJSON_CreateString("");
+    char *tmp = malloc(len + 1);
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    cJSON_SetValuestring(str, tmp);
+    char *printed = cJSON_PrintUnformatted(str);
+    snprintf(o, 512, "%s", printed);
+    free(printed);
+    free(tmp);
+    cJSON_Delete(str);
+    return o;
+}
+
+static const char *nodelab(void)
+{
+    const char *p = getenv("NODELAB");
+    return p && *p ? p : "./nodelab";
+}
+
+/* ---- watchChild() of child_lib.js ---------------------------------------- */
+
+typedef struct { char out[4096]; size_t len; bool close; int received; } watched;
+
+static void w_spawn(lab_process *p) { T("child spawn"); }
+static void w_error(lab_process *p, int err, const char *msg)
+{
+    T("child error %s %s", lab_errno_name(err), msg);
+}
+static void w_exit(lab_process *p, int code, int sig)
+{
+    if (sig) T("child exit null %s", lab_signal_name(sig));
+    else T("child exit %d null", code);
+}
+static void w_close(lab_process *p, int code, int sig)
+{
+    watched *w = p->data;
+    if (!w->close) return;
+    if (w->len) T("child stdout %s", J(w->out, w->len));
+    if (sig) T("child close null %s", lab_signal_name(sig));
+    else T("child close %d null", code);
+}
+static void w_data(lab_process *p, int fd, const char *buf, size_t len)
+{
+    watched *w = p->data;
+    if (fd == 1 && len && w->len + len < sizeof w->out) {
+        memcpy(w->out + w->len, buf, len);
+        w->len += len;
+    }
+}
+
+static lab_spawn_options watch_child(watched *w, bool close)
+{
+    memset(w, 0, sizeof *w);
+    w->close = close;
+    lab_spawn_options o = { .on_spawn = w_spawn, .on_error = w_error, .on_exit = w_exit,
+                            .on_close = w_close, .on_data = w_data, .data = w };
+    return o;
+}
+
+static watched W;
+
+/* ---- spawn ------------------------------------------------------------------ */
+
+static void child_missing(void)
+{
+    char *argv[] = { "nodelab-no-such-program", "x", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = argv[0];
+    o.argv = argv;
+    lab_process *p = lab_spawn(loop, &o);
+    T("pid %s", p->pid ? "?" : "null");
+}
+
+static void child_eacces(void)
+{
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "/etc/passwd";
+    lab_spawn(loop, &o);
+}
+
+static void child_exit_code(void)
+{
+    char *argv[] = { "sh", "-c", "echo a; echo b; sleep 0.1; exit 3", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "sh";
+    o.argv = argv;
+    lab_spawn(loop, &o);
+}
+
+static void late_data(lab_process *p, int fd, const char *buf, size_t len)
+{
+    if (len) T("data %s", J(buf, len));
+    w_data(p, fd, buf, len);
+}
+
+static void child_late_output(void)
+{
+    char *argv[] = { "sh", "-c", "(sleep 0.2; echo late) & exit 0", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "sh";
+    o.argv = argv;
+    o.on_data = late_data;
+    lab_spawn(loop, &o);
+}
+
+static void kill_spawned(lab_process *p)
+{
+    w_spawn(p);
+    T("kill %s", B(lab_process_kill(p, SIGTERM) == 0));
+}
+static void killed_close(lab_process *p, int code, int sig)
+{
+    w_close(p, code, sig);
+    T("killed %s", B(p->killed));
+}
+
+static void child_kill(void)
+{
+    char *argv[] = { "sleep", "5", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "sleep";
+    o.argv = argv;
+    o.on_spawn = kill_spawned;
+    o.on_close = killed_close;
+    lab_spawn(loop, &o);
+}
+
+static void child_stdin_cat(void)
+{
+    char *argv[] = { "cat", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "cat";
+    o.argv = argv;
+    lab_process *p = lab_spawn(loop, &o);
+    T("write %s", B(lab_process_write(p, 0, "hello ", 6)));
+    lab_process_write(p, 0, "cat", 3);
+    lab_process_end(p, 0);
+}
+
+/* ---- exec / execFile ------------------------------------------------------------ */
+
+static void print_maxbuffer(const lab_exec_result *r, void *arg)
+{
+    T("exec %s %s %zu %zu %s", r->code, J(r->message, strlen(r->message)), r->out_len,
+      r->err_len, J(r->cmd, strlen(r->cmd)));
+}
+
+static void child_exec_maxbuffer(void)
+{
+    lab_exec(loop, "yes | head -c 2000000", NULL, print_maxbuffer, NULL);
+}
+
+/* Node's err.code for "Command failed" is the exit status, or null. */
+static void print_failed(const lab_exec_result *r, bool with_stderr)
+{
+    char code[16] = "null";
+    if (r->exit_code >= 0) snprintf(code, sizeof code, "%d", r->exit_code);
+    if (with_stderr)
+        T("exec %s %s %s %s %s", code, B(r->killed), r->signal ? lab_signal_name(r->signal) : "null",
+          J(r->message, strlen(r->message)), J(r->err, r->err_len));
+    else
+        T("exec %s %s %s %s", code, B(r->killed), r->signal ? lab_signal_name(r->signal) : "null",
+          J(r->message, strlen(r->message)));
+}
+
+static void print_timeout(const lab_exec_result *r, void *arg) { print_failed(r, false); }
+static void print_nonzero(const lab_exec_result *r, void *arg) { print_failed(r, true); }
+
+static void child_exec_timeout(void)
+{
+    lab_exec_options o = { .timeout_ms = 100 };
+    lab_exec(loop, "exec sleep 5", &o, print_timeout, NULL);
+}
+
+static void child_exec_failed(void)
+{
+    lab_exec(loop, "echo err >&2; exit 4", NULL, print_nonzero, NULL);
+}
+
+static void print_enoent(const lab_exec_result *r, void *arg)
+{
+    T("execFile %s %s %s", r->code, J(r->message, strlen(r->message)), J(r->cmd, strlen(r->cmd)));
+}
+
+static void child_execfile_enoent(void)
+{
+    char *argv[] = { "nodelab-no-such-program", "a b", NULL };
+    lab_exec_file(loop, argv[0], argv, NULL, print_enoent, NULL);
+}
+
+static void third(const lab_exec_result *r, void *arg) { T("execFile %s", J(r->out, r->out_len)); }
+static void second(const lab_exec_result *r, void *arg)
+{
+    T("execFile %s", J(r->out, r->out_len));
+    char *argv[] = { "echo", "$HOME", "*", NULL };
+    lab_exec_file(loop, "echo", argv, NULL, third, NULL);
+}
+static void first(const lab_exec_result *r, void *arg)
+{
+    T("exec %s", J(r->out, r->out_len));
+    char *argv[] = { "echo", "hello; echo pwned", NULL };
+    lab_exec_file(loop, "echo", argv, NULL, second, NULL);
+}
+
+static void child_shell_vs_file(void)
+{
+    lab_exec(loop, "echo hello; echo pwned", NULL, first, NULL);
+}
+
+/* ---- fork and IPC ------------------------------------------------------------------ */
+
+static void w_disconnect(lab_process *p) { T("child disconnect"); }
+
+static lab_process *fork_child(lab_spawn_options *o, const char *a1, const char *a2, const char *a3)
+{
+    char *argv[] = { (char *)nodelab(), "__child", (char *)a1, (char *)a2, (char *)a3, NULL };
+    return lab_fork(loop, nodelab(), argv, o);
+}
+
+static void worker_message(lab_process *p, cJSON *m, int fd)
+{
+    const char *cmd = cJSON_GetStringValue(cJSON_GetObjectItem(m, "cmd"));
+    if (cmd && strcmp(cmd, "online") == 0) {
+        T("message online");
+        cJSON *req = cJSON_Parse("{\"cmd\":\"sum\",\"id\":1,\"from\":1,\"to\":101}");
+        T("send %s", B(lab_ipc_send(p->ipc, req, NULL, NULL)));
+        cJSON_Delete(req);
+    } else {
+        T("message id %d sum %.0f", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(m, "id")),
+          cJSON_GetNumberValue(cJSON_GetObjectItem(m, "sum")));
+        lab_ipc_disconnect(p->ipc);
+    }
+}
+
+static void child_fork_worker(void)
+{
+    lab_spawn_options o = watch_child(&W, false);
+    o.on_message = worker_message;
+    o.on_disconnect = w_disconnect;
+    fork_child(&o, "worker", NULL, NULL);
+}
+
+static void late_callback(lab_ipc *ch, int status, void *arg)
+{
+    T("send callback %s \"Channel closed\"", lab_ipc_status_name(status));
+}
+
+static void child_send_after_disconnect(void)
+{
+    lab_spawn_options o = watch_child(&W, false);
+    o.on_disconnect = w_disconnect;
+    lab_process *p = fork_child(&o, "sink", "0", NULL);
+    lab_ipc_disconnect(p->ipc);
+    cJSON *m = cJSON_Parse("{\"x\":1}");
+    T("send %s", B(lab_ipc_send(p->ipc, m, late_callback, NULL)));
+    cJSON_Delete(m);
+    T("connected %s", B(p->ipc->connected));
+}
+
+static void early_disconnect(lab_process *p) { T("child disconnect exited: %s", B(p->exited)); }
+
+static void child_early_close(void)
+{
+    lab_spawn_options o = watch_child(&W, true);
+    o.on_disconnect = early_disconnect;
+    fork_child(&o, "early-close", "300", NULL);
+}
+
+static void count_message(lab_process *p, cJSON *m, int fd) { ((watched *)p->data)->received++; }
+static void burst_close(lab_process *p, int code, int sig)
+{
+    w_close(p, code, sig);
+    T("received %d", ((watched *)p->data)->received);
+}
+
+static void child_burst(void)
+{
+    lab_spawn_options o = watch_child(&W, true);
+    o.on_message = count_message;
+    o.on_close = burst_close;
+    fork_child(&o, "burst", "2000", "1");
+}
+
+static void counted(lab_process *p, cJSON *m, int fd)
+{
+    T("child counted %.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(m, "count")));
+    lab_ipc_disconnect(p->ipc);
+}
+
+static void child_send_false(void)
+{
+    lab_spawn_options o = watch_child(&W, false);
+    o.on_message = counted;
+    lab_process *p = fork_child(&o, "sink", "300", NULL);
+    char pad[1001];
+    memset(pad, 'x', 1000);
+    pad[1000] = 0;
+    int falses = 0;
+    for (int i = 0; i < 2000; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "pad", pad);
+        if (!lab_ipc_send(p->ipc, m, NULL, NULL)) falses++;
+        cJSON_Delete(m);
+    }
+    T("saw false %s", B(falses > 0));
+    cJSON *done = cJSON_Parse("{\"done\":true}");
+    lab_ipc_send(p->ipc, done, NULL, NULL);
+    cJSON_Delete(done);
+}
+
+/* ---- the driver ------------------------------------------------------------------------ */
+
+#define SCENARIOS(X) X(child_missing) X(child_eacces) X(child_exit_code) \
+    X(child_late_output) X(child_kill) X(child_stdin_cat) X(child_exec_maxbuffer) \
+    X(child_exec_timeout) X(child_exec_failed) X(child_execfile_enoent) \
+    X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
+    X(child_early_close) X(child_burst) X(child_send_false)
+
+static const struct { const char *name; void (*run)(void); } scenarios[] = {
+#define ENTRY(name) { #name, name },
+    SCENARIOS(ENTRY)
+#undef ENTRY
+};
+
+int main(int argc, char **argv)
+{
+    size_t n = sizeof scenarios / sizeof scenarios[0];
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(argc == 2 ? stdout : stderr,
+                "usage: child-parity NAME | --list\n"
+                "Runs one child_process scenario and prints its trace, the same\n"
+                "lines as `node tests/parity/NAME.js`.\n");
+        return argc == 2 ? 0 : 2;
+    }
+    if (strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < n; i++) puts(scenarios[i].name);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], scenarios[i].name) != 0) continue;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        loop = lab_loop_new();
+        scenarios[i].run();
+        int rc = lab_loop_run(loop);
+        lab_loop_free(loop);
+        return rc == 0 ? 0 : 1;
+    }
+    fprintf(stderr, "child-parity: no scenario named '%s' (try --list)\n", argv[1]);
+    return 2;
+}

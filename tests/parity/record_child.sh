@@ -1,0 +1,42 @@
+#!/bin/sh
+# record_child.sh — `make parity` for Chapter 4: re-record node's trace of
+# every child_process scenario (tests/parity/child_*.js → .expected) and
+# compare the C runtime's (child-parity NAME) with it.  Fails on any
+# difference.  Without node, only the checked-in traces are compared.
+#   usage: record_child.sh SRCDIR CHILD_PARITY_PROGRAM [NODE] [NODELAB]
+srcdir=$1
+prog=$2
+node=${3:-}
+NODELAB=${4:-$NODELAB}
+export NODELAB
+dir=$srcdir/tests/parity
+[ -x "$prog" ] || { echo "record_child.sh: $prog not built (run make check first)" >&2; exit 2; }
+if [ -z "$node" ] || ! command -v "$node" >/dev/null 2>&1; then
+    echo "record_child.sh: node not found; comparing with the checked-in traces only"
+    node=
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parity-child.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+bad=0
+for name in $("$prog" --list); do
+    if [ ! -f "$dir/$name.js" ]; then
+        echo "MISSING $name.js"; bad=1; continue
+    fi
+    if [ -n "$node" ]; then
+        if ! (cd "$dir" && "$node" "$name.js") >"$tmp/$name.node" 2>&1; then
+            echo "FAIL    $name: node exited non-zero"; bad=1; continue
+        fi
+        if ! cmp -s "$tmp/$name.node" "$dir/$name.expected" 2>/dev/null; then
+            cp "$tmp/$name.node" "$dir/$name.expected"
+            echo "UPDATED $name.expected (node's trace changed)"
+        fi
+    fi
+    "$prog" "$name" >"$tmp/$name.c" 2>"$tmp/$name.err"
+    if diff -u "$dir/$name.expected" "$tmp/$name.c" >"$tmp/$name.diff"; then
+        echo "SAME    $name"
+    else
+        echo "DIFF    $name (node: -, C: +)"; cat "$tmp/$name.diff"; bad=1
+    fi
+done
+[ $bad = 0 ] && echo "parity: every child_process trace matches node's" || echo "parity: differences found"
+exit $bad

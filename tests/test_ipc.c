@@ -1,0 +1,405 @@
+/* test_ipc.c — the JSON channel and fork(): messages both ways, the 128 KiB
+ * advice, callbacks, disconnect, descriptor passing, with Check. */
+#define _GNU_SOURCE
+#include "fork.h"
+#include "ipc.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char trace[4096];
+static void note(const char *s)
+{
+    size_t n = strlen(trace);
+    snprintf(trace + n, sizeof trace - n, "%s%s", n ? " " : "", s);
+}
+
+static const char *nodelab(void)
+{
+    const char *p = getenv("NODELAB");
+    return p && *p ? p : "./nodelab";
+}
+
+static cJSON *obj(const char *json) { return cJSON_Parse(json); }
+
+static void send_and_free(lab_ipc *ch, cJSON *m, lab_ipc_send_cb *cb, void *arg)
+{
+    lab_ipc_send(ch, m, cb, arg);
+    cJSON_Delete(m);
+}
+
+/* ---- two channels in one process, over a socketpair --------------------------- */
+
+static void pair_message(lab_ipc *ch, cJSON *msg, int fd)
+{
+    char *s = cJSON_PrintUnformatted(msg);
+    char line[128];
+    snprintf(line, sizeof line, "%s:%s", (char *)ch->data, s);
+    note(line);
+    free(s);
+    if (strcmp(ch->data, "b") == 0) send_and_free(ch, obj("{\"reply\":true}"), NULL, NULL);
+    else lab_ipc_disconnect(ch);
+}
+
+static void pair_disconnect(lab_ipc *ch)
+{
+    char line[32];
+    snprintf(line, sizeof line, "%s:disconnect", (char *)ch->data);
+    note(line);
+}
+
+static void sent_cb(lab_ipc *ch, int status, void *arg)
+{
+    note(status ? lab_ipc_status_name(status) : "sent");
+}
+
+START_TEST(pair_both_ways_and_disconnect_on_both_sides)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    lab_loop *loop = lab_loop_new();
+    lab_ipc *a = lab_ipc_open(loop, sv[0], getpid()), *b = lab_ipc_open(loop, sv[1], getpid());
+    a->data = "a"; b->data = "b";
+    a->on_message = b->on_message = pair_message;
+    a->on_disconnect = b->on_disconnect = pair_disconnect;
+    trace[0] = 0;
+    send_and_free(a, obj("{\"n\":1}"), sent_cb, NULL);
+    note("returned");                     /* the callback comes later */
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_str_eq(trace, "returned sent b:{\"n\":1} a:{\"reply\":true} a:disconnect b:disconnect");
+}
+END_TEST
+
+START_TEST(send_after_disconnect_calls_back_with_channel_closed)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    lab_loop *loop = lab_loop_new();
+    lab_ipc *a = lab_ipc_open(loop, sv[0], 0), *b = lab_ipc_open(loop, sv[1], 0);
+    a->data = "a"; b->data = "b";
+    a->on_disconnect = b->on_disconnect = pair_disconnect;
+    trace[0] = 0;
+    lab_ipc_disconnect(a);
+    cJSON *m = obj("{}");
+    ck_assert(!lab_ipc_send(a, m, sent_cb, NULL));
+    cJSON_Delete(m);
+    note("returned");
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    /* As Node: the disconnect was queued first, so it is reported first. */
+    ck_assert_str_eq(trace, "returned a:disconnect ERR_IPC_CHANNEL_CLOSED b:disconnect");
+}
+END_TEST
+
+/* ---- forked children ------------------------------------------------------------ */
+
+static void fork_message(lab_process *p, cJSON *msg, int fd)
+{
+    const char *cmd = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "cmd"));
+    if (cmd && strcmp(cmd, "online") == 0) {
+        note("online");
+        send_and_free(p->ipc, obj("{\"cmd\":\"sum\",\"id\":1,\"from\":1,\"to\":101}"), NULL, NULL);
+    } else {
+        char line[64];
+        snprintf(line, sizeof line, "sum=%.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(msg, "sum")));
+        note(line);
+        lab_ipc_disconnect(p->ipc);
+    }
+}
+static void fork_spawn(lab_process *p) { note("spawn"); }
+static void fork_disconnect(lab_process *p) { note("disconnect"); }
+static void fork_exit(lab_process *p, int code, int sig) { note(code == 0 ? "exit:0" : "exit:?"); }
+static void fork_close(lab_process *p, int code, int sig) { note(code == 0 ? "close:0" : "close:?"); }
+
+START_TEST(forked_program_talks_both_ways)
+{
+    char *argv[] = { (char *)nodelab(), "__child", "worker", NULL };
+    lab_spawn_options o = { .on_spawn = fork_spawn, .on_message = fork_message,
+                            .on_disconnect = fork_disconnect, .on_exit = fork_exit,
+                            .on_close = fork_close };
+    trace[0] = 0;
+    lab_loop *loop = lab_loop_new();
+    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_str_eq(trace, "spawn online sum=5050 disconnect exit:0 close:0");
+}
+END_TEST
+
+typedef struct { long received; long want; bool last_false_seen; } counter;
+
+static void count_message(lab_process *p, cJSON *msg, int fd)
+{
+    counter *c = p->data;
+    c->received++;
+}
+
+static void run_burst(const char *wait, counter *c)
+{
+    char *argv[] = { (char *)nodelab(), "__child", "burst", "2000", (char *)wait, NULL };
+    lab_spawn_options o = { .on_message = count_message, .data = c };
+    lab_loop *loop = lab_loop_new();
+    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+}
+
+START_TEST(waiting_for_send_callbacks_loses_nothing)
+{
+    counter c = { 0 };
+    run_burst("1", &c);
+    ck_assert_int_eq(c.received, 2000);
+    counter lost = { 0 };
+    run_burst("0", &lost);                 /* exit() right after send() */
+    ck_assert_int_lt(lost.received, 2000);
+}
+END_TEST
+
+static void note_disconnect(lab_process *p) { note(p->exited ? "disconnect-after-exit" : "disconnect"); }
+
+START_TEST(early_close_is_disconnect_not_a_hang)
+{
+    char *argv[] = { (char *)nodelab(), "__child", "early-close", "300", NULL };
+    lab_spawn_options o = { .on_disconnect = note_disconnect, .on_exit = fork_exit,
+                            .on_close = fork_close };
+    trace[0] = 0;
+    lab_loop *loop = lab_loop_new();
+    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_str_eq(trace, "disconnect exit:0 close:0");
+}
+END_TEST
+
+/* A function child: counts messages after a nap, then reports. */
+static void nap_message(lab_ipc *ch, cJSON *msg, int fd)
+{
+    long *n = ch->data;
+    if (cJSON_IsTrue(cJSON_GetObjectItem(msg, "done"))) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "count", (double)*n);
+        send_and_free(ch, r, NULL, NULL);
+        return;
+    }
+    (*n)++;
+}
+
+/* The body of every function child below: a loop serving the channel
+ * until the parent disconnects. */
+static int serve(lab_ipc_message_cb *on_message, void *data)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_ipc *ch = lab_ipc_from_env(loop);
+    if (!ch) return 3;
+    ch->data = data;
+    ch->on_message = on_message;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    return 0;
+}
+
+static int napping_counter(void *arg)
+{
+    usleep(300 * 1000);                    /* let the parent's queue build up */
+    long n = 0;
+    return serve(nap_message, &n);
+}
+
+typedef struct { int sent, first_false; size_t queued_at_false; long count; } flood;
+
+static void flood_reply(lab_process *p, cJSON *msg, int fd)
+{
+    flood *f = p->data;
+    f->count = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(msg, "count"));
+    lab_ipc_disconnect(p->ipc);
+}
+
+START_TEST(send_says_false_past_128k_and_still_delivers)
+{
+    flood f = { .first_false = -1 };
+    lab_spawn_options o = { .on_message = flood_reply, .data = &f };
+    lab_loop *loop = lab_loop_new();
+    lab_process *p = lab_fork_call(loop, napping_counter, NULL, &o);
+    ck_assert_ptr_nonnull(p);
+    char body[1100];
+    memset(body, 'x', 1000);
+    body[1000] = 0;
+    for (f.sent = 0; f.sent < 2000; f.sent++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "pad", body);
+        bool ok = lab_ipc_send(p->ipc, m, NULL, NULL);
+        cJSON_Delete(m);
+        if (!ok && f.first_false < 0) {
+            f.first_false = f.sent;
+            f.queued_at_false = lab_ipc_queued(p->ipc);
+        }
+    }
+    send_and_free(p->ipc, obj("{\"done\":true}"), NULL, NULL);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_int_ge(f.first_false, 0);
+    ck_assert_uint_ge(f.queued_at_false, LAB_IPC_HIGH_WATER);
+    ck_assert_int_eq(f.count, 2000);       /* advice, not a drop */
+}
+END_TEST
+
+/* Descriptors: the child reads each pipe it is given and says what was in it. */
+static void fd_message(lab_ipc *ch, cJSON *msg, int fd)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "id", cJSON_Duplicate(cJSON_GetObjectItem(msg, "id"), true));
+    char buf[64] = "";
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    cJSON_AddStringToObject(r, "content", fd >= 0 ? buf : "(no descriptor)");
+    send_and_free(ch, r, NULL, NULL);
+}
+
+static int fd_reader(void *arg) { return serve(fd_message, NULL); }
+
+static void fd_reply(lab_process *p, cJSON *msg, int fd)
+{
+    char line[96];
+    snprintf(line, sizeof line, "%d=%s", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(msg, "id")),
+             cJSON_GetStringValue(cJSON_GetObjectItem(msg, "content")));
+    note(line);
+    if (strlen(trace) > 0 && strstr(trace, "4=")) lab_ipc_disconnect(p->ipc);
+}
+
+START_TEST(descriptors_travel_with_their_messages)
+{
+    trace[0] = 0;
+    lab_spawn_options o = { .on_message = fd_reply };
+    lab_loop *loop = lab_loop_new();
+    lab_process *p = lab_fork_call(loop, fd_reader, NULL, &o);
+    for (int id = 1; id <= 4; id++) {
+        char json[32];
+        snprintf(json, sizeof json, "{\"id\":%d}", id);
+        cJSON *m = obj(json);
+        if (id % 2) {                        /* odd ids carry a pipe */
+            int pp[2];
+            ck_assert_int_eq(pipe2(pp, O_CLOEXEC), 0);
+            char text[16];
+            int n = snprintf(text, sizeof text, "pipe%d", id);
+            ck_assert_int_eq(write(pp[1], text, (size_t)n), n);
+            close(pp[1]);
+            lab_ipc_send_fd(p->ipc, m, pp[0], NULL, NULL);
+            close(pp[0]);                    /* the channel sent a copy */
+        } else {
+            lab_ipc_send(p->ipc, m, NULL, NULL);
+        }
+        cJSON_Delete(m);
+    }
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_str_eq(trace, "1=pipe1 2=(no descriptor) 3=pipe3 4=(no descriptor)");
+}
+END_TEST
+
+/* The child lists its descriptors first thing, before it opens anything. */
+static cJSON *fds_at_start;
+
+static void fds_message(lab_ipc *ch, cJSON *msg, int fd)
+{
+    lab_ipc_send(ch, fds_at_start, NULL, NULL);
+}
+
+static int fd_lister(void *arg)
+{
+    fds_at_start = cJSON_CreateArray();
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+            cJSON_AddItemToArray(fds_at_start, cJSON_CreateNumber(atoi(de->d_name)));
+    closedir(d);
+    return serve(fds_message, NULL);
+}
+
+/* Allowed: 0-2, the channel on 3, and what our own parent gave us without
+ * close-on-exec (a test harness may). */
+static void fds_reply(lab_process *p, cJSON *msg, int fd)
+{
+    int *bad = p->data;
+    cJSON *it;
+    cJSON_ArrayForEach(it, msg) {
+        int n = (int)it->valuedouble, flags = fcntl(n, F_GETFD);
+        if (n > 3 && (flags < 0 || (flags & FD_CLOEXEC))) (*bad)++;
+    }
+    lab_ipc_disconnect(p->ipc);
+}
+
+START_TEST(function_child_keeps_only_stdio_and_channel)
+{
+    int extra[2], bad = 0;
+    ck_assert_int_eq(pipe2(extra, O_CLOEXEC), 0);     /* must not reach the child */
+    lab_spawn_options o = { .on_message = fds_reply, .data = &bad };
+    lab_loop *loop = lab_loop_new();
+    lab_process *p = lab_fork_call(loop, fd_lister, NULL, &o);
+    send_and_free(p->ipc, obj("{}"), NULL, NULL);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    (void)extra;
+    ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+static void big_reply(lab_process *p, cJSON *msg, int fd)
+{
+    size_t *len = p->data;
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "big"));
+    *len = s ? strlen(s) : 0;
+    lab_ipc_disconnect(p->ipc);
+}
+
+START_TEST(large_message_round_trip)
+{
+    size_t n = 3 * 1024 * 1024, got = 0;
+    char *big = malloc(n + 1);
+    memset(big, 'y', n);
+    big[n] = 0;
+    char *argv[] = { (char *)nodelab(), "__child", "pong", NULL };
+    lab_spawn_options o = { .on_message = big_reply, .data = &got };
+    lab_loop *loop = lab_loop_new();
+    lab_process *p = lab_fork(loop, nodelab(), argv, &o);
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "big", big);
+    lab_ipc_send(p->ipc, m, NULL, NULL);   /* true or false: the child reads meanwhile */
+    cJSON_Delete(m);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    free(big);
+    ck_assert_uint_eq(got, n);
+}
+END_TEST
+
+int main(void)
+{
+    const check_case cases[] = {
+        { "pair_both_ways_and_disconnect_on_both_sides", pair_both_ways_and_disconnect_on_both_sides, 0 },
+        { "send_after_disconnect_calls_back_with_channel_closed",
+          send_after_disconnect_calls_back_with_channel_closed, 0 },
+        { "forked_program_talks_both_ways", forked_program_talks_both_ways, 0 },
+        { "waiting_for_send_callbacks_loses_nothing", waiting_for_send_callbacks_loses_nothing, 0 },
+        { "early_close_is_disconnect_not_a_hang", early_close_is_disconnect_not_a_hang, 0 },
+        { "send_says_false_past_128k_and_still_delivers", send_says_false_past_128k_and_still_delivers },
+        { "descriptors_travel_with_their_messages", descriptors_travel_with_their_messages, 0 },
+        { "function_child_keeps_only_stdio_and_channel", function_child_keeps_only_stdio_and_channel, 0 },
+        { "large_message_round_trip", large_message_round_trip, 0 },
+    };
+    return CHECK_RUN("ipc", cases);
+}
