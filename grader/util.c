@@ -27,7 +27,7 @@ void nl_buf_add(nl_buf *b, const void *data, size_t len)
         b->s = s;
         b->cap = cap;
     }
-    memcpy(b->s + b->len, data, len);
+    if (len) memcpy(b->s + b->len, data, len);
     b->len += len;
     b->s[b->len] = '\0';
 }
