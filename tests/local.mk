@@ -17,4 +17,8 @@ tests_test_telemetry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
-EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
+# The grader (tests/grader*.sh, tests/student.sh; the hostile corpus in tests/hostile/).
+TESTS += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh
+EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
+EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh \
+	tests/hostile
