@@ -335,7 +335,6 @@ static int parse(int argc, char **argv, batch_ctx *b, int *jobs, bool *force, do
         *out = malloc(len + 16);
         snprintf(*out, len + 16, "%.*s-grades", (int)len, b->dir);
     }
-    if (nl_make_dirs(*out, 0755) < 0) return nl_grader_error("batch: %s: %s", *out, strerror(errno));
     return 0;
 }
 
@@ -359,6 +358,7 @@ int nl_cmd_batch(int argc, char **argv)
     b.students = list_students(b.dir, b.out, &b.nstudents);
     rc = find_columns(&b);
     if (!rc && b.nids == 0) rc = nl_grader_error("batch: %s: no student folder holds any exercise's files", b.dir);
+    if (!rc && nl_make_dirs(b.out, 0755) < 0) rc = nl_grader_error("batch: %s: %s", b.out, strerror(errno));
     if (!rc) {
         b.todo = calloc(b.nstudents + 1, sizeof *b.todo);
         for (size_t i = 0; i < b.nstudents; i++)

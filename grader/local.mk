@@ -36,3 +36,4 @@ nodelab_grader_LDADD = grader/libgrade.a $(RUNTIME_LIBS)
 
 # The Gradescope bundle's scripts: data, read by `nodelab-grader bundle`.
 nobase_dist_pkgdata_DATA += grader/gradescope/setup.sh grader/gradescope/run_autograder
+EXTRA_DIST += bench/run.sh bench/grader.sh
