@@ -1,4 +1,7 @@
-/* elfsyms.c — symbols and sections of ELF objects (see elfsyms.h). */
+/* elfsyms.c — symbols and sections of ELF objects (see elfsyms.h).
+ *
+ * Archive members are only 2-byte aligned, so every ELF structure is
+ * copied out with memcpy before it is read, never accessed in place. */
 #include "config.h"
 #include "elfsyms.h"
 
@@ -13,69 +16,148 @@
 
 typedef struct {
     nl_elf_sym_cb *cb;
-    nl_elf_section_cb *section_cb;
+    const nl_elf_section_cbs *sections;
     void *arg;
 } scan;
 
-/* Bounds check: is [off, off+len) inside a blob of size? */
+/* One ELF image in memory, bounds-checked. */
+typedef struct {
+    const char *img;
+    size_t size;
+    Elf64_Ehdr eh;
+} image;
+
 static bool inside(size_t size, size_t off, size_t len)
 {
     return off <= size && len <= size - off;
 }
 
-static const char *str_at(const char *blob, size_t size, size_t off)
+static bool read_at(const image *im, size_t off, void *out, size_t len)
 {
-    if (off >= size || !memchr(blob + off, '\0', size - off)) return NULL;
-    return blob + off;
+    if (!inside(im->size, off, len)) return false;
+    memcpy(out, im->img + off, len);
+    return true;
 }
 
-/* One 64-bit ELF image in memory.  32-bit objects are not built here. */
+static bool section(const image *im, unsigned i, Elf64_Shdr *sh)
+{
+    return i < im->eh.e_shnum && read_at(im, im->eh.e_shoff + (size_t)i * sizeof *sh, sh, sizeof *sh);
+}
+
+/* A NUL-terminated string at off in a string table section. */
+static const char *string(const image *im, const Elf64_Shdr *strs, size_t off)
+{
+    if (!inside(im->size, strs->sh_offset, strs->sh_size) || off >= strs->sh_size) return NULL;
+    const char *s = im->img + strs->sh_offset + off;
+    return memchr(s, '\0', strs->sh_size - off) ? s : NULL;
+}
+
+static const char *section_name(const image *im, unsigned i)
+{
+    Elf64_Shdr sh, names;
+    if (!section(im, i, &sh) || !section(im, im->eh.e_shstrndx, &names)) return NULL;
+    return string(im, &names, sh.sh_name);
+}
+
+bool nl_elf_is_table(const char *name)
+{
+    static const char *const tables[] = { ".init_array", ".fini_array", ".preinit_array",
+                                          ".ctors", ".dtors", NULL };
+    for (const char *const *t = tables; *t; t++)
+        if (!strncmp(name, *t, strlen(*t))) return true;
+    return false;
+}
+
+/* The name of the function a relocation points at: its symbol, or, for a
+ * section symbol plus an offset, the function defined at that offset. */
+static const char *reloc_target(const image *im, const Elf64_Shdr *symtab, const Elf64_Rela *r)
+{
+    Elf64_Shdr strs;
+    Elf64_Sym sym;
+    size_t n = symtab->sh_size / sizeof sym;
+    if (!section(im, symtab->sh_link, &strs) || ELF64_R_SYM(r->r_info) >= n ||
+        !read_at(im, symtab->sh_offset + ELF64_R_SYM(r->r_info) * sizeof sym, &sym, sizeof sym))
+        return "";
+    if (ELF64_ST_TYPE(sym.st_info) != STT_SECTION) {
+        const char *name = string(im, &strs, sym.st_name);
+        return name ? name : "";
+    }
+    for (size_t k = 1; k < n; k++) {
+        Elf64_Sym f;
+        if (!read_at(im, symtab->sh_offset + k * sizeof f, &f, sizeof f)) break;
+        if (ELF64_ST_TYPE(f.st_info) == STT_FUNC && f.st_shndx == sym.st_shndx &&
+            f.st_value == (Elf64_Addr)r->r_addend) {
+            const char *name = string(im, &strs, f.st_name);
+            return name ? name : "";
+        }
+    }
+    return "";
+}
+
+static void scan_sections(const image *im, const scan *s)
+{
+    for (unsigned i = 0; i < im->eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        const char *name = section_name(im, i);
+        if (!section(im, i, &sh) || !name) continue;
+        if (*name && s->sections->section) s->sections->section(name, sh.sh_size, s->arg);
+        /* The relocations of a constructor table say what it calls. */
+        const char *target = section_name(im, sh.sh_info);
+        Elf64_Shdr symtab;
+        if (sh.sh_type != SHT_RELA || !target || !nl_elf_is_table(target) ||
+            !section(im, sh.sh_link, &symtab) || !s->sections->table_entry)
+            continue;
+        for (size_t k = 0; k < sh.sh_size / sizeof(Elf64_Rela); k++) {
+            Elf64_Rela r;
+            if (!read_at(im, sh.sh_offset + k * sizeof r, &r, sizeof r)) break;
+            s->sections->table_entry(target, reloc_target(im, &symtab, &r), s->arg);
+        }
+    }
+}
+
+static void scan_symbols(const image *im, const Elf64_Shdr *sh, const scan *s)
+{
+    Elf64_Shdr strs;
+    if (!section(im, sh->sh_link, &strs)) return;
+    for (size_t k = 1; k < sh->sh_size / sizeof(Elf64_Sym); k++) {
+        Elf64_Sym sym;
+        if (!read_at(im, sh->sh_offset + k * sizeof sym, &sym, sizeof sym)) break;
+        const char *name = string(im, &strs, sym.st_name);
+        int bind = ELF64_ST_BIND(sym.st_info), type = ELF64_ST_TYPE(sym.st_info);
+        if (!name || !*name || type == STT_SECTION || type == STT_FILE) continue;
+        nl_elf_sym e = {
+            .name = name,
+            .global = bind == STB_GLOBAL || bind == STB_WEAK || bind == STB_GNU_UNIQUE,
+            .defined = sym.st_shndx != SHN_UNDEF,
+            .ifunc = type == STT_GNU_IFUNC,
+        };
+        s->cb(&e, s->arg);
+    }
+}
+
+/* One 64-bit ELF image.  32-bit objects are not built here. */
 static int scan_elf(const char *img, size_t size, const scan *s, char *err, size_t errlen)
 {
-    if (size < sizeof(Elf64_Ehdr) || memcmp(img, ELFMAG, SELFMAG) != 0) {
+    image im;
+    memset(&im, 0, sizeof im);
+    im.img = img;
+    im.size = size;
+    if (!read_at(&im, 0, &im.eh, sizeof im.eh) || memcmp(im.eh.e_ident, ELFMAG, SELFMAG) != 0) {
         snprintf(err, errlen, "not an ELF file");
         return -1;
     }
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-        !inside(size, eh->e_shoff, (size_t)eh->e_shnum * sizeof(Elf64_Shdr))) {
+    if (im.eh.e_ident[EI_CLASS] != ELFCLASS64 || im.eh.e_shentsize != sizeof(Elf64_Shdr) ||
+        !inside(size, im.eh.e_shoff, (size_t)im.eh.e_shnum * sizeof(Elf64_Shdr))) {
         snprintf(err, errlen, "unsupported or damaged ELF file");
         return -1;
     }
-    const Elf64_Shdr *sh = (const Elf64_Shdr *)(img + eh->e_shoff);
-    const char *shstr = NULL;
-    size_t shstr_size = 0;
-    if (eh->e_shstrndx < eh->e_shnum && inside(size, sh[eh->e_shstrndx].sh_offset, sh[eh->e_shstrndx].sh_size)) {
-        shstr = img + sh[eh->e_shstrndx].sh_offset;
-        shstr_size = sh[eh->e_shstrndx].sh_size;
-    }
+    if (s->sections && im.eh.e_type == ET_REL) scan_sections(&im, s);
     /* A relocatable object's own symbols are in .symtab; a shared
      * library exports through .dynsym. */
-    Elf64_Word want = eh->e_type == ET_REL ? SHT_SYMTAB : SHT_DYNSYM;
-    for (unsigned i = 0; i < eh->e_shnum; i++) {
-        if (s->section_cb && eh->e_type == ET_REL && shstr) {
-            const char *name = str_at(shstr, shstr_size, sh[i].sh_name);
-            if (name && *name) s->section_cb(name, s->arg);
-        }
-        if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum) continue;
-        const Elf64_Shdr *strs = &sh[sh[i].sh_link];
-        if (!inside(size, sh[i].sh_offset, sh[i].sh_size) || !inside(size, strs->sh_offset, strs->sh_size))
-            continue;
-        const Elf64_Sym *sym = (const Elf64_Sym *)(img + sh[i].sh_offset);
-        size_t n = sh[i].sh_size / sizeof *sym;
-        for (size_t k = 1; k < n; k++) {
-            const char *name = str_at(img + strs->sh_offset, strs->sh_size, sym[k].st_name);
-            if (!name || !*name) continue;
-            int bind = ELF64_ST_BIND(sym[k].st_info), type = ELF64_ST_TYPE(sym[k].st_info);
-            if (type == STT_SECTION || type == STT_FILE) continue;
-            nl_elf_sym e = {
-                .name = name,
-                .global = bind == STB_GLOBAL || bind == STB_WEAK || bind == STB_GNU_UNIQUE,
-                .defined = sym[k].st_shndx != SHN_UNDEF,
-                .ifunc = type == STT_GNU_IFUNC,
-            };
-            s->cb(&e, s->arg);
-        }
+    Elf64_Word want = im.eh.e_type == ET_REL ? SHT_SYMTAB : SHT_DYNSYM;
+    for (unsigned i = 0; i < im.eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        if (section(&im, i, &sh) && sh.sh_type == want) scan_symbols(&im, &sh, s);
     }
     return 0;
 }
@@ -103,7 +185,7 @@ static int scan_archive(const char *img, size_t size, const scan *s, char *err, 
     return 0;
 }
 
-int nl_elf_scan(const char *path, nl_elf_sym_cb *cb, nl_elf_section_cb *section_cb,
+int nl_elf_scan(const char *path, nl_elf_sym_cb *cb, const nl_elf_section_cbs *sections,
                 void *arg, char *err, unsigned long errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -117,7 +199,7 @@ int nl_elf_scan(const char *path, nl_elf_sym_cb *cb, nl_elf_section_cb *section_
     const char *img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (img == MAP_FAILED) { snprintf(err, errlen, "%s: cannot map it", path); return -1; }
-    scan s = { cb, section_cb, arg };
+    scan s = { cb, sections, arg };
     int rc;
     if (size >= 8 && memcmp(img, "!<arch>\n", 8) == 0)
         rc = scan_archive(img, size, &s, err, errlen);

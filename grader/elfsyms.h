@@ -23,13 +23,23 @@ typedef struct {
 } nl_elf_sym;
 
 typedef void nl_elf_sym_cb(const nl_elf_sym *sym, void *arg);
-typedef void nl_elf_section_cb(const char *name, void *arg);
+/* A section of a plain object: its name and size; and for each entry of
+ * a constructor or destructor table (.init_array*, .fini_array*,
+ * .preinit_array*, .ctors*, .dtors*), the function it points to ("" if
+ * it cannot be named). */
+typedef struct {
+    void (*section)(const char *name, unsigned long size, void *arg);
+    void (*table_entry)(const char *section, const char *function, void *arg);
+} nl_elf_section_cbs;
 
 /* Calls cb for every symbol of every ELF object in path (an object, an
- * archive of objects, or a shared library's dynamic symbols), and
- * section_cb (if not NULL) for every section name of plain objects.
+ * archive of objects, or a shared library's dynamic symbols), and the
+ * section callbacks (if sections is not NULL) for plain objects.
  * Returns 0, or -1 if the file is not ELF (err says why). */
-int nl_elf_scan(const char *path, nl_elf_sym_cb *cb, nl_elf_section_cb *section_cb,
+int nl_elf_scan(const char *path, nl_elf_sym_cb *cb, const nl_elf_section_cbs *sections,
                 void *arg, char *err, unsigned long errlen);
+
+/* True for the names of constructor and destructor tables. */
+bool nl_elf_is_table(const char *section);
 
 #endif

@@ -168,13 +168,24 @@ static symset *library_symbols(void)
     return &set;
 }
 
+/* Sections that run code outside the tests (.init, .fini) or hand code to
+ * the linker to compile (LTO), or change how it links. */
 static bool refused_section(const char *name)
 {
-    static const char *const prefixes[] = { ".init", ".fini", ".preinit_array", ".ctors",
-        ".dtors", ".gnu.lto", ".gnu.linkonce", ".gnu.warning", NULL };
+    static const char *const prefixes[] = { ".gnu.lto", ".gnu.linkonce", ".gnu.warning", NULL };
+    if (!strcmp(name, ".init") || !strcmp(name, ".fini")) return true;
     for (const char *const *p = prefixes; *p; p++)
         if (!strncmp(name, *p, strlen(*p))) return true;
     return false;
+}
+
+/* A sanitizer build instruments every object with a module constructor
+ * and destructor of its own (GCC names them _sub_I_00099_N, _sub_D_...);
+ * C source cannot define those names without clashing with them. */
+static bool sanitizer_ctor(const char *function)
+{
+    return nl_build_sanitized() &&
+           (!strncmp(function, "_sub_I_00099_", 13) || !strncmp(function, "_sub_D_00099_", 13));
 }
 
 typedef struct {
@@ -182,6 +193,8 @@ typedef struct {
     char *const *api;
     const char *file;
     nl_buf *why;
+    unsigned long table_entries, allowed_entries;
+    char ctor[128];            /* a constructor's name, for the message */
 } check_ctx;
 
 static void check_symbol(const nl_elf_sym *sym, void *arg)
@@ -204,12 +217,20 @@ static void check_symbol(const nl_elf_sym *sym, void *arg)
                       "the exercise's own functions (and static helpers).", c->file, sym->name, owner);
 }
 
-static void check_section(const char *name, void *arg)
+static void check_section(const char *name, unsigned long size, void *arg)
 {
     check_ctx *c = arg;
+    if (nl_elf_is_table(name)) c->table_entries += size / 8;
     if (c->why->len || !refused_section(name)) return;
-    nl_buf_printf(c->why, "%s has a '%s' section: constructors, destructors and similar code "
-                  "that runs outside the tests are not allowed in a submission.", c->file, name);
+    nl_buf_printf(c->why, "%s has a '%s' section: code that runs outside the tests, or that the "
+                  "linker would compile, is not allowed in a submission.", c->file, name);
+}
+
+static void check_table_entry(const char *section, const char *function, void *arg)
+{
+    check_ctx *c = arg;
+    if (sanitizer_ctor(function)) c->allowed_entries++;
+    else if (!c->ctor[0]) snprintf(c->ctor, sizeof c->ctor, "%s", *function ? function : section);
 }
 
 char *nl_symbols_check(const nl_prepared *p, const char *obj, const char *shown_name)
@@ -225,10 +246,15 @@ char *nl_symbols_check(const nl_prepared *p, const char *obj, const char *shown_
         last = p;
     }
     nl_buf why = { 0 };
-    check_ctx c = { library_symbols(), &exercise, p->m->api, shown_name, &why };
+    check_ctx c = { library_symbols(), &exercise, p->m->api, shown_name, &why, 0, 0, "" };
+    static const nl_elf_section_cbs cbs = { check_section, check_table_entry };
     char err[256];
-    if (nl_elf_scan(obj, check_symbol, check_section, &c, err, sizeof err) < 0)
+    if (nl_elf_scan(obj, check_symbol, &cbs, &c, err, sizeof err) < 0)
         nl_buf_printf(&why, "%s: %s", shown_name, err);
+    /* Constructors run in the runner's own process, before any test. */
+    if (!why.len && c.table_entries > c.allowed_entries)
+        nl_buf_printf(&why, "%s has a constructor or destructor (%s): code that runs outside the "
+                      "tests is not allowed in a submission.", shown_name, c.ctor[0] ? c.ctor : "unnamed");
     return why.len ? nl_buf_take(&why) : (nl_buf_free(&why), NULL);
 }
 
