@@ -94,6 +94,16 @@ static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, d
         t->line = (int)json_num(rec, "line");
     } else if (st == NL_ST_CRASHED) {
         const char *sig = t->signal ? t->signal : "a signal";
+        const char *san = t->output ? strstr(t->output, "ERROR: AddressSanitizer: ") : NULL;
+        if (san) {
+            san += strlen("ERROR: AddressSanitizer: ");
+            snprintf(buf, sizeof buf, "the test crashed: AddressSanitizer found a %.*s (its report is in the output)",
+                     (int)strcspn(san, " \n"), san);
+            t->message = strdup(buf);
+            free(detail);
+            free(leaks);
+            return;
+        }
         snprintf(buf, sizeof buf, "the test crashed with %s%s", sig,
                  !strcmp(sig, "SIGSEGV") ? " (a bad pointer: segmentation fault)" :
                  !strcmp(sig, "SIGABRT") ? " (abort() was called, perhaps by a failed assert)" :
@@ -195,9 +205,14 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const nl_grade_opts 
     const nl_manifest *m = r->m;
     double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
     char **argv = runner_argv(m, time_s, nl_box_is_namespaced());
-    char asan[200];
-    snprintf(asan, sizeof asan, "ASAN_OPTIONS=detect_leaks=0:hard_rss_limit_mb=%ld:allocator_may_return_null=1",
-             m->limits.memory_mb);
+    /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
+     * terabytes of address space): ASan's own mmap limit stands in, and
+     * signals end the test as they would without it, so that a segfault
+     * is a crash and a memory error an abort. */
+    char asan[300];
+    snprintf(asan, sizeof asan, "ASAN_OPTIONS=detect_leaks=0:mmap_limit_mb=%ld:allocator_may_return_null=1:"
+             "abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0",
+             m->limits.memory_mb + AS_OVERHEAD_MB);
     const char *env[] = { nl_build_sanitized() ? asan : NULL, NULL };
     nl_box_spec spec = {
         .exe = "/box/tests", .argv = argv, .box_host = box_dir,
