@@ -279,7 +279,11 @@ static void link_program(const nl_prepared *p, char **objs, const char *box, nl_
         return;
     }
     free(out);
-    chmod(exe, 0711);
+    /* Execute-only: the sandboxed uid can run it, not copy the tests'
+     * code out of it.  A sanitizer build needs it readable: exec'ing an
+     * unreadable file makes the process non-dumpable, and ASan then
+     * cannot read its options from /proc/self/environ. */
+    chmod(exe, nl_build_sanitized() ? 0755 : 0711);
 }
 
 int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
