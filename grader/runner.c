@@ -228,14 +228,16 @@ typedef struct {
 
 static void watch_child(pid_t pid, int out_fd, int verdict_fd, outcome *o)
 {
-    int pidfd = pidfd_open(pid, 0);
+    int pidfd = pidfd_open(pid, 0);    /* -1 on kernels before 5.3: poll instead */
     double t0 = now_ms(), deadline = t0 + opt.time_ms;
-    bool killed = false;
+    bool killed = false, reaped = false;
     for (;;) {
         struct pollfd p[3] = { { pidfd, POLLIN, 0 }, { out_fd, POLLIN, 0 }, { verdict_fd, POLLIN, 0 } };
         double left = deadline - now_ms();
         if (left <= 0 && !killed) { o->timed_out = true; kill(-pid, SIGKILL); killed = true; }
-        int r = poll(p, 3, killed ? 100 : (int)left + 1);
+        int wait_ms = killed ? 100 : (int)left + 1;
+        if (pidfd < 0 && wait_ms > 20) wait_ms = 20;
+        int r = poll(p, 3, wait_ms);
         if (r < 0 && errno != EINTR) break;
         char buf[16384];
         if (p[1].revents) {
@@ -253,9 +255,10 @@ static void watch_child(pid_t pid, int out_fd, int verdict_fd, outcome *o)
             if (n > 0 && o->verdict.len < 65536) nl_buf_add(&o->verdict, buf, (size_t)n);
             if (n == 0) verdict_fd = -1;
         }
-        if (pidfd < 0 || p[0].revents) break;
+        if (p[0].revents) break;
+        if (pidfd < 0 && wait4(pid, &o->status, WNOHANG, &o->ru) == pid) { reaped = true; break; }
     }
-    while (wait4(pid, &o->status, 0, &o->ru) < 0 && errno == EINTR) {}
+    while (!reaped && wait4(pid, &o->status, 0, &o->ru) < 0 && errno == EINTR) {}
     o->ms = now_ms() - t0;
     if (pidfd >= 0) close(pidfd);
 }

@@ -88,9 +88,18 @@ static void loopback_up(void)
     if (s >= 0) close(s);
 }
 
+/* Sets soft and hard limit; never above the hard limit we were given,
+ * which only a privileged process could raise. */
 static void set_limit(int fd, int resource, rlim_t value, const char *name)
 {
+    struct rlimit now;
+    if (getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY && value > now.rlim_max)
+        value = now.rlim_max;
     struct rlimit rl = { value, value };
+    if (setrlimit(resource, &rl) == 0) return;
+    /* Under valgrind the hard limit of descriptors is fixed: lower the
+     * soft one only. */
+    rl.rlim_max = now.rlim_max;
     if (setrlimit(resource, &rl) < 0) die_errno(fd, name);
 }
 
@@ -341,7 +350,10 @@ static void drain(int fd, nl_cap *cap, nl_buf *buf)
 }
 
 typedef struct {
-    int out, res, status, pidfd;
+    int out, res, status, pidfd;   /* pidfd -1: a kernel without pidfd_open */
+    bool reaped;                   /* supervise() already waited for it */
+    int wstatus;
+    struct rusage ru;
 } watch_fds;
 
 /* Watches the running sandbox until its first process ends. */
@@ -359,7 +371,9 @@ static void supervise(pid_t pid, const nl_box_spec *spec, watch_fds *w, nl_box_r
             kill(pid, SIGKILL);            /* pid 1 of a namespace: all go */
             kill(-pid, SIGKILL);
         }
-        int r = poll(p, 4, res->timed_out ? 200 : (int)left + 1);
+        int wait_ms = res->timed_out ? 200 : (int)left + 1;
+        if (w->pidfd < 0 && wait_ms > 50) wait_ms = 50;
+        int r = poll(p, 4, wait_ms);
         if (r < 0 && errno != EINTR) break;
         if (p[1].revents) {
             char tmp[16384];
@@ -383,6 +397,7 @@ static void supervise(pid_t pid, const nl_box_spec *spec, watch_fds *w, nl_box_r
             }
         }
         if (p[0].revents) break;
+        if (w->pidfd < 0 && wait4(pid, &w->wstatus, WNOHANG, &w->ru) == pid) { w->reaped = true; break; }
     }
 }
 
@@ -443,19 +458,17 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     nl_cap cap;
     nl_cap_init(&cap, spec->output_half ? spec->output_half : 16384);
     nl_buf results = { 0 }, status_msg = { 0 };
-    watch_fds w = { out[0], rpipe[0], status[0], pidfd_open(pid, 0) };
+    watch_fds w;
+    memset(&w, 0, sizeof w);
+    w.out = out[0];
+    w.res = rpipe[0];
+    w.status = status[0];
+    w.pidfd = pidfd_open(pid, 0);
     if (!ok) kill(pid, SIGKILL);
-    if (w.pidfd < 0) {                 /* very old kernel: poll the child instead */
-        snprintf(err, errlen, "sandbox: pidfd_open: %s", strerror(errno));
-        kill(pid, SIGKILL);
-    } else {
-        supervise(pid, spec, &w, res, &cap, &results, &status_msg, t0);
-    }
-    struct rusage ru;
-    int st = 0;
-    while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR) {}
-    res->status = st;
-    res->maxrss_kb = ru.ru_maxrss;
+    supervise(pid, spec, &w, res, &cap, &results, &status_msg, t0);
+    while (!w.reaped && wait4(pid, &w.wstatus, 0, &w.ru) < 0 && errno == EINTR) {}
+    res->status = w.wstatus;
+    res->maxrss_kb = w.ru.ru_maxrss;
     res->run_ms = nl_now_ms() - t0 - res->setup_ms;
     kill(-pid, SIGKILL);               /* its process group, in basic mode */
     res->escaped = cgroup_empty(cgroup);

@@ -61,9 +61,9 @@ static unsigned long locked_flags(const char *path)
 
 static int bind(const char *from, const char *to, bool readonly)
 {
-    if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0) return fail("bind", from);
+    if (mount(from, to, "none", MS_BIND | MS_REC, NULL) < 0) return fail("bind", from);
     if (readonly &&
-        mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked_flags(to), NULL) < 0)
+        mount("none", to, "none", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | locked_flags(to), NULL) < 0)
         return fail("read-only", to);
     return 0;
 }
@@ -108,7 +108,7 @@ static int make_dev(const char *root)
         int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
         if (fd < 0) return fail("create", host);
         close(fd);
-        if (mount(host, path, NULL, MS_BIND, NULL) < 0) return fail("bind", host);
+        if (mount(host, path, "none", MS_BIND, NULL) < 0) return fail("bind", host);
     }
     static const char *const links[][2] = {
         { "/dev/fd", "/proc/self/fd" }, { "/dev/stdin", "/proc/self/fd/0" },
@@ -136,7 +136,7 @@ static int hide(const char *root, const char *host)
         if (mount("hidden", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                   "size=4k,mode=000") < 0)
             return fail("hide", host);
-    } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+    } else if (mount("/dev/null", path, "none", MS_BIND, NULL) < 0) {
         return fail("hide", host);
     }
     return 0;
@@ -146,7 +146,7 @@ int nl_box_fs_setup(const char *root, const nl_box_fs *fs)
 {
     char path[PATH_MAX], opts[64];
     /* Nothing done here may reach the host's mount table. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail("private", "/");
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) return fail("private", "/");
     snprintf(opts, sizeof opts, "size=%ldm,mode=0755", fs->tmpfs_mb);
     if (mount("sandbox", root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) return fail("tmpfs", root);
     if (make_dir(root, "/usr", 0755, path) < 0 || bind("/usr", path, true) < 0) return -1;
