@@ -52,9 +52,7 @@ int nl_grader_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("nodelab-grader: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    nl_verror("nodelab-grader", fmt, ap);
     va_end(ap);
     return 2;
 }

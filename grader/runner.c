@@ -75,10 +75,10 @@ static void snapshot_fds(fd_set_snapshot *s)
     if (d) closedir(d);
 }
 
-/* Children of this process still alive, and those that ended unwaited. */
-static void count_children(int *live, int *zombies)
+/* Calls fn for every child of this process (of any of its threads). */
+static int for_each_child(void (*fn)(int pid, void *arg), void *arg)
 {
-    *live = *zombies = 0;
+    int n = 0;
     DIR *d = opendir("/proc/self/task");
     struct dirent *e;
     while (d && (e = readdir(d))) {
@@ -87,17 +87,31 @@ static void count_children(int *live, int *zombies)
         snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
         FILE *f = fopen(path, "r");
         int pid;
-        while (f && fscanf(f, "%d", &pid) == 1) {
-            char stat[64], state = '?';
-            snprintf(stat, sizeof stat, "/proc/%d/stat", pid);
-            FILE *s = fopen(stat, "r");
-            if (s && fscanf(s, "%*d (%*[^)]) %c", &state) == 1 && state == 'Z') (*zombies)++;
-            else (*live)++;
-            if (s) fclose(s);
-        }
+        while (f && fscanf(f, "%d", &pid) == 1) { fn(pid, arg); n++; }
         if (f) fclose(f);
     }
     if (d) closedir(d);
+    return n;
+}
+
+static void count_child(int pid, void *arg)
+{
+    int *counts = arg;                 /* [live, zombies] */
+    char stat[64], state = '?';
+    snprintf(stat, sizeof stat, "/proc/%d/stat", pid);
+    FILE *s = fopen(stat, "r");
+    if (s && fscanf(s, "%*d (%*[^)]) %c", &state) == 1 && state == 'Z') counts[1]++;
+    else counts[0]++;
+    if (s) fclose(s);
+}
+
+/* Children of this process still alive, and those that ended unwaited. */
+static void count_children(int *live, int *zombies)
+{
+    int counts[2] = { 0, 0 };
+    for_each_child(count_child, counts);
+    *live = counts[0];
+    *zombies = counts[1];
 }
 
 static void describe_leaks(const fd_set_snapshot *before, nl_buf *out, int verdict_fd)
@@ -181,23 +195,16 @@ static void random_token(char *out)
  * of the namespace) we inherit everything a test leaves behind, a
  * setsid() daemon included, once its parent is gone.  Returns how many
  * there were. */
+static void kill_child(int pid, void *arg)
+{
+    kill(pid, SIGKILL);
+}
+
 static int kill_children(void)
 {
     int found = 0;
     for (int round = 0; round < 50; round++) {
-        int here = 0;
-        DIR *d = opendir("/proc/self/task");
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (e->d_name[0] == '.') continue;
-            char path[300];
-            snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-            FILE *f = fopen(path, "r");
-            int pid;
-            while (f && fscanf(f, "%d", &pid) == 1) { kill(pid, SIGKILL); here++; }
-            if (f) fclose(f);
-        }
-        if (d) closedir(d);
+        int here = for_each_child(kill_child, NULL);
         if (opt.pid_ns && getpid() == 1) kill(-1, SIGKILL);   /* all others in the namespace */
         while (waitpid(-1, NULL, WNOHANG) > 0) {}
         if (round == 0) found = here;

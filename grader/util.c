@@ -335,3 +335,10 @@ const char *nl_signal_name(int sig)
         if (names[i].n == sig) return names[i].name;
     return "signal";
 }
+
+void nl_verror(const char *prog, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}

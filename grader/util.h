@@ -77,6 +77,9 @@ int nl_run_tool(char *const argv[], const char *cwd, double timeout_s, char **ou
 size_t nl_split_words(const char *words, char ***argv, size_t n);
 void nl_free_argv(char **argv);
 
+/* "PROG: <message>" and a newline on stderr. */
+void nl_verror(const char *prog, const char *fmt, va_list ap);
+
 /* "SIGSEGV" for 11. */
 const char *nl_signal_name(int sig);
 

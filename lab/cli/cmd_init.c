@@ -30,7 +30,7 @@ static int copy_exercise(const nl_manifest *m, const char *dir, int *added)
         char *const statement[] = { m->statement, NULL };
         char *const *list = l < 2 ? lists[l] : statement;
         for (size_t i = 0; list[i]; i++) {
-            char from[8400], to[8400];
+            char from[8800], to[8800];
             snprintf(from, sizeof from, "%s/%s", m->dir, list[i]);
             snprintf(to, sizeof to, "%s/%s", dir, list[i]);
             if (nl_is_file(to)) continue;
