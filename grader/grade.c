@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,34 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const nl_grade_opts 
     nl_box_result_free(&box);
 }
 
+/* Largest student file the grader takes. */
+#define MAX_FILE_BYTES (1L << 20)
+
+/* The submission's files must be its own: regular files, inside it.  A
+ * symbolic link to the reference solution (or a folder linking to its
+ * folder) would otherwise be graded as the student's work. */
+static char *unsafe_files(const nl_manifest *m, const char *submission, const char *dir)
+{
+    char sub[PATH_MAX], real[PATH_MAX];
+    nl_buf why = { 0 };
+    if (!realpath(submission, sub) || !realpath(dir, real) ||
+        (strcmp(real, sub) && (strncmp(real, sub, strlen(sub)) || real[strlen(sub)] != '/')))
+        nl_buf_printf(&why, "%s leads out of the submission (a symbolic link?): submit the files themselves", dir);
+    for (size_t i = 0; i < m->nfiles && !why.len; i++) {
+        char path[PATH_MAX + 256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, m->files[i]);
+        if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+            nl_buf_printf(&why, "%s is a symbolic link: submit the file itself", m->files[i]);
+        else if (!S_ISREG(st.st_mode))
+            nl_buf_printf(&why, "%s is not a regular file", m->files[i]);
+        else if (st.st_size > MAX_FILE_BYTES)
+            nl_buf_printf(&why, "%s has %lld bytes: a submitted file may have %ld at most", m->files[i],
+                          (long long)st.st_size, MAX_FILE_BYTES);
+    }
+    return why.len ? nl_buf_take(&why) : NULL;
+}
+
 void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts *o, nl_ex_report *r)
 {
     double t0 = nl_now_ms();
@@ -272,6 +301,12 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         return;
     }
     r->files_dir = strdup(dir);
+    if ((r->diagnostics = unsafe_files(p->m, submission, dir))) {
+        r->status = NL_EX_REFUSED;
+        set_all(r, NL_ST_NOT_RUN, "not run: the submission was refused");
+        r->timing.total_ms = nl_now_ms() - t0;
+        return;
+    }
     char *root = nl_make_temp_dir("nodelab-grade");
     nl_grade_opts opts = *o;
     if (!opts.root) opts.root = root;

@@ -114,6 +114,18 @@ expect_status 1 "link error" -- "$GRADER" run loop-offload --submission "$TMP/br
 expect_grep '"status":[[:space:]]*"compile error"' "$TMP/out" "link error: status compile error"
 expect_grep "count_primes_async" "$TMP/out" "link error: names the missing function"
 
+# --- a submission's files must be its own ---
+mkdir -p "$TMP/link1" "$TMP/link2" "$TMP/big"
+ln -s "$SOL/offload.c" "$TMP/link1/offload.c"
+ln -s "$SOL" "$TMP/link2/loop-offload"
+expect_status 1 "a symbolic link to the solution" -- "$GRADER" run loop-offload --submission "$TMP/link1"
+expect_grep "refused  0/12 points" "$TMP/out" "a symbolic link to the solution is refused"
+expect_status 1 "a folder linking to the solutions" -- "$GRADER" run loop-offload --submission "$TMP/link2"
+expect_grep "leads out of the submission" "$TMP/out" "a folder linking out is refused"
+head -c 2000000 /dev/zero | tr '\0' ' ' > "$TMP/big/offload.c"
+expect_status 1 "a huge file" -- "$GRADER" run loop-offload --submission "$TMP/big"
+expect_grep "a submitted file may have 1048576 at most" "$TMP/out" "a huge file is refused"
+
 # --- bad input: one line, status 2 ---
 expect_status 2 "no submission" -- "$GRADER" run loop-offload
 one_line "no submission"
