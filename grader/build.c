@@ -221,7 +221,7 @@ static int compile_boxed(const char *work, const char *root, const char *const *
     nl_box_spec spec = {
         .exe = cc, .argv = argv, .work_host = work, .hide = nl_build_hidden(root, hide),
         .wall_s = 120, .cpu_s = 60, .mem_mb = nl_build_sanitized() ? 0 : 2048, .procs = 16,
-        .fsize_mb = 64, .nofile = 128, .tmpfs_mb = 128, .output_half = 16384,
+        .fsize_mb = 64, .nofile = 128, .tmpfs_mb = 128, .output_half = 16384, .tmp = root,
     };
     nl_box_result r;
     int rc = nl_box_run(&spec, &r, err, errlen);

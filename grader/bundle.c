@@ -145,7 +145,7 @@ int nl_cmd_bundle(int argc, char **argv)
     if (!rc && !source && !nl_is_file(guess))
         rc = nl_grader_error("bundle: no source tree here: pass --source with a `make dist` tarball or a source folder");
     if (!rc && !source) source = nl_data_dir();
-    char *tmp = rc ? NULL : nl_make_temp_dir("nodelab-bundle");
+    char *tmp = rc ? NULL : nl_make_temp_dir(NULL, "nodelab-bundle");
     if (!rc && !tmp) rc = nl_grader_error("bundle: cannot make a temporary folder: %s", strerror(errno));
     char err[1024];
     if (!rc && build_zip(source, ids, out, tmp, err, sizeof err) < 0) rc = nl_grader_error("bundle: %s", err);

@@ -201,7 +201,7 @@ static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
     return argv;
 }
 
-static void run_tests(nl_ex_report *r, const char *box_dir, const nl_grade_opts *o)
+static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, const nl_grade_opts *o)
 {
     const nl_manifest *m = r->m;
     double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
@@ -221,7 +221,7 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const nl_grade_opts 
         .wall_s = m->ncases * (time_s + 3) + 10, .cpu_s = m->ncases * (time_s + 1) + 5,
         .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
         .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
-        .output_half = 8192, .result_channel = true,
+        .output_half = 8192, .result_channel = true, .tmp = tmp,
     };
     nl_box_result box;
     char err[512];
@@ -307,9 +307,7 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         r->timing.total_ms = nl_now_ms() - t0;
         return;
     }
-    char *root = nl_make_temp_dir("nodelab-grade");
-    nl_grade_opts opts = *o;
-    if (!opts.root) opts.root = root;
+    char *root = nl_make_temp_dir(o->root, "nodelab-grade");
     nl_built b;
     char err[1024];
     if (!root) {
@@ -329,7 +327,7 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
             r->diagnostics = b.diagnostics;
             b.diagnostics = NULL;
         } else {
-            run_tests(r, b.box, &opts);
+            run_tests(r, b.box, root, o);
         }
         nl_built_free(&b);
     }

@@ -359,6 +359,7 @@ static void run_one(const char *tcase)
     if (pid < 0) { perror("fork"); exit(1); }
     if (pid == 0) {
         setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);   /* the runner killed: so is the test */
         close(REPORT_FD);
         close(out[0]);
         close(verdict[0]);

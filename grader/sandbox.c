@@ -246,15 +246,26 @@ static int write_maps(pid_t pid, uid_t outside)
     return write_file(path, map);
 }
 
+/* The cgroups of one grader session live under nodelab-<pid>, <pid>
+ * being the process that made the first one (batch workers inherit it),
+ * so that the session's janitor can remove them all if the grader is
+ * killed (nl_box_cleanup). */
+static const char *const cgroup_bases[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
+static pid_t cgroup_owner;
+
 /* A pids cgroup holds fork bombs even where RLIMIT_NPROC cannot; only
  * root can make one.  Returns the folder (malloc'd) or NULL. */
 static char *cgroup_enter(pid_t pid, int procs)
 {
     if (!is_root()) return NULL;
-    static const char *const bases[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
+    if (!cgroup_owner) cgroup_owner = getpid();
     for (size_t i = 0; i < 2; i++) {
-        char dir[256], file[300], num[32];
-        snprintf(dir, sizeof dir, "%s/nodelab-%d-%d", bases[i], getpid(), pid);
+        char parent[256], dir[300], file[340], num[32];
+        snprintf(parent, sizeof parent, "%s/nodelab-%d", cgroup_bases[i], cgroup_owner);
+        if (mkdir(parent, 0700) < 0 && errno != EEXIST) continue;
+        snprintf(file, sizeof file, "%s/cgroup.subtree_control", parent);
+        if (i == 1) write_file(file, "+pids");        /* cgroup v2 delegates explicitly */
+        snprintf(dir, sizeof dir, "%s/box-%d", parent, pid);
         if (mkdir(dir, 0700) < 0) continue;
         snprintf(file, sizeof file, "%s/pids.max", dir);
         snprintf(num, sizeof num, "%d", procs + 4);
@@ -264,6 +275,7 @@ static char *cgroup_enter(pid_t pid, int procs)
             if (write_file(file, num) == 0) return strdup(dir);
         }
         rmdir(dir);
+        rmdir(parent);                 /* if it is empty */
     }
     return NULL;
 }
@@ -415,8 +427,8 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
         return -1;
     }
     bool ns = mode == 1;
-    char *root = ns ? nl_make_temp_dir("nodelab-root") : NULL;
-    char *work = (!ns && !spec->work_host) ? nl_make_temp_dir("nodelab-work") : NULL;
+    char *root = ns ? nl_make_temp_dir(spec->tmp, "nodelab-root") : NULL;
+    char *work = (!ns && !spec->work_host) ? nl_make_temp_dir(spec->tmp, "nodelab-work") : NULL;
     child_ctx c = { spec, ns, is_root(), 0, root, work ? work : spec->work_host, res->marker,
                     sync[0], status[1], out[1], rpipe[1] };
     double t0 = nl_now_ms();
@@ -497,6 +509,23 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     if (root) { rmdir(root); free(root); }
     if (work) { nl_remove_tree(work); free(work); }
     return 0;
+}
+
+void nl_box_cleanup(pid_t owner)
+{
+    for (size_t i = 0; i < 2; i++) {
+        char parent[256];
+        snprintf(parent, sizeof parent, "%s/nodelab-%d", cgroup_bases[i], owner);
+        DIR *d = opendir(parent);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "box-", 4)) continue;
+            char dir[600];
+            snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+            cgroup_empty(strdup(dir));
+        }
+        if (d) { closedir(d); rmdir(parent); }
+    }
 }
 
 void nl_box_result_free(nl_box_result *res)

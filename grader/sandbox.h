@@ -39,6 +39,9 @@ typedef struct {
     long tmpfs_mb;                /* size of the sandbox's writable root */
     size_t output_half;           /* stdout+stderr kept: this much head and tail */
     bool result_channel;          /* fd 3 is a pipe back to the grader */
+    const char *tmp;              /* host folder for the sandbox's own temporary
+                                     folders (NULL: $TMPDIR); must let others
+                                     pass through (0711) for basic mode */
 } nl_box_spec;
 
 typedef struct {
@@ -60,6 +63,10 @@ typedef struct {
  * happened), or -1 if the grader itself could not set it up (err). */
 int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t errlen);
 void nl_box_result_free(nl_box_result *res);
+
+/* Kills and removes what sandboxes of the grader process `owner` left in
+ * the pids cgroup (the session janitor calls it if the grader died). */
+void nl_box_cleanup(pid_t owner);
 
 /* "namespaces" or "basic", and what that means for the network, after
  * probing once.  NODELAB_SANDBOX=basic in the environment forces basic. */

@@ -1,6 +1,7 @@
 /* session.c — shared set-up of the grading commands (see session.h). */
 #include "config.h"
 #include "session.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A child that outlives nothing: it blocks on a pipe whose only writer
@@ -17,6 +19,7 @@
 static void start_janitor(const char *root)
 {
     int p[2];
+    pid_t owner = getpid();
     if (pipe2(p, O_CLOEXEC) < 0) return;
     pid_t pid = fork();
     if (pid == 0) {
@@ -32,6 +35,7 @@ static void start_janitor(const char *root)
             if (n < 0 && errno == EINTR) continue;
             if (n != 1) break;
         }
+        nl_box_cleanup(owner);
         nl_remove_tree(root);
         _exit(0);
     }
@@ -44,11 +48,14 @@ int nl_session_open(nl_session *s, const char *prog)
 {
     memset(s, 0, sizeof *s);
     signal(SIGPIPE, SIG_IGN);
-    s->root = nl_make_temp_dir("nodelab-grader");
+    s->root = nl_make_temp_dir(NULL, "nodelab-grader");
     if (!s->root) {
         fprintf(stderr, "%s: cannot make a temporary folder: %s\n", prog, strerror(errno));
         return -1;
     }
+    /* Sandboxes in basic mode run as other uids and must pass through
+     * to their own folders inside; they cannot list it. */
+    chmod(s->root, 0711);
     start_janitor(s->root);
     s->course = nl_course_open(s->root);
     s->opts.time_scale = 1;

@@ -143,9 +143,9 @@ int nl_write_atomic(const char *path, const void *data, size_t len)
     return err ? -1 : 0;
 }
 
-char *nl_make_temp_dir(const char *prefix)
+char *nl_make_temp_dir(const char *base, const char *prefix)
 {
-    const char *base = getenv("TMPDIR");
+    if (!base) base = getenv("TMPDIR");
     if (!base || !*base) base = "/tmp";
     size_t n = strlen(base) + strlen(prefix) + 16;
     char *path = malloc(n);

@@ -51,8 +51,9 @@ double nl_now_ms(void);
  * Returns 0, or -1 with errno set. */
 int nl_write_atomic(const char *path, const void *data, size_t len);
 
-/* mkdtemp under $TMPDIR (or /tmp) with the given name prefix; malloc'd. */
-char *nl_make_temp_dir(const char *prefix);
+/* mkdtemp under base (NULL: $TMPDIR, or /tmp) with the given name
+ * prefix; malloc'd. */
+char *nl_make_temp_dir(const char *base, const char *prefix);
 /* Removes a tree, as rm -rf would; never follows symbolic links. */
 int nl_remove_tree(const char *path);
 /* mkdir -p; 0 on success. */
