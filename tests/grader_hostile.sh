@@ -142,6 +142,21 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 
     tally "$TMP/results-nonroot"
     nothing_left "not root" "$TMP/out-nonroot"
 fi
+# The grader itself killed in the middle of a run: its janitor removes the
+# temporary folders and cgroups, and no sandboxed process survives it.
+mkdir -p "$TMP/killed-tmp"
+TMPDIR="$TMP/killed-tmp" "$GRADER" run loop-offload --submission "$TMP/class/sleep-forever" >/dev/null 2>&1 &
+victim=$!
+sleep 2
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+sleep 1.5
+[ -z "$(ls -A "$TMP/killed-tmp")" ] && ok "grader killed: its temporary folders are removed" \
+    || fail "grader killed: its temporary folders are removed" "$(ls "$TMP/killed-tmp")"
+ls -d /sys/fs/cgroup/pids/nodelab-"$victim" /sys/fs/cgroup/nodelab-"$victim" >/dev/null 2>&1 \
+    && fail "grader killed: its cgroups are removed" || ok "grader killed: its cgroups are removed"
+nothing_left "grader killed" "$TMP/nonexistent"
+
 end=$(date +%s)
 echo "# corpus graded in $((end - start)) s"
 finish
