@@ -114,6 +114,26 @@ expect_status 1 "link error" -- "$GRADER" run loop-offload --submission "$TMP/br
 expect_grep '"status":[[:space:]]*"compile error"' "$TMP/out" "link error: status compile error"
 expect_grep "count_primes_async" "$TMP/out" "link error: names the missing function"
 
+# --- an exercise whose student files include a header the tests include ---
+hdr="$TMP/hdr-data"
+mkdir -p "$hdr/exercises" "$hdr/solutions/hdr" "$TMP/hdr-sub"
+cp -r "$START" "$hdr/exercises/hdr"
+python3 - "$hdr/exercises/hdr/exercise.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m.update(id="hdr", files=["offload.c", "offload.h"], provided=["primes.c"])
+json.dump(m, open(sys.argv[1], "w"))
+EOF
+cp "$SOL/offload.c" "$START/offload.h" "$hdr/solutions/hdr/"
+expect_status 0 "header in files: verify" -- env NODELAB_DATADIR="$hdr" "$GRADER" verify
+cp "$SOL/offload.c" "$TMP/hdr-sub/"
+sed 's|^#endif|#define lab_loop_new @\n#endif|' "$START/offload.h" > "$TMP/hdr-sub/offload.h"
+expect_status 1 "header that breaks the tests" -- env NODELAB_DATADIR="$hdr" "$GRADER" run hdr --submission "$TMP/hdr-sub"
+expect_grep "The tests do not compile with your files" "$TMP/out" "header that breaks the tests: said so"
+expect_grep "^ +offload.h:[0-9]+:[0-9]+: error" "$TMP/out" "header that breaks the tests: the student's line"
+grep -q "test_offload\|ck_assert\|START_TEST" "$TMP/out" && fail "header that breaks the tests: no test source shown" \
+    || ok "header that breaks the tests: no test source shown"
+
 # --- a submission's files must be its own ---
 mkdir -p "$TMP/link1" "$TMP/link2" "$TMP/big"
 ln -s "$SOL/offload.c" "$TMP/link1/offload.c"
