@@ -4,7 +4,8 @@
  * Runs in the sandbox's first process, inside its new mount namespace,
  * before the program starts.  The new root is a size-limited tmpfs:
  *
- *   /usr /etc            read-only binds of the host's (compiler, libraries)
+ *   /usr                 a read-only bind of the host's (compiler, libraries)
+ *   /etc                 the loader's cache and a few name-service files, read-only
  *   /bin /lib /lib64 /sbin   the host's symbolic links or read-only binds
  *   /dev                 null zero full random urandom, fd links, a small shm
  *   /proc                a fresh proc for the new PID namespace
@@ -124,6 +125,46 @@ static int make_dev(const char *root)
     return 0;
 }
 
+/* Only what programs need from /etc: the loader's cache, name service
+ * basics, the time zone.  The rest of the host's configuration (and
+ * anything world-readable in it) stays out of reach, and out of a
+ * compiler error that #includes it. */
+static int make_etc(const char *root)
+{
+    static const char *const files[] = { "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf",
+                                         "host.conf", "hosts", "localtime", "gai.conf" };
+    char path[PATH_MAX], host[64], target[PATH_MAX];
+    if (make_dir(root, "/etc", 0755, path) < 0) return -1;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        struct stat st;
+        snprintf(host, sizeof host, "/etc/%s", files[i]);
+        snprintf(path, sizeof path, "%s%s", root, host);
+        if (lstat(host, &st) < 0) continue;
+        if (S_ISLNK(st.st_mode)) {
+            ssize_t n = readlink(host, target, sizeof target - 1);
+            if (n < 0) return fail("readlink", host);
+            target[n] = '\0';
+            if (symlink(target, path) < 0) return fail("symlink", host);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode) ? mkdir(path, 0755) < 0 : close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) < 0)
+            return fail("create", host);
+        if (bind(host, path, true) < 0) return -1;
+    }
+    static const char *const made[][2] = {
+        { "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000:sandbox:/work:/bin/sh\n"
+                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
+        { "/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n" },
+    };
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", root, made[i][0]);
+        int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, made[i][1], strlen(made[i][1])) < 0) return fail("write", made[i][0]);
+        close(fd);
+    }
+    return 0;
+}
+
 /* Covers a host path that would otherwise show through a bind. */
 static int hide(const char *root, const char *host)
 {
@@ -150,7 +191,7 @@ int nl_box_fs_setup(const char *root, const nl_box_fs *fs)
     snprintf(opts, sizeof opts, "size=%ldm,mode=0755", fs->tmpfs_mb);
     if (mount("sandbox", root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) return fail("tmpfs", root);
     if (make_dir(root, "/usr", 0755, path) < 0 || bind("/usr", path, true) < 0) return -1;
-    if (make_dir(root, "/etc", 0755, path) < 0 || bind("/etc", path, true) < 0) return -1;
+    if (make_etc(root) < 0) return -1;
     static const char *const tops[] = { "bin", "sbin", "lib", "lib64", "lib32", "libx32" };
     for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++)
         if (mirror_top(root, tops[i]) < 0) return -1;
