@@ -11,14 +11,14 @@
  * A captures stdout+stderr with a cap, collects fd 3, enforces the wall
  * clock by killing C — in a PID namespace the kernel then kills all the
  * rest — and afterwards empties the cgroup and sweeps /proc for anything
- * still carrying the sandbox's environment marker.
+ * still carrying the sandbox's environment marker (sandbox_reap.c).
  */
 #include "config.h"
 #include "sandbox.h"
 #include "sandbox_fs.h"
+#include "sandbox_reap.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -222,118 +222,19 @@ static int child_main(void *arg)
 
 static bool is_root(void) { return geteuid() == 0; }
 
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 static int write_maps(pid_t pid, uid_t outside)
 {
     char path[64], map[64];
     if (!is_root()) {
         snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
-        if (write_file(path, "deny") < 0) return -1;
+        if (nl_box_write_file(path, "deny") < 0) return -1;
     }
     snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, outside);
     snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
-    if (write_file(path, map) < 0) return -1;
+    if (nl_box_write_file(path, map) < 0) return -1;
     snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, is_root() ? outside : getegid());
     snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
-    return write_file(path, map);
-}
-
-/* The cgroups of one grader session live under nodelab-<pid>, <pid>
- * being the process that made the first one (batch workers inherit it),
- * so that the session's janitor can remove them all if the grader is
- * killed (nl_box_cleanup). */
-static const char *const cgroup_bases[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
-static pid_t cgroup_owner;
-
-/* A pids cgroup holds fork bombs even where RLIMIT_NPROC cannot; only
- * root can make one.  Returns the folder (malloc'd) or NULL. */
-static char *cgroup_enter(pid_t pid, int procs)
-{
-    if (!is_root()) return NULL;
-    if (!cgroup_owner) cgroup_owner = getpid();
-    for (size_t i = 0; i < 2; i++) {
-        char parent[256], dir[300], file[340], num[32];
-        snprintf(parent, sizeof parent, "%s/nodelab-%d", cgroup_bases[i], cgroup_owner);
-        if (mkdir(parent, 0700) < 0 && errno != EEXIST) continue;
-        snprintf(file, sizeof file, "%s/cgroup.subtree_control", parent);
-        if (i == 1) write_file(file, "+pids");        /* cgroup v2 delegates explicitly */
-        snprintf(dir, sizeof dir, "%s/box-%d", parent, pid);
-        if (mkdir(dir, 0700) < 0) continue;
-        snprintf(file, sizeof file, "%s/pids.max", dir);
-        snprintf(num, sizeof num, "%d", procs + 4);
-        if (write_file(file, num) == 0) {
-            snprintf(file, sizeof file, "%s/cgroup.procs", dir);
-            snprintf(num, sizeof num, "%d", pid);
-            if (write_file(file, num) == 0) return strdup(dir);
-        }
-        rmdir(dir);
-        rmdir(parent);                 /* if it is empty */
-    }
-    return NULL;
-}
-
-/* Kills what is left in the cgroup and removes it; returns how many
- * processes it had to kill. */
-static int cgroup_empty(char *dir)
-{
-    int killed = 0;
-    if (!dir) return 0;
-    char file[300];
-    snprintf(file, sizeof file, "%s/cgroup.procs", dir);
-    for (int round = 0; round < 100; round++) {
-        FILE *f = fopen(file, "r");
-        int pid, any = 0;
-        while (f && fscanf(f, "%d", &pid) == 1) { kill(pid, SIGKILL); any = 1; killed++; }
-        if (f) fclose(f);
-        if (!any && rmdir(dir) == 0) break;
-        usleep(10000);
-    }
-    free(dir);
-    return killed;
-}
-
-/* Kills every process whose environment holds this sandbox's marker:
- * what a setsid() daemon cannot shed without exec'ing afresh. */
-static int marker_sweep(const char *marker)
-{
-    char needle[96];
-    int nlen = snprintf(needle, sizeof needle, "NODELAB_SANDBOX=%s", marker);
-    int killed = 0;
-    for (int round = 0; round < 20; round++) {
-        int found = 0;
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            int pid = atoi(e->d_name);
-            if (pid <= 1 || pid == getpid()) continue;
-            char path[64], env[16384];
-            snprintf(path, sizeof path, "/proc/%d/environ", pid);
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            ssize_t n = read(fd, env, sizeof env);
-            close(fd);
-            for (ssize_t i = 0; n > nlen && i + nlen <= n; i++)
-                if ((i == 0 || env[i - 1] == '\0') && memcmp(env + i, needle, (size_t)nlen) == 0 &&
-                    (i + nlen == n || env[i + nlen] == '\0')) {
-                    kill(pid, SIGKILL);
-                    found++;
-                    break;
-                }
-        }
-        if (d) closedir(d);
-        killed += found;
-        if (!found) break;
-        usleep(20000);
-    }
-    return killed;
+    return nl_box_write_file(path, map);
 }
 
 static void make_marker(char *out, size_t len)
@@ -453,7 +354,7 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     }
     res->pgid = pid;
     uid_t outside = is_root() ? UID_BASE + (uid_t)pid : getuid();
-    char *cgroup = cgroup_enter(pid, spec->procs);
+    char *cgroup = nl_box_cgroup_enter(pid, spec->procs);
     bool ok = !ns || write_maps(pid, outside) == 0;
     if (ok && is_root()) {
         /* The code runs as `outside` on the host: it must be able to
@@ -483,8 +384,8 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     res->maxrss_kb = w.ru.ru_maxrss;
     res->run_ms = nl_now_ms() - t0 - res->setup_ms;
     kill(-pid, SIGKILL);               /* its process group, in basic mode */
-    res->escaped = cgroup_empty(cgroup);
-    res->escaped += marker_sweep(res->marker);
+    res->escaped = nl_box_cgroup_empty(cgroup);
+    res->escaped += nl_box_marker_sweep(res->marker);
     /* What is still buffered in the pipes (their writers are gone, or in
      * basic mode may linger: do not wait for them). */
     fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -509,23 +410,6 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     if (root) { rmdir(root); free(root); }
     if (work) { nl_remove_tree(work); free(work); }
     return 0;
-}
-
-void nl_box_cleanup(pid_t owner)
-{
-    for (size_t i = 0; i < 2; i++) {
-        char parent[256];
-        snprintf(parent, sizeof parent, "%s/nodelab-%d", cgroup_bases[i], owner);
-        DIR *d = opendir(parent);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (strncmp(e->d_name, "box-", 4)) continue;
-            char dir[600];
-            snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
-            cgroup_empty(strdup(dir));
-        }
-        if (d) { closedir(d); rmdir(parent); }
-    }
 }
 
 void nl_box_result_free(nl_box_result *res)
