@@ -7,6 +7,11 @@ nodelab_SOURCES = \
 	lab/cli/cmd_demo.c \
 	lab/cli/cmd_list.c \
 	lab/cli/cmd_read.c \
+	lab/cli/cmd_init.c \
+	lab/cli/cmd_check.c \
+	lab/cli/cmd_hint.c \
+	lab/cli/workspace.c \
+	lab/cli/workspace.h \
 	lab/cli/format.c \
 	lab/course/catalog.c \
 	lab/course/catalog.h \
@@ -32,4 +37,4 @@ nodelab_SOURCES = \
 	lab/demos/loop_threadpool.c \
 	lab/tui/tui.c
 EXTRA_DIST += lab/demos/demos.list
-nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)
+nodelab_LDADD = grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -33,6 +33,10 @@ static const char usage[] =
 "  demo NAME [--set KEY=VALUE]... [--json] [--duration SECONDS]\n"
 "                           run a live demo headless; it ends by itself\n"
 "  demo NAME --help         a demo's parameters, defaults and ranges\n"
+"  init DIR                 make a workspace with every exercise's starter\n"
+"  check [EXERCISE]         run an exercise's tests on your files, as graded\n"
+"  watch [EXERCISE]         check again on every save\n"
+"  hint [EXERCISE]          the exercise's next hint\n"
 "\n"
 "Every command takes --help.  Exit status: 0 ok, 1 failed, 2 bad input.\n";
 
@@ -77,6 +81,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "read") == 0) return nl_cmd_read(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0) return nl_cmd_demo(argc - 1, argv + 1);
     if (strcmp(cmd, "__child") == 0) return nl_cmd_child(argc - 1, argv + 1);
-    return nl_usage_error("unknown command '%s' (commands: open, list, read, demo; "
+    if (strcmp(cmd, "init") == 0) return nl_cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0) return nl_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "watch") == 0) return nl_cmd_watch(argc - 1, argv + 1);
+    if (strcmp(cmd, "hint") == 0) return nl_cmd_hint(argc - 1, argv + 1);
+    return nl_usage_error("unknown command '%s' (commands: open, list, read, demo, init, check, watch, hint; "
                           "see nodelab --help)", cmd);
 }

@@ -36,7 +36,7 @@ tests_test_reliability_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_process tests/test_exec tests/test_ipc tests/test_reliability
 
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
-EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
+EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 
 # Chapter 2: its programs compile and run as the text says, its excerpts
 # are still in the runtime, its links are complete.
@@ -139,3 +139,8 @@ parity: parity-child
 parity-child: tests/parity/child-parity nodelab
 	$(SHELL) $(srcdir)/tests/parity/record_child.sh $(srcdir) tests/parity/child-parity '$(NODE)' '$(abs_top_builddir)/nodelab'
 .PHONY: parity-child
+
+# The grader (tests/grader*.sh, tests/student.sh; the hostile corpus in tests/hostile/).
+TESTS += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh
+EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh \
+	tests/hostile

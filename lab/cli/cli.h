@@ -16,6 +16,10 @@ int nl_cmd_read(int argc, char **argv);
 int nl_cmd_demo(int argc, char **argv);
 /* Hidden: `nodelab __child NAME`, the child programs of Chapter 4. */
 int nl_cmd_child(int argc, char **argv);
+int nl_cmd_init(int argc, char **argv);     /* cmd_init.c */
+int nl_cmd_check(int argc, char **argv);    /* cmd_check.c */
+int nl_cmd_watch(int argc, char **argv);    /* cmd_check.c */
+int nl_cmd_hint(int argc, char **argv);     /* cmd_hint.c */
 
 /* Prints "nodelab: <message>" on stderr and returns 2. */
 int nl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

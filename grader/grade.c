@@ -1,0 +1,420 @@
+/*
+ * grade.c — one submission, one exercise: build it, run its tests in the
+ * sandbox, and turn the runner's records into statuses and points.
+ *
+ * The records arrive on the sandbox's fd 3 (see runner.c for why they can
+ * be trusted).  A test with no record did not run to the end, and the
+ * report says why: the whole run ran out of time, or the runner itself
+ * was killed or exited.  Nothing a test printed is ever read for results.
+ */
+#include "config.h"
+#include "grade.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+const char nl_st_passed[] = "passed", nl_st_failed[] = "failed", nl_st_crashed[] = "crashed",
+    nl_st_timeout[] = "timed out", nl_st_oom[] = "out of memory",
+    nl_st_output[] = "output limit exceeded", nl_st_leaked[] = "leaked",
+    nl_st_exited[] = "exited early", nl_st_tampered[] = "tampered", nl_st_not_run[] = "not run";
+const char nl_ex_passed[] = "passed", nl_ex_failing[] = "failing", nl_ex_compile[] = "compile error",
+    nl_ex_refused[] = "refused", nl_ex_missing[] = "missing", nl_ex_error[] = "grader error";
+
+/* Memory the test program needs beyond the exercise's own (code, thread
+ * stacks, allocator arenas): added to RLIMIT_AS. */
+#define AS_OVERHEAD_MB 64
+
+const char *nl_find_files(const nl_manifest *m, const char *submission)
+{
+    static char dir[4400];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0) snprintf(dir, sizeof dir, "%s/%s", submission, m->id);
+        else snprintf(dir, sizeof dir, "%s", submission);
+        bool all = nl_is_dir(dir);
+        for (size_t i = 0; all && i < m->nfiles; i++) {
+            char path[4500];
+            snprintf(path, sizeof path, "%s/%s", dir, m->files[i]);
+            all = nl_is_file(path);
+        }
+        if (all) return dir;
+    }
+    return NULL;
+}
+
+static void set_all(nl_ex_report *r, const char *status, const char *why)
+{
+    for (size_t i = 0; i < r->m->ncases; i++) {
+        nl_test_report *t = &r->tests[i];
+        if (t->status) continue;
+        t->status = status;
+        free(t->message);
+        t->message = why ? strdup(why) : NULL;
+    }
+}
+
+static char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+static double json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The statuses the runner may send; anything else is not from it. */
+static const char *known_status(const char *s)
+{
+    static const char *const all[] = { NL_ST_PASSED, NL_ST_FAILED, NL_ST_CRASHED, NL_ST_TIMEOUT,
+        NL_ST_OOM, NL_ST_OUTPUT, NL_ST_LEAKED, NL_ST_EXITED, NL_ST_TAMPERED, NL_ST_NOT_RUN, NULL };
+    for (const char *const *a = all; s && *a; a++)
+        if (!strcmp(*a, s)) return *a;
+    return NULL;
+}
+
+static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, double time_s)
+{
+    char buf[512];
+    const char *st = t->status;
+    char *detail = json_str(rec, "detail"), *leaks = json_str(rec, "leaks");
+    if (st == NL_ST_PASSED) {
+        /* Check's "Passed" says nothing the status does not. */
+    } else if (st == NL_ST_FAILED) {
+        t->message = json_str(rec, "message");
+        t->file = json_str(rec, "file");
+        t->line = (int)json_num(rec, "line");
+    } else if (st == NL_ST_CRASHED) {
+        const char *sig = t->signal ? t->signal : "a signal";
+        const char *san = t->output ? strstr(t->output, "ERROR: AddressSanitizer: ") : NULL;
+        if (san) {
+            san += strlen("ERROR: AddressSanitizer: ");
+            snprintf(buf, sizeof buf, "the test crashed: AddressSanitizer found a %.*s (its report is in the output)",
+                     (int)strcspn(san, " \n"), san);
+            t->message = strdup(buf);
+            free(detail);
+            free(leaks);
+            return;
+        }
+        snprintf(buf, sizeof buf, "the test crashed with %s%s", sig,
+                 !strcmp(sig, "SIGSEGV") ? " (a bad pointer: segmentation fault)" :
+                 !strcmp(sig, "SIGABRT") ? " (abort() was called, perhaps by a failed assert)" :
+                 !strcmp(sig, "SIGFPE") ? " (arithmetic error, such as division by zero)" :
+                 !strcmp(sig, "SIGBUS") ? " (bus error)" : "");
+        t->message = strdup(buf);
+    } else if (st == NL_ST_TIMEOUT) {
+        snprintf(buf, sizeof buf, "the test did not finish within its limit of %g s%s", time_s,
+                 t->signal && !strcmp(t->signal, "SIGXCPU") ? " of CPU time" : "");
+        t->message = strdup(buf);
+    } else if (st == NL_ST_OOM) {
+        snprintf(buf, sizeof buf, "the test ran out of memory (limit %ld MB; it had used %.0f MB)",
+                 m->limits.memory_mb, json_num(rec, "maxrss_kb") / 1024);
+        t->message = strdup(buf);
+    } else if (st == NL_ST_OUTPUT) {
+        snprintf(buf, sizeof buf, "the test printed more than its limit of %ld KB (or wrote too large a file), and was stopped",
+                 m->limits.output_kb);
+        t->message = strdup(buf);
+    } else if (st == NL_ST_EXITED) {
+        snprintf(buf, sizeof buf, "the test's process exited (status %d) before the test finished: "
+                 "does your code call exit()?", (int)json_num(rec, "exit_code"));
+        t->message = strdup(buf);
+    } else if (st == NL_ST_LEAKED) {
+        snprintf(buf, sizeof buf, "the assertions passed, but the test %s", leaks ? leaks : "left processes running");
+        size_t n = strlen(buf);
+        if (n > 2 && !strcmp(buf + n - 2, "; ")) buf[n - 2] = '\0';
+        t->message = strdup(buf);
+    } else {
+        t->message = detail ? strdup(detail) : NULL;
+    }
+    free(detail);
+    free(leaks);
+}
+
+static void read_records(nl_ex_report *r, const char *text, double time_s)
+{
+    const nl_manifest *m = r->m;
+    for (const char *line = text; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        cJSON *rec = cJSON_ParseWithLength(line, len);
+        line += len + (line[len] == '\n');
+        const cJSON *tc = cJSON_GetObjectItemCaseSensitive(rec, "tcase");
+        const cJSON *stv = cJSON_GetObjectItemCaseSensitive(rec, "status");
+        const char *st = known_status(cJSON_IsString(stv) ? stv->valuestring : NULL);
+        for (size_t i = 0; st && cJSON_IsString(tc) && i < m->ncases; i++) {
+            nl_test_report *t = &r->tests[i];
+            if (strcmp(m->cases[i].tcase, tc->valuestring) || t->status) continue;
+            t->status = st;
+            t->signal = json_str(rec, "signal");
+            t->output = json_str(rec, "output");
+            t->output_bytes = (unsigned long long)json_num(rec, "output_bytes");
+            t->ms = json_num(rec, "ms");
+            explain(t, rec, m, time_s);
+            if (st == NL_ST_PASSED) { t->points = m->cases[i].points; r->passed++; r->score += t->points; }
+        }
+        cJSON_Delete(rec);
+    }
+}
+
+/* Why tests have no record, from how the sandbox ended. */
+static void account_for_missing(nl_ex_report *r, const nl_box_result *box)
+{
+    char why[600];
+    if (box->timed_out)
+        snprintf(why, sizeof why, "not run: the test program as a whole ran out of time");
+    else if (WIFSIGNALED(box->status))
+        snprintf(why, sizeof why, "not run: the test runner was killed by %s during an earlier test",
+                 nl_signal_name(WTERMSIG(box->status)));
+    else if (WIFEXITED(box->status) && WEXITSTATUS(box->status) != 0)
+        snprintf(why, sizeof why, "not run: the test runner stopped with status %d: %.400s",
+                 WEXITSTATUS(box->status), box->output ? box->output : "");
+    else
+        snprintf(why, sizeof why, "not run: the test runner ended without reporting this test");
+    set_all(r, NL_ST_NOT_RUN, why);
+}
+
+static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
+{
+    char **argv = NULL;
+    size_t n = 0;
+    char buf[256];
+    n = nl_split_words("tests", &argv, n);
+    if (ns) n = nl_split_words("--pid-ns", &argv, n);
+    snprintf(buf, sizeof buf, "--time-ms %ld --output-bytes %ld --mem-kb %ld", (long)(time_s * 1000),
+             m->limits.output_kb * 1024, m->limits.memory_mb * 1024);
+    n = nl_split_words(buf, &argv, n);
+    if (m->checks) {
+        snprintf(buf, sizeof buf, "--checks %s%s%s", m->checks & NL_CHECK_CHILDREN ? "children," : "",
+                 m->checks & NL_CHECK_ZOMBIES ? "zombies," : "", m->checks & NL_CHECK_FDS ? "fds" : "");
+        n = nl_split_words(buf, &argv, n);
+    }
+    n = nl_split_words("--", &argv, n);
+    for (size_t i = 0; i < m->ncases; i++) n = nl_split_words(m->cases[i].tcase, &argv, n);
+    return argv;
+}
+
+static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, const nl_grade_opts *o)
+{
+    const nl_manifest *m = r->m;
+    double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
+    char **argv = runner_argv(m, time_s, nl_box_is_namespaced());
+    /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
+     * terabytes of address space): ASan's own mmap limit stands in, and
+     * signals end the test as they would without it, so that a segfault
+     * is a crash and a memory error an abort. */
+    char asan[300];
+    snprintf(asan, sizeof asan, "ASAN_OPTIONS=detect_leaks=0:mmap_limit_mb=%ld:allocator_may_return_null=1:"
+             "abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0",
+             m->limits.memory_mb + AS_OVERHEAD_MB);
+    const char *env[] = { nl_build_sanitized() ? asan : NULL, NULL };
+    nl_box_spec spec = {
+        .exe = "/box/tests", .argv = argv, .box_host = box_dir,
+        .hide = nl_build_hidden(o->root, o->hide), .env = env,
+        .wall_s = m->ncases * (time_s + 3) + 10, .cpu_s = m->ncases * (time_s + 1) + 5,
+        .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
+        .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
+        .output_half = 8192, .result_channel = true, .tmp = tmp,
+    };
+    nl_box_result box;
+    char err[512];
+    if (nl_box_run(&spec, &box, err, sizeof err) < 0) {
+        r->status = NL_EX_ERROR;
+        r->diagnostics = strdup(err);
+        nl_free_argv(argv);
+        return;
+    }
+    nl_free_argv(argv);
+    r->sandbox.pgid = box.pgid;
+    r->sandbox.escaped = box.escaped;
+    snprintf(r->sandbox.marker, sizeof r->sandbox.marker, "%s", box.marker);
+    r->sandbox.pids = nl_box_pids();
+    r->timing.setup_ms = box.setup_ms;
+    r->timing.run_ms = box.run_ms;
+    if (box.setup_failed) {
+        r->status = NL_EX_ERROR;
+        r->diagnostics = strdup(box.output);
+    } else {
+        read_records(r, box.results, time_s);
+        account_for_missing(r, &box);
+        r->status = r->passed == m->ncases ? NL_EX_PASSED : NL_EX_FAILING;
+    }
+    nl_box_result_free(&box);
+}
+
+/* Largest student file the grader takes. */
+#define MAX_FILE_BYTES (1L << 20)
+
+/* The submission's files must be its own: regular files, inside it.  A
+ * symbolic link to the reference solution (or a folder linking to its
+ * folder) would otherwise be graded as the student's work. */
+static char *unsafe_files(const nl_manifest *m, const char *submission, const char *dir)
+{
+    char sub[PATH_MAX], real[PATH_MAX];
+    nl_buf why = { 0 };
+    if (!realpath(submission, sub) || !realpath(dir, real) ||
+        (strcmp(real, sub) && (strncmp(real, sub, strlen(sub)) || real[strlen(sub)] != '/')))
+        nl_buf_printf(&why, "%s leads out of the submission (a symbolic link?): submit the files themselves", dir);
+    for (size_t i = 0; i < m->nfiles && !why.len; i++) {
+        char path[PATH_MAX + 256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, m->files[i]);
+        if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode))
+            nl_buf_printf(&why, "%s is a symbolic link: submit the file itself", m->files[i]);
+        else if (!S_ISREG(st.st_mode))
+            nl_buf_printf(&why, "%s is not a regular file", m->files[i]);
+        else if (st.st_size > MAX_FILE_BYTES)
+            nl_buf_printf(&why, "%s has %lld bytes: a submitted file may have %ld at most", m->files[i],
+                          (long long)st.st_size, MAX_FILE_BYTES);
+    }
+    return why.len ? nl_buf_take(&why) : NULL;
+}
+
+void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts *o, nl_ex_report *r)
+{
+    double t0 = nl_now_ms();
+    memset(r, 0, sizeof *r);
+    r->m = p->m;
+    r->tests = calloc(p->m->ncases, sizeof *r->tests);
+    for (size_t i = 0; i < p->m->ncases; i++) r->tests[i].c = &p->m->cases[i];
+    r->sandbox.mode = nl_box_mode();
+    r->sandbox.network = nl_box_network();
+    r->sandbox.pids = nl_box_pids();
+    r->timing.prepare_ms = p->ms;
+    const char *dir = nl_find_files(p->m, submission);
+    if (!dir) {
+        nl_buf d = { 0 };
+        nl_buf_printf(&d, "no ");
+        for (size_t i = 0; i < p->m->nfiles; i++) nl_buf_printf(&d, "%s%s", i ? ", " : "", p->m->files[i]);
+        nl_buf_printf(&d, " in %s or %s/%s", submission, submission, p->m->id);
+        r->status = NL_EX_MISSING;
+        r->diagnostics = nl_buf_take(&d);
+        r->files_dir = strdup(submission);
+        set_all(r, NL_ST_NOT_RUN, "not run: the submission has no files for this exercise");
+        return;
+    }
+    r->files_dir = strdup(dir);
+    if ((r->diagnostics = unsafe_files(p->m, submission, dir))) {
+        r->status = NL_EX_REFUSED;
+        set_all(r, NL_ST_NOT_RUN, "not run: the submission was refused");
+        r->timing.total_ms = nl_now_ms() - t0;
+        return;
+    }
+    char *root = nl_make_temp_dir(o->root, "nodelab-grade");
+    nl_built b;
+    char err[1024];
+    if (!root) {
+        r->status = NL_EX_ERROR;
+        r->diagnostics = strdup("cannot make a temporary folder (is TMPDIR writable?)");
+    } else if (chmod(root, 0711) < 0 || nl_build(p, dir, root, o->hide, &b, err, sizeof err) < 0) {
+        r->status = NL_EX_ERROR;
+        r->diagnostics = strdup(err);
+    } else {
+        r->timing.compile_ms = b.compile_ms;
+        r->timing.link_ms = b.link_ms;
+        r->warnings = b.warnings;
+        b.warnings = NULL;
+        if (b.status) {
+            r->status = !strcmp(b.status, "refused") ? NL_EX_REFUSED
+                      : !strcmp(b.status, "missing") ? NL_EX_MISSING : NL_EX_COMPILE;
+            r->diagnostics = b.diagnostics;
+            b.diagnostics = NULL;
+        } else {
+            run_tests(r, b.box, root, o);
+        }
+        nl_built_free(&b);
+    }
+    if (r->status != NL_EX_PASSED && r->status != NL_EX_FAILING)
+        set_all(r, NL_ST_NOT_RUN, r->status == NL_EX_ERROR ? "not run: the grader failed"
+                : "not run: the submission did not build");
+    if (root) { nl_remove_tree(root); free(root); }
+    r->timing.total_ms = nl_now_ms() - t0;
+}
+
+void nl_ex_report_free(nl_ex_report *r)
+{
+    for (size_t i = 0; r->tests && i < r->m->ncases; i++) {
+        nl_test_report *t = &r->tests[i];
+        free(t->message); free(t->file); free(t->output); free(t->signal);
+    }
+    free(r->tests);
+    free(r->files_dir);
+    free(r->diagnostics);
+    free(r->warnings);
+    memset(r, 0, sizeof *r);
+}
+
+void nl_result_add(nl_result *res, nl_ex_report *r)
+{
+    res->ex = realloc(res->ex, (res->nex + 1) * sizeof *res->ex);
+    res->ex[res->nex++] = *r;
+    res->score += r->score;
+    res->max_score += r->m->max_points;
+    memset(r, 0, sizeof *r);
+}
+
+void nl_result_free(nl_result *res)
+{
+    for (size_t i = 0; i < res->nex; i++) nl_ex_report_free(&res->ex[i]);
+    free(res->ex);
+    free(res->submission);
+    free(res->student);
+    memset(res, 0, sizeof *res);
+}
+
+/* ---- the course: manifests and prepared tests, once per process ---- */
+
+struct nl_course {
+    char *root;
+    struct { char *id; nl_manifest *m; nl_prepared p; char *err; } *ex;
+    size_t n;
+};
+
+nl_course *nl_course_open(const char *root)
+{
+    nl_course *c = calloc(1, sizeof *c);
+    c->root = strdup(root);
+    return c;
+}
+
+const nl_prepared *nl_course_get(nl_course *c, const char *id, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->ex[i].id, id)) {
+            if (c->ex[i].err) { snprintf(err, errlen, "%s", c->ex[i].err); return NULL; }
+            return &c->ex[i].p;
+        }
+    c->ex = realloc(c->ex, (c->n + 1) * sizeof *c->ex);
+    memset(&c->ex[c->n], 0, sizeof c->ex[c->n]);
+    c->ex[c->n].id = strdup(id);
+    const char *dir = nl_exercise_dir(id);
+    if (!dir) snprintf(err, errlen, "no exercise '%s' (see nodelab list exercises)", id);
+    else if ((c->ex[c->n].m = nl_manifest_load(dir, err, errlen)) &&
+             nl_prepare(c->ex[c->n].m, c->root, &c->ex[c->n].p, err, errlen) == 0) {
+        return &c->ex[c->n++].p;
+    }
+    c->ex[c->n].err = strdup(err);
+    c->n++;
+    return NULL;
+}
+
+void nl_course_close(nl_course *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) {
+        nl_prepared_free(&c->ex[i].p);
+        nl_manifest_free(c->ex[i].m);
+        free(c->ex[i].id);
+        free(c->ex[i].err);
+    }
+    free(c->ex);
+    free(c->root);
+    free(c);
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# setup.sh — Gradescope runs this once, as root, when it builds the
+# autograder's image: install the Debian/Ubuntu packages nodelab needs,
+# then build and install nodelab from the source in this bundle.
+#
+# For a local test: NODELAB_SETUP_NO_APT=1 skips apt-get, NODELAB_PREFIX
+# installs somewhere else than /usr/local, AUTOGRADER_ROOT replaces
+# /autograder.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+prefix=${NODELAB_PREFIX:-/usr/local}
+
+if [ -z "${NODELAB_SETUP_NO_APT:-}" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends \
+        build-essential autoconf automake pkg-config \
+        libncurses-dev libcjson-dev check libsubunit-dev zlib1g-dev libhttp-parser-dev
+fi
+
+src="$here/nodelab-src"
+rm -rf "$src"
+mkdir -p "$src"
+tar -xzf "$here/nodelab.tar.gz" -C "$src"
+# A `make dist` tarball has one top folder; a source tree has none.
+if [ ! -f "$src/configure.ac" ] && [ "$(ls "$src" | wc -l)" = 1 ]; then
+    src="$src/$(ls "$src")"
+fi
+cd "$src"
+[ -x configure ] || autoreconf -fi
+./configure -q --prefix="$prefix"
+make -j"$(nproc)"
+make install
+echo "nodelab installed in $prefix"

@@ -1,0 +1,63 @@
+# grader_bundle.sh — the Gradescope package, tested as Gradescope would use
+# it: unpacked into a fresh /autograder-like root, setup.sh builds and
+# installs nodelab from the bundled source (without apt-get), then
+# run_autograder grades sample submissions into results/results.json.
+. "$top_srcdir/tests/lib.sh"
+GRADER="$top_builddir/nodelab-grader"
+root="$TMP/autograder"
+mkdir -p "$root/source" "$root/submission"
+
+expect_status 0 "bundle gradescope" -- "$GRADER" bundle gradescope --out "$TMP/autograder.zip" --exercise loop-offload
+python3 - "$TMP/autograder.zip" "$root/source" <<'EOF' && ok "the zip holds the scripts, executable, at its root" || fail "the zip holds the scripts, executable, at its root"
+import os, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = z.namelist()
+assert {"setup.sh", "run_autograder", "nodelab.tar.gz", "exercises.txt"} <= set(names), names
+for info in z.infolist():
+    z.extract(info, sys.argv[2])
+    os.chmod(os.path.join(sys.argv[2], info.filename), info.external_attr >> 16 & 0o777)
+assert z.read("exercises.txt").decode().split() == ["loop-offload"]
+assert os.access(os.path.join(sys.argv[2], "run_autograder"), os.X_OK)
+EOF
+
+export AUTOGRADER_ROOT="$root" NODELAB_PREFIX="$TMP/prefix" NODELAB_SETUP_NO_APT=1
+if (cd "$root/source" && ./setup.sh) >"$TMP/setup.log" 2>&1; then ok "setup.sh builds and installs nodelab"
+else fail "setup.sh builds and installs nodelab" "$(tail -5 "$TMP/setup.log")"; fi
+[ -x "$TMP/prefix/bin/nodelab-grader" ] && [ -f "$TMP/prefix/lib/nodelab/libnlrunner.a" ] \
+    && [ -f "$TMP/prefix/share/nodelab/solutions/loop-offload/offload.c" ] \
+    && ok "installed: grader, runner, exercises" || fail "installed: grader, runner, exercises"
+
+cp "$top_srcdir/exercises/loop-offload/offload.c" "$root/submission/"
+"$root/source/run_autograder" >"$TMP/run.log" 2>&1
+python3 - "$root/results/results.json" <<'EOF' && ok "run_autograder: results.json for the starter" || fail "run_autograder: results.json for the starter" "$(cat "$TMP/run.log"; head -c 500 "$root/results/results.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert 0 < r["score"] < 12 and len(r["tests"]) == 5
+assert r["score"] == sum(t["score"] for t in r["tests"])
+EOF
+
+# A submission without the exercise's files: the student sees why.
+rm -f "$root/submission/offload.c" "$root/results/results.json"
+printf 'report.pdf\n' > "$root/submission/README"
+"$root/source/run_autograder" >"$TMP/run.log" 2>&1
+python3 - "$root/results/results.json" <<'EOF' && ok "run_autograder: missing files named in results.json" || fail "run_autograder: missing files named in results.json" "$(head -c 500 "$root/results/results.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 0 and "no offload.c in" in r["output"] and len(r["tests"]) == 5
+EOF
+# With no exercise listed nothing is found to grade: still a valid results.json.
+: > "$root/source/exercises.txt"
+rm -f "$root/results/results.json"
+"$root/source/run_autograder" >"$TMP/run.log" 2>&1
+python3 - "$root/results/results.json" <<'EOF' && ok "run_autograder: nothing to grade still gives a valid results.json" || fail "run_autograder: nothing to grade still gives a valid results.json" "$(head -c 500 "$root/results/results.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 0 and "could not be graded" in r["output"] and "no exercise" in r["output"]
+EOF
+
+expect_status 2 "bundle without --out" -- "$GRADER" bundle gradescope
+expect_status 2 "bundle an unknown exercise" -- "$GRADER" bundle gradescope --out "$TMP/x.zip" --exercise nosuch
+expect_status 2 "bundle for an unknown target" -- "$GRADER" bundle moodle --out "$TMP/x.zip"
+expect_status 2 "bundle a source that is not there" -- "$GRADER" bundle gradescope --out "$TMP/x.zip" --source "$TMP/nothere"
+finish

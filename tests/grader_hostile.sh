@@ -1,0 +1,162 @@
+# grader_hostile.sh — the hostile corpus: the reference solution of
+# loop-offload plus one hostile act each (tests/hostile/*.c), graded as a
+# class.  Each must end with the status and score its header expects, the
+# grader must finish within its limits, nothing the submissions started may
+# still run afterwards (by process group and by the sandbox's environment
+# marker), and nothing they wrote may appear outside the sandbox.
+. "$top_srcdir/tests/lib.sh"
+GRADER="$top_builddir/nodelab-grader"
+TAG="hostile$$"
+export NODELAB_SANDBOX_TAG="$TAG"
+unset NODELAB_SANDBOX
+chmod 755 "$TMP"
+
+# A server on the host's loopback: the network act must not reach it.
+port_file="$TMP/port"
+python3 - "$port_file" <<'EOF' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.settimeout(1)
+end = time.time() + 150
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+        open(sys.argv[1] + ".reached", "w").write("reached")
+        c.close()
+    except OSError:
+        pass
+EOF
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 50); do [ -f "$port_file" ] && break; sleep 0.1; done
+PORT=$(cat "$port_file")
+
+python3 "$top_srcdir/tests/hostile/make_class.py" "$top_srcdir" "$TMP/class" "$TAG" "$PORT" "$TMP" \
+    > "$TMP/expect" || fail "make the class"
+chmod -R a+rX "$TMP/class"
+
+# check_reports OUTDIR EXPECTFILE LABEL: every act's report against its header.
+check_reports() {
+    python3 - "$1" "$2" "$3" "$top_srcdir" <<'EOF'
+import json, os, sys
+out, expect, label, src = sys.argv[1:5]
+secrets = ["primes_job *job = calloc", "on_done_many"]   # solution's and hidden test's text
+for line in open(expect):
+    name, rest = line.split(" ", 1)
+    status, score, test = [x.strip() for x in rest.split("|")]
+    path = os.path.join(out, name + ".json")
+    try:
+        report = json.load(open(path))
+    except Exception as e:
+        print(f"not ok - {label}{name}: no report ({e})")
+        continue
+    ex = report["exercises"][0]
+    got = f"{ex['status']} {ex['score']:g}"
+    problems = []
+    if got != f"{status} {score}":
+        problems.append(f"got {got}, wanted {status} {score}")
+    if test:
+        tcase, want = test.split("=")
+        t = [t for t in ex["tests"] if t["tcase"] == tcase][0]
+        if t["status"] != want:
+            problems.append(f"{tcase}: {t['status']} ({t['message']}), wanted {want}")
+    text = open(path).read()
+    for s in secrets:
+        if s in text:
+            problems.append(f"the report shows hidden text: {s!r}")
+    if ex["sandbox"]["escaped"]:
+        problems.append(f"{ex['sandbox']['escaped']} processes outlived the sandbox")
+    if problems:
+        print(f"not ok - {label}{name}: " + "; ".join(problems))
+    else:
+        print(f"ok - {label}{name}: {got}")
+EOF
+}
+
+# nothing_left LABEL OUTDIR: no process carries our marker or a report's pgid.
+nothing_left() {
+    sleep 0.5
+    left=$(grep -l "NODELAB_SANDBOX=$TAG-" /proc/[0-9]*/environ 2>/dev/null | wc -l)
+    [ "$left" = 0 ] && ok "$1: no process with the sandbox marker left" \
+        || fail "$1: no process with the sandbox marker left" "$left found"
+    pgids=$(cat "$2"/*.json 2>/dev/null | sed -n 's/.*"pgid":[[:space:]]*\([0-9]*\).*/\1/p' | sort -u)
+    alive=""
+    for g in $pgids; do
+        [ "$g" -gt 0 ] && ps -eo pgid= | grep -qw "$g" && alive="$alive $g"
+    done
+    [ -z "$alive" ] && ok "$1: no sandbox process group left" || fail "$1: no sandbox process group left" "$alive"
+}
+
+tally() {   # tally FILE: count the ok / not ok lines into passed / failed
+    cat "$1"
+    passed=$((passed + $(grep -c '^ok' "$1")))
+    failed=$((failed + $(grep -c '^not ok' "$1")))
+}
+
+start=$(date +%s)
+timeout 170 "$GRADER" batch "$TMP/class" --jobs 2 --out "$TMP/out" --time-scale 0.5 >"$TMP/batch.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && ok "batch of the corpus finishes" || fail "batch of the corpus finishes" "exit $rc: $(tail -5 "$TMP/batch.out")"
+check_reports "$TMP/out" "$TMP/expect" "" > "$TMP/results"
+tally "$TMP/results"
+nothing_left "namespaces" "$TMP/out"
+grep -q "No such file" "$TMP/out/include-solution.json" && ok "include-solution: the solution is not there to include" \
+    || fail "include-solution: the solution is not there to include"
+[ ! -e "$port_file.reached" ] && ok "network: the host's loopback was not reached" || fail "network: the host's loopback was not reached"
+escaped=$(ls /tmp/nodelab-escape-"$TAG" "$TMP"/nodelab-escape-"$TAG" "$TMP/class/nodelab-escape-$TAG" 2>/dev/null)
+[ -z "$escaped" ] && ok "write-outside: nothing written outside the sandbox" || fail "write-outside: nothing written outside the sandbox" "$escaped"
+grep -q '"mode":[[:space:]]*"namespaces"' "$TMP/out/daemon.json" && ok "the sandbox used namespaces" \
+    || fail "the sandbox used namespaces" "$(grep '"mode"' "$TMP/out/daemon.json" | head -1)"
+
+# The fallback without namespaces: what it cannot hide it must still stop.
+printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
+    "daemon failing | 9 | loop_stays_responsive=leaked" \
+    "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" > "$TMP/expect-basic"
+mkdir -p "$TMP/basic"
+for act in fork-bomb daemon output-flood kill-parent; do cp -r "$TMP/class/$act" "$TMP/basic/"; done
+NODELAB_SANDBOX=basic timeout 120 "$GRADER" batch "$TMP/basic" --jobs 2 --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
+check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
+tally "$TMP/results-basic"
+# Killing the runner works without a PID namespace; the tests after it get 0.
+python3 -c "
+import json,sys; e=json.load(open(sys.argv[1]))['exercises'][0]
+sys.exit(0 if e['score'] < 12 and e['sandbox']['mode'] == 'basic' else 1)" "$TMP/out-basic/kill-parent.json" \
+    && ok "basic mode: kill-parent scores less than full marks" || fail "basic mode: kill-parent scores less than full marks"
+nothing_left "basic mode" "$TMP/out-basic"
+
+# Not root: the same containment from an unprivileged user (when we are
+# root and can become one).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$GRADER"; then
+    mkdir -p "$TMP/nonroot"
+    for act in fork-bomb daemon read-solutions; do cp -r "$TMP/class/$act" "$TMP/nonroot/"; done
+    chmod -R a+rwX "$TMP/nonroot"
+    grep -E "^(fork-bomb|daemon|read-solutions) " "$TMP/expect" > "$TMP/expect-nonroot"
+    mkdir -m 777 "$TMP/out-nonroot" "$TMP/tmp-nonroot"
+    HOME=$TMP/tmp-nonroot TMPDIR=$TMP/tmp-nonroot timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$GRADER" batch "$TMP/nonroot" --jobs 2 --out "$TMP/out-nonroot" --time-scale 0.5 >"$TMP/nonroot.out" 2>&1
+    check_reports "$TMP/out-nonroot" "$TMP/expect-nonroot" "not root: " > "$TMP/results-nonroot"
+    tally "$TMP/results-nonroot"
+    nothing_left "not root" "$TMP/out-nonroot"
+fi
+# The grader itself killed in the middle of a run: its janitor removes the
+# temporary folders and cgroups, and no sandboxed process survives it.
+mkdir -p "$TMP/killed-tmp"
+TMPDIR="$TMP/killed-tmp" "$GRADER" run loop-offload --submission "$TMP/class/sleep-forever" >/dev/null 2>&1 &
+victim=$!
+sleep 2
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+sleep 1.5
+[ -z "$(ls -A "$TMP/killed-tmp")" ] && ok "grader killed: its temporary folders are removed" \
+    || fail "grader killed: its temporary folders are removed" "$(ls "$TMP/killed-tmp")"
+ls -d /sys/fs/cgroup/pids/nodelab-"$victim" /sys/fs/cgroup/nodelab-"$victim" >/dev/null 2>&1 \
+    && fail "grader killed: its cgroups are removed" || ok "grader killed: its cgroups are removed"
+nothing_left "grader killed" "$TMP/nonexistent"
+
+end=$(date +%s)
+echo "# corpus graded in $((end - start)) s"
+finish

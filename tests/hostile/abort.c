@@ -1,0 +1,4 @@
+// Aborts.
+// where: call
+// expect: failing | 9 | loop_stays_responsive=crashed
+abort();
