@@ -19,6 +19,6 @@ nodelab_SOURCES = \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
-	lab/tui/tui.c
+	lab/demos/test_fixtures.c
 EXTRA_DIST += lab/demos/demos.list
-nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)
+nodelab_LDADD = lab/tui/libnltui.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
