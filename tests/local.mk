@@ -16,5 +16,12 @@ tests_test_telemetry_SOURCES = tests/test_telemetry.c
 tests_test_telemetry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
+check_PROGRAMS += tests/test_tui_model
+tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c
+tests_test_tui_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_tui_model_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+
+TESTS += tests/test_tui_model tests/tui.sh
+EXTRA_DIST += tests/tui.sh tests/tui/fixture-chapter.md
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c

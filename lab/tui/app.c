@@ -69,6 +69,11 @@ void app_replace(screen *s)
     app_push(s);
 }
 
+void app_claim_last(const char *target)
+{
+    if (strcmp(progress_last(&APP.prog), target) != 0) progress_set_last(&APP.prog, target);
+}
+
 /* ---- status and prompt ------------------------------------------------- */
 
 void app_status(const char *fmt, ...)

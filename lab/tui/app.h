@@ -77,6 +77,10 @@ void app_pop(void);                      /* back; the root screen stays */
 void app_replace(screen *s);             /* pop, then push */
 screen *app_top(void);
 
+/* Records target ("chapter:2") as the student's last place, if it is not
+ * already: screens call it from tick(), which runs only for the top one. */
+void app_claim_last(const char *target);
+
 /* Something on screen changed: a frame will follow. */
 void app_dirty(void);
 /* A one-line message in the footer for a few seconds. */

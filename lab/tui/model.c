@@ -357,7 +357,7 @@ static void on_mem(event *e)
 static void on_request(event *e)
 {
     model *m = e->m;
-    int pid = (int)num(e->ev, "pid", e->pid);
+    int pid = subject_pid(e->ev);           /* the process that served it */
     model_proc *p = proc_get(m, pid);
     if (p) p->requests++;
     m->request_us_sum += (int64_t)num(e->ev, "us", 0);

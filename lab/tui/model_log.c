@@ -78,9 +78,10 @@ static void log_write(model *m, const cJSON *ev, const char *name, int pid, int6
     /* The writes that returned true are summed up in the false one. */
     long long before = s ? (long long)s->burst : 0;
     if (s) s->burst = 0;
-    model_log_add(m, ts, pid, LOG_BACKPRESSURE,
-                  "%-8s %s %.0f → len %.0f/%.0f returned FALSE (after %lld true)",
-                  s_(ev, "stream"), name, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), before);
+    char after[40] = "";
+    if (before) snprintf(after, sizeof after, " (after %lld true)", before);
+    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s %.0f → len %.0f/%.0f returned FALSE%s",
+                  s_(ev, "stream"), name, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), after);
 }
 
 static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)

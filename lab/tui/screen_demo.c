@@ -324,6 +324,9 @@ static void sample_procs(demo_screen *d)
 static void tick(screen *s)
 {
     demo_screen *d = (demo_screen *)s;
+    char last[128];
+    snprintf(last, sizeof last, "demo:%s", d->def->name);
+    app_claim_last(last);
     if (d->m.exited) return;
     model_tick(&d->m, demo_now_us(d));
     uint64_t now = lab_loop_now(APP.loop);
@@ -360,9 +363,6 @@ screen *screen_demo_new(const char *name)
         d->nparams++;
     }
     assign_hotkeys(d);
-    char last[128];
-    snprintf(last, sizeof last, "demo:%s", def->name);
-    progress_set_last(&APP.prog, last);
     start(d);
     return &d->base;
 }

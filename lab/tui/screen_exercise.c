@@ -335,6 +335,14 @@ static void act(screen *s, int action, int key)
     }
 }
 
+static void tick(screen *s)
+{
+    ex_screen *x = (ex_screen *)s;
+    char last[128];
+    snprintf(last, sizeof last, "exercise:%s", x->ex.id);
+    app_claim_last(last);
+}
+
 static void destroy(screen *s)
 {
     ex_screen *x = (ex_screen *)s;
@@ -357,7 +365,7 @@ screen *screen_exercise_new(const char *id)
         return NULL;
     }
     x->base = (screen){ .name = "exercise", .bindings = bindings, .draw = draw, .act = act,
-                        .destroy = destroy };
+                        .tick = tick, .destroy = destroy };
     x->wfd = -1;
     x->run.on_done = on_results;
     x->run.data = x;
@@ -370,8 +378,5 @@ screen *screen_exercise_new(const char *id)
     x->hints_used = progress_get_exercise(&APP.prog, id).hints_used;
     if (x->hints_used > x->ex.nhints) x->hints_used = x->ex.nhints;
     x->view = V_STATEMENT;
-    char last[128];
-    snprintf(last, sizeof last, "exercise:%s", id);
-    progress_set_last(&APP.prog, last);
     return &x->base;
 }

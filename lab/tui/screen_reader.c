@@ -80,8 +80,16 @@ static void save_position(reader *r)
     progress_set_position(&APP.prog, r->ch.number, r->saved_src);
 }
 
-/* Scrolling saves the position at most four times a second, not per key. */
-static void tick(screen *s) { save_position((reader *)s); }
+/* Scrolling saves the position at most four times a second, not per key;
+ * and coming back to the chapter makes it the last place again. */
+static void tick(screen *s)
+{
+    reader *r = (reader *)s;
+    char last[32];
+    snprintf(last, sizeof last, "chapter:%d", r->ch.number);
+    app_claim_last(last);
+    save_position(r);
+}
 
 /* ---- search ------------------------------------------------------------ */
 
@@ -171,7 +179,8 @@ static int bindings(screen *s, binding *out, int max)
         out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "go to the section", DO_TOC_GO, true };
         out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_TOC_DOWN, true };
         out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_TOC_UP, true };
-        out[n++] = (binding){ 't', 0, "t", "close contents", DO_TOC_CLOSE, true };
+        out[n++] = (binding){ 't', 'q', "t/q", "close contents", DO_TOC_CLOSE, true };
+        out[n++] = (binding){ 27, 0, "Esc", "close contents", DO_TOC_CLOSE, false };
         return n;
     }
     bool link = r->sel_link >= 0;
@@ -271,8 +280,5 @@ screen *screen_reader_new(const char *chapter)
     int pos = progress_position(&APP.prog, ch.number);
     r->top = pos ? dl_line_of_source(r->lay, pos) : 0;
     r->saved_src = pos;
-    char last[32];
-    snprintf(last, sizeof last, "chapter:%d", ch.number);
-    progress_set_last(&APP.prog, last);
     return &r->base;
 }

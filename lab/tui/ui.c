@@ -163,16 +163,21 @@ static const char *ascii_for(wchar_t c)
     }
 }
 
-/* Decodes one UTF-8 character; returns its length in bytes (>= 1). */
+/* Decodes one UTF-8 character; returns its length in bytes (>= 1).  By
+ * hand, not with mbrtowc(): the text is UTF-8 whatever the locale says, and
+ * an ASCII terminal still needs to know where each character ends. */
 static size_t decode(const char *s, size_t len, wchar_t *out)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    size_t n = mbrtowc(out, s, len, &st);
-    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-        *out = (unsigned char)*s < 0x80 ? (wchar_t)*s : L'?';
-        return 1;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = u[0] < 0x80 ? 1 : (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3
+             : (u[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || n > len) { *out = L'?'; return 1; }
+    wchar_t c = n == 1 ? u[0] : u[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80) { *out = L'?'; return i; }
+        c = (c << 6) | (u[i] & 0x3F);
     }
+    *out = c;
     return n;
 }
 
