@@ -94,6 +94,27 @@ START_TEST(writes_make_a_gauge_and_false_is_logged_with_its_burst)
 }
 END_TEST
 
+START_TEST(falses_in_a_row_share_one_log_line)
+{
+    for (int i = 1; i <= 5; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\","
+                 "\"size\":100,\"len\":%d,\"hwm\":200,\"ret\":%s}", i, i * 100, i < 2 ? "true" : "false");
+        feed(line);
+    }
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), 1);
+    const model_log_entry *e = model_log_at(&M, LOG_BACKPRESSURE, 0);
+    ck_assert_int_eq(e->repeat, 4);
+    ck_assert_int_eq(e->ts, 5);
+    ck_assert_str_eq(e->text, "sink     write 100 → len 500/200 returned FALSE ×4");
+    /* Anything in between starts a new line. */
+    feed("{\"ts\":6,\"ev\":\"drain\",\"pid\":9,\"stream\":\"sink\"}");
+    feed("{\"ts\":7,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":100,\"len\":100,\"hwm\":100,\"ret\":false}");
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), 3);
+    ck_assert_str_eq(last_log(LOG_BACKPRESSURE), "sink     write 100 → len 100/100 returned FALSE");
+}
+END_TEST
+
 START_TEST(a_push_makes_a_readable_and_data_counts_bytes)
 {
     feed("{\"ts\":100,\"ev\":\"push\",\"pid\":9,\"stream\":\"file\",\"size\":65536,\"len\":65536,\"hwm\":65536,\"ret\":false}");
@@ -297,6 +318,7 @@ static Suite *suite(void)
     tcase_add_test(tc, demo_event_names_the_demo_and_its_parameters);
     tcase_add_test(tc, param_replies_update_the_value_or_say_why_not);
     tcase_add_test(tc, writes_make_a_gauge_and_false_is_logged_with_its_burst);
+    tcase_add_test(tc, falses_in_a_row_share_one_log_line);
     tcase_add_test(tc, a_push_makes_a_readable_and_data_counts_bytes);
     tcase_add_test(tc, a_spawn_adds_a_row_and_exit_reports_how_it_ended);
     tcase_add_test(tc, the_demo_exit_says_crashed_or_finished);

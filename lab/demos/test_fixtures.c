@@ -131,18 +131,19 @@ static bool buffer_write(buffer_state *s, int64_t size)
 static void on_produce(lab_timer *t)
 {
     buffer_state *s = t->data;
-    if (s->waiting) return;
-    if (!buffer_write(s, lab_demo_int(s->demo, "chunk")) &&
-        !lab_demo_int(s->demo, "ignore")) {
-        s->waiting = true;
-        stream_event("pause", "source");
+    for (int64_t i = lab_demo_int(s->demo, "writes"); i > 0 && !s->waiting; i--) {
+        if (!buffer_write(s, lab_demo_int(s->demo, "chunk")) &&
+            !lab_demo_int(s->demo, "ignore")) {
+            s->waiting = true;
+            stream_event("pause", "source");
+        }
     }
 }
 
 static void on_consume(lab_timer *t)
 {
     buffer_state *s = t->data;
-    int64_t chunk = lab_demo_int(s->demo, "chunk");
+    int64_t chunk = lab_demo_int(s->demo, "chunk") * lab_demo_int(s->demo, "writes");
     if (s->len == 0) return;
     int64_t n = s->len < chunk ? s->len : chunk;
     s->len -= n;
@@ -315,6 +316,8 @@ const lab_demo_def lab_demo_test_buffer = {
           "how often the consumer takes a chunk", true },
         { "ignore", LAB_PARAM_INT, 0, 0, 1, NULL, "0/1",
           "1: keep writing after write() returned false", true },
+        { "writes", LAB_PARAM_INT, 1, 1, 1000, NULL, "writes",
+          "writes every 5 ms (and chunks taken per delay): a firehose for benchmarks", true },
     },
     .keys = {
         { 'b', "burst", "burst" },

@@ -18,13 +18,28 @@ static void maybe_end(demo_proc *p)
 {
     if (p->out_open || p->err_open || !p->reaped) return;
     if (p->ctl_fd >= 0) { close(p->ctl_fd); p->ctl_fd = -1; }
+    if (p->record_fd >= 0) { close(p->record_fd); p->record_fd = -1; }
     p->runner = 0;
     if (p->on_end) p->on_end(p);
 }
 
+static void on_out(lab_io *io, int events);
+
+static void on_batch(lab_timer *t)
+{
+    demo_proc *p = t->data;
+    if (p->out_open) lab_io_start(&p->out_io, LAB_READABLE, on_out);
+}
+
+/* Telemetry in batches.  A busy demo writes tens of thousands of lines a
+ * second; waking for each would cost more than drawing them.  So after each
+ * read the lab stops listening for DEMO_BATCH_MS, and the next read takes
+ * everything that arrived meanwhile (the pipe is made large enough). */
 static void on_out(lab_io *io, int events)
 {
     demo_proc *p = io->data;
+    lab_io_stop(io, LAB_READABLE);
+    lab_timer_start(&p->batch, on_batch, DEMO_BATCH_MS, 0);
     if (p->cap - p->len < 65536) {
         p->cap = p->cap ? p->cap * 2 : 131072;
         p->buf = realloc(p->buf, p->cap);
@@ -32,11 +47,16 @@ static void on_out(lab_io *io, int events)
     ssize_t n = read(io->fd, p->buf + p->len, p->cap - p->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
+        lab_timer_stop(&p->batch);
         lab_io_close(io);
         close(p->out_fd);
         p->out_open = false;
         maybe_end(p);
         return;
+    }
+    if (p->record_fd >= 0 && write(p->record_fd, p->buf + p->len, (size_t)n) != n) {
+        close(p->record_fd);               /* a full disk ends the recording */
+        p->record_fd = -1;
     }
     p->len += (size_t)n;
     char *start = p->buf, *nl;
@@ -117,7 +137,7 @@ int demo_proc_start(demo_proc *p, lab_loop *loop, const char *name,
     p->buf = buf;
     p->cap = cap;
     p->loop = loop;
-    p->ctl_fd = -1;
+    p->ctl_fd = p->record_fd = -1;
 
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) < 0) return -1;
@@ -155,10 +175,16 @@ int demo_proc_start(demo_proc *p, lab_loop *loop, const char *name,
     setpgid(pid, pid);                        /* no race with the child's own */
     p->runner = pid;
     app_watch_child(pid, on_runner_exit, p);
+    const char *record = getenv("NODELAB_RECORD");
+    if (record && *record)
+        p->record_fd = open(record, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     p->ctl_fd = in[1];
     fcntl(p->ctl_fd, F_SETFL, O_NONBLOCK);
     p->out_fd = out[0];
     p->err_fd = err[0];
+    fcntl(p->out_fd, F_SETPIPE_SZ, 1 << 20);  /* room for a batch; best effort */
+    lab_timer_init(loop, &p->batch);
+    p->batch.data = p;
     fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
     fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
     lab_io_init(loop, &p->out_io, p->out_fd);
@@ -215,9 +241,15 @@ void demo_proc_destroy(demo_proc *p)
         app_unwatch_child(p->runner);
         p->runner = 0;
     }
-    if (p->out_open) { lab_io_close(&p->out_io); close(p->out_fd); p->out_open = false; }
+    if (p->out_open) {
+        lab_timer_stop(&p->batch);
+        lab_io_close(&p->out_io);
+        close(p->out_fd);
+        p->out_open = false;
+    }
     if (p->err_open) { lab_io_close(&p->err_io); close(p->err_fd); p->err_open = false; }
     if (p->ctl_fd >= 0) { close(p->ctl_fd); p->ctl_fd = -1; }
+    if (p->record_fd >= 0) { close(p->record_fd); p->record_fd = -1; }
     free(p->buf);
     p->buf = NULL;
     p->len = p->cap = 0;

@@ -11,6 +11,9 @@
  * The runner reports the demo's end as an `exit` event with role "demo",
  * then exits.  So a crashing demo cannot take the lab with it, and killing
  * the demo's process group stops everything the demo started.
+ *
+ * With NODELAB_RECORD=FILE in the environment, every telemetry line the lab
+ * receives is also appended to FILE (bench/tui.sh measures with it).
  */
 #ifndef NL_TUI_DEMO_PROC_H
 #define NL_TUI_DEMO_PROC_H
@@ -22,6 +25,7 @@
 #include <sys/types.h>
 
 #define DEMO_ERR_TAIL 4096
+#define DEMO_BATCH_MS 10           /* telemetry is read at most this often */
 
 typedef struct demo_proc demo_proc;
 struct demo_proc {
@@ -30,6 +34,7 @@ struct demo_proc {
     int demo_pid;              /* learnt from the demo's first event */
     int ctl_fd;                /* write end of the demo's stdin, or -1 */
     lab_io out_io, err_io;
+    lab_timer batch;           /* re-arms out_io after a pause (see on_out) */
     int out_fd, err_fd;
     char *buf;                 /* an unfinished telemetry line */
     size_t len, cap;
@@ -37,6 +42,7 @@ struct demo_proc {
     size_t err_len;
     bool out_open, err_open, reaped, paused, stopping;
     int status;                /* the runner's wait status */
+    int record_fd;             /* $NODELAB_RECORD: a copy of the telemetry */
     void (*on_line)(demo_proc *p, const char *line, size_t n);
     void (*on_end)(demo_proc *p);   /* pipes closed and runner reaped */
     void *data;

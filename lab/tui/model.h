@@ -75,6 +75,7 @@ typedef struct {
     int64_t ts;
     int pid;
     log_kind kind;
+    int repeat;                /* the same thing happened this many times */
     char text[136];
 } model_log_entry;
 
@@ -144,8 +145,10 @@ typedef struct model {
     int ipc_head, ipc_count;
     int64_t ipc_total;
 
-    struct { char name[16]; int64_t count; } names[MODEL_MAX_NAMES];
-    int nnames;
+    /* Every event name seen, with its count and its handler (looked up
+     * once per name, not once per event: a demo may send 30 000 a second). */
+    struct { char name[16]; int64_t count; int handler; } names[MODEL_MAX_NAMES];
+    int nnames, last_name;
     int64_t events, dropped, bad_lines, errors;
 } model;
 

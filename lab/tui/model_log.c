@@ -23,6 +23,7 @@ void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt
     e->ts = ts;
     e->pid = pid;
     e->kind = kind;
+    e->repeat = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
@@ -35,10 +36,12 @@ static const char *s_(const cJSON *ev, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "?";
 }
 
-static double n_(const cJSON *ev, const char *key)
+/* Numbers in log lines are whole: formatting them as integers is several
+ * times cheaper than %.0f, and this runs for every event worth a line. */
+static long long n_(const cJSON *ev, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
 /* "phase k=v k=v" for any event: the fields after ts/ev/pid. */
@@ -71,17 +74,36 @@ static void fields(char *buf, size_t size, const cJSON *ev)
     }
 }
 
+static model_log_entry *newest(model *m)
+{
+    return m->log_count ? &m->log[(m->log_head + m->log_count - 1) % MODEL_LOG] : NULL;
+}
+
 static void log_write(model *m, const cJSON *ev, const char *name, int pid, int64_t ts)
 {
-    model_stream *s = model_stream_find(m, s_(ev, "stream"));
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "ret"))) return;
+    const char *stream = s_(ev, "stream");
+    model_stream *s = model_stream_find(m, stream);
     /* The writes that returned true are summed up in the false one. */
     long long before = s ? (long long)s->burst : 0;
     if (s) s->burst = 0;
+    char head[64];
+    snprintf(head, sizeof head, "%-8s %s ", stream, name);
+    /* Falses in a row (a writer ignoring backpressure) share one line. */
+    model_log_entry *last = newest(m);
+    if (!before && last && last->kind == LOG_BACKPRESSURE && last->repeat &&
+        !strncmp(last->text, head, strlen(head))) {
+        last->repeat++;
+        last->ts = ts;
+        snprintf(last->text, sizeof last->text, "%s%lld → len %lld/%lld returned FALSE ×%d",
+                 head, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), last->repeat);
+        return;
+    }
     char after[40] = "";
     if (before) snprintf(after, sizeof after, " (after %lld true)", before);
-    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s %.0f → len %.0f/%.0f returned FALSE%s",
-                  s_(ev, "stream"), name, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), after);
+    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%s%lld → len %lld/%lld returned FALSE%s",
+                  head, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), after);
+    newest(m)->repeat = 1;
 }
 
 static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
@@ -96,7 +118,7 @@ static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
         model_log_add(m, ts, pid, LOG_PROCESS, "exit     %s %d killed by %s",
                       p ? p->role : "pid", subject, sig->valuestring);
     else
-        model_log_add(m, ts, pid, LOG_PROCESS, "exit     %s %d exited with code %.0f",
+        model_log_add(m, ts, pid, LOG_PROCESS, "exit     %s %d exited with code %lld",
                       p ? p->role : "pid", subject, n_(ev, "code"));
 }
 
@@ -129,11 +151,11 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64
     } else if (!strcmp(name, "summary")) {
         model_log_add(m, ts, pid, LOG_DEMO, "summary  %s", m->summary);
     } else if (!strcmp(name, "dropped")) {
-        model_log_add(m, ts, pid, LOG_DEMO, "dropped  %.0f events (the lab fell behind)",
+        model_log_add(m, ts, pid, LOG_DEMO, "dropped  %lld events (the lab fell behind)",
                       n_(ev, "count"));
     } else if (!strcmp(name, "request")) {
         if (n_(ev, "status") >= 500)
-            model_log_add(m, ts, pid, LOG_ERROR, "request  status %.0f", n_(ev, "status"));
+            model_log_add(m, ts, pid, LOG_ERROR, "request  status %lld", n_(ev, "status"));
     } else if (strcmp(name, "data") && strcmp(name, "lag") && strcmp(name, "pool") &&
                strcmp(name, "mem") && strcmp(name, "ipc")) {
         fields(buf, sizeof buf, ev);

@@ -297,6 +297,31 @@ static void act(screen *s, int action, int key)
 
 /* ---- the screen -------------------------------------------------------- */
 
+/* `nodelab open NAME --set k=v`: applied to the first dashboard only. */
+static char presets[LAB_DEMO_MAX_PARAMS][128];
+static int npresets;
+
+void screen_demo_preset(const char *kv)
+{
+    if (npresets < LAB_DEMO_MAX_PARAMS) snprintf(presets[npresets++], sizeof presets[0], "%s", kv);
+}
+
+static void apply_presets(demo_screen *d)
+{
+    lab_demo tmp;
+    lab_demo_init(&tmp, d->def);
+    for (int k = 0; k < npresets; k++) {
+        char *eq = strchr(presets[k], '=');
+        *eq = '\0';
+        int i;
+        if (lab_demo_param(d->def, presets[k], &i) && !lab_demo_set(&tmp, presets[k], eq + 1)) {
+            if (d->def->params[i].type == LAB_PARAM_INT) d->ival[i] = tmp.ival[i];
+            else snprintf(d->sval[i], sizeof d->sval[i], "%s", eq + 1);
+        }
+    }
+    npresets = 0;
+}
+
 /* RSS and state of every process, from /proc, once a second. */
 static void sample_procs(demo_screen *d)
 {
@@ -363,6 +388,7 @@ screen *screen_demo_new(const char *name)
         d->nparams++;
     }
     assign_hotkeys(d);
+    apply_presets(d);
     start(d);
     return &d->base;
 }

@@ -18,17 +18,20 @@
 #include <unistd.h>
 
 static const char help[] =
-"usage: nodelab [open TARGET]\n"
+"usage: nodelab [open TARGET [--set KEY=VALUE]...]\n"
 "\n"
 "Opens the lab: read the chapters, run the demos live, do the exercises.\n"
 "With open, starts at TARGET: a chapter (2, streams, chapter:2), a demo\n"
 "(loop.blocking, demo:loop.blocking — it starts running) or an exercise\n"
-"(loop-offload, exercise:loop-offload).  In the lab, ? lists every key.\n"
+"(loop-offload, exercise:loop-offload).  --set starts a demo with other\n"
+"parameters (nodelab demo NAME --help lists them).  In the lab, ? lists\n"
+"every key.\n"
 "\n"
 "Progress (reading position, exercises passed, hints used) is kept in\n"
 "$XDG_STATE_HOME/nodelab/progress.json (default ~/.local/state/nodelab).\n"
 "NO_COLOR=1 turns colours off.  Exercise files live in $NODELAB_WORKSPACE\n"
-"(default ~/nodelab-work), one folder per exercise.\n";
+"(default ~/nodelab-work), one folder per exercise.  NODELAB_RECORD=FILE\n"
+"appends the telemetry of every demo run in the lab to FILE.\n";
 
 /* "2", "streams", "loop.blocking", "demo:loop.blocking"... to the one
  * canonical form "chapter:N", "demo:NAME" or "exercise:ID". */
@@ -80,16 +83,42 @@ static void on_fatal(int sig)
     raise(sig);
 }
 
+/* --set KEY=VALUE after a demo target: checked here, applied when the
+ * dashboard starts the demo. */
+static int parse_sets(int argc, char **argv, const char *target)
+{
+    const lab_demo_def *def = strncmp(target, "demo:", 5) ? NULL : lab_demo_find(target + 5);
+    lab_demo check;
+    if (def) lab_demo_init(&check, def);
+    for (int i = 2; i < argc; i++) {
+        const char *kv = argv[i];
+        if (!strcmp(kv, "--set") && i + 1 < argc) kv = argv[++i];
+        else if (!strncmp(kv, "--set=", 6)) kv += 6;
+        else return nl_usage_error("open: unknown option '%s' (allowed: --set KEY=VALUE, "
+                                   "for a demo)", argv[i]);
+        if (!def) return nl_usage_error("open: --set is for demos; %s is not one", target);
+        char key[64];
+        const char *eq = strchr(kv, '=');
+        if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
+            return nl_usage_error("open: --set wants KEY=VALUE, got '%s'", kv);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+        const char *err = lab_demo_set(&check, key, eq + 1);
+        if (err) return nl_usage_error("open %s: %s", def->name, err);
+        screen_demo_preset(kv);
+    }
+    return 0;
+}
+
 int nl_cmd_tui(int argc, char **argv)
 {
     char target[256] = "";
     if (argc >= 2 && nl_is_help(argv[1])) { fputs(help, stdout); return 0; }
     if (argc == 1) return nl_usage_error("open: expected a TARGET: a chapter, a demo or an "
                                          "exercise (see nodelab list)");
-    if (argc > 2) return nl_usage_error("open: expected one TARGET, got %d", argc - 1);
-    if (argc == 2 && resolve_target(argv[1], target, sizeof target) < 0)
+    if (argc >= 2 && resolve_target(argv[1], target, sizeof target) < 0)
         return nl_usage_error("open: no chapter, demo or exercise '%s' (see nodelab list)",
                               argv[1]);
+    if (argc > 2 && parse_sets(argc, argv, target) != 0) return 2;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return nl_usage_error("the lab needs a terminal; for commands that work without "
                               "one, see nodelab --help");
