@@ -247,6 +247,13 @@ c=$(colours nocolour)
 quit_and_check colour "colour"
 quit_and_check nocolour "NO_COLOR"
 
+# ---- ASCII bars, for a terminal without block characters ---------------------
+start ascii 80 24 NODELAB_ASCII=1 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen ascii "buffered +#+\.* +[0-9.]+K / 16K" "ASCII: gauges drawn with # and ."
+if shot ascii | grep -q "[█░▏▕─│]"; then fail "ASCII: no block characters" "$(shot ascii | head -5)"
+else ok "ASCII: no block characters"; fi
+quit_and_check ascii "ASCII"
+
 # ---- A demo that crashes ----------------------------------------------------
 start crash 80 24 -- open test.crash
 expect_screen crash "CRASHED \(SIGABRT\)" "crash: the header says the demo crashed"

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- building lines ---------------------------------------------------- */
 
@@ -247,6 +248,8 @@ static void link_block(builder *b, const md_block *blk, int width)
     bool demo = strncmp(blk->target, "demo:", 5) == 0;
     bool ex = strncmp(blk->target, "exercise:", 9) == 0;
     const char *what = demo ? "Run demo: " : ex ? "Exercise: " : "Read: ";
+    /* The author may have written the words already: "[Run demo: ...](demo:x)". */
+    if (strncasecmp(blk->text, what, strlen(what) - 2) == 0) what = "";
     char *text = malloc(strlen(what) + strlen(blk->text) + 2);
     strcat(strcpy(text, what), blk->text);
     char lead[16];

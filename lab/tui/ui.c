@@ -48,7 +48,9 @@ void ui_setup_locale(void)
     /* A bare Debian has no LANG: the C locale cannot draw "█".  C.UTF-8 is
      * always there, and the terminal almost always speaks UTF-8. */
     if (!codeset_is_utf8()) setlocale(LC_CTYPE, "C.UTF-8");
-    UI.utf8 = codeset_is_utf8();
+    /* NODELAB_ASCII=1: for a terminal whose font lacks the block glyphs. */
+    const char *ascii = getenv("NODELAB_ASCII");
+    UI.utf8 = codeset_is_utf8() && !(ascii && !strcmp(ascii, "1"));
     UI.g = UI.utf8 ? &utf8_glyphs : &ascii_glyphs;
 }
 
