@@ -276,6 +276,39 @@ lab=$(marked sigterm | awk '$3 == "open" { print $1 }')
 expect_screen sigterm "lab exited 0" "SIGTERM: the lab exits"
 quit_and_check sigterm "SIGTERM"
 
+# ---- An exercise: starter fails, the reference passes, then the solution ----
+EX=loop-offload
+FILE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0])' \
+       "$top_srcdir/exercises/$EX/exercise.json")
+start exercise 80 24 CC="$CC" -- open "exercise:$EX"
+expect_screen exercise "^ $EX +chapter [0-9]+ +not started" "exercise: opens with its status"
+expect_screen exercise "c copy the starter" "exercise: offers to copy the starter"
+keys exercise o c
+expect_screen exercise "copied 1 starter file" "exercise: c copies the starter"
+[ -f "$TMP/ws/$EX/$FILE" ] && ok "exercise: the starter is in the workspace" \
+    || fail "exercise: the starter is in the workspace"
+keys exercise h
+expect_screen exercise "Hint 1/[0-9]+:" "exercise: h reveals a hint"
+keys exercise Enter
+WAIT_S=120 expect_screen exercise "failing [0-9]+/[0-9]+ tests" "exercise: the starter fails its tests"
+expect_screen exercise "✘ " "exercise: failing tests are marked"
+keys exercise s
+expect_screen exercise "the solution opens once all the tests pass" "exercise: no solution before passing"
+keys exercise w
+expect_screen exercise "w watch: ON" "exercise: w turns watch mode on"
+cp "$top_srcdir/solutions/$EX/$FILE" "$TMP/ws/$EX/$FILE.new" && mv "$TMP/ws/$EX/$FILE.new" "$TMP/ws/$EX/$FILE"
+WAIT_S=120 expect_screen exercise "^ $EX +chapter [0-9]+ +passed" "exercise: saving a file re-runs the tests, which pass"
+keys exercise s
+expect_screen exercise "reference solution" "exercise: s shows the reference solution after passing"
+quit_and_check exercise "exercise"
+if python3 - "$TMP/state/nodelab/progress.json" "$EX" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))["exercises"][sys.argv[2]]
+assert x["status"] == "passed" and x["passed"] == x["total"] > 0 and x["hints_used"] == 1, x
+PY
+then ok "progress: exercise passed and hints used saved"
+else fail "progress: exercise passed and hints used saved" "$(cat "$TMP/state/nodelab/progress.json")"; fi
+
 # ---- Bad targets ------------------------------------------------------------
 expect_status 2 "open: unknown target" -- "$NODELAB" open no.such.thing
 expect_grep "no chapter, demo or exercise 'no.such.thing'" "$TMP/err" "open: says what was not found"
