@@ -207,34 +207,50 @@ static void panel_pool(demo_screen *d, int y, int cols)
     w_sparkline(y, x + 2, cols - x - 3, hist, n, 0, S_WARN);
 }
 
+/* The process table's columns; IPC and REQS only when there are some. */
+enum { C_PID, C_ROLE, C_STATE, C_EVENTS, C_IPC, C_REQS, C_RSS };
+static const w_column all_columns[] = {
+    [C_PID] = { "PID", 9, false }, [C_ROLE] = { "ROLE", 12, false },
+    [C_STATE] = { "STATE", 10, false }, [C_EVENTS] = { "EVENTS", 9, true },
+    [C_IPC] = { "IPC in/out", 12, true }, [C_REQS] = { "REQS", 8, true },
+    [C_RSS] = { "RSS", 8, true },
+};
+
+typedef struct { const model *m; int which[7]; } proc_table;
+
 static void proc_cell(int row, int col, char *buf, size_t size, ui_style *st, void *arg)
 {
-    const model_proc *p = &((const model *)arg)->procs[row];
-    switch (col) {
-    case 0: snprintf(buf, size, "%d", p->pid); break;
-    case 1: snprintf(buf, size, "%s", p->role); break;
-    case 2:
+    const proc_table *t = arg;
+    const model_proc *p = &t->m->procs[row];
+    switch (t->which[col]) {
+    case C_PID: snprintf(buf, size, "%d", p->pid); break;
+    case C_ROLE: snprintf(buf, size, "%s", p->role); break;
+    case C_STATE:
         if (p->state == PROC_EXITED && p->signal[0]) { snprintf(buf, size, "%s", p->signal); *st = S_BAD; }
         else if (p->state == PROC_EXITED) { snprintf(buf, size, "exit %d", p->code); *st = p->code ? S_BAD : S_DIM; }
         else if (p->state == PROC_GONE) { snprintf(buf, size, "gone"); *st = S_DIM; }
         else snprintf(buf, size, "%s", p->sys_state == 'T' ? "stopped" : p->sys_state == 'R' ? "running"
                                         : p->sys_state ? "sleeping" : "running");
         break;
-    case 3: snprintf(buf, size, "%lld", (long long)p->events); break;
-    case 4: snprintf(buf, size, "%lld/%lld", (long long)p->ipc_in, (long long)p->ipc_out); break;
-    case 5: snprintf(buf, size, "%lld", (long long)p->requests); break;
-    case 6: if (p->rss) ui_human(buf, size, (double)p->rss); break;
+    case C_EVENTS: snprintf(buf, size, "%lld", (long long)p->events); break;
+    case C_IPC: snprintf(buf, size, "%lld/%lld", (long long)p->ipc_in, (long long)p->ipc_out); break;
+    case C_REQS: snprintf(buf, size, "%lld", (long long)p->requests); break;
+    case C_RSS: if (p->rss) ui_human(buf, size, (double)p->rss); break;
     }
 }
 
 static void panel_procs(demo_screen *d, int y, int h, int cols)
 {
-    static const w_column columns[] = {
-        { "PID", 9, false }, { "ROLE", 12, false }, { "STATE", 10, false },
-        { "EVENTS", 9, true }, { "IPC in/out", 12, true }, { "REQS", 8, true },
-        { "RSS", 8, true },
-    };
-    w_table(y, 1, cols - 2, h, columns, 7, d->m.nprocs, d->sel_proc, proc_cell, &d->m);
+    proc_table t = { .m = &d->m };
+    w_column columns[7];
+    int n = 0;
+    for (int c = C_PID; c <= C_RSS; c++) {
+        if (c == C_IPC && !d->m.ipc_total) continue;
+        if (c == C_REQS && !model_count(&d->m, "request")) continue;
+        t.which[n] = c;
+        columns[n++] = all_columns[c];
+    }
+    w_table(y, 1, cols - 2, h, columns, n, d->m.nprocs, d->sel_proc, proc_cell, &t);
 }
 
 static void panel_bars(demo_screen *d, int y, int h, int cols)

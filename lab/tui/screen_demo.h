@@ -10,7 +10,7 @@
 #include "demos/demo.h"
 #include "model.h"
 
-#define LAB_DEMO_MIN_S 120         /* a demo in the lab runs at least this long */
+#define LAB_DEMO_MIN_S 300         /* a demo in the lab runs at least this long */
 
 typedef struct {
     screen base;

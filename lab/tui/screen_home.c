@@ -86,15 +86,16 @@ static void draw(screen *s, int rows, int cols)
             progress_exercise pe = progress_get_exercise(&APP.prog, ex[k].id);
             passed += strcmp(pe.status, "passed") == 0;
         }
-        bool on = i == sel;
+        bool on = i == sel, wide = cols >= 80;
+        int right = wide ? 28 : 14;          /* bar and "n/m exercises" */
         if (on) ui_text(y, 2, 2, UI.g->sel, S_BOLD);
-        int title_w = cols - 6 - 28;
-        ui_printf(y, 4, title_w, on ? S_SELECTED : S_NORMAL, "%d %s", c->number, c->title);
+        ui_printf(y, 4, cols - 6 - right, on ? S_SELECTED : S_NORMAL, "%d %s", c->number, c->title);
         if (total) {
-            w_gauge(y, cols - 28, 10, passed, total, passed == total ? S_GOOD : S_ACCENT);
-            ui_printf(y, cols - 17, 16, S_NORMAL, "%d/%d exercises", passed, total);
+            w_gauge(y, cols - right, wide ? 10 : 6, passed, total, passed == total ? S_GOOD : S_ACCENT);
+            ui_printf(y, cols - right + (wide ? 11 : 7), right - 11, S_NORMAL, "%d/%d%s", passed,
+                      total, wide ? " exercises" : "");
         } else {
-            ui_text(y, cols - 17, 16, "—", S_DIM);
+            ui_text(y, cols - right + (wide ? 11 : 7), 4, "—", S_DIM);
         }
     }
     y++;
