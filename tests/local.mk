@@ -16,12 +16,15 @@ tests_test_telemetry_SOURCES = tests/test_telemetry.c
 tests_test_telemetry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
-check_PROGRAMS += tests/test_tui_model
+check_PROGRAMS += tests/test_tui_model tests/test_tui_exercise
 tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c
 tests_test_tui_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_tui_model_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
+tests_test_tui_exercise_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_tui_exercise_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 
-TESTS += tests/test_tui_model tests/tui.sh
+TESTS += tests/test_tui_model tests/test_tui_exercise tests/tui.sh
 EXTRA_DIST += tests/tui.sh tests/tui/fixture-chapter.md
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c

@@ -59,10 +59,10 @@ bool exercise_solutions_allowed(void);
 
 /* ---- running the tests (exercise_runner.c) ----------------------------
  *
- * The one interface the lab uses to grade: today it compiles the student's
- * files with the exercise's tests against liblab.a in a temporary folder
- * and runs them, as tests/exercises.sh does; when nodelab-grader lands,
- * only exercise_runner.c changes. */
+ * The one interface the lab uses to grade.  Through the grader when it is
+ * there; until then it compiles the student's files with the exercise's
+ * tests against liblab.a in a temporary folder and runs them, as
+ * tests/exercises.sh does. */
 
 typedef enum { CASE_NOT_RUN, CASE_PASS, CASE_FAIL, CASE_ERROR } case_status;
 
@@ -75,7 +75,7 @@ typedef struct {
 typedef struct ex_runner ex_runner;
 struct ex_runner {
     /* Results of the last run. */
-    bool running, done, compiled;
+    bool running, done, compiled, graded;   /* graded: by nodelab check */
     char log[4096];            /* compiler output, or why the run failed */
     case_result cases[EX_MAX_CASES];
     int passed, total, points, max_points;
@@ -88,7 +88,15 @@ struct ex_runner {
     void *data;
 };
 
-/* Starts a run of e's tests on the files in the workspace. */
+/* exercise_report.c: filling r->cases from what a run wrote. */
+void ex_read_tap(ex_runner *r, const exercise *e, const char *tap);
+void ex_read_check_output(ex_runner *r, const exercise *e, const char *out);
+int ex_read_grade_report(ex_runner *r, const exercise *e, const char *json);
+
+/* Starts a run of e's tests on the files in the workspace: through the
+ * grader (`nodelab check EXERCISE --format json`) when this nodelab has
+ * it, else by building them directly (NODELAB_LAB_RUNNER=direct forces
+ * that). */
 int ex_runner_start(ex_runner *r, lab_loop *loop, const exercise *e);
 /* Stops a run (killing its processes) and removes its temporary folder. */
 void ex_runner_cancel(ex_runner *r);

@@ -1,13 +1,15 @@
 /*
  * exercise_runner.c — running an exercise's tests (see exercise.h).
  *
- * Until nodelab-grader exists this does what tests/exercises.sh does: in a
- * fresh temporary folder, compile the student's files, the exercise's
- * provided sources and its Check tests with a small main() against
- * liblab.a, and run the result with Check's TAP log switched on.  The run
- * is one `sh -c` child in its own process group, so a test that hangs is
- * killed with everything it started.  Verdicts come from the TAP log (one
- * line per TCase), locations from Check's own output.
+ * When this nodelab has `nodelab check` (the grader: sandboxed, with
+ * limits), the run is `nodelab check ID --format json` in the student's
+ * folder, and its report gives the verdicts.  Until then it does what
+ * tests/exercises.sh does: in a fresh temporary folder, compile the
+ * student's files, the exercise's provided sources and its Check tests with
+ * a small main() against liblab.a, and run the result with Check's TAP log
+ * on.  Either way the run is one `sh -c` child in its own process group, so
+ * a test that hangs is killed with everything it started; the results are
+ * read by exercise_report.c.
  */
 #define _GNU_SOURCE
 #include "exercise.h"
@@ -15,6 +17,7 @@
 #include "course/paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +75,46 @@ static void add_path(char *buf, size_t size, const char *dir, const char *file)
     quote(buf, size, path);
 }
 
+/* Is `nodelab check` there?  Asked once, by running `nodelab check --help`. */
+static bool have_grader(void)
+{
+    static int known = -1;
+    const char *force = getenv("NODELAB_LAB_RUNNER");
+    if (force && !strcmp(force, "direct")) return false;
+    if (known >= 0) return known;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0); dup2(null, 1); dup2(null, 2);
+        execl(nl_self_exe(), "nodelab", "check", "--help", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    /* SIGCHLD goes to the lab's signalfd, so this wait is ours alone. */
+    known = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 0;
+    return known;
+}
+
+static size_t grader_script(const ex_runner *r, const exercise *e, char *s, size_t size)
+{
+    char ws[4096];
+    exercise_workspace(e, ws, sizeof ws);
+    s[0] = '\0';
+    add(s, size, "cd ");
+    quote(s, size, ws);
+    add(s, size, " || exit 99\nexec ");
+    quote(s, size, nl_self_exe());
+    add(s, size, " check ");
+    quote(s, size, e->id);
+    add(s, size, " --format json >");
+    quote(s, size, r->tmp);
+    add(s, size, "/report.json 2>");
+    quote(s, size, r->tmp);
+    add(s, size, "/compile.log </dev/null\n");
+    return strlen(s);
+}
+
 static size_t build_script(const ex_runner *r, const exercise *e, char *s, size_t size)
 {
     char ws[4096];
@@ -114,53 +157,33 @@ static void read_into(const char *dir, const char *name, char *buf, size_t size)
     if (f) fclose(f);
 }
 
-static int case_index(const exercise *e, const char *tcase, size_t len)
+/* What the run wrote into its folder, into r. */
+static void read_results(ex_runner *r, const exercise *e, int status)
 {
-    for (int i = 0; i < e->ncases; i++)
-        if (strlen(e->cases[i].tcase) == len && !strncmp(e->cases[i].tcase, tcase, len)) return i;
-    return -1;
-}
-
-/* TAP: "ok 1 - file.c:tcase:fn: Passed" / "not ok 2 - file.c:tcase:fn: why". */
-static void parse_tap(ex_runner *r, const exercise *e)
-{
-    char path[512], line[1024];
-    snprintf(path, sizeof path, "%s/results.tap", r->tmp);
-    FILE *f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f)) {
-        bool ok = !strncmp(line, "ok ", 3);
-        char *dash = strstr(line, " - ");
-        if (!dash || (!ok && strncmp(line, "not ok ", 7))) continue;
-        char *tcase = strchr(dash + 3, ':');
-        char *fn = tcase ? strchr(tcase + 1, ':') : NULL;
-        char *msg = fn ? strchr(fn + 1, ':') : NULL;
-        if (!msg) continue;
-        int k = case_index(e, tcase + 1, (size_t)(fn - tcase - 1));
-        if (k < 0) continue;
-        case_result *c = &r->cases[k];
-        c->status = ok ? CASE_PASS : strstr(msg, "signal") || strstr(msg, "timeout")
-                                     ? CASE_ERROR : CASE_FAIL;
-        msg += strspn(msg + 1, " ") + 1;
-        msg[strcspn(msg, "\n")] = '\0';
-        if (!ok) snprintf(c->message, sizeof c->message, "%s", msg);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    static char text[65536];
+    if (r->graded && code == 99) {
+        r->compiled = false;
+        snprintf(r->log, sizeof r->log, "cannot enter your folder (c copies the starter)");
+    } else if (r->graded) {
+        read_into(r->tmp, "report.json", text, sizeof text);
+        if (ex_read_grade_report(r, e, text) < 0) {
+            r->compiled = false;
+            read_into(r->tmp, "compile.log", r->log, sizeof r->log);
+        }
+    } else if (code == COMPILE_FAILED || code == 99) {
+        r->compiled = false;
+        read_into(r->tmp, "compile.log", r->log, sizeof r->log);
+    } else {
+        r->compiled = true;
+        read_into(r->tmp, "results.tap", text, sizeof text);
+        ex_read_tap(r, e, text);
+        read_into(r->tmp, "run.log", text, sizeof text);
+        ex_read_check_output(r, e, text);
     }
-    if (f) fclose(f);
-}
-
-/* Check's own lines "file.c:88:F:tcase:fn:0: message" give the place. */
-static void parse_locations(ex_runner *r, const exercise *e)
-{
-    char out[16384];
-    read_into(r->tmp, "run.log", out, sizeof out);
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        char file[100], kind;
-        int lineno, used = 0;
-        if (sscanf(line, "%99[^:]:%d:%c:%n", file, &lineno, &kind, &used) != 3 || !used) continue;
-        char *tcase = line + used, *end = strchr(tcase, ':');
-        int k = end ? case_index(e, tcase, (size_t)(end - tcase)) : -1;
-        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-        if (k >= 0) snprintf(r->cases[k].where, sizeof r->cases[k].where, "%s:%d", base, lineno);
-    }
+    if (WIFSIGNALED(status))
+        snprintf(r->log, sizeof r->log, "the tests were stopped (%s): over %d s?",
+                 strsignal(WTERMSIG(status)), e->time_s * 3);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -182,17 +205,7 @@ static void on_exit_status(pid_t pid, int status, void *arg)
     r->pid = 0;
     r->running = false;
     r->done = true;
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r->compiled = code != COMPILE_FAILED && code != 99;
-    if (!r->compiled) {
-        read_into(r->tmp, "compile.log", r->log, sizeof r->log);
-    } else {
-        parse_tap(r, e);
-        parse_locations(r, e);
-        if (WIFSIGNALED(status))
-            snprintf(r->log, sizeof r->log, "the tests were stopped (%s): over %d s?",
-                     strsignal(WTERMSIG(status)), e->time_s * 3);
-    }
+    read_results(r, e, status);
     for (int i = 0; i < e->ncases; i++) {
         r->total++;
         r->max_points += e->cases[i].points;
@@ -227,7 +240,9 @@ int ex_runner_start(ex_runner *r, lab_loop *loop, const exercise *e)
     FILE *f = fopen(path, "w");
     if (!f || fputs(main_c, f) < 0 || fclose(f) != 0) { cleanup(r); return -1; }
     static char script[32768];
-    build_script(r, e, script, sizeof script);
+    r->graded = have_grader();
+    if (r->graded) grader_script(r, e, script, sizeof script);
+    else build_script(r, e, script, sizeof script);
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);

@@ -13,7 +13,8 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
 	lab/tui/syntax.c lab/tui/syntax.h \
-	lab/tui/exercise.c lab/tui/exercise_runner.c lab/tui/exercise.h \
+	lab/tui/exercise.c lab/tui/exercise_report.c lab/tui/exercise_runner.c \
+	lab/tui/exercise.h \
 	lab/tui/screen_home.c \
 	lab/tui/screen_picker.c \
 	lab/tui/screen_reader.c \

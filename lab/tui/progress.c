@@ -4,9 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,9 +81,12 @@ static void reload(progress *p)
 
 void progress_open(progress *p)
 {
+    const char *file = getenv("NODELAB_STATE_FILE");
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     memset(p, 0, sizeof *p);
-    if (state && *state)
+    if (file && *file)
+        snprintf(p->path, sizeof p->path, "%s", file);
+    else if (state && *state)
         snprintf(p->path, sizeof p->path, "%s/nodelab/progress.json", state);
     else
         snprintf(p->path, sizeof p->path, "%s/.local/state/nodelab/progress.json",
@@ -154,21 +159,42 @@ progress_exercise progress_get_exercise(progress *p, const char *id)
     return e;
 }
 
+/* Every writer (the lab, nodelab check, nodelab hint) holds an exclusive
+ * lock on progress.json.lock from reading to renaming, so two of them
+ * never lose each other's change.  Returns the lock's descriptor, or -1
+ * (then the change is made unlocked: better than not at all). */
+static int lock(progress *p)
+{
+    char path[4200];
+    make_parents(p->path);
+    snprintf(path, sizeof path, "%s.lock", p->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX) < 0) { close(fd); fd = -1; }
+    reload(p);
+    return fd;
+}
+
+static int unlock_after(int fd, int rc)
+{
+    if (fd >= 0) close(fd);               /* closing releases the lock */
+    return rc;
+}
+
 int progress_set_last(progress *p, const char *target)
 {
-    reload(p);
+    int fd = lock(p);
     set_string(p->root, "last", target);
-    return save(p);
+    return unlock_after(fd, save(p));
 }
 
 int progress_set_position(progress *p, int chapter, int position)
 {
     char key[16];
     snprintf(key, sizeof key, "%d", chapter);
-    reload(p);
+    int fd = lock(p);
     cJSON *c = object_at(object_at(p->root, "chapters"), key);
     set_number(c, "position", position);
-    return save(p);
+    return unlock_after(fd, save(p));
 }
 
 static cJSON *exercise_obj(progress *p, const char *id)
@@ -185,17 +211,17 @@ static cJSON *exercise_obj(progress *p, const char *id)
 
 int progress_set_result(progress *p, const char *id, int passed, int total)
 {
-    reload(p);
+    int fd = lock(p);
     cJSON *x = exercise_obj(p, id);
     set_string(x, "status", total > 0 && passed == total ? "passed" : "failing");
     set_number(x, "passed", passed);
     set_number(x, "total", total);
-    return save(p);
+    return unlock_after(fd, save(p));
 }
 
 int progress_set_hints(progress *p, const char *id, int hints_used)
 {
-    reload(p);
+    int fd = lock(p);
     set_number(exercise_obj(p, id), "hints_used", hints_used);
-    return save(p);
+    return unlock_after(fd, save(p));
 }

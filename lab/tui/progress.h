@@ -1,8 +1,8 @@
 /*
  * progress.h — what the student has done, kept between sessions.
  *
- * $XDG_STATE_HOME/nodelab/progress.json (default ~/.local/state/nodelab),
- * shared with `nodelab check` and `nodelab hint`:
+ * $XDG_STATE_HOME/nodelab/progress.json (default ~/.local/state/nodelab;
+ * $NODELAB_STATE_FILE overrides), shared with `nodelab check` and `hint`:
  *
  *   {"version": 1,
  *    "last": "chapter:2" | "demo:NAME" | "exercise:ID",
@@ -10,10 +10,12 @@
  *    "exercises": {"ID": {"status": "passed|failing|not started",
  *                         "passed": 3, "total": 5, "hints_used": 1}}}
  *
- * position is the Markdown source line at the top of the reader.  Every
- * change re-reads the file first (another program may have written it),
- * then writes a temporary file and renames it over the old one, so a crash
- * never leaves half a file.  Keys this code does not know are kept.
+ * position is the Markdown source line at the top of the reader.  "last"
+ * may also be a bare exercise id (nodelab check writes those).  Every
+ * change takes an exclusive flock on progress.json.lock, re-reads the file
+ * (another program may have written it), then writes a temporary file and
+ * renames it over the old one, so a crash never leaves half a file.  Keys
+ * this code does not know are kept.
  */
 #ifndef NL_TUI_PROGRESS_H
 #define NL_TUI_PROGRESS_H

@@ -45,7 +45,14 @@ static void section_at(const nl_chapter *c, int position, char *out, size_t size
 
 static void make_continue(home *h)
 {
+    char prefixed[200];
     const char *last = progress_last(&APP.prog);
+    if (*last && !strchr(last, ':')) {          /* nodelab check writes a bare id */
+        nl_exercise_entry e;
+        snprintf(prefixed, sizeof prefixed, "%s:%s",
+                 nl_exercise_find(last, &e) == 0 ? "exercise" : "demo", last);
+        last = prefixed;
+    }
     snprintf(h->cont, sizeof h->cont, "%s", last);
     h->cont_label[0] = '\0';
     if (!strncmp(last, "chapter:", 8)) {
@@ -151,7 +158,8 @@ static void act(screen *s, int action, int key)
 static void tick(screen *s)
 {
     home *h = (home *)s;
-    if (strcmp(h->cont, progress_last(&APP.prog)) != 0) {
+    const char *last = progress_last(&APP.prog);
+    if (strcmp(h->cont, last) != 0 && !(*last && strstr(h->cont, last))) {
         make_continue(h);
         app_dirty();
     }
