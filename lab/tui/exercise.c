@@ -82,10 +82,16 @@ void exercise_free(exercise *e)
     e->nhints = 0;
 }
 
+/* $NODELAB_WORKSPACE/<id>; else ./<id> when the lab was started in a
+ * workspace (`nodelab init DIR; cd DIR; nodelab`); else ~/nodelab-work/<id>. */
 void exercise_workspace(const exercise *e, char *buf, size_t size)
 {
     const char *ws = getenv("NODELAB_WORKSPACE"), *home = getenv("HOME");
+    struct stat st;
+    char cwd[4000];
     if (ws && *ws) snprintf(buf, size, "%s/%s", ws, e->id);
+    else if (stat(e->id, &st) == 0 && S_ISDIR(st.st_mode) && getcwd(cwd, sizeof cwd))
+        snprintf(buf, size, "%s/%s", cwd, e->id);
     else snprintf(buf, size, "%s/nodelab-work/%s", home && *home ? home : ".", e->id);
 }
 

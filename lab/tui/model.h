@@ -183,6 +183,8 @@ void model_fmt_ts(char *buf, size_t size, int64_t us);
 /* model_log.c: the log line for one event (kept apart: it is all words). */
 struct cJSON;
 void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int64_t ts);
+/* A write() or push() that returned false (model.c calls it directly). */
+void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts);
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

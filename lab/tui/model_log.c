@@ -79,16 +79,13 @@ static model_log_entry *newest(model *m)
     return m->log_count ? &m->log[(m->log_head + m->log_count - 1) % MODEL_LOG] : NULL;
 }
 
-static void log_write(model *m, const cJSON *ev, const char *name, int pid, int64_t ts)
+void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts)
 {
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "ret"))) return;
-    const char *stream = s_(ev, "stream");
-    model_stream *s = model_stream_find(m, stream);
     /* The writes that returned true are summed up in the false one. */
-    long long before = s ? (long long)s->burst : 0;
-    if (s) s->burst = 0;
+    long long before = s->burst;
+    s->burst = 0;
     char head[64];
-    snprintf(head, sizeof head, "%-8s %s ", stream, name);
+    snprintf(head, sizeof head, "%-8s %s ", s->name, name);
     /* Falses in a row (a writer ignoring backpressure) share one line. */
     model_log_entry *last = newest(m);
     if (!before && last && last->kind == LOG_BACKPRESSURE && last->repeat &&
@@ -96,13 +93,13 @@ static void log_write(model *m, const cJSON *ev, const char *name, int pid, int6
         last->repeat++;
         last->ts = ts;
         snprintf(last->text, sizeof last->text, "%s%lld → len %lld/%lld returned FALSE ×%d",
-                 head, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), last->repeat);
+                 head, (long long)size, (long long)s->len, (long long)s->hwm, last->repeat);
         return;
     }
     char after[40] = "";
     if (before) snprintf(after, sizeof after, " (after %lld true)", before);
     model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%s%lld → len %lld/%lld returned FALSE%s",
-                  head, n_(ev, "size"), n_(ev, "len"), n_(ev, "hwm"), after);
+                  head, (long long)size, (long long)s->len, (long long)s->hwm, after);
     newest(m)->repeat = 1;
 }
 
@@ -126,7 +123,7 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64
 {
     char buf[160];
     if (!strcmp(name, "write") || !strcmp(name, "push")) {
-        log_write(m, ev, name, pid, ts);
+        return;                        /* model.c logs the false ones itself */
     } else if (!strcmp(name, "drain")) {
         model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s drain (buffer empty: write again)",
                       s_(ev, "stream"));
