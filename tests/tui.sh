@@ -11,10 +11,11 @@
 if ! command -v tmux >/dev/null 2>&1; then echo "SKIP: tmux is not installed"; exit 77; fi
 
 # Demos the dashboard test runs, one line each: NAME, a KEY, what the
-# parameter line shows once the demo took the change, and what then shows
-# on the dashboard.  A demo not built yet is skipped: adding one is a line.
+# parameter line shows once the demo took the change, what then shows on
+# the dashboard, and any --set options (kept light: tests run in parallel).
+# A demo not built yet is skipped: adding one is a line.
 DEMOS="
-loop.blocking o offload=1 pool-[0-9]
+loop.blocking o offload=1 pool-[0-9] --set max_job_ms=100
 test.buffer i ignore=1 ▓
 "
 
@@ -170,12 +171,12 @@ else fail "progress: reading position and last place saved" "$(cat "$TMP/state/n
 
 # ---- Demo dashboards --------------------------------------------------------
 n=0
-echo "$DEMOS" | while read -r demo key param after; do
+echo "$DEMOS" | while read -r demo key param after sets; do
     [ -n "$demo" ] || continue
     "$NODELAB" demo "$demo" --help >/dev/null 2>&1 || { echo "# $demo: not built yet"; continue; }
     n=$((n + 1))
     s="demo$n"
-    start "$s" 80 24 NODELAB_SHOW_HIDDEN=1 -- open "$demo"
+    start "$s" 80 24 NODELAB_SHOW_HIDDEN=1 -- open "$demo" $sets
     expect_screen "$s" "^ $demo +pid [0-9]+ +running" "$demo: the dashboard runs the demo"
     # The same events counter, larger a little later: the picture moves.
     wait_for "$s" "events [0-9]+" >/dev/null
@@ -236,10 +237,10 @@ for m in re.finditer(r"\x1b\[([0-9;]*)m", sys.stdin.read()):
         if p and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107): n += 1
 print(n)'
 }
-start colour 80 24 -- open loop.blocking
-start nocolour 80 24 NO_COLOR=1 -- open loop.blocking
-wait_for colour "loop lag" >/dev/null
-expect_screen nocolour "loop lag" "NO_COLOR: the dashboard still draws"
+start colour 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+start nocolour 80 24 NODELAB_SHOW_HIDDEN=1 NO_COLOR=1 -- open test.buffer
+wait_for colour "buffered" >/dev/null
+expect_screen nocolour "buffered" "NO_COLOR: the dashboard still draws"
 c=$(colours colour)
 [ "$c" -gt 0 ] && ok "colour: the dashboard uses colour ($c)" || fail "colour: the dashboard uses colour"
 c=$(colours nocolour)
@@ -265,12 +266,12 @@ expect_screen crash "CRASHED \(SIGABRT\)" "crash: and reports the second crash t
 quit_and_check crash "crash"
 
 # ---- Ctrl-C and SIGTERM, with a demo running ---------------------------------
-start ctrlc 80 24 -- open loop.blocking
-expect_screen ctrlc "loop.blocking +pid [0-9]+ +running" "Ctrl-C: the demo runs"
+start ctrlc 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen ctrlc "test.buffer +pid [0-9]+ +running" "Ctrl-C: the demo runs"
 keys ctrlc C-c
 quit_and_check ctrlc "Ctrl-C"
-start sigterm 80 24 -- open loop.blocking
-expect_screen sigterm "loop.blocking +pid [0-9]+ +running" "SIGTERM: the demo runs"
+start sigterm 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen sigterm "test.buffer +pid [0-9]+ +running" "SIGTERM: the demo runs"
 lab=$(marked sigterm | awk '$3 == "open" { print $1 }')
 [ -n "$lab" ] && kill -TERM "$lab"
 expect_screen sigterm "lab exited 0" "SIGTERM: the lab exits"
