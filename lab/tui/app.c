@@ -71,7 +71,9 @@ void app_replace(screen *s)
 
 void app_claim_last(const char *target)
 {
-    if (strcmp(progress_last(&APP.prog), target) != 0) progress_set_last(&APP.prog, target);
+    if (strcmp(progress_last(&APP.prog), target) != 0 &&
+        progress_set_last(&APP.prog, target) < 0)
+        app_status("%s", APP.prog.error);     /* the lab goes on without it */
 }
 
 /* ---- status and prompt ------------------------------------------------- */

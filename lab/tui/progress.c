@@ -109,7 +109,8 @@ static int save(progress *p)
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", p->path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(p->error, sizeof p->error, "cannot save progress: %s", strerror(errno));
+        snprintf(p->error, sizeof p->error, "cannot save progress to %s: %s", p->path,
+                 strerror(errno));
         return -1;
     }
     char *text = cJSON_Print(p->root);

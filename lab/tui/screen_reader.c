@@ -77,7 +77,8 @@ static void save_position(reader *r)
 {
     if (r->lay->n == 0 || r->lay->lines[r->top].src_line == r->saved_src) return;
     r->saved_src = r->lay->lines[r->top].src_line;
-    progress_set_position(&APP.prog, r->ch.number, r->saved_src);
+    if (progress_set_position(&APP.prog, r->ch.number, r->saved_src) < 0)
+        app_status("%s", APP.prog.error);
 }
 
 /* Scrolling saves the position at most four times a second, not per key;
