@@ -35,6 +35,6 @@ nodelab_SOURCES = \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
-	lab/tui/tui.c
+	lab/demos/test_fixtures.c
 EXTRA_DIST += lab/demos/demos.list
-nodelab_LDADD = grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
+nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -35,6 +35,17 @@ tests_test_reliability_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_reliability_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_process tests/test_exec tests/test_ipc tests/test_reliability
 
+
+check_PROGRAMS += tests/test_tui_model tests/test_tui_exercise
+tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c
+tests_test_tui_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_tui_model_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
+tests_test_tui_exercise_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_tui_exercise_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+
+TESTS += tests/test_tui_model tests/test_tui_exercise tests/tui.sh
+EXTRA_DIST += tests/tui.sh tests/tui/fixture-chapter.md
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 

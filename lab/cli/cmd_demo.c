@@ -46,6 +46,12 @@ static void print_demo_help(const lab_demo_def *def)
         printf("  %-20s %s\n", "", p->help);
     }
     if (!def->params[0].key) printf("  (none)\n");
+    if (def->keys[0].key) {
+        printf("\nKeys in the lab (nodelab open %s):\n", def->name);
+        for (int k = 0; k < LAB_DEMO_MAX_KEYS && def->keys[k].key; k++)
+            printf("  %c  %s (sends \"%s\")\n", def->keys[k].key, def->keys[k].help,
+                   def->keys[k].command);
+    }
     printf("\nNumbers accept k, M and G suffixes (64k = 65536).  --json prints the\n"
            "raw telemetry events (docs/telemetry.md); (live) parameters can also\n"
            "be changed while the demo runs in the lab.\n");

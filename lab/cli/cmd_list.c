@@ -34,6 +34,7 @@ static cJSON *demos_json(void)
 {
     cJSON *arr = cJSON_CreateArray();
     for (const lab_demo_def *const *d = lab_demo_all(); *d; d++) {
+        if (!lab_demo_listed(*d)) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", (*d)->name);
         cJSON_AddNumberToObject(o, "chapter", (*d)->chapter);

@@ -33,6 +33,16 @@ typedef struct {
 } lab_param;
 
 #define LAB_DEMO_MAX_PARAMS 16
+#define LAB_DEMO_MAX_KEYS 8
+
+/* A key the lab offers while the demo runs ("l: start load").  Pressing it
+ * sends `command` as one line on the control descriptor, where the demo's
+ * on_command (lab_demo_listen) receives it. */
+typedef struct {
+    char key;                  /* one printable character */
+    const char *command;       /* "load", "kill-worker 1" */
+    const char *help;          /* a few words for the footer */
+} lab_demo_key;
 
 typedef struct lab_demo lab_demo;
 
@@ -44,6 +54,9 @@ typedef struct {
     int duration_s;            /* default running time */
     lab_param params[LAB_DEMO_MAX_PARAMS];   /* ends at key == NULL */
     int (*run)(lab_demo *d);
+    lab_demo_key keys[LAB_DEMO_MAX_KEYS];    /* optional; ends at key == 0 */
+    bool hidden;               /* a test fixture: runnable by name, but not
+                                  listed unless NODELAB_SHOW_HIDDEN=1 */
 } lab_demo_def;
 
 struct lab_demo {
@@ -69,6 +82,8 @@ struct lab_demo {
 /* The registry (registry.c). */
 const lab_demo_def *const *lab_demo_all(void);    /* NULL-terminated */
 const lab_demo_def *lab_demo_find(const char *name);
+/* False for hidden demos unless NODELAB_SHOW_HIDDEN=1 is set. */
+bool lab_demo_listed(const lab_demo_def *def);
 const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *index);
 
 /* Parameters.  lab_demo_set() validates: returns NULL on success or a

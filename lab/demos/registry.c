@@ -1,6 +1,7 @@
 /* registry.c — the one table of demos, built from demos.list. */
 #include "demo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define DEMO(id) extern const lab_demo_def lab_demo_##id;
@@ -31,4 +32,10 @@ const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *i
             return &def->params[i];
         }
     return NULL;
+}
+
+bool lab_demo_listed(const lab_demo_def *def)
+{
+    const char *show = getenv("NODELAB_SHOW_HIDDEN");
+    return !def->hidden || (show && strcmp(show, "1") == 0);
 }

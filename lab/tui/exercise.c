@@ -1,0 +1,176 @@
+/* exercise.c — manifests and the student's workspace (see exercise.h). */
+#include "exercise.h"
+#include "course/catalog.h"
+#include "course/paths.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int string_list(const cJSON *json, const char *key, char out[][128], int max)
+{
+    int n = 0;
+    const cJSON *item, *arr = cJSON_GetObjectItemCaseSensitive(json, key);
+    cJSON_ArrayForEach(item, arr)
+        if (cJSON_IsString(item) && n < max) snprintf(out[n++], 128, "%s", item->valuestring);
+    return n;
+}
+
+int exercise_load(const char *id, exercise *e, char *err, size_t size)
+{
+    nl_exercise_entry entry;
+    memset(e, 0, sizeof *e);
+    if (nl_exercise_find(id, &entry) < 0) {
+        snprintf(err, size, "no exercise '%s' (nodelab list exercises)", id);
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/exercise.json", entry.dir);
+    char *text = nl_read_file(path, NULL);
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!json) {
+        snprintf(err, size, "%s: not valid JSON", path);
+        return -1;
+    }
+    snprintf(e->id, sizeof e->id, "%s", entry.id);
+    snprintf(e->title, sizeof e->title, "%s", entry.title);
+    snprintf(e->dir, sizeof e->dir, "%s", entry.dir);
+    e->chapter = entry.chapter;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(json, "statement");
+    snprintf(e->statement, sizeof e->statement, "%s", cJSON_IsString(st) ? st->valuestring : "README.md");
+    e->nfiles = string_list(json, "files", e->files, EX_MAX_FILES);
+    e->nprovided = string_list(json, "provided", e->provided, EX_MAX_FILES);
+    e->ntests = string_list(json, "tests", e->tests, EX_MAX_FILES);
+    const cJSON *limits = cJSON_GetObjectItemCaseSensitive(json, "limits");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(limits, "time_s");
+    e->time_s = cJSON_IsNumber(t) ? t->valueint : 10;
+    const cJSON *c, *cases = cJSON_GetObjectItemCaseSensitive(json, "cases");
+    cJSON_ArrayForEach(c, cases) {
+        if (e->ncases == EX_MAX_CASES) break;
+        ex_case *k = &e->cases[e->ncases];
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *tc = cJSON_GetObjectItemCaseSensitive(c, "tcase");
+        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(c, "points");
+        if (!cJSON_IsString(name) || !cJSON_IsString(tc)) continue;
+        snprintf(k->name, sizeof k->name, "%s", name->valuestring);
+        snprintf(k->tcase, sizeof k->tcase, "%s", tc->valuestring);
+        k->points = cJSON_IsNumber(pts) ? pts->valueint : 1;
+        k->hidden = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "hidden"));
+        e->ncases++;
+    }
+    const cJSON *h, *hints = cJSON_GetObjectItemCaseSensitive(json, "hints");
+    cJSON_ArrayForEach(h, hints)
+        if (cJSON_IsString(h) && e->nhints < EX_MAX_HINTS) e->hints[e->nhints++] = strdup(h->valuestring);
+    cJSON_Delete(json);
+    if (e->nfiles == 0 || e->ntests == 0 || e->ncases == 0) {
+        snprintf(err, size, "%s: needs files, tests and cases", path);
+        exercise_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+void exercise_free(exercise *e)
+{
+    for (int i = 0; i < e->nhints; i++) free(e->hints[i]);
+    e->nhints = 0;
+}
+
+/* $NODELAB_WORKSPACE/<id>; else ./<id> when the lab was started in a
+ * workspace (`nodelab init DIR; cd DIR; nodelab`); else ~/nodelab-work/<id>. */
+void exercise_workspace(const exercise *e, char *buf, size_t size)
+{
+    const char *ws = getenv("NODELAB_WORKSPACE"), *home = getenv("HOME");
+    struct stat st;
+    char cwd[4000];
+    if (ws && *ws) snprintf(buf, size, "%s/%s", ws, e->id);
+    else if (stat(e->id, &st) == 0 && S_ISDIR(st.st_mode) && getcwd(cwd, sizeof cwd))
+        snprintf(buf, size, "%s/%s", cwd, e->id);
+    else snprintf(buf, size, "%s/nodelab-work/%s", home && *home ? home : ".", e->id);
+}
+
+int exercise_files_present(const exercise *e)
+{
+    char ws[4096], path[4300];
+    int n = 0;
+    exercise_workspace(e, ws, sizeof ws);
+    for (int i = 0; i < e->nfiles; i++) {
+        snprintf(path, sizeof path, "%s/%s", ws, e->files[i]);
+        n += access(path, R_OK) == 0;
+    }
+    return n;
+}
+
+static int mkdirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
+            if (!(*p = c)) break;
+        }
+    }
+    return 0;
+}
+
+/* Copies src to dst; O_EXCL: a file that exists is the student's. */
+static int copy_file(const char *src, const char *dst)
+{
+    size_t len;
+    char *text = nl_read_file(src, &len);
+    if (!text) return -1;
+    int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len;
+    if (fd >= 0 && close(fd) != 0) ok = false;
+    if (!ok && fd >= 0) unlink(dst);
+    free(text);
+    return ok ? 0 : -1;
+}
+
+int exercise_copy_starter(const exercise *e, char *err, size_t size)
+{
+    char ws[4096], src[4300], dst[4300];
+    exercise_workspace(e, ws, sizeof ws);
+    if (mkdirs(ws) < 0) {
+        snprintf(err, size, "cannot create %s: %s", ws, strerror(errno));
+        return -1;
+    }
+    int copied = 0;
+    for (int i = 0; i < e->nfiles; i++) {
+        snprintf(src, sizeof src, "%s/%s", e->dir, e->files[i]);
+        snprintf(dst, sizeof dst, "%s/%s", ws, e->files[i]);
+        if (access(dst, F_OK) == 0) continue;
+        if (copy_file(src, dst) < 0) {
+            snprintf(err, size, "cannot copy %s to %s: %s", src, dst, strerror(errno));
+            return -1;
+        }
+        copied++;
+    }
+    return copied;
+}
+
+bool exercise_solutions_allowed(void)
+{
+    const char *env = getenv("NODELAB_SOLUTIONS");
+    if (env && (!strcmp(env, "never") || !strcmp(env, "off") || !strcmp(env, "0"))) return false;
+    char conf[4200], line[256];
+    nl_data_path(conf, sizeof conf, "lab.conf");
+    FILE *f = fopen(conf, "r");
+    bool allowed = true;
+    while (f && fgets(line, sizeof line, f)) {
+        char key[64], value[64];
+        if (sscanf(line, " %63[a-z_] = %63s", key, value) == 2 && !strcmp(key, "solutions"))
+            allowed = strcmp(value, "never") != 0;
+    }
+    if (f) fclose(f);
+    return allowed;
+}

@@ -1,0 +1,552 @@
+/*
+ * model.c — telemetry events in, dashboard state out (see model.h).
+ *
+ * model_feed() parses one line, does the bookkeeping every event gets
+ * (counts, its process, its thread), then calls the handler for its name
+ * from the table at the bottom.  An event with no handler still counts and
+ * still reaches the log, so nothing a demo says is lost.
+ */
+#include "model.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- reading fields ---------------------------------------------------- */
+
+static const char *str(const cJSON *ev, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num(const cJSON *ev, const char *key, double def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* The last "pid" of an event.  A parent reporting on a child (spawn, exit)
+ * adds the child's pid after the emitter's own; like JSON parsers that
+ * keep the last duplicate, the child's is the one meant. */
+static int subject_pid(const cJSON *ev)
+{
+    int pid = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, ev)
+        if (f->string && strcmp(f->string, "pid") == 0 && cJSON_IsNumber(f))
+            pid = f->valueint;
+    return pid;
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* ---- histories --------------------------------------------------------- */
+
+static void series_init(model_series *s, bool keep_max)
+{
+    memset(s, 0, sizeof *s);
+    s->head = -1;
+    s->keep_max = keep_max;
+}
+
+/* Moves the newest bucket forward to `bucket`, zeroing the ones skipped. */
+static void series_advance(model_series *s, int64_t bucket)
+{
+    if (s->head < 0) { s->head = bucket; return; }
+    if (bucket <= s->head) return;
+    int64_t gap = bucket - s->head;
+    if (gap > MODEL_BUCKETS) gap = MODEL_BUCKETS;
+    for (int64_t b = bucket - gap + 1; b <= bucket; b++) s->v[b % MODEL_BUCKETS] = 0;
+    s->head = bucket;
+}
+
+static void series_add(model_series *s, int64_t ts, double v)
+{
+    int64_t bucket = ts / MODEL_BUCKET_US;
+    series_advance(s, bucket);
+    if (bucket <= s->head - MODEL_BUCKETS) return;      /* too old to keep */
+    double *slot = &s->v[bucket % MODEL_BUCKETS];
+    if (s->keep_max) { if (v > *slot) *slot = v; }
+    else *slot += v;
+}
+
+int model_series_last(const model_series *s, double *out, int n)
+{
+    if (n > MODEL_BUCKETS) n = MODEL_BUCKETS;
+    for (int i = 0; i < n; i++) {
+        int64_t b = s->head - (n - 1 - i);
+        out[i] = (s->head < 0 || b < 0) ? 0 : s->v[b % MODEL_BUCKETS];
+    }
+    return n;
+}
+
+double model_series_recent(const model_series *s, int buckets)
+{
+    double sum = 0;
+    for (int i = 1; i <= buckets && s->head - i >= 0; i++)
+        sum += s->v[(s->head - i) % MODEL_BUCKETS];
+    return sum;
+}
+
+/* ---- finding things, adding them on first sight ------------------------ */
+
+model_stream *model_stream_find(model *m, const char *name)
+{
+    for (int i = 0; i < m->nstreams; i++)
+        if (strcmp(m->streams[i].name, name) == 0) return &m->streams[i];
+    return NULL;
+}
+
+static model_stream *stream_get(model *m, const char *name)
+{
+    if (!name) name = "?";
+    model_stream *s = model_stream_find(m, name);
+    if (s || m->nstreams == MODEL_MAX_STREAMS) return s;
+    s = &m->streams[m->nstreams++];
+    memset(s, 0, sizeof *s);
+    copy(s->name, sizeof s->name, name);
+    return s;
+}
+
+model_proc *model_proc_find(model *m, int pid)
+{
+    for (int i = 0; i < m->nprocs; i++)
+        if (m->procs[i].pid == pid) return &m->procs[i];
+    return NULL;
+}
+
+static model_proc *proc_get(model *m, int pid)
+{
+    if (pid <= 0) return NULL;
+    model_proc *p = model_proc_find(m, pid);
+    if (p || m->nprocs == MODEL_MAX_PROCS) return p;
+    p = &m->procs[m->nprocs++];
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    p->code = -1;
+    copy(p->role, sizeof p->role, "process");
+    return p;
+}
+
+static void bar_add(model_bar *bars, int *n, const char *label, int64_t by)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(bars[i].label, label) == 0) { bars[i].count += by; return; }
+    if (*n == MODEL_MAX_BARS) return;
+    copy(bars[*n].label, sizeof bars[*n].label, label);
+    bars[(*n)++].count = by;
+}
+
+const model_param *model_param_find(const model *m, const char *key)
+{
+    for (int i = 0; i < m->nparams; i++)
+        if (strcmp(m->params[i].key, key) == 0) return &m->params[i];
+    return NULL;
+}
+
+static void param_set(model *m, const char *key, const cJSON *v)
+{
+    model_param *p = (model_param *)model_param_find(m, key);
+    if (!p) {
+        if (m->nparams == MODEL_MAX_PARAMS) return;
+        p = &m->params[m->nparams++];
+        memset(p, 0, sizeof *p);
+        copy(p->key, sizeof p->key, key);
+    }
+    p->is_str = cJSON_IsString(v);
+    if (p->is_str) copy(p->str, sizeof p->str, v->valuestring);
+    else if (cJSON_IsNumber(v)) p->value = v->valuedouble;
+}
+
+int64_t model_count(const model *m, const char *ev)
+{
+    for (int i = 0; i < m->nnames; i++)
+        if (strcmp(m->names[i].name, ev) == 0) return m->names[i].count;
+    return 0;
+}
+
+
+/* ---- one handler per event --------------------------------------------- */
+
+typedef struct {
+    model *m;
+    const cJSON *ev;
+    const char *name;
+    int pid;                   /* the emitter */
+    int64_t ts;
+} event;
+
+static void on_demo(event *e)
+{
+    model *m = e->m;
+    copy(m->demo, sizeof m->demo, str(e->ev, "name"));
+    m->chapter = (int)num(e->ev, "chapter", 0);
+    m->duration_ms = (int64_t)num(e->ev, "duration_ms", 0);
+    m->demo_pid = e->pid;
+    model_proc *p = proc_get(m, e->pid);
+    if (p) {
+        copy(p->role, sizeof p->role, "demo");
+        p->ppid = (int)num(e->ev, "ppid", 0);
+    }
+    const cJSON *f, *params = cJSON_GetObjectItemCaseSensitive(e->ev, "params");
+    cJSON_ArrayForEach(f, params) param_set(m, f->string, f);
+}
+
+static void on_param(event *e)
+{
+    model *m = e->m;
+    const char *key = str(e->ev, "key"), *why = str(e->ev, "rejected");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->ev, "value");
+    if (!key) return;
+    m->param_rejected = why != NULL;
+    if (why) {
+        snprintf(m->param_note, sizeof m->param_note, "%s refused: %s", key, why);
+    } else if (v) {
+        param_set(m, key, v);
+        char *text = cJSON_PrintUnformatted(v);
+        snprintf(m->param_note, sizeof m->param_note, "%s = %s", key, text ? text : "?");
+        cJSON_free(text);
+    }
+}
+
+/* The busiest event of all: its fields in one walk, and it logs itself. */
+static void on_write_or_push(event *e)
+{
+    const char *stream = NULL;
+    bool ret = false;
+    double size = 0, len = -1, hwm = -1;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, e->ev) {
+        const char *k = f->string;
+        if (!k) continue;
+        if (!strcmp(k, "stream") && cJSON_IsString(f)) stream = f->valuestring;
+        else if (!strcmp(k, "size") && cJSON_IsNumber(f)) size = f->valuedouble;
+        else if (!strcmp(k, "len") && cJSON_IsNumber(f)) len = f->valuedouble;
+        else if (!strcmp(k, "hwm") && cJSON_IsNumber(f)) hwm = f->valuedouble;
+        else if (!strcmp(k, "ret")) ret = cJSON_IsTrue(f);
+    }
+    model_stream *s = stream_get(e->m, stream);
+    if (!s) return;
+    bool write = e->name[0] == 'w';
+    if (len >= 0) s->len = (int64_t)len;
+    if (hwm >= 0) s->hwm = (int64_t)hwm;
+    if (s->len > s->peak) s->peak = s->len;
+    s->bytes_in += (int64_t)size;
+    if (write) { s->writable = true; s->writes++; }
+    else { s->readable = true; s->pushes++; }
+    if (ret) { s->burst++; }
+    else {
+        s->falses++;
+        s->need_drain = write;
+        model_log_false(e->m, s, e->name, (int64_t)size, e->pid, e->ts);
+    }
+    if (write) series_add(&e->m->written, e->ts, size);
+}
+
+static void on_data(event *e)
+{
+    model_stream *s = stream_get(e->m, str(e->ev, "stream"));
+    int64_t size = (int64_t)num(e->ev, "size", 0);
+    if (s) { s->datas++; s->bytes_out += size; }
+    e->m->has_data_events = true;
+    series_add(&e->m->bytes, e->ts, (double)size);
+}
+
+static void on_stream_state(event *e)
+{
+    model_stream *s = stream_get(e->m, str(e->ev, "stream"));
+    if (!s) return;
+    switch (e->name[0]) {
+    case 'd': s->drains++; s->need_drain = false; break;          /* drain */
+    case 'p': s->pauses++; s->paused = true; break;               /* pause */
+    case 'r': s->resumes++; s->paused = false; break;             /* resume */
+    case 'e': s->ended = true; break;                             /* end */
+    case 'f': s->finished = true; break;                          /* finish */
+    case 'c': s->closed = true; break;                            /* close */
+    }
+}
+
+static void on_error(event *e)
+{
+    e->m->errors++;
+    const char *stream = str(e->ev, "stream");
+    model_stream *s = stream ? stream_get(e->m, stream) : NULL;
+    if (s) s->errored = true;
+}
+
+static void on_spawn(event *e)
+{
+    model_proc *p = proc_get(e->m, subject_pid(e->ev));
+    if (!p) return;
+    const char *file = str(e->ev, "file"), *slash = file ? strrchr(file, '/') : NULL;
+    if (file) copy(p->role, sizeof p->role, slash ? slash + 1 : file);
+    p->ppid = (int)num(e->ev, "ppid", p->ppid);
+    p->state = PROC_RUNNING;
+}
+
+static void on_exit(event *e)
+{
+    model *m = e->m;
+    int pid = subject_pid(e->ev);
+    model_proc *p = proc_get(m, pid);
+    const char *sig = str(e->ev, "signal");
+    int code = (int)num(e->ev, "code", -1);
+    if (p) {
+        p->state = PROC_EXITED;
+        p->code = sig ? -1 : code;
+        copy(p->signal, sizeof p->signal, sig);
+    }
+    const char *role = str(e->ev, "role");
+    if ((role && strcmp(role, "demo") == 0) || (pid && pid == m->demo_pid && role)) {
+        m->exited = true;
+        m->exit_code = sig ? -1 : code;
+        copy(m->exit_signal, sizeof m->exit_signal, sig);
+        /* SIGTERM is how the lab and `nodelab demo` stop a demo. */
+        m->crashed = (sig && strcmp(sig, "SIGTERM") != 0) || (!sig && code != 0);
+    }
+}
+
+static void on_ipc(event *e)
+{
+    model *m = e->m;
+    model_ipc_entry *x = &m->ipc[(m->ipc_head + m->ipc_count) % MODEL_IPC];
+    if (m->ipc_count == MODEL_IPC) m->ipc_head = (m->ipc_head + 1) % MODEL_IPC;
+    else m->ipc_count++;
+    m->ipc_total++;
+    x->ts = e->ts;
+    x->from = (int)num(e->ev, "from", 0);
+    x->to = (int)num(e->ev, "to", 0);
+    x->bytes = (int64_t)num(e->ev, "bytes", 0);
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(e->ev, "body");
+    if (cJSON_IsString(body)) copy(x->body, sizeof x->body, body->valuestring);
+    else {
+        char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+        copy(x->body, sizeof x->body, text);
+        cJSON_free(text);
+    }
+    model_proc *from = proc_get(m, x->from), *to = proc_get(m, x->to);
+    if (from) from->ipc_out++;
+    if (to) to->ipc_in++;
+}
+
+static void on_lag(event *e)
+{
+    model *m = e->m;
+    m->lag_last = num(e->ev, "ms", 0);
+    if (m->lag_last > m->lag_max) m->lag_max = m->lag_last;
+    m->lag_samples++;
+    series_add(&m->lag, e->ts, m->lag_last);
+}
+
+static void on_pool(event *e)
+{
+    model *m = e->m;
+    m->has_pool = true;
+    m->pool_busy = (int)num(e->ev, "busy", 0);
+    m->pool_queued = (int)num(e->ev, "queued", 0);
+    m->pool_size = (int)num(e->ev, "size", m->pool_size);
+    if (m->pool_queued > m->pool_max_queued) m->pool_max_queued = m->pool_queued;
+    series_add(&m->busy, e->ts, m->pool_busy);
+    series_add(&m->queued, e->ts, m->pool_queued);
+}
+
+static void on_mem(event *e)
+{
+    model_proc *p = proc_get(e->m, e->pid);
+    if (!p) return;
+    p->rss = (int64_t)num(e->ev, "rss", 0);
+    p->rss_from_event = true;
+}
+
+static void on_request(event *e)
+{
+    model *m = e->m;
+    int pid = subject_pid(e->ev);           /* the process that served it */
+    model_proc *p = proc_get(m, pid);
+    if (p) p->requests++;
+    m->request_us_sum += (int64_t)num(e->ev, "us", 0);
+    series_add(&m->requests, e->ts, 1);
+    char label[24];
+    snprintf(label, sizeof label, "pid %d", pid);
+    bar_add(m->workers, &m->nworkers, label, 1);
+}
+
+static void on_dropped(event *e) { e->m->dropped += (int64_t)num(e->ev, "count", 0); }
+
+static void on_summary(event *e)
+{
+    model *m = e->m;
+    size_t n = 0;
+    const cJSON *f;
+    m->summary[0] = '\0';
+    cJSON_ArrayForEach(f, e->ev) {
+        if (!f->string || !strcmp(f->string, "ts") || !strcmp(f->string, "ev") ||
+            !strcmp(f->string, "pid"))
+            continue;
+        char *v = cJSON_IsString(f) ? NULL : cJSON_PrintUnformatted(f);
+        n += (size_t)snprintf(m->summary + n, n < sizeof m->summary ? sizeof m->summary - n : 0,
+                              "%s%s=%s", n ? "  " : "", f->string, v ? v : f->valuestring);
+        cJSON_free(v);
+        if (n >= sizeof m->summary) break;
+    }
+}
+
+static const struct { const char *name; void (*fn)(event *e); } handlers[] = {
+    { "demo", on_demo }, { "param", on_param }, { "summary", on_summary },
+    { "write", on_write_or_push }, { "push", on_write_or_push }, { "data", on_data },
+    { "drain", on_stream_state }, { "pause", on_stream_state },
+    { "resume", on_stream_state }, { "end", on_stream_state },
+    { "finish", on_stream_state }, { "close", on_stream_state },
+    { "error", on_error }, { "spawn", on_spawn }, { "exit", on_exit },
+    { "ipc", on_ipc }, { "lag", on_lag }, { "pool", on_pool }, { "mem", on_mem },
+    { "request", on_request }, { "dropped", on_dropped },
+};
+
+/* The slot for an event name: the same as last time (the common case),
+ * one already seen, or a new one with its handler looked up. */
+static int name_slot(model *m, const char *ev)
+{
+    if (m->nnames && strcmp(m->names[m->last_name].name, ev) == 0) return m->last_name;
+    for (int i = 0; i < m->nnames; i++)
+        if (strcmp(m->names[i].name, ev) == 0) return m->last_name = i;
+    if (m->nnames == MODEL_MAX_NAMES) return -1;
+    int i = m->nnames++;
+    copy(m->names[i].name, sizeof m->names[i].name, ev);
+    m->names[i].count = 0;
+    m->names[i].handler = -1;
+    for (size_t k = 0; k < sizeof handlers / sizeof handlers[0]; k++)
+        if (strcmp(handlers[k].name, ev) == 0) m->names[i].handler = (int)k;
+    return m->last_name = i;
+}
+
+/* ---- feeding ----------------------------------------------------------- */
+
+void model_init(model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->exit_code = -1;
+    m->first_ts = -1;
+    series_init(&m->bytes, false);
+    series_init(&m->written, false);
+    series_init(&m->requests, false);
+    series_init(&m->lag, true);
+    series_init(&m->busy, true);
+    series_init(&m->queued, true);
+    series_init(&m->rss, true);
+}
+
+/* The fields every event may have, in one walk over its keys (a demo may
+ * send 30 000 events a second: looking each up by name costs more). */
+typedef struct { const char *ev, *role, *thread, *phase; int64_t ts; int pid; } common;
+
+static void scan_common(const cJSON *ev, common *c)
+{
+    const cJSON *f;
+    memset(c, 0, sizeof *c);
+    cJSON_ArrayForEach(f, ev) {
+        const char *k = f->string, *v = cJSON_IsString(f) ? f->valuestring : NULL;
+        if (!k) continue;
+        if (!strcmp(k, "ts")) c->ts = cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0;
+        else if (!strcmp(k, "ev")) c->ev = v;
+        else if (!strcmp(k, "pid")) { if (!c->pid && cJSON_IsNumber(f)) c->pid = f->valueint; }
+        else if (!strcmp(k, "role")) c->role = v;
+        else if (!strcmp(k, "thread")) c->thread = v;
+        else if (!strcmp(k, "phase")) c->phase = v;
+    }
+}
+
+int model_feed(model *m, const char *line, size_t len)
+{
+    cJSON *ev = cJSON_ParseWithLength(line, len);
+    common c;
+    if (ev) scan_common(ev, &c);
+    if (!ev || !c.ev) {
+        m->bad_lines++;
+        cJSON_Delete(ev);
+        return -1;
+    }
+    const char *name = c.ev, *role = c.role;
+    event e = { .m = m, .ev = ev, .name = name, .ts = c.ts, .pid = c.pid };
+    if (m->first_ts < 0) m->first_ts = e.ts;
+    if (e.ts > m->last_ts) m->last_ts = e.ts;
+    m->events++;
+    int slot = name_slot(m, name);
+    if (slot >= 0) m->names[slot].count++;
+    model_proc *p = proc_get(m, e.pid);
+    if (p) {
+        p->events++;
+        if (role && strcmp(name, "exit") != 0) copy(p->role, sizeof p->role, role);
+    }
+    /* A thread's share of the work: each job counts once, at its start. */
+    if (c.thread && (!c.phase || strcmp(c.phase, "start") == 0))
+        bar_add(m->threads, &m->nthreads, c.thread, 1);
+    if (slot >= 0 && m->names[slot].handler >= 0) handlers[m->names[slot].handler].fn(&e);
+    else if (slot < 0)                 /* more names than slots: look it up */
+        for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+            if (strcmp(handlers[i].name, name) == 0) handlers[i].fn(&e);
+    model_log_event(m, ev, name, e.pid, e.ts);
+    cJSON_Delete(ev);
+    return 0;
+}
+
+void model_tick(model *m, int64_t now_us)
+{
+    int64_t bucket = now_us / MODEL_BUCKET_US;
+    model_series *all[] = { &m->bytes, &m->written, &m->requests, &m->lag,
+                            &m->busy, &m->queued, &m->rss };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) series_advance(all[i], bucket);
+    int64_t rss = 0;
+    for (int i = 0; i < m->nprocs; i++)
+        if (m->procs[i].state == PROC_RUNNING) rss += m->procs[i].rss;
+    if (rss) series_add(&m->rss, now_us, (double)rss);
+}
+
+void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state)
+{
+    model_proc *p = model_proc_find(m, pid);
+    if (!p) return;
+    if (sys_state == 0) {                 /* no such process any more */
+        if (p->state == PROC_RUNNING) p->state = PROC_GONE;
+        p->sys_state = 0;
+        return;
+    }
+    p->sys_state = sys_state;
+    if (!p->rss_from_event) p->rss = rss;
+}
+
+/* ---- the log ring ------------------------------------------------------ */
+
+int model_log_count(const model *m, int mask)
+{
+    int n = 0;
+    for (int i = 0; i < m->log_count; i++)
+        if (m->log[(m->log_head + i) % MODEL_LOG].kind & mask) n++;
+    return n;
+}
+
+const model_log_entry *model_log_at(const model *m, int mask, int i)
+{
+    for (int k = 0; k < m->log_count; k++) {
+        const model_log_entry *e = &m->log[(m->log_head + k) % MODEL_LOG];
+        if ((e->kind & mask) && i-- == 0) return e;
+    }
+    return NULL;
+}
+
+const model_ipc_entry *model_ipc_at(const model *m, int i)
+{
+    if (i < 0 || i >= m->ipc_count) return NULL;
+    return &m->ipc[(m->ipc_head + i) % MODEL_IPC];
+}
+
+void model_fmt_ts(char *buf, size_t size, int64_t us)
+{
+    if (us < 0) us = 0;
+    int64_t ms = us / 1000;
+    snprintf(buf, size, "%02lld:%02lld.%03lld", (long long)(ms / 60000),
+             (long long)(ms / 1000 % 60), (long long)(ms % 1000));
+}

@@ -1,0 +1,191 @@
+/*
+ * model.h — what a running demo looks like, built from its telemetry.
+ *
+ * The dashboard never reads events itself: every JSON line goes through
+ * model_feed(), which updates this one structure, and the screen draws the
+ * structure.  Nothing here knows any demo by name.  Things appear as the
+ * events name them: a stream gauge when a write/push for a new stream
+ * arrives, a process row on spawn (or on the first event of a new pid), a
+ * lag meter on the first lag sample, a bar per thread or per worker, and so
+ * on — so a demo written tomorrow gets a dashboard today.  (The event
+ * vocabulary is docs/telemetry.md.)
+ *
+ * No curses here: tests/test_tui_model.c feeds recorded lines and checks
+ * the numbers.
+ */
+#ifndef NL_TUI_MODEL_H
+#define NL_TUI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODEL_MAX_STREAMS 12
+#define MODEL_MAX_PROCS 48
+#define MODEL_MAX_BARS 12
+#define MODEL_MAX_PARAMS 16
+#define MODEL_MAX_NAMES 32
+#define MODEL_LOG 256              /* log lines kept */
+#define MODEL_IPC 64               /* IPC messages kept */
+#define MODEL_BUCKETS 120          /* history kept: 120 x 250 ms = 30 s */
+#define MODEL_BUCKET_US 250000
+
+/* A history: one value per 250 ms of demo time, newest last. */
+typedef struct {
+    double v[MODEL_BUCKETS];
+    int64_t head;              /* bucket number of the newest value, -1 none */
+    bool keep_max;             /* true: a bucket keeps its largest sample;
+                                  false: a bucket sums what was added */
+} model_series;
+
+typedef struct {
+    char name[32];
+    bool writable, readable;   /* saw write (writable) / push (readable) */
+    int64_t len, hwm, peak;    /* bytes buffered now, the mark, the most */
+    int64_t writes, falses, drains, pushes, datas, pauses, resumes;
+    int64_t bytes_in, bytes_out;   /* written or pushed / delivered (data) */
+    int64_t burst;             /* writes returning true since the last false */
+    bool need_drain, paused, ended, finished, closed, errored;
+} model_stream;
+
+typedef enum { PROC_RUNNING, PROC_EXITED, PROC_GONE } proc_state;
+
+typedef struct {
+    int pid, ppid;
+    char role[32];             /* "demo", the spawned file, a role field */
+    proc_state state;
+    char sys_state;            /* from /proc: 'R', 'S', 'T'... or 0 */
+    int code;                  /* exit status, or -1 */
+    char signal[16];           /* "SIGKILL", or "" */
+    int64_t events, requests, ipc_in, ipc_out;
+    int64_t rss;               /* bytes, 0 unknown */
+    bool rss_from_event;       /* a mem event said so (else /proc did) */
+} model_proc;
+
+typedef enum {
+    LOG_BACKPRESSURE = 1,      /* write false, drain, pause, resume */
+    LOG_STREAM = 2,            /* end, finish, close */
+    LOG_PROCESS = 4,           /* spawn, exit */
+    LOG_ERROR = 8,
+    LOG_DEMO = 16,             /* demo, param, summary, dropped */
+    LOG_OTHER = 32,            /* everything else, as key=value */
+} log_kind;
+
+typedef struct {
+    int64_t ts;
+    int pid;
+    log_kind kind;
+    int repeat;                /* the same thing happened this many times */
+    char text[136];
+} model_log_entry;
+
+typedef struct {
+    int64_t ts;
+    int from, to;
+    int64_t bytes;
+    char body[72];
+} model_ipc_entry;
+
+typedef struct {
+    char label[24];
+    int64_t count;
+} model_bar;
+
+typedef struct {
+    char key[32];
+    bool is_str;
+    double value;
+    char str[48];
+} model_param;
+
+typedef struct model {
+    /* The demo: from its first event, and from `nodelab demo`'s exit. */
+    char demo[48];
+    int chapter, demo_pid;
+    int64_t duration_ms, first_ts, last_ts;
+    model_param params[MODEL_MAX_PARAMS];
+    int nparams;
+    char param_note[128];      /* the last `param` reply, for the status line */
+    bool param_rejected;
+    bool exited, crashed;
+    int exit_code;             /* -1 when killed by a signal */
+    char exit_signal[16];
+    char summary[256];
+
+    model_stream streams[MODEL_MAX_STREAMS];
+    int nstreams;
+    model_proc procs[MODEL_MAX_PROCS];
+    int nprocs;
+
+    /* Shares: work per thread (events with a "thread" field) and requests
+     * per process.  The dashboard draws whichever has data. */
+    model_bar threads[MODEL_MAX_BARS];
+    int nthreads;
+    model_bar workers[MODEL_MAX_BARS];
+    int nworkers;
+
+    /* Histories. */
+    model_series bytes;        /* delivered (data), or written if no data */
+    model_series written;
+    model_series requests;
+    model_series lag;          /* worst lag per bucket, ms */
+    model_series busy, queued; /* pool */
+    model_series rss;          /* sum over live processes */
+    bool has_data_events;
+
+    double lag_last, lag_max;
+    int64_t lag_samples;
+    bool has_pool;
+    int pool_busy, pool_queued, pool_size, pool_max_queued;
+    int64_t request_us_sum;
+
+    model_log_entry log[MODEL_LOG];
+    int log_head, log_count;   /* ring: oldest at log_head */
+    model_ipc_entry ipc[MODEL_IPC];
+    int ipc_head, ipc_count;
+    int64_t ipc_total;
+
+    /* Every event name seen, with its count and its handler (looked up
+     * once per name, not once per event: a demo may send 30 000 a second). */
+    struct { char name[16]; int64_t count; int handler; } names[MODEL_MAX_NAMES];
+    int nnames, last_name;
+    int64_t events, dropped, bad_lines, errors;
+} model;
+
+void model_init(model *m);
+/* One JSON line (without its newline).  Returns 0, or -1 if the line was
+ * not a JSON object with "ev" (counted in bad_lines). */
+int model_feed(model *m, const char *line, size_t len);
+/* Moves every history to now_us (demo time) so a quiet demo shows zeros. */
+void model_tick(model *m, int64_t now_us);
+/* An RSS figure read from /proc by the screen (mem events take priority). */
+void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state);
+
+model_stream *model_stream_find(model *m, const char *name);
+model_proc *model_proc_find(model *m, int pid);
+const model_param *model_param_find(const model *m, const char *key);
+int64_t model_count(const model *m, const char *ev);
+
+/* The last n values of a history, oldest first, into out; returns n. */
+int model_series_last(const model_series *s, double *out, int n);
+/* Sum of the `buckets` complete buckets before the newest one. */
+double model_series_recent(const model_series *s, int buckets);
+
+/* The i-th log line (0 = oldest) among those whose kind is in mask, and
+ * how many there are. */
+int model_log_count(const model *m, int mask);
+const model_log_entry *model_log_at(const model *m, int mask, int i);
+const model_ipc_entry *model_ipc_at(const model *m, int i);
+
+/* "00:07.391" from microseconds. */
+void model_fmt_ts(char *buf, size_t size, int64_t us);
+
+/* model_log.c: the log line for one event (kept apart: it is all words). */
+struct cJSON;
+void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int64_t ts);
+/* A write() or push() that returned false (model.c calls it directly). */
+void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts);
+void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * model_log.c — the dashboard's log: one short line per event worth reading.
+ *
+ * Events that come by the thousand and are drawn elsewhere (a write that
+ * returned true, data, lag, pool, mem, request, ipc) are not logged one by
+ * one; the moments that teach are: write() returning false — with how many
+ * writes returned true before it — drain, pause, resume, errors, processes
+ * starting and ending.  An event this file has never heard of is logged as
+ * "name key=value ...", so a new demo's own events are readable at once.
+ */
+#include "model.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
+{
+    model_log_entry *e = &m->log[(m->log_head + m->log_count) % MODEL_LOG];
+    if (m->log_count == MODEL_LOG) m->log_head = (m->log_head + 1) % MODEL_LOG;
+    else m->log_count++;
+    e->ts = ts;
+    e->pid = pid;
+    e->kind = kind;
+    e->repeat = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->text, sizeof e->text, fmt, ap);
+    va_end(ap);
+}
+
+static const char *s_(const cJSON *ev, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+/* Numbers in log lines are whole: formatting them as integers is several
+ * times cheaper than %.0f, and this runs for every event worth a line. */
+static long long n_(const cJSON *ev, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+/* "phase k=v k=v" for any event: the fields after ts/ev/pid. */
+static void fields(char *buf, size_t size, const cJSON *ev)
+{
+    size_t n = 0;
+    const cJSON *f;
+    buf[0] = '\0';
+    const char *phase = NULL;
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(ev, "phase");
+    if (cJSON_IsString(ph)) phase = ph->valuestring;
+    if (phase) n += (size_t)snprintf(buf, size, "%s", phase);
+    cJSON_ArrayForEach(f, ev) {
+        if (n >= size) break;
+        const char *k = f->string;
+        if (!k || !strcmp(k, "ts") || !strcmp(k, "ev") || !strcmp(k, "pid") ||
+            (phase && !strcmp(k, "phase")))
+            continue;
+        char val[64];
+        if (cJSON_IsString(f)) snprintf(val, sizeof val, "%s", f->valuestring);
+        else if (cJSON_IsNumber(f) && f->valuedouble == (double)(long long)f->valuedouble)
+            snprintf(val, sizeof val, "%lld", (long long)f->valuedouble);
+        else if (cJSON_IsNumber(f)) snprintf(val, sizeof val, "%.3g", f->valuedouble);
+        else {
+            char *t = cJSON_PrintUnformatted(f);
+            snprintf(val, sizeof val, "%s", t ? t : "?");
+            cJSON_free(t);
+        }
+        n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? " " : "", k, val);
+    }
+}
+
+static model_log_entry *newest(model *m)
+{
+    return m->log_count ? &m->log[(m->log_head + m->log_count - 1) % MODEL_LOG] : NULL;
+}
+
+void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts)
+{
+    /* The writes that returned true are summed up in the false one. */
+    long long before = s->burst;
+    s->burst = 0;
+    char head[64];
+    snprintf(head, sizeof head, "%-8s %s ", s->name, name);
+    /* Falses in a row (a writer ignoring backpressure) share one line. */
+    model_log_entry *last = newest(m);
+    if (!before && last && last->kind == LOG_BACKPRESSURE && last->repeat &&
+        !strncmp(last->text, head, strlen(head))) {
+        last->repeat++;
+        last->ts = ts;
+        snprintf(last->text, sizeof last->text, "%s%lld → len %lld/%lld returned FALSE ×%d",
+                 head, (long long)size, (long long)s->len, (long long)s->hwm, last->repeat);
+        return;
+    }
+    char after[40] = "";
+    if (before) snprintf(after, sizeof after, " (after %lld true)", before);
+    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%s%lld → len %lld/%lld returned FALSE%s",
+                  head, (long long)size, (long long)s->len, (long long)s->hwm, after);
+    newest(m)->repeat = 1;
+}
+
+static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
+{
+    int subject = pid;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, ev)                    /* the last pid: see model.c */
+        if (f->string && !strcmp(f->string, "pid") && cJSON_IsNumber(f)) subject = f->valueint;
+    model_proc *p = model_proc_find(m, subject);
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(ev, "signal");
+    if (cJSON_IsString(sig))
+        model_log_add(m, ts, pid, LOG_PROCESS, "exit     %s %d killed by %s",
+                      p ? p->role : "pid", subject, sig->valuestring);
+    else
+        model_log_add(m, ts, pid, LOG_PROCESS, "exit     %s %d exited with code %lld",
+                      p ? p->role : "pid", subject, n_(ev, "code"));
+}
+
+void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64_t ts)
+{
+    char buf[160];
+    if (!strcmp(name, "write") || !strcmp(name, "push")) {
+        return;                        /* model.c logs the false ones itself */
+    } else if (!strcmp(name, "drain")) {
+        model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s drain (buffer empty: write again)",
+                      s_(ev, "stream"));
+    } else if (!strcmp(name, "pause") || !strcmp(name, "resume")) {
+        model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s", s_(ev, "stream"), name);
+    } else if (!strcmp(name, "end") || !strcmp(name, "finish") || !strcmp(name, "close")) {
+        model_log_add(m, ts, pid, LOG_STREAM, "%-8s %s", s_(ev, "stream"), name);
+    } else if (!strcmp(name, "error")) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "stream");
+        model_log_add(m, ts, pid, LOG_ERROR, "%-8s error %s: %s",
+                      cJSON_IsString(st) ? st->valuestring : "process",
+                      s_(ev, "code"), s_(ev, "message"));
+    } else if (!strcmp(name, "spawn")) {
+        fields(buf, sizeof buf, ev);
+        model_log_add(m, ts, pid, LOG_PROCESS, "spawn    %s", buf);
+    } else if (!strcmp(name, "exit")) {
+        log_exit(m, ev, pid, ts);
+    } else if (!strcmp(name, "demo")) {
+        model_log_add(m, ts, pid, LOG_DEMO, "demo     %s started, pid %d", s_(ev, "name"), pid);
+    } else if (!strcmp(name, "param")) {
+        model_log_add(m, ts, pid, LOG_DEMO, "param    %s", m->param_note);
+    } else if (!strcmp(name, "summary")) {
+        model_log_add(m, ts, pid, LOG_DEMO, "summary  %s", m->summary);
+    } else if (!strcmp(name, "dropped")) {
+        model_log_add(m, ts, pid, LOG_DEMO, "dropped  %lld events (the lab fell behind)",
+                      n_(ev, "count"));
+    } else if (!strcmp(name, "request")) {
+        if (n_(ev, "status") >= 500)
+            model_log_add(m, ts, pid, LOG_ERROR, "request  status %lld", n_(ev, "status"));
+    } else if (strcmp(name, "data") && strcmp(name, "lag") && strcmp(name, "pool") &&
+               strcmp(name, "mem") && strcmp(name, "ipc")) {
+        fields(buf, sizeof buf, ev);
+        model_log_add(m, ts, pid, LOG_OTHER, "%-8s %s", name, buf);
+    }
+}

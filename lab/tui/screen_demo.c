@@ -1,0 +1,394 @@
+/*
+ * screen_demo.c — the demo dashboard: starts the demo, feeds its events to
+ * the model, and turns keys into what the demo understands — a live
+ * parameter ("set key=value"), one of the demo's own commands, a signal to
+ * pause, resume or kill a process, a restart.  Drawing is demo_panels.c.
+ *
+ * The keys come from the demo's registry entry (lab/demos/demo.h): every
+ * parameter can be selected with Tab and stepped with ←/→; a 0/1 parameter
+ * also gets a letter of its own; the demo's `keys` become footer keys.
+ */
+#define _GNU_SOURCE
+#include "screen_demo.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+enum {
+    DO_PARAM_NEXT, DO_PARAM_PREV, DO_PARAM_UP, DO_PARAM_DOWN, DO_PARAM_TYPE,
+    DO_TOGGLE, DO_COMMAND, DO_PAUSE, DO_RESTART, DO_PROC_UP, DO_PROC_DOWN, DO_KILL,
+    DO_FILTER,
+};
+
+/* Letters with a meaning of their own on this screen. */
+static const char reserved[] = "qprkf";
+
+/* ---- parameters -------------------------------------------------------- */
+
+static const lab_param *param(demo_screen *d, int i) { return &d->def->params[i]; }
+
+static bool is_switch(const lab_param *p)
+{
+    return p->type == LAB_PARAM_INT && p->min == 0 && p->max == 1;
+}
+
+/* The next value a key press gives: 0/1 flips; a range spanning 64x or
+ * more doubles and halves (bytes, marks); anything else moves by a round
+ * step of about a twentieth of the range. */
+static int64_t step_value(const lab_param *p, int64_t v, int dir)
+{
+    if (is_switch(p)) return !v;
+    int64_t nv;
+    if (p->min >= 0 && p->max >= 64 * (p->min > 0 ? p->min : 1)) {
+        nv = dir > 0 ? (v > 0 ? v * 2 : 1) : v / 2;
+    } else {
+        /* The smallest of 1, 2, 5, 10, 20, 50... that is >= range / 20. */
+        int64_t range = p->max - p->min, step = 1, decade = 1;
+        while (step * 20 < range) {
+            if (step == decade) step = 2 * decade;
+            else if (step == 2 * decade) step = 5 * decade;
+            else step = decade *= 10;
+        }
+        nv = v + dir * step;
+    }
+    if (nv < p->min) nv = p->min;
+    if (nv > p->max) nv = p->max;
+    return nv;
+}
+
+static void send_param(demo_screen *d, int i)
+{
+    const lab_param *p = param(d, i);
+    char line[160];
+    if (p->type == LAB_PARAM_INT)
+        snprintf(line, sizeof line, "set %s=%lld", p->key, (long long)d->ival[i]);
+    else
+        snprintf(line, sizeof line, "set %s=%s", p->key, d->sval[i]);
+    if (!p->live || !demo_proc_running(&d->proc)) {
+        d->pending[i] = true;
+        app_status("%s will be %s on restart (r)", p->key, line + 5 + strlen(p->key));
+        return;
+    }
+    if (demo_proc_send(&d->proc, line) < 0)
+        app_status("the demo is not listening: %s", strerror(errno));
+}
+
+static void change_param(demo_screen *d, int i, int dir)
+{
+    const lab_param *p = param(d, i);
+    if (p->type != LAB_PARAM_INT) {
+        app_status("%s is text: press = to type a value", p->key);
+        return;
+    }
+    int64_t nv = step_value(p, d->ival[i], dir);
+    if (nv == d->ival[i]) {
+        app_status("%s is at its %s (%lld)", p->key, dir > 0 ? "maximum" : "minimum",
+                   (long long)nv);
+        return;
+    }
+    d->ival[i] = nv;
+    send_param(d, i);
+}
+
+static void typed_value(screen *s, const char *text)
+{
+    demo_screen *d = (demo_screen *)s;
+    int i = d->sel_param;
+    lab_demo tmp;                              /* the registry's own checks */
+    lab_demo_init(&tmp, d->def);
+    const char *err = lab_demo_set(&tmp, param(d, i)->key, text);
+    if (err) { app_status("%s", err); return; }
+    if (param(d, i)->type == LAB_PARAM_INT) d->ival[i] = tmp.ival[i];
+    else snprintf(d->sval[i], sizeof d->sval[i], "%s", text);
+    send_param(d, i);
+}
+
+/* Gives each 0/1 parameter the first free letter of its name. */
+static void assign_hotkeys(demo_screen *d)
+{
+    char used[64];
+    snprintf(used, sizeof used, "%s", reserved);
+    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key; k++) {
+        size_t n = strlen(used);
+        if (n + 1 < sizeof used) { used[n] = d->def->keys[k].key; used[n + 1] = '\0'; }
+    }
+    for (int i = 0; i < d->nparams; i++) {
+        if (!is_switch(param(d, i))) continue;
+        for (const char *c = param(d, i)->key; *c; c++) {
+            if (*c < 'a' || *c > 'z' || strchr(used, *c)) continue;
+            d->hotkey[i] = *c;
+            size_t n = strlen(used);
+            if (n + 1 < sizeof used) { used[n] = *c; used[n + 1] = '\0'; }
+            break;
+        }
+    }
+}
+
+/* ---- running the demo -------------------------------------------------- */
+
+static void on_line(demo_proc *p, const char *line, size_t n)
+{
+    demo_screen *d = p->data;
+    model_feed(&d->m, line, n);
+    if (!p->demo_pid && d->m.demo_pid) p->demo_pid = d->m.demo_pid;
+    d->last_event_ms = lab_loop_now(APP.loop);
+    app_dirty();
+}
+
+static void start(demo_screen *d);
+
+static void on_end(demo_proc *p)
+{
+    demo_screen *d = p->data;
+    model *m = &d->m;
+    if (!m->exited) {                  /* the runner itself failed or was killed */
+        m->exited = true;
+        m->crashed = !d->restart_pending;
+        m->exit_code = WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
+        if (WIFSIGNALED(p->status))
+            snprintf(m->exit_signal, sizeof m->exit_signal, "SIG%s",
+                     sigabbrev_np(WTERMSIG(p->status)) ? sigabbrev_np(WTERMSIG(p->status)) : "?");
+    }
+    if (d->restart_pending) start(d);
+    app_dirty();
+}
+
+static void start(demo_screen *d)
+{
+    char store[LAB_DEMO_MAX_PARAMS][128];
+    char *sets[LAB_DEMO_MAX_PARAMS];
+    int nsets = 0;
+    for (int i = 0; i < d->nparams; i++) {
+        const lab_param *p = param(d, i);
+        if (p->type == LAB_PARAM_INT && d->ival[i] != p->def)
+            snprintf(store[nsets], sizeof store[0], "%s=%lld", p->key, (long long)d->ival[i]);
+        else if (p->type == LAB_PARAM_STR && strcmp(d->sval[i], p->def_str ? p->def_str : ""))
+            snprintf(store[nsets], sizeof store[0], "%s=%s", p->key, d->sval[i]);
+        else
+            continue;
+        sets[nsets] = store[nsets];
+        nsets++;
+        d->pending[i] = false;
+    }
+    model_init(&d->m);
+    d->restart_pending = false;
+    d->sel_proc = -1;
+    d->proc.on_line = on_line;
+    d->proc.on_end = on_end;
+    d->proc.data = d;
+    int secs = d->def->duration_s > LAB_DEMO_MIN_S ? d->def->duration_s : LAB_DEMO_MIN_S;
+    if (demo_proc_start(&d->proc, APP.loop, d->def->name, sets, nsets, secs) < 0) {
+        app_status("cannot start %s: %s", d->def->name, strerror(errno));
+        d->m.exited = d->m.crashed = true;
+        return;
+    }
+    d->starts++;
+    app_dirty();
+}
+
+static void restart(demo_screen *d)
+{
+    if (demo_proc_running(&d->proc)) {
+        d->restart_pending = true;
+        demo_proc_stop(&d->proc);
+        app_status("restarting %s...", d->def->name);
+    } else {
+        start(d);
+    }
+}
+
+static void kill_selected(demo_screen *d)
+{
+    if (d->sel_proc < 0 || d->sel_proc >= d->m.nprocs) {
+        app_status("select a process with ↑/↓ first");
+        return;
+    }
+    model_proc *p = &d->m.procs[d->sel_proc];
+    if (p->state != PROC_RUNNING || !demo_proc_running(&d->proc)) {
+        app_status("pid %d is not running", p->pid);
+        return;
+    }
+    if (kill(p->pid, SIGKILL) < 0) {
+        app_status("kill %d: %s", p->pid, strerror(errno));
+        return;
+    }
+    model_log_add(&d->m, demo_now_us(d), 0, LOG_PROCESS, "kill     pid %d (%s) with SIGKILL: you pressed k",
+                  p->pid, p->role);
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+static int bindings(screen *s, binding *out, int max)
+{
+    demo_screen *d = (demo_screen *)s;
+    int n = 0;
+    static char sel_help[64];
+    if (d->nparams) {
+        const lab_param *p = param(d, d->sel_param);
+        snprintf(sel_help, sizeof sel_help, "%s%s", p->key, p->live ? "" : " (on restart)");
+        out[n++] = (binding){ KEY_RIGHT, '+', "←/→", sel_help, DO_PARAM_UP, true };
+        out[n++] = (binding){ KEY_LEFT, '-', "-/+", "change the selected parameter", DO_PARAM_DOWN, false };
+        out[n++] = (binding){ '\t', 0, "Tab", "param", DO_PARAM_NEXT, true };
+        out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous parameter", DO_PARAM_PREV, false };
+        out[n++] = (binding){ '=', 0, "=", "type a value for the selected parameter", DO_PARAM_TYPE, false };
+    }
+    static char toggle_help[LAB_DEMO_MAX_PARAMS][64], names[LAB_DEMO_MAX_PARAMS][2];
+    for (int i = 0; i < d->nparams && n < max - 12; i++) {
+        if (!d->hotkey[i]) continue;
+        snprintf(toggle_help[i], sizeof toggle_help[i], "%s [%s]", param(d, i)->key,
+                 d->ival[i] ? "on" : "off");
+        names[i][0] = d->hotkey[i];
+        out[n++] = (binding){ d->hotkey[i], 0, names[i], toggle_help[i], DO_TOGGLE, true };
+    }
+    static char key_names[LAB_DEMO_MAX_KEYS][2];
+    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 8; k++) {
+        key_names[k][0] = d->def->keys[k].key;
+        out[n++] = (binding){ d->def->keys[k].key, 0, key_names[k], d->def->keys[k].help,
+                              DO_COMMAND, true };
+    }
+    out[n++] = (binding){ 'p', ' ', "p", d->proc.paused ? "resume" : "pause", DO_PAUSE, true };
+    out[n++] = (binding){ 'r', 0, "r", "restart", DO_RESTART, true };
+    out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select a process", DO_PROC_DOWN, false };
+    out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false };
+    out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false };
+    out[n++] = (binding){ 'f', 0, "f", "log: all events / backpressure / processes", DO_FILTER, false };
+    return n;
+}
+
+static void act(screen *s, int action, int key)
+{
+    demo_screen *d = (demo_screen *)s;
+    switch (action) {
+    case DO_PARAM_NEXT: d->sel_param = (d->sel_param + 1) % d->nparams; break;
+    case DO_PARAM_PREV: d->sel_param = (d->sel_param + d->nparams - 1) % d->nparams; break;
+    case DO_PARAM_UP: change_param(d, d->sel_param, +1); break;
+    case DO_PARAM_DOWN: change_param(d, d->sel_param, -1); break;
+    case DO_PARAM_TYPE: {
+        char label[64];
+        snprintf(label, sizeof label, "%s = ", param(d, d->sel_param)->key);
+        app_prompt(s, label, typed_value);
+        break;
+    }
+    case DO_TOGGLE:
+        for (int i = 0; i < d->nparams; i++)
+            if (d->hotkey[i] == key) { d->sel_param = i; change_param(d, i, +1); }
+        break;
+    case DO_COMMAND:
+        for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key; k++)
+            if (d->def->keys[k].key == key && demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
+                app_status("the demo is not running (r starts it again)");
+        break;
+    case DO_PAUSE:
+        if (demo_proc_pause(&d->proc, !d->proc.paused) < 0)
+            app_status("nothing to pause: the demo is not running");
+        break;
+    case DO_RESTART: restart(d); break;
+    case DO_PROC_DOWN: if (d->sel_proc + 1 < d->m.nprocs) d->sel_proc++; break;
+    case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;
+    case DO_KILL: kill_selected(d); break;
+    case DO_FILTER: d->log_filter = (d->log_filter + 1) % demo_log_nfilters; break;
+    }
+}
+
+/* ---- the screen -------------------------------------------------------- */
+
+/* `nodelab open NAME --set k=v`: applied to the first dashboard only. */
+static char presets[LAB_DEMO_MAX_PARAMS][128];
+static int npresets;
+
+void screen_demo_preset(const char *kv)
+{
+    if (npresets < LAB_DEMO_MAX_PARAMS) snprintf(presets[npresets++], sizeof presets[0], "%s", kv);
+}
+
+static void apply_presets(demo_screen *d)
+{
+    lab_demo tmp;
+    lab_demo_init(&tmp, d->def);
+    for (int k = 0; k < npresets; k++) {
+        char *eq = strchr(presets[k], '=');
+        *eq = '\0';
+        int i;
+        if (lab_demo_param(d->def, presets[k], &i) && !lab_demo_set(&tmp, presets[k], eq + 1)) {
+            if (d->def->params[i].type == LAB_PARAM_INT) d->ival[i] = tmp.ival[i];
+            else snprintf(d->sval[i], sizeof d->sval[i], "%s", eq + 1);
+        }
+    }
+    npresets = 0;
+}
+
+/* RSS and state of every process, from /proc, once a second. */
+static void sample_procs(demo_screen *d)
+{
+    for (int i = 0; i < d->m.nprocs; i++) {
+        model_proc *p = &d->m.procs[i];
+        if (p->state != PROC_RUNNING) continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f) fclose(f);
+        buf[n] = '\0';
+        char *paren = strrchr(buf, ')');
+        char st = 0;
+        long long rss_pages = 0;
+        /* Fields after "(comm)": state is the 1st, rss the 22nd. */
+        if (paren && sscanf(paren + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+                            "%*d %*d %*d %*d %*d %*d %*u %*u %lld", &st, &rss_pages) == 2)
+            model_set_proc_sample(&d->m, p->pid, rss_pages * 4096, st == 'Z' ? 0 : st);
+        else
+            model_set_proc_sample(&d->m, p->pid, 0, 0);
+    }
+}
+
+static void tick(screen *s)
+{
+    demo_screen *d = (demo_screen *)s;
+    char last[128];
+    snprintf(last, sizeof last, "demo:%s", d->def->name);
+    app_claim_last(last);
+    if (d->m.exited) return;
+    model_tick(&d->m, demo_now_us(d));
+    uint64_t now = lab_loop_now(APP.loop);
+    if (now - d->last_proc_sample_ms >= 1000) {
+        d->last_proc_sample_ms = now;
+        sample_procs(d);
+    }
+    app_dirty();
+}
+
+static void draw(screen *s, int rows, int cols) { demo_draw((demo_screen *)s, rows, cols); }
+
+static void destroy(screen *s)
+{
+    demo_screen *d = (demo_screen *)s;
+    demo_proc_destroy(&d->proc);
+    free(d);
+}
+
+screen *screen_demo_new(const char *name)
+{
+    const lab_demo_def *def = lab_demo_find(name);
+    if (!def) {
+        app_status("no demo '%s' (nodelab list demos)", name);
+        return NULL;
+    }
+    demo_screen *d = calloc(1, sizeof *d);
+    d->base = (screen){ .name = "demo", .bindings = bindings, .draw = draw, .act = act,
+                        .tick = tick, .destroy = destroy };
+    d->def = def;
+    for (int i = 0; i < LAB_DEMO_MAX_PARAMS && def->params[i].key; i++) {
+        d->ival[i] = def->params[i].def;
+        snprintf(d->sval[i], sizeof d->sval[i], "%s", def->params[i].def_str ? def->params[i].def_str : "");
+        d->nparams++;
+    }
+    assign_hotkeys(d);
+    apply_presets(d);
+    start(d);
+    return &d->base;
+}

@@ -1,0 +1,131 @@
+/*
+ * test_tui_exercise.c — reading test results for the exercise view: Check's
+ * TAP log and output (the direct runner), and the grader's JSON report
+ * (nodelab check --format json, schema nodelab-grade/1).
+ */
+#include "tui/exercise.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static exercise E;
+static ex_runner R;
+
+static void setup(void)
+{
+    memset(&E, 0, sizeof E);
+    memset(&R, 0, sizeof R);
+    strcpy(E.id, "loop-offload");
+    const char *tcases[] = { "counts_correctly", "counting_runs_on_a_pool_thread",
+                             "loop_stays_responsive" };
+    for (int i = 0; i < 3; i++) {
+        strcpy(E.cases[i].tcase, tcases[i]);
+        strcpy(E.cases[i].name, tcases[i]);
+        E.cases[i].points = i + 1;
+    }
+    E.ncases = 3;
+}
+
+/* Recorded from a starter run (tests/exercise_main.c with CK_TAP_LOG_FILE_NAME). */
+static const char tap[] =
+    "ok 1 - test_offload.c:counts_correctly:counts: Passed\n"
+    "not ok 2 - test_offload.c:counting_runs_on_a_pool_thread:on_pool: count_primes ran on the loop thread\n"
+    "not ok 3 - test_offload.c:loop_stays_responsive:beats: (after this point) Received signal 11 (Segmentation fault)\n"
+    "1..3\n";
+static const char check_out[] =
+    "Running suite(s): loop-offload\n"
+    "33%: Checks: 3, Failures: 1, Errors: 1\n"
+    "/data/exercises/loop-offload/test_offload.c:68:F:counting_runs_on_a_pool_thread:on_pool:0: count_primes ran on the loop thread\n"
+    "/data/exercises/loop-offload/test_offload.c:91:E:loop_stays_responsive:beats:0: (after this point) Received signal 11\n";
+
+START_TEST(tap_gives_a_verdict_per_tcase)
+{
+    ex_read_tap(&R, &E, tap);
+    ck_assert_int_eq(R.cases[0].status, CASE_PASS);
+    ck_assert_int_eq(R.cases[1].status, CASE_FAIL);
+    ck_assert_str_eq(R.cases[1].message, "count_primes ran on the loop thread");
+    ck_assert_int_eq(R.cases[2].status, CASE_ERROR);
+    ck_assert(strstr(R.cases[2].message, "Received signal 11"));
+}
+END_TEST
+
+START_TEST(check_output_gives_the_place)
+{
+    ex_read_check_output(&R, &E, check_out);
+    ck_assert_str_eq(R.cases[1].where, "test_offload.c:68");
+    ck_assert_str_eq(R.cases[2].where, "test_offload.c:91");
+    ck_assert_str_eq(R.cases[0].where, "");
+}
+END_TEST
+
+START_TEST(tcases_nobody_asked_for_are_ignored)
+{
+    ex_read_tap(&R, &E, "ok 1 - t.c:not_in_the_manifest:fn: Passed\nnot ok garbage\n");
+    for (int i = 0; i < 3; i++) ck_assert_int_eq(R.cases[i].status, CASE_NOT_RUN);
+}
+END_TEST
+
+/* The shape of docs/grader.md's example. */
+static const char report[] =
+    "{\"schema\":\"nodelab-grade/1\",\"score\":1,\"max_score\":6,\"exercises\":[{"
+    "\"id\":\"loop-offload\",\"status\":\"failing\",\"diagnostics\":null,"
+    "\"tests\":["
+    "{\"name\":\"a\",\"tcase\":\"counts_correctly\",\"hidden\":false,\"status\":\"passed\","
+    "\"points\":1,\"max_points\":1,\"message\":null,\"file\":null,\"line\":null},"
+    "{\"name\":\"b\",\"tcase\":\"counting_runs_on_a_pool_thread\",\"status\":\"failed\","
+    "\"message\":\"count_primes ran on the loop thread\","
+    "\"file\":\"exercises/loop-offload/test_offload.c\",\"line\":68},"
+    "{\"name\":\"c\",\"tcase\":\"loop_stays_responsive\",\"status\":\"timed out\","
+    "\"message\":\"the test did not finish within its limit of 10 s\",\"file\":null,\"line\":null}"
+    "]}]}";
+
+START_TEST(a_grader_report_gives_verdicts_messages_and_places)
+{
+    ck_assert_int_eq(ex_read_grade_report(&R, &E, report), 0);
+    ck_assert(R.compiled);
+    ck_assert_int_eq(R.cases[0].status, CASE_PASS);
+    ck_assert_int_eq(R.cases[1].status, CASE_FAIL);
+    ck_assert_str_eq(R.cases[1].message, "count_primes ran on the loop thread");
+    ck_assert_str_eq(R.cases[1].where, "test_offload.c:68");
+    ck_assert_int_eq(R.cases[2].status, CASE_ERROR);
+    ck_assert_str_eq(R.cases[2].message, "timed out: the test did not finish within its limit of 10 s");
+}
+END_TEST
+
+START_TEST(a_compile_error_report_says_why)
+{
+    const char *bad = "{\"exercises\":[{\"id\":\"loop-offload\",\"status\":\"compile error\","
+                      "\"diagnostics\":\"offload.c:3: error: expected ';'\",\"tests\":[]}]}";
+    ck_assert_int_eq(ex_read_grade_report(&R, &E, bad), 0);
+    ck_assert(!R.compiled);
+    ck_assert_str_eq(R.log, "compile error:\noffload.c:3: error: expected ';'");
+}
+END_TEST
+
+START_TEST(a_report_for_another_exercise_is_not_ours)
+{
+    ck_assert_int_eq(ex_read_grade_report(&R, &E, "{\"exercises\":[{\"id\":\"other\"}]}"), -1);
+    ck_assert_int_eq(ex_read_grade_report(&R, &E, "not json"), -1);
+    ck_assert(strstr(R.log, "no result for loop-offload"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tui exercise results");
+    TCase *tc = tcase_create("results");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, tap_gives_a_verdict_per_tcase);
+    tcase_add_test(tc, check_output_gives_the_place);
+    tcase_add_test(tc, tcases_nobody_asked_for_are_ignored);
+    tcase_add_test(tc, a_grader_report_gives_verdicts_messages_and_places);
+    tcase_add_test(tc, a_compile_error_report_says_why);
+    tcase_add_test(tc, a_report_for_another_exercise_is_not_ours);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

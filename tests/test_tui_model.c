@@ -1,0 +1,343 @@
+/*
+ * test_tui_model.c — the dashboard's model, fed telemetry lines the way a
+ * demo writes them (docs/telemetry.md).  Each test names what a student
+ * would see on the dashboard if the model got it wrong.
+ */
+#include "tui/model.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static model M;
+
+static void feed(const char *line)
+{
+    ck_assert_msg(model_feed(&M, line, strlen(line)) == 0, "not accepted: %s", line);
+}
+
+static void setup(void) { model_init(&M); }
+
+/* The last log line (any kind), for checking what the log says. */
+static const char *last_log(int mask)
+{
+    int n = model_log_count(&M, mask);
+    ck_assert_int_gt(n, 0);
+    return model_log_at(&M, mask, n - 1)->text;
+}
+
+START_TEST(demo_event_names_the_demo_and_its_parameters)
+{
+    feed("{\"ts\":221,\"ev\":\"demo\",\"pid\":300,\"name\":\"streams.backpressure\",\"chapter\":2,"
+         "\"duration_ms\":6000,\"ppid\":299,\"params\":{\"hwm\":16384,\"mode\":\"fast\"}}");
+    ck_assert_str_eq(M.demo, "streams.backpressure");
+    ck_assert_int_eq(M.chapter, 2);
+    ck_assert_int_eq(M.demo_pid, 300);
+    ck_assert_int_eq(M.nprocs, 1);
+    ck_assert_str_eq(M.procs[0].role, "demo");
+    ck_assert_int_eq(M.procs[0].ppid, 299);
+    const model_param *p = model_param_find(&M, "hwm");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(p->value == 16384 && !p->is_str);
+    p = model_param_find(&M, "mode");
+    ck_assert(p && p->is_str && !strcmp(p->str, "fast"));
+}
+END_TEST
+
+START_TEST(param_replies_update_the_value_or_say_why_not)
+{
+    feed("{\"ts\":1,\"ev\":\"demo\",\"pid\":7,\"name\":\"x\",\"params\":{\"offload\":0}}");
+    feed("{\"ts\":2,\"ev\":\"param\",\"pid\":7,\"key\":\"offload\",\"value\":1}");
+    ck_assert(model_param_find(&M, "offload")->value == 1);
+    ck_assert_str_eq(M.param_note, "offload = 1");
+    ck_assert(!M.param_rejected);
+    feed("{\"ts\":3,\"ev\":\"param\",\"pid\":7,\"key\":\"every_ms\",\"rejected\":\"not a live parameter\"}");
+    ck_assert(M.param_rejected);
+    ck_assert(strstr(M.param_note, "every_ms refused: not a live parameter"));
+    ck_assert(model_param_find(&M, "offload")->value == 1);
+}
+END_TEST
+
+START_TEST(writes_make_a_gauge_and_false_is_logged_with_its_burst)
+{
+    const char *lines[] = {
+        "{\"ts\":5484,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":4096,\"len\":4096,\"hwm\":16384,\"ret\":true}",
+        "{\"ts\":10590,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":4096,\"len\":8192,\"hwm\":16384,\"ret\":true}",
+        "{\"ts\":15692,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":4096,\"len\":12288,\"hwm\":16384,\"ret\":true}",
+        "{\"ts\":25959,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":4096,\"len\":16384,\"hwm\":16384,\"ret\":false}",
+        "{\"ts\":25972,\"ev\":\"pause\",\"pid\":9,\"stream\":\"source\"}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) feed(lines[i]);
+    ck_assert_int_eq(M.nstreams, 2);
+    model_stream *s = model_stream_find(&M, "sink");
+    ck_assert_ptr_nonnull(s);
+    ck_assert(s->writable && !s->readable);
+    ck_assert_int_eq(s->len, 16384);
+    ck_assert_int_eq(s->hwm, 16384);
+    ck_assert_int_eq(s->writes, 4);
+    ck_assert_int_eq(s->falses, 1);
+    ck_assert(s->need_drain);
+    ck_assert_int_eq(s->bytes_in, 4 * 4096);
+    /* Three writes returned true before the false one; the log says so. */
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), 2);
+    const char *line = model_log_at(&M, LOG_BACKPRESSURE, 0)->text;
+    ck_assert_msg(strstr(line, "returned FALSE (after 3 true)"), "%s", line);
+    ck_assert(model_stream_find(&M, "source")->paused);
+    /* Drain clears the flag; resume unpauses. */
+    feed("{\"ts\":101473,\"ev\":\"drain\",\"pid\":9,\"stream\":\"sink\"}");
+    feed("{\"ts\":101477,\"ev\":\"resume\",\"pid\":9,\"stream\":\"source\"}");
+    ck_assert(!model_stream_find(&M, "sink")->need_drain);
+    ck_assert_int_eq(model_stream_find(&M, "sink")->drains, 1);
+    ck_assert(!model_stream_find(&M, "source")->paused);
+    ck_assert_str_eq(last_log(LOG_BACKPRESSURE), "source   resume");
+}
+END_TEST
+
+START_TEST(falses_in_a_row_share_one_log_line)
+{
+    for (int i = 1; i <= 5; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\","
+                 "\"size\":100,\"len\":%d,\"hwm\":200,\"ret\":%s}", i, i * 100, i < 2 ? "true" : "false");
+        feed(line);
+    }
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), 1);
+    const model_log_entry *e = model_log_at(&M, LOG_BACKPRESSURE, 0);
+    ck_assert_int_eq(e->repeat, 4);
+    ck_assert_int_eq(e->ts, 5);
+    ck_assert_str_eq(e->text, "sink     write 100 → len 500/200 returned FALSE ×4");
+    /* Anything in between starts a new line. */
+    feed("{\"ts\":6,\"ev\":\"drain\",\"pid\":9,\"stream\":\"sink\"}");
+    feed("{\"ts\":7,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":100,\"len\":100,\"hwm\":100,\"ret\":false}");
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), 3);
+    ck_assert_str_eq(last_log(LOG_BACKPRESSURE), "sink     write 100 → len 100/100 returned FALSE");
+}
+END_TEST
+
+START_TEST(a_push_makes_a_readable_and_data_counts_bytes)
+{
+    feed("{\"ts\":100,\"ev\":\"push\",\"pid\":9,\"stream\":\"file\",\"size\":65536,\"len\":65536,\"hwm\":65536,\"ret\":false}");
+    model_stream *s = model_stream_find(&M, "file");
+    ck_assert(s->readable && !s->writable);
+    ck_assert_int_eq(s->pushes, 1);
+    ck_assert(!s->need_drain);                 /* only writables wait for drain */
+    feed("{\"ts\":300000,\"ev\":\"data\",\"pid\":9,\"stream\":\"file\",\"size\":1000}");
+    feed("{\"ts\":400000,\"ev\":\"data\",\"pid\":9,\"stream\":\"file\",\"size\":500}");
+    feed("{\"ts\":600000,\"ev\":\"data\",\"pid\":9,\"stream\":\"file\",\"size\":7}");
+    ck_assert(M.has_data_events);
+    ck_assert_int_eq(s->bytes_out, 1507);
+    /* 250 ms buckets: [250,500) holds 1500, [500,750) holds 7. */
+    double last[3];
+    model_series_last(&M.bytes, last, 3);
+    ck_assert(last[0] == 0 && last[1] == 1500 && last[2] == 7);
+    ck_assert(model_series_recent(&M.bytes, 4) == 1500);   /* complete buckets only */
+}
+END_TEST
+
+START_TEST(a_spawn_adds_a_row_and_exit_reports_how_it_ended)
+{
+    feed("{\"ts\":1,\"ev\":\"demo\",\"pid\":10,\"name\":\"child.fork\"}");
+    /* A parent reporting its child: the child's pid comes last. */
+    feed("{\"ts\":2,\"ev\":\"spawn\",\"pid\":10,\"pid\":11,\"ppid\":10,\"file\":\"/bin/sleep\",\"argv\":[\"sleep\",\"9\"]}");
+    model_proc *p = model_proc_find(&M, 11);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->role, "sleep");
+    ck_assert_int_eq(p->ppid, 10);
+    ck_assert_int_eq(p->state, PROC_RUNNING);
+    feed("{\"ts\":3,\"ev\":\"exit\",\"pid\":10,\"pid\":11,\"code\":null,\"signal\":\"SIGKILL\"}");
+    ck_assert_int_eq(p->state, PROC_EXITED);
+    ck_assert_str_eq(p->signal, "SIGKILL");
+    ck_assert(!M.exited);                      /* a child, not the demo */
+    ck_assert_str_eq(last_log(LOG_PROCESS), "exit     sleep 11 killed by SIGKILL");
+    /* A process that emits events before anyone announced it still shows. */
+    feed("{\"ts\":4,\"ev\":\"lag\",\"pid\":12,\"ms\":1.5}");
+    ck_assert_ptr_nonnull(model_proc_find(&M, 12));
+    ck_assert_int_eq(model_proc_find(&M, 12)->events, 1);
+}
+END_TEST
+
+START_TEST(the_demo_exit_says_crashed_or_finished)
+{
+    feed("{\"ts\":1,\"ev\":\"demo\",\"pid\":20,\"name\":\"test.crash\"}");
+    feed("{\"ts\":800610,\"ev\":\"exit\",\"pid\":20,\"code\":null,\"signal\":\"SIGABRT\",\"role\":\"demo\"}");
+    ck_assert(M.exited && M.crashed);
+    ck_assert_str_eq(M.exit_signal, "SIGABRT");
+    ck_assert_int_eq(M.exit_code, -1);
+    ck_assert_str_eq(model_proc_find(&M, 20)->role, "demo");   /* role kept */
+
+    model_init(&M);
+    feed("{\"ts\":9,\"ev\":\"exit\",\"pid\":21,\"code\":0,\"signal\":null,\"role\":\"demo\"}");
+    ck_assert(M.exited && !M.crashed);
+    model_init(&M);
+    feed("{\"ts\":9,\"ev\":\"exit\",\"pid\":21,\"code\":3,\"signal\":null,\"role\":\"demo\"}");
+    ck_assert(M.exited && M.crashed);
+    ck_assert_int_eq(M.exit_code, 3);
+    model_init(&M);                            /* stopped by the lab: not a crash */
+    feed("{\"ts\":9,\"ev\":\"exit\",\"pid\":21,\"code\":null,\"signal\":\"SIGTERM\",\"role\":\"demo\"}");
+    ck_assert(M.exited && !M.crashed);
+}
+END_TEST
+
+START_TEST(ipc_messages_are_kept_and_counted_per_process)
+{
+    for (int i = 0; i < MODEL_IPC + 5; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"ipc\",\"pid\":30,\"from\":30,\"to\":31,"
+                 "\"bytes\":12,\"body\":\"{\\\"n\\\":%d}\"}", i, i);
+        feed(line);
+    }
+    ck_assert_int_eq(M.ipc_total, MODEL_IPC + 5);
+    ck_assert_int_eq(M.ipc_count, MODEL_IPC);
+    ck_assert_str_eq(model_ipc_at(&M, 0)->body, "{\"n\":5}");              /* oldest kept */
+    char newest[32];
+    snprintf(newest, sizeof newest, "{\"n\":%d}", MODEL_IPC + 4);
+    ck_assert_str_eq(model_ipc_at(&M, MODEL_IPC - 1)->body, newest);
+    ck_assert_int_eq(model_proc_find(&M, 30)->ipc_out, MODEL_IPC + 5);
+    ck_assert_int_eq(model_proc_find(&M, 31)->ipc_in, MODEL_IPC + 5);
+    /* An object body (not a string) is kept as JSON text. */
+    feed("{\"ts\":1,\"ev\":\"ipc\",\"pid\":30,\"from\":31,\"to\":30,\"bytes\":9,\"body\":{\"a\":1}}");
+    ck_assert_str_eq(model_ipc_at(&M, MODEL_IPC - 1)->body, "{\"a\":1}");
+}
+END_TEST
+
+START_TEST(lag_pool_and_mem_feed_their_meters)
+{
+    feed("{\"ts\":20418,\"ev\":\"lag\",\"pid\":40,\"ms\":0.095}");
+    feed("{\"ts\":505154,\"ev\":\"lag\",\"pid\":40,\"ms\":100.584}");
+    feed("{\"ts\":525386,\"ev\":\"lag\",\"pid\":40,\"ms\":0.231}");
+    ck_assert(M.lag_last == 0.231);
+    ck_assert(M.lag_max == 100.584);
+    ck_assert_int_eq(M.lag_samples, 3);
+    double last[1];
+    model_series_last(&M.lag, last, 1);
+    ck_assert(last[0] == 100.584);             /* a bucket keeps its worst */
+    feed("{\"ts\":526,\"ev\":\"pool\",\"pid\":40,\"queued\":5,\"busy\":4,\"size\":4}");
+    feed("{\"ts\":527,\"ev\":\"pool\",\"pid\":40,\"queued\":3,\"busy\":4,\"size\":4}");
+    ck_assert(M.has_pool);
+    ck_assert_int_eq(M.pool_busy, 4);
+    ck_assert_int_eq(M.pool_queued, 3);
+    ck_assert_int_eq(M.pool_max_queued, 5);
+    /* A mem event beats the lab's own /proc sample. */
+    model_set_proc_sample(&M, 40, 111, 'S');
+    ck_assert_int_eq(model_proc_find(&M, 40)->rss, 111);
+    feed("{\"ts\":600,\"ev\":\"mem\",\"pid\":40,\"rss\":2097152}");
+    model_set_proc_sample(&M, 40, 222, 'R');
+    ck_assert_int_eq(model_proc_find(&M, 40)->rss, 2097152);
+    ck_assert_int_eq(model_proc_find(&M, 40)->sys_state, 'R');
+    /* Gone from /proc without an exit event. */
+    model_set_proc_sample(&M, 40, 0, 0);
+    ck_assert_int_eq(model_proc_find(&M, 40)->state, PROC_GONE);
+}
+END_TEST
+
+START_TEST(requests_and_threads_make_distribution_bars)
+{
+    for (int i = 0; i < 30; i++) {
+        char line[160];
+        snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"request\",\"pid\":50,\"pid\":%d,"
+                 "\"status\":200,\"us\":100}", i * 1000, i % 3 ? 51 : 52);
+        feed(line);
+    }
+    ck_assert_int_eq(M.nworkers, 2);
+    int64_t total = M.workers[0].count + M.workers[1].count;
+    ck_assert_int_eq(total, 30);
+    ck_assert_int_eq(model_proc_find(&M, 52)->requests, 10);
+    /* Work per thread: a job counts once, at its start. */
+    feed("{\"ts\":1,\"ev\":\"job\",\"pid\":9,\"phase\":\"start\",\"round\":1,\"thread\":\"loop\"}");
+    feed("{\"ts\":2,\"ev\":\"job\",\"pid\":9,\"phase\":\"done\",\"round\":1,\"thread\":\"loop\"}");
+    feed("{\"ts\":3,\"ev\":\"run\",\"pid\":9,\"what\":\"file read\",\"thread\":\"pool-2\"}");
+    ck_assert_int_eq(M.nthreads, 2);
+    ck_assert_str_eq(M.threads[0].label, "loop");
+    ck_assert_int_eq(M.threads[0].count, 1);
+    ck_assert_str_eq(M.threads[1].label, "pool-2");
+}
+END_TEST
+
+START_TEST(events_nobody_knows_are_logged_as_fields)
+{
+    feed("{\"ts\":399784,\"ev\":\"job\",\"pid\":1,\"phase\":\"start\",\"round\":1,\"ms\":100,\"thread\":\"loop\"}");
+    ck_assert_str_eq(last_log(LOG_OTHER), "job      start round=1 ms=100 thread=loop");
+    feed("{\"ts\":1,\"ev\":\"gizmo\",\"pid\":1,\"ratio\":0.25,\"ok\":true}");
+    ck_assert_str_eq(last_log(LOG_OTHER), "gizmo    ratio=0.25 ok=true");
+    ck_assert_int_eq(model_count(&M, "job"), 1);
+    ck_assert_int_eq(model_count(&M, "gizmo"), 1);
+    ck_assert_int_eq(M.events, 2);
+}
+END_TEST
+
+START_TEST(bad_lines_are_counted_not_fatal)
+{
+    ck_assert_int_eq(model_feed(&M, "not json", 8), -1);
+    ck_assert_int_eq(model_feed(&M, "{\"no\":\"ev\"}", 11), -1);
+    ck_assert_int_eq(model_feed(&M, "[1,2]", 5), -1);
+    ck_assert_int_eq(M.bad_lines, 3);
+    ck_assert_int_eq(M.events, 0);
+    feed("{\"ts\":1,\"ev\":\"dropped\",\"pid\":1,\"count\":17}");
+    feed("{\"ts\":2,\"ev\":\"dropped\",\"pid\":1,\"count\":3}");
+    ck_assert_int_eq(M.dropped, 20);
+}
+END_TEST
+
+START_TEST(the_log_keeps_the_newest_lines_and_filters_by_kind)
+{
+    for (int i = 0; i < MODEL_LOG + 10; i++) {
+        char line[160];
+        snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"%s\",\"pid\":1,\"stream\":\"s%d\"}", i,
+                 i % 2 ? "drain" : "close", i);
+        feed(line);
+    }
+    ck_assert_int_eq(model_log_count(&M, ~0), MODEL_LOG);
+    ck_assert_int_eq(model_log_at(&M, ~0, 0)->ts, 10);
+    ck_assert_int_eq(model_log_count(&M, LOG_BACKPRESSURE), MODEL_LOG / 2);
+    ck_assert_int_eq(model_log_count(&M, LOG_STREAM), MODEL_LOG / 2);
+    ck_assert_ptr_null(model_log_at(&M, LOG_PROCESS, 0));
+}
+END_TEST
+
+START_TEST(ticking_moves_history_on_through_quiet_time)
+{
+    feed("{\"ts\":100000,\"ev\":\"data\",\"pid\":1,\"stream\":\"s\",\"size\":10}");
+    model_tick(&M, 2000000);                   /* 2 s later, nothing arrived */
+    double last[9];
+    model_series_last(&M.bytes, last, 9);
+    ck_assert(last[0] == 10);                  /* bucket 0, eight buckets ago */
+    for (int i = 1; i < 9; i++) ck_assert(last[i] == 0);
+    ck_assert(model_series_recent(&M.bytes, 4) == 0);
+    char t[32];
+    model_fmt_ts(t, sizeof t, 67391000);
+    ck_assert_str_eq(t, "01:07.391");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("tui model");
+    TCase *tc = tcase_create("model");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, demo_event_names_the_demo_and_its_parameters);
+    tcase_add_test(tc, param_replies_update_the_value_or_say_why_not);
+    tcase_add_test(tc, writes_make_a_gauge_and_false_is_logged_with_its_burst);
+    tcase_add_test(tc, falses_in_a_row_share_one_log_line);
+    tcase_add_test(tc, a_push_makes_a_readable_and_data_counts_bytes);
+    tcase_add_test(tc, a_spawn_adds_a_row_and_exit_reports_how_it_ended);
+    tcase_add_test(tc, the_demo_exit_says_crashed_or_finished);
+    tcase_add_test(tc, ipc_messages_are_kept_and_counted_per_process);
+    tcase_add_test(tc, lag_pool_and_mem_feed_their_meters);
+    tcase_add_test(tc, requests_and_threads_make_distribution_bars);
+    tcase_add_test(tc, events_nobody_knows_are_logged_as_fields);
+    tcase_add_test(tc, bad_lines_are_counted_not_fatal);
+    tcase_add_test(tc, the_log_keeps_the_newest_lines_and_filters_by_kind);
+    tcase_add_test(tc, ticking_moves_history_on_through_quiet_time);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

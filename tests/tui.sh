@@ -1,0 +1,317 @@
+# tui.sh — the lab as a person uses it, driven through tmux: open it at
+# 80×24, read a chapter, follow a link, run demos and watch them move, change
+# a parameter with a key, resize (and resize again, many times), ask for
+# help, see a crash reported, quit — and afterwards no demo is left running
+# and the terminal is exactly as it was.
+#
+# Nothing here waits for a fixed time: every check polls the pane until
+# what it expects shows up, for at most $WAIT_S seconds.
+. "$top_srcdir/tests/lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then echo "SKIP: tmux is not installed"; exit 77; fi
+
+# Demos the dashboard test runs, one line each: NAME, a KEY, what the
+# parameter line shows once the demo took the change, what then shows on
+# the dashboard, and any --set options (kept light: tests run in parallel).
+# A demo not built yet is skipped: adding one is a line.
+DEMOS="
+loop.blocking o offload=1 pool-[0-9] --set max_job_ms=100
+test.buffer i ignore=1 ▓
+"
+
+WAIT_S=${WAIT_S:-15}
+SOCK="nltui-$$"
+MARK="nodelab-tui-test-$$"             # + session: in the environment of all a lab starts
+tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+export LANG=C.UTF-8                    # tmux and the lab both speak UTF-8
+
+# start SESSION COLS ROWS ENV... -- ARGS...: the lab in a new pane.  Before
+# and after the lab, the pane saves the terminal settings (stty -g) in
+# $TMP/SESSION.before and .after for the test to compare.
+start() {
+    s=$1; w=$2; h=$3; shift 3
+    envs=""
+    while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+    shift
+    tmx new-session -d -s "$s" -x "$w" -y "$h" \
+        "stty -g >$TMP/$s.before; env NODELAB_TEST_MARK=$MARK-$s XDG_STATE_HOME=$TMP/state \
+NODELAB_WORKSPACE=$TMP/ws $envs $NODELAB $*; echo \"lab exited \$?\"; stty -g >$TMP/$s.after; \
+sleep 600"
+}
+shot() { tmx capture-pane -p -J -t "$1"; }
+keys() { s=$1; shift; tmx send-keys -t "$s" "$@"; }
+
+# wait_for SESSION REGEX: polls the pane until REGEX shows (0) or time is up (1).
+# (Functions use their own loop variables: sh has no local ones.)
+wait_for() {
+    _w=0
+    while [ $_w -lt $((WAIT_S * 10)) ]; do
+        if shot "$1" | grep -Eq -- "$2"; then return 0; fi
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+    return 1
+}
+# expect_screen SESSION REGEX NAME
+expect_screen() {
+    if wait_for "$1" "$2"; then ok "$3"
+    else fail "$3" "no /$2/ on screen:$(shot "$1" | sed 's/^/    | /')"; fi
+}
+# The widest line on screen, in characters.
+widest() { shot "$1" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))'; }
+
+# Processes of session $1 (the lab and all it started), as "pid cmdline".
+marked() {
+    for e in /proc/[0-9]*/environ; do
+        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "NODELAB_TEST_MARK=$MARK-$1"; then
+            p=${e%/environ}
+            echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
+        fi
+    done
+}
+# no_demo_left SESSION NAME: soon, no `nodelab demo` of that session runs.
+no_demo_left() {
+    _n=0
+    while [ $_n -lt $((WAIT_S * 10)) ]; do
+        if ! marked "$1" | grep -q " demo "; then ok "$2"; return; fi
+        sleep 0.1
+        _n=$((_n + 1))
+    done
+    fail "$2" "still running: $(marked "$1" | grep " demo ")"
+}
+# quit_and_check SESSION NAME: q until the lab exits; then nothing of ours
+# runs, the terminal settings are back and the alternate screen is off.
+quit_and_check() {
+    s=$1; name=$2
+    _q=0
+    while [ $_q -lt 10 ] && ! shot "$s" | grep -q "lab exited"; do
+        keys "$s" q
+        wait_for "$s" "lab exited" >/dev/null 2>&1 && break
+        _q=$((_q + 1))
+    done
+    expect_screen "$s" "lab exited 0" "$name: q quits with status 0"
+    _q=0
+    while [ $_q -lt $((WAIT_S * 10)) ] && [ -n "$(marked "$s")" ]; do sleep 0.1; _q=$((_q + 1)); done
+    if [ -z "$(marked "$s")" ]; then ok "$name: nothing the lab started is left"
+    else fail "$name: nothing the lab started is left" "$(marked "$s")"; fi
+    _q=0
+    while [ $_q -lt $((WAIT_S * 10)) ] && [ ! -s "$TMP/$s.after" ]; do sleep 0.1; _q=$((_q + 1)); done
+    before=$(cat "$TMP/$s.before" 2>/dev/null)
+    after=$(cat "$TMP/$s.after" 2>/dev/null)
+    if [ -n "$before" ] && [ "$before" = "$after" ]; then ok "$name: terminal settings restored"
+    else fail "$name: terminal settings restored" "before '$before' after '$after'"; fi
+    alt=$(tmx display-message -p -t "$s" '#{alternate_on}')
+    [ "$alt" = 0 ] && ok "$name: back from the alternate screen" \
+        || fail "$name: back from the alternate screen" "alternate_on=$alt"
+}
+# The number after "events " on the dashboard's counter line.
+events_of() { shot "$1" | sed -n 's/^ *events \([0-9][0-9]*\).*/\1/p' | tail -1; }
+
+# ---- Home and a chapter, at 80×24 -----------------------------------------
+CHAPTER=1
+"$NODELAB" read 2 >/dev/null 2>&1 && CHAPTER=2
+start home 80 24 -- ""
+expect_screen home "nodelab — the machinery behind advanced Node.js" "home: the lab opens at 80×24"
+expect_screen home "Enter open" "home: the footer shows the keys"
+[ "$(widest home)" -le 80 ] && ok "home: fits in 80 columns" || fail "home: fits in 80 columns"
+title=$("$NODELAB" list chapters --json | python3 -c "import json,sys; print([c['title'] for c in json.load(sys.stdin)['chapters'] if c['number']==$CHAPTER][0])")
+i=1
+while [ $i -lt $CHAPTER ]; do keys home Down; i=$((i + 1)); done
+keys home Enter
+expect_screen home "^ $CHAPTER $title" "reader: chapter $CHAPTER opens with its title"
+top=$(shot home | sed -n 3p)
+keys home j j j
+i=0
+while [ $i -lt 50 ] && [ "$(shot home | sed -n 3p)" = "$top" ]; do sleep 0.1; i=$((i + 1)); done
+lines=$("$NODELAB" read $CHAPTER | wc -l)
+if [ "$lines" -lt 24 ] || [ "$(shot home | sed -n 3p)" != "$top" ]; then ok "reader: j scrolls"
+else fail "reader: j scrolls"; fi
+keys home q
+expect_screen home "Continue: $CHAPTER $title" "home: Continue points at the chapter"
+quit_and_check home "home"
+
+# ---- The reader: every block, search, contents, a link --------------------
+mkdir -p "$TMP/data/chapters"
+cp "$top_srcdir/tests/tui/fixture-chapter.md" "$TMP/data/chapters/01-fixture.md"
+ln -s "$top_srcdir/exercises" "$TMP/data/exercises"
+ln -s "$top_srcdir/solutions" "$TMP/data/solutions"
+start reader 80 24 NODELAB_DATADIR="$TMP/data" -- open 1
+expect_screen reader "^ 1 Reader fixture" "reader: opens at a chapter by number"
+expect_screen reader "A paragraph with emphasis, strong words and inline code" "reader: inline markup drawn, not shown"
+expect_screen reader "• another bullet item" "reader: bullets"
+keys reader Space
+expect_screen reader "│ static int add\(int a, int b\)" "reader: code blocks"
+expect_screen reader "event │ fields +│ meaning" "reader: tables in columns"
+keys reader G
+expect_screen reader "The word zebracorn appears only here" "reader: G goes to the end"
+keys reader g
+expect_screen reader "^  Reader fixture" "reader: g goes to the top"
+keys reader / z e b r a c o r n Enter
+expect_screen reader "match 1 of 1 for \"zebracorn\"" "reader: / searches"
+keys reader t
+expect_screen reader "contents" "reader: t shows the contents"
+keys reader q g / W a t c h Space t h e Space l o o p Enter
+expect_screen reader "▶ Run demo: Watch the loop block" "reader: demo links drawn"
+keys reader Enter
+expect_screen reader "loop.blocking +pid [0-9]+ +running" "reader: Enter on a link runs the demo"
+keys reader q
+expect_screen reader "^ 1 Reader fixture" "reader: q goes back to the chapter"
+no_demo_left reader "reader: leaving the dashboard stops the demo"
+quit_and_check reader "reader"
+if python3 - "$TMP/state/nodelab/progress.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["version"] == 1, p
+assert p["chapters"]["1"]["position"] > 1, p
+assert p["last"] == "chapter:1", p
+PY
+then ok "progress: reading position and last place saved"
+else fail "progress: reading position and last place saved" "$(cat "$TMP/state/nodelab/progress.json")"; fi
+
+# ---- Demo dashboards --------------------------------------------------------
+n=0
+echo "$DEMOS" | while read -r demo key param after sets; do
+    [ -n "$demo" ] || continue
+    "$NODELAB" demo "$demo" --help >/dev/null 2>&1 || { echo "# $demo: not built yet"; continue; }
+    n=$((n + 1))
+    s="demo$n"
+    start "$s" 80 24 NODELAB_SHOW_HIDDEN=1 -- open "$demo" $sets
+    expect_screen "$s" "^ $demo +pid [0-9]+ +running" "$demo: the dashboard runs the demo"
+    # The same events counter, larger a little later: the picture moves.
+    wait_for "$s" "events [0-9]+" >/dev/null
+    first=$(events_of "$s")
+    i=0
+    while [ $i -lt $((WAIT_S * 10)) ] && [ "$(events_of "$s")" = "$first" ]; do sleep 0.1; i=$((i + 1)); done
+    snap1=$(shot "$s" | sed -n '4,20p')
+    i=0
+    while [ $i -lt $((WAIT_S * 10)) ] && [ "$(shot "$s" | sed -n '4,20p')" = "$snap1" ]; do sleep 0.1; i=$((i + 1)); done
+    if [ "$(events_of "$s")" != "$first" ] && [ "$(shot "$s" | sed -n '4,20p')" != "$snap1" ]; then
+        ok "$demo: gauges and events change between captures"
+    else
+        fail "$demo: gauges and events change between captures" "events $first → $(events_of "$s")"
+    fi
+    keys "$s" "$key"
+    # The parameter line shows "key value" once the demo confirmed it.
+    expect_screen "$s" "[ │]${param%%=*} ${param#*=}( |$)" "$demo: the key changes a live parameter ($param)"
+    expect_screen "$s" "$after" "$demo: the change takes effect ($after)"
+    [ "$(widest "$s")" -le 80 ] && ok "$demo: fits in 80 columns" || fail "$demo: fits in 80 columns"
+    tmx resize-window -t "$s" -x 60 -y 20
+    expect_screen "$s" "^ $demo +pid" "$demo: redrawn at 60×20"
+    i=0
+    while [ $i -lt 30 ] && [ "$(widest "$s")" -gt 60 ]; do sleep 0.1; i=$((i + 1)); done
+    [ "$(widest "$s")" -le 60 ] && ok "$demo: fits in 60 columns" || fail "$demo: fits in 60 columns"
+    tmx resize-window -t "$s" -x 120 -y 40
+    expect_screen "$s" "^─{120}$" "$demo: redrawn at 120×40"
+    # A resize storm: forty sizes in a row, then one that must be drawn right.
+    i=0
+    while [ $i -lt 40 ]; do
+        tmx resize-window -t "$s" -x $((60 + i % 7 * 10)) -y $((18 + i % 5 * 5))
+        i=$((i + 1))
+    done
+    tmx resize-window -t "$s" -x 40 -y 10
+    expect_screen "$s" "terminal too small \(need 60×18\)" "$demo: says when the terminal is too small"
+    tmx resize-window -t "$s" -x 100 -y 30
+    expect_screen "$s" "^─{100}$" "$demo: survives a resize storm"
+    keys "$s" "?"
+    expect_screen "$s" "on the demo screen" "$demo: ? lists the keys"
+    expect_screen "$s" "kill the selected process" "$demo: ? lists keys the footer has no room for"
+    keys "$s" Escape
+    keys "$s" q
+    expect_screen "$s" "nodelab — the machinery" "$demo: q goes back home"
+    no_demo_left "$s" "$demo: no demo process after leaving the dashboard"
+    quit_and_check "$s" "$demo"
+done >"$TMP/demos.out"
+cat "$TMP/demos.out"
+passed=$((passed + $(grep -c '^ok ' "$TMP/demos.out")))
+failed=$((failed + $(grep -c '^not ok ' "$TMP/demos.out")))
+
+# ---- Colour, and no colour --------------------------------------------------
+# SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107).
+colours() {
+    tmx capture-pane -p -e -t "$1" | python3 -c '
+import re, sys
+n = 0
+for m in re.finditer(r"\x1b\[([0-9;]*)m", sys.stdin.read()):
+    for p in m.group(1).split(";"):
+        if p and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107): n += 1
+print(n)'
+}
+start colour 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+start nocolour 80 24 NODELAB_SHOW_HIDDEN=1 NO_COLOR=1 -- open test.buffer
+wait_for colour "buffered" >/dev/null
+expect_screen nocolour "buffered" "NO_COLOR: the dashboard still draws"
+c=$(colours colour)
+[ "$c" -gt 0 ] && ok "colour: the dashboard uses colour ($c)" || fail "colour: the dashboard uses colour"
+c=$(colours nocolour)
+[ "$c" = 0 ] && ok "NO_COLOR: no colour attributes" || fail "NO_COLOR: no colour attributes" "$c colour codes"
+quit_and_check colour "colour"
+quit_and_check nocolour "NO_COLOR"
+
+# ---- ASCII bars, for a terminal without block characters ---------------------
+start ascii 80 24 NODELAB_ASCII=1 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen ascii "buffered +#+\.* +[0-9.]+K / 16K" "ASCII: gauges drawn with # and ."
+if shot ascii | grep -q "[█░▏▕─│]"; then fail "ASCII: no block characters" "$(shot ascii | head -5)"
+else ok "ASCII: no block characters"; fi
+quit_and_check ascii "ASCII"
+
+# ---- A demo that crashes ----------------------------------------------------
+start crash 80 24 -- open test.crash
+expect_screen crash "CRASHED \(SIGABRT\)" "crash: the header says the demo crashed"
+expect_screen crash "the demo crashed: killed by SIGABRT" "crash: the exit status is shown"
+expect_screen crash "giving up on purpose" "crash: the demo's stderr is shown"
+keys crash r
+expect_screen crash "test.crash +pid [0-9]+ +running" "crash: r runs it again; the lab kept running"
+expect_screen crash "CRASHED \(SIGABRT\)" "crash: and reports the second crash too"
+quit_and_check crash "crash"
+
+# ---- Ctrl-C and SIGTERM, with a demo running ---------------------------------
+start ctrlc 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen ctrlc "test.buffer +pid [0-9]+ +running" "Ctrl-C: the demo runs"
+keys ctrlc C-c
+quit_and_check ctrlc "Ctrl-C"
+start sigterm 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer
+expect_screen sigterm "test.buffer +pid [0-9]+ +running" "SIGTERM: the demo runs"
+lab=$(marked sigterm | awk '$3 == "open" { print $1 }')
+[ -n "$lab" ] && kill -TERM "$lab"
+expect_screen sigterm "lab exited 0" "SIGTERM: the lab exits"
+quit_and_check sigterm "SIGTERM"
+
+# ---- An exercise: starter fails, the reference passes, then the solution ----
+EX=loop-offload
+FILE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0])' \
+       "$top_srcdir/exercises/$EX/exercise.json")
+start exercise 80 24 CC="$CC" -- open "exercise:$EX"
+expect_screen exercise "^ $EX +chapter [0-9]+ +not started" "exercise: opens with its status"
+expect_screen exercise "c copy the starter" "exercise: offers to copy the starter"
+keys exercise o c
+expect_screen exercise "copied 1 starter file" "exercise: c copies the starter"
+[ -f "$TMP/ws/$EX/$FILE" ] && ok "exercise: the starter is in the workspace" \
+    || fail "exercise: the starter is in the workspace"
+keys exercise h
+expect_screen exercise "Hint 1/[0-9]+:" "exercise: h reveals a hint"
+keys exercise Enter
+WAIT_S=120 expect_screen exercise "failing [0-9]+/[0-9]+ tests" "exercise: the starter fails its tests"
+expect_screen exercise "✘ " "exercise: failing tests are marked"
+keys exercise s
+expect_screen exercise "the solution opens once all the tests pass" "exercise: no solution before passing"
+keys exercise w
+expect_screen exercise "w watch: ON" "exercise: w turns watch mode on"
+cp "$top_srcdir/solutions/$EX/$FILE" "$TMP/ws/$EX/$FILE.new" && mv "$TMP/ws/$EX/$FILE.new" "$TMP/ws/$EX/$FILE"
+WAIT_S=120 expect_screen exercise "^ $EX +chapter [0-9]+ +passed" "exercise: saving a file re-runs the tests, which pass"
+keys exercise s
+expect_screen exercise "reference solution" "exercise: s shows the reference solution after passing"
+quit_and_check exercise "exercise"
+if python3 - "$TMP/state/nodelab/progress.json" "$EX" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))["exercises"][sys.argv[2]]
+assert x["status"] == "passed" and x["passed"] == x["total"] > 0 and x["hints_used"] == 1, x
+PY
+then ok "progress: exercise passed and hints used saved"
+else fail "progress: exercise passed and hints used saved" "$(cat "$TMP/state/nodelab/progress.json")"; fi
+
+# ---- Bad targets ------------------------------------------------------------
+expect_status 2 "open: unknown target" -- "$NODELAB" open no.such.thing
+expect_grep "no chapter, demo or exercise 'no.such.thing'" "$TMP/err" "open: says what was not found"
+
+finish
