@@ -86,10 +86,15 @@ int ex_read_grade_report(ex_runner *r, const exercise *e, const char *json)
         snprintf(r->log, sizeof r->log, "%s%s%s", status ? status : "no status",
                  diag ? ":\n" : "", diag ? diag : "");
     const cJSON *t, *tests = cJSON_GetObjectItemCaseSensitive(mine, "tests");
+    int position = -1;
     cJSON_ArrayForEach(t, tests) {
         const char *tcase = jstr(t, "tcase"), *ts = jstr(t, "status"), *msg = jstr(t, "message");
         const char *file = jstr(t, "file");
-        int k = tcase ? case_index(e, tcase, strlen(tcase)) : -1;
+        position++;
+        /* A hidden test's name and tcase are withheld from students; the
+         * grader reports tests in manifest order, so its place says which. */
+        int k = tcase ? case_index(e, tcase, strlen(tcase))
+              : position < e->ncases ? position : -1;
         if (k < 0 || !ts) continue;
         case_result *c = &r->cases[k];
         c->status = !strcmp(ts, "passed") ? CASE_PASS : !strcmp(ts, "failed") ? CASE_FAIL

@@ -83,14 +83,15 @@ static void save_position(reader *r)
 
 /* Scrolling saves the position at most four times a second, not per key;
  * and coming back to the chapter makes it the last place again. */
-static void tick(screen *s)
+static void claim_and_save(reader *r)
 {
-    reader *r = (reader *)s;
     char last[32];
     snprintf(last, sizeof last, "chapter:%d", r->ch.number);
     app_claim_last(last);
     save_position(r);
 }
+
+static void tick(screen *s) { claim_and_save((reader *)s); }
 
 /* ---- search ------------------------------------------------------------ */
 
@@ -256,7 +257,7 @@ static void act(screen *s, int action, int key)
 static void destroy(screen *s)
 {
     reader *r = (reader *)s;
-    save_position(r);
+    claim_and_save(r);          /* closed before its first tick: still the last place */
     dl_free(r->lay);
     md_free(r->doc);
     free(r->text);
