@@ -44,22 +44,25 @@ tests_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_http_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_http
 
-# Streams: parity with node (tests/parity/README in parity.c) and the core's
-# unit tests.
+# Streams: parity with node (tests/parity/: NAME.js, its C twin in
+# scenarios_*.c, node's trace in NAME.expected) and the core's unit tests.
 PARITY_SCENARIOS = \
-	destroy-twice flowing-states object-mode paused-read pipe-error-sink \
-	pipe-error-source pipe-slow-sink pipeline-error-middle \
-	pipeline-error-sink pipeline-error-source pipeline-ok \
-	pipeline-premature transform-flush transform-stall write-after-end \
-	write-hwm0 write-hwm10
-check_PROGRAMS += tests/parity/parity
+	cork-writev destroy-twice duplex-half-open flowing-states object-mode \
+	paused-read pipe-error-sink pipe-error-source pipe-slow-sink \
+	pipe-two-dests pipe-unpipe pipeline-error-middle pipeline-error-sink \
+	pipeline-error-source pipeline-ok pipeline-premature transform-flush \
+	transform-stall write-after-end write-hwm0 write-hwm10
+check_PROGRAMS += tests/parity/parity tests/test_stream
+tests_test_stream_SOURCES = tests/test_stream.c
+tests_test_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_parity_parity_SOURCES = tests/parity/parity.c tests/parity/parity.h \
 	tests/parity/scenarios_pipe.c tests/parity/scenarios_pipeline.c \
 	tests/parity/scenarios_readable.c tests/parity/scenarios_transform.c \
 	tests/parity/scenarios_writable.c
 EXTRA_tests_parity_parity_DEPENDENCIES = tests/parity/scenarios.list
 tests_parity_parity_LDADD = $(RUNTIME_LIBS)
-TESTS += tests/parity.sh
+TESTS += tests/test_stream tests/parity.sh
 EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/lib.js \
 	tests/parity/scenarios.list \
 	$(PARITY_SCENARIOS:%=tests/parity/%.js) \

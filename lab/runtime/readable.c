@@ -18,6 +18,7 @@
  * Node waits, so traces match line for line.
  */
 #include "stream_impl.h"
+#include "telemetry.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,16 @@ void lab_readable_push_eof(lab_stream *s)
     r->reading = false;
     if (r->ended) return;
     r->ended = true;
-    if (lab_stream_tel(s)) lab_stream_tel_flow(s, "push", 0, r->length, r->hwm, false);
+    if (lab_stream_tel(s)) {
+        lab_ev *e = lab_ev_new("push");
+        lab_ev_str(e, "stream", s->name);
+        lab_ev_int(e, "size", 0);
+        lab_ev_int(e, "len", (int64_t)r->length);
+        lab_ev_int(e, "hwm", (int64_t)r->hwm);
+        lab_ev_bool(e, "ret", false);
+        lab_ev_bool(e, "eof", true);
+        lab_ev_emit(e);
+    }
     if (r->sync) {
         /* Inside _read: wait for the next tick, or flow() could run
          * inside the read() that called _read. */

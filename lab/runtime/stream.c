@@ -378,6 +378,10 @@ void *lab_stream_data(const lab_stream *s) { return s->data; }
 void lab_stream_set_data(lab_stream *s, void *data) { s->data = data; }
 lab_loop *lab_stream_loop(const lab_stream *s) { return s->loop; }
 const char *lab_stream_name(const lab_stream *s) { return s->name; }
+void lab_stream_set_name(lab_stream *s, const char *name)
+{
+    snprintf(s->name, sizeof s->name, "%s", name ? name : kind_names[s->kind]);
+}
 bool lab_stream_is_readable_side(const lab_stream *s) { return s->r != NULL; }
 bool lab_stream_is_writable_side(const lab_stream *s) { return s->w != NULL; }
 bool lab_stream_destroyed(const lab_stream *s) { return s->destroyed; }

@@ -237,6 +237,8 @@ void *lab_stream_data(const lab_stream *s);
 void lab_stream_set_data(lab_stream *s, void *data);
 lab_loop *lab_stream_loop(const lab_stream *s);
 const char *lab_stream_name(const lab_stream *s);
+/* Renames the stream for telemetry ("socket#7"); copied, 31 chars max. */
+void lab_stream_set_name(lab_stream *s, const char *name);
 bool lab_stream_is_readable_side(const lab_stream *s);   /* has one */
 bool lab_stream_is_writable_side(const lab_stream *s);
 bool lab_stream_destroyed(const lab_stream *s);

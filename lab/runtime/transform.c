@@ -9,7 +9,8 @@
  * _read releases it).  So a transform nobody reads fills its readable
  * buffer to the mark, then its writable buffer to the mark, and then
  * write() says false: with both marks at 16384 and 1 KiB chunks, on the
- * 31st write (16 chunks pushed through, 1 held in flight, 14 queued...).
+ * 31st write (15 chunks transformed, the 16th transformed but its
+ * completion held, 15 more queued behind it: 16 KiB on each side).
  *
  * At the end, the writable side's _final is the transform's flush:
  * ops->flush pushes what is left, then EOF is pushed, then 'prefinish',

@@ -141,3 +141,92 @@ SCENARIO(pipe_error_sink)
     lab_stream_on(dst, LAB_ON_CLOSE, pek_dst_close, NULL);
     lab_stream_unref(dst);
 }
+
+/* ---- pipe-unpipe ------------------------------------------------------- */
+
+static int pu_made;
+static lab_stream *pu_src, *pu_dst;
+
+static void push2_or_eof(lab_stream *s)
+{
+    if (pu_made <= 6) lab_readable_push(s, bytes(2));
+    else lab_readable_push_eof(s);
+}
+
+static void pu_read(lab_stream *src, size_t n)
+{
+    pu_made++;
+    on_immediate(src, push2_or_eof);
+}
+
+static void pu_write(lab_stream *dst, const lab_chunk *c)
+{
+    T("dst _write %zu", c->len);
+    if (pu_made == 3) {
+        lab_unpipe(pu_src, dst);
+        T("unpiped: flowing=%s", FLOWING(pu_src));
+    }
+    on_immediate(dst, write_done_ok);
+}
+
+static void pu_later(lab_stream *src)
+{
+    T("later: src len=%zu ended=%s dst writable=%s", lab_readable_length(src),
+      B(lab_readable_ended(src)), B(lab_writable_writable(pu_dst)));
+    lab_writable_end(pu_dst);
+    lab_stream_destroy(src, NULL);
+    lab_stream_unref(pu_dst);
+    lab_stream_unref(pu_src);
+}
+
+SCENARIO(pipe_unpipe)
+{
+    static const lab_stream_ops src_ops = { .read = pu_read };
+    static const lab_stream_ops dst_ops = { .write = pu_write };
+    pu_src = watch(lab_readable_new(loop, &src_ops,
+                   &(lab_stream_opts){ .name = "src", .hwm = 4 }, NULL));
+    pu_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
+    lab_pipe(pu_src, pu_dst, true);
+    on_timeout(pu_src, 20, pu_later);
+}
+
+/* ---- pipe-two-dests ---------------------------------------------------- */
+
+static int ptd_made;
+
+static void ptd_read(lab_stream *src, size_t n)
+{
+    ptd_made++;
+    if (ptd_made <= 4) lab_readable_push(src, bytes(4));
+    else lab_readable_push_eof(src);
+}
+
+static void ptd_fast(lab_stream *s, const lab_chunk *c)
+{
+    T("fast _write %zu", c->len);
+    lab_write_done(s, NULL);
+}
+
+static void ptd_slow(lab_stream *s, const lab_chunk *c)
+{
+    T("slow _write %zu", c->len);
+    on_immediate(s, write_done_ok);
+}
+
+SCENARIO(pipe_two_dests)
+{
+    static const lab_stream_ops src_ops = { .read = ptd_read };
+    static const lab_stream_ops fast_ops = { .write = ptd_fast };
+    static const lab_stream_ops slow_ops = { .write = ptd_slow };
+    lab_stream *src = watch(lab_readable_new(loop, &src_ops,
+                            &(lab_stream_opts){ .name = "src", .hwm = 4 }, NULL));
+    lab_stream *fast = watch(lab_writable_new(loop, &fast_ops,
+                             &(lab_stream_opts){ .name = "fast", .hwm = 4 }, NULL));
+    lab_stream *slow = watch(lab_writable_new(loop, &slow_ops,
+                             &(lab_stream_opts){ .name = "slow", .hwm = 4 }, NULL));
+    lab_pipe(src, fast, true);
+    lab_pipe(src, slow, true);
+    lab_stream_unref(src);
+    lab_stream_unref(fast);
+    lab_stream_unref(slow);
+}

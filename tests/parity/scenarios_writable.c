@@ -176,3 +176,96 @@ SCENARIO(destroy_twice)
     lab_next_tick(loop, print_tick, "tick");
     lab_stream_unref(w);
 }
+
+/* ---- duplex-half-open -------------------------------------------------- */
+
+static void dho_read(lab_stream *d, size_t n) {}
+
+static void dho_write(lab_stream *d, const lab_chunk *c)
+{
+    T("%s _write %zu", lab_stream_name(d), c->len);
+    lab_write_done(d, NULL);
+}
+
+static void dho_final(lab_stream *d)
+{
+    T("%s _final", lab_stream_name(d));
+    lab_final_done(d, NULL);
+}
+
+static void dho_data(lab_stream *d, const lab_event *ev, void *arg)
+{
+    T("%s data %zu", lab_stream_name(d), ev->chunk->len);
+}
+
+static void dho_later(lab_stream *b)
+{
+    T("b writable=%s destroyed=%s", B(lab_writable_writable(b)), B(lab_stream_destroyed(b)));
+    lab_writable_end(b);
+}
+
+SCENARIO(duplex_half_open)
+{
+    static const lab_stream_ops ops = { .read = dho_read, .write = dho_write,
+                                        .final = dho_final };
+    lab_stream *d[2];
+    d[0] = watch(lab_duplex_new(loop, &ops,
+                 &(lab_stream_opts){ .name = "a", .no_half_open = true }, NULL));
+    d[1] = watch(lab_duplex_new(loop, &ops, &(lab_stream_opts){ .name = "b" }, NULL));
+    for (int i = 0; i < 2; i++) {
+        lab_writable_write(d[i], bytes(3), NULL, NULL);
+        lab_stream_on(d[i], LAB_ON_DATA, dho_data, NULL);
+        lab_readable_push(d[i], bytes(2));
+        lab_readable_push_eof(d[i]);
+    }
+    on_immediate(d[1], dho_later);
+    lab_stream_unref(d[0]);
+    lab_stream_unref(d[1]);
+}
+
+/* ---- cork-writev ------------------------------------------------------- */
+
+static void cw_write(lab_stream *w, const lab_chunk *c)
+{
+    T("w _write %zu", c->len);
+    on_immediate(w, write_done_ok);
+}
+
+static void cw_writev(lab_stream *w, const lab_chunk *chunks, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += chunks[i].len;
+    T("w _writev %zu chunks %zu bytes", n, total);
+    on_immediate(w, write_done_ok);
+}
+
+static void final_done_ok(lab_stream *w) { lab_final_done(w, NULL); }
+
+static void cw_final(lab_stream *w)
+{
+    T("w _final");
+    on_immediate(w, final_done_ok);
+}
+
+static void cw_uncork(lab_loop *lp, void *arg)
+{
+    lab_stream *w = arg;
+    lab_writable_uncork(w);
+    T("uncorked: len=%zu", lab_writable_length(w));
+    lab_writable_end_cb(w, print_cb, "w end cb");
+    lab_stream_unref(w);
+}
+
+SCENARIO(cork_writev)
+{
+    static const lab_stream_ops ops = { .write = cw_write, .writev = cw_writev,
+                                        .final = cw_final };
+    static const char *const cbs[] = { "w cb 1", "w cb 2", "w cb 3", "w cb 4" };
+    lab_stream *w = watch(lab_writable_new(loop, &ops, &(lab_stream_opts){ .name = "w" }, NULL));
+    lab_writable_write(w, bytes(1), print_cb, (void *)cbs[0]);
+    lab_writable_cork(w);
+    for (size_t n = 2; n <= 4; n++)
+        lab_writable_write(w, bytes(n), print_cb, (void *)cbs[n - 1]);
+    T("corked: len=%zu", lab_writable_length(w));
+    lab_next_tick(loop, cw_uncork, w);       /* keeps our reference */
+}
