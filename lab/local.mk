@@ -19,6 +19,9 @@ nodelab_SOURCES = \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
+	lab/demos/streamkit.c \
+	lab/demos/streamkit.h \
+	lab/demos/streams_backpressure.c \
 	lab/tui/tui.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -1,0 +1,91 @@
+/*
+ * streamkit.h — small helpers the Chapter 2 (streams) demos share.
+ *
+ * None of this is stream machinery (that is lab/runtime/stream.h); it is
+ * the bench around the experiment: measuring the process's memory, making
+ * a scratch directory with a generated input file and removing it after,
+ * listing which files the process still has open, timing.
+ */
+#ifndef LAB_STREAMKIT_H
+#define LAB_STREAMKIT_H
+
+#include "loop.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* Resident set size now, in bytes (/proc/self/statm), or 0 if unknown. */
+uint64_t kit_rss(void);
+/* The highest RSS this process has reached (VmHWM in /proc/self/status). */
+uint64_t kit_peak_rss(void);
+
+/* Emits a `mem` event every every_ms with the RSS, without keeping the
+ * loop alive.  first/max/last are what it saw (max is also refreshed from
+ * VmHWM at stop, so a peak between two samples is not missed). */
+typedef struct kit_mem {
+    lab_timer timer;
+    uint64_t first, max, last, samples;
+} kit_mem;
+void kit_mem_start(lab_loop *loop, kit_mem *m, uint64_t every_ms);
+void kit_mem_sample(kit_mem *m);        /* one sample now (emits `mem`) */
+void kit_mem_stop(kit_mem *m);
+
+/* ---- a scratch directory ----------------------------------------------- */
+
+typedef struct kit_tmp {
+    char dir[PATH_MAX];        /* "" until made */
+} kit_tmp;
+
+/* Makes $TMPDIR/nodelab-TAG.XXXXXX (or /tmp/...).  Returns 0 or -errno. */
+int kit_tmp_make(kit_tmp *t, const char *tag);
+/* dir/name into buf; returns buf. */
+char *kit_tmp_path(const kit_tmp *t, const char *name, char *buf, size_t size);
+/* Removes every file in the directory, then the directory. */
+void kit_tmp_remove(kit_tmp *t);
+
+/* ---- generated inputs -------------------------------------------------- */
+
+typedef enum {
+    KIT_LOG,       /* web-server-like log lines, some with e-mail addresses */
+    KIT_CSV,       /* CSV with a header, quoted fields, embedded commas,
+                      quotes and newlines */
+    KIT_TEXT,      /* mixed text with multi-byte UTF-8 characters */
+} kit_kind;
+
+/* Writes size bytes of that kind to path (created or truncated; removed
+ * again on failure).  Text is cut at exactly size; CSV ends with the first
+ * whole row that reaches it.  The same arguments give the same bytes.
+ * pct: for KIT_LOG, the percentage of lines carrying an address.
+ * Returns 0 or -errno. */
+int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct);
+/* The same generator into memory: fills buf with exactly len bytes, lines
+ * numbered from *line (updated).  Used by the in-memory sources. */
+void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line);
+
+/* "in" parameter handling shared by the file demos: the user's path, or a
+ * generated file in t of `size` bytes.  Writes the path into buf.  On
+ * failure prints one line on stderr and returns -1. */
+int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
+              kit_kind kind, char *buf, size_t bufsize);
+/* The "out" parameter: the user's path, or a file named `name` in t. */
+int kit_output(const char *demo, const char *given, kit_tmp *t,
+               const char *name, char *buf, size_t bufsize);
+
+/* ---- descriptors ------------------------------------------------------- */
+
+/* How many descriptors are open, and an `fds` event listing those that
+ * name a file under prefix (e.g. the scratch directory): {label, count,
+ * open: [{fd, path}]}.  Returns how many matched. */
+int kit_fd_count(void);
+int kit_fds_event(const char *label, const char *prefix);
+
+/* ---- numbers ----------------------------------------------------------- */
+
+/* bytes over us microseconds, in bytes per second (0 if us is 0). */
+double kit_rate(uint64_t bytes, uint64_t us);
+
+#endif
