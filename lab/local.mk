@@ -22,6 +22,9 @@ nodelab_SOURCES = \
 	lab/demos/streamkit.c \
 	lab/demos/streamkit.h \
 	lab/demos/streams_backpressure.c \
+	lab/demos/streams_modes.c \
+	lab/demos/streams_pipe_copy.c \
+	lab/demos/streams_read_chunks.c \
 	lab/tui/tui.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -1,6 +1,8 @@
 /* streamkit.c — the bench around the Chapter 2 experiments (streamkit.h). */
 #define _GNU_SOURCE
 #include "streamkit.h"
+#include "demo.h"
+#include "stream.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
@@ -316,6 +318,71 @@ int kit_fds_event(const char *label, const char *prefix)
     lab_ev_json(e, "open", open_);
     lab_ev_emit(e);
     return matched;
+}
+
+/* ---- a slow sink ------------------------------------------------------- */
+
+typedef struct slow_sink {
+    lab_timer timer;
+    lab_stream *s;
+    const lab_demo *demo;
+    const char *delay_key;
+    uint64_t *written;
+    size_t len;                /* the chunk in flight */
+    bool busy;                 /* a write waits for the timer */
+} slow_sink;
+
+static void on_sink_timer(lab_timer *t)
+{
+    slow_sink *k = t->data;
+    k->busy = false;
+    if (k->written) *k->written += k->len;
+    lab_write_done(k->s, NULL);
+    lab_stream_unref(k->s);            /* the timer's reference */
+}
+
+static void sink_write(lab_stream *s, const lab_chunk *chunk)
+{
+    slow_sink *k = lab_stream_data(s);
+    k->len = chunk->len;
+    k->busy = true;
+    lab_stream_ref(s);                 /* we will call back: stay alive */
+    lab_timer_start(&k->timer, on_sink_timer,
+                    (uint64_t)lab_demo_int(k->demo, k->delay_key), 0);
+}
+
+static void sink_destroy(lab_stream *s, const lab_err *err)
+{
+    slow_sink *k = lab_stream_data(s);
+    if (k->busy) {                     /* the write in flight is dropped */
+        lab_timer_stop(&k->timer);
+        k->busy = false;
+        lab_stream_unref(s);
+    }
+    lab_destroy_done(s, err);
+}
+
+static void sink_free(lab_stream *s) { free(lab_stream_data(s)); }
+
+static const lab_stream_ops slow_sink_ops = {
+    .write = sink_write, .destroy = sink_destroy, .free = sink_free,
+};
+
+lab_stream *kit_slow_sink(lab_loop *loop, const char *name, size_t hwm,
+                          const lab_demo *d, const char *delay_key,
+                          uint64_t *written)
+{
+    slow_sink *k = calloc(1, sizeof *k);
+    if (!k) abort();
+    k->demo = d;
+    k->delay_key = delay_key;
+    k->written = written;
+    lab_timer_init(loop, &k->timer);
+    k->timer.data = k;
+    lab_stream_opts o = { .name = name, .hwm = hwm };
+    k->s = lab_writable_new(loop, &slow_sink_ops, &o, k);
+    if (!k->s) abort();
+    return k->s;
 }
 
 /* ---- numbers ----------------------------------------------------------- */

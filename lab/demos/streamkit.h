@@ -83,6 +83,19 @@ int kit_output(const char *demo, const char *given, kit_tmp *t,
 int kit_fd_count(void);
 int kit_fds_event(const char *label, const char *prefix);
 
+/* ---- a slow sink ------------------------------------------------------- */
+
+/* A writable whose every write completes later, from a timer: the shape of
+ * a disk or a socket that takes its time.  The delay is read from the
+ * demo's parameter `delay_key` at each write (so it can change live);
+ * every completed byte is added to *written (may be NULL).  Returns the
+ * stream (yours to unref), named `name`, with mark hwm. */
+struct lab_demo;
+struct lab_stream;
+struct lab_stream *kit_slow_sink(lab_loop *loop, const char *name, size_t hwm,
+                                 const struct lab_demo *d, const char *delay_key,
+                                 uint64_t *written);
+
 /* ---- numbers ----------------------------------------------------------- */
 
 /* bytes over us microseconds, in bytes per second (0 if us is 0). */

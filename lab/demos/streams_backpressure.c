@@ -31,17 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct bp bp;
-
-/* One sink's own state: the timer that completes its write. */
-typedef struct sink {
-    bp *owner;
-    lab_stream *s;
-    lab_timer timer;
-    bool busy;                 /* a write waits for the timer */
-} sink;
-
-struct bp {
+typedef struct bp {
     lab_demo *demo;
     lab_loop *loop;
     lab_stream *source, *sink;
@@ -60,7 +50,7 @@ struct bp {
     uint64_t start_us, end_us;
     kit_mem mem;
     lab_timer sample_timer;
-};
+} bp;
 
 static int64_t P(const bp *b, const char *key) { return lab_demo_int(b->demo, key); }
 
@@ -136,40 +126,6 @@ static const lab_stream_ops source_ops = {
 
 /* ---- the sink: a writable that takes delay_ms per chunk ---------------- */
 
-static void on_sink_timer(lab_timer *t)
-{
-    sink *k = t->data;
-    k->busy = false;
-    lab_write_done(k->s, NULL);
-    lab_stream_unref(k->s);
-}
-
-static void sink_write(lab_stream *s, const lab_chunk *chunk)
-{
-    sink *k = lab_stream_data(s);
-    k->owner->written += chunk->len;
-    k->busy = true;
-    lab_stream_ref(s);
-    lab_timer_start(&k->timer, on_sink_timer, (uint64_t)P(k->owner, "delay_ms"), 0);
-}
-
-static void sink_destroy(lab_stream *s, const lab_err *err)
-{
-    sink *k = lab_stream_data(s);
-    if (k->busy) {                     /* the write in flight is dropped */
-        lab_timer_stop(&k->timer);
-        k->busy = false;
-        lab_stream_unref(s);
-    }
-    lab_destroy_done(s, err);
-}
-
-static void sink_free(lab_stream *s) { free(lab_stream_data(s)); }
-
-static const lab_stream_ops sink_ops = {
-    .write = sink_write, .destroy = sink_destroy, .free = sink_free,
-};
-
 static void on_sink_drain(lab_stream *s, const lab_event *ev, void *arg)
 {
     ((bp *)arg)->drains++;
@@ -186,17 +142,12 @@ static void on_sink_finish(lab_stream *s, const lab_event *ev, void *arg)
 
 static lab_stream *make_sink(bp *b)
 {
-    sink *k = calloc(1, sizeof *k);
-    if (!k) abort();
-    k->owner = b;
-    lab_timer_init(b->loop, &k->timer);
-    k->timer.data = k;
-    lab_stream_opts o = { .name = "sink", .hwm = (size_t)P(b, "dst_hwm") };
-    k->s = lab_writable_new(b->loop, &sink_ops, &o, k);
-    lab_stream_on(k->s, LAB_ON_DRAIN, on_sink_drain, b);
-    lab_stream_on(k->s, LAB_ON_FINISH, on_sink_finish, b);
+    lab_stream *s = kit_slow_sink(b->loop, "sink", (size_t)P(b, "dst_hwm"),
+                                  b->demo, "delay_ms", &b->written);
+    lab_stream_on(s, LAB_ON_DRAIN, on_sink_drain, b);
+    lab_stream_on(s, LAB_ON_FINISH, on_sink_finish, b);
     b->sinks_made++;
-    return k->s;
+    return s;
 }
 
 /* ---- the two writers --------------------------------------------------- */
