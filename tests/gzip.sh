@@ -26,6 +26,18 @@ for f in empty one text random; do
     else fail "$f: gzip -6 output inflates with ours"; fi
 done
 
+# The same through the streams: file → gzip transform → file, on the pool.
+for f in empty text random; do
+    if "$GZ" -C "$TMP/$f" "$TMP/$f.s.gz" && gzip -t "$TMP/$f.s.gz" &&
+       gunzip -c "$TMP/$f.s.gz" | cmp -s - "$TMP/$f"; then
+        ok "$f: gzip stream output passes gzip -t and gunzip restores it"
+    else fail "$f: gzip stream output passes gzip -t and gunzip restores it"; fi
+    gzip -6 -c < "$TMP/$f" > "$TMP/$f.g.gz"
+    if "$GZ" -D "$TMP/$f.g.gz" "$TMP/$f.back" && cmp -s "$TMP/$f.back" "$TMP/$f"; then
+        ok "$f: gunzip stream inflates gzip -6 output"
+    else fail "$f: gunzip stream inflates gzip -6 output"; fi
+done
+
 # Level 6 is the default on both sides: same size as gzip -6 within 2 %.
 ours=$(wc -c < "$TMP/text.gz"); theirs=$(gzip -6 -c < "$TMP/text" | wc -c)
 if [ $((ours * 100)) -le $((theirs * 102)) ]; then ok "level 6 compresses like gzip -6 ($ours vs $theirs)"
@@ -40,4 +52,12 @@ head -c 1000 "$TMP/text.gz" > "$TMP/cut.gz"
 expect_status 1 "truncated input fails" -- sh -c "'$GZ' -d < '$TMP/cut.gz'"
 expect_grep '^gz_tool: Z_BUF_ERROR: unexpected end of file$' "$TMP/err" "truncated: unexpected end of file"
 [ "$(wc -l < "$TMP/err")" = 1 ] && ok "one line of error" || fail "one line of error"
+printf 'not gzip' > "$TMP/bad.gz"
+expect_status 1 "gunzip stream: corrupt input fails" -- "$GZ" -D "$TMP/bad.gz" "$TMP/bad.out"
+expect_grep '^gz_tool: Z_DATA_ERROR: incorrect header check$' "$TMP/err" "gunzip stream: Z_DATA_ERROR"
+[ ! -e "$TMP/bad.out" ] && ok "no half-written output" || fail "no half-written output"
+expect_status 1 "gunzip stream: truncated input fails" -- "$GZ" -D "$TMP/cut.gz" "$TMP/cut.out"
+expect_grep '^gz_tool: Z_BUF_ERROR: unexpected end of file$' "$TMP/err" "gunzip stream: unexpected end of file"
+expect_status 1 "missing input file" -- "$GZ" -C "$TMP/nope" "$TMP/nope.gz"
+expect_grep "^gz_tool: ENOENT: no such file or directory, open '.*nope'\$" "$TMP/err" "missing input: ENOENT in Node's words"
 finish

@@ -80,6 +80,9 @@ struct lab_http_msg {
     void (*on_data)(lab_http_msg *m, const char *data, size_t len);
     void (*on_end)(lab_http_msg *m);
     void (*on_abort)(lab_http_msg *m, const char *code);
+    /* The message's memory is about to go (server: with its response;
+     * client: at lab_http_client_close): stop using it. */
+    void (*on_release)(lab_http_msg *m);
     void *data;                /* yours */
 
     /* private */
@@ -96,6 +99,8 @@ struct lab_http_msg {
 const char *lab_http_msg_header(const lab_http_msg *m, const char *name);
 void lab_http_msg_pause(lab_http_msg *m);
 void lab_http_msg_resume(lab_http_msg *m);
+/* Gives up on the message: closes its connection (Node's req.destroy()). */
+void lab_http_msg_abort(lab_http_msg *m);
 
 /* ---- outgoing messages ------------------------------------------------- */
 
@@ -147,6 +152,9 @@ void lab_http_end(lab_http_out *o, const void *data, size_t len,
 /* Bytes the socket holds that the kernel has not taken. */
 size_t lab_http_queued(const lab_http_out *o);
 bool lab_http_headers_sent(const lab_http_out *o);
+/* Gives up on the message: closes its connection (Node's res.destroy());
+ * on_close follows. */
+void lab_http_abort(lab_http_out *o);
 
 /* ---- server ------------------------------------------------------------ */
 
@@ -226,7 +234,9 @@ lab_http_client *lab_http_request(lab_loop *loop,
                                                    const char *code),
                                   void *data);
 /* Ends the exchange (aborting it if unfinished) and frees the client once
- * its socket is closed.  No callback runs after this. */
+ * its socket is closed.  After this only the request's on_finish or
+ * on_close and the response's on_release may still run (so that streams
+ * attached to them can let go). */
 void lab_http_client_close(lab_http_client *c);
 
 /* "OK" for 200, "Not Found" for 404, ... ("Unknown" otherwise). */

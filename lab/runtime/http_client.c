@@ -17,6 +17,7 @@
 static void free_client(lab_loop *loop, void *arg)
 {
     lab_http_client *c = arg;
+    if (c->res.on_release) c->res.on_release(&c->res);
     http_msg_free(&c->res);
     http_out_free(&c->out);
     free(c->conn);
@@ -186,10 +187,9 @@ void lab_http_client_close(lab_http_client *c)
     c->on_error = NULL;
     c->res.on_data = NULL;
     c->res.on_end = NULL;
-    c->res.on_abort = NULL;
-    c->out.on_drain = NULL;
-    c->out.on_finish = NULL;
-    c->out.on_close = NULL;
+    c->res.on_abort = NULL;    /* on_release still runs, when freed */
+    c->out.on_drain = NULL;    /* on_finish / on_close still run, once */
     if (c->conn_closed) lab_set_immediate(c->conn->tcp.loop, free_client, c);
     else http_conn_close(c->conn);
+    http_out_abort(&c->out, "ECONNRESET");   /* if unfinished: on_close */
 }

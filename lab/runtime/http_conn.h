@@ -29,7 +29,7 @@ typedef struct http_conn_hooks {
 } http_conn_hooks;
 
 struct lab_http_conn {
-    lab_tcp tcp;
+    lab_tcp tcp;                   /* first: lab_http_abort() relies on it */
     http_parser parser;
     const http_conn_hooks *hooks;
     lab_http_msg *in;              /* the message being parsed */

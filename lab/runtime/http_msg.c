@@ -111,9 +111,12 @@ static int finish_head(http_parser *p, lab_http_msg *m)
         m->headers[i].value = m->arena + m->spans[2 * i + 1];
     }
     m->nheaders = n;
-    m->url = m->arena + m->url_off;
-    m->method = http_method_str((enum http_method)p->method);
-    m->status = p->status_code;
+    if (p->type == HTTP_REQUEST) {
+        m->method = http_method_str((enum http_method)p->method);
+        m->url = m->arena + m->url_off;
+    } else {
+        m->status = p->status_code;
+    }
     m->http_major = p->http_major;
     m->http_minor = p->http_minor;
     m->keep_alive = http_should_keep_alive(p) != 0;
@@ -285,6 +288,11 @@ void lab_http_msg_resume(lab_http_msg *m)
     if (!m->conn) return;
     m->conn->user_paused = false;
     http_conn_update_reading(m->conn);
+}
+
+void lab_http_msg_abort(lab_http_msg *m)
+{
+    if (m->conn) http_conn_close(m->conn);
 }
 
 /* ---- closing ----------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include "errors.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,13 @@ void lab_http_end(lab_http_out *o, const void *data, size_t len,
                   lab_http_done_cb *cb, void *arg)
 {
     send_piece(o, data, len, true, cb, arg);
+}
+
+void lab_http_abort(lab_http_out *o)
+{
+    /* The handle is the first member of its connection. */
+    if (o->tcp && !o->finished && !o->closed)
+        http_conn_close((lab_http_conn *)o->tcp);
 }
 
 size_t lab_http_queued(const lab_http_out *o)

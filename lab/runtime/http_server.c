@@ -72,6 +72,7 @@ static void on_idle(lab_timer *t) { end_conn(t->data); }
 
 static void free_exchange(http_exchange *x)
 {
+    if (x->req.on_release) x->req.on_release(&x->req);
     http_msg_free(&x->req);
     http_out_free(&x->res);
     free(x);

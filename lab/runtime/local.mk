@@ -7,13 +7,16 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/fs.c \
 	lab/runtime/fs_stream.c \
 	lab/runtime/gzip.c \
+	lab/runtime/gzip_stream.c \
 	lab/runtime/http_client.c \
 	lab/runtime/http_conn.h \
 	lab/runtime/http_msg.c \
 	lab/runtime/http_out.c \
 	lab/runtime/http_server.c \
+	lab/runtime/http_stream.c \
 	lab/runtime/lag.c \
 	lab/runtime/loop.c \
+	lab/runtime/net.c \
 	lab/runtime/pool.c \
 	lab/runtime/tcp.c \
 	lab/runtime/telemetry.c \
@@ -36,9 +39,12 @@ pkginclude_HEADERS += \
 	lab/runtime/fs.h \
 	lab/runtime/fs_stream.h \
 	lab/runtime/gzip.h \
+	lab/runtime/gzip_stream.h \
 	lab/runtime/http.h \
+	lab/runtime/http_stream.h \
 	lab/runtime/lag.h \
 	lab/runtime/loop.h \
+	lab/runtime/net.h \
 	lab/runtime/pool.h \
 	lab/runtime/stream.h \
 	lab/runtime/tcp.h \
