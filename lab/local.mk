@@ -22,6 +22,8 @@ nodelab_SOURCES = \
 	lab/demos/streamkit.c \
 	lab/demos/streamkit.h \
 	lab/demos/streams_backpressure.c \
+	lab/demos/streams_gzip.c \
+	lab/demos/streams_http.c \
 	lab/demos/streams_modes.c \
 	lab/demos/streams_pipe_copy.c \
 	lab/demos/streams_read_chunks.c \
