@@ -22,6 +22,7 @@ nodelab_SOURCES = \
 	lab/demos/streamkit.c \
 	lab/demos/streamkit.h \
 	lab/demos/streams_backpressure.c \
+	lab/demos/streams_errors.c \
 	lab/demos/streams_gzip.c \
 	lab/demos/streams_http.c \
 	lab/demos/streams_modes.c \
