@@ -25,9 +25,11 @@ nodelab_SOURCES = \
 	lab/demos/streams_errors.c \
 	lab/demos/streams_gzip.c \
 	lab/demos/streams_http.c \
+	lab/demos/streams_hwm_sweep.c \
 	lab/demos/streams_modes.c \
 	lab/demos/streams_pipe_copy.c \
 	lab/demos/streams_read_chunks.c \
+	lab/demos/streams_readfile_vs_stream.c \
 	lab/tui/tui.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)
