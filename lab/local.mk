@@ -22,6 +22,7 @@ nodelab_SOURCES = \
 	lab/demos/streamkit.c \
 	lab/demos/streamkit.h \
 	lab/demos/streams_backpressure.c \
+	lab/demos/streams_csv_json.c \
 	lab/demos/streams_errors.c \
 	lab/demos/streams_gzip.c \
 	lab/demos/streams_http.c \
@@ -30,6 +31,7 @@ nodelab_SOURCES = \
 	lab/demos/streams_pipe_copy.c \
 	lab/demos/streams_read_chunks.c \
 	lab/demos/streams_readfile_vs_stream.c \
+	lab/demos/streams_redact.c \
 	lab/tui/tui.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = $(RUNTIME_LIBS) $(NCURSES_LIBS)

@@ -229,7 +229,7 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
 }
 
 int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
-              kit_kind kind, char *buf, size_t bufsize)
+              kit_kind kind, int pct, char *buf, size_t bufsize)
 {
     if (given && *given) {
         if (access(given, R_OK) < 0) {
@@ -246,7 +246,7 @@ int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
         return -1;
     }
     kit_tmp_path(t, "input", buf, bufsize);
-    int err = kit_gen_file(buf, size, kind, 20);
+    int err = kit_gen_file(buf, size, kind, pct);
     if (err < 0) {
         fprintf(stderr, "nodelab: demo %s: cannot write the generated input %s: %s\n",
                 demo, buf, strerror(-err));

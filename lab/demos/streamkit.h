@@ -67,10 +67,10 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct);
 void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line);
 
 /* "in" parameter handling shared by the file demos: the user's path, or a
- * generated file in t of `size` bytes.  Writes the path into buf.  On
- * failure prints one line on stderr and returns -1. */
+ * generated file in t of `size` bytes (kind, pct as kit_gen_file).  Writes
+ * the path into buf.  On failure prints one line on stderr and returns -1. */
 int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
-              kit_kind kind, char *buf, size_t bufsize);
+              kit_kind kind, int pct, char *buf, size_t bufsize);
 /* The "out" parameter: the user's path, or a file named `name` in t. */
 int kit_output(const char *demo, const char *given, kit_tmp *t,
                const char *name, char *buf, size_t bufsize);

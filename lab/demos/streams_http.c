@@ -276,7 +276,7 @@ static int run(lab_demo *d)
     d->data = h;
     kit_tmp tmp = { "" };
     if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
-                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, h->path, sizeof h->path) < 0) {
+                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, h->path, sizeof h->path) < 0) {
         free(h);
         return 1;
     }

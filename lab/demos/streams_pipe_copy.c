@@ -98,7 +98,7 @@ static int run(lab_demo *d)
     kit_tmp tmp = { "" };
     char in[PATH_MAX], out[PATH_MAX];
     if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
-                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, in, sizeof in) < 0 ||
+                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, in, sizeof in) < 0 ||
         kit_output(d->def->name, lab_demo_str(d, "out"), &tmp, "copy", out, sizeof out) < 0) {
         kit_tmp_remove(&tmp);
         return 1;

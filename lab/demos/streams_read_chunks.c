@@ -97,7 +97,7 @@ static int run(lab_demo *d)
      * so with an 'error' event, which is part of the lesson. */
     if (*given) snprintf(in, sizeof in, "%s", given);
     else if (kit_input(d->def->name, "", &tmp, (uint64_t)lab_demo_int(d, "size"),
-                       KIT_LOG, in, sizeof in) < 0)
+                       KIT_LOG, 20, in, sizeof in) < 0)
         return 1;
     r.loop = lab_loop_new();
     lab_demo_announce(d);
