@@ -19,6 +19,7 @@ nodelab_SOURCES = \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
+	lab/demos/buffers_binary.c \
 	lab/demos/streamkit.c \
 	lab/demos/streamkit.h \
 	lab/demos/streams_backpressure.c \
