@@ -91,3 +91,7 @@ tests_test_http_stream_SOURCES = tests/test_http_stream.c tests/fdcount.h
 tests_test_http_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_http_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_http_stream
+
+# Chapter 2 demos: their --json numbers show what the chapter claims.
+TESTS += tests/demo_streams.sh
+EXTRA_DIST += tests/demo_streams.sh
