@@ -23,14 +23,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Branch-free, on restrict parameters (the two never overlap), so the
+ * compiler can do 16 bytes at a time.  -O2's "very cheap" vectoriser
+ * refuses any loop that needs a scalar tail, so this one function asks
+ * for the ordinary cost model (what -O3 uses). */
+__attribute__((optimize("vect-cost-model=dynamic")))
+static void upper_bytes(unsigned char *restrict o, const unsigned char *restrict p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        o[i] = (unsigned char)(p[i] - ((unsigned char)(p[i] - 'a') < 26) * 32);
+}
+
 static void upper(lab_stream *s, const lab_chunk *in)
 {
     lab_chunk out = lab_chunk_alloc(in->len);
-    const unsigned char *p = in->data;
-    unsigned char *o = out.data;
-    /* Branch-free, so the compiler can do 16 or 32 bytes at a time. */
-    for (size_t i = 0; i < in->len; i++)
-        o[i] = (unsigned char)(p[i] - ((unsigned char)(p[i] - 'a') < 26) * 32);
+    upper_bytes(out.data, in->data, in->len);
     lab_readable_push(s, out);
     lab_transform_done(s, NULL);
 }

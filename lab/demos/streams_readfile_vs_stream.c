@@ -141,6 +141,7 @@ static int child(lab_demo *d, const char *path, bool streaming, uint64_t *peak)
         j.req.data = &j;
         lab_fs_open(j.loop, &j.req, path, O_RDONLY, 0, after_open);
     }
+    d->duration_ms /= 2;               /* two children share the time */
     lab_demo_deadline(d, j.loop, NULL);
     lab_loop_run(j.loop);
     kit_mem_stop(&j.mem);
