@@ -333,6 +333,35 @@ static void note_cb(lab_stream *s, const lab_err *err, void *arg)
     note("%s:%s", (const char *)arg, err ? err->code : "ok");
 }
 
+static size_t seen_len[4], nseen;
+static void record_write(lab_stream *s, const lab_chunk *c)
+{
+    seen_len[nseen++] = c->len;
+    lab_write_done(s, NULL);
+}
+
+START_TEST(zero_length_write_reaches_the_sink)
+{
+    /* Node passes an empty Buffer to _write too (only push() drops it). */
+    lab_loop *loop = lab_loop_new();
+    static const lab_stream_ops ops = { .write = record_write };
+    lab_stream_opts o = named("w", 0);
+    lab_stream *w = lab_writable_new(loop, &ops, &o, NULL);
+    nseen = 0;
+    ck_assert(lab_writable_write(w, lab_chunk_static("", 0), NULL, NULL));
+    ck_assert(lab_writable_write(w, lab_chunk_copy("ab", 2), NULL, NULL));
+    ck_assert_int_eq(nseen, 2);
+    ck_assert_int_eq(seen_len[0], 0);
+    ck_assert_int_eq(seen_len[1], 2);
+    lab_writable_end(w);
+    lab_loop_run(loop);
+    ck_assert(lab_writable_finished(w));
+    ck_assert_int_eq(lab_writable_total(w), 2);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(write_after_end)
 {
     lab_loop *loop = lab_loop_new();
@@ -772,6 +801,31 @@ START_TEST(telemetry_core_events_and_fields)
 }
 END_TEST
 
+START_TEST(misuse_is_reported_not_fatal)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_stream_opts ro = named("r", 0), wo = named("w", 0);
+    lab_stream *r = lab_readable_new(loop, &idle_source, &ro, NULL);
+    lab_stream *w = lab_writable_new(loop, &sync_sink, &wo, NULL);
+    ck_assert_ptr_null(lab_readable_new(loop, &sync_sink, &ro, NULL));  /* no read op */
+    ck_assert(!lab_writable_write(r, lab_chunk_copy("x", 1), NULL, NULL));
+    ck_assert(!lab_readable_push(w, lab_chunk_copy("x", 1)));
+    lab_readable_pause(w);
+    ck_assert_int_eq(lab_readable_flowing(w), LAB_FLOWING_NULL);
+    ck_assert_ptr_null(lab_pipe(r, r, true));
+    lab_stream *bad[] = { w, r };
+    ck_assert_ptr_null(lab_pipeline(bad, 2, NULL, NULL));
+    WATCH(w, LAB_ON_ERROR, LAB_ON_CLOSE);
+    trace[0] = '\0';
+    ck_assert_ptr_null(lab_pipe(w, r, true));      /* Writable.pipe() */
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "w:error:ERR_STREAM_CANNOT_PIPE w:close");
+    lab_stream_unref(r);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(errors_carry_node_codes)
 {
     lab_err e = lab_err_sys(ENOENT, "open 'missing.txt'");
@@ -800,6 +854,7 @@ int main(void)
     tcase_add_test(tc, push_after_eof_is_an_error);
     tcase_add_test(tc, data_listener_while_paused_does_not_restart_flow);
     tcase_add_test(tc, write_returns_false_at_the_mark_and_drain_waits_for_empty);
+    tcase_add_test(tc, zero_length_write_reaches_the_sink);
     tcase_add_test(tc, write_after_end);
     tcase_add_test(tc, end_while_writes_in_flight);
     tcase_add_test(tc, destroy_twice_one_error_one_close);
@@ -813,6 +868,7 @@ int main(void)
     tcase_add_test(tc, pipeline_calls_back_once_and_destroys_everything);
     tcase_add_test(tc, duplex_without_half_open_ends_its_writable_side);
     tcase_add_test(tc, telemetry_core_events_and_fields);
+    tcase_add_test(tc, misuse_is_reported_not_fatal);
     tcase_add_test(tc, errors_carry_node_codes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -199,6 +199,12 @@ static void end_nt(lab_loop *loop, void *arg)
 
 lab_stream *lab_pipe(lab_stream *src, lab_stream *dst, bool end)
 {
+    if (!src->r) {                         /* Writable.prototype.pipe */
+        lab_err e = lab_err_node(LAB_ERR_CANNOT_PIPE);
+        lab_stream_error_or_destroy(src, &e, false);
+        return NULL;
+    }
+    if (lab_stream_lacks(dst, dst->w, __func__)) return NULL;
     lab_rstate *r = src->r;
     pipe_rec *p = calloc(1, sizeof *p);
     if (!p) abort();
@@ -236,7 +242,7 @@ static void emit_unpipe(lab_stream *src, lab_stream *dst)
 void lab_unpipe(lab_stream *src, lab_stream *dst)
 {
     lab_rstate *r = src->r;
-    if (r->npipes == 0) return;
+    if (!r || r->npipes == 0) return;
     if (!dst) {
         lab_stream **dests = r->pipes;
         size_t n = r->npipes;

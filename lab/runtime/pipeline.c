@@ -210,6 +210,13 @@ lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
                          lab_pipeline_cb *cb, void *arg)
 {
     if (n < 2) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const lab_stream *s = streams[i];
+        const void *rside = i < n - 1 ? (const void *)s->r : s;
+        const void *wside = i > 0 ? (const void *)s->w : s;
+        if (lab_stream_lacks(s, rside, __func__) || lab_stream_lacks(s, wside, __func__))
+            return NULL;
+    }
     pipeline *pl = calloc(1, sizeof *pl + n * sizeof pl->items[0]);
     if (!pl) abort();
     pl->loop = streams[0]->loop;

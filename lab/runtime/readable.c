@@ -120,23 +120,41 @@ static bool add_chunk_push(lab_stream *s, lab_chunk chunk, bool front)
         return tel_push(s, size, false);
     }
     if (!front) r->reading = false;
+    if (!front && lab_stream_tel(s)) {
+        /* Reported as the chunk goes in, so a timeline reads push, then
+         * data, then the consumer's write: the length it leaves behind
+         * (unchanged when it goes straight to a flowing consumer) and
+         * what push() will return. */
+        bool direct = r->flowing && !r->sync && r->data_listening && r->length == 0;
+        size_t len = direct ? r->length : r->length + size;
+        lab_stream_tel_flow(s, "push", size, len, r->hwm, len < r->hwm || len == 0);
+    }
     add_chunk(s, chunk, front);
-    return front ? can_push_more(r) : tel_push(s, size, can_push_more(r));
+    return can_push_more(r);
 }
 
 bool lab_readable_push(lab_stream *s, lab_chunk chunk)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) {
+        lab_chunk_release(&chunk);
+        return false;
+    }
     return add_chunk_push(s, chunk, false);
 }
 
 bool lab_readable_unshift(lab_stream *s, lab_chunk chunk)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) {
+        lab_chunk_release(&chunk);
+        return false;
+    }
     return add_chunk_push(s, chunk, true);
 }
 
 /* onEofChunk(). */
 void lab_readable_push_eof(lab_stream *s)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) return;
     lab_rstate *r = s->r;
     r->reading = false;
     if (r->ended) return;
@@ -292,6 +310,7 @@ static bool from_list(lab_rstate *r, size_t n, lab_chunk *out)
 
 bool lab_readable_read(lab_stream *s, size_t n, lab_chunk *out)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) return false;
     lab_rstate *r = s->r;
     size_t n_orig = n;
     if (n != LAB_READ_ANY && n > r->hwm) r->hwm = new_hwm(n);
@@ -375,6 +394,7 @@ static void resume_nt(lab_loop *loop, void *arg)
 
 void lab_readable_resume(lab_stream *s)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) return;
     lab_rstate *r = s->r;
     if (!r->flowing) {
         /* With a 'readable' listener the stream stays in paused mode. */
@@ -391,6 +411,7 @@ void lab_readable_resume(lab_stream *s)
 
 void lab_readable_pause(lab_stream *s)
 {
+    if (lab_stream_lacks(s, s->r, __func__)) return;
     lab_rstate *r = s->r;
     if (!r->has_flowing || r->flowing) {      /* null or true */
         r->has_flowing = true;
@@ -403,11 +424,13 @@ void lab_readable_pause(lab_stream *s)
 bool lab_readable_is_paused(const lab_stream *s)
 {
     const lab_rstate *r = s->r;
+    if (!r) return false;
     return r->paused || (r->has_flowing && !r->flowing);
 }
 
 int lab_readable_flowing(const lab_stream *s)
 {
+    if (!s->r) return LAB_FLOWING_NULL;
     if (!s->r->has_flowing) return LAB_FLOWING_NULL;
     return s->r->flowing ? LAB_FLOWING_TRUE : LAB_FLOWING_FALSE;
 }

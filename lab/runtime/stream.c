@@ -203,6 +203,14 @@ void lab_stream_detach(lab_stream *s, void *p)
         }
 }
 
+bool lab_stream_lacks(const lab_stream *s, const void *side, const char *fn)
+{
+    if (side) return false;
+    fprintf(stderr, "nodelab: %s() on stream %s (a %s) has nothing to do\n",
+            fn, s->name, kind_names[s->kind]);
+    return true;
+}
+
 /* ---- deferring to the next tick ---------------------------------------- */
 
 void lab_stream_defer(lab_stream *s, lab_callback *cb)

@@ -58,7 +58,8 @@
  * WHERE THIS DIFFERS FROM NODE (docs/streams.md says why)
  *   No string encodings (setEncoding/decodeStrings): chunks are bytes or
  *   objects.  No async _construct.  No async iterators, no web streams.  An
- *   unhandled 'error' does not end the process.
+ *   unhandled 'error' does not end the process.  Zero-initialised options
+ *   mean Node's defaults (so a mark of 0 is LAB_HWM_ZERO).
  */
 #ifndef LAB_STREAM_H
 #define LAB_STREAM_H
@@ -108,7 +109,7 @@ typedef enum lab_stream_event {
     LAB_ON_PAUSE,       /* readable: flowing → false */
     LAB_ON_RESUME,      /* readable: flowing → true (emitted on a tick) */
     LAB_ON_DRAIN,       /* writable: the buffer emptied after write() said false */
-    LAB_ON_PREFINISH,   /* writable: every write done, before _final/'finish' */
+    LAB_ON_PREFINISH,   /* writable: every write (and _final) done; 'finish' next */
     LAB_ON_FINISH,      /* writable: end() called and everything written */
     LAB_ON_CLOSE,       /* the stream was destroyed (last event) */
     LAB_ON_ERROR,       /* a failure (ev->err) */
@@ -170,7 +171,8 @@ typedef struct lab_stream_ops {
      * into output with lab_readable_push(), then lab_transform_done(). */
     void (*transform)(lab_stream *s, const lab_chunk *chunk);
     /* Optional (_flush): the input ended; push what is left, then
-     * lab_flush_done(s, err). */
+     * lab_flush_done(s, err).  (A transform's _final is its flush:
+     * ops->final is not used on a transform.) */
     void (*flush)(lab_stream *s);
 
     /* Optional (_destroy): release resources (close the descriptor), then
@@ -329,7 +331,9 @@ void lab_destroy_done(lab_stream *s, const lab_err *err);    /* destroy */
 
 /* Node's src.pipe(dst, {end}): every chunk of src is written to dst; when
  * write() returns false src pauses until dst emits 'drain'; src's 'end'
- * calls end() on dst when `end` is true.  Returns dst.
+ * calls end() on dst when `end` is true.  Returns dst; NULL if src has no
+ * readable side (src fails with ERR_STREAM_CANNOT_PIPE, as in Node) or
+ * dst no writable side.
  * Errors leak, as in Node: an error on dst unpipes and pauses src but
  * does not destroy it; an error on src leaves dst open.  Use
  * lab_pipeline() to clean up. */
@@ -346,10 +350,12 @@ enum { LAB_SIDE_READABLE = 1, LAB_SIDE_WRITABLE = 2, LAB_SIDE_BOTH = 3,
 
 /* Node's stream.finished(s, {readable, writable}, cb): cb runs once, when
  * the chosen sides are done ('end' and/or 'finish'), or with the error,
- * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first.
- * sides: LAB_SIDE_AUTO (the sides the stream has) or a mask.  Returns a
- * handle valid until cb has run; lab_finished_cancel() before that
- * removes the listeners and cb will never run.  NULL on out of memory. */
+ * or with ERR_STREAM_PREMATURE_CLOSE if the stream closed first (on the
+ * next tick if the stream is over already).  sides: LAB_SIDE_AUTO (the
+ * sides the stream has) or a mask.  As in Node, the listeners stay after
+ * cb ran.  The handle lives as long as the stream; lab_finished_cancel()
+ * (while you hold a reference to the stream) removes the listeners and
+ * frees it, and cb will not run any more.  NULL on out of memory. */
 lab_finished *lab_stream_finished(lab_stream *s, int sides,
                                   lab_finished_cb *cb, void *arg);
 void lab_finished_cancel(lab_finished *f);
@@ -362,8 +368,9 @@ typedef void lab_pipeline_cb(const lab_err *err, void *arg);
  * first error wins; on error every stream that has not finished is
  * destroyed; a stream closing before it finished is
  * ERR_STREAM_PREMATURE_CLOSE.  cb runs exactly once, on a tick after the
- * last stream finished or the first error.  n >= 2.  Returns the last
- * stream. */
+ * last stream finished or the first error.  Returns the last stream, or
+ * NULL (nothing done) unless n >= 2, streams[0] is readable, the last is
+ * writable and those between are both. */
 lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
                          lab_pipeline_cb *cb, void *arg);
 

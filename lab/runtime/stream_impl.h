@@ -173,6 +173,10 @@ void lab_stream_defer_err(lab_stream *s, lab_stream_err_fn *fn,
  * lab_stream_detach(). */
 int lab_stream_attach(lab_stream *s, void *p, void (*release)(void *));
 void lab_stream_detach(lab_stream *s, void *p);
+/* A verb called on a stream without the side it needs (a write on a
+ * readable): one line on stderr, where Node would throw a TypeError.
+ * Returns true when `side` is missing. */
+bool lab_stream_lacks(const lab_stream *s, const void *side, const char *fn);
 /* Emits a payload-less event. */
 void lab_stream_emit_simple(lab_stream *s, lab_stream_event ev);
 bool lab_stream_tel(const lab_stream *s);   /* telemetry wanted */

@@ -43,6 +43,7 @@ static void write_done_nt(lab_loop *loop, void *p)
 
 void lab_transform_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->kind == LAB_K_TRANSFORM ? s : NULL, __func__)) return;
     if (!s->t_running) {
         lab_err e = lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);
         lab_stream_error_or_destroy(s, &e, false);
@@ -76,6 +77,7 @@ void lab_transform_prefinish(lab_stream *s)
 
 void lab_flush_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->kind == LAB_K_TRANSFORM ? s : NULL, __func__)) return;
     if (!s->t_flushing) {
         lab_err e = lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);
         lab_stream_error_or_destroy(s, &e, false);

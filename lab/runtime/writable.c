@@ -124,6 +124,10 @@ static bool write_or_buffer(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
 bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
                         void *arg)
 {
+    if (lab_stream_lacks(s, s->w, __func__)) {
+        lab_chunk_release(&chunk);
+        return false;
+    }
     lab_wstate *w = s->w;
     size_t size = len_of(w, &chunk);
     lab_err err;
@@ -236,6 +240,7 @@ static void release_inflight(lab_wstate *w)
 /* onwrite(): the implementation finished the write in flight. */
 void lab_write_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->w, __func__)) return;
     lab_wstate *w = s->w;
     if (!w->expect_write_cb) {
         lab_err e = lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);
@@ -395,10 +400,14 @@ void lab_writable_on_destroy(lab_stream *s)
         lab_stream_defer(s, error_buffer_nt);
 }
 
-void lab_writable_cork(lab_stream *s) { s->w->corked++; }
+void lab_writable_cork(lab_stream *s)
+{
+    if (!lab_stream_lacks(s, s->w, __func__)) s->w->corked++;
+}
 
 void lab_writable_uncork(lab_stream *s)
 {
+    if (lab_stream_lacks(s, s->w, __func__)) return;
     lab_wstate *w = s->w;
     if (w->corked) {
         w->corked--;
@@ -419,6 +428,7 @@ static void call_finished(lab_stream *s, const lab_err *err)
 
 void lab_writable_end_cb(lab_stream *s, lab_write_cb *cb, void *arg)
 {
+    if (lab_stream_lacks(s, s->w, __func__)) return;
     lab_wstate *w = s->w;
     lab_err err;
     bool failed = false;
@@ -499,6 +509,7 @@ static void finish_maybe_nt(lab_loop *loop, void *p)
 /* onFinish(): _final called back. */
 void lab_final_done(lab_stream *s, const lab_err *err)
 {
+    if (lab_stream_lacks(s, s->w, __func__)) return;
     lab_wstate *w = s->w;
     if (w->prefinished || !w->final_pending) {
         lab_err e = err ? *err : lab_err_node(LAB_ERR_MULTIPLE_CALLBACK);

@@ -1,23 +1,14 @@
 // destroy(err) twice: one 'error' (the first error), one 'close', both on
-// the next tick; queued writes fail with the error.
+// the next tick; the write in flight completes, queued writes fail with
+// the error.
 'use strict';
-const { Writable } = require('stream');
-const { log, watch, bytes } = require('./lib');
+const { log, bytes, error, sink } = require('./lib');
 
-const w = watch(new Writable({
-  highWaterMark: 8,
-  write(chunk, enc, cb) {
-    log('w _write', chunk.length);
-    setImmediate(cb);
-  },
-}), 'w');
-
+const w = sink('w', { highWaterMark: 8 });
 w.write(bytes(4), (err) => log('w cb1', err ? err.code : 'ok'));
 w.write(bytes(4), (err) => log('w cb2', err ? err.code : 'ok'));
-const e1 = new Error('first'); e1.code = 'EFIRST';
-const e2 = new Error('second'); e2.code = 'ESECOND';
-w.destroy(e1);
+w.destroy(error('EFIRST', 'first'));
 log('w destroyed=' + w.destroyed);
-w.destroy(e2);
+w.destroy(error('ESECOND', 'second'));
 log('w errored=' + w.errored.code);
 process.nextTick(() => log('tick'));

@@ -2,6 +2,7 @@
 // (parity.h) prints exactly the same lines, so the two traces can be
 // diffed.  Keep the two files in step.
 'use strict';
+const { Readable, Writable, Transform } = require('stream');
 
 function log(...parts) {
   console.log(parts.join(' '));
@@ -30,4 +31,51 @@ function bytes(n, c = 'x') {
   return Buffer.alloc(n, c);
 }
 
-module.exports = { log, watch, bytes };
+function error(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+// An asynchronous producer: each _read pushes `size` bytes on an
+// immediate, `count` times, then EOF.  With failAt, that read destroys the
+// source with EIO instead.  src.made counts the reads.
+function source(name, { count = Infinity, size = 3, highWaterMark, failAt } = {}) {
+  const src = new Readable({
+    highWaterMark,
+    read() {
+      src.made++;
+      if (src.made === failAt) {
+        setImmediate(() => src.destroy(error('EIO', 'disk on fire')));
+        return;
+      }
+      setImmediate(() => src.push(src.made <= count ? bytes(size) : null));
+    },
+  });
+  src.made = 0;
+  return watch(src, name);
+}
+
+// An asynchronous consumer: logs "NAME _write SIZE" and completes each
+// write on an immediate; the failAt-th write fails with EPIPE.
+function sink(name, { highWaterMark, failAt } = {}) {
+  let writes = 0;
+  return watch(new Writable({
+    highWaterMark,
+    write(chunk, enc, cb) {
+      writes++;
+      log(name, '_write', chunk.length);
+      if (writes === failAt) setImmediate(() => cb(error('EPIPE', 'broken pipe')));
+      else setImmediate(cb);
+    },
+  }), name);
+}
+
+// A transform passing every chunk through.
+function pass(name) {
+  return watch(new Transform({
+    transform(chunk, enc, cb) { cb(null, chunk); },
+  }), name);
+}
+
+module.exports = { log, watch, bytes, error, source, sink, pass };

@@ -100,6 +100,86 @@ void on_timeout(lab_stream *s, unsigned ms, stream_fn *fn)
 void write_done_ok(lab_stream *s) { lab_write_done(s, NULL); }
 void transform_done_ok(lab_stream *s) { lab_transform_done(s, NULL); }
 
+/* ---- lib.js's source(), sink() and pass() ------------------------------ */
+
+typedef struct {
+    int made, count, fail_at;
+    size_t size;
+} source_state;
+
+static void source_push(lab_stream *src)
+{
+    source_state *st = lab_stream_data(src);
+    if (st->count < 0 || st->made <= st->count) lab_readable_push(src, bytes(st->size));
+    else lab_readable_push_eof(src);
+}
+
+static void source_fail(lab_stream *src)
+{
+    lab_err e = lab_err_make("EIO", "disk on fire");
+    lab_stream_destroy(src, &e);
+}
+
+static void source_read(lab_stream *src, size_t n)
+{
+    source_state *st = lab_stream_data(src);
+    st->made++;
+    on_immediate(src, st->made == st->fail_at ? source_fail : source_push);
+}
+
+static void free_data(lab_stream *s) { free(lab_stream_data(s)); }
+
+lab_stream *source(const char *name, int count, size_t size, size_t hwm, int fail_at)
+{
+    static const lab_stream_ops ops = { .read = source_read, .free = free_data };
+    source_state *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    *st = (source_state){ 0, count, fail_at, size };
+    return watch(lab_readable_new(loop, &ops,
+                 &(lab_stream_opts){ .name = name, .hwm = hwm }, st));
+}
+
+int source_made(const lab_stream *src)
+{
+    return ((const source_state *)lab_stream_data(src))->made;
+}
+
+static void sink_fail(lab_stream *s)
+{
+    lab_err e = lab_err_make("EPIPE", "broken pipe");
+    lab_write_done(s, &e);
+}
+
+static void sink_write(lab_stream *s, const lab_chunk *c)
+{
+    int *writes = lab_stream_data(s);
+    (*writes)++;
+    T("%s _write %zu", lab_stream_name(s), c->len);
+    on_immediate(s, *writes == writes[1] ? sink_fail : write_done_ok);
+}
+
+lab_stream *sink(const char *name, size_t hwm, int fail_at)
+{
+    static const lab_stream_ops ops = { .write = sink_write, .free = free_data };
+    int *st = calloc(2, sizeof *st);              /* writes so far, fail_at */
+    if (!st) abort();
+    st[1] = fail_at;
+    return watch(lab_writable_new(loop, &ops,
+                 &(lab_stream_opts){ .name = name, .hwm = hwm }, st));
+}
+
+static void pass_transform(lab_stream *t, const lab_chunk *c)
+{
+    lab_readable_push(t, lab_chunk_ref(c));
+    lab_transform_done(t, NULL);
+}
+
+lab_stream *pass(const char *name)
+{
+    static const lab_stream_ops ops = { .transform = pass_transform };
+    return watch(lab_transform_new(loop, &ops, &(lab_stream_opts){ .name = name }, NULL));
+}
+
 #define SC(name) void scenario_##name(void);
 #include "scenarios.list"
 #undef SC

@@ -34,6 +34,17 @@ void on_timeout(lab_stream *s, unsigned ms, stream_fn *fn);
 void write_done_ok(lab_stream *s);      /* lab_write_done(s, NULL) */
 void transform_done_ok(lab_stream *s);  /* lab_transform_done(s, NULL) */
 
+/* lib.js's source(): each _read pushes `size` bytes on an immediate,
+ * `count` times (-1: forever), then EOF; the fail_at-th read (0: never)
+ * destroys it with EIO instead.  hwm 0: the default. */
+lab_stream *source(const char *name, int count, size_t size, size_t hwm, int fail_at);
+int source_made(const lab_stream *src);           /* reads so far */
+/* lib.js's sink(): logs "NAME _write SIZE", completes each write on an
+ * immediate; the fail_at-th write (0: never) fails with EPIPE. */
+lab_stream *sink(const char *name, size_t hwm, int fail_at);
+/* lib.js's pass(): a transform passing every chunk through. */
+lab_stream *pass(const char *name);
+
 /* The scenario being run and its loop. */
 extern lab_loop *loop;
 

@@ -1,21 +1,14 @@
 // unpipe() in the middle of a flow: the source pauses (nothing else
 // consumes it), the destination gets 'unpipe' and is NOT ended.
 'use strict';
-const { Readable, Writable } = require('stream');
-const { log, watch, bytes } = require('./lib');
+const { Writable } = require('stream');
+const { log, watch, source } = require('./lib');
 
-let made = 0;
-const src = watch(new Readable({
-  highWaterMark: 4,
-  read() {
-    made++;
-    setImmediate(() => this.push(made <= 6 ? bytes(2) : null));
-  },
-}), 'src');
+const src = source('src', { count: 6, size: 2, highWaterMark: 4 });
 const dst = watch(new Writable({
   write(chunk, enc, cb) {
     log('dst _write', chunk.length);
-    if (made === 3) {
+    if (src.made === 3) {
       src.unpipe(dst);
       log('unpiped: flowing=' + src.readableFlowing);
     }

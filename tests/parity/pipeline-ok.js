@@ -1,8 +1,9 @@
 // pipeline() that succeeds: every stream ends, finishes and closes; the
-// callback runs once, on a tick after the last 'finish'.
+// callback runs once, on a tick after the last 'finish'.  (This source
+// pushes synchronously, inside _read.)
 'use strict';
-const { Readable, Transform, Writable, pipeline } = require('stream');
-const { log, watch, bytes } = require('./lib');
+const { Readable, pipeline } = require('stream');
+const { log, watch, bytes, sink, pass } = require('./lib');
 
 let made = 0;
 const src = watch(new Readable({
@@ -11,14 +12,7 @@ const src = watch(new Readable({
     this.push(made <= 3 ? bytes(3) : null);
   },
 }), 'src');
-const mid = watch(new Transform({
-  transform(chunk, enc, cb) { cb(null, chunk); },
-}), 'mid');
-const dst = watch(new Writable({
-  write(chunk, enc, cb) {
-    log('dst _write', chunk.length);
-    setImmediate(cb);
-  },
-}), 'dst');
+const mid = pass('mid');
+const dst = sink('dst');
 
 pipeline(src, mid, dst, (err) => log('pipeline callback', err ? err.code : 'ok'));

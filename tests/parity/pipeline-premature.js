@@ -1,21 +1,15 @@
 // pipeline() and a middle stream destroyed without an error: a premature
 // close, ERR_STREAM_PREMATURE_CLOSE, and everything torn down.
 'use strict';
-const { Readable, PassThrough, Writable, pipeline } = require('stream');
-const { log, watch, bytes } = require('./lib');
+const { PassThrough, Writable, pipeline } = require('stream');
+const { log, watch, source } = require('./lib');
 
-let made = 0;
-const src = watch(new Readable({
-  read() {
-    made++;
-    setImmediate(() => this.push(made <= 5 ? bytes(3) : null));
-  },
-}), 'src');
+const src = source('src', { count: 5 });
 const mid = watch(new PassThrough(), 'mid');
 const dst = watch(new Writable({
   write(chunk, enc, cb) {
     log('dst _write', chunk.length);
-    if (chunk.length && made === 2) setImmediate(() => mid.destroy());
+    if (src.made === 2) setImmediate(() => mid.destroy());
     setImmediate(cb);
   },
 }), 'dst');

@@ -41,28 +41,7 @@ SCENARIO(pipe_slow_sink)
 
 /* ---- pipe-error-source ------------------------------------------------- */
 
-static int pes_made;
-static lab_stream *pes_src, *pes_dst;
-
-static void push5(lab_stream *s) { lab_readable_push(s, bytes(5)); }
-
-static void pes_fail(lab_stream *s)
-{
-    lab_err e = lab_err_make("EIO", "disk on fire");
-    lab_stream_destroy(s, &e);
-}
-
-static void pes_read(lab_stream *src, size_t n)
-{
-    pes_made++;
-    on_immediate(src, pes_made == 3 ? pes_fail : push5);
-}
-
-static void pes_write(lab_stream *dst, const lab_chunk *c)
-{
-    T("dst _write %zu", c->len);
-    on_immediate(dst, write_done_ok);
-}
+static lab_stream *pes_dst;
 
 static void pes_after(lab_stream *src)
 {
@@ -81,36 +60,16 @@ static void pes_src_close(lab_stream *src, const lab_event *ev, void *arg)
 
 SCENARIO(pipe_error_source)
 {
-    static const lab_stream_ops src_ops = { .read = pes_read };
-    static const lab_stream_ops dst_ops = { .write = pes_write };
-    pes_src = watch(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL));
-    pes_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
-    lab_pipe(pes_src, pes_dst, true);
-    lab_stream_on(pes_src, LAB_ON_CLOSE, pes_src_close, NULL);
-    lab_stream_unref(pes_src);
+    lab_stream *src = source("src", -1, 5, 0, 3);
+    pes_dst = sink("dst", 0, 0);
+    lab_pipe(src, pes_dst, true);
+    lab_stream_on(src, LAB_ON_CLOSE, pes_src_close, NULL);
+    lab_stream_unref(src);
 }
 
 /* ---- pipe-error-sink --------------------------------------------------- */
 
-static int pek_writes;
 static lab_stream *pek_src;
-
-static void push4(lab_stream *s) { lab_readable_push(s, bytes(4)); }
-
-static void pek_read(lab_stream *src, size_t n) { on_immediate(src, push4); }
-
-static void pek_fail(lab_stream *dst)
-{
-    lab_err e = lab_err_make("EPIPE", "broken pipe");
-    lab_write_done(dst, &e);
-}
-
-static void pek_write(lab_stream *dst, const lab_chunk *c)
-{
-    pek_writes++;
-    T("dst _write %zu", c->len);
-    on_immediate(dst, pek_writes == 2 ? pek_fail : write_done_ok);
-}
 
 static void pek_after(lab_stream *dst)
 {
@@ -131,12 +90,8 @@ static void pek_dst_close(lab_stream *dst, const lab_event *ev, void *arg)
 
 SCENARIO(pipe_error_sink)
 {
-    static const lab_stream_ops src_ops = { .read = pek_read };
-    static const lab_stream_ops dst_ops = { .write = pek_write };
-    pek_src = watch(lab_readable_new(loop, &src_ops,
-                    &(lab_stream_opts){ .name = "src", .hwm = 8 }, NULL));
-    lab_stream *dst = watch(lab_writable_new(loop, &dst_ops,
-                            &(lab_stream_opts){ .name = "dst" }, NULL));
+    pek_src = source("src", -1, 4, 8, 0);
+    lab_stream *dst = sink("dst", 0, 2);
     lab_pipe(pek_src, dst, true);
     lab_stream_on(dst, LAB_ON_CLOSE, pek_dst_close, NULL);
     lab_stream_unref(dst);
@@ -144,25 +99,12 @@ SCENARIO(pipe_error_sink)
 
 /* ---- pipe-unpipe ------------------------------------------------------- */
 
-static int pu_made;
 static lab_stream *pu_src, *pu_dst;
-
-static void push2_or_eof(lab_stream *s)
-{
-    if (pu_made <= 6) lab_readable_push(s, bytes(2));
-    else lab_readable_push_eof(s);
-}
-
-static void pu_read(lab_stream *src, size_t n)
-{
-    pu_made++;
-    on_immediate(src, push2_or_eof);
-}
 
 static void pu_write(lab_stream *dst, const lab_chunk *c)
 {
     T("dst _write %zu", c->len);
-    if (pu_made == 3) {
+    if (source_made(pu_src) == 3) {
         lab_unpipe(pu_src, dst);
         T("unpiped: flowing=%s", FLOWING(pu_src));
     }
@@ -181,10 +123,8 @@ static void pu_later(lab_stream *src)
 
 SCENARIO(pipe_unpipe)
 {
-    static const lab_stream_ops src_ops = { .read = pu_read };
     static const lab_stream_ops dst_ops = { .write = pu_write };
-    pu_src = watch(lab_readable_new(loop, &src_ops,
-                   &(lab_stream_opts){ .name = "src", .hwm = 4 }, NULL));
+    pu_src = source("src", 6, 2, 4, 0);
     pu_dst = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
     lab_pipe(pu_src, pu_dst, true);
     on_timeout(pu_src, 20, pu_later);

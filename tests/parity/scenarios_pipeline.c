@@ -4,68 +4,34 @@
  */
 #include "parity.h"
 
-static int made;
 static lab_stream *st[3];
 static size_t nst;
 
-static void push3(lab_stream *s) { lab_readable_push(s, bytes(3)); }
-static void push3_or_eof(lab_stream *s)
-{
-    if (made <= 5) lab_readable_push(s, bytes(3));
-    else lab_readable_push_eof(s);
-}
-
-/* A source of five 3-byte chunks, each pushed on an immediate. */
-static void src_read(lab_stream *s, size_t n)
-{
-    made++;
-    on_immediate(s, push3_or_eof);
-}
-
-static void pass(lab_stream *t, const lab_chunk *c)
-{
-    lab_readable_push(t, lab_chunk_ref(c));
-    lab_transform_done(t, NULL);
-}
-
-static void dst_write(lab_stream *s, const lab_chunk *c)
-{
-    T("dst _write %zu", c->len);
-    on_immediate(s, write_done_ok);
-}
-
-static void done(const lab_err *err, void *arg)
+static void report(const lab_err *err, void *arg)
 {
     T("pipeline callback %s", err ? err->code : "ok");
-    if (arg) {
-        if (nst == 3)
-            T("destroyed: %s %s %s", B(lab_stream_destroyed(st[0])),
-              B(lab_stream_destroyed(st[1])), B(lab_stream_destroyed(st[2])));
-        else
-            T("destroyed: %s %s", B(lab_stream_destroyed(st[0])),
-              B(lab_stream_destroyed(st[1])));
-    }
+    if (!arg) return;
+    if (nst == 3)
+        T("destroyed: %s %s %s", B(lab_stream_destroyed(st[0])),
+          B(lab_stream_destroyed(st[1])), B(lab_stream_destroyed(st[2])));
+    else
+        T("destroyed: %s %s", B(lab_stream_destroyed(st[0])),
+          B(lab_stream_destroyed(st[1])));
 }
 
-static lab_stream *named(lab_stream *s, size_t i)
+/* pipeline(st[0], ..., report) and let go of our references. */
+static void run(size_t n, bool show_destroyed)
 {
-    st[i] = s;
-    nst = i + 1;
-    return watch(s);
-}
-
-static void run(bool report)
-{
-    lab_pipeline(st, nst, done, report ? st : NULL);
+    nst = n;
+    lab_pipeline(st, nst, report, show_destroyed ? st : NULL);
     for (size_t i = 0; i < nst; i++) lab_stream_unref(st[i]);
 }
 
-static const lab_stream_ops pass_ops = { .transform = pass };
-static const lab_stream_ops dst_ops = { .write = dst_write };
-
 /* ---- pipeline-ok ------------------------------------------------------- */
 
-static void ok_read(lab_stream *s, size_t n)
+static int made;
+
+static void sync_read(lab_stream *s, size_t n)
 {
     made++;
     if (made <= 3) lab_readable_push(s, bytes(3));
@@ -74,34 +40,21 @@ static void ok_read(lab_stream *s, size_t n)
 
 SCENARIO(pipeline_ok)
 {
-    static const lab_stream_ops src_ops = { .read = ok_read };
-    named(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL), 0);
-    named(lab_transform_new(loop, &pass_ops, &(lab_stream_opts){ .name = "mid" }, NULL), 1);
-    named(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL), 2);
-    run(false);
+    static const lab_stream_ops src_ops = { .read = sync_read };
+    st[0] = watch(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL));
+    st[1] = pass("mid");
+    st[2] = sink("dst", 0, 0);
+    run(3, false);
 }
 
 /* ---- pipeline-error-source --------------------------------------------- */
 
-static void eio(lab_stream *s)
-{
-    lab_err e = lab_err_make("EIO", "disk on fire");
-    lab_stream_destroy(s, &e);
-}
-
-static void failing_read(lab_stream *s, size_t n)
-{
-    made++;
-    on_immediate(s, made == 3 ? eio : push3);
-}
-
 SCENARIO(pipeline_error_source)
 {
-    static const lab_stream_ops src_ops = { .read = failing_read };
-    named(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL), 0);
-    named(lab_transform_new(loop, &pass_ops, &(lab_stream_opts){ .name = "mid" }, NULL), 1);
-    named(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL), 2);
-    run(true);
+    st[0] = source("src", -1, 3, 0, 3);
+    st[1] = pass("mid");
+    st[2] = sink("dst", 0, 0);
+    run(3, true);
 }
 
 /* ---- pipeline-error-middle --------------------------------------------- */
@@ -117,43 +70,26 @@ static void failing_transform(lab_stream *t, const lab_chunk *c)
         lab_transform_done(t, &e);
         return;
     }
-    pass(t, c);
+    lab_readable_push(t, lab_chunk_ref(c));
+    lab_transform_done(t, NULL);
 }
 
 SCENARIO(pipeline_error_middle)
 {
-    static const lab_stream_ops src_ops = { .read = src_read };
     static const lab_stream_ops mid_ops = { .transform = failing_transform };
-    named(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL), 0);
-    named(lab_transform_new(loop, &mid_ops, &(lab_stream_opts){ .name = "mid" }, NULL), 1);
-    named(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL), 2);
-    run(true);
+    st[0] = source("src", 5, 3, 0, 0);
+    st[1] = watch(lab_transform_new(loop, &mid_ops, &(lab_stream_opts){ .name = "mid" }, NULL));
+    st[2] = sink("dst", 0, 0);
+    run(3, true);
 }
 
 /* ---- pipeline-error-sink ----------------------------------------------- */
 
-static int writes;
-
-static void epipe(lab_stream *s)
-{
-    lab_err e = lab_err_make("EPIPE", "broken pipe");
-    lab_write_done(s, &e);
-}
-
-static void failing_write(lab_stream *s, const lab_chunk *c)
-{
-    writes++;
-    T("dst _write %zu", c->len);
-    on_immediate(s, writes == 2 ? epipe : write_done_ok);
-}
-
 SCENARIO(pipeline_error_sink)
 {
-    static const lab_stream_ops src_ops = { .read = src_read };
-    static const lab_stream_ops fail_ops = { .write = failing_write };
-    named(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL), 0);
-    named(lab_writable_new(loop, &fail_ops, &(lab_stream_opts){ .name = "dst" }, NULL), 1);
-    run(true);
+    st[0] = source("src", 5, 3, 0, 0);
+    st[1] = sink("dst", 0, 2);
+    run(2, true);
 }
 
 /* ---- pipeline-premature ------------------------------------------------ */
@@ -163,16 +99,15 @@ static void destroy_mid(lab_stream *s) { lab_stream_destroy(st[1], NULL); }
 static void premature_write(lab_stream *s, const lab_chunk *c)
 {
     T("dst _write %zu", c->len);
-    if (c->len && made == 2) on_immediate(s, destroy_mid);
+    if (source_made(st[0]) == 2) on_immediate(s, destroy_mid);
     on_immediate(s, write_done_ok);
 }
 
 SCENARIO(pipeline_premature)
 {
-    static const lab_stream_ops src_ops = { .read = src_read };
-    static const lab_stream_ops pre_ops = { .write = premature_write };
-    named(lab_readable_new(loop, &src_ops, &(lab_stream_opts){ .name = "src" }, NULL), 0);
-    named(lab_passthrough_new(loop, &(lab_stream_opts){ .name = "mid" }), 1);
-    named(lab_writable_new(loop, &pre_ops, &(lab_stream_opts){ .name = "dst" }, NULL), 2);
-    run(true);
+    static const lab_stream_ops dst_ops = { .write = premature_write };
+    st[0] = source("src", 5, 3, 0, 0);
+    st[1] = watch(lab_passthrough_new(loop, &(lab_stream_opts){ .name = "mid" }));
+    st[2] = watch(lab_writable_new(loop, &dst_ops, &(lab_stream_opts){ .name = "dst" }, NULL));
+    run(3, true);
 }

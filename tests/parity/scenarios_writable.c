@@ -128,12 +128,6 @@ SCENARIO(object_mode)
 
 /* ---- write-after-end --------------------------------------------------- */
 
-static void wae_write(lab_stream *s, const lab_chunk *c)
-{
-    T("w _write %zu", c->len);
-    on_immediate(s, write_done_ok);
-}
-
 static void wae_cb(lab_stream *s, const lab_err *err, void *arg)
 {
     T("w write cb %s", err ? err->code : "null");
@@ -143,8 +137,7 @@ static void print_tick(lab_loop *lp, void *arg) { T("%s", (const char *)arg); }
 
 SCENARIO(write_after_end)
 {
-    static const lab_stream_ops ops = { .write = wae_write };
-    lab_stream *w = watch(lab_writable_new(loop, &ops, &(lab_stream_opts){ .name = "w" }, NULL));
+    lab_stream *w = sink("w", 0, 0);
     lab_writable_write(w, bytes(4), NULL, NULL);
     lab_writable_end(w);
     bool ret = lab_writable_write(w, bytes(2), wae_cb, NULL);
@@ -162,9 +155,7 @@ static void dt_cb(lab_stream *s, const lab_err *err, void *arg)
 
 SCENARIO(destroy_twice)
 {
-    static const lab_stream_ops ops = { .write = wae_write };
-    lab_stream *w = watch(lab_writable_new(loop, &ops,
-                          &(lab_stream_opts){ .name = "w", .hwm = 8 }, NULL));
+    lab_stream *w = sink("w", 8, 0);
     lab_writable_write(w, bytes(4), dt_cb, "cb1");
     lab_writable_write(w, bytes(4), dt_cb, "cb2");
     lab_err e1 = lab_err_make("EFIRST", "first");

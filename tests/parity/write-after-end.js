@@ -1,16 +1,9 @@
 // write() after end(): ERR_STREAM_WRITE_AFTER_END, its callback on the
 // next tick, the stream destroyed (autoDestroy), 'error' then 'close'.
 'use strict';
-const { Writable } = require('stream');
-const { log, watch, bytes } = require('./lib');
+const { log, bytes, sink } = require('./lib');
 
-const w = watch(new Writable({
-  write(chunk, enc, cb) {
-    log('w _write', chunk.length);
-    setImmediate(cb);
-  },
-}), 'w');
-
+const w = sink('w');
 w.write(bytes(4));
 w.end();
 const ret = w.write(bytes(2), (err) => log('w write cb', err && err.code));
