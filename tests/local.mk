@@ -19,31 +19,6 @@ tests_test_telemetry_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_loop tests/test_telemetry tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh tests/exercise_main.c
 
-# The I/O layer: files on the pool, TCP on the loop, gzip, HTTP.
-check_PROGRAMS += tests/test_fs
-tests_test_fs_SOURCES = tests/test_fs.c tests/fdcount.h
-tests_test_fs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_fs_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
-TESTS += tests/test_fs
-check_PROGRAMS += tests/test_tcp
-tests_test_tcp_SOURCES = tests/test_tcp.c tests/fdcount.h
-tests_test_tcp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_tcp_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
-TESTS += tests/test_tcp
-check_PROGRAMS += tests/test_gzip tests/gz_tool
-tests_test_gzip_SOURCES = tests/test_gzip.c
-tests_test_gzip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_gzip_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
-tests_gz_tool_SOURCES = tests/gz_tool.c
-tests_gz_tool_LDADD = $(RUNTIME_LIBS)
-TESTS += tests/test_gzip tests/gzip.sh
-EXTRA_DIST += tests/gzip.sh
-check_PROGRAMS += tests/test_http
-tests_test_http_SOURCES = tests/test_http.c tests/fdcount.h
-tests_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_http_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
-TESTS += tests/test_http
-
 # Streams: parity with node (tests/parity/: NAME.js, its C twin in
 # scenarios_*.c, node's trace in NAME.expected) and the core's unit tests.
 PARITY_SCENARIOS = \
@@ -71,26 +46,54 @@ EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/lib.js \
 # `make parity`: re-record node's traces and compare the C ones with them.
 parity: tests/parity/parity
 	$(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/parity '$(NODE)'
+
+# The I/O layer: files on the pool, TCP on the loop, gzip, HTTP, and
+# their streams (lab/runtime/fs*, tcp, net, gzip*, http*).
+check_PROGRAMS += tests/test_fs
+tests_test_fs_SOURCES = tests/test_fs.c tests/iotest.h
+tests_test_fs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_fs_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_fs
+check_PROGRAMS += tests/test_tcp
+tests_test_tcp_SOURCES = tests/test_tcp.c tests/iotest.h
+tests_test_tcp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_tcp_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_tcp
+check_PROGRAMS += tests/test_gzip
+tests_test_gzip_SOURCES = tests/test_gzip.c tests/iotest.h
+tests_test_gzip_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_gzip_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_gzip
+check_PROGRAMS += tests/test_http
+tests_test_http_SOURCES = tests/test_http.c tests/iotest.h
+tests_test_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_test_http_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
+TESTS += tests/test_http
 check_PROGRAMS += tests/test_fs_stream
-tests_test_fs_stream_SOURCES = tests/test_fs_stream.c tests/fdcount.h
+tests_test_fs_stream_SOURCES = tests/test_fs_stream.c tests/iotest.h
 tests_test_fs_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_fs_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_fs_stream
 check_PROGRAMS += tests/test_net
-tests_test_net_SOURCES = tests/test_net.c tests/fdcount.h
+tests_test_net_SOURCES = tests/test_net.c tests/iotest.h
 tests_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_net_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_net
 check_PROGRAMS += tests/test_gzip_stream
-tests_test_gzip_stream_SOURCES = tests/test_gzip_stream.c tests/fdcount.h
+tests_test_gzip_stream_SOURCES = tests/test_gzip_stream.c tests/iotest.h
 tests_test_gzip_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_gzip_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_gzip_stream
 check_PROGRAMS += tests/test_http_stream
-tests_test_http_stream_SOURCES = tests/test_http_stream.c tests/fdcount.h
+tests_test_http_stream_SOURCES = tests/test_http_stream.c tests/iotest.h
 tests_test_http_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_http_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 TESTS += tests/test_http_stream
+check_PROGRAMS += tests/gz_tool
+tests_gz_tool_SOURCES = tests/gz_tool.c
+tests_gz_tool_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/gzip.sh
+EXTRA_DIST += tests/gzip.sh
 
 # Chapter 2 demos: their --json numbers show what the chapter claims.
 TESTS += tests/demo_streams.sh

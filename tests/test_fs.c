@@ -1,6 +1,6 @@
 /* test_fs.c — file operations on the thread pool (lab/runtime/fs.h). */
 #include "fs.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <errno.h>
@@ -255,18 +255,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fs");
-    TCase *tc = tcase_create("fs");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, reads_a_file_in_chunks_on_the_pool);
-    tcase_add_test(tc, missing_file_is_ENOENT_with_nodes_message);
-    tcase_add_test(tc, unreadable_file_is_EACCES);
-    tcase_add_test(tc, full_disk_reports_EFBIG_and_only_what_was_written);
-    tcase_add_test(tc, stat_unlink_then_stat_fails);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("fs", 30, NULL, NULL,
+              reads_a_file_in_chunks_on_the_pool,
+              missing_file_is_ENOENT_with_nodes_message,
+              unreadable_file_is_EACCES,
+              full_disk_reports_EFBIG_and_only_what_was_written,
+              stat_unlink_then_stat_fails);
 }

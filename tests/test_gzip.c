@@ -1,6 +1,8 @@
 /* test_gzip.c — the streaming gzip/gunzip engine (lab/runtime/gzip.h). */
 #include "gzip.h"
 
+#include "iotest.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,18 +185,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("gzip");
-    TCase *tc = tcase_create("gzip");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, round_trips_text_and_random_of_several_sizes);
-    tcase_add_test(tc, output_comes_in_window_sized_chunks);
-    tcase_add_test(tc, corrupt_input_is_Z_DATA_ERROR);
-    tcase_add_test(tc, truncated_input_is_unexpected_end_of_file);
-    tcase_add_test(tc, members_padding_and_garbage_as_node);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("gzip", 120, NULL, NULL,
+              round_trips_text_and_random_of_several_sizes,
+              output_comes_in_window_sized_chunks,
+              corrupt_input_is_Z_DATA_ERROR,
+              truncated_input_is_unexpected_end_of_file,
+              members_padding_and_garbage_as_node);
 }

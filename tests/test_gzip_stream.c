@@ -2,7 +2,7 @@
  * in pipelines with file streams. */
 #include "gzip_stream.h"
 #include "fs_stream.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -143,16 +143,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("gzip_stream");
-    TCase *tc = tcase_create("gzip_stream");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, round_trip_through_pipelines);
-    tcase_add_test(tc, corrupt_input_fails_the_pipeline);
-    tcase_add_test(tc, truncated_input_fails_at_the_end);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("gzip_stream", 120, NULL, NULL,
+              round_trip_through_pipelines, corrupt_input_fails_the_pipeline,
+              truncated_input_fails_at_the_end);
 }

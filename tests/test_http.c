@@ -6,7 +6,7 @@
  * run our client against our server on one loop. */
 #include "http.h"
 #include "telemetry.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <errno.h>
@@ -458,16 +458,11 @@ END_TEST
 
 START_TEST(client_connection_refused)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    bind(fd, (struct sockaddr *)&sa, sizeof sa);     /* bound, not listening */
-    getsockname(fd, (struct sockaddr *)&sa, &len);
+    int fd, port = refused_port(&fd);
     int fds_before = fd_count();
     memset(&cl, 0, sizeof cl);
     cl.loop = lab_loop_new();
-    run_client("GET", "/", NULL, ntohs(sa.sin_port));
+    run_client("GET", "/", NULL, port);
     ck_assert_str_eq(cl.error, "ECONNREFUSED");
     memset(cl.error, 0, sizeof cl.error);
     lab_http_request_opts bad = { .host = "not-an-ip", .port = 80 };
@@ -480,24 +475,59 @@ START_TEST(client_connection_refused)
 }
 END_TEST
 
+/* ---- a cluster worker's two ways to get connections ------------------- */
+
+START_TEST(serves_adopted_connections_and_shared_sockets)
+{
+    int fds_before = fd_count();
+    /* Round-robin: the primary accepted; the worker gets the descriptor. */
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    const char *req = "GET /passed HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    ck_assert_int_eq(write(sv[1], req, strlen(req)), (ssize_t)strlen(req));
+    memset(&cl, 0, sizeof cl);
+    cl.loop = lab_loop_new();
+    lab_http_server_init(&cl.srv, cl.loop, on_request);
+    ck_assert_int_eq(lab_http_server_adopt(&cl.srv, sv[0]), 0);
+    lab_loop_run(cl.loop);                /* ends when that connection does */
+    char got[1024] = { 0 };
+    ck_assert_int_gt(read(sv[1], got, sizeof got - 1), 0);
+    ck_assert_msg(strstr(got, "HTTP/1.1 200 OK\r\n") == got, "%s", got);
+    ck_assert_ptr_nonnull(strstr(got, "GET /passed len=0"));
+    close(sv[1]);
+    lab_http_server_close(&cl.srv, cl_closed_server);   /* nothing open */
+    ck_assert_int_eq(cl.done, 1);
+    lab_loop_free(cl.loop);
+
+    /* Shared socket: the primary listens; the worker accepts on it. */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 8), 0);
+    memset(&cl, 0, sizeof cl);
+    cl.loop = lab_loop_new();
+    lab_timer_init(cl.loop, &cl.resume);
+    lab_http_server_init(&cl.srv, cl.loop, on_request);
+    ck_assert_int_eq(lab_http_server_listen_fd(&cl.srv, fd), 0);
+    run_client("GET", "/shared", NULL, cl.srv.port);
+    ck_assert_int_eq(cl.status, 200);
+    ck_assert_str_eq(cl.body, "GET /shared len=0 body=");
+    lab_loop_free(cl.loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     memset(piece, 'x', sizeof piece);
-    Suite *s = suite_create("http");
-    TCase *tc = tcase_create("http");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, content_length_and_chunked_requests);
-    tcase_add_test(tc, keep_alive_two_requests_one_connection);
-    tcase_add_test(tc, pipelined_requests_answered_in_order);
-    tcase_add_test(tc, malformed_request_is_400_and_closed);
-    tcase_add_test(tc, client_against_server);
-    tcase_add_test(tc, slow_client_gets_a_big_body_with_backpressure);
-    tcase_add_test(tc, client_connection_refused);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("http", 60, NULL, NULL,
+              content_length_and_chunked_requests,
+              keep_alive_two_requests_one_connection,
+              pipelined_requests_answered_in_order,
+              malformed_request_is_400_and_closed, client_against_server,
+              slow_client_gets_a_big_body_with_backpressure,
+              client_connection_refused,
+              serves_adopted_connections_and_shared_sockets);
 }

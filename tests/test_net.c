@@ -1,6 +1,6 @@
 /* test_net.c — TCP sockets as duplex streams (lab/runtime/net.h). */
 #include "net.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -115,20 +115,9 @@ END_TEST
 
 /* ---- failures ---------------------------------------------------------- */
 
-static int bound_port(int *fd)
-{
-    *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    bind(*fd, (struct sockaddr *)&sa, sizeof sa);    /* bound, never listening */
-    getsockname(*fd, (struct sockaddr *)&sa, &len);
-    return ntohs(sa.sin_port);
-}
-
 START_TEST(refused_is_an_error_then_close)
 {
-    int hold, port = bound_port(&hold);
+    int hold, port = refused_port(&hold);
     int fds_before = fd_count();
     trace[0] = '\0';
     lab_loop *loop = lab_loop_new();
@@ -301,18 +290,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("net");
-    TCase *tc = tcase_create("net");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, echo_through_piped_sockets);
-    tcase_add_test(tc, refused_is_an_error_then_close);
-    tcase_add_test(tc, writing_to_a_vanished_peer_is_an_error);
-    tcase_add_test(tc, a_reader_that_stops_stalls_the_writer);
-    tcase_add_test(tc, wraps_a_connected_descriptor);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("net", 60, NULL, NULL,
+              echo_through_piped_sockets, refused_is_an_error_then_close,
+              writing_to_a_vanished_peer_is_an_error,
+              a_reader_that_stops_stalls_the_writer,
+              wraps_a_connected_descriptor);
 }

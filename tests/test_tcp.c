@@ -1,7 +1,7 @@
 /* test_tcp.c — TCP handles on the loop (lab/runtime/tcp.h). */
 #include "tcp.h"
 #include "errors.h"
-#include "fdcount.h"
+#include "iotest.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -158,20 +158,13 @@ static void on_refused(lab_tcp *tcp, int status)
 
 START_TEST(connection_refused)
 {
-    /* A bound socket that does not listen answers every SYN with a RST,
-     * and keeps the port from being taken by anyone else meanwhile. */
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    getsockname(fd, (struct sockaddr *)&sa, &len);
+    int fd, port = refused_port(&fd);
     int fds_before = fd_count();
 
     lab_loop *loop = lab_loop_new();
     lab_tcp c;
     lab_tcp_init(loop, &c);
-    ck_assert_int_eq(lab_tcp_connect(&c, "localhost", ntohs(sa.sin_port), on_refused), 0);
+    ck_assert_int_eq(lab_tcp_connect(&c, "localhost", port, on_refused), 0);
     ck_assert_int_eq(connect_status, 1);          /* never from inside */
     lab_loop_run(loop);
     lab_loop_free(loop);
@@ -419,22 +412,56 @@ START_TEST(one_request_many_buffers)
 }
 END_TEST
 
+/* ---- a listening socket made elsewhere (a cluster's shared socket) ------ */
+
+static int shared_accepted;
+static void on_shared_connection(lab_tcp *server, int status)
+{
+    lab_tcp *client = malloc(sizeof *client);
+    lab_tcp_init(server->loop, client);
+    ck_assert_int_eq(lab_tcp_accept(server, client), 0);
+    shared_accepted++;
+    lab_tcp_close(client, (lab_tcp_close_cb *)free);
+    lab_tcp_close(server, NULL);
+}
+
+static void on_shared_connect(lab_tcp *tcp, int status)
+{
+    ck_assert_int_eq(status, 0);
+    lab_tcp_close(tcp, NULL);
+}
+
+START_TEST(adopts_a_listening_descriptor)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fds_before = fd_count();
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    lab_loop *loop = lab_loop_new();
+    lab_tcp srv, c;
+    lab_tcp_init(loop, &srv);
+    ck_assert_int_eq(lab_tcp_listen_fd(&srv, fd, on_shared_connection), -EINVAL);
+    ck_assert_int_eq(listen(fd, 16), 0);
+    ck_assert_int_eq(lab_tcp_listen_fd(&srv, fd, on_shared_connection), 0);
+    ck_assert_int_gt(srv.port, 0);
+    lab_tcp_init(loop, &c);
+    lab_tcp_connect(&c, NULL, srv.port, on_shared_connect);
+    shared_accepted = 0;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_int_eq(shared_accepted, 1);
+    ck_assert_int_eq(fd_count(), fds_before - 1);   /* the handle closed fd */
+}
+END_TEST
+
 int main(void)
 {
-    Suite *s = suite_create("tcp");
-    TCase *tc = tcase_create("tcp");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, echo_round_trip_with_half_close);
-    tcase_add_test(tc, connection_refused);
-    tcase_add_test(tc, peer_reset_is_ECONNRESET);
-    tcase_add_test(tc, write_to_closed_peer_is_an_error_not_SIGPIPE);
-    tcase_add_test(tc, queued_bytes_grow_when_the_peer_does_not_read);
-    tcase_add_test(tc, adopts_a_connected_descriptor);
-    tcase_add_test(tc, one_request_many_buffers);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    RUN_SUITE("tcp", 60, NULL, NULL,
+              echo_round_trip_with_half_close, connection_refused,
+              peer_reset_is_ECONNRESET,
+              write_to_closed_peer_is_an_error_not_SIGPIPE,
+              queued_bytes_grow_when_the_peer_does_not_read,
+              adopts_a_connected_descriptor, one_request_many_buffers,
+              adopts_a_listening_descriptor);
 }

@@ -189,6 +189,15 @@ struct lab_http_server {
 int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
                            const char *host, int port,
                            lab_http_request_cb *on_request);
+/* For a cluster worker: a server with no socket of its own yet
+ * (defaults set), then either a listening descriptor shared by the
+ * primary (listen_fd) or, one at a time, connections the primary accepted
+ * and passed on (adopt).  The server owns the descriptors it is given.
+ * Both return 0 or -errno. */
+void lab_http_server_init(lab_http_server *srv, lab_loop *loop,
+                          lab_http_request_cb *on_request);
+int lab_http_server_listen_fd(lab_http_server *srv, int fd);
+int lab_http_server_adopt(lab_http_server *srv, int fd);
 /* Node's server.close(): stops accepting now, closes idle connections,
  * lets busy ones finish their response and then closes them; cb (may be
  * NULL) runs when the last connection is gone. */

@@ -14,6 +14,7 @@
 #include "http_conn.h"
 #include "telemetry.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,21 @@ static void free_exchange(http_exchange *x)
     http_msg_free(&x->req);
     http_out_free(&x->res);
     free(x);
+}
+
+/* The connection is going: end the exchange in progress, if any.  One
+ * whose head never completed (no response yet), or whose response is over
+ * while its body was still coming, just goes. */
+static void abort_exchange(lab_http_conn *c, const char *code)
+{
+    http_exchange *x = c->cur;
+    if (!x) return;
+    if (!x->res.owner_done || x->res_done) {
+        c->cur = NULL;
+        free_exchange(x);
+    } else {
+        http_out_abort(&x->res, code);    /* res_done() frees it */
+    }
 }
 
 /* ---- a response is over ------------------------------------------------ */
@@ -183,7 +199,7 @@ static void srv_eof(lab_http_conn *c, const char *code)
         if (x->req.on_abort && !x->req_done) x->req.on_abort(&x->req, code ? code : "aborted");
         x->req.on_abort = NULL;
         http_conn_close(c);
-        http_out_abort(&x->res, code ? code : "ECONNRESET");
+        abort_exchange(c, code ? code : "ECONNRESET");
     }
     /* Otherwise the response is being written: res_done() closes. */
 }
@@ -208,16 +224,13 @@ static void srv_parse_error(lab_http_conn *c, const char *code, const char *mess
         lab_tcp_write(&c->reject, &c->tcp, &b, 1, NULL);
     }
     end_conn(c);
-    if (x && !x->res_done) http_out_abort(&x->res, code);
+    abort_exchange(c, code);
 }
 
 static void srv_closed(lab_http_conn *c)
 {
     lab_http_server *srv = c->srv;
-    if (c->cur) {                         /* an exchange nobody wrote to */
-        http_exchange *x = c->cur;
-        http_out_abort(&x->res, "ECONNRESET");   /* frees it via res_done */
-    }
+    abort_exchange(c, "ECONNRESET");      /* one nobody wrote to */
     if (c->prev) c->prev->next = c->next; else srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     srv->nconns--;
@@ -232,6 +245,18 @@ static const http_conn_hooks server_hooks = {
 
 /* ---- listening --------------------------------------------------------- */
 
+/* A connection joins the server and starts being read. */
+static void serve(lab_http_server *srv, lab_http_conn *c)
+{
+    c->srv = srv;
+    c->next = srv->conns;
+    if (c->next) c->next->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    srv->connections++;
+    if (http_conn_read_start(c) < 0) http_conn_close(c);
+}
+
 static void on_connection(lab_tcp *server, int status)
 {
     lab_http_server *srv = server->data;
@@ -243,29 +268,55 @@ static void on_connection(lab_tcp *server, int status)
         free(c);
         return;
     }
-    c->srv = srv;
-    c->next = srv->conns;
-    if (c->next) c->next->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    srv->connections++;
-    if (http_conn_read_start(c) < 0) http_conn_close(c);
+    serve(srv, c);
 }
 
-int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
-                           const char *host, int port,
-                           lab_http_request_cb *on_request)
+void lab_http_server_init(lab_http_server *srv, lab_loop *loop,
+                          lab_http_request_cb *on_request)
 {
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
     srv->on_request = on_request;
     srv->keep_alive_ms = 5000;
     srv->mark = LAB_HTTP_MARK;
+    srv->listen_closed = true;            /* until it listens */
     lab_tcp_init(loop, &srv->tcp);
     srv->tcp.data = srv;
+}
+
+int lab_http_server_listen(lab_http_server *srv, lab_loop *loop,
+                           const char *host, int port,
+                           lab_http_request_cb *on_request)
+{
+    lab_http_server_init(srv, loop, on_request);
     int rc = lab_tcp_listen(&srv->tcp, host, port, 0, on_connection);
     if (rc < 0) return rc;
+    srv->listen_closed = false;
     srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_listen_fd(lab_http_server *srv, int fd)
+{
+    int rc = lab_tcp_listen_fd(&srv->tcp, fd, on_connection);
+    if (rc < 0) return rc;
+    srv->listen_closed = false;
+    srv->port = srv->tcp.port;
+    return 0;
+}
+
+int lab_http_server_adopt(lab_http_server *srv, int fd)
+{
+    if (srv->closing) return -EBADF;
+    lab_http_conn *c = calloc(1, sizeof *c);
+    if (!c) return -ENOMEM;
+    http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
+    int rc = lab_tcp_open(&c->tcp, fd);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    serve(srv, c);
     return 0;
 }
 
@@ -281,7 +332,8 @@ void lab_http_server_close(lab_http_server *srv, void (*cb)(lab_http_server *))
     if (srv->closing) return;
     srv->closing = true;
     srv->on_closed = cb;
-    lab_tcp_close(&srv->tcp, on_listen_closed);
+    if (!srv->listen_closed) lab_tcp_close(&srv->tcp, on_listen_closed);
     for (lab_http_conn *c = srv->conns; c; c = c->next)
         if (!c->cur) end_conn(c);         /* idle keep-alive connections */
+    maybe_closed(srv);                    /* nothing was open at all */
 }

@@ -12,6 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The adapter's stream, named "<prefix>#<connection id>" unless the caller
+ * named it.  Its reference for the attachment is taken here too. */
+static lab_stream *new_stream(lab_loop *loop, bool writable,
+                              const lab_stream_ops *ops,
+                              const lab_stream_opts *opts, const char *prefix,
+                              const lab_tcp *tcp, void *data)
+{
+    lab_stream_opts so = opts ? *opts : (lab_stream_opts){ 0 };
+    char name[32];
+    if (!so.name) {
+        snprintf(name, sizeof name, "%s#%u", prefix, tcp ? tcp->id : 0);
+        so.name = name;
+    }
+    lab_stream *s = writable ? lab_writable_new(loop, ops, &so, data)
+                             : lab_readable_new(loop, ops, &so, data);
+    return s ? lab_stream_ref(s) : NULL;  /* until the object lets go */
+}
+
 /* ---- an outgoing message as a Writable ---------------------------------- */
 
 typedef struct out_stream {
@@ -109,13 +127,7 @@ lab_stream *lab_http_out_stream(lab_loop *loop, lab_http_out *o,
 {
     out_stream *os = calloc(1, sizeof *os);
     if (!os) return NULL;
-    lab_stream_opts so = opts ? *opts : (lab_stream_opts){ 0 };
-    char name[32];
-    if (!so.name) {
-        snprintf(name, sizeof name, "http-out#%u", o->tcp ? o->tcp->id : 0);
-        so.name = name;
-    }
-    os->s = lab_writable_new(loop, &out_ops, &so, os);
+    os->s = new_stream(loop, true, &out_ops, opts, "http-out", o->tcp, os);
     if (!os->s) {
         free(os);
         return NULL;
@@ -125,7 +137,6 @@ lab_stream *lab_http_out_stream(lab_loop *loop, lab_http_out *o,
     o->on_finish = out_on_finish;
     o->on_close = out_on_close;
     o->on_drain = NULL;
-    lab_stream_ref(os->s);                /* until the message lets go */
     return os->s;
 }
 
@@ -159,10 +170,14 @@ static void msg_on_abort(lab_http_msg *m, const char *code)
     lab_stream_destroy(ms->s, &e);
 }
 
+/* The message goes (its connection was closed by someone): a body that
+ * did not arrive whole is an error for whoever reads it. */
 static void msg_on_release(lab_http_msg *m)
 {
     msg_stream *ms = m->data;
+    bool whole = m->complete;
     ms->m = NULL;
+    if (!whole) msg_on_abort(m, "ECONNRESET");
     lab_stream_unref(ms->s);
 }
 
@@ -189,14 +204,9 @@ lab_stream *lab_http_msg_stream(lab_loop *loop, lab_http_msg *m,
 {
     msg_stream *ms = calloc(1, sizeof *ms);
     if (!ms) return NULL;
-    lab_stream_opts so = opts ? *opts : (lab_stream_opts){ 0 };
-    char name[32];
-    if (!so.name) {
-        /* (the handle is the first member of its connection) */
-        snprintf(name, sizeof name, "http-in#%u", m->conn ? ((lab_tcp *)m->conn)->id : 0);
-        so.name = name;
-    }
-    ms->s = lab_readable_new(loop, &msg_ops, &so, ms);
+    /* (the handle is the first member of its connection) */
+    ms->s = new_stream(loop, false, &msg_ops, opts, "http-in",
+                       (const lab_tcp *)m->conn, ms);
     if (!ms->s) {
         free(ms);
         return NULL;
@@ -207,7 +217,6 @@ lab_stream *lab_http_msg_stream(lab_loop *loop, lab_http_msg *m,
     m->on_end = msg_on_end;
     m->on_abort = msg_on_abort;
     m->on_release = msg_on_release;
-    lab_stream_ref(ms->s);                /* until the message is released */
     if (m->complete) lab_readable_push_eof(ms->s);   /* no body to come */
     return ms->s;
 }

@@ -283,8 +283,8 @@ static void on_connection(lab_tcp *server, int status)
     srv->on_connection(srv, s);
 }
 
-int lab_net_listen(lab_net_server *srv, lab_loop *loop, const char *host,
-                   int port, const lab_net_opts *opts, lab_net_connection_cb *cb)
+static void server_init(lab_net_server *srv, lab_loop *loop,
+                        const lab_net_opts *opts, lab_net_connection_cb *cb)
 {
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
@@ -292,7 +292,22 @@ int lab_net_listen(lab_net_server *srv, lab_loop *loop, const char *host,
     if (opts) srv->opts = *opts;
     lab_tcp_init(loop, &srv->tcp);
     srv->tcp.data = srv;
+}
+
+int lab_net_listen(lab_net_server *srv, lab_loop *loop, const char *host,
+                   int port, const lab_net_opts *opts, lab_net_connection_cb *cb)
+{
+    server_init(srv, loop, opts, cb);
     int rc = lab_tcp_listen(&srv->tcp, host, port, 0, on_connection);
+    if (rc == 0) srv->port = srv->tcp.port;
+    return rc;
+}
+
+int lab_net_listen_fd(lab_net_server *srv, lab_loop *loop, int fd,
+                      const lab_net_opts *opts, lab_net_connection_cb *cb)
+{
+    server_init(srv, loop, opts, cb);
+    int rc = lab_tcp_listen_fd(&srv->tcp, fd, on_connection);
     if (rc == 0) srv->port = srv->tcp.port;
     return rc;
 }

@@ -53,6 +53,10 @@ struct lab_net_server {
 int lab_net_listen(lab_net_server *srv, lab_loop *loop, const char *host,
                    int port, const lab_net_opts *opts,
                    lab_net_connection_cb *cb);
+/* The same on a listening descriptor someone else bound (a cluster
+ * primary's shared socket); the server owns it from now on. */
+int lab_net_listen_fd(lab_net_server *srv, lab_loop *loop, int fd,
+                      const lab_net_opts *opts, lab_net_connection_cb *cb);
 /* Stops accepting; cb (may be NULL) once every accepted socket has
  * closed too, as Node's server.close(). */
 void lab_net_server_close(lab_net_server *srv, void (*cb)(lab_net_server *srv));

@@ -298,6 +298,15 @@ static int new_socket(void)
     return fd < 0 ? -errno : fd;
 }
 
+static void report_listening(const lab_tcp *tcp)
+{
+    lab_ev *e = lab_ev_new("listening");
+    lab_ev_int(e, "id", tcp->id);
+    lab_ev_str(e, "address", tcp->peer);
+    lab_ev_int(e, "port", tcp->port);
+    lab_ev_emit(e);
+}
+
 int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
                    lab_connection_cb *cb)
 {
@@ -322,11 +331,39 @@ int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
     tcp->listening = 1;
     tcp->on_connection = cb;
     watch(tcp, LAB_READABLE, true);
-    lab_ev *e = lab_ev_new("listening");
-    lab_ev_int(e, "id", tcp->id);
-    lab_ev_str(e, "address", tcp->peer);
-    lab_ev_int(e, "port", tcp->port);
-    lab_ev_emit(e);
+    report_listening(tcp);
+    return 0;
+}
+
+/* Makes fd ours: non-blocking, close-on-exec. */
+static int adopt_fd(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -errno;
+    return 0;
+}
+
+int lab_tcp_listen_fd(lab_tcp *tcp, int fd, lab_connection_cb *cb)
+{
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0) return -errno;
+    if (!listening) return -EINVAL;
+    int rc = adopt_fd(fd);
+    if (rc < 0) return rc;
+    struct sockaddr_in sa;
+    len = sizeof sa;
+    attach(tcp, fd);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET) {
+        tcp->port = ntohs(sa.sin_port);
+        format_addr(&sa, tcp->peer, sizeof tcp->peer);
+    }
+    tcp->listening = 1;
+    tcp->on_connection = cb;
+    watch(tcp, LAB_READABLE, true);
+    report_listening(tcp);
     return 0;
 }
 
@@ -380,10 +417,8 @@ int lab_tcp_open(lab_tcp *tcp, int fd)
     socklen_t len = sizeof type;
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) return -errno;
     if (type != SOCK_STREAM) return -ENOTSOCK;
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-        return -errno;
+    int rc = adopt_fd(fd);
+    if (rc < 0) return rc;
     attach(tcp, fd);
     remember_peer(tcp);
     return 0;

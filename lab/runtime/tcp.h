@@ -112,6 +112,10 @@ void lab_tcp_init(lab_loop *loop, lab_tcp *tcp);
  * runs once per pending connection: call lab_tcp_accept() in it. */
 int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
                    lab_connection_cb *cb);
+/* Adopts a listening socket someone else bound (a cluster primary shares
+ * one with its workers): lab_tcp_listen() without the bind.  Returns 0,
+ * or -EINVAL if fd is not a listening stream socket. */
+int lab_tcp_listen_fd(lab_tcp *tcp, int fd, lab_connection_cb *cb);
 /* Accepts one pending connection into client (initialised with
  * lab_tcp_init).  Returns 0 or -errno (-EAGAIN: none pending). */
 int lab_tcp_accept(lab_tcp *server, lab_tcp *client);
