@@ -22,6 +22,12 @@ check() {
 }
 demo() { expect_status 0 "$1 runs" -- "$NODELAB" demo "$@" --json; cp "$TMP/out" "$TMP/$1.json"; }
 
+# A sanitizer build keeps freed memory in quarantine and adds shadow
+# memory: RSS then says nothing about the program, so the memory claims
+# are checked on ordinary builds only (SANITIZED=1 in the Python).
+case "${NL_TEST_CFLAGS:-}" in *-fsanitize*) SANITIZED=1 ;; *) SANITIZED=0 ;; esac
+echo "SANITIZED = $SANITIZED" >>"$TMP/prelude.py"
+
 # ---- inputs made here, not by the demos' own generator -------------------
 python3 - "$TMP" <<'PY'
 import os, random, sys, csv
@@ -119,7 +125,7 @@ assert s["mode"] == "ignore" and s["max_sink_len"] > 50 * 16384, s
 assert s["pauses"] == 0 and s["drains"] == 0
 grew = s["rss_max"] - s["rss_first"]
 flat = pipe["rss_max"] - pipe["rss_first"]
-assert grew > 8 << 20 and flat < 4 << 20 and s["rss_max"] > pipe["rss_max"] + (8 << 20), (grew, flat)
+assert SANITIZED or (grew > 8 << 20 and flat < 4 << 20 and s["rss_max"] > pipe["rss_max"] + (8 << 20)), (grew, flat)
 PY
 
 # ---- streams.pipe-copy --------------------------------------------------
@@ -130,7 +136,8 @@ check "pipe-copy: 24 MiB copied with the RSS flat" "$TMP/streams.pipe-copy.json"
 s = one("summary")
 assert s["completed"] and s["bytes"] == 24 << 20, s
 rss = [e["rss"] for e in ev("mem")]
-assert len(rss) >= 2 and max(rss) - min(rss) < 4 << 20 and s["peak_rss"] < 16 << 20, (min(rss), max(rss))
+assert len(rss) >= 2
+assert SANITIZED or (max(rss) - min(rss) < 4 << 20 and s["peak_rss"] < 16 << 20), (min(rss), max(rss))
 PY
 expect_status 1 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "pipe-copy: cannot read in=.*nope" "$TMP/err" "pipe-copy: one line says what is wrong"
@@ -189,7 +196,8 @@ s = one("summary")
 r = {e["approach"]: e for e in ev("result")}
 assert r["readfile"]["bytes"] == r["stream"]["bytes"] == 24 << 20
 assert r["readfile"]["lines"] == r["stream"]["lines"]
-assert s["readfile_peak_rss"] >= 24 << 20 and s["stream_peak_rss"] < 8 << 20 and s["ratio"] > 3, s
+assert s["readfile_peak_rss"] >= 24 << 20, s
+assert SANITIZED or (s["stream_peak_rss"] < 8 << 20 and s["ratio"] > 3), s
 assert r["readfile"]["pid"] != r["stream"]["pid"]
 PY
 
