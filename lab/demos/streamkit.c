@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- memory ------------------------------------------------------------ */
@@ -228,6 +229,15 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
     return -err;
 }
 
+/* The scratch directory, made on first use. */
+static int need_tmp(const char *demo, kit_tmp *t)
+{
+    if (t->dir[0] || kit_tmp_make(t, "demo") == 0) return 0;
+    fprintf(stderr, "nodelab: demo %s: cannot make a scratch directory: %s\n",
+            demo, strerror(errno));
+    return -1;
+}
+
 int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize)
 {
@@ -240,11 +250,7 @@ int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
         snprintf(buf, bufsize, "%s", given);
         return 0;
     }
-    if (!t->dir[0] && kit_tmp_make(t, "demo") < 0) {
-        fprintf(stderr, "nodelab: demo %s: cannot make a scratch directory: %s\n",
-                demo, strerror(errno));
-        return -1;
-    }
+    if (need_tmp(demo, t) < 0) return -1;
     kit_tmp_path(t, "input", buf, bufsize);
     int err = kit_gen_file(buf, size, kind, pct);
     if (err < 0) {
@@ -255,35 +261,87 @@ int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
     return 0;
 }
 
-int kit_output(const char *demo, const char *given, kit_tmp *t,
-               const char *name, char *buf, size_t bufsize)
+int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_t bufsize)
 {
-    if (given && *given) {
-        snprintf(buf, bufsize, "%s", given);
-        return 0;
-    }
-    if (!t->dir[0] && kit_tmp_make(t, "demo") < 0) {
-        fprintf(stderr, "nodelab: demo %s: cannot make a scratch directory: %s\n",
-                demo, strerror(errno));
-        return -1;
-    }
+    if (need_tmp(demo, t) < 0) return -1;
     kit_tmp_path(t, name, buf, bufsize);
     return 0;
 }
 
-/* ---- descriptors ------------------------------------------------------- */
-
-int kit_fd_count(void)
+int kit_files_open(const lab_demo *d, kit_files *f, kit_kind kind, int pct,
+                   const char *out_name)
 {
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.') n++;
-    closedir(d);
-    return n - 1;                       /* not the one opendir() holds */
+    const char *name = d->def->name, *out = lab_demo_str(d, "out");
+    memset(f, 0, sizeof *f);
+    if (kit_input(name, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
+                  kind, pct, f->in, sizeof f->in) < 0)
+        return -1;
+    if (*out) snprintf(f->out, sizeof f->out, "%s", out);
+    else if (kit_scratch(name, &f->tmp, out_name, f->out, sizeof f->out) < 0) return -1;
+    struct stat st;
+    f->size = stat(f->in, &st) == 0 ? (uint64_t)st.st_size : 0;
+    lab_ev *e = lab_ev_new("files");
+    lab_ev_str(e, "in", f->in);
+    lab_ev_str(e, "out", f->out);
+    lab_ev_int(e, "size", (int64_t)f->size);
+    lab_ev_emit(e);
+    return 0;
 }
+
+void kit_files_close(kit_files *f) { kit_tmp_remove(&f->tmp); }
+
+/* ---- one pipeline's outcome ------------------------------------------- */
+
+void kit_run_start(kit_run *r, lab_demo *d, lab_timer *sampler)
+{
+    memset(r, 0, sizeof *r);
+    r->demo = d;
+    r->sampler = sampler;
+    r->start_us = lab_clock_us();
+}
+
+void kit_run_done(const lab_err *err, void *arg)
+{
+    kit_run *r = arg;
+    r->done = true;
+    r->end_us = lab_clock_us();
+    if (err) {
+        r->failed = true;
+        snprintf(r->code, sizeof r->code, "%s", err->code);
+        snprintf(r->message, sizeof r->message, "%s", err->message);
+    }
+    if (r->sampler) lab_timer_stop(r->sampler);
+    lab_demo_deadline_cancel(r->demo);
+}
+
+uint64_t kit_run_us(const kit_run *r)
+{
+    return (r->end_us ? r->end_us : lab_clock_us()) - r->start_us;
+}
+
+void kit_run_fields(lab_ev *e, const kit_run *r)
+{
+    lab_ev_bool(e, "completed", r->done && !r->failed);
+    lab_ev_int(e, "elapsed_ms", (int64_t)(kit_run_us(r) / 1000));
+    if (r->failed) lab_ev_str(e, "error", r->code);
+}
+
+int kit_run_status(const kit_run *r)
+{
+    if (!r->failed) return 0;
+    fprintf(stderr, "nodelab: demo %s: %s\n", r->demo->def->name, r->message);
+    return 1;
+}
+
+void kit_every(lab_loop *loop, lab_timer *t, uint64_t ms, lab_timer_cb *cb, void *data)
+{
+    lab_timer_init(loop, t);
+    t->data = data;
+    lab_timer_start(t, cb, ms, ms);
+    lab_timer_unref(t);
+}
+
+/* ---- descriptors ------------------------------------------------------- */
 
 int kit_fds_event(const char *label, const char *prefix)
 {

@@ -71,17 +71,57 @@ void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line)
  * the path into buf.  On failure prints one line on stderr and returns -1. */
 int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize);
-/* The "out" parameter: the user's path, or a file named `name` in t. */
-int kit_output(const char *demo, const char *given, kit_tmp *t,
-               const char *name, char *buf, size_t bufsize);
+
+/* A file named `name` in the scratch directory t (made if need be), into
+ * buf.  Returns 0, or -1 after one line on stderr. */
+int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_t bufsize);
+
+/* A demo that turns the file `in` into the file `out` (its parameters
+ * "in", "out" and "size"): kit_files_open() resolves both (a generated
+ * input, a scratch output named out_name when not given), reads the
+ * input's size and emits `files` {in, out, size}.  Returns 0, or -1 after
+ * one line on stderr.  kit_files_close() removes the scratch directory. */
+struct lab_demo;
+typedef struct kit_files {
+    kit_tmp tmp;
+    char in[PATH_MAX], out[PATH_MAX];
+    uint64_t size;
+} kit_files;
+int kit_files_open(const struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
+                   const char *out_name);
+void kit_files_close(kit_files *f);
 
 /* ---- descriptors ------------------------------------------------------- */
 
-/* How many descriptors are open, and an `fds` event listing those that
- * name a file under prefix (e.g. the scratch directory): {label, count,
- * open: [{fd, path}]}.  Returns how many matched. */
-int kit_fd_count(void);
+/* An `fds` event listing the open descriptors that name a file under
+ * prefix (e.g. the scratch directory): {label, count, total, open:
+ * [{fd, path}]}.  Returns how many matched. */
 int kit_fds_event(const char *label, const char *prefix);
+
+/* ---- one pipeline's outcome ------------------------------------------- */
+
+/* What the file demos record about their pipeline(): pass kit_run_done
+ * as its callback with the kit_run as argument.  It notes the time and
+ * the error, stops `sampler` (if set) and cancels the demo's deadline. */
+struct lab_err;
+typedef struct kit_run {
+    struct lab_demo *demo;
+    lab_timer *sampler;
+    uint64_t start_us, end_us;
+    bool done, failed;
+    char code[40], message[160];
+} kit_run;
+void kit_run_start(kit_run *r, struct lab_demo *d, lab_timer *sampler);
+void kit_run_done(const struct lab_err *err, void *arg);
+uint64_t kit_run_us(const kit_run *r);      /* so far, or start to end */
+/* Adds completed, elapsed_ms and error (if any) to a summary. */
+struct lab_ev;
+void kit_run_fields(struct lab_ev *e, const kit_run *r);
+/* The exit status: 0, or 1 after printing the error on stderr. */
+int kit_run_status(const kit_run *r);
+
+/* A repeating timer that does not keep the loop alive (samplers). */
+void kit_every(lab_loop *loop, lab_timer *t, uint64_t ms, lab_timer_cb *cb, void *data);
 
 /* ---- a slow sink ------------------------------------------------------- */
 
@@ -90,7 +130,6 @@ int kit_fds_event(const char *label, const char *prefix);
  * demo's parameter `delay_key` at each write (so it can change live);
  * every completed byte is added to *written (may be NULL).  Returns the
  * stream (yours to unref), named `name`, with mark hwm. */
-struct lab_demo;
 struct lab_stream;
 struct lab_stream *kit_slow_sink(lab_loop *loop, const char *name, size_t hwm,
                                  const struct lab_demo *d, const char *delay_key,

@@ -311,10 +311,7 @@ static int run(lab_demo *d)
 
     uint64_t every = (uint64_t)lab_demo_int(d, "sample_ms");
     kit_mem_start(b.loop, &b.mem, every);
-    lab_timer_init(b.loop, &b.sample_timer);
-    b.sample_timer.data = &b;
-    lab_timer_start(&b.sample_timer, on_sample, every, every);
-    lab_timer_unref(&b.sample_timer);
+    kit_every(b.loop, &b.sample_timer, every, on_sample, &b);
     lab_demo_listen(d, b.loop, on_set, NULL);
     lab_demo_deadline(d, b.loop, on_deadline);
     lab_loop_run(b.loop);

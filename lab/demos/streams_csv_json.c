@@ -47,9 +47,8 @@ typedef struct {
     lab_stream *reader, *parser, *stringify, *writer;
     csv p;
     lab_timer progress;
-    bool done, failed;
-    lab_err err;
-    uint64_t start_us, end_us;
+    kit_files files;
+    kit_run run;
 } csvdemo;
 
 /* ---- the parser -------------------------------------------------------- */
@@ -195,16 +194,6 @@ static void on_progress(lab_timer *t)
     lab_ev_emit(e);
 }
 
-static void on_done(const lab_err *err, void *arg)
-{
-    csvdemo *x = arg;
-    x->done = true;
-    x->end_us = lab_clock_us();
-    if (err) { x->failed = true; x->err = *err; }
-    lab_timer_stop(&x->progress);
-    lab_demo_deadline_cancel(x->demo);
-}
-
 static void on_deadline(lab_demo *d)
 {
     lab_stream_destroy(((csvdemo *)d->data)->reader, NULL);
@@ -224,37 +213,30 @@ static int run(lab_demo *d)
     csvdemo x = { .demo = d };
     x.p.samples_left = (int)lab_demo_int(d, "samples");
     d->data = &x;
-    kit_tmp tmp = { "" };
-    char in[PATH_MAX], out[PATH_MAX];
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp, (uint64_t)lab_demo_int(d, "size"),
-                  KIT_CSV, 0, in, sizeof in) < 0 ||
-        kit_output(d->def->name, lab_demo_str(d, "out"), &tmp, "rows.ndjson", out, sizeof out) < 0) {
-        kit_tmp_remove(&tmp);
+    lab_demo_announce(d);
+    if (kit_files_open(d, &x.files, KIT_CSV, 0, "rows.ndjson") < 0) {
+        kit_files_close(&x.files);
         return 1;
     }
     x.loop = lab_loop_new();
-    lab_demo_announce(d);
     lab_fs_stream_opts ro = { .stream = { .name = "reader", .hwm = (size_t)lab_demo_int(d, "chunk") } };
     lab_fs_stream_opts wo = { .stream = { .name = "writer" } };
-    x.reader = lab_fs_read_stream(x.loop, in, &ro);
+    x.reader = lab_fs_read_stream(x.loop, x.files.in, &ro);
     x.parser = lab_transform_new(x.loop, &parser_ops,
         &(lab_stream_opts){ .name = "csv", .readable_object_mode = true }, &x);
     x.stringify = lab_transform_new(x.loop, &stringify_ops,
         &(lab_stream_opts){ .name = "stringify", .writable_object_mode = true }, &x);
-    x.writer = lab_fs_write_stream(x.loop, out, &wo);
-    x.start_us = lab_clock_us();
-    lab_pipeline((lab_stream *[]){ x.reader, x.parser, x.stringify, x.writer }, 4, on_done, &x);
-
-    lab_timer_init(x.loop, &x.progress);
-    x.progress.data = &x;
-    lab_timer_start(&x.progress, on_progress, 100, 100);
-    lab_timer_unref(&x.progress);
+    x.writer = lab_fs_write_stream(x.loop, x.files.out, &wo);
+    kit_run_start(&x.run, d, &x.progress);
+    lab_pipeline((lab_stream *[]){ x.reader, x.parser, x.stringify, x.writer }, 4,
+                 kit_run_done, &x.run);
+    kit_every(x.loop, &x.progress, 100, on_progress, &x);
     lab_demo_deadline(d, x.loop, on_deadline);
     lab_loop_run(x.loop);
 
     on_progress(&x.progress);
     lab_ev *e = lab_ev_new("summary");
-    lab_ev_bool(e, "completed", x.done && !x.failed);
+    kit_run_fields(e, &x.run);
     lab_ev_int(e, "rows", (int64_t)x.p.rows);
     lab_ev_int(e, "objects", (int64_t)x.p.objects);
     lab_ev_int(e, "columns", (int64_t)x.p.nheader);
@@ -263,18 +245,15 @@ static int run(lab_demo *d)
     lab_ev_int(e, "multiline_fields", (int64_t)x.p.multiline_fields);
     lab_ev_int(e, "bytes_in", (int64_t)lab_fs_stream_bytes(x.reader));
     lab_ev_int(e, "bytes_out", (int64_t)lab_fs_stream_bytes(x.writer));
-    lab_ev_int(e, "elapsed_ms", (int64_t)(((x.end_us ? x.end_us : lab_clock_us()) - x.start_us) / 1000));
-    if (x.failed) lab_ev_str(e, "error", x.err.code);
     lab_ev_emit(e);
-    if (x.failed) fprintf(stderr, "nodelab: demo %s: %s\n", d->def->name, x.err.message);
     lab_stream_unref(x.reader);
     lab_stream_unref(x.parser);
     lab_stream_unref(x.stringify);
     lab_stream_unref(x.writer);
     lab_loop_free(x.loop);
     free_parser(&x.p);
-    kit_tmp_remove(&tmp);
-    return x.failed ? 1 : 0;
+    kit_files_close(&x.files);
+    return kit_run_status(&x.run);
 }
 
 const lab_demo_def lab_demo_streams_csv_json = {

@@ -22,20 +22,17 @@
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
-#include <sys/stat.h>
 
 typedef struct {
     lab_demo *demo;
     lab_loop *loop;
     lab_stream *reader, *gzip, *writer;
     lab_timer sample_timer;
+    kit_files files;
+    kit_run run;
     kit_mem mem;
     uint64_t last[3];          /* read, deflated, written at the last sample */
     uint64_t samples, all_three, max_pool_busy;
-    uint64_t start_us, end_us, size;
-    bool done, failed;
-    lab_err err;
 } gz_state;
 
 static void counts(const gz_state *g, uint64_t c[3])
@@ -73,18 +70,12 @@ static void on_sample(lab_timer *t)
     for (int i = 0; i < 3; i++) g->last[i] = c[i];
 }
 
+/* pipeline()'s callback: one last sample, then the outcome. */
 static void on_done(const lab_err *err, void *arg)
 {
     gz_state *g = arg;
-    g->done = true;
-    g->end_us = lab_clock_us();
-    if (err) {
-        g->failed = true;
-        g->err = *err;
-    }
     on_sample(&g->sample_timer);
-    lab_timer_stop(&g->sample_timer);
-    lab_demo_deadline_cancel(g->demo);
+    kit_run_done(err, &g->run);
 }
 
 static void on_deadline(lab_demo *d)
@@ -95,15 +86,14 @@ static void on_deadline(lab_demo *d)
 
 static void summary(gz_state *g)
 {
-    uint64_t us = (g->end_us ? g->end_us : lab_clock_us()) - g->start_us;
+    uint64_t us = kit_run_us(&g->run);
     uint64_t in = lab_fs_stream_bytes(g->reader), out = lab_fs_stream_bytes(g->writer);
     lab_ev *e = lab_ev_new("summary");
-    lab_ev_bool(e, "completed", g->done && !g->failed);
+    kit_run_fields(e, &g->run);
     lab_ev_int(e, "bytes_in", (int64_t)in);
     lab_ev_int(e, "bytes_out", (int64_t)out);
     lab_ev_num(e, "ratio", in ? (double)out / (double)in : 0);
     lab_ev_int(e, "level", lab_demo_int(g->demo, "level"));
-    lab_ev_int(e, "elapsed_ms", (int64_t)(us / 1000));
     lab_ev_int(e, "elapsed_us", (int64_t)us);
     lab_ev_num(e, "bytes_per_s", kit_rate(in, us));
     lab_ev_int(e, "samples", (int64_t)g->samples);
@@ -111,7 +101,6 @@ static void summary(gz_state *g)
     lab_ev_int(e, "max_pool_busy", (int64_t)g->max_pool_busy);
     lab_ev_int(e, "rss_max", (int64_t)g->mem.max);
     lab_ev_int(e, "peak_rss", (int64_t)kit_peak_rss());
-    if (g->failed) lab_ev_str(e, "error", g->err.code);
     lab_ev_emit(e);
 }
 
@@ -119,55 +108,38 @@ static int run(lab_demo *d)
 {
     gz_state g = { .demo = d };
     d->data = &g;
-    kit_tmp tmp = { "" };
-    char in[PATH_MAX], out[PATH_MAX];
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
-                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, in, sizeof in) < 0 ||
-        kit_output(d->def->name, lab_demo_str(d, "out"), &tmp, "output.gz", out, sizeof out) < 0) {
-        kit_tmp_remove(&tmp);
+    lab_demo_announce(d);
+    if (kit_files_open(d, &g.files, KIT_LOG, 20, "output.gz") < 0) {
+        kit_files_close(&g.files);
         return 1;
     }
-    struct stat st;
-    g.size = stat(in, &st) == 0 ? (uint64_t)st.st_size : 0;
     g.loop = lab_loop_new();
-    lab_demo_announce(d);
-    lab_ev *e = lab_ev_new("files");
-    lab_ev_str(e, "in", in);
-    lab_ev_str(e, "out", out);
-    lab_ev_int(e, "size", (int64_t)g.size);
-    lab_ev_emit(e);
-
-    size_t chunk = (size_t)lab_demo_int(d, "chunk");
-    lab_fs_stream_opts ro = { .stream = { .name = "reader", .hwm = chunk } };
+    lab_fs_stream_opts ro = { .stream = { .name = "reader",
+                              .hwm = (size_t)lab_demo_int(d, "chunk") } };
     lab_gzip_opts zo = { .stream = { .name = "gzip" },
                          .level = (int)lab_demo_int(d, "level"),
                          .inline_mode = lab_demo_int(d, "inline") != 0 };
     lab_fs_stream_opts wo = { .stream = { .name = "writer" } };
-    g.reader = lab_fs_read_stream(g.loop, in, &ro);
+    g.reader = lab_fs_read_stream(g.loop, g.files.in, &ro);
     g.gzip = lab_gzip_stream(g.loop, LAB_GZIP, &zo);
-    g.writer = lab_fs_write_stream(g.loop, out, &wo);
-    g.start_us = lab_clock_us();
-    lab_stream *chain[] = { g.reader, g.gzip, g.writer };
-    lab_pipeline(chain, 3, on_done, &g);
+    g.writer = lab_fs_write_stream(g.loop, g.files.out, &wo);
+    kit_run_start(&g.run, d, &g.sample_timer);
+    lab_pipeline((lab_stream *[]){ g.reader, g.gzip, g.writer }, 3, on_done, &g);
 
     uint64_t every = (uint64_t)lab_demo_int(d, "sample_ms");
     kit_mem_start(g.loop, &g.mem, every);
-    lab_timer_init(g.loop, &g.sample_timer);
-    g.sample_timer.data = &g;
-    lab_timer_start(&g.sample_timer, on_sample, every, every);
-    lab_timer_unref(&g.sample_timer);
+    kit_every(g.loop, &g.sample_timer, every, on_sample, &g);
     lab_demo_deadline(d, g.loop, on_deadline);
     lab_loop_run(g.loop);
 
     kit_mem_stop(&g.mem);
     summary(&g);
-    if (g.failed) fprintf(stderr, "nodelab: demo %s: %s\n", d->def->name, g.err.message);
     lab_stream_unref(g.reader);
     lab_stream_unref(g.gzip);
     lab_stream_unref(g.writer);
     lab_loop_free(g.loop);
-    kit_tmp_remove(&tmp);
-    return g.failed ? 1 : 0;
+    kit_files_close(&g.files);
+    return kit_run_status(&g.run);
 }
 
 const lab_demo_def lab_demo_streams_gzip = {

@@ -311,10 +311,7 @@ static int run(lab_demo *d)
     }
     uint64_t every = (uint64_t)lab_demo_int(d, "sample_ms");
     kit_mem_start(h->loop, &h->mem, every);
-    lab_timer_init(h->loop, &h->sample_timer);
-    h->sample_timer.data = h;
-    lab_timer_start(&h->sample_timer, on_sample, every, every);
-    lab_timer_unref(&h->sample_timer);
+    kit_every(h->loop, &h->sample_timer, every, on_sample, h);
     lab_demo_listen(d, h->loop, NULL, NULL);
     lab_demo_deadline(d, h->loop, on_deadline);
     lab_loop_run(h->loop);

@@ -101,7 +101,7 @@ static int run(lab_demo *d)
     kit_tmp tmp = { "" };
     if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, w.in, sizeof w.in) < 0 ||
-        kit_output(d->def->name, "", &tmp, "copy", w.out, sizeof w.out) < 0) {
+        kit_scratch(d->def->name, &tmp, "copy", w.out, sizeof w.out) < 0) {
         kit_tmp_remove(&tmp);
         return 1;
     }

@@ -285,10 +285,7 @@ static int run(lab_demo *d)
     lab_timer_init(m.loop, &m.step_timer);
     m.step_timer.data = &m;
     lab_timer_start(&m.step_timer, on_step, 10, step);
-    lab_timer_init(m.loop, &m.sample_timer);
-    m.sample_timer.data = &m;
-    lab_timer_start(&m.sample_timer, on_sample, step / 5 + 1, step / 5 + 1);
-    lab_timer_unref(&m.sample_timer);
+    kit_every(m.loop, &m.sample_timer, step / 5 + 1, on_sample, &m);
     lab_demo_listen(d, m.loop, on_set, NULL);
     lab_demo_deadline(d, m.loop, on_deadline);
     lab_loop_run(m.loop);

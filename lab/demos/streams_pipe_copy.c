@@ -22,20 +22,16 @@
 #include "streamkit.h"
 #include "telemetry.h"
 
-#include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 
 typedef struct {
     lab_demo *demo;
     lab_loop *loop;
     lab_stream *reader, *writer;
+    kit_files files;
+    kit_run run;
     kit_mem mem;
     lab_timer progress;
-    uint64_t start_us, end_us, size, last_bytes, last_us;
-    bool done;
-    lab_err err;
-    bool failed;
+    uint64_t last_bytes, last_us;
 } copy_state;
 
 static void on_progress(lab_timer *t)
@@ -44,24 +40,11 @@ static void on_progress(lab_timer *t)
     uint64_t bytes = lab_fs_stream_bytes(c->writer), now = lab_clock_us();
     lab_ev *e = lab_ev_new("progress");
     lab_ev_int(e, "bytes", (int64_t)bytes);
-    lab_ev_int(e, "total", (int64_t)c->size);
+    lab_ev_int(e, "total", (int64_t)c->files.size);
     lab_ev_num(e, "bytes_per_s", kit_rate(bytes - c->last_bytes, now - c->last_us));
     lab_ev_emit(e);
     c->last_bytes = bytes;
     c->last_us = now;
-}
-
-static void on_done(const lab_err *err, void *arg)
-{
-    copy_state *c = arg;
-    c->done = true;
-    c->end_us = lab_clock_us();
-    if (err) {
-        c->failed = true;
-        c->err = *err;
-    }
-    lab_timer_stop(&c->progress);
-    lab_demo_deadline_cancel(c->demo);
 }
 
 static void on_deadline(lab_demo *d)
@@ -73,13 +56,11 @@ static void on_deadline(lab_demo *d)
 
 static void summary(copy_state *c)
 {
-    uint64_t us = (c->end_us ? c->end_us : lab_clock_us()) - c->start_us;
-    uint64_t bytes = lab_fs_stream_bytes(c->writer);
+    uint64_t us = kit_run_us(&c->run), bytes = lab_fs_stream_bytes(c->writer);
     lab_ev *e = lab_ev_new("summary");
-    lab_ev_bool(e, "completed", c->done && !c->failed);
+    kit_run_fields(e, &c->run);
     lab_ev_int(e, "bytes", (int64_t)bytes);
-    lab_ev_int(e, "size", (int64_t)c->size);
-    lab_ev_int(e, "elapsed_ms", (int64_t)(us / 1000));
+    lab_ev_int(e, "size", (int64_t)c->files.size);
     lab_ev_int(e, "elapsed_us", (int64_t)us);
     lab_ev_num(e, "bytes_per_s", kit_rate(bytes, us));
     lab_ev_int(e, "read_hwm", lab_demo_int(c->demo, "read_hwm"));
@@ -87,7 +68,6 @@ static void summary(copy_state *c)
     lab_ev_int(e, "rss_first", (int64_t)c->mem.first);
     lab_ev_int(e, "rss_max", (int64_t)c->mem.max);
     lab_ev_int(e, "peak_rss", (int64_t)kit_peak_rss());
-    if (c->failed) lab_ev_str(e, "error", c->err.code);
     lab_ev_emit(e);
 }
 
@@ -95,54 +75,36 @@ static int run(lab_demo *d)
 {
     copy_state c = { .demo = d };
     d->data = &c;
-    kit_tmp tmp = { "" };
-    char in[PATH_MAX], out[PATH_MAX];
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
-                  (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, in, sizeof in) < 0 ||
-        kit_output(d->def->name, lab_demo_str(d, "out"), &tmp, "copy", out, sizeof out) < 0) {
-        kit_tmp_remove(&tmp);
+    lab_demo_announce(d);
+    if (kit_files_open(d, &c.files, KIT_LOG, 20, "copy") < 0) {
+        kit_files_close(&c.files);
         return 1;
     }
-    struct stat st;
-    c.size = stat(in, &st) == 0 ? (uint64_t)st.st_size : 0;
-
     c.loop = lab_loop_new();
-    lab_demo_announce(d);
-    lab_ev *e = lab_ev_new("files");
-    lab_ev_str(e, "in", in);
-    lab_ev_str(e, "out", out);
-    lab_ev_int(e, "size", (int64_t)c.size);
-    lab_ev_emit(e);
-
     lab_fs_stream_opts ro = { .stream = { .name = "reader",
                               .hwm = (size_t)lab_demo_int(d, "read_hwm") } };
     lab_fs_stream_opts wo = { .stream = { .name = "writer",
                               .hwm = (size_t)lab_demo_int(d, "write_hwm") } };
-    c.reader = lab_fs_read_stream(c.loop, in, &ro);
-    c.writer = lab_fs_write_stream(c.loop, out, &wo);
-    c.start_us = c.last_us = lab_clock_us();
-    lab_stream *chain[] = { c.reader, c.writer };
-    lab_pipeline(chain, 2, on_done, &c);
+    c.reader = lab_fs_read_stream(c.loop, c.files.in, &ro);
+    c.writer = lab_fs_write_stream(c.loop, c.files.out, &wo);
+    kit_run_start(&c.run, d, &c.progress);
+    c.last_us = c.run.start_us;
+    lab_pipeline((lab_stream *[]){ c.reader, c.writer }, 2, kit_run_done, &c.run);
 
     uint64_t every = (uint64_t)lab_demo_int(d, "sample_ms");
     kit_mem_start(c.loop, &c.mem, every);
-    lab_timer_init(c.loop, &c.progress);
-    c.progress.data = &c;
-    lab_timer_start(&c.progress, on_progress, every, every);
-    lab_timer_unref(&c.progress);
+    kit_every(c.loop, &c.progress, every, on_progress, &c);
     lab_demo_deadline(d, c.loop, on_deadline);
     lab_loop_run(c.loop);
 
     on_progress(&c.progress);
     kit_mem_stop(&c.mem);
     summary(&c);
-    if (c.failed)
-        fprintf(stderr, "nodelab: demo %s: %s\n", d->def->name, c.err.message);
     lab_stream_unref(c.reader);
     lab_stream_unref(c.writer);
     lab_loop_free(c.loop);
-    kit_tmp_remove(&tmp);
-    return c.failed ? 1 : 0;
+    kit_files_close(&c.files);
+    return kit_run_status(&c.run);
 }
 
 const lab_demo_def lab_demo_streams_pipe_copy = {

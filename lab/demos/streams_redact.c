@@ -34,9 +34,8 @@ typedef struct {
     uint64_t lines, redactions, lines_hit, split_lines, chunks;
     int samples_left;
     lab_timer progress;
-    bool done, failed;
-    lab_err err;
-    uint64_t start_us, end_us;
+    kit_files files;
+    kit_run run;
 } redactor;
 
 /* ---- finding an address ------------------------------------------------ */
@@ -193,16 +192,6 @@ static void on_progress(lab_timer *t)
     lab_ev_emit(e);
 }
 
-static void on_done(const lab_err *err, void *arg)
-{
-    redactor *r = arg;
-    r->done = true;
-    r->end_us = lab_clock_us();
-    if (err) { r->failed = true; r->err = *err; }
-    lab_timer_stop(&r->progress);
-    lab_demo_deadline_cancel(r->demo);
-}
-
 static void on_deadline(lab_demo *d)
 {
     lab_stream_destroy(((redactor *)d->data)->reader, NULL);
@@ -212,35 +201,26 @@ static int run(lab_demo *d)
 {
     redactor r = { .demo = d, .samples_left = (int)lab_demo_int(d, "samples") };
     d->data = &r;
-    kit_tmp tmp = { "" };
-    char in[PATH_MAX], out[PATH_MAX];
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp, (uint64_t)lab_demo_int(d, "size"),
-                  KIT_LOG, (int)lab_demo_int(d, "email_pct"), in, sizeof in) < 0)
-        return 1;
-    if (kit_output(d->def->name, lab_demo_str(d, "out"), &tmp, "redacted.log", out, sizeof out) < 0) {
-        kit_tmp_remove(&tmp);
+    lab_demo_announce(d);
+    if (kit_files_open(d, &r.files, KIT_LOG, (int)lab_demo_int(d, "email_pct"), "redacted.log") < 0) {
+        kit_files_close(&r.files);
         return 1;
     }
     r.loop = lab_loop_new();
-    lab_demo_announce(d);
     lab_fs_stream_opts ro = { .stream = { .name = "reader", .hwm = (size_t)lab_demo_int(d, "chunk") } };
     lab_fs_stream_opts wo = { .stream = { .name = "writer" } };
-    r.reader = lab_fs_read_stream(r.loop, in, &ro);
+    r.reader = lab_fs_read_stream(r.loop, r.files.in, &ro);
     r.redact = lab_transform_new(r.loop, &redact_ops, &(lab_stream_opts){ .name = "redact" }, &r);
-    r.writer = lab_fs_write_stream(r.loop, out, &wo);
-    r.start_us = lab_clock_us();
-    lab_pipeline((lab_stream *[]){ r.reader, r.redact, r.writer }, 3, on_done, &r);
-
-    lab_timer_init(r.loop, &r.progress);
-    r.progress.data = &r;
-    lab_timer_start(&r.progress, on_progress, 100, 100);
-    lab_timer_unref(&r.progress);
+    r.writer = lab_fs_write_stream(r.loop, r.files.out, &wo);
+    kit_run_start(&r.run, d, &r.progress);
+    lab_pipeline((lab_stream *[]){ r.reader, r.redact, r.writer }, 3, kit_run_done, &r.run);
+    kit_every(r.loop, &r.progress, 100, on_progress, &r);
     lab_demo_deadline(d, r.loop, on_deadline);
     lab_loop_run(r.loop);
 
     on_progress(&r.progress);
     lab_ev *e = lab_ev_new("summary");
-    lab_ev_bool(e, "completed", r.done && !r.failed);
+    kit_run_fields(e, &r.run);
     lab_ev_int(e, "lines", (int64_t)r.lines);
     lab_ev_int(e, "lines_with_address", (int64_t)r.lines_hit);
     lab_ev_int(e, "redactions", (int64_t)r.redactions);
@@ -248,17 +228,14 @@ static int run(lab_demo *d)
     lab_ev_int(e, "chunks", (int64_t)r.chunks);
     lab_ev_int(e, "bytes_in", (int64_t)lab_fs_stream_bytes(r.reader));
     lab_ev_int(e, "bytes_out", (int64_t)lab_fs_stream_bytes(r.writer));
-    lab_ev_int(e, "elapsed_ms", (int64_t)(((r.end_us ? r.end_us : lab_clock_us()) - r.start_us) / 1000));
-    if (r.failed) lab_ev_str(e, "error", r.err.code);
     lab_ev_emit(e);
-    if (r.failed) fprintf(stderr, "nodelab: demo %s: %s\n", d->def->name, r.err.message);
     lab_stream_unref(r.reader);
     lab_stream_unref(r.redact);
     lab_stream_unref(r.writer);
     lab_loop_free(r.loop);
     free(r.tail);
-    kit_tmp_remove(&tmp);
-    return r.failed ? 1 : 0;
+    kit_files_close(&r.files);
+    return kit_run_status(&r.run);
 }
 
 const lab_demo_def lab_demo_streams_redact = {
