@@ -142,6 +142,17 @@ PY
 expect_status 1 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "pipe-copy: cannot read in=.*nope" "$TMP/err" "pipe-copy: one line says what is wrong"
 
+# Stopped half-way through generating its input (as the lab's restart
+# does), a demo leaves no scratch file behind.
+mkdir "$TMP/scratch"
+TMPDIR="$TMP/scratch" "$NODELAB" demo streams.pipe-copy --set size=4G >/dev/null 2>&1 &
+runner=$!
+sleep 1
+kill -TERM "$runner"
+wait "$runner"
+[ -z "$(ls -A "$TMP/scratch")" ] && ok "pipe-copy: a demo stopped mid-way removes its scratch files" \
+    || fail "pipe-copy: a demo stopped mid-way removes its scratch files" "$(ls -lR "$TMP/scratch" | head -5)"
+
 # ---- streams.gzip -------------------------------------------------------
 demo streams.gzip --set in="$TMP/big.txt" --set out="$TMP/big.txt.gz" --set sample_ms=10
 gzip -t "$TMP/big.txt.gz" 2>/dev/null && ok "gzip: the output passes gzip -t" || fail "gzip: the output passes gzip -t"

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,38 @@ void kit_mem_stop(kit_mem *m)
 
 /* ---- a scratch directory ----------------------------------------------- */
 
+/* The lab stops a demo with SIGTERM (restart, quit) and Ctrl-C sends
+ * SIGINT: either way the demo's scratch files, maybe gigabytes, must not
+ * stay behind.  The handler may only make async-signal-safe calls:
+ * unlink() the files handed out by kit_tmp_path(), rmdir(), then die of
+ * the same signal. */
+#define MAX_SCRATCH 8
+static char scratch_dir[PATH_MAX];
+static char scratch_files[MAX_SCRATCH][PATH_MAX];
+static volatile sig_atomic_t nscratch;
+
+static void on_stop_signal(int sig)
+{
+    for (int i = 0; i < nscratch; i++) unlink(scratch_files[i]);
+    if (scratch_dir[0]) rmdir(scratch_dir);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void remove_on_signals(const char *dir)
+{
+    static bool installed;
+    nscratch = 0;
+    snprintf(scratch_dir, sizeof scratch_dir, "%s", dir);
+    if (installed) return;
+    installed = true;
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 int kit_tmp_make(kit_tmp *t, const char *tag)
 {
     const char *base = getenv("TMPDIR");
@@ -86,18 +119,29 @@ int kit_tmp_make(kit_tmp *t, const char *tag)
         t->dir[0] = '\0';
         return -err;
     }
+    remove_on_signals(t->dir);
     return 0;
 }
 
 char *kit_tmp_path(const kit_tmp *t, const char *name, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/%s", t->dir, name);
+    bool known = false;
+    for (int i = 0; i < nscratch; i++) known |= strcmp(scratch_files[i], buf) == 0;
+    if (!known && nscratch < MAX_SCRATCH && strcmp(t->dir, scratch_dir) == 0) {
+        snprintf(scratch_files[nscratch], PATH_MAX, "%s", buf);
+        nscratch++;                    /* only now may the handler use it */
+    }
     return buf;
 }
 
 void kit_tmp_remove(kit_tmp *t)
 {
     if (!t->dir[0]) return;
+    if (strcmp(t->dir, scratch_dir) == 0) {
+        nscratch = 0;
+        scratch_dir[0] = '\0';
+    }
     DIR *d = opendir(t->dir);
     if (d) {
         struct dirent *de;

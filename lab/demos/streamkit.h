@@ -40,9 +40,13 @@ typedef struct kit_tmp {
     char dir[PATH_MAX];        /* "" until made */
 } kit_tmp;
 
-/* Makes $TMPDIR/nodelab-TAG.XXXXXX (or /tmp/...).  Returns 0 or -errno. */
+/* Makes $TMPDIR/nodelab-TAG.XXXXXX (or /tmp/...).  Returns 0 or -errno.
+ * Until kit_tmp_remove(), a SIGTERM, SIGINT or SIGHUP removes the
+ * directory and the files named by kit_tmp_path() before the process
+ * dies of it (one scratch directory per process, 8 files at most). */
 int kit_tmp_make(kit_tmp *t, const char *tag);
-/* dir/name into buf; returns buf. */
+/* dir/name into buf; returns buf.  Name every file you create in the
+ * directory through this, so a signal can remove it. */
 char *kit_tmp_path(const kit_tmp *t, const char *name, char *buf, size_t size);
 /* Removes every file in the directory, then the directory. */
 void kit_tmp_remove(kit_tmp *t);

@@ -219,7 +219,9 @@ static void start_run(errs *x)
     lab_ev_str(e, "run", x->run_name);
     lab_ev_str(e, "fail", x->at_sink ? "sink" : "middle");
     lab_ev_emit(e);
-    snprintf(x->out, sizeof x->out, "%s/out-%s", x->tmp.dir, x->run_name);
+    char name[32];
+    snprintf(name, sizeof name, "out-%s", x->run_name);
+    kit_tmp_path(&x->tmp, name, x->out, sizeof x->out);
     lab_fs_stream_opts so = { .stream = { .name = "source" } };
     x->s[0] = lab_fs_read_stream(x->loop, x->gz, &so);
     x->s[1] = lab_gzip_stream(x->loop, LAB_GUNZIP, &(lab_gzip_opts){ .stream = { .name = "gunzip" } });
@@ -265,7 +267,7 @@ static int run(lab_demo *d)
                 d->def->name, strerror(errno));
         return 1;
     }
-    snprintf(x.gz, sizeof x.gz, "%s/input.gz", x.tmp.dir);
+    kit_tmp_path(&x.tmp, "input.gz", x.gz, sizeof x.gz);
     uint64_t bad_at = 0;
     uint64_t gz_size = make_gz(x.gz, size, size * (uint64_t)pct / 100, &bad_at);
     if (!gz_size || (!x.at_sink && corrupt(x.gz, bad_at) < 0)) {
