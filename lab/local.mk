@@ -35,6 +35,20 @@ nodelab_SOURCES = \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
-	lab/demos/test_fixtures.c
+	lab/demos/test_fixtures.c \
+	lab/demos/buffers_binary.c \
+	lab/demos/streamkit.c \
+	lab/demos/streamkit.h \
+	lab/demos/streams_backpressure.c \
+	lab/demos/streams_csv_json.c \
+	lab/demos/streams_errors.c \
+	lab/demos/streams_gzip.c \
+	lab/demos/streams_http.c \
+	lab/demos/streams_hwm_sweep.c \
+	lab/demos/streams_modes.c \
+	lab/demos/streams_pipe_copy.c \
+	lab/demos/streams_read_chunks.c \
+	lab/demos/streams_readfile_vs_stream.c \
+	lab/demos/streams_redact.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)

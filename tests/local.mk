@@ -155,3 +155,7 @@ parity-child: tests/parity/child-parity nodelab
 TESTS += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh
 EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh \
 	tests/hostile
+
+# Chapter 2 demos: their --json numbers show what the chapter claims.
+TESTS += tests/demo_streams.sh
+EXTRA_DIST += tests/demo_streams.sh

@@ -1,0 +1,184 @@
+#!/bin/sh
+# bench/streams.sh — the Chapter 2 streams against the tools they imitate.
+#
+#   copy        1 GiB and 16 MiB: cat, nodelab (demo and bench/streamcp),
+#               node's createReadStream().pipe(createWriteStream())
+#   uppercase   1 GiB: tr a-z A-Z, nodelab's Transform, a node Transform
+#   gzip        256 MiB: gzip -6 -c, nodelab's gzip Transform, node's zlib;
+#               every output must pass gzip -t and inflate to the input
+#   backpressure  a fast source into a 1 ms-per-chunk sink, 62 MiB, 250 MiB
+#               and 1 GiB, with pipe() and with ignore_backpressure=1
+#
+# Each command runs BENCH_RUNS times (default 3), the runs of one table
+# interleaved so they share the machine's load; the table gives the median
+# wall time, the median peak RSS (GNU time's "maximum resident set size";
+# for nodelab demos that is the larger of the demo process and its
+# runner), and the ratio to the first row.  Big files live in a temporary
+# directory on disk (BENCH_TMPDIR, else TMPDIR, else /var/tmp) and are
+# removed at the end.  A missing tool skips its row, saying so.  Never
+# fails the build.
+: "${top_builddir:=$(pwd)}"
+: "${NODELAB:=$top_builddir/nodelab}"
+STREAMCP=$top_builddir/bench/streamcp
+RUNS=${BENCH_RUNS:-3}
+GiB=1073741824 MiB=1048576
+
+base=${BENCH_TMPDIR:-${TMPDIR:-/var/tmp}}
+W=$(mktemp -d "$base/nodelab-bench.XXXXXX") || { echo "streams: no temporary directory"; exit 0; }
+trap 'rm -rf "$W"' EXIT INT TERM
+
+if [ ! -x "$NODELAB" ] || [ ! -x "$STREAMCP" ]; then
+    echo "streams: build first (make): $NODELAB or $STREAMCP is missing"; exit 0
+fi
+NODE=${NODE:-$(command -v node || true)}
+[ -n "$NODE" ] || echo "(node not found: the node rows are skipped)"
+
+# ---- measuring ------------------------------------------------------------
+
+# timed FILE CMD...: runs CMD (output discarded), appends "seconds rss_kb"
+# to FILE, or "fail" if it failed.
+if [ -x /usr/bin/time ]; then
+    timed() {
+        f=$1; shift
+        if /usr/bin/time -f "%e %M" -o "$W/t" "$@" >/dev/null 2>"$W/err"; then cat "$W/t" >>"$f"
+        else echo fail >>"$f"; sed 's/^/    /' "$W/err" | tail -n 3 >&2; fi
+    }
+else
+    echo "(GNU time not installed — apt-get install time; measuring with python instead)"
+    timed() {
+        f=$1; shift
+        python3 - "$@" >>"$f" 2>"$W/err" <<'PY' || echo fail >>"$f"
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+if rc: sys.exit(1)
+print("%.2f %d" % (time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+PY
+    }
+fi
+
+# median FILE COLUMN
+median() {
+    grep -v fail "$1" 2>/dev/null | awk -v c="$2" '{ print $c }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'
+}
+
+# One table: rows are "label|command" lines in $W/rows; the first row is
+# the baseline of the ratios.
+table() {
+    title=$1
+    n=0
+    : >"$W/labels"
+    while IFS='|' read -r label cmd; do
+        n=$((n + 1)); echo "$label" >>"$W/labels"; : >"$W/r$n"
+    done <"$W/rows"
+    i=0
+    while [ "$i" -lt "$RUNS" ]; do
+        i=$((i + 1)); k=0
+        while IFS='|' read -r label cmd; do
+            k=$((k + 1))
+            eval "timed \"\$W/r$k\" $cmd" </dev/null
+            [ -n "${AFTER_EACH:-}" ] && eval "$AFTER_EACH"
+        done <"$W/rows"
+    done
+    printf '\n%s (median of %s runs)\n' "$title" "$RUNS"
+    printf '  %-52s %9s %10s %8s\n' "" "wall s" "peak RSS" "× first"
+    k=0; first=""
+    while read -r label; do
+        k=$((k + 1))
+        s=$(median "$W/r$k" 1); kb=$(median "$W/r$k" 2)
+        if [ -z "$s" ]; then printf '  %-52s %9s\n' "$label" "failed"; continue; fi
+        [ -z "$first" ] && first=$s
+        printf '  %-52s %9.2f %7.1f MiB %8s\n' "$label" "$s" "$(echo "$kb" | awk '{ print $1 / 1024 }')" \
+            "$(awk -v a="$s" -v b="$first" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    done <"$W/labels"
+}
+
+# ---- inputs ---------------------------------------------------------------
+
+# text FILE BYTES: log-like text (compressible as real logs are).
+text() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+path, size = sys.argv[1], int(sys.argv[2])
+block = b"".join(b"2026-11-23T10:%02d:%02d.%03dZ 10.0.%d.%d GET /api/items/%d 200 %d user=u%d@example.com\n"
+                 % (i // 60 % 60, i % 60, i % 1000, i % 251, i * 7 % 253, i * 7919 % 100000,
+                    i * 31 % 20000, i % 997) for i in range(12000))
+with open(path, "wb") as f:
+    left = size
+    while left > 0:
+        f.write(block[:left]); left -= len(block)
+PY
+}
+
+echo "generating inputs in $W ..."
+text "$W/in1g" $GiB || { echo "streams: cannot write $W/in1g (disk full?)"; exit 0; }
+head -c $((16 * MiB)) "$W/in1g" >"$W/in16m"
+head -c $((256 * MiB)) "$W/in1g" >"$W/in256m"
+OUT=$W/out
+AFTER_EACH='rm -f "$OUT"'
+export W OUT NODELAB STREAMCP NODE      # the rows run through sh -c
+
+# ---- copy -----------------------------------------------------------------
+
+for size in 1g 16m; do
+    {
+        echo "cat|sh -c 'cat \"\$W/in$size\" >\"\$OUT\"'"
+        echo "nodelab demo streams.pipe-copy (64K/16K marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\""
+        echo "bench/streamcp (64K/16K marks, no telemetry)|\"\$STREAMCP\" \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -m 1M (1 MiB marks)|\"\$STREAMCP\" -m 1048576 \"\$W/in$size\" \"\$OUT\""
+        echo "nodelab demo streams.pipe-copy (1 MiB marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\" --set read_hwm=1M --set write_hwm=1M"
+        [ -n "$NODE" ] && echo "node createReadStream().pipe(createWriteStream())|\"\$NODE\" -e 'const fs=require(\"fs\");fs.createReadStream(process.argv[1]).pipe(fs.createWriteStream(process.argv[2]))' \"\$W/in$size\" \"\$OUT\""
+    } >"$W/rows"
+    table "copy $size"
+done
+"$STREAMCP" -m 1048576 "$W/in1g" "$OUT" >/dev/null && cmp -s "$W/in1g" "$OUT" \
+    && echo "  check: the copy is identical to the input (cmp)" || echo "  CHECK FAILED: the copy differs from the input"
+rm -f "$OUT"
+
+# ---- uppercase ------------------------------------------------------------
+
+UPPER_JS='const fs=require("fs"),{Transform}=require("stream");
+const up=new Transform({transform(c,e,cb){const o=Buffer.allocUnsafe(c.length);
+for(let i=0;i<c.length;i++){const x=c[i];o[i]=x>=97&&x<=122?x-32:x}cb(null,o)}});
+fs.createReadStream(process.argv[1]).pipe(up).pipe(fs.createWriteStream(process.argv[2]))'
+{
+    echo "tr a-z A-Z|sh -c 'tr a-z A-Z <\"\$W/in1g\" >\"\$OUT\"'"
+    echo "bench/streamcp -u (64K/16K marks)|\"\$STREAMCP\" -u \"\$W/in1g\" \"\$OUT\""
+    echo "bench/streamcp -u -m 1M (1 MiB marks)|\"\$STREAMCP\" -u -m 1048576 \"\$W/in1g\" \"\$OUT\""
+    [ -n "$NODE" ] && echo "node Transform (byte loop)|\"\$NODE\" -e \"\$UPPER_JS\" \"\$W/in1g\" \"\$OUT\""
+} >"$W/rows"
+table "uppercase 1g"
+tr a-z A-Z <"$W/in1g" >"$W/want" && "$STREAMCP" -u -m 1048576 "$W/in1g" "$OUT" >/dev/null &&
+    cmp -s "$W/want" "$OUT" && echo "  check: the same bytes as tr" || echo "  CHECK FAILED: differs from tr"
+rm -f "$W/want" "$OUT"
+
+# ---- gzip -----------------------------------------------------------------
+
+GZIP_JS='const fs=require("fs"),zlib=require("zlib");
+fs.createReadStream(process.argv[1]).pipe(zlib.createGzip({level:6})).pipe(fs.createWriteStream(process.argv[2]))'
+{
+    echo "gzip -6 -c|sh -c 'gzip -6 -c \"\$W/in256m\" >\"\$OUT\"'"
+    echo "bench/streamcp -z (gzip Transform on the pool)|\"\$STREAMCP\" -z \"\$W/in256m\" \"\$OUT\""
+    echo "nodelab demo streams.gzip|\"\$NODELAB\" demo streams.gzip --json --duration 600 --set in=\"\$W/in256m\" --set out=\"\$OUT\""
+    [ -n "$NODE" ] && echo "node zlib.createGzip({level: 6})|\"\$NODE\" -e \"\$GZIP_JS\" \"\$W/in256m\" \"\$OUT\""
+} >"$W/rows"
+# Every output is checked, not just timed.
+AFTER_EACH='if [ -s "$OUT" ]; then gzip -t "$OUT" 2>/dev/null && gzip -dc "$OUT" | cmp -s - "$W/in256m" || echo "  CHECK FAILED: a gzip output does not inflate to the input"; fi; rm -f "$OUT"'
+table "gzip 256m"
+echo "  check: every output above passed gzip -t and inflated to the input (else CHECK FAILED)"
+
+# ---- backpressure ---------------------------------------------------------
+
+# A 256 KiB chunk every 1 ms: 1 GiB is 4096 chunks, about 5 s at the
+# sink's pace; both marks are one chunk.
+BP="--json --duration 900 --set rate=0 --set chunk=256k --set src_hwm=256k --set dst_hwm=256k --set delay_ms=1"
+AFTER_EACH=''
+for total in 62M 250M 1G; do
+    {
+        echo "pipe() $total|\"\$NODELAB\" demo streams.backpressure $BP --set total=$total"
+        echo "ignore_backpressure=1 $total|\"\$NODELAB\" demo streams.backpressure $BP --set total=$total --set ignore_backpressure=1"
+    } >"$W/rows"
+    table "backpressure $total (fast source, 1 ms per 256 KiB chunk)"
+done
+exit 0

@@ -1,0 +1,259 @@
+# demo_streams.sh — the Chapter 2 demos show, in their --json numbers,
+# what the chapter says.  Small sizes and short runs; no test times
+# anything for speed.
+. "$top_srcdir/tests/lib.sh"
+
+# check NAME FILE... — runs the Python on stdin with `evs` (the events of
+# the first FILE) and `ev(name)` (those of one kind) defined; any failed
+# assert fails the test.
+cat >"$TMP/prelude.py" <<'PY'
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def ev(name): return [e for e in evs if e["ev"] == name]
+def one(name):
+    found = ev(name)
+    assert len(found) == 1, (name, len(found))
+    return found[0]
+PY
+check() {
+    name=$1; shift
+    if { cat "$TMP/prelude.py"; cat; } | python3 - "$@" >"$TMP/py.out" 2>&1; then ok "$name"
+    else fail "$name" "$(tail -n 4 "$TMP/py.out")"; fi
+}
+demo() { expect_status 0 "$1 runs" -- "$NODELAB" demo "$@" --json; cp "$TMP/out" "$TMP/$1.json"; }
+
+# A sanitizer build keeps freed memory in quarantine and adds shadow
+# memory: RSS then says nothing about the program, so the memory claims
+# are checked on ordinary builds only (SANITIZED=1 in the Python).
+case "${NL_TEST_CFLAGS:-}" in *-fsanitize*) SANITIZED=1 ;; *) SANITIZED=0 ;; esac
+echo "SANITIZED = $SANITIZED" >>"$TMP/prelude.py"
+
+# ---- inputs made here, not by the demos' own generator -------------------
+python3 - "$TMP" <<'PY'
+import os, random, sys, csv
+tmp = sys.argv[1]
+r = random.Random(7)
+names = ["ann", "bo", "chen", "dana"]
+with open(f"{tmp}/log.txt", "w") as f:
+    for i in range(6000):
+        f.write(f"2026-11-23 line {i} GET /x/{r.randrange(1000)} 200")
+        if i % 3 == 0: f.write(f" user={r.choice(names)}.{i}@example.com")
+        if i % 7 == 0: f.write(f" cc=x_{i}+tag@mail.example.org, bad=foo@bar, y@z.c")
+        f.write("\n")
+with open(f"{tmp}/big.txt", "wb") as f:             # compressible text, 8 MiB
+    block = b"".join(b"%06d GET /api/items/%d 200 user=u%d@example.com\n" % (i, i * 7 % 9973, i % 97)
+                     for i in range(20000))
+    while f.tell() < 8 << 20: f.write(block)
+with open(f"{tmp}/rows.csv", "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\r\n")
+    w.writerow(["id", "name", "note"])
+    for i in range(300):
+        w.writerow([i, r.choice(["Smith, Anna", 'He said "hi"', "two\nlines, \"quoted\"", "", "plain"]),
+                    "é€🚀" * r.randrange(0, 4)])
+PY
+head -c $((24 << 20)) /dev/urandom >"$TMP/rand.bin"
+
+# ---- streams.read-chunks ------------------------------------------------
+demo streams.read-chunks --set size=200000 --set hwm=64k
+check "read-chunks: 64 KiB chunks, the last one shorter, then end" "$TMP/streams.read-chunks.json" <<'PY'
+sizes = [e["size"] for e in ev("chunk")]
+assert sizes == [65536, 65536, 65536, 3392], sizes
+assert [e["total"] for e in ev("chunk")][-1] == 200000
+assert [e for e in ev("end") if e["stream"] == "file"] and one("summary")["ended"]
+PY
+expect_status 1 "read-chunks: a missing file fails" -- "$NODELAB" demo streams.read-chunks --json --set in="$TMP/nope"
+check "read-chunks: missing file gives 'error' ENOENT, no chunk, no end" "$TMP/out" <<'PY'
+errs = [e for e in ev("error") if e["stream"] == "file"]
+assert len(errs) == 1 and errs[0]["code"] == "ENOENT", errs
+assert not ev("chunk") and not [e for e in ev("end") if e["stream"] == "file"]
+PY
+
+# ---- streams.modes ------------------------------------------------------
+demo streams.modes --set step_ms=250 --set produce_ms=10 --set delay_ms=20
+check "modes: flowing goes null → true → false (stays false on a new listener) → true" "$TMP/streams.modes.json" <<'PY'
+step, seen = 0, {}
+for e in evs:
+    if e["ev"] == "step": step = e["n"]
+    if e["ev"] == "state" and e["stream"] == "source":
+        seen.setdefault(step, []).append(e)
+flow = lambda n: {s["flowing"] for s in seen[n]}
+assert flow(1) == {None} and flow(2) == {None} and flow(3) == {None}, (flow(1), flow(2))
+assert seen[4][0]["flowing"] is True and flow(5) == {False} and flow(6) == {False}
+assert seen[7][0]["flowing"] is True
+hwm = seen[2][0]["readable_hwm"]
+assert any(s["readable_len"] >= hwm for s in seen[2]), "read(0) fills to the mark"
+assert any(s["readable_len"] >= hwm for s in seen[5] + seen[6]), "paused: refills"
+peer = [e for e in ev("state") if e["stream"] == "peer"][0]
+assert peer["readable_hwm"] == 64 and peer["writable_hwm"] == hwm, peer
+for name in ("source", "upper", "peer"):
+    assert [e for e in ev("end") if e["stream"] == name], name
+for name in ("upper", "sink", "peer"):
+    assert [e for e in ev("finish") if e["stream"] == name], name
+assert len({e["stream"] for e in ev("close")}) == 4
+PY
+
+# ---- streams.backpressure -----------------------------------------------
+bp="--set chunk=4096 --set src_hwm=16384 --set dst_hwm=16384 --set delay_ms=2 --set rate=16M --set total=64M"
+demo streams.backpressure $bp --duration 2
+cp "$TMP/streams.backpressure.json" "$TMP/bp-pipe.json"
+check "backpressure (pipe): sink never over mark + one chunk; false → pause → drain → resume" "$TMP/bp-pipe.json" <<'PY'
+writes = [e for e in ev("write") if e["stream"] == "sink"]
+assert writes and max(w["len"] for w in writes) <= 16384 + 4096, max(w["len"] for w in writes)
+assert any(not w["ret"] for w in writes)
+# Every false write is followed by the source pausing, the sink draining
+# and the source resuming, in that order, before the next write.
+seq = [(e["ev"], e.get("stream")) for e in evs
+       if e["ev"] in ("write", "pause", "drain", "resume") and e.get("stream") in ("source", "sink")]
+want = None
+for i, (kind, name) in enumerate(seq):
+    if kind == "write" and name == "sink":
+        assert want is None, ("wrote while waiting for", want)
+        ret = writes.pop(0)["ret"]
+        if not ret: want = ["pause", "drain", "resume"]
+    elif want and kind == want[0]:
+        want.pop(0)
+        if not want: want = None
+s = one("summary")
+assert s["mode"] == "pipe" and s["pauses"] >= 5 and s["drains"] >= 5 and s["max_sink_len"] <= 20480, s
+PY
+demo streams.backpressure $bp --duration 2 --set ignore_backpressure=1
+cp "$TMP/streams.backpressure.json" "$TMP/bp-ignore.json"
+check "backpressure (ignore): the sink's buffer runs far past its mark and RSS climbs" "$TMP/bp-ignore.json" "$TMP/bp-pipe.json" <<'PY'
+s = one("summary")
+pipe = [json.loads(l) for l in open(sys.argv[2]) if '"summary"' in l][0]
+assert s["mode"] == "ignore" and s["max_sink_len"] > 50 * 16384, s
+assert s["pauses"] == 0 and s["drains"] == 0
+grew = s["rss_max"] - s["rss_first"]
+flat = pipe["rss_max"] - pipe["rss_first"]
+assert SANITIZED or (grew > 8 << 20 and flat < 4 << 20 and s["rss_max"] > pipe["rss_max"] + (8 << 20)), (grew, flat)
+PY
+
+# ---- streams.pipe-copy --------------------------------------------------
+demo streams.pipe-copy --set in="$TMP/rand.bin" --set out="$TMP/copy.bin" --set sample_ms=10
+cmp -s "$TMP/rand.bin" "$TMP/copy.bin" && ok "pipe-copy: the copy is identical (cmp)" \
+    || fail "pipe-copy: the copy is identical (cmp)"
+check "pipe-copy: 24 MiB copied with the RSS flat" "$TMP/streams.pipe-copy.json" <<'PY'
+s = one("summary")
+assert s["completed"] and s["bytes"] == 24 << 20, s
+rss = [e["rss"] for e in ev("mem")]
+assert len(rss) >= 2
+assert SANITIZED or (max(rss) - min(rss) < 4 << 20 and s["peak_rss"] < 16 << 20), (min(rss), max(rss))
+PY
+expect_status 1 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
+expect_grep "pipe-copy: cannot read in=.*nope" "$TMP/err" "pipe-copy: one line says what is wrong"
+
+# Stopped half-way through generating its input (as the lab's restart
+# does), a demo leaves no scratch file behind.
+mkdir "$TMP/scratch"
+TMPDIR="$TMP/scratch" "$NODELAB" demo streams.pipe-copy --set size=4G >/dev/null 2>&1 &
+runner=$!
+sleep 1
+kill -TERM "$runner"
+wait "$runner"
+[ -z "$(ls -A "$TMP/scratch")" ] && ok "pipe-copy: a demo stopped mid-way removes its scratch files" \
+    || fail "pipe-copy: a demo stopped mid-way removes its scratch files" "$(ls -lR "$TMP/scratch" | head -5)"
+
+# ---- streams.gzip -------------------------------------------------------
+demo streams.gzip --set in="$TMP/big.txt" --set out="$TMP/big.txt.gz" --set sample_ms=10
+gzip -t "$TMP/big.txt.gz" 2>/dev/null && ok "gzip: the output passes gzip -t" || fail "gzip: the output passes gzip -t"
+gzip -dc "$TMP/big.txt.gz" | cmp -s - "$TMP/big.txt" && ok "gzip: it inflates to the input" \
+    || fail "gzip: it inflates to the input"
+check "gzip: bytes in/out and ratio; read, gzip and write move in the same interval" "$TMP/streams.gzip.json" <<'PY'
+import os
+s = one("summary")
+assert s["completed"] and s["bytes_in"] == os.path.getsize(sys.argv[1].rsplit("/", 1)[0] + "/big.txt")
+assert s["bytes_out"] == os.path.getsize(sys.argv[1].rsplit("/", 1)[0] + "/big.txt.gz")
+assert 0 < s["ratio"] < 0.5 and s["all_three_moving"] >= 1, s
+assert any(set(e["active"]) == {"read", "gzip", "write"} for e in ev("stages"))
+PY
+
+# ---- streams.http -------------------------------------------------------
+demo streams.http --set size=6M --set clients=2 --set slow=1 --set slow_ms=5 --set sample_ms=50
+check "http: every client receives the whole file; the slow one makes the server wait for drain" "$TMP/streams.http.json" <<'PY'
+s = one("summary")
+assert s["complete"] == 2 and s["bytes_sent"] == 2 * s["size"], s
+done = {e["id"]: e for e in ev("conn_done")}
+slow, fast = done[1], done[2]
+assert slow["slow"] and not fast["slow"]
+assert slow["received"] == fast["received"] == s["size"]
+assert slow["write_false"] >= 1 and slow["drains"] == slow["write_false"], slow
+assert slow["waited_ms"] >= 50 and slow["waited_ms"] > 3 * fast["waited_ms"], (slow, fast)
+PY
+
+# ---- streams.errors -----------------------------------------------------
+demo streams.errors --set size=1M --set settle_ms=150
+check "errors (corrupt gzip): pipe leaves source and sink open, pipeline closes all" "$TMP/streams.errors.json" <<'PY'
+s = one("summary")
+assert s["pipe_streams_open"] == 2 and s["pipe_fds_open"] == 2, s
+assert s["pipeline_streams_open"] == 0 and s["pipeline_fds_open"] == 0, s
+assert s["pipeline_error"] == "Z_DATA_ERROR" and len(ev("pipeline_cb")) == 1
+st = {(e["run"], e["stream"]): e for e in ev("state")}
+assert st[("pipe", "gunzip")]["destroyed"] and st[("pipe", "source")]["open"] and st[("pipe", "sink")]["open"]
+assert [e for e in ev("fds") if e["label"] == "after cleanup"][0]["count"] == 0
+PY
+demo streams.errors --set size=1M --set settle_ms=150 --set fail=sink
+check "errors (EFBIG at the sink): pipe leaves source and gunzip open, pipeline closes all" "$TMP/streams.errors.json" <<'PY'
+s = one("summary")
+assert s["pipe_streams_open"] == 2 and s["pipe_fds_open"] == 1, s
+assert s["pipeline_streams_open"] == 0 and s["pipeline_fds_open"] == 0 and s["pipeline_error"] == "EFBIG", s
+PY
+expect_status 1 "errors: a bad fail= is refused" -- "$NODELAB" demo streams.errors --set fail=nowhere
+expect_grep "fail='nowhere' \(allowed: middle, sink\)" "$TMP/err" "errors: one line says what is allowed"
+
+# ---- streams.readfile-vs-stream -----------------------------------------
+demo streams.readfile-vs-stream --set in="$TMP/rand.bin"
+check "readfile-vs-stream: the streaming peak is much lower" "$TMP/streams.readfile-vs-stream.json" <<'PY'
+s = one("summary")
+r = {e["approach"]: e for e in ev("result")}
+assert r["readfile"]["bytes"] == r["stream"]["bytes"] == 24 << 20
+assert r["readfile"]["lines"] == r["stream"]["lines"]
+assert s["readfile_peak_rss"] >= 24 << 20, s
+assert SANITIZED or (s["stream_peak_rss"] < 8 << 20 and s["ratio"] > 3), s
+assert r["readfile"]["pid"] != r["stream"]["pid"]
+PY
+
+# ---- streams.hwm-sweep --------------------------------------------------
+demo streams.hwm-sweep --set size=1M --set min_hwm=4k --set max_hwm=1M --set repeats=1
+check "hwm-sweep: one point per mark, in order" "$TMP/streams.hwm-sweep.json" <<'PY'
+pts = ev("sweep")
+assert [p["hwm"] for p in pts] == [4096, 16384, 65536, 262144, 1048576], pts
+assert all(p["bytes"] == 1 << 20 and p["bytes_per_s"] > 0 for p in pts)
+assert [p["chunks"] for p in pts] == [256, 64, 16, 4, 1]
+assert one("summary")["completed"]
+PY
+
+# ---- streams.redact -----------------------------------------------------
+demo streams.redact --set in="$TMP/log.txt" --set out="$TMP/redacted.txt" --set chunk=13
+check "redact: every address masked across chunk boundaries, lines kept" "$TMP/streams.redact.json" "$TMP/log.txt" "$TMP/redacted.txt" <<'PY'
+import re
+addr = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+src, out = open(sys.argv[2]).read(), open(sys.argv[3]).read()
+want = len(addr.findall(src))
+assert not addr.search(out) and out.count("\n") == src.count("\n")
+assert out == addr.sub("[redacted]", src)
+s = one("summary")
+assert s["redactions"] == want and s["lines"] == src.count("\n") and s["split_lines"] > 100, (s, want)
+assert "foo@bar" in out and "y@z.c" in out          # not addresses: left alone
+PY
+
+# ---- streams.csv-json ---------------------------------------------------
+demo streams.csv-json --set in="$TMP/rows.csv" --set out="$TMP/rows.ndjson" --set chunk=7
+check "csv-json: quoted fields, commas, quotes, newlines across 7-byte chunks" "$TMP/streams.csv-json.json" "$TMP/rows.csv" "$TMP/rows.ndjson" <<'PY'
+import csv
+rows = list(csv.DictReader(open(sys.argv[2], newline="", encoding="utf-8")))
+got = [json.loads(l) for l in open(sys.argv[3], encoding="utf-8")]
+assert got == rows, (len(got), len(rows))
+s = one("summary")
+assert s["rows"] == s["objects"] == len(rows) == 300 and s["multiline_fields"] > 0 and s["quoted_fields"] > 0, s
+PY
+
+# ---- buffers.binary -----------------------------------------------------
+demo buffers.binary --set size=2M --set chunk=1000 --set rounds=1
+check "buffers.binary: same output both ways; the string way allocates more" "$TMP/buffers.binary.json" <<'PY'
+s = one("summary")
+r = {e["way"]: e for e in ev("result")}
+assert s["same_output"] and r["string"]["checksum"] == r["binary"]["checksum"]
+assert r["string"]["allocs"] >= 3 * r["binary"]["allocs"] and r["string"]["alloc_bytes"] > 2 * r["binary"]["alloc_bytes"]
+PY
+
+finish
