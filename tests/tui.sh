@@ -16,6 +16,7 @@ if ! command -v tmux >/dev/null 2>&1; then echo "SKIP: tmux is not installed"; e
 # A demo not built yet is skipped: adding one is a line.
 DEMOS="
 loop.blocking o offload=1 pool-[0-9] --set max_job_ms=100
+streams.backpressure i ignore_backpressure=1 climbing --set sample_ms=50
 test.buffer i ignore=1 ▓
 "
 
