@@ -26,7 +26,7 @@ static const char usage[] =
 "\n"
 "Commands:\n"
 "  (none)                   open the lab where you left off\n"
-"  open TARGET              open the lab at a chapter, a demo or an exercise\n"
+"  open TARGET [--set K=V]  open the lab at a chapter, a demo (running) or an exercise\n"
 "  list [chapters|demos|exercises] [--json]\n"
 "                           what there is to read, run and do\n"
 "  read CHAPTER             print a chapter as plain text (number or name)\n"
