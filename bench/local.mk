@@ -1,17 +1,13 @@
-# bench — `make bench` (bench/run.sh runs every bench/*.sh).  The C side of
-# the Chapter 4 benchmarks is a small program built only for that.
-EXTRA_PROGRAMS = bench/bench-child
+# bench — `make bench`: bench/run.sh runs every bench/*.sh side by side.
+# The C programs the benchmarks time are built only for `make bench`.
+EXTRA_PROGRAMS = bench/bench-child bench/streamcp
 bench_bench_child_SOURCES = bench/bench_child.c
 bench_bench_child_LDADD = $(RUNTIME_LIBS)
-CLEANFILES += bench/bench-child
-bench: bench/bench-child
-EXTRA_DIST += bench/run.sh bench/child.sh bench/child/spawn.js bench/child/ipc.js
-# bench — programs `make bench` runs next to cat, tr, gzip and node.
-noinst_PROGRAMS += bench/streamcp
 bench_streamcp_SOURCES = bench/streamcp.c
 bench_streamcp_LDADD = $(RUNTIME_LIBS)
-# `bench` is distributed as a directory (Makefile.am): leave out what an
-# in-tree build put there.
-dist-hook:
-	rm -rf $(distdir)/bench/.deps $(distdir)/bench/.dirstamp \
-	    $(distdir)/bench/streamcp $(distdir)/bench/bench-child $(distdir)/bench/*.o
+CLEANFILES += $(EXTRA_PROGRAMS)
+bench: bench/bench-child bench/streamcp
+# Listed file by file: `bench` is also the name of a (phony) target, so
+# naming the directory in EXTRA_DIST would run the benchmarks in `make dist`.
+EXTRA_DIST += bench/run.sh bench/child.sh bench/streams.sh bench/grader.sh \
+	bench/tui.sh bench/child/spawn.js bench/child/ipc.js
