@@ -68,6 +68,11 @@ if [ -n "$node" ]; then
 fi
 row "IPC ping-pong x$M, C runtime (lab_fork)" "$(median "$bench" pingpong $M)" $M "rt/s" "$node_pp" rate
 row "IPC ping-pong x$M, floor: bare read/write" "$(median "$bench" pingpong-raw $M)" $M "rt/s" "$node_pp" rate
+# The same runtime, with both loops spinning up to 50 µs before they sleep
+# (lab_loop_set_spin; the child inherits NODELAB_SPIN_US): most of a
+# blocking round trip is the kernel putting a process to sleep and waking
+# it again, and spinning trades a busy core for skipping that.
+row "IPC ping-pong x$M, C runtime, loops spin 50 us" "$(NODELAB_SPIN_US=50 median "$bench" pingpong $M)" $M "rt/s" "$node_pp" rate
 
 # IPC one-way
 node_ow=""

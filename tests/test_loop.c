@@ -194,6 +194,31 @@ START_TEST(io_watcher_sees_data_then_eof)
 }
 END_TEST
 
+START_TEST(spinning_loop_still_delivers_io_and_timers)
+{
+    /* Spinning changes how the loop waits, never what it delivers. */
+    lab_loop *loop = lab_loop_new();
+    lab_loop_set_spin(loop, 2000);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_io io;
+    lab_io_init(loop, &io, fds[0]);
+    lab_io_start(&io, LAB_READABLE, on_readable);
+    lab_timer t, late;
+    lab_timer_init(loop, &t);
+    lab_timer_init(loop, &late);
+    t.data = fds;
+    late.data = "late";
+    lab_timer_start(&t, on_write_timer, 5, 0);
+    lab_timer_start(&late, on_timer, 30, 0);
+    trace[0] = '\0';
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "hello late");
+    close(fds[0]);
+    lab_loop_free(loop);
+}
+END_TEST
+
 /* ---- signals ----------------------------------------------------------- */
 
 static void on_usr1(lab_signal *s, int signum)
@@ -299,6 +324,7 @@ int main(void)
     tcase_add_test(tc, ticks_run_after_each_callback_and_immediates_in_check_phase);
     tcase_add_test(tc, zero_timer_from_timer_waits_for_next_iteration);
     tcase_add_test(tc, io_watcher_sees_data_then_eof);
+    tcase_add_test(tc, spinning_loop_still_delivers_io_and_timers);
     tcase_add_test(tc, signal_is_delivered_as_an_event);
     tcase_add_test(tc, pool_work_runs_off_loop_and_completes_on_loop_thread);
     tcase_add_test(tc, pool_of_one_serialises_and_cancel_works);

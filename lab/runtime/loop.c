@@ -49,6 +49,7 @@ struct lab_loop {
 
     int active;                /* referenced, started handles */
     int holds;                 /* lab_loop_hold() minus lab_loop_release() */
+    unsigned spin_us;          /* busy-poll this long before sleeping */
     lab_pool *pool;            /* created on first use (pool.c) */
 };
 
@@ -115,6 +116,8 @@ lab_loop *lab_loop_new(void)
     loop->thread = pthread_self();
     loop->sigfd = -1;
     sigemptyset(&loop->sigmask);
+    const char *spin = getenv("NODELAB_SPIN_US");
+    if (spin) lab_loop_set_spin(loop, (unsigned)strtoul(spin, NULL, 10));
     update_time(loop);
     return loop;
 }
@@ -142,6 +145,11 @@ lab_pool *lab_loop_pool(lab_loop *loop)
 }
 
 void lab_loop_stop(lab_loop *loop) { loop->stopping = true; }
+
+void lab_loop_set_spin(lab_loop *loop, unsigned spin_us)
+{
+    loop->spin_us = spin_us > 100000 ? 100000 : spin_us;
+}
 
 /* The loop lives while anything could still call back. */
 static bool loop_alive(const lab_loop *loop)
@@ -463,7 +471,14 @@ static int run_poll(lab_loop *loop)
 {
     struct epoll_event events[64];
     lab_tel_flush();
-    int n = epoll_wait(loop->epfd, events, 64, poll_timeout(loop));
+    int timeout = poll_timeout(loop), n = 0;
+    if (timeout != 0 && loop->spin_us > 0) {       /* see lab_loop_set_spin */
+        uint64_t spin = loop->spin_us;
+        if (timeout > 0 && spin > (uint64_t)timeout * 1000u) spin = (uint64_t)timeout * 1000u;
+        uint64_t until = lab_clock_us() + spin;
+        while ((n = epoll_wait(loop->epfd, events, 64, 0)) == 0 && lab_clock_us() < until) {}
+    }
+    if (n == 0) n = epoll_wait(loop->epfd, events, 64, timeout);
     if (n < 0) return errno == EINTR ? 0 : -1;
     update_time(loop);
     for (int i = 0; i < n; i++) {

@@ -52,6 +52,15 @@ uint64_t lab_clock_us(void);
 /* True when called on the thread that runs this loop. */
 bool lab_loop_is_loop_thread(const lab_loop *loop);
 
+/* Spinning before sleeping: with spin_us > 0, a poll that would block
+ * first checks the descriptors again and again (epoll_wait with timeout
+ * 0) for up to spin_us microseconds.  A reply that arrives within that
+ * window is seen without the kernel putting the thread to sleep and
+ * waking it again — the cost that dominates a ping-pong between two
+ * processes — at the price of a busy core while waiting.  Off (0) by
+ * default, as in libuv; lab_loop_new() reads NODELAB_SPIN_US. */
+void lab_loop_set_spin(lab_loop *loop, unsigned spin_us);
+
 /* Something outside the loop's own handles (a child process, an open
  * stream, a pending connect) that must keep the loop alive holds a
  * reference; it releases it when done. */
