@@ -28,6 +28,9 @@ bad "negative duration"      "$NODELAB" demo loop.blocking --duration -1
 bad "zero duration"          "$NODELAB" demo loop.blocking --duration 0
 bad "unknown demo option"    "$NODELAB" demo loop.blocking --fast
 bad "lab without terminal"   "$NODELAB"
+bad "missing input file"     "$NODELAB" demo streams.pipe-copy --set in=/nonexistent/file
+bad "output in no folder"    "$NODELAB" demo streams.gzip --set out=/nonexistent/dir/x.gz
+bad "bad list parameter"     "$NODELAB" demo child.ipc-cost --set sizes=lots
 "$NODELAB" demo loop.blocking --set offload=7 2>"$TMP/err" >/dev/null
 expect_grep "allowed: 0\.\.1" "$TMP/err" "range error says what is allowed"
 

@@ -91,8 +91,8 @@ assert gzip.open(sys.argv[1].rsplit("/", 1)[0] + "/out.gz").read() == open(sys.a
 assert s["source_pauses"] >= 1, s
 '
 run_demo "$TMP/gzip-bad" child.gzip --set in=/nonexistent/file
-[ $? = 1 ] && grep -q "cannot read /nonexistent/file" "$TMP/err" \
-    && ok "child.gzip: a missing input is one line and a failure" || fail "child.gzip: missing input"
+[ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "parameter in: '/nonexistent/file': No such file" "$TMP/err" \
+    && ok "child.gzip: a missing input is one line and exit 2" || fail "child.gzip: missing input" "$(cat "$TMP/err")"
 
 # child.errors: each failure as Node reports it; the group dies on timeout.
 run_demo "$TMP/errors" child.errors --set timeout_ms=300 && ok "child.errors runs" || fail "child.errors runs"

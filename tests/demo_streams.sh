@@ -139,8 +139,8 @@ rss = [e["rss"] for e in ev("mem")]
 assert len(rss) >= 2
 assert SANITIZED or (max(rss) - min(rss) < 4 << 20 and s["peak_rss"] < 16 << 20), (min(rss), max(rss))
 PY
-expect_status 1 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
-expect_grep "pipe-copy: cannot read in=.*nope" "$TMP/err" "pipe-copy: one line says what is wrong"
+expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
+expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 
 # Stopped half-way through generating its input (as the lab's restart
 # does), a demo leaves no scratch file behind.
@@ -197,8 +197,8 @@ s = one("summary")
 assert s["pipe_streams_open"] == 2 and s["pipe_fds_open"] == 1, s
 assert s["pipeline_streams_open"] == 0 and s["pipeline_fds_open"] == 0 and s["pipeline_error"] == "EFBIG", s
 PY
-expect_status 1 "errors: a bad fail= is refused" -- "$NODELAB" demo streams.errors --set fail=nowhere
-expect_grep "fail='nowhere' \(allowed: middle, sink\)" "$TMP/err" "errors: one line says what is allowed"
+expect_status 2 "errors: a bad fail= is refused" -- "$NODELAB" demo streams.errors --set fail=nowhere
+expect_grep "parameter fail: 'nowhere': allowed: middle, sink" "$TMP/err" "errors: one line says what is allowed"
 
 # ---- streams.readfile-vs-stream -----------------------------------------
 demo streams.readfile-vs-stream --set in="$TMP/rand.bin"

@@ -234,8 +234,10 @@ const lab_demo_def lab_demo_child_gzip = {
              "pause/resume on file:in when gzip falls behind; bytes_in and bytes_out at the end",
     .duration_s = 20,
     .params = {
-        { "in", LAB_PARAM_STR, 0, 0, 0, "", "path", "file to compress (default: generated)", false },
-        { "out", LAB_PARAM_STR, 0, 0, 0, "", "path", "where the .gz goes (default: a temporary file)", false },
+        { "in", LAB_PARAM_STR, 0, 0, 0, "", "path", "file to compress (default: generated)", false,
+          lab_param_input_file },
+        { "out", LAB_PARAM_STR, 0, 0, 0, "", "path", "where the .gz goes (default: a temporary file)", false,
+          lab_param_output_file },
         { "size", LAB_PARAM_INT, 8 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated input", false },
         { "level", LAB_PARAM_INT, 6, 1, 9, NULL, "1-9", "gzip's compression level", false },

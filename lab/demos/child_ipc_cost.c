@@ -63,6 +63,14 @@ static int parse_sizes(const char *text, int64_t *out)
     return n;
 }
 
+/* The parameter check: `nodelab demo` refuses a bad list before starting. */
+static const char *check_sizes(const char *text)
+{
+    int64_t sizes[MAX_SIZES];
+    return parse_sizes(text, sizes) > 0 ? NULL
+         : "sizes must be a list like 100,1k,1M (at most 12, each up to 64M)";
+}
+
 static long rss_kb(pid_t pid)
 {
     char path[64], line[128];
@@ -184,12 +192,7 @@ static int run(lab_demo *d)
 {
     cost_state s = { .demo = d };
     d->data = &s;
-    s.nsizes = parse_sizes(lab_demo_str(d, "sizes"), s.sizes);
-    if (s.nsizes <= 0) {
-        fprintf(stderr, "nodelab: child.ipc-cost: sizes must be a list like 100,1k,1M "
-                        "(at most %d, each up to 64M)\n", MAX_SIZES);
-        return 2;
-    }
+    s.nsizes = parse_sizes(lab_demo_str(d, "sizes"), s.sizes);   /* checked: check_sizes */
     s.loop = lab_loop_new();
     lab_demo_announce(d);
     lab_demo_deadline(d, s.loop, on_deadline);
@@ -236,7 +239,7 @@ const lab_demo_def lab_demo_child_ipc_cost = {
     .duration_s = 20,
     .params = {
         { "sizes", LAB_PARAM_STR, 0, 0, 0, "100,1k,10k,100k,1M", "bytes",
-          "message sizes to try, comma-separated (k, M suffixes)", false },
+          "message sizes to try, comma-separated (k, M suffixes)", false, check_sizes },
         { "count", LAB_PARAM_INT, 20, 1, 10000, NULL, "messages", "round trips per size", false },
         { "busy_ms", LAB_PARAM_INT, 300, 0, 5000, NULL, "ms",
           "how long the loop computes right after planning the spawn", false },

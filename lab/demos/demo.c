@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void lab_demo_init(lab_demo *d, const lab_demo_def *def)
@@ -56,6 +57,11 @@ const char *lab_demo_set(lab_demo *d, const char *key, const char *value)
         return msg;
     }
     if (p->type == LAB_PARAM_STR) {
+        const char *why = p->check ? p->check(value) : NULL;
+        if (why) {
+            snprintf(msg, sizeof msg, "parameter %s: '%s': %s", key, value, why);
+            return msg;
+        }
         d->sval[i] = value;
         return NULL;
     }
@@ -108,6 +114,35 @@ void lab_demo_announce(const lab_demo *d)
     }
     lab_ev_json(e, "params", params);
     lab_ev_emit(e);
+}
+
+const char *lab_param_input_file(const char *value)
+{
+    struct stat st;
+    if (!*value) return NULL;
+    if (stat(value, &st) < 0) return strerror(errno);
+    if (!S_ISREG(st.st_mode)) return "not a regular file (allowed: a readable file)";
+    if (access(value, R_OK) < 0) return strerror(errno);
+    return NULL;
+}
+
+const char *lab_param_output_file(const char *value)
+{
+    static __thread char why[160];
+    struct stat st;
+    if (!*value) return NULL;
+    if (stat(value, &st) == 0 && S_ISDIR(st.st_mode)) return "is a folder (allowed: a file path)";
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", value);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    if (access(dir, W_OK) < 0) {
+        snprintf(why, sizeof why, "cannot create a file in %s: %s", dir, strerror(errno));
+        return why;
+    }
+    return NULL;
 }
 
 /* ---- live control ------------------------------------------------------ */

@@ -30,6 +30,10 @@ typedef struct {
     const char *unit;          /* "ms", "bytes", "0/1", "jobs"... */
     const char *help;          /* one line: what changing it shows */
     bool live;                 /* may be changed while the demo runs */
+    /* LAB_PARAM_STR, optional: NULL if value is acceptable, else what is
+     * allowed.  Checked by `nodelab demo` before the demo starts, so bad
+     * input costs one line and exit status 2, like a bad number. */
+    const char *(*check)(const char *value);
 } lab_param;
 
 #define LAB_DEMO_MAX_PARAMS 16
@@ -92,6 +96,11 @@ void lab_demo_init(lab_demo *d, const lab_demo_def *def);
 const char *lab_demo_set(lab_demo *d, const char *key, const char *value);
 int64_t lab_demo_int(const lab_demo *d, const char *key);
 const char *lab_demo_str(const lab_demo *d, const char *key);
+
+/* Ready-made checks for string parameters ("" always passes: the demo
+ * then makes its own file). */
+const char *lab_param_input_file(const char *value);   /* a readable file */
+const char *lab_param_output_file(const char *value);  /* a file we may create */
 
 /* Emits the `demo` event: name, params, duration (call first in run()). */
 void lab_demo_announce(const lab_demo *d);

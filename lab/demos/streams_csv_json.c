@@ -265,9 +265,11 @@ const lab_demo_def lab_demo_streams_csv_json = {
     .duration_s = 20,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "CSV file with a header row (default: a generated one of `size` bytes)", false },
+          "CSV file with a header row (default: a generated one of `size` bytes)", false,
+          lab_param_input_file },
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "where the JSON lines go (default: a scratch file, removed after)", false },
+          "where the JSON lines go (default: a scratch file, removed after)", false,
+          lab_param_output_file },
         { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 36, NULL, "bytes",
           "size of the generated CSV when `in` is not given", false },
         { "chunk", LAB_PARAM_INT, 16 << 10, 1, 16 << 20, NULL, "bytes",

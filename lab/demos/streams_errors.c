@@ -250,15 +250,16 @@ static void on_deadline(lab_demo *d)
         if (x->s[i] && !lab_stream_closed(x->s[i])) lab_stream_destroy(x->s[i], NULL);
 }
 
+static const char *check_fail(const char *value)
+{
+    return strcmp(value, "middle") && strcmp(value, "sink") ? "allowed: middle, sink" : NULL;
+}
+
 static int run(lab_demo *d)
 {
     errs x = { .demo = d };
     d->data = &x;
-    const char *fail = lab_demo_str(d, "fail");
-    if (strcmp(fail, "middle") && strcmp(fail, "sink")) {
-        fprintf(stderr, "nodelab: demo %s: fail='%s' (allowed: middle, sink)\n", d->def->name, fail);
-        return 2;
-    }
+    const char *fail = lab_demo_str(d, "fail");        /* checked: check_fail */
     x.at_sink = strcmp(fail, "sink") == 0;
     uint64_t size = (uint64_t)lab_demo_int(d, "size");
     int pct = (int)lab_demo_int(d, "fail_pct");
@@ -317,7 +318,8 @@ const lab_demo_def lab_demo_streams_errors = {
     .duration_s = 10,
     .params = {
         { "fail", LAB_PARAM_STR, 0, 0, 0, "middle", "middle|sink",
-          "where it breaks: middle (corrupt gzip data) or sink (EFBIG, the file may not grow)", false },
+          "where it breaks: middle (corrupt gzip data) or sink (EFBIG, the file may not grow)", false,
+          check_fail },
         { "size", LAB_PARAM_INT, 4 << 20, 64 << 10, 1LL << 32, NULL, "bytes",
           "size of the data (before compression)", false },
         { "fail_pct", LAB_PARAM_INT, 50, 1, 95, NULL, "%",

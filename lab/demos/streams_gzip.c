@@ -152,9 +152,11 @@ const lab_demo_def lab_demo_streams_gzip = {
     .duration_s = 30,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "file to compress (default: a generated log file of `size` bytes, removed after)", false },
+          "file to compress (default: a generated log file of `size` bytes, removed after)", false,
+          lab_param_input_file },
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "where to write the .gz (default: a scratch file, removed after)", false },
+          "where to write the .gz (default: a scratch file, removed after)", false,
+          lab_param_output_file },
         { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 40, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "level", LAB_PARAM_INT, 6, 1, 9, NULL, "1-9",

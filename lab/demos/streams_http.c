@@ -338,7 +338,8 @@ const lab_demo_def lab_demo_streams_http = {
     .duration_s = 20,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "file to serve (default: a generated file of `size` bytes, removed after)", false },
+          "file to serve (default: a generated file of `size` bytes, removed after)", false,
+          lab_param_input_file },
         { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "clients", LAB_PARAM_INT, 2, 1, MAX_CLIENTS, NULL, "clients",

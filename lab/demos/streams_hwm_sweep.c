@@ -144,7 +144,8 @@ const lab_demo_def lab_demo_streams_hwm_sweep = {
     .duration_s = 60,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "file to copy (default: a generated file of `size` bytes, removed after)", false },
+          "file to copy (default: a generated file of `size` bytes, removed after)", false,
+          lab_param_input_file },
         { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "min_hwm", LAB_PARAM_INT, 4 << 10, 1, 64 << 20, NULL, "bytes",

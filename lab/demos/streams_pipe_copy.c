@@ -116,9 +116,11 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
     .duration_s = 20,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "file to copy (default: a generated file of `size` bytes, removed after)", false },
+          "file to copy (default: a generated file of `size` bytes, removed after)", false,
+          lab_param_input_file },
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "where to write the copy (default: a scratch file, removed after)", false },
+          "where to write the copy (default: a scratch file, removed after)", false,
+          lab_param_output_file },
         { "size", LAB_PARAM_INT, 64 << 20, 1, 1LL << 40, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "read_hwm", LAB_PARAM_INT, 64 << 10, 1, 64 << 20, NULL, "bytes",

@@ -224,7 +224,8 @@ const lab_demo_def lab_demo_streams_readfile_vs_stream = {
     .duration_s = 30,
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "file to read (default: a generated log file of `size` bytes, removed after)", false },
+          "file to read (default: a generated log file of `size` bytes, removed after)", false,
+          lab_param_input_file },
         { "size", LAB_PARAM_INT, 128 << 20, 1, 1LL << 36, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "sample_ms", LAB_PARAM_INT, 20, 5, 10000, NULL, "ms",
