@@ -95,9 +95,15 @@ START_TEST(spawn_data_exit_close_in_order)
     lab_spawn_options o = traced("sh", argv);
     run(&o);
     ck_assert_str_eq(out, "a\nb\n");
-    /* a and b may come in one read or two */
+    /* a and b may come in one read or two.  Data normally arrives before
+     * exit (the child sleeps in between), but on a loaded machine the loop
+     * may see both at once and then the order between them is free, as in
+     * Node.  What never changes: spawn first, close last. */
     ck_assert_msg(strcmp(trace, "spawn data1 exit:3 close:3") == 0 ||
-                  strcmp(trace, "spawn data1 data1 exit:3 close:3") == 0, "%s", trace);
+                  strcmp(trace, "spawn data1 data1 exit:3 close:3") == 0 ||
+                  strcmp(trace, "spawn exit:3 data1 close:3") == 0 ||
+                  strcmp(trace, "spawn exit:3 data1 data1 close:3") == 0 ||
+                  strcmp(trace, "spawn data1 exit:3 data1 close:3") == 0, "%s", trace);
 }
 END_TEST
 
@@ -108,7 +114,11 @@ START_TEST(output_after_exit_holds_close)
     char *argv[] = { "sh", "-c", "(sleep 0.2; echo late) & exit 0", NULL };
     lab_spawn_options o = traced("sh", argv);
     run(&o);
-    ck_assert_str_eq(trace, "spawn exit:0 data1 close:0");
+    /* If the loop was descheduled for the whole 200 ms, exit and data are
+     * seen together and may swap; close after both is the point. */
+    ck_assert_msg(strcmp(trace, "spawn exit:0 data1 close:0") == 0 ||
+                  strcmp(trace, "spawn data1 exit:0 close:0") == 0, "%s", trace);
+    ck_assert_str_eq(out, "late\n");
 }
 END_TEST
 
