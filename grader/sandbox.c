@@ -9,8 +9,8 @@
  * user namespace to everyone).  C waits on a pipe until A has written its
  * uid/gid maps (user namespace), put it in a pids cgroup and sent the uid
  * it is to run as, then builds its root (sandbox_fs.c), sets rlimits,
- * drops to that unprivileged uid and execs the program.  A "status" pipe marked
- * close-on-exec tells A when the exec happened (EOF) or why it did not.
+ * drops to that unprivileged uid and execs the program.  A "status" pipe
+ * marked close-on-exec tells A when the exec happened (EOF) or why not.
  * A captures stdout+stderr with a cap, collects fd 3, enforces the wall
  * clock by killing C — in a PID namespace the kernel then kills all the
  * rest — and afterwards empties the cgroup and sweeps /proc for anything
@@ -146,7 +146,8 @@ static void drop_capabilities(void)
 static void drop_privileges(const child_ctx *c)
 {
     uid_t uid = c->userns ? INSIDE_UID : c->outside_uid;
-    /* First, while a root's uid change has not yet taken CAP_SETPCAP. */
+    /* The bounding set first: emptying it needs CAP_SETPCAP, which root
+     * loses with the uid change below. */
     for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     if (c->ns || geteuid() == 0) {
         /* A non-root grader's user namespace denies setgroups; its own
