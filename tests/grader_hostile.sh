@@ -117,24 +117,31 @@ grep -q '"mode":[[:space:]]*"namespaces"' "$TMP/out/daemon.json" && ok "the sand
 # grader's folders; what every user may read or write it cannot take away.
 # So the course comes from a copy only root can read (what a grading
 # machine without namespaces should do with its course), and /tmp, open
-# to every user, is the one place write-outside may reach.
+# to every user, is the one place write-outside may reach.  (Not root, the
+# code runs as our own uid, which can read and write all of that, and
+# whose process limit every sandbox shares: one at a time.)
+hiding="" jobs=1
+[ "$(id -u)" = 0 ] && hiding="read-solutions read-hidden-tests include-solution write-outside" jobs=2
 mkdir -m 700 "$TMP/course" && mkdir -p "$TMP/course/tests" &&
     cp -r "$top_srcdir/exercises" "$top_srcdir/solutions" "$TMP/course/" &&
     cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" || fail "a private copy of the course"
+# shellcheck disable=SC2086
 python3 "$top_srcdir/tests/hostile/make_class.py" "$TMP/course" "$TMP/basic" "$TAG" "$PORT" "$TMP" \
-    fork-bomb daemon output-flood kill-parent read-solutions read-hidden-tests include-solution write-outside \
-    | grep -E "^(read-solutions|read-hidden-tests|include-solution|write-outside) " > "$TMP/expect-basic"
+    fork-bomb daemon output-flood kill-parent $hiding > "$TMP/made-basic"
+grep -E "^($(echo $hiding | tr ' ' '|')) " "$TMP/made-basic" > "$TMP/expect-basic"
 chmod -R a+rX "$TMP/basic"
 printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
     "daemon failing | 9 | loop_stays_responsive=leaked" \
     "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" >> "$TMP/expect-basic"
-NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 120 "$GRADER" batch "$TMP/basic" --jobs 2 \
+NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 120 "$GRADER" batch "$TMP/basic" --jobs $jobs \
     --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
 check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
 tally "$TMP/results-basic"
-escaped=$(ls "$TMP"/nodelab-escape-"$TAG" "$TMP/basic/nodelab-escape-$TAG" 2>/dev/null)
-[ -z "$escaped" ] && ok "basic mode: write-outside: nothing written outside the sandbox but in /tmp" \
-    || fail "basic mode: write-outside: nothing written outside the sandbox but in /tmp" "$escaped"
+if [ -n "$hiding" ]; then
+    escaped=$(ls "$TMP"/nodelab-escape-"$TAG" "$TMP/basic/nodelab-escape-$TAG" 2>/dev/null)
+    [ -z "$escaped" ] && ok "basic mode: write-outside: nothing written outside the sandbox but in /tmp" \
+        || fail "basic mode: write-outside: nothing written outside the sandbox but in /tmp" "$escaped"
+fi
 # Killing the runner works without a PID namespace; the tests after it get 0.
 python3 -c "
 import json,sys; e=json.load(open(sys.argv[1]))['exercises'][0]
