@@ -311,7 +311,9 @@ int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
     int rc = -1;
     char **objs = calloc(m->nfiles + m->ntests + m->nprovided + 1, sizeof *objs);
     size_t nobjs = 0;
-    if (mkdir(work, 0755) < 0 || mkdir(box, 0711) < 0) {
+    /* The compile's folder is for the compile's uid alone: it may hold the
+     * tests' sources, which a test run in basic mode must not read. */
+    if (mkdir(work, 0700) < 0 || mkdir(box, 0711) < 0) {
         snprintf(err, errlen, "%s: %s", root, strerror(errno));
         goto out;
     }

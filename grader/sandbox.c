@@ -3,11 +3,14 @@
  * (see sandbox.h for the two modes and what each guarantees).
  *
  * The grader (A) clones the sandbox's first process (C) straight into its
- * new namespaces with a raw clone(2), so C is pid 1 there.  C waits on a
- * pipe until A has written its uid/gid maps and put it in a pids cgroup,
- * then builds its root (sandbox_fs.c), sets rlimits, drops to the
- * unprivileged uid and execs the program.  A "status" pipe marked
- * close-on-exec tells A when the exec happened (EOF) or why it did not.
+ * new namespaces with a raw clone(2), so C is pid 1 there.  A user
+ * namespace is among them only when A is not root: root already holds
+ * the capabilities the others need (and in a chroot the kernel refuses a
+ * user namespace to everyone).  C waits on a pipe until A has written its
+ * uid/gid maps (user namespace), put it in a pids cgroup and sent the uid
+ * it is to run as, then builds its root (sandbox_fs.c), sets rlimits,
+ * drops to that unprivileged uid and execs the program.  A "status" pipe
+ * marked close-on-exec tells A when the exec happened (EOF) or why not.
  * A captures stdout+stderr with a cap, collects fd 3, enforces the wall
  * clock by killing C — in a PID namespace the kernel then kills all the
  * rest — and afterwards empties the cgroup and sweeps /proc for anything
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -41,8 +45,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define INSIDE_UID 1000            /* who the code runs as inside the namespace */
-#define UID_BASE 0x10000000u       /* root grader: outside uid = base + pid */
+#define INSIDE_UID 1000            /* who the code runs as inside a user namespace */
+#define UID_BASE 0x10000000u       /* root grader: the code's uid = base + pid */
 #define RESULTS_CAP (4u << 20)
 
 static const char ns_network[] = "none (own network namespace, loopback only)";
@@ -54,7 +58,7 @@ static char pids_how[96];
 
 typedef struct {
     const nl_box_spec *spec;
-    bool ns, grader_root;
+    bool ns, userns, grader_root;  /* namespaces; a user namespace among them */
     uid_t outside_uid;             /* the uid the code runs as on the host */
     const char *root;              /* ns: empty host folder for the new root */
     const char *work;              /* basic: the working folder */
@@ -118,22 +122,21 @@ static void apply_limits(const child_ctx *c)
     set_limit(fd, RLIMIT_STACK, 8u << 20, "RLIMIT_STACK");
 }
 
-/* In the namespace, become INSIDE_UID at once: a root grader's uid 0 is
- * not mapped there, and an unmapped owner cannot create files.  The
- * namespace's capabilities stay (the kernel clears them only on a change
- * away from the namespace's uid 0) until drop_capabilities(). */
+/* In a user namespace, become INSIDE_UID at once: files made in the new
+ * root get an owner the host knows.  The namespace's capabilities stay
+ * (the kernel clears them only on a change away from the namespace's
+ * uid 0, which we never were) until drop_privileges(). */
 static void become_inside_user(const child_ctx *c)
 {
-    if (c->grader_root && setgroups(0, NULL) < 0) die_errno(c->status_fd, "setgroups");
     if (setresgid(INSIDE_UID, INSIDE_UID, INSIDE_UID) < 0) die_errno(c->status_fd, "setresgid");
     if (setresuid(INSIDE_UID, INSIDE_UID, INSIDE_UID) < 0) die_errno(c->status_fd, "setresuid");
 }
 
-/* Empties the bounding set, then every capability set: nothing the
- * program or its children exec can win one back. */
+/* Empties every capability set: nothing the program or its children
+ * exec can win one back (the bounding set is emptied before, while we
+ * still hold CAP_SETPCAP). */
 static void drop_capabilities(void)
 {
-    for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct d[2];
     memset(d, 0, sizeof d);
@@ -142,7 +145,10 @@ static void drop_capabilities(void)
 
 static void drop_privileges(const child_ctx *c)
 {
-    uid_t uid = c->ns ? INSIDE_UID : c->outside_uid;
+    uid_t uid = c->userns ? INSIDE_UID : c->outside_uid;
+    /* The bounding set first: emptying it needs CAP_SETPCAP, which root
+     * loses with the uid change below. */
+    for (int cap = 0; cap <= 63; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     if (c->ns || geteuid() == 0) {
         /* A non-root grader's user namespace denies setgroups; its own
          * groups stay, which gives nothing it does not already have. */
@@ -178,18 +184,17 @@ static char **child_env(const child_ctx *c, const char *home)
     return env;
 }
 
-static int child_main(void *arg)
+static int child_main(child_ctx *c)
 {
-    const child_ctx *c = arg;
-    char go;
-    /* Wait for the grader to finish our maps and cgroup. */
-    if (read(c->sync_fd, &go, 1) != 1) _exit(127);
+    /* Wait for the grader to finish our maps and cgroup; it sends the uid
+     * to run as (ours is not known here: in a new PID namespace we are 1). */
+    if (read(c->sync_fd, &c->outside_uid, sizeof c->outside_uid) != sizeof c->outside_uid) _exit(127);
     close(c->sync_fd);
     setsid();
     if (c->ns) {
-        become_inside_user(c);
+        if (c->userns) become_inside_user(c);
         nl_box_fs fs = { c->spec->work_host, c->spec->box_host, c->spec->hide,
-                         c->spec->tmpfs_mb, INSIDE_UID };
+                         c->spec->tmpfs_mb, c->userns ? INSIDE_UID : c->outside_uid };
         if (nl_box_fs_setup(c->root, &fs) < 0) die(c->status_fd, nl_box_fs_error());
         sethostname("sandbox", 7);
         loopback_up();
@@ -222,17 +227,17 @@ static int child_main(void *arg)
 
 static bool is_root(void) { return geteuid() == 0; }
 
-static int write_maps(pid_t pid, uid_t outside)
+/* A user namespace (not root) may map only our own uid and gid, and the
+ * gid only once setgroups is denied there. */
+static int write_maps(pid_t pid)
 {
     char path[64], map[64];
-    if (!is_root()) {
-        snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
-        if (nl_box_write_file(path, "deny") < 0) return -1;
-    }
-    snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, outside);
+    snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
+    if (nl_box_write_file(path, "deny") < 0) return -1;
+    snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, getuid());
     snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
     if (nl_box_write_file(path, map) < 0) return -1;
-    snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, is_root() ? outside : getegid());
+    snprintf(map, sizeof map, "%d %u 1\n", INSIDE_UID, getegid());
     snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
     return nl_box_write_file(path, map);
 }
@@ -316,31 +321,56 @@ static void supervise(pid_t pid, const nl_box_spec *spec, watch_fds *w, nl_box_r
 
 static void probe(void);
 
+static void close_pipe(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0) { close(p[i]); p[i] = -1; }
+}
+
+/* Removes a run's temporary folders, whatever happened.  The new root
+ * may still be a mount point on our side (a bind onto itself, in a
+ * chroot: see sandbox_fs.c); detach it first. */
+static void remove_folders(char *root, char *work)
+{
+    if (root) {
+        if (is_root()) umount2(root, MNT_DETACH);
+        rmdir(root);
+        free(root);
+    }
+    if (work) { nl_remove_tree(work); free(work); }
+}
+
 int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     if (mode < 0) probe();
     make_marker(res->marker, sizeof res->marker);
-    int sync[2], status[2], out[2], rpipe[2] = { -1, -1 };
+    bool ns = mode == 1, userns = ns && !is_root();
+    char *root = ns ? nl_make_temp_dir(spec->tmp, "nodelab-root") : NULL;
+    char *work = (!ns && !spec->work_host) ? nl_make_temp_dir(spec->tmp, "nodelab-work") : NULL;
+    if (ns ? !root : (!spec->work_host && !work)) {
+        snprintf(err, errlen, "sandbox: temporary folder in %s: %s", spec->tmp ? spec->tmp : "$TMPDIR",
+                 strerror(errno));
+        remove_folders(root, work);
+        return -1;
+    }
+    int sync[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, rpipe[2] = { -1, -1 };
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
         (spec->result_channel && pipe2(rpipe, O_CLOEXEC) < 0)) {
         snprintf(err, errlen, "sandbox: pipe: %s", strerror(errno));
+        close_pipe(sync); close_pipe(status); close_pipe(out); close_pipe(rpipe);
+        remove_folders(root, work);
         return -1;
     }
-    bool ns = mode == 1;
-    char *root = ns ? nl_make_temp_dir(spec->tmp, "nodelab-root") : NULL;
-    char *work = (!ns && !spec->work_host) ? nl_make_temp_dir(spec->tmp, "nodelab-work") : NULL;
-    child_ctx c = { spec, ns, is_root(), 0, root, work ? work : spec->work_host, res->marker,
+    child_ctx c = { spec, ns, userns, is_root(), 0, root, work ? work : spec->work_host, res->marker,
                     sync[0], status[1], out[1], rpipe[1] };
     double t0 = nl_now_ms();
-    unsigned long flags = ns ? CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                               CLONE_NEWIPC | CLONE_NEWUTS : 0;
+    unsigned long flags = ns ? CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS : 0;
+    if (userns) flags |= CLONE_NEWUSER;
     pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid == 0) {
         close(sync[1]); close(status[0]); close(out[0]);
         if (rpipe[0] >= 0) close(rpipe[0]);
-        /* The outside uid is known only now; recompute it as the parent does. */
-        c.outside_uid = is_root() ? UID_BASE + (uid_t)getpid() : getuid();
         child_main(&c);
     }
     close(sync[0]); close(status[1]); close(out[1]);
@@ -349,24 +379,23 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
         snprintf(err, errlen, "sandbox: clone: %s", strerror(errno));
         close(sync[1]); close(status[0]); close(out[0]);
         if (rpipe[0] >= 0) close(rpipe[0]);
-        free(root); if (work) { nl_remove_tree(work); free(work); }
+        remove_folders(root, work);
         return -1;
     }
     res->pgid = pid;
+    /* Root runs the code as a uid of its own, unused on the host. */
     uid_t outside = is_root() ? UID_BASE + (uid_t)pid : getuid();
     char *cgroup = nl_box_cgroup_enter(pid, spec->procs);
-    bool ok = !ns || write_maps(pid, outside) == 0;
-    if (ok && is_root()) {
-        /* The code runs as `outside` on the host: it must be able to
-         * write where it works, and nowhere else. */
-        if (spec->work_host && chown(spec->work_host, outside, outside) < 0) ok = false;
-        if (work && chown(work, outside, outside) < 0) ok = false;
-    }
-    if (ok && write(sync[1], "g", 1) != 1) ok = false;
+    bool ok = !userns || write_maps(pid) == 0;
+    const char *work_dir = work ? work : spec->work_host;
+    /* The code runs as `outside` on the host: it must be able to write
+     * where it works (a folder of mode 0700), and nowhere else. */
+    if (ok && is_root() && work_dir && chown(work_dir, outside, outside) < 0) ok = false;
+    if (ok && write(sync[1], &outside, sizeof outside) != sizeof outside) ok = false;
     close(sync[1]);
-    if (!cgroup) snprintf(pids_how, sizeof pids_how, "RLIMIT_NPROC%s",
-                          ns ? " in its own user namespace" : "");
-    else snprintf(pids_how, sizeof pids_how, "pids cgroup and RLIMIT_NPROC");
+    if (cgroup) snprintf(pids_how, sizeof pids_how, "pids cgroup and RLIMIT_NPROC");
+    else snprintf(pids_how, sizeof pids_how, "RLIMIT_NPROC%s", userns ? " in its own user namespace"
+                  : is_root() ? " of a uid of its own" : "");
 
     nl_cap cap;
     nl_cap_init(&cap, spec->output_half ? spec->output_half : 16384);
@@ -398,7 +427,7 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     if (w.pidfd >= 0) close(w.pidfd);
     if (status_msg.len > 0 || !ok) {
         res->setup_failed = true;
-        nl_buf_printf(&status_msg, "%s", ok ? "" : "sandbox: could not set up the user namespace");
+        nl_buf_printf(&status_msg, "%s", ok ? "" : "sandbox: could not set up its uid (maps, folder owner)");
         nl_cap_add(&cap, status_msg.s, status_msg.len);
     }
     nl_buf_free(&status_msg);
@@ -407,8 +436,10 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     nl_cap_free(&cap);
     res->results_len = results.len;
     res->results = nl_buf_take(&results);
-    if (root) { rmdir(root); free(root); }
-    if (work) { nl_remove_tree(work); free(work); }
+    /* Take the caller's folder back: should a later sandbox get the same
+     * uid (pids are reused), it must not read what this one left there. */
+    if (is_root() && spec->work_host && chown(spec->work_host, 0, 0) < 0) {}
+    remove_folders(root, work);
     return 0;
 }
 

@@ -2,18 +2,21 @@
  * sandbox.h — running untrusted code: the student's compile and tests.
  *
  * Two modes.  "namespaces" (the default where the kernel allows it, as
- * root or not): the program starts as pid 1 of fresh user, PID, mount,
- * network, IPC and UTS namespaces, inside a new root made of a small
- * tmpfs plus read-only /usr and /etc — the course data, the grader's
- * build folder, other students' work and the host's /tmp are simply not
- * there.  It runs as an unprivileged uid (a fresh one per sandbox when
- * the grader is root), with rlimits, a pids cgroup when root can make
+ * root or not): the program starts as pid 1 of fresh PID, mount,
+ * network, IPC and UTS namespaces (and a user namespace when the grader
+ * is not root), inside a new root made of a small tmpfs plus read-only
+ * /usr and /etc — the course data, the grader's build folder, other
+ * students' work and the host's /tmp are simply not there.  It runs as
+ * an unprivileged uid (a fresh one per sandbox when the grader is root)
+ * without any capability, with rlimits, a pids cgroup when root can make
  * one, a network with only its own loopback, and a wall-clock limit that
  * kills pid 1, which takes every process of the namespace with it — a
- * setsid() daemon included.  "basic" (no namespaces): own session and
- * process group, rlimits, the uid drop when root, a private folder, and
- * after the run a sweep that kills every process still carrying this
- * sandbox's environment marker.  The report says which mode ran.
+ * setsid() daemon included.  This works in a chroot too, as root.
+ * "basic" (no namespaces): own session and process group, rlimits, the
+ * uid drop when root, a private folder, and after the run a sweep that
+ * kills every process still carrying this sandbox's environment marker;
+ * it hides only what the grader's own folders hold.  The report says
+ * which mode ran.
  */
 #ifndef NL_SANDBOX_H
 #define NL_SANDBOX_H

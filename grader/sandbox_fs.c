@@ -2,7 +2,8 @@
  * sandbox_fs.c — the filesystem a namespaced sandbox sees.
  *
  * Runs in the sandbox's first process, inside its new mount namespace,
- * before the program starts.  The new root is a size-limited tmpfs:
+ * before the program starts (as root, or as the root of its own user
+ * namespace).  The new root is a size-limited tmpfs:
  *
  *   /usr                 a read-only bind of the host's (compiler, libraries)
  *   /etc                 the loader's cache and a few name-service files, read-only
@@ -129,7 +130,7 @@ static int make_dev(const char *root)
  * basics, the time zone.  The rest of the host's configuration (and
  * anything world-readable in it) stays out of reach, and out of a
  * compiler error that #includes it. */
-static int make_etc(const char *root)
+static int make_etc(const char *root, uid_t uid)
 {
     static const char *const files[] = { "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf",
                                          "host.conf", "hosts", "localtime", "gai.conf" };
@@ -151,11 +152,12 @@ static int make_etc(const char *root)
             return fail("create", host);
         if (bind(host, path, true) < 0) return -1;
     }
-    static const char *const made[][2] = {
-        { "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000:sandbox:/work:/bin/sh\n"
-                         "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
-        { "/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n" },
-    };
+    /* Who the program runs as, for tools that look themselves up. */
+    char passwd[256], group[128];
+    snprintf(passwd, sizeof passwd, "root:x:0:0:root:/root:/bin/sh\nsandbox:x:%u:%u:sandbox:/work:/bin/sh\n"
+             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", uid, uid);
+    snprintf(group, sizeof group, "root:x:0:\nsandbox:x:%u:\nnogroup:x:65534:\n", uid);
+    const char *const made[][2] = { { "/etc/passwd", passwd }, { "/etc/group", group } };
     for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
         snprintf(path, sizeof path, "%s%s", root, made[i][0]);
         int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
@@ -183,15 +185,52 @@ static int hide(const char *root, const char *host)
     return 0;
 }
 
+/* Nothing mounted here may reach the host's mount table: our copy of it
+ * becomes private.  In a chroot "/" is not a mount point and cannot be
+ * made private (EINVAL).  Then the new root's folder is made a mount
+ * point of its own, a bind onto itself, and that is made private: every
+ * mount after it lands beneath it and stays here.  Only the bind itself
+ * may show on the host's side, if the folder it sits in is shared: an
+ * empty folder over itself, which the grader detaches after the run. */
+static int make_private(const char *root)
+{
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0) return 0;
+    if (errno != EINVAL) return fail("private", "/");
+    if (mount(root, root, "none", MS_BIND, NULL) < 0) return fail("bind", root);
+    if (mount("none", root, "none", MS_REC | MS_PRIVATE, NULL) < 0) return fail("private", root);
+    return 0;
+}
+
+/* Swaps roots; the old one is detached, so no path leads back to it.
+ * In a chroot the kernel refuses pivot_root (EINVAL: the current root is
+ * not a mount point), and chroot() into the new root does instead.  That
+ * is enough here: the program starts without CAP_SYS_CHROOT (every
+ * capability is dropped, the bounding set emptied, no_new_privs set), so
+ * it cannot chroot again to climb out; ".." at a root stays there; no
+ * descriptor of the old tree stays open; and its /proc shows only the
+ * sandbox's own processes, so no /proc/PID/root leads outside. */
+static int enter_root(const char *root)
+{
+    if (chdir(root) < 0) return fail("chdir", root);
+    if (syscall(SYS_pivot_root, ".", ".") == 0) {
+        if (umount2(".", MNT_DETACH) < 0) return fail("detach", "old root");
+    } else if (errno != EINVAL) {
+        return fail("pivot_root", root);
+    } else if (chroot(".") < 0) {
+        return fail("chroot", root);
+    }
+    if (chdir("/work") < 0) return fail("chdir", "/work");
+    return 0;
+}
+
 int nl_box_fs_setup(const char *root, const nl_box_fs *fs)
 {
     char path[PATH_MAX], opts[64];
-    /* Nothing done here may reach the host's mount table. */
-    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) return fail("private", "/");
+    if (make_private(root) < 0) return -1;
     snprintf(opts, sizeof opts, "size=%ldm,mode=0755", fs->tmpfs_mb);
     if (mount("sandbox", root, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) return fail("tmpfs", root);
     if (make_dir(root, "/usr", 0755, path) < 0 || bind("/usr", path, true) < 0) return -1;
-    if (make_etc(root) < 0) return -1;
+    if (make_etc(root, fs->uid) < 0) return -1;
     static const char *const tops[] = { "bin", "sbin", "lib", "lib64", "lib32", "libx32" };
     for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++)
         if (mirror_top(root, tops[i]) < 0) return -1;
@@ -211,10 +250,5 @@ int nl_box_fs_setup(const char *root, const nl_box_fs *fs)
     }
     for (const char *const *h = fs->hide; h && *h; h++)
         if (hide(root, *h) < 0) return -1;
-    /* Swap roots; the old one is detached, so no path leads back to it. */
-    if (chdir(root) < 0) return fail("chdir", root);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) return fail("pivot_root", root);
-    if (umount2(".", MNT_DETACH) < 0) return fail("detach", "old root");
-    if (chdir("/work") < 0) return fail("chdir", "/work");
-    return 0;
+    return enter_root(root);
 }

@@ -31,7 +31,7 @@ while time.time() < end:
         pass
 EOF
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $server 2>/dev/null; rm -rf "$TMP" /tmp/nodelab-escape-"$TAG"' EXIT
 for _ in $(seq 50); do [ -f "$port_file" ] && break; sleep 0.1; done
 PORT=$(cat "$port_file")
 
@@ -113,14 +113,35 @@ grep -q '"mode":[[:space:]]*"namespaces"' "$TMP/out/daemon.json" && ok "the sand
     || fail "the sandbox used namespaces" "$(grep '"mode"' "$TMP/out/daemon.json" | head -1)"
 
 # The fallback without namespaces: what it cannot hide it must still stop.
+# As root it runs the code as a uid of its own, which can read none of the
+# grader's folders; what every user may read or write it cannot take away.
+# So the course comes from a copy only root can read (what a grading
+# machine without namespaces should do with its course), and /tmp, open
+# to every user, is the one place write-outside may reach.  (Not root, the
+# code runs as our own uid, which can read and write all of that, and
+# whose process limit every sandbox shares: one at a time.)
+hiding="" jobs=1
+[ "$(id -u)" = 0 ] && hiding="read-solutions read-hidden-tests include-solution write-outside" jobs=2
+mkdir -m 700 "$TMP/course" && mkdir -p "$TMP/course/tests" &&
+    cp -r "$top_srcdir/exercises" "$top_srcdir/solutions" "$TMP/course/" &&
+    cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" || fail "a private copy of the course"
+# shellcheck disable=SC2086
+python3 "$top_srcdir/tests/hostile/make_class.py" "$TMP/course" "$TMP/basic" "$TAG" "$PORT" "$TMP" \
+    fork-bomb daemon output-flood kill-parent $hiding > "$TMP/made-basic"
+grep -E "^($(echo $hiding | tr ' ' '|')) " "$TMP/made-basic" > "$TMP/expect-basic"
+chmod -R a+rX "$TMP/basic"
 printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
     "daemon failing | 9 | loop_stays_responsive=leaked" \
-    "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" > "$TMP/expect-basic"
-mkdir -p "$TMP/basic"
-for act in fork-bomb daemon output-flood kill-parent; do cp -r "$TMP/class/$act" "$TMP/basic/"; done
-NODELAB_SANDBOX=basic timeout 120 "$GRADER" batch "$TMP/basic" --jobs 2 --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
+    "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" >> "$TMP/expect-basic"
+NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 120 "$GRADER" batch "$TMP/basic" --jobs $jobs \
+    --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
 check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
 tally "$TMP/results-basic"
+if [ -n "$hiding" ]; then
+    escaped=$(ls "$TMP"/nodelab-escape-"$TAG" "$TMP/basic/nodelab-escape-$TAG" 2>/dev/null)
+    [ -z "$escaped" ] && ok "basic mode: write-outside: nothing written outside the sandbox but in /tmp" \
+        || fail "basic mode: write-outside: nothing written outside the sandbox but in /tmp" "$escaped"
+fi
 # Killing the runner works without a PID namespace; the tests after it get 0.
 python3 -c "
 import json,sys; e=json.load(open(sys.argv[1]))['exercises'][0]
@@ -129,17 +150,29 @@ sys.exit(0 if e['score'] < 12 and e['sandbox']['mode'] == 'basic' else 1)" "$TMP
 nothing_left "basic mode" "$TMP/out-basic"
 
 # Not root: the same containment from an unprivileged user (when we are
-# root and can become one).
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$GRADER"; then
+# root and can become one), in a user namespace where the kernel gives one
+# to that user.  Where it does not (a chroot refuses it to everyone), the
+# grader falls back to basic mode and runs the code as its own uid: that
+# uid has to read the solutions, so nothing can hide them from the code,
+# and every sandbox shares its process limit, so one at a time.
+nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && $nobody test -x "$GRADER"; then
+    acts="fork-bomb daemon read-solutions" mode=namespaces jobs=2
+    if ! $nobody unshare --user --map-root-user --mount --pid --net --ipc --uts --fork true 2>/dev/null; then
+        acts="fork-bomb daemon" mode=basic jobs=1
+        echo "# not root: no user namespace for an unprivileged user here: basic mode, no read-solutions"
+    fi
     mkdir -p "$TMP/nonroot"
-    for act in fork-bomb daemon read-solutions; do cp -r "$TMP/class/$act" "$TMP/nonroot/"; done
+    for act in $acts; do cp -r "$TMP/class/$act" "$TMP/nonroot/"; done
     chmod -R a+rwX "$TMP/nonroot"
-    grep -E "^(fork-bomb|daemon|read-solutions) " "$TMP/expect" > "$TMP/expect-nonroot"
+    grep -E "^($(echo $acts | tr ' ' '|')) " "$TMP/expect" > "$TMP/expect-nonroot"
     mkdir -m 777 "$TMP/out-nonroot" "$TMP/tmp-nonroot"
-    HOME=$TMP/tmp-nonroot TMPDIR=$TMP/tmp-nonroot timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups \
-        "$GRADER" batch "$TMP/nonroot" --jobs 2 --out "$TMP/out-nonroot" --time-scale 0.5 >"$TMP/nonroot.out" 2>&1
+    HOME=$TMP/tmp-nonroot TMPDIR=$TMP/tmp-nonroot timeout 120 $nobody \
+        "$GRADER" batch "$TMP/nonroot" --jobs $jobs --out "$TMP/out-nonroot" --time-scale 0.5 >"$TMP/nonroot.out" 2>&1
     check_reports "$TMP/out-nonroot" "$TMP/expect-nonroot" "not root: " > "$TMP/results-nonroot"
     tally "$TMP/results-nonroot"
+    grep -q "\"mode\":[[:space:]]*\"$mode\"" "$TMP/out-nonroot/daemon.json" && ok "not root: the sandbox used $mode" \
+        || fail "not root: the sandbox used $mode" "$(grep '"mode"' "$TMP/out-nonroot/daemon.json" | head -1)"
     nothing_left "not root" "$TMP/out-nonroot"
 fi
 # The grader itself killed in the middle of a run: its janitor removes the
