@@ -2,7 +2,9 @@
 # bench/streams.sh — the Chapter 2 streams against the tools they imitate.
 #
 #   copy        1 GiB and 16 MiB: cat, nodelab (demo and bench/streamcp),
-#               node's createReadStream().pipe(createWriteStream())
+#               node's createReadStream().pipe(createWriteStream()); the
+#               streamcp -n rows read from the page cache on the loop thread
+#               and spin instead of sleeping (docs/streams.md, "Speed")
 #   uppercase   1 GiB: tr a-z A-Z, nodelab's Transform, a node Transform
 #   gzip        256 MiB: gzip -6 -c, nodelab's gzip Transform, node's zlib;
 #               every output must pass gzip -t and inflate to the input
@@ -16,7 +18,8 @@
 # runner), and the ratio to the first row.  Big files live in a temporary
 # directory on disk (BENCH_TMPDIR, else TMPDIR, else /var/tmp) and are
 # removed at the end.  A missing tool skips its row, saying so.  Never
-# fails the build.
+# fails the build.  STREAMS="copy gzip" runs only those tables (of copy,
+# uppercase, gzip, backpressure).
 : "${top_builddir:=$(pwd)}"
 : "${NODELAB:=$top_builddir/nodelab}"
 STREAMCP=$top_builddir/bench/streamcp
@@ -119,21 +122,25 @@ OUT=$W/out
 AFTER_EACH='rm -f "$OUT"'
 export W OUT NODELAB STREAMCP NODE      # the rows run through sh -c
 
+want() { case " ${STREAMS:-copy uppercase gzip backpressure} " in *" $1 "*) return 0 ;; esac; return 1; }
+
 # ---- copy -----------------------------------------------------------------
 
-for size in 1g 16m; do
+want copy && for size in 1g 16m; do
     {
         echo "cat|sh -c 'cat \"\$W/in$size\" >\"\$OUT\"'"
         echo "nodelab demo streams.pipe-copy (64K/16K marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\""
         echo "bench/streamcp (64K/16K marks, no telemetry)|\"\$STREAMCP\" \"\$W/in$size\" \"\$OUT\""
         echo "bench/streamcp -m 1M (1 MiB marks)|\"\$STREAMCP\" -m 1048576 \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -n, spin 1 ms (64K/16K marks)|env NODELAB_SPIN_US=1000 \"\$STREAMCP\" -n \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -n, spin 1 ms (128K marks)|env NODELAB_SPIN_US=1000 \"\$STREAMCP\" -n -m 131072 \"\$W/in$size\" \"\$OUT\""
         echo "nodelab demo streams.pipe-copy (1 MiB marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\" --set read_hwm=1M --set write_hwm=1M"
         [ -n "$NODE" ] && echo "node createReadStream().pipe(createWriteStream())|\"\$NODE\" -e 'const fs=require(\"fs\");fs.createReadStream(process.argv[1]).pipe(fs.createWriteStream(process.argv[2]))' \"\$W/in$size\" \"\$OUT\""
     } >"$W/rows"
     table "copy $size"
 done
-"$STREAMCP" -m 1048576 "$W/in1g" "$OUT" >/dev/null && cmp -s "$W/in1g" "$OUT" \
-    && echo "  check: the copy is identical to the input (cmp)" || echo "  CHECK FAILED: the copy differs from the input"
+want copy && { "$STREAMCP" -m 1048576 "$W/in1g" "$OUT" >/dev/null && cmp -s "$W/in1g" "$OUT" \
+    && echo "  check: the copy is identical to the input (cmp)" || echo "  CHECK FAILED: the copy differs from the input"; }
 rm -f "$OUT"
 
 # ---- uppercase ------------------------------------------------------------
@@ -142,6 +149,7 @@ UPPER_JS='const fs=require("fs"),{Transform}=require("stream");
 const up=new Transform({transform(c,e,cb){const o=Buffer.allocUnsafe(c.length);
 for(let i=0;i<c.length;i++){const x=c[i];o[i]=x>=97&&x<=122?x-32:x}cb(null,o)}});
 fs.createReadStream(process.argv[1]).pipe(up).pipe(fs.createWriteStream(process.argv[2]))'
+want uppercase && {
 {
     echo "tr a-z A-Z|sh -c 'tr a-z A-Z <\"\$W/in1g\" >\"\$OUT\"'"
     echo "bench/streamcp -u (64K/16K marks)|\"\$STREAMCP\" -u \"\$W/in1g\" \"\$OUT\""
@@ -152,11 +160,13 @@ table "uppercase 1g"
 tr a-z A-Z <"$W/in1g" >"$W/want" && "$STREAMCP" -u -m 1048576 "$W/in1g" "$OUT" >/dev/null &&
     cmp -s "$W/want" "$OUT" && echo "  check: the same bytes as tr" || echo "  CHECK FAILED: differs from tr"
 rm -f "$W/want" "$OUT"
+}
 
 # ---- gzip -----------------------------------------------------------------
 
 GZIP_JS='const fs=require("fs"),zlib=require("zlib");
 fs.createReadStream(process.argv[1]).pipe(zlib.createGzip({level:6})).pipe(fs.createWriteStream(process.argv[2]))'
+want gzip && {
 {
     echo "gzip -6 -c|sh -c 'gzip -6 -c \"\$W/in256m\" >\"\$OUT\"'"
     echo "bench/streamcp -z (gzip Transform on the pool)|\"\$STREAMCP\" -z \"\$W/in256m\" \"\$OUT\""
@@ -167,6 +177,7 @@ fs.createReadStream(process.argv[1]).pipe(zlib.createGzip({level:6})).pipe(fs.cr
 AFTER_EACH='if [ -s "$OUT" ]; then gzip -t "$OUT" 2>/dev/null && gzip -dc "$OUT" | cmp -s - "$W/in256m" || echo "  CHECK FAILED: a gzip output does not inflate to the input"; fi; rm -f "$OUT"'
 table "gzip 256m"
 echo "  check: every output above passed gzip -t and inflated to the input (else CHECK FAILED)"
+}
 
 # ---- backpressure ---------------------------------------------------------
 
@@ -174,7 +185,7 @@ echo "  check: every output above passed gzip -t and inflated to the input (else
 # sink's pace; both marks are one chunk.
 BP="--json --duration 900 --set rate=0 --set chunk=256k --set src_hwm=256k --set dst_hwm=256k --set delay_ms=1"
 AFTER_EACH=''
-for total in 62M 250M 1G; do
+want backpressure && for total in 62M 250M 1G; do
     {
         echo "pipe() $total|\"\$NODELAB\" demo streams.backpressure $BP --set total=$total"
         echo "ignore_backpressure=1 $total|\"\$NODELAB\" demo streams.backpressure $BP --set total=$total --set ignore_backpressure=1"

@@ -139,6 +139,22 @@ rss = [e["rss"] for e in ev("mem")]
 assert len(rss) >= 2
 assert SANITIZED or (max(rss) - min(rss) < 4 << 20 and s["peak_rss"] < 16 << 20), (min(rss), max(rss))
 PY
+# The two speed knobs change who does the work, never the bytes: reads on
+# the loop thread show as `fs` events with thread 0.
+rm -f "$TMP/copy.bin"
+expect_status 0 "pipe-copy nowait=1 spin_us=200 runs" -- "$NODELAB" demo streams.pipe-copy --json \
+    --set in="$TMP/rand.bin" --set out="$TMP/copy.bin" --set nowait=1 --set spin_us=200
+cmp -s "$TMP/rand.bin" "$TMP/copy.bin" && ok "pipe-copy nowait=1: the copy is identical (cmp)" \
+    || fail "pipe-copy nowait=1: the copy is identical (cmp)"
+check "pipe-copy nowait=1: reads ran on the loop thread, writes on the pool" "$TMP/out" <<'PY'
+reads = [e for e in ev("fs") if e.get("op") == "read"]
+writes = [e for e in ev("fs") if e.get("op") == "write"]
+assert reads and writes, "no fs events"
+assert sum(1 for e in reads if e["thread"] == 0) >= len(reads) // 2, [e["thread"] for e in reads][:20]
+assert all(e["thread"] >= 1 for e in writes), "a write ran off the pool"
+s = one("summary")
+assert s["nowait"] == 1 and s["spin_us"] == 200 and s["completed"], s
+PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 

@@ -50,7 +50,7 @@ static struct {
     char chunk[CHUNK];
     char *got;
     size_t got_len, reads;
-    int off_pool;          /* reads that ran on the loop thread (must be 0) */
+    int off_pool;          /* reads that ran on the loop thread (thread 0) */
     bool closed;
 } rd;
 
@@ -60,8 +60,23 @@ static void on_closed(lab_fs *req)
     rd.closed = true;
 }
 
+/* Set around each lab_fs_read() call: a callback that runs while it is
+ * set came from inside the call, which must never happen. */
+static bool in_read_call;
+static int early_callbacks;
+
+static void on_read(lab_fs *req);
+
+static void read_next(lab_fs *req)
+{
+    in_read_call = true;
+    lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
+    in_read_call = false;
+}
+
 static void on_read(lab_fs *req)
 {
+    if (in_read_call) early_callbacks++;
     ck_assert_int_ge(req->result, 0);
     if (req->work.thread == 0) rd.off_pool++;
     if (req->result == 0) {               /* end of file */
@@ -71,7 +86,7 @@ static void on_read(lab_fs *req)
     memcpy(rd.got + rd.got_len, rd.chunk, (size_t)req->result);
     rd.got_len += (size_t)req->result;
     rd.reads++;
-    lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
+    read_next(req);
 }
 
 static void on_opened(lab_fs *req)
@@ -81,13 +96,16 @@ static void on_opened(lab_fs *req)
     rd.fd = (int)req->result;
     /* O_CLOEXEC is always added: a spawned child must not inherit it. */
     ck_assert(fcntl(rd.fd, F_GETFD) & FD_CLOEXEC);
-    lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
+    read_next(req);
 }
 
-START_TEST(reads_a_file_in_chunks_on_the_pool)
+/* Writes 2.5 chunks and a bit (3 reads, the last one short), reads them
+ * back chunk by chunk, checks every byte and descriptor; returns how many
+ * reads (the end-of-file one included) ran on the loop thread. */
+static int read_back(bool nowait)
 {
     make_dir();
-    size_t len = 5 * CHUNK / 2 + 123;     /* 3 chunks, the last one short */
+    size_t len = 5 * CHUNK / 2 + 123;
     char *data = malloc(len);
     srand(7);
     for (size_t i = 0; i < len; i++) data[i] = (char)rand();
@@ -95,21 +113,39 @@ START_TEST(reads_a_file_in_chunks_on_the_pool)
     int fds_before = fd_count();
 
     memset(&rd, 0, sizeof rd);
+    early_callbacks = 0;
+    lab_fs_set_nowait_reads(nowait);
     rd.loop = lab_loop_new();
     rd.got = malloc(len);
     ck_assert_int_eq(lab_fs_open(rd.loop, &rd.req, path, O_RDONLY, 0, on_opened), 0);
     ck_assert_int_eq(lab_loop_run(rd.loop), 0);
     lab_loop_free(rd.loop);
+    lab_fs_set_nowait_reads(false);
 
     ck_assert(rd.closed);
+    ck_assert_int_eq(early_callbacks, 0);
     ck_assert_uint_eq(rd.reads, 3);
-    ck_assert_int_eq(rd.off_pool, 0);
     ck_assert_uint_eq(rd.got_len, len);
     ck_assert(memcmp(rd.got, data, len) == 0);
     ck_assert_int_eq(fd_count(), fds_before);
     free(rd.got);
     free(data);
     remove_dir();
+    return rd.off_pool;
+}
+
+START_TEST(reads_a_file_in_chunks_on_the_pool)
+{
+    ck_assert_int_eq(read_back(false), 0);          /* Node's way, whatever the env */
+}
+END_TEST
+
+/* With the page-cache fast path on, a file just written is read on the
+ * loop thread (thread 0), yet every callback still comes later, from the
+ * loop, never from inside lab_fs_read(). */
+START_TEST(cached_reads_skip_the_pool_when_asked)
+{
+    ck_assert_int_eq(read_back(true), 4);           /* 3 chunks and the end */
 }
 END_TEST
 
@@ -257,6 +293,7 @@ int main(void)
 {
     RUN_SUITE("fs", 30, NULL, NULL,
               reads_a_file_in_chunks_on_the_pool,
+              cached_reads_skip_the_pool_when_asked,
               missing_file_is_ENOENT_with_nodes_message,
               unreadable_file_is_EACCES,
               full_disk_reports_EFBIG_and_only_what_was_written,

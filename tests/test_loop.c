@@ -312,6 +312,43 @@ START_TEST(pool_of_one_serialises_and_cancel_works)
 }
 END_TEST
 
+/* With the loop spinning, one idle pool thread spins too (pool.c): work
+ * queued while it spins, and work queued after it gave up and slept, must
+ * both be taken, and freeing the loop must not wait for a spinner. */
+static job late_jobs[4];
+static int late_queued;
+
+static void queue_late(lab_timer *t)
+{
+    job *j = &late_jobs[late_queued++];
+    j->req.data = j;
+    ck_assert_int_eq(lab_queue_work(t->data, &j->req, job_work, job_after), 0);
+    if (late_queued == 2) lab_timer_start(t, queue_late, 40, 0);   /* spinner asleep */
+    else if (late_queued < 4) lab_timer_start(t, queue_late, 0, 0);
+}
+
+START_TEST(spinning_pool_takes_early_and_late_work)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_loop_set_spin(loop, 5000);              /* 5 ms */
+    memset(late_jobs, 0, sizeof late_jobs);
+    late_queued = 0;
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    t.data = loop;
+    lab_timer_start(&t, queue_late, 0, 0);
+    lab_loop_run(loop);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(late_jobs[i].status, 0);
+        ck_assert(pthread_equal(late_jobs[i].after_thread, pthread_self()));
+        ck_assert_int_ge(late_jobs[i].req.thread, 1);
+    }
+    uint64_t t0 = lab_clock_us();
+    lab_loop_free(loop);
+    ck_assert_uint_lt(lab_clock_us() - t0, 1000000);  /* not stuck on a spinner */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loop");
@@ -328,6 +365,7 @@ int main(void)
     tcase_add_test(tc, signal_is_delivered_as_an_event);
     tcase_add_test(tc, pool_work_runs_off_loop_and_completes_on_loop_thread);
     tcase_add_test(tc, pool_of_one_serialises_and_cancel_works);
+    tcase_add_test(tc, spinning_pool_takes_early_and_late_work);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -14,6 +14,13 @@
  * cleanup pipe() lacks (streams.errors shows the difference): a failed
  * write (ENOSPC) closes both files and ends the demo with the error.
  *
+ * Two knobs go beyond Node, for the benchmark and the curious: `nowait=1`
+ * lets reads that the page cache can answer run on the loop thread
+ * (preadv2 with RWF_NOWAIT, see fs.c), and `spin_us` makes the loop and
+ * one idle pool thread busy-wait that long before sleeping, so a chunk's
+ * hand-over between threads costs no wake-up.  Compare `summary` with
+ * them off and on: the bytes are the same, the trips are what costs.
+ *
  * Without `in`, a generated file of `size` bytes in a scratch directory is
  * copied; without `out`, the copy goes there too; both are removed after.
  */
@@ -65,6 +72,8 @@ static void summary(copy_state *c)
     lab_ev_num(e, "bytes_per_s", kit_rate(bytes, us));
     lab_ev_int(e, "read_hwm", lab_demo_int(c->demo, "read_hwm"));
     lab_ev_int(e, "write_hwm", lab_demo_int(c->demo, "write_hwm"));
+    lab_ev_int(e, "nowait", lab_demo_int(c->demo, "nowait"));
+    lab_ev_int(e, "spin_us", lab_demo_int(c->demo, "spin_us"));
     lab_ev_int(e, "rss_first", (int64_t)c->mem.first);
     lab_ev_int(e, "rss_max", (int64_t)c->mem.max);
     lab_ev_int(e, "peak_rss", (int64_t)kit_peak_rss());
@@ -81,6 +90,8 @@ static int run(lab_demo *d)
         return 1;
     }
     c.loop = lab_loop_new();
+    lab_fs_set_nowait_reads(lab_demo_int(d, "nowait") != 0);
+    lab_loop_set_spin(c.loop, (unsigned)lab_demo_int(d, "spin_us"));
     lab_fs_stream_opts ro = { .stream = { .name = "reader",
                               .hwm = (size_t)lab_demo_int(d, "read_hwm") } };
     lab_fs_stream_opts wo = { .stream = { .name = "writer",
@@ -129,6 +140,12 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
           "the write stream's highWaterMark (Node: 16 KiB)", false },
         { "sample_ms", LAB_PARAM_INT, 100, 10, 10000, NULL, "ms",
           "how often `mem` and `progress` samples are taken", false },
+        { "nowait", LAB_PARAM_INT, 0, 0, 1, NULL, "0|1",
+          "1: reads the page cache can answer run on the loop thread, not the pool "
+          "(Node: 0, every read on the pool)", false },
+        { "spin_us", LAB_PARAM_INT, 0, 0, 100000, NULL, "us",
+          "busy-wait this long before sleeping, in the loop and one pool thread "
+          "(Node: 0)", false },
     },
     .run = run,
 };

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static const char *const op_names[] = {
@@ -148,6 +149,47 @@ static void fs_after(lab_work *w, int status)
     free(path);
 }
 
+/* ---- the page-cache fast path for reads ---------------------------------
+ *
+ * Most reads of a file that was read or written recently are answered from
+ * the page cache in microseconds, and sending them to a pool thread costs
+ * two thread wake-ups, more than the copy itself.  preadv2() with
+ * RWF_NOWAIT asks the kernel for exactly the cheap case: "give me what is
+ * already in memory, or EAGAIN if you would have to wait for the disk".
+ * On EAGAIN (or a kernel or file system without it) the read goes to the
+ * pool as usual.  Node sends every read to the pool, and the demos show
+ * that, so this is off unless asked for: lab_fs_set_nowait_reads(true) or
+ * NODELAB_FS_NOWAIT=1.  Writes have no such path: ext4 refuses RWF_NOWAIT
+ * on buffered writes (EOPNOTSUPP), and a write may always have to wait. */
+static int nowait_reads = -1;            /* -1: not decided yet */
+
+void lab_fs_set_nowait_reads(bool on) { nowait_reads = on; }
+
+bool lab_fs_nowait_reads(void)
+{
+    if (nowait_reads < 0) {
+        const char *env = getenv("NODELAB_FS_NOWAIT");
+        nowait_reads = env && strcmp(env, "1") == 0;
+    }
+    return nowait_reads;
+}
+
+/* On the loop thread.  true: req->result holds the answer. */
+static bool read_now(lab_fs *req)
+{
+    struct iovec v = { req->buf, req->len };
+    ssize_t r;
+    req->work.queued_us = lab_clock_us();
+    do {
+        r = preadv2(req->fd, &v, 1, req->offset >= 0 ? req->offset : -1, RWF_NOWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
+        return false;
+    req->work.finished_us = lab_clock_us();
+    req->result = r < 0 ? -errno : r;
+    return true;
+}
+
 static int submit(lab_loop *loop, lab_fs *req, lab_fs_type type,
                   const char *path, lab_fs_cb *cb)
 {
@@ -158,6 +200,9 @@ static int submit(lab_loop *loop, lab_fs *req, lab_fs_type type,
     req->path = NULL;
     if (path && !(req->path = strdup(path))) return -ENOMEM;
     req->work.data = req;
+    /* Answered at once or not, the callback comes later, from the loop. */
+    if (type == LAB_FS_READ && lab_fs_nowait_reads() && read_now(req))
+        return lab_queue_done(loop, &req->work, fs_after) < 0 ? -EAGAIN : 0;
     if (lab_queue_work(loop, &req->work, fs_work, fs_after) < 0) {
         int err = errno ? errno : EAGAIN;
         free(req->path);

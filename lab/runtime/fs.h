@@ -64,6 +64,14 @@ struct lab_fs {
     void *data;                /* yours */
 };
 
+/* Reads try the page cache first, on the loop thread (preadv2 with
+ * RWF_NOWAIT), and go to the pool only when that would wait for the disk.
+ * The callback still comes later, from the loop, with thread 0 in its
+ * telemetry.  Off by default, as in Node; NODELAB_FS_NOWAIT=1 turns it on
+ * for a whole process.  See fs.c. */
+void lab_fs_set_nowait_reads(bool on);
+bool lab_fs_nowait_reads(void);
+
 /* Each returns 0 once queued, or -errno if the pool could not take it (the
  * callback then never runs). */
 int lab_fs_open(lab_loop *loop, lab_fs *req, const char *path, int flags,

@@ -140,7 +140,8 @@ void lab_loop_free(lab_loop *loop)
 
 lab_pool *lab_loop_pool(lab_loop *loop)
 {
-    if (!loop->pool) loop->pool = lab_pool_new(loop);
+    if (!loop->pool && (loop->pool = lab_pool_new(loop)))
+        lab_pool_set_spin(loop->pool, loop->spin_us);
     return loop->pool;
 }
 
@@ -149,6 +150,7 @@ void lab_loop_stop(lab_loop *loop) { loop->stopping = true; }
 void lab_loop_set_spin(lab_loop *loop, unsigned spin_us)
 {
     loop->spin_us = spin_us > 100000 ? 100000 : spin_us;
+    if (loop->pool) lab_pool_set_spin(loop->pool, loop->spin_us);
 }
 
 /* The loop lives while anything could still call back. */
@@ -476,7 +478,15 @@ static int run_poll(lab_loop *loop)
         uint64_t spin = loop->spin_us;
         if (timeout > 0 && spin > (uint64_t)timeout * 1000u) spin = (uint64_t)timeout * 1000u;
         uint64_t until = lab_clock_us() + spin;
-        while ((n = epoll_wait(loop->epfd, events, 64, 0)) == 0 && lab_clock_us() < until) {}
+        /* Finished pool work is noticed from memory, without a syscall;
+         * descriptors need epoll_wait, asked every few rounds. */
+        for (unsigned i = 0;; i++) {
+            if ((i & 31) == 0 || lab_pool_has_done(loop->pool)) {
+                if ((n = epoll_wait(loop->epfd, events, 64, 0)) != 0) break;
+                if (lab_clock_us() >= until) break;
+            }
+            lab_cpu_relax();
+        }
     }
     if (n == 0) n = epoll_wait(loop->epfd, events, 64, timeout);
     if (n < 0) return errno == EINTR ? 0 : -1;

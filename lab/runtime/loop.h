@@ -60,6 +60,17 @@ bool lab_loop_is_loop_thread(const lab_loop *loop);
  * processes — at the price of a busy core while waiting.  Off (0) by
  * default, as in libuv; lab_loop_new() reads NODELAB_SPIN_US. */
 void lab_loop_set_spin(lab_loop *loop, unsigned spin_us);
+/* One round of a busy-wait: tells the CPU we are spinning (x86 `pause`),
+ * which frees the core's resources for its other hardware thread — on a
+ * virtual machine, possibly the very thread we are waiting for. */
+static inline void lab_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 /* Something outside the loop's own handles (a child process, an open
  * stream, a pending connect) that must keep the loop alive holds a

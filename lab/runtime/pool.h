@@ -42,6 +42,12 @@ struct lab_work {
 /* Queues req.  Returns 0, or -1 if the pool could not be started. */
 int lab_queue_work(lab_loop *loop, lab_work *req,
                    lab_work_cb *work, lab_after_work_cb *after);
+/* Finishes req without a thread: its work was already done on the loop
+ * thread (a file read the page cache answered at once, see fs.c).  after()
+ * still runs later, in the poll phase, exactly as for a pooled request, so
+ * the order of events does not depend on which way the work went.
+ * req->thread is 0.  Returns 0, or -1 if the pool could not be started. */
+int lab_queue_done(lab_loop *loop, lab_work *req, lab_after_work_cb *after);
 /* Cancels req if no thread has started it yet: after() then runs with
  * LAB_ECANCELED.  Returns 0 if cancelled, -1 if already running or done. */
 int lab_cancel_work(lab_work *req);
@@ -64,5 +70,9 @@ int lab_pool_thread_number(void);
 /* Used by loop.c. */
 lab_pool *lab_pool_new(lab_loop *loop);
 void lab_pool_free(lab_pool *pool);
+/* True when finished requests wait for the loop (no lock, no syscall). */
+bool lab_pool_has_done(const lab_pool *pool);
+/* The loop's spin setting, shared with the pool's idle threads. */
+void lab_pool_set_spin(lab_pool *pool, unsigned spin_us);
 
 #endif
