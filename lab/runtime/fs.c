@@ -87,6 +87,19 @@ static ssize_t writev_all(lab_fs *req)
     return rc < 0 ? rc : (ssize_t)req->written;
 }
 
+/* One read at req->offset, or at the file position when it is -1 (as
+ * preadv2 itself reads it).  flags is 0 on a pool thread, RWF_NOWAIT for
+ * the page-cache fast path below: the same read either way. */
+static ssize_t read_at(lab_fs *req, int flags)
+{
+    struct iovec v = { req->buf, req->len };
+    ssize_t r;
+    do {
+        r = preadv2(req->fd, &v, 1, req->offset >= 0 ? req->offset : -1, flags);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
 /* On a pool thread: the blocking call, nothing else. */
 static void fs_work(lab_work *w)
 {
@@ -98,10 +111,7 @@ static void fs_work(lab_work *w)
         r = open(req->path, req->flags | O_CLOEXEC, req->mode);
         break;
     case LAB_FS_READ:
-        do {
-            r = req->offset >= 0 ? pread(req->fd, req->buf, req->len, req->offset)
-                                 : read(req->fd, req->buf, req->len);
-        } while (r < 0 && errno == EINTR);
+        r = read_at(req, 0);
         break;
     case LAB_FS_WRITE:
         req->result = write_all(req);
@@ -177,12 +187,8 @@ bool lab_fs_nowait_reads(void)
 /* On the loop thread.  true: req->result holds the answer. */
 static bool read_now(lab_fs *req)
 {
-    struct iovec v = { req->buf, req->len };
-    ssize_t r;
     req->work.queued_us = lab_clock_us();
-    do {
-        r = preadv2(req->fd, &v, 1, req->offset >= 0 ? req->offset : -1, RWF_NOWAIT);
-    } while (r < 0 && errno == EINTR);
+    ssize_t r = read_at(req, RWF_NOWAIT);
     if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
         return false;
     req->work.finished_us = lab_clock_us();
