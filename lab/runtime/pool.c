@@ -27,12 +27,13 @@ struct lab_pool {
     pthread_cond_t has_work;
     lab_work *pending_head, *pending_tail;
     lab_work *done_head, *done_tail;
-    int queued, busy, size;
+    atomic_int queued;         /* changed under the lock; a spinning
+                                  thread watches it without (see below) */
+    int busy, size;
     bool started, quitting;
     int spinners;              /* threads spinning for work (0 or 1) */
     unsigned spin_us;          /* the loop's spin setting, see below */
-    atomic_int npending;       /* = queued, readable without the lock */
-    atomic_int ndone;          /* requests in done, likewise */
+    atomic_int ndone;          /* requests in done, read without the lock */
     pthread_t *threads;
     int wakefd;                /* eventfd: "something is in done" */
     lab_io wake_io;
@@ -83,7 +84,7 @@ static void spin_for_work(lab_pool *pool)
     pool->spinners++;
     pthread_mutex_unlock(&pool->lock);
     uint64_t until = lab_clock_us() + pool->spin_us;
-    for (unsigned i = 1; atomic_load_explicit(&pool->npending, memory_order_relaxed) == 0; i++) {
+    for (unsigned i = 1; atomic_load_explicit(&pool->queued, memory_order_relaxed) == 0; i++) {
         if ((i & 255) == 0 && lab_clock_us() >= until) break;
         lab_cpu_relax();
     }
@@ -116,7 +117,6 @@ static void *pool_thread(void *p)
         pool->pending_head = req->next;
         if (!pool->pending_head) pool->pending_tail = NULL;
         pool->queued--;
-        atomic_store_explicit(&pool->npending, pool->queued, memory_order_relaxed);
         pool->busy++;
         req->thread = arg.number;
         req->started_us = lab_clock_us();
@@ -252,7 +252,6 @@ int lab_queue_work(lab_loop *loop, lab_work *req,
     pthread_mutex_lock(&pool->lock);
     append(&pool->pending_head, &pool->pending_tail, req);
     pool->queued++;
-    atomic_store_explicit(&pool->npending, pool->queued, memory_order_relaxed);
     report(pool);
     if (pool->spinners == 0 || pool->queued > pool->spinners)
         pthread_cond_signal(&pool->has_work);   /* a spinner needs no wake-up */
@@ -287,7 +286,6 @@ int lab_cancel_work(lab_work *req)
         *p = req->next;
         if (pool->pending_tail == req) pool->pending_tail = prev;
         pool->queued--;
-        atomic_store_explicit(&pool->npending, pool->queued, memory_order_relaxed);
         req->status = LAB_ECANCELED;
         append(&pool->done_head, &pool->done_tail, req);
         atomic_fetch_add_explicit(&pool->ndone, 1, memory_order_release);
