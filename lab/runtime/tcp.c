@@ -298,8 +298,20 @@ static int new_socket(void)
     return fd < 0 ? -errno : fd;
 }
 
-static void report_listening(const lab_tcp *tcp)
+/* fd is a listening socket of ours: note its address, watch it for
+ * connections and say so.  Both ways of listening end here. */
+static void start_listening(lab_tcp *tcp, int fd, lab_connection_cb *cb)
 {
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    attach(tcp, fd);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET) {
+        tcp->port = ntohs(sa.sin_port);     /* the kernel's choice for port 0 */
+        format_addr(&sa, tcp->peer, sizeof tcp->peer);
+    }
+    tcp->listening = 1;
+    tcp->on_connection = cb;
+    watch(tcp, LAB_READABLE, true);
     lab_ev *e = lab_ev_new("listening");
     lab_ev_int(e, "id", tcp->id);
     lab_ev_str(e, "address", tcp->peer);
@@ -317,21 +329,13 @@ int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
     if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    socklen_t len = sizeof sa;
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(fd, backlog > 0 ? backlog : 511) < 0 ||      /* Node: 511 */
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+        listen(fd, backlog > 0 ? backlog : 511) < 0) {      /* Node: 511 */
         rc = -errno;
         close(fd);
         return rc;
     }
-    attach(tcp, fd);
-    tcp->port = ntohs(sa.sin_port);
-    format_addr(&sa, tcp->peer, sizeof tcp->peer);
-    tcp->listening = 1;
-    tcp->on_connection = cb;
-    watch(tcp, LAB_READABLE, true);
-    report_listening(tcp);
+    start_listening(tcp, fd, cb);
     return 0;
 }
 
@@ -353,17 +357,7 @@ int lab_tcp_listen_fd(lab_tcp *tcp, int fd, lab_connection_cb *cb)
     if (!listening) return -EINVAL;
     int rc = adopt_fd(fd);
     if (rc < 0) return rc;
-    struct sockaddr_in sa;
-    len = sizeof sa;
-    attach(tcp, fd);
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET) {
-        tcp->port = ntohs(sa.sin_port);
-        format_addr(&sa, tcp->peer, sizeof tcp->peer);
-    }
-    tcp->listening = 1;
-    tcp->on_connection = cb;
-    watch(tcp, LAB_READABLE, true);
-    report_listening(tcp);
+    start_listening(tcp, fd, cb);
     return 0;
 }
 
