@@ -19,12 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What one way of running the command gave. */
+typedef struct {
+    char out[512];
+    int lines;
+    bool injected;
+} outcome;
+
 typedef struct {
     lab_demo *demo;
     lab_loop *loop;
-    char shell_out[512], file_out[512];
-    int shell_lines, file_lines;
-    bool shell_injected, file_injected;
+    outcome shell, file;       /* exec(), execFile() */
 } ef_state;
 
 static int count_lines(const char *s, size_t n)
@@ -43,13 +48,17 @@ static bool injected(const char *out, const char *marker)
     return false;
 }
 
-static void report(const char *how, const char *cmd, const lab_exec_result *r)
+/* Keeps what `how` gave in o and reports it as a `result` event. */
+static void record(ef_state *s, outcome *o, const char *how, const lab_exec_result *r)
 {
+    snprintf(o->out, sizeof o->out, "%s", r->out);
+    o->lines = count_lines(r->out, r->out_len);
+    o->injected = injected(r->out, lab_demo_str(s->demo, "marker"));
     lab_ev *e = lab_ev_new("result");
     lab_ev_str(e, "via", how);
-    lab_ev_str(e, "cmd", cmd);
+    lab_ev_str(e, "cmd", r->cmd);
     lab_ev_str(e, "stdout", r->out);
-    lab_ev_int(e, "lines", count_lines(r->out, r->out_len));
+    lab_ev_int(e, "lines", o->lines);
     lab_ev_int(e, "code", r->exit_code);
     lab_ev_emit(e);
 }
@@ -57,19 +66,13 @@ static void report(const char *how, const char *cmd, const lab_exec_result *r)
 static void file_done(const lab_exec_result *r, void *arg)
 {
     ef_state *s = arg;
-    snprintf(s->file_out, sizeof s->file_out, "%s", r->out);
-    s->file_lines = count_lines(r->out, r->out_len);
-    s->file_injected = injected(r->out, lab_demo_str(s->demo, "marker"));
-    report("execFile", r->cmd, r);
+    record(s, &s->file, "execFile", r);
 }
 
 static void shell_done(const lab_exec_result *r, void *arg)
 {
     ef_state *s = arg;
-    snprintf(s->shell_out, sizeof s->shell_out, "%s", r->out);
-    s->shell_lines = count_lines(r->out, r->out_len);
-    s->shell_injected = injected(r->out, lab_demo_str(s->demo, "marker"));
-    report("exec", r->cmd, r);
+    record(s, &s->shell, "exec", r);
     /* Now the same text as one argument, no shell in between. */
     char *argv[] = { "echo", (char *)lab_demo_str(s->demo, "arg"), NULL };
     lab_exec_options o = { .pdeathsig = SIGKILL };
@@ -95,12 +98,12 @@ static int run(lab_demo *d)
 
     e = lab_ev_new("summary");
     lab_ev_str(e, "arg", lab_demo_str(d, "arg"));
-    lab_ev_str(e, "exec_stdout", s.shell_out);
-    lab_ev_str(e, "execfile_stdout", s.file_out);
-    lab_ev_int(e, "exec_lines", s.shell_lines);
-    lab_ev_int(e, "execfile_lines", s.file_lines);
-    lab_ev_bool(e, "exec_ran_injected", s.shell_injected);
-    lab_ev_bool(e, "execfile_ran_injected", s.file_injected);
+    lab_ev_str(e, "exec_stdout", s.shell.out);
+    lab_ev_str(e, "execfile_stdout", s.file.out);
+    lab_ev_int(e, "exec_lines", s.shell.lines);
+    lab_ev_int(e, "execfile_lines", s.file.lines);
+    lab_ev_bool(e, "exec_ran_injected", s.shell.injected);
+    lab_ev_bool(e, "execfile_ran_injected", s.file.injected);
     lab_ev_emit(e);
     lab_loop_free(s.loop);
     return 0;
