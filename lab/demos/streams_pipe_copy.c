@@ -20,6 +20,10 @@
  * one idle pool thread busy-wait that long before sleeping, so a chunk's
  * hand-over between threads costs no wake-up.  Compare `summary` with
  * them off and on: the bytes are the same, the trips are what costs.
+ * The parameters decide, whatever NODELAB_FS_NOWAIT and NODELAB_SPIN_US
+ * say, so a run is described by its `summary` alone.  Spinning pays only
+ * on idle cores: on a busy machine the two spinners take the CPU from the
+ * very thread they wait for, and the copy gets slower, not faster.
  *
  * Without `in`, a generated file of `size` bytes in a scratch directory is
  * copied; without `out`, the copy goes there too; both are removed after.
