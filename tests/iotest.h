@@ -2,8 +2,8 @@
  *   fd_count()        descriptors open now: "every descriptor closed" is
  *                     this number before and after;
  *   refused_port()    a port that refuses connections, held by a socket
- *                     bound but never listening (so nobody else takes it);
- *   run_suite()       main()'s body: one TCase running the given tests. */
+ *                     bound but never listening (so nobody else takes it).
+ * main()'s body is check_run.h's CHECK_RUN. */
 #ifndef NL_TEST_IOTEST_H
 #define NL_TEST_IOTEST_H
 
@@ -37,31 +37,5 @@ static inline int refused_port(int *hold)
     getsockname(*hold, (struct sockaddr *)&sa, &len);
     return ntohs(sa.sin_port);
 }
-
-/* Runs tests[0..n) as one test case; setup/teardown may be NULL.
- * Returns main()'s exit status. */
-static inline int run_suite(const char *name, int timeout_s,
-                            void (*setup)(void), void (*teardown)(void),
-                            const TTest *const *tests, size_t n)
-{
-    Suite *s = suite_create(name);
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, timeout_s);
-    if (setup || teardown) tcase_add_checked_fixture(tc, setup, teardown);
-    for (size_t i = 0; i < n; i++) tcase_add_test(tc, tests[i]);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
-
-#define RUN_SUITE(name, timeout_s, setup, teardown, ...)                   \
-    do {                                                                    \
-        const TTest *const tests_[] = { __VA_ARGS__ };                     \
-        return run_suite(name, timeout_s, setup, teardown, tests_,         \
-                         sizeof tests_ / sizeof tests_[0]);                 \
-    } while (0)
 
 #endif

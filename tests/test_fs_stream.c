@@ -1,5 +1,6 @@
 /* test_fs_stream.c — file read/write streams (lab/runtime/fs_stream.h). */
 #include "fs_stream.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -274,10 +275,10 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("fs_stream", 30, setup, teardown,
-              pipe_copies_a_file_in_64k_chunks,
-              missing_file_errors_then_closes,
-              full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
-              reads_a_byte_range_in_small_chunks,
-              destroy_mid_read_closes_the_file);
+    return CHECK_RUN("fs_stream", 30, setup, teardown,
+                     pipe_copies_a_file_in_64k_chunks,
+                     missing_file_errors_then_closes,
+                     full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
+                     reads_a_byte_range_in_small_chunks,
+                     destroy_mid_read_closes_the_file);
 }

@@ -3,6 +3,7 @@
  * client that hangs up in the middle. */
 #include "http_stream.h"
 #include "fs_stream.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -270,8 +271,8 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("http_stream", 60, setup, teardown,
-              a_file_streamed_to_a_slow_client,
-              a_request_body_streamed_to_a_file,
-              a_client_hanging_up_destroys_the_file_stream);
+    return CHECK_RUN("http_stream", 60, setup, teardown,
+                     a_file_streamed_to_a_slow_client,
+                     a_request_body_streamed_to_a_file,
+                     a_client_hanging_up_destroys_the_file_stream);
 }

@@ -389,17 +389,12 @@ END_TEST
 
 int main(void)
 {
-    const check_case cases[] = {
-        { "pair_both_ways_and_disconnect_on_both_sides", pair_both_ways_and_disconnect_on_both_sides, 0 },
-        { "send_after_disconnect_calls_back_with_channel_closed",
-          send_after_disconnect_calls_back_with_channel_closed, 0 },
-        { "forked_program_talks_both_ways", forked_program_talks_both_ways, 0 },
-        { "waiting_for_send_callbacks_loses_nothing", waiting_for_send_callbacks_loses_nothing, 0 },
-        { "early_close_is_disconnect_not_a_hang", early_close_is_disconnect_not_a_hang, 0 },
-        { "send_says_false_past_128k_and_still_delivers", send_says_false_past_128k_and_still_delivers },
-        { "descriptors_travel_with_their_messages", descriptors_travel_with_their_messages, 0 },
-        { "function_child_keeps_only_stdio_and_channel", function_child_keeps_only_stdio_and_channel, 0 },
-        { "large_message_round_trip", large_message_round_trip, 0 },
-    };
-    return CHECK_RUN("ipc", cases);
+    return CHECK_RUN("ipc", 20, NULL, NULL,
+                     pair_both_ways_and_disconnect_on_both_sides,
+                     send_after_disconnect_calls_back_with_channel_closed,
+                     forked_program_talks_both_ways, waiting_for_send_callbacks_loses_nothing,
+                     early_close_is_disconnect_not_a_hang,
+                     send_says_false_past_128k_and_still_delivers,
+                     descriptors_travel_with_their_messages,
+                     function_child_keeps_only_stdio_and_channel, large_message_round_trip);
 }
