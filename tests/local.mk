@@ -67,13 +67,14 @@ tests_test_stream_SOURCES = tests/test_stream.c
 tests_test_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_stream_LDADD = $(RUNTIME_LIBS) $(CHECK_LIBS)
 tests_parity_parity_SOURCES = tests/parity/parity.c tests/parity/parity.h \
+	tests/parity/driver.c tests/parity/driver.h \
 	tests/parity/scenarios_pipe.c tests/parity/scenarios_pipeline.c \
 	tests/parity/scenarios_readable.c tests/parity/scenarios_transform.c \
 	tests/parity/scenarios_writable.c
 EXTRA_tests_parity_parity_DEPENDENCIES = tests/parity/scenarios.list
 tests_parity_parity_LDADD = $(RUNTIME_LIBS)
 TESTS += tests/test_stream tests/parity.sh
-EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/lib.js \
+EXTRA_DIST += tests/parity.sh tests/parity/record.sh tests/parity/compare.sh tests/parity/lib.js \
 	tests/parity/scenarios.list \
 	$(PARITY_SCENARIOS:%=tests/parity/%.js) \
 	$(PARITY_SCENARIOS:%=tests/parity/%.expected)
@@ -138,17 +139,18 @@ CHILD_PARITY = \
 	child_execfile_enoent child_shell_vs_file child_fork_worker \
 	child_send_after_disconnect child_early_close child_burst child_send_false
 check_PROGRAMS += tests/parity/child-parity
-tests_parity_child_parity_SOURCES = tests/parity/child_parity.c
+tests_parity_child_parity_SOURCES = tests/parity/child_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
 tests_parity_child_parity_LDADD = $(RUNTIME_LIBS)
 TESTS += tests/parity_child.sh tests/demo_child.sh
-EXTRA_DIST += tests/parity_child.sh tests/demo_child.sh tests/parity/record_child.sh \
+EXTRA_DIST += tests/parity_child.sh tests/demo_child.sh \
 	tests/parity/child_lib.js tests/parity/child/worker.js tests/parity/child/ipc.js \
 	$(CHILD_PARITY:%=tests/parity/%.js) $(CHILD_PARITY:%=tests/parity/%.expected)
 
 # `make parity` re-records node's child_process traces too.
 parity: parity-child
 parity-child: tests/parity/child-parity nodelab
-	$(SHELL) $(srcdir)/tests/parity/record_child.sh $(srcdir) tests/parity/child-parity '$(NODE)' '$(abs_top_builddir)/nodelab'
+	$(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/child-parity '$(NODE)' '$(abs_top_builddir)/nodelab'
 .PHONY: parity-child
 
 # The grader (tests/grader*.sh, tests/student.sh; the hostile corpus in tests/hostile/).
