@@ -62,13 +62,17 @@ static lab_spawn_options traced(const char *file, char *const argv[])
     return o;
 }
 
-static void run(lab_spawn_options *o)
+/* Spawns o on a fresh loop and runs it to the end; returns the child's pid. */
+static pid_t run(lab_spawn_options *o)
 {
     lab_loop *loop = lab_loop_new();
-    ck_assert_ptr_nonnull(lab_spawn(loop, o));
+    lab_process *p = lab_spawn(loop, o);
+    ck_assert_ptr_nonnull(p);
+    pid_t pid = p->pid;
     ck_assert_int_eq(lab_loop_run(loop), 0);
     ck_assert_int_eq(lab_process_live_count(loop), 0);
     lab_loop_free(loop);
+    return pid;
 }
 
 /* ---- events ----------------------------------------------------------------- */
@@ -328,11 +332,7 @@ START_TEST(detached_child_leads_its_own_session)
     char *argv[] = { "awk", "{ print $6 }", "/proc/self/stat", NULL };
     lab_spawn_options o = traced("awk", argv);
     o.detached = true;
-    lab_loop *loop = lab_loop_new();
-    lab_process *p = lab_spawn(loop, &o);
-    pid_t pid = p->pid;
-    lab_loop_run(loop);
-    lab_loop_free(loop);
+    pid_t pid = run(&o);
     ck_assert_int_eq(atoi(out), pid);
     ck_assert_int_ne(pid, getsid(0));
 }
