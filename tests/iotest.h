@@ -2,7 +2,8 @@
  *   fd_count()        descriptors open now: "every descriptor closed" is
  *                     this number before and after;
  *   refused_port()    a port that refuses connections, held by a socket
- *                     bound but never listening (so nobody else takes it).
+ *                     bound but never listening (so nobody else takes it);
+ *   tmpdir_make/remove()  a scratch directory for one test.
  * main()'s body is check_run.h's CHECK_RUN. */
 #ifndef NL_TEST_IOTEST_H
 #define NL_TEST_IOTEST_H
@@ -11,6 +12,9 @@
 #include <check.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static inline int fd_count(void)
@@ -36,6 +40,21 @@ static inline int refused_port(int *hold)
     ck_assert_int_eq(bind(*hold, (struct sockaddr *)&sa, sizeof sa), 0);
     getsockname(*hold, (struct sockaddr *)&sa, &len);
     return ntohs(sa.sin_port);
+}
+
+/* Makes /tmp/TAG.XXXXXX into dir (64 bytes); tmpdir_remove(dir) takes it
+ * away with everything in it. */
+static inline void tmpdir_make(char dir[64], const char *tag)
+{
+    snprintf(dir, 64, "/tmp/%s.XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static inline void tmpdir_remove(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 
 #endif

@@ -18,17 +18,11 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/nl-fs.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-fs");
     chmod(dir, 0755);
 }
 
-static void remove_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void remove_dir(void) { tmpdir_remove(dir); }
 
 static char *make_file(const char *name, const char *data, size_t len)
 {

@@ -47,19 +47,13 @@ static void watch(lab_stream *s, const char *name)
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/nl-fss.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-fss");
     trace[0] = '\0';
     datas = 0;
     biggest = 0;
 }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void teardown(void) { tmpdir_remove(dir); }
 
 static char *path_of(const char *name)
 {

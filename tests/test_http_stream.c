@@ -19,8 +19,7 @@ static char *in_data;
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/nl-hs.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-hs");
     snprintf(in_path, sizeof in_path, "%s/in", dir);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
     in_len = 3 * 1024 * 1024 + 333;
@@ -33,9 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tmpdir_remove(dir);
     free(in_data);
 }
 
