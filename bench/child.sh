@@ -47,38 +47,36 @@ row() {   # row LABEL MS COUNT UNIT NODE_MS(or empty) KIND(time|rate)
     printf '%-50s %11s %14s %9s\n' "$label" "$ms" "$per" "$ratio"
 }
 
+# vs_node LABEL COUNT UNIT KIND SCRIPT ARGS... — node's row (bench/child/SCRIPT);
+# leaves its median in $base, the "vs node" of the rows after it (empty
+# without node).
+vs_node() {
+    label=$1; count=$2; unit=$3; kind=$4; script=$5; shift 5
+    base=""
+    [ -n "$node" ] || return 0
+    base=$(median "$node" "$here/child/$script" "$@")
+    row "$label" "$base" "$count" "$unit" "$base" "$kind"
+}
+
 # spawn and wait, one at a time, then 8 at a time
-node_seq=""; node_par=""
-if [ -n "$node" ]; then
-    node_seq=$(median "$node" "$here/child/spawn.js" $N 1)
-    node_par=$(median "$node" "$here/child/spawn.js" $N 8)
-    row "spawn /bin/true x$N, node (one at a time)" "$node_seq" $N "" "$node_seq" time
-fi
-row "spawn /bin/true x$N, C runtime (one at a time)" "$(median "$bench" spawn $N 1)" $N "" "$node_seq" time
-row "spawn /bin/true x$N, shell loop" "$(median shell_loop $N)" $N "" "$node_seq" time
-row "spawn /bin/true x$N, floor: bare vfork/exec/wait" "$(median "$bench" spawn-raw $N)" $N "" "$node_seq" time
-[ -n "$node" ] && row "spawn /bin/true x$N, node (8 in flight)" "$node_par" $N "" "$node_par" time
-row "spawn /bin/true x$N, C runtime (8 in flight)" "$(median "$bench" spawn $N 8)" $N "" "$node_par" time
+vs_node "spawn /bin/true x$N, node (one at a time)" $N "" time spawn.js $N 1
+row "spawn /bin/true x$N, C runtime (one at a time)" "$(median "$bench" spawn $N 1)" $N "" "$base" time
+row "spawn /bin/true x$N, shell loop" "$(median shell_loop $N)" $N "" "$base" time
+row "spawn /bin/true x$N, floor: bare vfork/exec/wait" "$(median "$bench" spawn-raw $N)" $N "" "$base" time
+vs_node "spawn /bin/true x$N, node (8 in flight)" $N "" time spawn.js $N 8
+row "spawn /bin/true x$N, C runtime (8 in flight)" "$(median "$bench" spawn $N 8)" $N "" "$base" time
 
 # IPC ping-pong
-node_pp=""
-if [ -n "$node" ]; then
-    node_pp=$(median "$node" "$here/child/ipc.js" pingpong $M)
-    row "IPC ping-pong x$M, node fork()" "$node_pp" $M "rt/s" "$node_pp" rate
-fi
-row "IPC ping-pong x$M, C runtime (lab_fork)" "$(median "$bench" pingpong $M)" $M "rt/s" "$node_pp" rate
-row "IPC ping-pong x$M, floor: bare read/write" "$(median "$bench" pingpong-raw $M)" $M "rt/s" "$node_pp" rate
+vs_node "IPC ping-pong x$M, node fork()" $M "rt/s" rate ipc.js pingpong $M
+row "IPC ping-pong x$M, C runtime (lab_fork)" "$(median "$bench" pingpong $M)" $M "rt/s" "$base" rate
+row "IPC ping-pong x$M, floor: bare read/write" "$(median "$bench" pingpong-raw $M)" $M "rt/s" "$base" rate
 # The same runtime, with both loops spinning up to 50 µs before they sleep
 # (lab_loop_set_spin; the child inherits NODELAB_SPIN_US): most of a
 # blocking round trip is the kernel putting a process to sleep and waking
 # it again, and spinning trades a busy core for skipping that.
-row "IPC ping-pong x$M, C runtime, loops spin 50 us" "$(NODELAB_SPIN_US=50 median "$bench" pingpong $M)" $M "rt/s" "$node_pp" rate
+row "IPC ping-pong x$M, C runtime, loops spin 50 us" "$(NODELAB_SPIN_US=50 median "$bench" pingpong $M)" $M "rt/s" "$base" rate
 
 # IPC one-way
-node_ow=""
-if [ -n "$node" ]; then
-    node_ow=$(median "$node" "$here/child/ipc.js" oneway $M)
-    row "IPC one-way x$M, node fork()" "$node_ow" $M "msg/s" "$node_ow" rate
-fi
-row "IPC one-way x$M, C runtime (lab_fork)" "$(median "$bench" oneway $M)" $M "msg/s" "$node_ow" rate
+vs_node "IPC one-way x$M, node fork()" $M "msg/s" rate ipc.js oneway $M
+row "IPC one-way x$M, C runtime (lab_fork)" "$(median "$bench" oneway $M)" $M "msg/s" "$base" rate
 exit 0

@@ -1,7 +1,14 @@
 /*
- * check_run.h — the main() of the Chapter 4 Check programs: one TCase per
- * test (so one failure or time-out never hides the others), each with its
- * own time limit, run in forked processes.
+ * check_run.h — main()'s body for every Check program under tests/.
+ *
+ * Each test gets a TCase of its own, named after the test, so the log names
+ * the test that failed and CK_RUN_CASE=<test> runs that one alone.  Check
+ * forks per test, so one crash or time-out never hides the others.
+ *
+ *     return CHECK_RUN("loop", 20, NULL, NULL, test_a, test_b);
+ *
+ * timeout_s is each test's limit; setup/teardown (either may be NULL) run
+ * around every test, in its forked process.  Returns main()'s exit status.
  */
 #ifndef NL_CHECK_RUN_H
 #define NL_CHECK_RUN_H
@@ -9,19 +16,16 @@
 #include <check.h>
 #include <stddef.h>
 
-typedef struct {
-    const char *name;
-    const TTest *test;
-    int timeout_s;             /* 0: 20 s */
-} check_case;
-
-static inline int check_run(const char *suite_name, const check_case *cases, size_t n)
+static inline int check_run(const char *suite_name, int timeout_s,
+                            void (*setup)(void), void (*teardown)(void),
+                            const TTest *const *tests, size_t n)
 {
     Suite *s = suite_create(suite_name);
     for (size_t i = 0; i < n; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_set_timeout(tc, cases[i].timeout_s ? cases[i].timeout_s : 20);
-        tcase_add_test(tc, cases[i].test);
+        TCase *tc = tcase_create(tests[i]->name);
+        tcase_set_timeout(tc, timeout_s);
+        if (setup || teardown) tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, tests[i]);
         suite_add_tcase(s, tc);
     }
     SRunner *sr = srunner_create(s);
@@ -31,6 +35,10 @@ static inline int check_run(const char *suite_name, const check_case *cases, siz
     return failed ? 1 : 0;
 }
 
-#define CHECK_RUN(name, cases) check_run(name, cases, sizeof cases / sizeof cases[0])
+/* The tests are START_TEST names (each a const TTest *). */
+#define CHECK_RUN(name, timeout_s, setup, teardown, ...)                     \
+    check_run(name, timeout_s, setup, teardown,                              \
+              (const TTest *const[]){ __VA_ARGS__ },                         \
+              sizeof (const TTest *const[]){ __VA_ARGS__ } / sizeof (const TTest *))
 
 #endif

@@ -3,7 +3,8 @@
  *                     this number before and after;
  *   refused_port()    a port that refuses connections, held by a socket
  *                     bound but never listening (so nobody else takes it);
- *   run_suite()       main()'s body: one TCase running the given tests. */
+ *   tmpdir_make/remove()  a scratch directory for one test.
+ * main()'s body is check_run.h's CHECK_RUN. */
 #ifndef NL_TEST_IOTEST_H
 #define NL_TEST_IOTEST_H
 
@@ -11,6 +12,9 @@
 #include <check.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static inline int fd_count(void)
@@ -38,30 +42,19 @@ static inline int refused_port(int *hold)
     return ntohs(sa.sin_port);
 }
 
-/* Runs tests[0..n) as one test case; setup/teardown may be NULL.
- * Returns main()'s exit status. */
-static inline int run_suite(const char *name, int timeout_s,
-                            void (*setup)(void), void (*teardown)(void),
-                            const TTest *const *tests, size_t n)
+/* Makes /tmp/TAG.XXXXXX into dir (64 bytes); tmpdir_remove(dir) takes it
+ * away with everything in it. */
+static inline void tmpdir_make(char dir[64], const char *tag)
 {
-    Suite *s = suite_create(name);
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, timeout_s);
-    if (setup || teardown) tcase_add_checked_fixture(tc, setup, teardown);
-    for (size_t i = 0; i < n; i++) tcase_add_test(tc, tests[i]);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    snprintf(dir, 64, "/tmp/%s.XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
-#define RUN_SUITE(name, timeout_s, setup, teardown, ...)                   \
-    do {                                                                    \
-        const TTest *const tests_[] = { __VA_ARGS__ };                     \
-        return run_suite(name, timeout_s, setup, teardown, tests_,         \
-                         sizeof tests_ / sizeof tests_[0]);                 \
-    } while (0)
+static inline void tmpdir_remove(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
 
 #endif

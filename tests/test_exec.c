@@ -153,16 +153,10 @@ END_TEST
 
 int main(void)
 {
-    const check_case cases[] = {
-        { "success_collects_both_streams", success_collects_both_streams, 0 },
-        { "nonzero_exit_is_command_failed", nonzero_exit_is_command_failed, 0 },
-        { "flood_hits_max_buffer_and_is_killed", flood_hits_max_buffer_and_is_killed, 0 },
-        { "small_max_buffer_on_stderr", small_max_buffer_on_stderr, 0 },
-        { "timeout_kills_with_kill_signal", timeout_kills_with_kill_signal, 0 },
-        { "exec_file_missing_program", exec_file_missing_program, 0 },
-        { "the_shell_runs_what_exec_file_passes_literally",
-          the_shell_runs_what_exec_file_passes_literally, 0 },
-        { "exec_file_sees_no_globs_or_variables", exec_file_sees_no_globs_or_variables, 0 },
-    };
-    return CHECK_RUN("exec", cases);
+    return CHECK_RUN("exec", 20, NULL, NULL,
+                     success_collects_both_streams, nonzero_exit_is_command_failed,
+                     flood_hits_max_buffer_and_is_killed, small_max_buffer_on_stderr,
+                     timeout_kills_with_kill_signal, exec_file_missing_program,
+                     the_shell_runs_what_exec_file_passes_literally,
+                     exec_file_sees_no_globs_or_variables);
 }

@@ -1,5 +1,6 @@
 /* test_fs.c — file operations on the thread pool (lab/runtime/fs.h). */
 #include "fs.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -17,17 +18,11 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    strcpy(dir, "/tmp/nl-fs.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-fs");
     chmod(dir, 0755);
 }
 
-static void remove_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void remove_dir(void) { tmpdir_remove(dir); }
 
 static char *make_file(const char *name, const char *data, size_t len)
 {
@@ -291,11 +286,11 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("fs", 30, NULL, NULL,
-              reads_a_file_in_chunks_on_the_pool,
-              cached_reads_skip_the_pool_when_asked,
-              missing_file_is_ENOENT_with_nodes_message,
-              unreadable_file_is_EACCES,
-              full_disk_reports_EFBIG_and_only_what_was_written,
-              stat_unlink_then_stat_fails);
+    return CHECK_RUN("fs", 30, NULL, NULL,
+                     reads_a_file_in_chunks_on_the_pool,
+                     cached_reads_skip_the_pool_when_asked,
+                     missing_file_is_ENOENT_with_nodes_message,
+                     unreadable_file_is_EACCES,
+                     full_disk_reports_EFBIG_and_only_what_was_written,
+                     stat_unlink_then_stat_fails);
 }

@@ -1,5 +1,6 @@
 /* test_fs_stream.c — file read/write streams (lab/runtime/fs_stream.h). */
 #include "fs_stream.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -46,19 +47,13 @@ static void watch(lab_stream *s, const char *name)
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/nl-fss.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-fss");
     trace[0] = '\0';
     datas = 0;
     biggest = 0;
 }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void teardown(void) { tmpdir_remove(dir); }
 
 static char *path_of(const char *name)
 {
@@ -274,10 +269,10 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("fs_stream", 30, setup, teardown,
-              pipe_copies_a_file_in_64k_chunks,
-              missing_file_errors_then_closes,
-              full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
-              reads_a_byte_range_in_small_chunks,
-              destroy_mid_read_closes_the_file);
+    return CHECK_RUN("fs_stream", 30, setup, teardown,
+                     pipe_copies_a_file_in_64k_chunks,
+                     missing_file_errors_then_closes,
+                     full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
+                     reads_a_byte_range_in_small_chunks,
+                     destroy_mid_read_closes_the_file);
 }

@@ -1,6 +1,7 @@
 /* test_gzip.c — the streaming gzip/gunzip engine (lab/runtime/gzip.h). */
 #include "gzip.h"
 
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -185,10 +186,10 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("gzip", 120, NULL, NULL,
-              round_trips_text_and_random_of_several_sizes,
-              output_comes_in_window_sized_chunks,
-              corrupt_input_is_Z_DATA_ERROR,
-              truncated_input_is_unexpected_end_of_file,
-              members_padding_and_garbage_as_node);
+    return CHECK_RUN("gzip", 120, NULL, NULL,
+                     round_trips_text_and_random_of_several_sizes,
+                     output_comes_in_window_sized_chunks,
+                     corrupt_input_is_Z_DATA_ERROR,
+                     truncated_input_is_unexpected_end_of_file,
+                     members_padding_and_garbage_as_node);
 }

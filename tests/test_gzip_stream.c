@@ -2,6 +2,7 @@
  * in pipelines with file streams. */
 #include "gzip_stream.h"
 #include "fs_stream.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -143,7 +144,7 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("gzip_stream", 120, NULL, NULL,
-              round_trip_through_pipelines, corrupt_input_fails_the_pipeline,
-              truncated_input_fails_at_the_end);
+    return CHECK_RUN("gzip_stream", 120, NULL, NULL,
+                     round_trip_through_pipelines, corrupt_input_fails_the_pipeline,
+                     truncated_input_fails_at_the_end);
 }

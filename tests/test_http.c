@@ -6,6 +6,7 @@
  * run our client against our server on one loop. */
 #include "http.h"
 #include "telemetry.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -522,12 +523,12 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     memset(piece, 'x', sizeof piece);
-    RUN_SUITE("http", 60, NULL, NULL,
-              content_length_and_chunked_requests,
-              keep_alive_two_requests_one_connection,
-              pipelined_requests_answered_in_order,
-              malformed_request_is_400_and_closed, client_against_server,
-              slow_client_gets_a_big_body_with_backpressure,
-              client_connection_refused,
-              serves_adopted_connections_and_shared_sockets);
+    return CHECK_RUN("http", 60, NULL, NULL,
+                     content_length_and_chunked_requests,
+                     keep_alive_two_requests_one_connection,
+                     pipelined_requests_answered_in_order,
+                     malformed_request_is_400_and_closed, client_against_server,
+                     slow_client_gets_a_big_body_with_backpressure,
+                     client_connection_refused,
+                     serves_adopted_connections_and_shared_sockets);
 }

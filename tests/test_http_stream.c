@@ -3,6 +3,7 @@
  * client that hangs up in the middle. */
 #include "http_stream.h"
 #include "fs_stream.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <check.h>
@@ -18,8 +19,7 @@ static char *in_data;
 
 static void setup(void)
 {
-    strcpy(dir, "/tmp/nl-hs.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tmpdir_make(dir, "nl-hs");
     snprintf(in_path, sizeof in_path, "%s/in", dir);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
     in_len = 3 * 1024 * 1024 + 333;
@@ -32,9 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tmpdir_remove(dir);
     free(in_data);
 }
 
@@ -270,8 +268,8 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("http_stream", 60, setup, teardown,
-              a_file_streamed_to_a_slow_client,
-              a_request_body_streamed_to_a_file,
-              a_client_hanging_up_destroys_the_file_stream);
+    return CHECK_RUN("http_stream", 60, setup, teardown,
+                     a_file_streamed_to_a_slow_client,
+                     a_request_body_streamed_to_a_file,
+                     a_client_hanging_up_destroys_the_file_stream);
 }

@@ -122,47 +122,49 @@ static void fork_disconnect(lab_process *p) { note("disconnect"); }
 static void fork_exit(lab_process *p, int code, int sig) { note(code == 0 ? "exit:0" : "exit:?"); }
 static void fork_close(lab_process *p, int code, int sig) { note(code == 0 ? "close:0" : "close:?"); }
 
+/* Forks `nodelab __child ROLE [ARG [ARG2]]` (trailing NULLs end the list)
+ * with a fresh trace and runs the loop until the child is gone. */
+static void run_child(lab_spawn_options *o, const char *role, const char *arg,
+                      const char *arg2)
+{
+    char *argv[] = { (char *)nodelab(), "__child", (char *)role, (char *)arg,
+                     (char *)arg2, NULL };
+    trace[0] = 0;
+    lab_loop *loop = lab_loop_new();
+    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, o));
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+}
+
 START_TEST(forked_program_talks_both_ways)
 {
-    char *argv[] = { (char *)nodelab(), "__child", "worker", NULL };
     lab_spawn_options o = { .on_spawn = fork_spawn, .on_message = fork_message,
                             .on_disconnect = fork_disconnect, .on_exit = fork_exit,
                             .on_close = fork_close };
-    trace[0] = 0;
-    lab_loop *loop = lab_loop_new();
-    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
-    lab_loop_run(loop);
-    lab_loop_free(loop);
+    run_child(&o, "worker", NULL, NULL);
     ck_assert_str_eq(trace, "spawn online sum=5050 disconnect exit:0 close:0");
 }
 END_TEST
 
-typedef struct { long received; long want; bool last_false_seen; } counter;
-
 static void count_message(lab_process *p, cJSON *msg, int fd)
 {
-    counter *c = p->data;
-    c->received++;
+    long *received = p->data;
+    (*received)++;
 }
 
-static void run_burst(const char *wait, counter *c)
+/* How many of the 2000 messages `__child burst` sends arrive. */
+static long run_burst(const char *wait)
 {
-    char *argv[] = { (char *)nodelab(), "__child", "burst", "2000", (char *)wait, NULL };
-    lab_spawn_options o = { .on_message = count_message, .data = c };
-    lab_loop *loop = lab_loop_new();
-    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
-    lab_loop_run(loop);
-    lab_loop_free(loop);
+    long received = 0;
+    lab_spawn_options o = { .on_message = count_message, .data = &received };
+    run_child(&o, "burst", "2000", wait);
+    return received;
 }
 
 START_TEST(waiting_for_send_callbacks_loses_nothing)
 {
-    counter c = { 0 };
-    run_burst("1", &c);
-    ck_assert_int_eq(c.received, 2000);
-    counter lost = { 0 };
-    run_burst("0", &lost);                 /* exit() right after send() */
-    ck_assert_int_lt(lost.received, 2000);
+    ck_assert_int_eq(run_burst("1"), 2000);
+    ck_assert_int_lt(run_burst("0"), 2000);   /* exit() right after send() */
 }
 END_TEST
 
@@ -170,14 +172,9 @@ static void note_disconnect(lab_process *p) { note(p->exited ? "disconnect-after
 
 START_TEST(early_close_is_disconnect_not_a_hang)
 {
-    char *argv[] = { (char *)nodelab(), "__child", "early-close", "300", NULL };
     lab_spawn_options o = { .on_disconnect = note_disconnect, .on_exit = fork_exit,
                             .on_close = fork_close };
-    trace[0] = 0;
-    lab_loop *loop = lab_loop_new();
-    ck_assert_ptr_nonnull(lab_fork(loop, nodelab(), argv, &o));
-    lab_loop_run(loop);
-    lab_loop_free(loop);
+    run_child(&o, "early-close", "300", NULL);
     ck_assert_str_eq(trace, "disconnect exit:0 close:0");
 }
 END_TEST
@@ -389,17 +386,12 @@ END_TEST
 
 int main(void)
 {
-    const check_case cases[] = {
-        { "pair_both_ways_and_disconnect_on_both_sides", pair_both_ways_and_disconnect_on_both_sides, 0 },
-        { "send_after_disconnect_calls_back_with_channel_closed",
-          send_after_disconnect_calls_back_with_channel_closed, 0 },
-        { "forked_program_talks_both_ways", forked_program_talks_both_ways, 0 },
-        { "waiting_for_send_callbacks_loses_nothing", waiting_for_send_callbacks_loses_nothing, 0 },
-        { "early_close_is_disconnect_not_a_hang", early_close_is_disconnect_not_a_hang, 0 },
-        { "send_says_false_past_128k_and_still_delivers", send_says_false_past_128k_and_still_delivers },
-        { "descriptors_travel_with_their_messages", descriptors_travel_with_their_messages, 0 },
-        { "function_child_keeps_only_stdio_and_channel", function_child_keeps_only_stdio_and_channel, 0 },
-        { "large_message_round_trip", large_message_round_trip, 0 },
-    };
-    return CHECK_RUN("ipc", cases);
+    return CHECK_RUN("ipc", 20, NULL, NULL,
+                     pair_both_ways_and_disconnect_on_both_sides,
+                     send_after_disconnect_calls_back_with_channel_closed,
+                     forked_program_talks_both_ways, waiting_for_send_callbacks_loses_nothing,
+                     early_close_is_disconnect_not_a_hang,
+                     send_says_false_past_128k_and_still_delivers,
+                     descriptors_travel_with_their_messages,
+                     function_child_keeps_only_stdio_and_channel, large_message_round_trip);
 }

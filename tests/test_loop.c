@@ -1,6 +1,7 @@
 /* test_loop.c — the event loop and the thread pool, with Check. */
 #include "loop.h"
 #include "pool.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -351,25 +352,14 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("loop");
-    TCase *tc = tcase_create("loop");
-    tcase_set_timeout(tc, 20);
-    tcase_add_test(tc, timers_fire_in_due_order);
-    tcase_add_test(tc, repeating_timer_stops_itself);
-    tcase_add_test(tc, stopped_timer_never_fires);
-    tcase_add_test(tc, unref_timer_does_not_keep_loop_alive);
-    tcase_add_test(tc, ticks_run_after_each_callback_and_immediates_in_check_phase);
-    tcase_add_test(tc, zero_timer_from_timer_waits_for_next_iteration);
-    tcase_add_test(tc, io_watcher_sees_data_then_eof);
-    tcase_add_test(tc, spinning_loop_still_delivers_io_and_timers);
-    tcase_add_test(tc, signal_is_delivered_as_an_event);
-    tcase_add_test(tc, pool_work_runs_off_loop_and_completes_on_loop_thread);
-    tcase_add_test(tc, pool_of_one_serialises_and_cancel_works);
-    tcase_add_test(tc, spinning_pool_takes_early_and_late_work);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("loop", 20, NULL, NULL,
+                     timers_fire_in_due_order, repeating_timer_stops_itself,
+                     stopped_timer_never_fires, unref_timer_does_not_keep_loop_alive,
+                     ticks_run_after_each_callback_and_immediates_in_check_phase,
+                     zero_timer_from_timer_waits_for_next_iteration,
+                     io_watcher_sees_data_then_eof, spinning_loop_still_delivers_io_and_timers,
+                     signal_is_delivered_as_an_event,
+                     pool_work_runs_off_loop_and_completes_on_loop_thread,
+                     pool_of_one_serialises_and_cancel_works,
+                     spinning_pool_takes_early_and_late_work);
 }

@@ -1,5 +1,6 @@
 /* test_net.c — TCP sockets as duplex streams (lab/runtime/net.h). */
 #include "net.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <arpa/inet.h>
@@ -290,9 +291,9 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("net", 60, NULL, NULL,
-              echo_through_piped_sockets, refused_is_an_error_then_close,
-              writing_to_a_vanished_peer_is_an_error,
-              a_reader_that_stops_stalls_the_writer,
-              wraps_a_connected_descriptor);
+    return CHECK_RUN("net", 60, NULL, NULL,
+                     echo_through_piped_sockets, refused_is_an_error_then_close,
+                     writing_to_a_vanished_peer_is_an_error,
+                     a_reader_that_stops_stalls_the_writer,
+                     wraps_a_connected_descriptor);
 }

@@ -164,12 +164,9 @@ END_TEST
 
 int main(void)
 {
-    const check_case cases[] = {
-        { "timeout_kills_a_detached_childs_grandchildren", timeout_kills_a_detached_childs_grandchildren, 0 },
-        { "timeout_of_one_pid_leaves_grandchildren", timeout_of_one_pid_leaves_grandchildren, 0 },
-        { "parent_death_takes_a_pdeathsig_child", parent_death_takes_a_pdeathsig_child, 0 },
-        { "without_pdeathsig_the_child_outlives_its_parent",
-          without_pdeathsig_the_child_outlives_its_parent, 0 },
-    };
-    return CHECK_RUN("reliability", cases);
+    return CHECK_RUN("reliability", 20, NULL, NULL,
+                     timeout_kills_a_detached_childs_grandchildren,
+                     timeout_of_one_pid_leaves_grandchildren,
+                     parent_death_takes_a_pdeathsig_child,
+                     without_pdeathsig_the_child_outlives_its_parent);
 }

@@ -3,6 +3,7 @@
 #include "emitter.h"
 #include "stream.h"
 #include "telemetry.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -841,39 +842,24 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("stream");
-    TCase *tc = tcase_create("stream");
-    tcase_set_timeout(tc, 20);
-    tcase_add_test(tc, emitter_order_prepend_and_snapshot);
-    tcase_add_test(tc, emitter_once_fires_once_even_when_nested);
-    tcase_add_test(tc, chunk_references);
-    tcase_add_test(tc, push_returns_false_at_the_mark_and_zero_length_adds_nothing);
-    tcase_add_test(tc, object_mode_counts_objects);
-    tcase_add_test(tc, read_n_slices_and_concatenates);
-    tcase_add_test(tc, end_waits_until_consumed);
-    tcase_add_test(tc, push_after_eof_is_an_error);
-    tcase_add_test(tc, data_listener_while_paused_does_not_restart_flow);
-    tcase_add_test(tc, write_returns_false_at_the_mark_and_drain_waits_for_empty);
-    tcase_add_test(tc, zero_length_write_reaches_the_sink);
-    tcase_add_test(tc, write_after_end);
-    tcase_add_test(tc, end_while_writes_in_flight);
-    tcase_add_test(tc, destroy_twice_one_error_one_close);
-    tcase_add_test(tc, double_write_done_is_multiple_callback);
-    tcase_add_test(tc, cork_hands_the_queue_to_writev);
-    tcase_add_test(tc, final_and_destroy_may_finish_later);
-    tcase_add_test(tc, unpipe_pauses_source_and_leaves_destination_open);
-    tcase_add_test(tc, slowest_destination_sets_the_pace);
-    tcase_add_test(tc, pipe_without_end_leaves_destination_open);
-    tcase_add_test(tc, finished_reports_premature_close_and_can_be_cancelled);
-    tcase_add_test(tc, pipeline_calls_back_once_and_destroys_everything);
-    tcase_add_test(tc, duplex_without_half_open_ends_its_writable_side);
-    tcase_add_test(tc, telemetry_core_events_and_fields);
-    tcase_add_test(tc, misuse_is_reported_not_fatal);
-    tcase_add_test(tc, errors_carry_node_codes);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("stream", 20, NULL, NULL,
+                     emitter_order_prepend_and_snapshot,
+                     emitter_once_fires_once_even_when_nested, chunk_references,
+                     push_returns_false_at_the_mark_and_zero_length_adds_nothing,
+                     object_mode_counts_objects, read_n_slices_and_concatenates,
+                     end_waits_until_consumed, push_after_eof_is_an_error,
+                     data_listener_while_paused_does_not_restart_flow,
+                     write_returns_false_at_the_mark_and_drain_waits_for_empty,
+                     zero_length_write_reaches_the_sink, write_after_end,
+                     end_while_writes_in_flight, destroy_twice_one_error_one_close,
+                     double_write_done_is_multiple_callback, cork_hands_the_queue_to_writev,
+                     final_and_destroy_may_finish_later,
+                     unpipe_pauses_source_and_leaves_destination_open,
+                     slowest_destination_sets_the_pace,
+                     pipe_without_end_leaves_destination_open,
+                     finished_reports_premature_close_and_can_be_cancelled,
+                     pipeline_calls_back_once_and_destroys_everything,
+                     duplex_without_half_open_ends_its_writable_side,
+                     telemetry_core_events_and_fields, misuse_is_reported_not_fatal,
+                     errors_carry_node_codes);
 }

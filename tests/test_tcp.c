@@ -1,6 +1,7 @@
 /* test_tcp.c — TCP handles on the loop (lab/runtime/tcp.h). */
 #include "tcp.h"
 #include "errors.h"
+#include "check_run.h"
 #include "iotest.h"
 
 #include <arpa/inet.h>
@@ -457,11 +458,11 @@ END_TEST
 
 int main(void)
 {
-    RUN_SUITE("tcp", 60, NULL, NULL,
-              echo_round_trip_with_half_close, connection_refused,
-              peer_reset_is_ECONNRESET,
-              write_to_closed_peer_is_an_error_not_SIGPIPE,
-              queued_bytes_grow_when_the_peer_does_not_read,
-              adopts_a_connected_descriptor, one_request_many_buffers,
-              adopts_a_listening_descriptor);
+    return CHECK_RUN("tcp", 60, NULL, NULL,
+                     echo_round_trip_with_half_close, connection_refused,
+                     peer_reset_is_ECONNRESET,
+                     write_to_closed_peer_is_an_error_not_SIGPIPE,
+                     queued_bytes_grow_when_the_peer_does_not_read,
+                     adopts_a_connected_descriptor, one_request_many_buffers,
+                     adopts_a_listening_descriptor);
 }

@@ -1,5 +1,6 @@
 /* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
 #include "telemetry.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -147,17 +148,8 @@ END_TEST
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    Suite *s = suite_create("telemetry");
-    TCase *tc = tcase_create("telemetry");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, off_means_no_event_objects);
-    tcase_add_test(tc, every_line_is_json_with_required_fields);
-    tcase_add_test(tc, stalled_reader_costs_nothing_and_drops_are_counted);
-    tcase_add_test(tc, forked_child_does_not_repeat_parent_lines);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return CHECK_RUN("telemetry", 30, NULL, NULL,
+                     off_means_no_event_objects, every_line_is_json_with_required_fields,
+                     stalled_reader_costs_nothing_and_drops_are_counted,
+                     forked_child_does_not_repeat_parent_lines);
 }

@@ -4,6 +4,7 @@
  * (nodelab check --format json, schema nodelab-grade/1).
  */
 #include "tui/exercise.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -113,19 +114,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("tui exercise results");
-    TCase *tc = tcase_create("results");
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, tap_gives_a_verdict_per_tcase);
-    tcase_add_test(tc, check_output_gives_the_place);
-    tcase_add_test(tc, tcases_nobody_asked_for_are_ignored);
-    tcase_add_test(tc, a_grader_report_gives_verdicts_messages_and_places);
-    tcase_add_test(tc, a_compile_error_report_says_why);
-    tcase_add_test(tc, a_report_for_another_exercise_is_not_ours);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return CHECK_RUN("tui exercise results", 10, setup, NULL,
+                     tap_gives_a_verdict_per_tcase, check_output_gives_the_place,
+                     tcases_nobody_asked_for_are_ignored,
+                     a_grader_report_gives_verdicts_messages_and_places,
+                     a_compile_error_report_says_why,
+                     a_report_for_another_exercise_is_not_ours);
 }

@@ -4,6 +4,7 @@
  * would see on the dashboard if the model got it wrong.
  */
 #include "tui/model.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -310,34 +311,21 @@ START_TEST(ticking_moves_history_on_through_quiet_time)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("tui model");
-    TCase *tc = tcase_create("model");
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, demo_event_names_the_demo_and_its_parameters);
-    tcase_add_test(tc, param_replies_update_the_value_or_say_why_not);
-    tcase_add_test(tc, writes_make_a_gauge_and_false_is_logged_with_its_burst);
-    tcase_add_test(tc, falses_in_a_row_share_one_log_line);
-    tcase_add_test(tc, a_push_makes_a_readable_and_data_counts_bytes);
-    tcase_add_test(tc, a_spawn_adds_a_row_and_exit_reports_how_it_ended);
-    tcase_add_test(tc, the_demo_exit_says_crashed_or_finished);
-    tcase_add_test(tc, ipc_messages_are_kept_and_counted_per_process);
-    tcase_add_test(tc, lag_pool_and_mem_feed_their_meters);
-    tcase_add_test(tc, requests_and_threads_make_distribution_bars);
-    tcase_add_test(tc, events_nobody_knows_are_logged_as_fields);
-    tcase_add_test(tc, bad_lines_are_counted_not_fatal);
-    tcase_add_test(tc, the_log_keeps_the_newest_lines_and_filters_by_kind);
-    tcase_add_test(tc, ticking_moves_history_on_through_quiet_time);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return CHECK_RUN("tui model", 10, setup, NULL,
+                     demo_event_names_the_demo_and_its_parameters,
+                     param_replies_update_the_value_or_say_why_not,
+                     writes_make_a_gauge_and_false_is_logged_with_its_burst,
+                     falses_in_a_row_share_one_log_line,
+                     a_push_makes_a_readable_and_data_counts_bytes,
+                     a_spawn_adds_a_row_and_exit_reports_how_it_ended,
+                     the_demo_exit_says_crashed_or_finished,
+                     ipc_messages_are_kept_and_counted_per_process,
+                     lag_pool_and_mem_feed_their_meters,
+                     requests_and_threads_make_distribution_bars,
+                     events_nobody_knows_are_logged_as_fields,
+                     bad_lines_are_counted_not_fatal,
+                     the_log_keeps_the_newest_lines_and_filters_by_kind,
+                     ticking_moves_history_on_through_quiet_time);
 }

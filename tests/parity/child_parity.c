@@ -9,29 +9,17 @@
  * behave the same way.
  */
 #define _GNU_SOURCE
+#include "driver.h"
 #include "errors.h"
 #include "exec.h"
 #include "fork.h"
 
 #include <cjson/cJSON.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static lab_loop *loop;
-
-static void T(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
-
-static const char *B(bool v) { return v ? "true" : "false"; }
 
 /* JSON.stringify of a string, as the JavaScript side prints it. */
 static const char *J(const char *s, size_t len)
@@ -357,7 +345,7 @@ static void child_send_false(void)
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
     X(child_early_close) X(child_burst) X(child_send_false)
 
-static const struct { const char *name; void (*run)(void); } scenarios[] = {
+static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },
     SCENARIOS(ENTRY)
 #undef ENTRY
@@ -365,27 +353,6 @@ static const struct { const char *name; void (*run)(void); } scenarios[] = {
 
 int main(int argc, char **argv)
 {
-    size_t n = sizeof scenarios / sizeof scenarios[0];
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: child-parity NAME | --list\n"
-                "Runs one child_process scenario and prints its trace, the same\n"
-                "lines as `node tests/parity/NAME.js`.\n");
-        return argc == 2 ? 0 : 2;
-    }
-    if (strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; i < n; i++) puts(scenarios[i].name);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(argv[1], scenarios[i].name) != 0) continue;
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        loop = lab_loop_new();
-        scenarios[i].run();
-        int rc = lab_loop_run(loop);
-        lab_loop_free(loop);
-        return rc == 0 ? 0 : 1;
-    }
-    fprintf(stderr, "child-parity: no scenario named '%s' (try --list)\n", argv[1]);
-    return 2;
+    return parity_main(argc, argv, "child-parity", "child_process", scenarios,
+                       sizeof scenarios / sizeof scenarios[0], false);
 }

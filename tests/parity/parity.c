@@ -1,26 +1,13 @@
 /*
- * parity.c — the driver: `parity NAME` runs one scenario to completion on
- * a fresh loop; `parity --list` names them.  Scenarios live in
+ * parity.c — the streams' parity program: `parity NAME` runs one
+ * scenario, `parity --list` names them (driver.c).  Here: the stream
+ * helpers the scenarios share (parity.h).  Scenarios live in
  * scenarios_*.c, one group per file, and are listed in scenarios.list.
  */
 #include "parity.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-lab_loop *loop;
-
-void T(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-}
-
-const char *B(bool v) { return v ? "true" : "false"; }
 
 const char *FLOWING(const lab_stream *s)
 {
@@ -184,7 +171,7 @@ lab_stream *pass(const char *name)
 #include "scenarios.list"
 #undef SC
 
-static const struct { const char *name; void (*run)(void); } scenarios[] = {
+static const parity_scenario scenarios[] = {
 #define SC(name) { #name, scenario_##name },
 #include "scenarios.list"
 #undef SC
@@ -192,30 +179,6 @@ static const struct { const char *name; void (*run)(void); } scenarios[] = {
 
 int main(int argc, char **argv)
 {
-    size_t n = sizeof scenarios / sizeof scenarios[0];
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: parity NAME | --list\n"
-                "Runs one stream scenario and prints its event trace, the\n"
-                "same lines as `node tests/parity/NAME.js`.\n");
-        return argc == 2 ? 0 : 2;
-    }
-    if (strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; i < n; i++) puts(scenarios[i].name);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char want[64];
-        snprintf(want, sizeof want, "%s", argv[1]);
-        for (char *p = want; *p; p++) if (*p == '-') *p = '_';
-        if (strcmp(want, scenarios[i].name) != 0) continue;
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        loop = lab_loop_new();
-        scenarios[i].run();
-        int rc = lab_loop_run(loop);
-        lab_loop_free(loop);
-        return rc == 0 ? 0 : 1;
-    }
-    fprintf(stderr, "parity: no scenario named '%s' (try --list)\n", argv[1]);
-    return 2;
+    return parity_main(argc, argv, "parity", "stream", scenarios,
+                       sizeof scenarios / sizeof scenarios[0], true);
 }

@@ -6,15 +6,12 @@
 #ifndef PARITY_H
 #define PARITY_H
 
+#include "driver.h"
 #include "stream.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Prints one trace line (a newline is added). */
-void T(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "true" / "false", as JavaScript prints booleans. */
-const char *B(bool v);
 /* readableFlowing as JavaScript prints it: "null", "true", "false". */
 const char *FLOWING(const lab_stream *s);
 
@@ -44,9 +41,6 @@ int source_made(const lab_stream *src);           /* reads so far */
 lab_stream *sink(const char *name, size_t hwm, int fail_at);
 /* lib.js's pass(): a transform passing every chunk through. */
 lab_stream *pass(const char *name);
-
-/* The scenario being run and its loop. */
-extern lab_loop *loop;
 
 #define SCENARIO(name) void scenario_##name(void)
 

@@ -1,12 +1,15 @@
 #!/bin/sh
-# record.sh — `make parity`: re-record every scenario's trace from node
-# (tests/parity/NAME.js → NAME.expected) and compare the C runtime's trace
-# (tests/parity/parity NAME) with it.  Fails on any difference.  Without
-# node the checked-in traces are compared only, and it says so.
-#   usage: record.sh SRCDIR PARITY_PROGRAM [NODE]
+# record.sh — `make parity`: re-record node's trace of every scenario PROG
+# lists (tests/parity/NAME.js → NAME.expected) and compare PROG's C trace
+# with it.  Fails on any difference.  Without node the checked-in traces
+# are compared only, and it says so.  NODELAB: the nodelab the
+# child_process scenarios fork (`nodelab __child ...`).
+#   usage: record.sh SRCDIR PROG [NODE] [NODELAB]
 srcdir=$1
 prog=$2
 node=${3:-}
+NODELAB=${4:-$NODELAB}
+export NODELAB
 dir=$srcdir/tests/parity
 [ -x "$prog" ] || { echo "record.sh: $prog not built (run make check first)" >&2; exit 2; }
 if [ -z "$node" ] || ! command -v "$node" >/dev/null 2>&1; then
@@ -16,7 +19,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/parity.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 bad=0
-for name in $("$prog" --list | tr _ -); do
+for name in $("$prog" --list); do
     if [ ! -f "$dir/$name.js" ]; then
         echo "MISSING $name.js"; bad=1; continue
     fi
@@ -36,5 +39,6 @@ for name in $("$prog" --list | tr _ -); do
         echo "DIFF    $name (node: -, C: +)"; cat "$tmp/$name.diff"; bad=1
     fi
 done
-[ $bad = 0 ] && echo "parity: every C trace matches node's" || echo "parity: differences found"
+what=$(basename "$prog")
+[ $bad = 0 ] && echo "$what: every C trace matches node's" || echo "$what: differences found"
 exit $bad
