@@ -18,11 +18,14 @@
 
 #include <stdbool.h>
 
+typedef struct nl_symset nl_symset;   /* symbols.h */
+
 typedef struct {
     const nl_manifest *m;
     char *dir;                 /* private: the tests' objects */
     char **objs;               /* tests + provided objects (NULL-ended) */
     size_t nobjs;
+    nl_symset *syms;           /* the global symbols objs define */
     bool tests_per_submission; /* the student edits a header the tests include */
     double ms;
 } nl_prepared;
