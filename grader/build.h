@@ -18,11 +18,14 @@
 
 #include <stdbool.h>
 
+typedef struct nl_symset nl_symset;   /* symbols.h */
+
 typedef struct {
     const nl_manifest *m;
     char *dir;                 /* private: the tests' objects */
     char **objs;               /* tests + provided objects (NULL-ended) */
     size_t nobjs;
+    nl_symset *syms;           /* the global symbols objs define */
     bool tests_per_submission; /* the student edits a header the tests include */
     double ms;
 } nl_prepared;
@@ -34,16 +37,16 @@ int nl_prepare(const nl_manifest *m, const char *root, nl_prepared *p, char *err
 void nl_prepared_free(nl_prepared *p);
 
 typedef struct {
-    const char *status;        /* NULL on success, else "compile error", "refused", "missing" */
+    const char *status;        /* NULL on success, else "compile error" or "refused" */
     char *diagnostics;         /* what to show the student for that status */
     char *warnings;            /* compiler warnings on success, or NULL */
     char *box;                 /* folder holding the program "tests" */
     double compile_ms, link_ms;
 } nl_built;
 
-/* Builds the submission's files (found in `files_dir`) into a program in
- * a new folder under root.  `hide` lists extra host paths the compile
- * sandbox must not see.  Returns 0 (see b->status), or -1 with err set
+/* Builds the submission's files (found in `files_dir`, which holds every
+ * one: see nl_find_files) into a program in a new folder under root.
+ * `hide` lists extra host paths the compile sandbox must not see.  Returns 0 (see b->status), or -1 with err set
  * when the grader itself failed. */
 int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
              const char *const *hide, nl_built *b, char *err, size_t errlen);

@@ -322,8 +322,7 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         r->warnings = b.warnings;
         b.warnings = NULL;
         if (b.status) {
-            r->status = !strcmp(b.status, "refused") ? NL_EX_REFUSED
-                      : !strcmp(b.status, "missing") ? NL_EX_MISSING : NL_EX_COMPILE;
+            r->status = !strcmp(b.status, "refused") ? NL_EX_REFUSED : NL_EX_COMPILE;
             r->diagnostics = b.diagnostics;
             b.diagnostics = NULL;
         } else {

@@ -296,6 +296,8 @@ static cJSON *classify(const char *tcase, const char *token, outcome *o, int lef
     const cJSON *tok = cJSON_GetObjectItemCaseSensitive(v, "token");
     bool genuine = cJSON_IsString(tok) && strcmp(tok->valuestring, token) == 0;
     bool clean_exit = WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0;
+    /* A test that died near its memory limit most likely hit it. */
+    bool big = opt.mem_kb > 0 && o->ru.ru_maxrss >= opt.mem_kb * 6 / 10;
     const char *status;
     if (o->flooded) {
         status = "output limit exceeded";
@@ -306,12 +308,10 @@ static cJSON *classify(const char *tcase, const char *token, outcome *o, int lef
         cJSON_AddStringToObject(rec, "detail", "something other than the test runner wrote on its result channel");
     } else if (WIFSIGNALED(o->status)) {
         int sig = WTERMSIG(o->status);
-        bool big = opt.mem_kb > 0 && o->ru.ru_maxrss >= opt.mem_kb * 6 / 10;
         status = sig == SIGXCPU ? "timed out" : sig == SIGXFSZ ? "output limit exceeded"
                : big ? "out of memory" : "crashed";
         cJSON_AddStringToObject(rec, "signal", nl_signal_name(sig));
     } else if (!genuine || !clean_exit) {
-        bool big = opt.mem_kb > 0 && o->ru.ru_maxrss >= opt.mem_kb * 6 / 10;
         status = big ? "out of memory" : "exited early";
         cJSON_AddNumberToObject(rec, "exit_code", WIFEXITED(o->status) ? WEXITSTATUS(o->status) : -1);
     } else {

@@ -24,11 +24,12 @@
 #include <string.h>
 
 /* An open-addressing set: name -> who defines it. */
-typedef struct {
+struct nl_symset {
     char **names;
     const char **owners;
     size_t cap, count;
-} symset;
+};
+typedef nl_symset symset;
 
 static uint64_t hash(const char *s)
 {
@@ -233,20 +234,24 @@ static void check_table_entry(const char *section, const char *function, void *a
     else if (!c->ctor[0]) snprintf(c->ctor, sizeof c->ctor, "%s", *function ? function : section);
 }
 
+nl_symset *nl_symbols_of(char *const *objs, size_t n)
+{
+    symset *s = calloc(1, sizeof *s);
+    for (size_t i = 0; i < n; i++) add_file(s, objs[i], "the exercise's given code or tests");
+    return s;
+}
+
+void nl_symset_free(nl_symset *s)
+{
+    for (size_t i = 0; s && i < s->cap; i++) free(s->names[i]);
+    if (s) { free(s->names); free(s->owners); }
+    free(s);
+}
+
 char *nl_symbols_check(const nl_prepared *p, const char *obj, const char *shown_name)
 {
-    static symset exercise;            /* rebuilt per exercise */
-    static const nl_prepared *last;
-    if (last != p) {
-        for (size_t i = 0; i < exercise.cap; i++) free(exercise.names[i]);
-        free(exercise.names);
-        free(exercise.owners);
-        memset(&exercise, 0, sizeof exercise);
-        for (size_t i = 0; i < p->nobjs; i++) add_file(&exercise, p->objs[i], "the exercise's given code or tests");
-        last = p;
-    }
     nl_buf why = { 0 };
-    check_ctx c = { library_symbols(), &exercise, p->m->api, shown_name, &why, 0, 0, "" };
+    check_ctx c = { library_symbols(), p->syms, p->m->api, shown_name, &why, 0, 0, "" };
     static const nl_elf_section_cbs cbs = { check_section, check_table_entry };
     char err[256];
     if (nl_elf_scan(obj, check_symbol, &cbs, &c, err, sizeof err) < 0)

@@ -5,6 +5,11 @@
 
 #include "build.h"
 
+/* The global symbols the exercise's own objects define: read once per
+ * exercise by nl_prepare(), before the batch forks its workers. */
+nl_symset *nl_symbols_of(char *const *objs, size_t n);
+void nl_symset_free(nl_symset *s);
+
 /* NULL if obj may be linked, else why not (malloc'd, one paragraph,
  * naming shown_name and the symbol or section). */
 char *nl_symbols_check(const nl_prepared *p, const char *obj, const char *shown_name);
