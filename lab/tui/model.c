@@ -518,24 +518,7 @@ void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state)
     if (!p->rss_from_event) p->rss = rss;
 }
 
-/* ---- the log ring ------------------------------------------------------ */
-
-int model_log_count(const model *m, int mask)
-{
-    int n = 0;
-    for (int i = 0; i < m->log_count; i++)
-        if (m->log[(m->log_head + i) % MODEL_LOG].kind & mask) n++;
-    return n;
-}
-
-const model_log_entry *model_log_at(const model *m, int mask, int i)
-{
-    for (int k = 0; k < m->log_count; k++) {
-        const model_log_entry *e = &m->log[(m->log_head + k) % MODEL_LOG];
-        if ((e->kind & mask) && i-- == 0) return e;
-    }
-    return NULL;
-}
+/* ---- the IPC ring ------------------------------------------------------ */
 
 const model_ipc_entry *model_ipc_at(const model *m, int i)
 {

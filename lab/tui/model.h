@@ -79,6 +79,14 @@ typedef struct {
     char text[136];
 } model_log_entry;
 
+/* The last of a run of falses on one stream: what the log line says. */
+typedef struct {
+    int stream;                /* index in streams[] */
+    bool write;                /* write() (else push()) */
+    bool stale;                /* the line does not say these numbers yet */
+    int64_t size, len, hwm;
+} model_false_run;
+
 typedef struct {
     int64_t ts;
     int from, to;
@@ -141,6 +149,10 @@ typedef struct model {
 
     model_log_entry log[MODEL_LOG];
     int log_head, log_count;   /* ring: oldest at log_head */
+    /* Falses in a row share the newest line (model_log.c).  A firehose
+     * sends thousands a second and a frame shows one: the numbers of the
+     * run are kept here, and the line is worded when it is read. */
+    model_false_run run;
     model_ipc_entry ipc[MODEL_IPC];
     int ipc_head, ipc_count;
     int64_t ipc_total;
@@ -171,10 +183,11 @@ int model_series_last(const model_series *s, double *out, int n);
 /* Sum of the `buckets` complete buckets before the newest one. */
 double model_series_recent(const model_series *s, int buckets);
 
-/* The i-th log line (0 = oldest) among those whose kind is in mask, and
- * how many there are. */
+/* model_log.c: the i-th log line (0 = oldest) among those whose kind is
+ * in mask, and how many there are.  (Not const: reading words the newest
+ * line if a run of falses moved it on.) */
 int model_log_count(const model *m, int mask);
-const model_log_entry *model_log_at(const model *m, int mask, int i);
+const model_log_entry *model_log_at(model *m, int mask, int i);
 const model_ipc_entry *model_ipc_at(const model *m, int i);
 
 /* "00:07.391" from microseconds. */
