@@ -179,7 +179,6 @@ static void on_demo(event *e)
     model *m = e->m;
     copy(m->demo, sizeof m->demo, str(e->ev, "name"));
     m->chapter = (int)num(e->ev, "chapter", 0);
-    m->duration_ms = (int64_t)num(e->ev, "duration_ms", 0);
     m->demo_pid = e->pid;
     model_proc *p = proc_get(m, e->pid);
     if (p) {
@@ -215,7 +214,6 @@ static void on_write_or_push(event *e)
     bool write = e->name[0] == 'w';
     if (e->len >= 0) s->len = (int64_t)e->len;
     if (e->hwm >= 0) s->hwm = (int64_t)e->hwm;
-    if (s->len > s->peak) s->peak = s->len;
     s->bytes_in += (int64_t)e->size;
     if (write) { s->writable = true; s->writes++; }
     else { s->readable = true; s->pushes++; }
@@ -348,7 +346,6 @@ static void on_request(event *e)
     int pid = e->subject;                   /* the process that served it */
     model_proc *p = proc_get(m, pid);
     if (p) p->requests++;
-    m->request_us_sum += (int64_t)num(e->ev, "us", 0);
     series_add(&m->requests, e->ts, 1);
     char label[24];
     snprintf(label, sizeof label, "pid %d", pid);

@@ -41,7 +41,7 @@ typedef struct {
 typedef struct {
     char name[32];
     bool writable, readable;   /* saw write (writable) / push (readable) */
-    int64_t len, hwm, peak;    /* bytes buffered now, the mark, the most */
+    int64_t len, hwm;          /* bytes buffered now, the mark */
     int64_t writes, falses, drains, pushes, datas, pauses, resumes;
     int64_t bytes_in, bytes_out;   /* written or pushed / delivered (data) */
     int64_t burst;             /* writes returning true since the last false */
@@ -110,7 +110,7 @@ typedef struct model {
     /* The demo: from its first event, and from `nodelab demo`'s exit. */
     char demo[48];
     int chapter, demo_pid;
-    int64_t duration_ms, first_ts, last_ts;
+    int64_t first_ts, last_ts;
     model_param params[MODEL_MAX_PARAMS];
     int nparams;
     char param_note[128];      /* the last `param` reply, for the status line */
@@ -145,7 +145,6 @@ typedef struct model {
     int64_t lag_samples;
     bool has_pool;
     int pool_busy, pool_queued, pool_size, pool_max_queued;
-    int64_t request_us_sum;
 
     model_log_entry log[MODEL_LOG];
     int log_head, log_count;   /* ring: oldest at log_head */

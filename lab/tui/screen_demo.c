@@ -187,7 +187,6 @@ static void start(demo_screen *d)
         d->m.exited = d->m.crashed = true;
         return;
     }
-    d->starts++;
     app_dirty();
 }
 
