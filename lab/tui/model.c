@@ -473,7 +473,7 @@ int model_feed(model *m, const char *line, size_t len)
     else if (slot < 0)                 /* more names than slots: look it up */
         for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
             if (strcmp(handlers[i].name, name) == 0) handlers[i].fn(&e);
-    model_log_event(m, ev, name, e.pid, e.ts);
+    model_log_event(m, ev, name, e.pid, e.subject, e.ts);
     cJSON_Delete(ev);
     return 0;
 }

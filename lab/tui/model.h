@@ -192,9 +192,11 @@ const model_ipc_entry *model_ipc_at(const model *m, int i);
 /* "00:07.391" from microseconds. */
 void model_fmt_ts(char *buf, size_t size, int64_t us);
 
-/* model_log.c: the log line for one event (kept apart: it is all words). */
+/* model_log.c: the log line for one event (kept apart: it is all words).
+ * pid is the emitter, subject the process the event is about (model.c). */
 struct cJSON;
-void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int64_t ts);
+void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int subject,
+                     int64_t ts);
 /* A write() or push() that returned false (model.c calls it directly). */
 void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts);
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)

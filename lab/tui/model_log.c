@@ -119,12 +119,8 @@ void model_log_false(model *m, model_stream *s, const char *name, int64_t size, 
     m->run = (model_false_run){ stream, write, false, size, s->len, s->hwm };
 }
 
-static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
+static void log_exit(model *m, const cJSON *ev, int pid, int subject, int64_t ts)
 {
-    int subject = pid;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, ev)                    /* the last pid: see model.c */
-        if (f->string && !strcmp(f->string, "pid") && cJSON_IsNumber(f)) subject = f->valueint;
     model_proc *p = model_proc_find(m, subject);
     const cJSON *sig = cJSON_GetObjectItemCaseSensitive(ev, "signal");
     if (cJSON_IsString(sig))
@@ -135,7 +131,8 @@ static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
                       p ? p->role : "pid", subject, n_(ev, "code"));
 }
 
-void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64_t ts)
+void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int subject,
+                     int64_t ts)
 {
     char buf[160];
     if (!strcmp(name, "write") || !strcmp(name, "push")) {
@@ -156,7 +153,7 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64
         fields(buf, sizeof buf, ev);
         model_log_add(m, ts, pid, LOG_PROCESS, "spawn    %s", buf);
     } else if (!strcmp(name, "exit")) {
-        log_exit(m, ev, pid, ts);
+        log_exit(m, ev, pid, subject, ts);
     } else if (!strcmp(name, "demo")) {
         model_log_add(m, ts, pid, LOG_DEMO, "demo     %s started, pid %d", s_(ev, "name"), pid);
     } else if (!strcmp(name, "param")) {
