@@ -125,19 +125,11 @@ static void exec_runner(int in, int out, int err, char **argv)
 int demo_proc_start(demo_proc *p, lab_loop *loop, const char *name,
                     char *const *sets, int nsets, int duration_s)
 {
-    void (*on_line)(demo_proc *, const char *, size_t) = p->on_line;
-    void (*on_end)(demo_proc *) = p->on_end;
-    void *data = p->data;
-    char *buf = p->buf;
-    size_t cap = p->cap;
-    memset(p, 0, sizeof *p);
-    p->on_line = on_line;
-    p->on_end = on_end;
-    p->data = data;
-    p->buf = buf;
-    p->cap = cap;
-    p->loop = loop;
-    p->ctl_fd = p->record_fd = -1;
+    /* A fresh state; the owner's callbacks and the line buffer stay.  (The
+     * initializer reads *p before the assignment writes it.) */
+    *p = (demo_proc){ .on_line = p->on_line, .on_end = p->on_end, .data = p->data,
+                      .buf = p->buf, .cap = p->cap, .loop = loop,
+                      .ctl_fd = -1, .record_fd = -1 };
 
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) < 0) return -1;

@@ -26,19 +26,6 @@ static double num(const cJSON *ev, const char *key, double def)
     return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
-/* The last "pid" of an event.  A parent reporting on a child (spawn, exit)
- * adds the child's pid after the emitter's own; like JSON parsers that
- * keep the last duplicate, the child's is the one meant. */
-static int subject_pid(const cJSON *ev)
-{
-    int pid = 0;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, ev)
-        if (f->string && strcmp(f->string, "pid") == 0 && cJSON_IsNumber(f))
-            pid = f->valueint;
-    return pid;
-}
-
 static void copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
@@ -172,12 +159,19 @@ int64_t model_count(const model *m, const char *ev)
 
 /* ---- one handler per event --------------------------------------------- */
 
+/* One event: its JSON, and the fields most events have, found in one walk
+ * over its keys by scan() (a demo may send 30 000 events a second: looking
+ * each up by name, handler by handler, costs more). */
 typedef struct {
     model *m;
     const cJSON *ev;
-    const char *name;
-    int pid;                   /* the emitter */
+    const char *name;          /* "ev" */
+    int pid;                   /* the emitter: the first "pid" */
+    int subject;               /* the last "pid": see subject_pid() */
     int64_t ts;
+    const char *role, *thread, *phase, *stream;
+    double size, len, hwm;     /* len, hwm: -1 when absent */
+    bool ret;
 } event;
 
 static void on_demo(event *e)
@@ -185,7 +179,6 @@ static void on_demo(event *e)
     model *m = e->m;
     copy(m->demo, sizeof m->demo, str(e->ev, "name"));
     m->chapter = (int)num(e->ev, "chapter", 0);
-    m->duration_ms = (int64_t)num(e->ev, "duration_ms", 0);
     m->demo_pid = e->pid;
     model_proc *p = proc_get(m, e->pid);
     if (p) {
@@ -213,44 +206,30 @@ static void on_param(event *e)
     }
 }
 
-/* The busiest event of all: its fields in one walk, and it logs itself. */
+/* The busiest event of all; it logs itself. */
 static void on_write_or_push(event *e)
 {
-    const char *stream = NULL;
-    bool ret = false;
-    double size = 0, len = -1, hwm = -1;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, e->ev) {
-        const char *k = f->string;
-        if (!k) continue;
-        if (!strcmp(k, "stream") && cJSON_IsString(f)) stream = f->valuestring;
-        else if (!strcmp(k, "size") && cJSON_IsNumber(f)) size = f->valuedouble;
-        else if (!strcmp(k, "len") && cJSON_IsNumber(f)) len = f->valuedouble;
-        else if (!strcmp(k, "hwm") && cJSON_IsNumber(f)) hwm = f->valuedouble;
-        else if (!strcmp(k, "ret")) ret = cJSON_IsTrue(f);
-    }
-    model_stream *s = stream_get(e->m, stream);
+    model_stream *s = stream_get(e->m, e->stream);
     if (!s) return;
     bool write = e->name[0] == 'w';
-    if (len >= 0) s->len = (int64_t)len;
-    if (hwm >= 0) s->hwm = (int64_t)hwm;
-    if (s->len > s->peak) s->peak = s->len;
-    s->bytes_in += (int64_t)size;
+    if (e->len >= 0) s->len = (int64_t)e->len;
+    if (e->hwm >= 0) s->hwm = (int64_t)e->hwm;
+    s->bytes_in += (int64_t)e->size;
     if (write) { s->writable = true; s->writes++; }
     else { s->readable = true; s->pushes++; }
-    if (ret) { s->burst++; }
+    if (e->ret) { s->burst++; }
     else {
         s->falses++;
         s->need_drain = write;
-        model_log_false(e->m, s, e->name, (int64_t)size, e->pid, e->ts);
+        model_log_false(e->m, s, e->name, (int64_t)e->size, e->pid, e->ts);
     }
-    if (write) series_add(&e->m->written, e->ts, size);
+    if (write) series_add(&e->m->written, e->ts, e->size);
 }
 
 static void on_data(event *e)
 {
-    model_stream *s = stream_get(e->m, str(e->ev, "stream"));
-    int64_t size = (int64_t)num(e->ev, "size", 0);
+    model_stream *s = stream_get(e->m, e->stream);
+    int64_t size = (int64_t)e->size;
     if (s) { s->datas++; s->bytes_out += size; }
     e->m->has_data_events = true;
     series_add(&e->m->bytes, e->ts, (double)size);
@@ -258,7 +237,7 @@ static void on_data(event *e)
 
 static void on_stream_state(event *e)
 {
-    model_stream *s = stream_get(e->m, str(e->ev, "stream"));
+    model_stream *s = stream_get(e->m, e->stream);
     if (!s) return;
     switch (e->name[0]) {
     case 'd': s->drains++; s->need_drain = false; break;          /* drain */
@@ -273,14 +252,13 @@ static void on_stream_state(event *e)
 static void on_error(event *e)
 {
     e->m->errors++;
-    const char *stream = str(e->ev, "stream");
-    model_stream *s = stream ? stream_get(e->m, stream) : NULL;
+    model_stream *s = e->stream ? stream_get(e->m, e->stream) : NULL;
     if (s) s->errored = true;
 }
 
 static void on_spawn(event *e)
 {
-    model_proc *p = proc_get(e->m, subject_pid(e->ev));
+    model_proc *p = proc_get(e->m, e->subject);
     if (!p) return;
     const char *file = str(e->ev, "file"), *slash = file ? strrchr(file, '/') : NULL;
     if (file) copy(p->role, sizeof p->role, slash ? slash + 1 : file);
@@ -291,7 +269,7 @@ static void on_spawn(event *e)
 static void on_exit(event *e)
 {
     model *m = e->m;
-    int pid = subject_pid(e->ev);
+    int pid = e->subject;
     model_proc *p = proc_get(m, pid);
     const char *sig = str(e->ev, "signal");
     int code = (int)num(e->ev, "code", -1);
@@ -300,7 +278,7 @@ static void on_exit(event *e)
         p->code = sig ? -1 : code;
         copy(p->signal, sizeof p->signal, sig);
     }
-    const char *role = str(e->ev, "role");
+    const char *role = e->role;
     if ((role && strcmp(role, "demo") == 0) || (pid && pid == m->demo_pid && role)) {
         m->exited = true;
         m->exit_code = sig ? -1 : code;
@@ -365,10 +343,9 @@ static void on_mem(event *e)
 static void on_request(event *e)
 {
     model *m = e->m;
-    int pid = subject_pid(e->ev);           /* the process that served it */
+    int pid = e->subject;                   /* the process that served it */
     model_proc *p = proc_get(m, pid);
     if (p) p->requests++;
-    m->request_us_sum += (int64_t)num(e->ev, "us", 0);
     series_add(&m->requests, e->ts, 1);
     char label[24];
     snprintf(label, sizeof label, "pid %d", pid);
@@ -439,38 +416,46 @@ void model_init(model *m)
     series_init(&m->rss, true);
 }
 
-/* The fields every event may have, in one walk over its keys (a demo may
- * send 30 000 events a second: looking each up by name costs more). */
-typedef struct { const char *ev, *role, *thread, *phase; int64_t ts; int pid; } common;
-
-static void scan_common(const cJSON *ev, common *c)
+/* Fills e from ev's keys, in the order events usually have them.  A parent
+ * reporting on a child (spawn, exit, request) adds the child's pid after
+ * its own: the first pid is the emitter, the last the subject (like JSON
+ * parsers that keep the last duplicate). */
+static void scan(const cJSON *ev, event *e)
 {
     const cJSON *f;
-    memset(c, 0, sizeof *c);
+    e->len = e->hwm = -1;
     cJSON_ArrayForEach(f, ev) {
         const char *k = f->string, *v = cJSON_IsString(f) ? f->valuestring : NULL;
+        double n = cJSON_IsNumber(f) ? f->valuedouble : 0;
         if (!k) continue;
-        if (!strcmp(k, "ts")) c->ts = cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0;
-        else if (!strcmp(k, "ev")) c->ev = v;
-        else if (!strcmp(k, "pid")) { if (!c->pid && cJSON_IsNumber(f)) c->pid = f->valueint; }
-        else if (!strcmp(k, "role")) c->role = v;
-        else if (!strcmp(k, "thread")) c->thread = v;
-        else if (!strcmp(k, "phase")) c->phase = v;
+        if (!strcmp(k, "ts")) e->ts = (int64_t)n;
+        else if (!strcmp(k, "ev")) e->name = v;
+        else if (!strcmp(k, "pid") && cJSON_IsNumber(f)) {
+            if (!e->pid) e->pid = f->valueint;
+            e->subject = f->valueint;
+        }
+        else if (!strcmp(k, "stream")) e->stream = v;
+        else if (!strcmp(k, "size")) e->size = n;
+        else if (!strcmp(k, "len") && cJSON_IsNumber(f)) e->len = n;
+        else if (!strcmp(k, "hwm") && cJSON_IsNumber(f)) e->hwm = n;
+        else if (!strcmp(k, "ret")) e->ret = cJSON_IsTrue(f);
+        else if (!strcmp(k, "role")) e->role = v;
+        else if (!strcmp(k, "thread")) e->thread = v;
+        else if (!strcmp(k, "phase")) e->phase = v;
     }
 }
 
 int model_feed(model *m, const char *line, size_t len)
 {
     cJSON *ev = cJSON_ParseWithLength(line, len);
-    common c;
-    if (ev) scan_common(ev, &c);
-    if (!ev || !c.ev) {
+    event e = { .m = m, .ev = ev };
+    if (ev) scan(ev, &e);
+    if (!ev || !e.name) {
         m->bad_lines++;
         cJSON_Delete(ev);
         return -1;
     }
-    const char *name = c.ev, *role = c.role;
-    event e = { .m = m, .ev = ev, .name = name, .ts = c.ts, .pid = c.pid };
+    const char *name = e.name, *role = e.role;
     if (m->first_ts < 0) m->first_ts = e.ts;
     if (e.ts > m->last_ts) m->last_ts = e.ts;
     m->events++;
@@ -482,13 +467,13 @@ int model_feed(model *m, const char *line, size_t len)
         if (role && strcmp(name, "exit") != 0) copy(p->role, sizeof p->role, role);
     }
     /* A thread's share of the work: each job counts once, at its start. */
-    if (c.thread && (!c.phase || strcmp(c.phase, "start") == 0))
-        bar_add(m->threads, &m->nthreads, c.thread, 1);
+    if (e.thread && (!e.phase || strcmp(e.phase, "start") == 0))
+        bar_add(m->threads, &m->nthreads, e.thread, 1);
     if (slot >= 0 && m->names[slot].handler >= 0) handlers[m->names[slot].handler].fn(&e);
     else if (slot < 0)                 /* more names than slots: look it up */
         for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
             if (strcmp(handlers[i].name, name) == 0) handlers[i].fn(&e);
-    model_log_event(m, ev, name, e.pid, e.ts);
+    model_log_event(m, ev, name, e.pid, e.subject, e.ts);
     cJSON_Delete(ev);
     return 0;
 }
@@ -518,24 +503,7 @@ void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state)
     if (!p->rss_from_event) p->rss = rss;
 }
 
-/* ---- the log ring ------------------------------------------------------ */
-
-int model_log_count(const model *m, int mask)
-{
-    int n = 0;
-    for (int i = 0; i < m->log_count; i++)
-        if (m->log[(m->log_head + i) % MODEL_LOG].kind & mask) n++;
-    return n;
-}
-
-const model_log_entry *model_log_at(const model *m, int mask, int i)
-{
-    for (int k = 0; k < m->log_count; k++) {
-        const model_log_entry *e = &m->log[(m->log_head + k) % MODEL_LOG];
-        if ((e->kind & mask) && i-- == 0) return e;
-    }
-    return NULL;
-}
+/* ---- the IPC ring ------------------------------------------------------ */
 
 const model_ipc_entry *model_ipc_at(const model *m, int i)
 {

@@ -41,7 +41,7 @@ typedef struct {
 typedef struct {
     char name[32];
     bool writable, readable;   /* saw write (writable) / push (readable) */
-    int64_t len, hwm, peak;    /* bytes buffered now, the mark, the most */
+    int64_t len, hwm;          /* bytes buffered now, the mark */
     int64_t writes, falses, drains, pushes, datas, pauses, resumes;
     int64_t bytes_in, bytes_out;   /* written or pushed / delivered (data) */
     int64_t burst;             /* writes returning true since the last false */
@@ -79,6 +79,14 @@ typedef struct {
     char text[136];
 } model_log_entry;
 
+/* The last of a run of falses on one stream: what the log line says. */
+typedef struct {
+    int stream;                /* index in streams[] */
+    bool write;                /* write() (else push()) */
+    bool stale;                /* the line does not say these numbers yet */
+    int64_t size, len, hwm;
+} model_false_run;
+
 typedef struct {
     int64_t ts;
     int from, to;
@@ -102,7 +110,7 @@ typedef struct model {
     /* The demo: from its first event, and from `nodelab demo`'s exit. */
     char demo[48];
     int chapter, demo_pid;
-    int64_t duration_ms, first_ts, last_ts;
+    int64_t first_ts, last_ts;
     model_param params[MODEL_MAX_PARAMS];
     int nparams;
     char param_note[128];      /* the last `param` reply, for the status line */
@@ -137,10 +145,13 @@ typedef struct model {
     int64_t lag_samples;
     bool has_pool;
     int pool_busy, pool_queued, pool_size, pool_max_queued;
-    int64_t request_us_sum;
 
     model_log_entry log[MODEL_LOG];
     int log_head, log_count;   /* ring: oldest at log_head */
+    /* Falses in a row share the newest line (model_log.c).  A firehose
+     * sends thousands a second and a frame shows one: the numbers of the
+     * run are kept here, and the line is worded when it is read. */
+    model_false_run run;
     model_ipc_entry ipc[MODEL_IPC];
     int ipc_head, ipc_count;
     int64_t ipc_total;
@@ -171,18 +182,21 @@ int model_series_last(const model_series *s, double *out, int n);
 /* Sum of the `buckets` complete buckets before the newest one. */
 double model_series_recent(const model_series *s, int buckets);
 
-/* The i-th log line (0 = oldest) among those whose kind is in mask, and
- * how many there are. */
+/* model_log.c: the i-th log line (0 = oldest) among those whose kind is
+ * in mask, and how many there are.  (Not const: reading words the newest
+ * line if a run of falses moved it on.) */
 int model_log_count(const model *m, int mask);
-const model_log_entry *model_log_at(const model *m, int mask, int i);
+const model_log_entry *model_log_at(model *m, int mask, int i);
 const model_ipc_entry *model_ipc_at(const model *m, int i);
 
 /* "00:07.391" from microseconds. */
 void model_fmt_ts(char *buf, size_t size, int64_t us);
 
-/* model_log.c: the log line for one event (kept apart: it is all words). */
+/* model_log.c: the log line for one event (kept apart: it is all words).
+ * pid is the emitter, subject the process the event is about (model.c). */
 struct cJSON;
-void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int64_t ts);
+void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int subject,
+                     int64_t ts);
 /* A write() or push() that returned false (model.c calls it directly). */
 void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts);
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)

@@ -15,8 +15,28 @@
 #include <stdio.h>
 #include <string.h>
 
+static model_log_entry *newest(model *m)
+{
+    return m->log_count ? &m->log[(m->log_head + m->log_count - 1) % MODEL_LOG] : NULL;
+}
+
+/* Words the newest line if a run of falses moved it on since. */
+static void word_run(model *m)
+{
+    if (!m->run.stale) return;
+    m->run.stale = false;
+    const model_false_run *r = &m->run;
+    char name[sizeof m->streams[0].name];     /* (a copy: both live in *m) */
+    memcpy(name, m->streams[r->stream].name, sizeof name);
+    model_log_entry *e = newest(m);
+    snprintf(e->text, sizeof e->text, "%-8s %s %lld → len %lld/%lld returned FALSE ×%d",
+             name, r->write ? "write" : "push", (long long)r->size, (long long)r->len,
+             (long long)r->hwm, e->repeat);
+}
+
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
 {
+    word_run(m);                       /* before the ring moves on */
     model_log_entry *e = &m->log[(m->log_head + m->log_count) % MODEL_LOG];
     if (m->log_count == MODEL_LOG) m->log_head = (m->log_head + 1) % MODEL_LOG;
     else m->log_count++;
@@ -74,41 +94,33 @@ static void fields(char *buf, size_t size, const cJSON *ev)
     }
 }
 
-static model_log_entry *newest(model *m)
-{
-    return m->log_count ? &m->log[(m->log_head + m->log_count - 1) % MODEL_LOG] : NULL;
-}
-
 void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts)
 {
     /* The writes that returned true are summed up in the false one. */
     long long before = s->burst;
     s->burst = 0;
-    char head[64];
-    snprintf(head, sizeof head, "%-8s %s ", s->name, name);
-    /* Falses in a row (a writer ignoring backpressure) share one line. */
+    int stream = (int)(s - m->streams);
+    bool write = name[0] == 'w';
+    /* Falses in a row (a writer ignoring backpressure) share one line:
+     * only its numbers change here; word_run() words it when it is read. */
     model_log_entry *last = newest(m);
     if (!before && last && last->kind == LOG_BACKPRESSURE && last->repeat &&
-        !strncmp(last->text, head, strlen(head))) {
+        m->run.stream == stream && m->run.write == write) {
         last->repeat++;
         last->ts = ts;
-        snprintf(last->text, sizeof last->text, "%s%lld → len %lld/%lld returned FALSE ×%d",
-                 head, (long long)size, (long long)s->len, (long long)s->hwm, last->repeat);
+        m->run = (model_false_run){ stream, write, true, size, s->len, s->hwm };
         return;
     }
     char after[40] = "";
     if (before) snprintf(after, sizeof after, " (after %lld true)", before);
-    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%s%lld → len %lld/%lld returned FALSE%s",
-                  head, (long long)size, (long long)s->len, (long long)s->hwm, after);
+    model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s %lld → len %lld/%lld returned FALSE%s",
+                  s->name, name, (long long)size, (long long)s->len, (long long)s->hwm, after);
     newest(m)->repeat = 1;
+    m->run = (model_false_run){ stream, write, false, size, s->len, s->hwm };
 }
 
-static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
+static void log_exit(model *m, const cJSON *ev, int pid, int subject, int64_t ts)
 {
-    int subject = pid;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, ev)                    /* the last pid: see model.c */
-        if (f->string && !strcmp(f->string, "pid") && cJSON_IsNumber(f)) subject = f->valueint;
     model_proc *p = model_proc_find(m, subject);
     const cJSON *sig = cJSON_GetObjectItemCaseSensitive(ev, "signal");
     if (cJSON_IsString(sig))
@@ -119,7 +131,8 @@ static void log_exit(model *m, const cJSON *ev, int pid, int64_t ts)
                       p ? p->role : "pid", subject, n_(ev, "code"));
 }
 
-void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64_t ts)
+void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int subject,
+                     int64_t ts)
 {
     char buf[160];
     if (!strcmp(name, "write") || !strcmp(name, "push")) {
@@ -140,7 +153,7 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64
         fields(buf, sizeof buf, ev);
         model_log_add(m, ts, pid, LOG_PROCESS, "spawn    %s", buf);
     } else if (!strcmp(name, "exit")) {
-        log_exit(m, ev, pid, ts);
+        log_exit(m, ev, pid, subject, ts);
     } else if (!strcmp(name, "demo")) {
         model_log_add(m, ts, pid, LOG_DEMO, "demo     %s started, pid %d", s_(ev, "name"), pid);
     } else if (!strcmp(name, "param")) {
@@ -158,4 +171,24 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int64
         fields(buf, sizeof buf, ev);
         model_log_add(m, ts, pid, LOG_OTHER, "%-8s %s", name, buf);
     }
+}
+
+/* ---- reading the ring -------------------------------------------------- */
+
+int model_log_count(const model *m, int mask)
+{
+    int n = 0;
+    for (int i = 0; i < m->log_count; i++)
+        if (m->log[(m->log_head + i) % MODEL_LOG].kind & mask) n++;
+    return n;
+}
+
+const model_log_entry *model_log_at(model *m, int mask, int i)
+{
+    word_run(m);
+    for (int k = 0; k < m->log_count; k++) {
+        const model_log_entry *e = &m->log[(m->log_head + k) % MODEL_LOG];
+        if ((e->kind & mask) && i-- == 0) return e;
+    }
+    return NULL;
 }

@@ -187,7 +187,6 @@ static void start(demo_screen *d)
         d->m.exited = d->m.crashed = true;
         return;
     }
-    d->starts++;
     app_dirty();
 }
 
@@ -297,29 +296,20 @@ static void act(screen *s, int action, int key)
 
 /* ---- the screen -------------------------------------------------------- */
 
-/* `nodelab open NAME --set k=v`: applied to the first dashboard only. */
-static char presets[LAB_DEMO_MAX_PARAMS][128];
-static int npresets;
+/* `nodelab open NAME --set k=v`: values tui.c has checked already, for
+ * the first dashboard of that demo. */
+static const lab_demo *preset;
 
-void screen_demo_preset(const char *kv)
-{
-    if (npresets < LAB_DEMO_MAX_PARAMS) snprintf(presets[npresets++], sizeof presets[0], "%s", kv);
-}
+void screen_demo_preset(const lab_demo *values) { preset = values; }
 
-static void apply_presets(demo_screen *d)
+static void apply_preset(demo_screen *d)
 {
-    lab_demo tmp;
-    lab_demo_init(&tmp, d->def);
-    for (int k = 0; k < npresets; k++) {
-        char *eq = strchr(presets[k], '=');
-        *eq = '\0';
-        int i;
-        if (lab_demo_param(d->def, presets[k], &i) && !lab_demo_set(&tmp, presets[k], eq + 1)) {
-            if (d->def->params[i].type == LAB_PARAM_INT) d->ival[i] = tmp.ival[i];
-            else snprintf(d->sval[i], sizeof d->sval[i], "%s", eq + 1);
-        }
+    if (!preset || preset->def != d->def) return;
+    for (int i = 0; i < d->nparams; i++) {
+        d->ival[i] = preset->ival[i];
+        snprintf(d->sval[i], sizeof d->sval[i], "%s", preset->sval[i]);
     }
-    npresets = 0;
+    preset = NULL;
 }
 
 /* RSS and state of every process, from /proc, once a second. */
@@ -388,7 +378,7 @@ screen *screen_demo_new(const char *name)
         d->nparams++;
     }
     assign_hotkeys(d);
-    apply_presets(d);
+    apply_preset(d);
     start(d);
     return &d->base;
 }

@@ -28,7 +28,6 @@ typedef struct {
     bool restart_pending;
     uint64_t last_event_ms;              /* loop time of the newest event */
     uint64_t last_proc_sample_ms;
-    int starts;
 } demo_screen;
 
 /* demo_panels.c */

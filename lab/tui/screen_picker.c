@@ -17,13 +17,34 @@ typedef struct {
     int kind;
     struct { char target[128], name[80], text[200]; int chapter; } *rows;
     int n, sel;
+    nl_exercise_entry *ex;     /* PICK_EXERCISES: the catalog, read once */
 } picker;
+
+/* Each exercise's row from its progress; true if one of them changed. */
+static bool exercise_rows(picker *p)
+{
+    bool changed = false;
+    for (int i = 0; i < p->n; i++) {
+        progress_exercise pe = progress_get_exercise(&APP.prog, p->ex[i].id);
+        const char *mark = !strcmp(pe.status, "passed") ? UI.g->ok
+                         : !strcmp(pe.status, "failing") ? UI.g->fail : " ";
+        char status[32], name[sizeof p->rows[0].name], text[sizeof p->rows[0].text];
+        if (!strcmp(pe.status, "failing"))
+            snprintf(status, sizeof status, "failing %d/%d", pe.passed, pe.total);
+        else snprintf(status, sizeof status, "%s", pe.status);
+        snprintf(name, sizeof name, "%s %s", mark, p->ex[i].id);
+        snprintf(text, sizeof text, "%-14s %s", status, p->ex[i].title);
+        if (strcmp(name, p->rows[i].name) || strcmp(text, p->rows[i].text)) {
+            memcpy(p->rows[i].name, name, sizeof name);
+            memcpy(p->rows[i].text, text, sizeof text);
+            changed = true;
+        }
+    }
+    return changed;
+}
 
 static void load(picker *p)
 {
-    free(p->rows);
-    p->rows = NULL;
-    p->n = 0;
     if (p->kind == PICK_DEMOS) {
         int count = 0;
         for (const lab_demo_def *const *d = lab_demo_all(); *d; d++) count++;
@@ -37,23 +58,13 @@ static void load(picker *p)
         }
         return;
     }
-    nl_exercise_entry *ex;
-    size_t count = nl_exercises(&ex);
+    size_t count = nl_exercises(&p->ex);
     p->rows = calloc(count + 1, sizeof *p->rows);
     for (size_t i = 0; i < count; i++) {
-        progress_exercise pe = progress_get_exercise(&APP.prog, ex[i].id);
-        const char *mark = !strcmp(pe.status, "passed") ? UI.g->ok
-                         : !strcmp(pe.status, "failing") ? UI.g->fail : " ";
-        char status[32];
-        if (!strcmp(pe.status, "failing"))
-            snprintf(status, sizeof status, "failing %d/%d", pe.passed, pe.total);
-        else snprintf(status, sizeof status, "%s", pe.status);
-        snprintf(p->rows[p->n].target, sizeof p->rows[0].target, "exercise:%s", ex[i].id);
-        snprintf(p->rows[p->n].name, sizeof p->rows[0].name, "%s %s", mark, ex[i].id);
-        snprintf(p->rows[p->n].text, sizeof p->rows[0].text, "%-14s %s", status, ex[i].title);
-        p->rows[p->n++].chapter = ex[i].chapter;
+        snprintf(p->rows[p->n].target, sizeof p->rows[0].target, "exercise:%s", p->ex[i].id);
+        p->rows[p->n++].chapter = p->ex[i].chapter;
     }
-    free(ex);
+    exercise_rows(p);
 }
 
 static void draw(screen *s, int rows, int cols)
@@ -105,17 +116,19 @@ static void act(screen *s, int action, int key)
     }
 }
 
-/* Statuses change while an exercise is open: reload when we are on top. */
+/* Statuses change while an exercise is open above: when we are on top
+ * again, the rows follow (the catalog itself does not change). */
 static void tick(screen *s)
 {
     picker *p = (picker *)s;
-    if (p->kind == PICK_EXERCISES) { load(p); app_dirty(); }
+    if (p->kind == PICK_EXERCISES && exercise_rows(p)) app_dirty();
 }
 
 static void destroy(screen *s)
 {
     picker *p = (picker *)s;
     free(p->rows);
+    free(p->ex);
     free(p);
 }
 

@@ -89,7 +89,7 @@ static void on_fatal(int sig)
 static int parse_sets(int argc, char **argv, const char *target)
 {
     const lab_demo_def *def = strncmp(target, "demo:", 5) ? NULL : lab_demo_find(target + 5);
-    lab_demo check;
+    static lab_demo check;                   /* (the dashboard reads it later) */
     if (def) lab_demo_init(&check, def);
     for (int i = 2; i < argc; i++) {
         const char *kv = argv[i];
@@ -105,8 +105,8 @@ static int parse_sets(int argc, char **argv, const char *target)
         snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
         const char *err = lab_demo_set(&check, key, eq + 1);
         if (err) return nl_usage_error("open %s: %s", def->name, err);
-        screen_demo_preset(kv);
     }
+    if (def) screen_demo_preset(&check);
     return 0;
 }
 
