@@ -226,12 +226,7 @@ static int parse_args(int argc, char **argv, lab_demo *d, bool *json, bool *cont
                                       "more than 0 and at most 86400)", val);
             continue;
         }
-        char key[64];
-        const char *eq = strchr(val, '=');
-        if (!eq || eq == val || (size_t)(eq - val) >= sizeof key)
-            return nl_usage_error("demo: --set wants KEY=VALUE, got '%s'", val);
-        snprintf(key, sizeof key, "%.*s", (int)(eq - val), val);
-        const char *err = lab_demo_set(d, key, eq + 1);
+        const char *err = lab_demo_set_kv(d, val);
         if (err) return nl_usage_error("demo %s: %s", d->def->name, err);
     }
     return 0;

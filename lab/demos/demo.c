@@ -80,6 +80,19 @@ const char *lab_demo_set(lab_demo *d, const char *key, const char *value)
     return NULL;
 }
 
+const char *lab_demo_set_kv(lab_demo *d, const char *kv)
+{
+    static __thread char msg[256];
+    char key[64];
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key) {
+        snprintf(msg, sizeof msg, "--set wants KEY=VALUE, got '%s'", kv);
+        return msg;
+    }
+    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+    return lab_demo_set(d, key, eq + 1);
+}
+
 int64_t lab_demo_int(const lab_demo *d, const char *key)
 {
     int i;

@@ -94,6 +94,9 @@ const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *i
  * message saying what is allowed. */
 void lab_demo_init(lab_demo *d, const lab_demo_def *def);
 const char *lab_demo_set(lab_demo *d, const char *key, const char *value);
+/* The same for one "KEY=VALUE" argument, as --set takes it.  A string
+ * value keeps pointing into kv, which must outlive the demo. */
+const char *lab_demo_set_kv(lab_demo *d, const char *kv);
 int64_t lab_demo_int(const lab_demo *d, const char *key);
 const char *lab_demo_str(const lab_demo *d, const char *key);
 

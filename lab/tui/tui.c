@@ -98,12 +98,7 @@ static int parse_sets(int argc, char **argv, const char *target)
         else return nl_usage_error("open: unknown option '%s' (allowed: --set KEY=VALUE, "
                                    "for a demo)", argv[i]);
         if (!def) return nl_usage_error("open: --set is for demos; %s is not one", target);
-        char key[64];
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
-            return nl_usage_error("open: --set wants KEY=VALUE, got '%s'", kv);
-        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-        const char *err = lab_demo_set(&check, key, eq + 1);
+        const char *err = lab_demo_set_kv(&check, kv);
         if (err) return nl_usage_error("open %s: %s", def->name, err);
     }
     if (def) screen_demo_preset(&check);
