@@ -76,7 +76,7 @@ typedef struct {
 typedef struct ex_runner ex_runner;
 struct ex_runner {
     /* Results of the last run. */
-    bool running, done, compiled, graded;   /* graded: by nodelab check */
+    bool running, done, compiled;
     char log[4096];            /* compiler output, or why the run failed */
     case_result cases[EX_MAX_CASES];
     int passed, total, points, max_points;
@@ -90,14 +90,10 @@ struct ex_runner {
 };
 
 /* exercise_report.c: filling r->cases from what a run wrote. */
-void ex_read_tap(ex_runner *r, const exercise *e, const char *tap);
-void ex_read_check_output(ex_runner *r, const exercise *e, const char *out);
 int ex_read_grade_report(ex_runner *r, const exercise *e, const char *json);
 
-/* Starts a run of e's tests on the files in the workspace: through the
- * grader (`nodelab check EXERCISE --format json`) when this nodelab has
- * it, else by building them directly (NODELAB_LAB_RUNNER=direct forces
- * that). */
+/* Starts a run of e's tests on the files in the workspace, through the
+ * grader (`nodelab check EXERCISE --format json`). */
 int ex_runner_start(ex_runner *r, lab_loop *loop, const exercise *e);
 /* Stops a run (killing its processes) and removes its temporary folder. */
 void ex_runner_cancel(ex_runner *r);

@@ -1,10 +1,10 @@
 /*
  * exercise_report.c — reading what a test run said (see exercise.h).
  *
- * Two sources, one result: the grader's JSON report (`nodelab check
- * --format json`, schema nodelab-grade/1 in docs/grader.md), or, before
- * the grader exists, Check's own TAP log and output.  Pure functions over
- * text, so tests/test_tui_exercise.c can feed them recorded reports.
+ * The grader's JSON report (`nodelab check --format json`, schema
+ * nodelab-grade/1 in docs/grader.md) into per-test verdicts.  A pure
+ * function over text, so tests/test_tui_exercise.c can feed it recorded
+ * reports.
  */
 #include "exercise.h"
 
@@ -18,45 +18,6 @@ static int case_index(const exercise *e, const char *tcase, size_t len)
     for (int i = 0; i < e->ncases; i++)
         if (strlen(e->cases[i].tcase) == len && !strncmp(e->cases[i].tcase, tcase, len)) return i;
     return -1;
-}
-
-/* TAP: "ok 1 - file.c:tcase:fn: Passed" / "not ok 2 - file.c:tcase:fn: why". */
-void ex_read_tap(ex_runner *r, const exercise *e, const char *tap)
-{
-    char *copy = strdup(tap), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        bool ok = !strncmp(line, "ok ", 3);
-        char *dash = strstr(line, " - ");
-        if (!dash || (!ok && strncmp(line, "not ok ", 7))) continue;
-        char *tcase = strchr(dash + 3, ':');
-        char *fn = tcase ? strchr(tcase + 1, ':') : NULL;
-        char *msg = fn ? strchr(fn + 1, ':') : NULL;
-        if (!msg) continue;
-        int k = case_index(e, tcase + 1, (size_t)(fn - tcase - 1));
-        if (k < 0) continue;
-        case_result *c = &r->cases[k];
-        c->status = ok ? CASE_PASS : strstr(msg, "signal") || strstr(msg, "timeout")
-                                     ? CASE_ERROR : CASE_FAIL;
-        msg += strspn(msg + 1, " ") + 1;
-        if (!ok) snprintf(c->message, sizeof c->message, "%s", msg);
-    }
-    free(copy);
-}
-
-/* Check's own lines "file.c:88:F:tcase:fn:0: message" give the place. */
-void ex_read_check_output(ex_runner *r, const exercise *e, const char *out)
-{
-    char *copy = strdup(out), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char file[100], kind;
-        int lineno, used = 0;
-        if (sscanf(line, "%99[^:]:%d:%c:%n", file, &lineno, &kind, &used) != 3 || !used) continue;
-        char *tcase = line + used, *end = strchr(tcase, ':');
-        int k = end ? case_index(e, tcase, (size_t)(end - tcase)) : -1;
-        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-        if (k >= 0) snprintf(r->cases[k].where, sizeof r->cases[k].where, "%s:%d", base, lineno);
-    }
-    free(copy);
 }
 
 static const char *jstr(const cJSON *o, const char *key)

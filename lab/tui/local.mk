@@ -27,6 +27,3 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/widget_table.c \
 	lab/tui/widget_log.c \
 	lab/tui/widget_doc.c
-lab_tui_libnltui_a_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DNL_EXERCISE_CFLAGS='"$(SANITIZE_CFLAGS) $(CHECK_CFLAGS) $(CJSON_CFLAGS)"' \
-	-DNL_EXERCISE_LIBS='"$(SANITIZE_CFLAGS) $(CJSON_LIBS) $(ZLIB_LIBS) $(HTTP_PARSER_LIBS) $(CHECK_LIBS) -lm"'
