@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "exec.h"
+#include "grow.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -32,13 +33,7 @@ typedef struct {
 
 static void append(outbuf *b, const char *data, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->buf = realloc(b->buf, cap);
-        if (!b->buf) abort();
-        b->cap = cap;
-    }
+    b->buf = lab_grow_or_die(b->buf, &b->cap, b->len + n + 1, 1, 4096);
     memcpy(b->buf + b->len, data, n);
     b->len += n;
     b->buf[b->len] = '\0';

@@ -11,6 +11,7 @@
  * user: the body is never collected here.
  */
 #include "http_conn.h"
+#include "grow.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -43,13 +44,9 @@ void http_msg_free(lab_http_msg *m)
 
 static int arena_add(lab_http_msg *m, const char *p, size_t n)
 {
-    if (m->arena_len + n + 1 > m->arena_cap) {
-        size_t cap = (m->arena_len + n + 1) * 2;
-        char *a = realloc(m->arena, cap);
-        if (!a) return -1;
-        m->arena = a;
-        m->arena_cap = cap;
-    }
+    char *a = lab_grow(m->arena, &m->arena_cap, m->arena_len + n + 1, 1, 256);
+    if (!a) return -1;
+    m->arena = a;
     memcpy(m->arena + m->arena_len, p, n);
     m->arena_len += n;
     return 0;
@@ -64,13 +61,9 @@ static int switch_to(lab_http_msg *m, int kind)
     m->last_cb = kind;
     if (kind == CB_URL) m->url_off = m->arena_len;
     if (kind == CB_FIELD || kind == CB_VALUE) {
-        if (m->nspans + 1 > m->spans_cap) {
-            size_t cap = m->spans_cap ? m->spans_cap * 2 : 32;
-            size_t *s = realloc(m->spans, cap * sizeof *s);
-            if (!s) return -1;
-            m->spans = s;
-            m->spans_cap = cap;
-        }
+        size_t *s = lab_grow(m->spans, &m->spans_cap, m->nspans + 1, sizeof *s, 32);
+        if (!s) return -1;
+        m->spans = s;
         m->spans[m->nspans++] = m->arena_len;
     }
     return 0;

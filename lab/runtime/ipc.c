@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "ipc.h"
+#include "grow.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -35,17 +36,6 @@ static void maybe_free(lab_ipc *ch);
 static void on_readable(lab_io *io, int events);
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return p;
-    size_t cap2 = *cap ? *cap : 16;
-    while (cap2 < need) cap2 *= 2;
-    void *q = realloc(p, cap2 * size);
-    if (!q) abort();                 /* out of memory: nothing sane to do */
-    *cap = cap2;
-    return q;
-}
 
 size_t lab_ipc_queued(const lab_ipc *ch) { return ch->out_len - ch->out_head; }
 
@@ -152,13 +142,13 @@ static bool commit(lab_ipc *ch, size_t len, int fd, lab_ipc_send_cb *cb, void *a
     char *text = ch->out + ch->out_len;
     text[len] = '\n';
     if (fd >= 0) {
-        ch->fdmarks = grow(ch->fdmarks, &ch->fd_cap, ch->fd_len + 1, sizeof *ch->fdmarks);
+        ch->fdmarks = lab_grow_or_die(ch->fdmarks, &ch->fd_cap, ch->fd_len + 1, sizeof *ch->fdmarks, 16);
         ch->fdmarks[ch->fd_len++] = (struct lab_ipc_fdmark){ ch->queued_total, fd };
     }
     ch->out_len += len + 1;
     ch->queued_total += len + 1;
     if (cb) {
-        ch->pending = grow(ch->pending, &ch->pending_cap, ch->pending_len + 1, sizeof *ch->pending);
+        ch->pending = lab_grow_or_die(ch->pending, &ch->pending_cap, ch->pending_len + 1, sizeof *ch->pending, 16);
         ch->pending[ch->pending_len++] = (struct lab_ipc_pending){ ch->queued_total, cb, arg };
     }
     ch->sent++;
@@ -180,7 +170,7 @@ static void reserve(lab_ipc *ch, size_t n)
         ch->out_len -= ch->out_head;
         ch->out_head = 0;
     }
-    ch->out = grow(ch->out, &ch->out_cap, ch->out_len + n, 1);
+    ch->out = lab_grow_or_die(ch->out, &ch->out_cap, ch->out_len + n, 1, 16);
 }
 
 bool lab_ipc_send_text(lab_ipc *ch, const char *json, size_t len,
@@ -421,7 +411,7 @@ static void take_fds(lab_ipc *ch, struct msghdr *mh)
     for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        ch->fds_in = grow(ch->fds_in, &ch->fds_in_cap, ch->fds_in_len + n, sizeof(int));
+        ch->fds_in = lab_grow_or_die(ch->fds_in, &ch->fds_in_cap, ch->fds_in_len + n, sizeof(int), 16);
         memcpy(ch->fds_in + ch->fds_in_len, CMSG_DATA(c), n * sizeof(int));
         ch->fds_in_len += n;
     }
@@ -494,7 +484,7 @@ static void peer_gone(lab_ipc *ch, int err)
 static void on_readable(lab_io *io, int events)
 {
     lab_ipc *ch = io->data;
-    ch->in = grow(ch->in, &ch->in_cap, ch->in_len + READ_CHUNK, 1);
+    ch->in = lab_grow_or_die(ch->in, &ch->in_cap, ch->in_len + READ_CHUNK, 1, 16);
     struct iovec iov = { ch->in + ch->in_len, ch->in_cap - ch->in_len };
     union { struct cmsghdr align; char buf[CMSG_SPACE(MAX_FDS_PER_READ * sizeof(int))]; } ctl;
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,

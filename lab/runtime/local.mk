@@ -7,6 +7,8 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/fs.c \
 	lab/runtime/fs_stream.c \
 	lab/runtime/gzip.c \
+	lab/runtime/grow.c \
+	lab/runtime/grow.h \
 	lab/runtime/gzip_stream.c \
 	lab/runtime/http_client.c \
 	lab/runtime/http_conn.h \

@@ -7,6 +7,7 @@
  * Redis's ae.c was the model: one file, one idea, nothing hidden.
  */
 #include "loop.h"
+#include "grow.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -310,13 +311,8 @@ void lab_timer_start(lab_timer *timer, lab_timer_cb *cb,
 {
     lab_loop *loop = timer->loop;
     lab_timer_stop(timer);
-    if (loop->heap_len == loop->heap_cap) {
-        size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 16;
-        lab_timer **heap = realloc(loop->heap, cap * sizeof *heap);
-        if (!heap) abort();
-        loop->heap = heap;
-        loop->heap_cap = cap;
-    }
+    loop->heap = lab_grow_or_die(loop->heap, &loop->heap_cap, loop->heap_len + 1,
+                                 sizeof *loop->heap, 16);
     timer->cb = cb;
     timer->due = loop->now + timeout_ms;
     timer->repeat = repeat_ms;

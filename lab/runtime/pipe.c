@@ -16,6 +16,7 @@
  * listeners, see emitter.h).
  */
 #include "stream_impl.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,7 @@ static void on_unpipe(lab_stream *s, const lab_event *ev, void *arg);
 
 static void list_add(lab_stream ***v, size_t *n, size_t *cap, lab_stream *s)
 {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 2;
-        lab_stream **p = realloc(*v, c * sizeof *p);
-        if (!p) abort();
-        *v = p;
-        *cap = c;
-    }
+    *v = lab_grow_or_die(*v, cap, *n + 1, sizeof **v, 2);
     (*v)[(*n)++] = s;
 }
 

@@ -7,6 +7,7 @@
  * pipe.c, finished.c and pipeline.c.
  */
 #include "stream_impl.h"
+#include "grow.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -181,13 +182,9 @@ void lab_stream_unref(lab_stream *s)
 
 int lab_stream_attach(lab_stream *s, void *p, void (*release)(void *))
 {
-    if (s->nattach == s->attach_cap) {
-        size_t cap = s->attach_cap ? s->attach_cap * 2 : 4;
-        void *a = realloc(s->attach, cap * sizeof *s->attach);
-        if (!a) return -1;
-        s->attach = a;
-        s->attach_cap = cap;
-    }
+    void *a = lab_grow(s->attach, &s->attach_cap, s->nattach + 1, sizeof *s->attach, 4);
+    if (!a) return -1;
+    s->attach = a;
     s->attach[s->nattach].p = p;
     s->attach[s->nattach].release = release;
     s->nattach++;

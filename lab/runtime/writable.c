@@ -18,6 +18,7 @@
  * 'finish' (on a tick) → autoDestroy → 'close' (on another tick).
  */
 #include "stream_impl.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -457,13 +458,8 @@ void lab_writable_end_cb(lab_stream *s, lab_write_cb *cb, void *arg)
     } else if (w->finished) {
         defer_cb(s, cb, arg, NULL);
     } else {
-        if (w->non_finished == w->on_finished_cap) {
-            size_t cap = w->on_finished_cap ? w->on_finished_cap * 2 : 2;
-            void *p = realloc(w->on_finished, cap * sizeof *w->on_finished);
-            if (!p) abort();
-            w->on_finished = p;
-            w->on_finished_cap = cap;
-        }
+        w->on_finished = lab_grow_or_die(w->on_finished, &w->on_finished_cap,
+                                         w->non_finished + 1, sizeof *w->on_finished, 2);
         w->on_finished[w->non_finished].cb = cb;
         w->on_finished[w->non_finished].arg = arg;
         w->non_finished++;
