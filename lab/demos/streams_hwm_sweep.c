@@ -111,13 +111,13 @@ static int run(lab_demo *d)
     w.max_hwm = (uint64_t)lab_demo_int(d, "max_hwm");
     w.factor = (uint64_t)lab_demo_int(d, "factor");
     w.repeats = (int)lab_demo_int(d, "repeats");
-    w.loop = lab_loop_new();
     lab_demo_announce(d);
     if (w.size == 0) {
         fprintf(stderr, "nodelab: demo %s: %s is empty: nothing to time\n", d->def->name, w.in);
         kit_tmp_remove(&tmp);
         return 1;
     }
+    w.loop = lab_loop_new();
     start_copy(&w);
     lab_demo_deadline(d, w.loop, NULL);
     lab_loop_run(w.loop);
