@@ -155,6 +155,17 @@ assert all(e["thread"] >= 1 for e in writes), "a write ran off the pool"
 s = one("summary")
 assert s["nowait"] == 1 and s["spin_us"] == 200 and s["completed"], s
 PY
+rm -f "$TMP/copy.bin"
+expect_status 0 "pipe-copy nowait=1 loop_writes=1 runs" -- "$NODELAB" demo streams.pipe-copy --json \
+    --set in="$TMP/rand.bin" --set out="$TMP/copy.bin" --set nowait=1 --set loop_writes=1
+cmp -s "$TMP/rand.bin" "$TMP/copy.bin" && ok "pipe-copy loop_writes=1: the copy is identical (cmp)" \
+    || fail "pipe-copy loop_writes=1: the copy is identical (cmp)"
+check "pipe-copy loop_writes=1: every write ran on the loop thread" "$TMP/out" <<'PY'
+writes = [e for e in ev("fs") if e.get("op") == "write"]
+assert writes and all(e["thread"] == 0 for e in writes), [e["thread"] for e in writes][:20]
+s = one("summary")
+assert s["loop_writes"] == 1 and s["bytes"] == s["size"] and s["completed"], s
+PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 

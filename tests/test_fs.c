@@ -203,10 +203,12 @@ END_TEST
 /* ---- a full disk: RLIMIT_FSIZE makes write() fail with EFBIG ------------ */
 
 static struct { lab_loop *loop; lab_fs req; int fd; char *buf; int writes;
-                size_t reported; ssize_t last; } wr;
+                size_t reported; ssize_t last; int on_loop; } wr;
 
 static void on_write(lab_fs *req)
 {
+    if (in_read_call) early_callbacks++;
+    if (req->work.thread == 0) wr.on_loop++;
     wr.reported += req->written;
     wr.last = req->result;
     if (req->result < 0) return;          /* stop at the first failure */
@@ -215,7 +217,9 @@ static void on_write(lab_fs *req)
         lab_fs_write(wr.loop, req, wr.fd, wr.buf, CHUNK, -1, on_write);
 }
 
-START_TEST(full_disk_reports_EFBIG_and_only_what_was_written)
+/* Writes 64 KiB chunks into a file limited to 100,000 bytes; returns how
+ * many writes ran on the loop thread. */
+static int write_until_full(bool loop_writes)
 {
     make_dir();
     signal(SIGXFSZ, SIG_IGN);             /* else the kernel kills us */
@@ -224,15 +228,21 @@ START_TEST(full_disk_reports_EFBIG_and_only_what_was_written)
     char path[128];
     snprintf(path, sizeof path, "%s/out.bin", dir);
     memset(&wr, 0, sizeof wr);
+    early_callbacks = 0;
+    lab_fs_set_loop_writes(loop_writes);
     wr.loop = lab_loop_new();
     wr.buf = calloc(1, CHUNK);
     wr.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ck_assert_int_ge(wr.fd, 0);
+    in_read_call = true;
     lab_fs_write(wr.loop, &wr.req, wr.fd, wr.buf, CHUNK, -1, on_write);
+    in_read_call = false;
     lab_loop_run(wr.loop);
     lab_loop_free(wr.loop);
+    lab_fs_set_loop_writes(false);
     close(wr.fd);
 
+    ck_assert_int_eq(early_callbacks, 0);
     ck_assert_int_eq(wr.last, -EFBIG);
     ck_assert_str_eq(lab_fs_code(&wr.req), "EFBIG");
     /* One chunk fitted whole; the second, failing, request still counts
@@ -243,6 +253,46 @@ START_TEST(full_disk_reports_EFBIG_and_only_what_was_written)
     ck_assert_uint_eq(wr.reported, 100000);
     free(wr.buf);
     remove_dir();
+    return wr.on_loop;
+}
+
+START_TEST(full_disk_reports_EFBIG_and_only_what_was_written)
+{
+    ck_assert_int_eq(write_until_full(false), 0);   /* Node's way: the pool */
+}
+END_TEST
+
+/* The same with writes on the loop thread: the same results, the same
+ * later callbacks, and no pool thread involved. */
+START_TEST(loop_writes_keep_results_and_callback_order)
+{
+    ck_assert_int_eq(write_until_full(true), 2);
+}
+END_TEST
+
+/* A pipe may block for ever, so its writes stay on the pool even then. */
+static void on_pipe_write(lab_fs *req)
+{
+    ck_assert_int_eq(req->result, 5);
+    ck_assert_int_ne(req->work.thread, 0);
+}
+
+START_TEST(loop_writes_leave_pipes_on_the_pool)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    lab_fs_set_loop_writes(true);
+    lab_loop *loop = lab_loop_new();
+    static lab_fs req;
+    lab_fs_write(loop, &req, p[1], "hello", 5, -1, on_pipe_write);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    lab_fs_set_loop_writes(false);
+    char got[8] = { 0 };
+    ck_assert_int_eq(read(p[0], got, sizeof got), 5);
+    ck_assert_str_eq(got, "hello");
+    close(p[0]);
+    close(p[1]);
 }
 END_TEST
 
@@ -292,5 +342,7 @@ int main(void)
                      missing_file_is_ENOENT_with_nodes_message,
                      unreadable_file_is_EACCES,
                      full_disk_reports_EFBIG_and_only_what_was_written,
+                     loop_writes_keep_results_and_callback_order,
+                     loop_writes_leave_pipes_on_the_pool,
                      stat_unlink_then_stat_fails);
 }

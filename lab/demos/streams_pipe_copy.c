@@ -14,14 +14,16 @@
  * cleanup pipe() lacks (streams.errors shows the difference): a failed
  * write (ENOSPC) closes both files and ends the demo with the error.
  *
- * Two knobs go beyond Node, for the benchmark and the curious: `nowait=1`
+ * Three knobs go beyond Node, for the benchmark and the curious: `nowait=1`
  * lets reads that the page cache can answer run on the loop thread
- * (preadv2 with RWF_NOWAIT, see fs.c), and `spin_us` makes the loop and
+ * (preadv2 with RWF_NOWAIT, see fs.c), `loop_writes=1` does the same for
+ * writes to a regular file (a bet that the page cache takes them without
+ * waiting), and `spin_us` makes the loop and
  * one idle pool thread busy-wait that long before sleeping, so a chunk's
  * hand-over between threads costs no wake-up.  Compare `summary` with
  * them off and on: the bytes are the same, the trips are what costs.
- * The parameters decide, whatever NODELAB_FS_NOWAIT and NODELAB_SPIN_US
- * say, so a run is described by its `summary` alone.  Spinning pays only
+ * The parameters decide, whatever NODELAB_FS_NOWAIT, NODELAB_FS_LOOP_WRITES
+ * and NODELAB_SPIN_US say, so a run is described by its `summary` alone.  Spinning pays only
  * on idle cores: on a busy machine the two spinners take the CPU from the
  * very thread they wait for, and the copy gets slower, not faster.
  *
@@ -77,6 +79,7 @@ static void summary(copy_state *c)
     lab_ev_int(e, "read_hwm", lab_demo_int(c->demo, "read_hwm"));
     lab_ev_int(e, "write_hwm", lab_demo_int(c->demo, "write_hwm"));
     lab_ev_int(e, "nowait", lab_demo_int(c->demo, "nowait"));
+    lab_ev_int(e, "loop_writes", lab_demo_int(c->demo, "loop_writes"));
     lab_ev_int(e, "spin_us", lab_demo_int(c->demo, "spin_us"));
     lab_ev_int(e, "rss_first", (int64_t)c->mem.first);
     lab_ev_int(e, "rss_max", (int64_t)c->mem.max);
@@ -95,6 +98,7 @@ static int run(lab_demo *d)
     }
     c.loop = lab_loop_new();
     lab_fs_set_nowait_reads(lab_demo_int(d, "nowait") != 0);
+    lab_fs_set_loop_writes(lab_demo_int(d, "loop_writes") != 0);
     lab_loop_set_spin(c.loop, (unsigned)lab_demo_int(d, "spin_us"));
     lab_fs_stream_opts ro = { .stream = { .name = "reader",
                               .hwm = (size_t)lab_demo_int(d, "read_hwm") } };
@@ -147,6 +151,9 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
         { "nowait", LAB_PARAM_INT, 0, 0, 1, NULL, "0|1",
           "1: reads the page cache can answer run on the loop thread, not the pool "
           "(Node: 0, every read on the pool)", false },
+        { "loop_writes", LAB_PARAM_INT, 0, 0, 1, NULL, "0|1",
+          "1: writes to a regular file run on the loop thread, not the pool "
+          "(Node: 0, every write on the pool)", false },
         { "spin_us", LAB_PARAM_INT, 0, 0, 100000, NULL, "us",
           "busy-wait this long before sleeping, in the loop and one pool thread "
           "(Node: 0)", false },

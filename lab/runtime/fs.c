@@ -159,40 +159,68 @@ static void fs_after(lab_work *w, int status)
     free(path);
 }
 
-/* ---- the page-cache fast path for reads ---------------------------------
+/* ---- the fast paths: file I/O on the loop thread -------------------------
  *
- * Most reads of a file that was read or written recently are answered from
- * the page cache in microseconds, and sending them to a pool thread costs
- * two thread wake-ups, more than the copy itself.  preadv2() with
- * RWF_NOWAIT asks the kernel for exactly the cheap case: "give me what is
- * already in memory, or EAGAIN if you would have to wait for the disk".
- * On EAGAIN (or a kernel or file system without it) the read goes to the
- * pool as usual.  Node sends every read to the pool, and the demos show
- * that, so this is off unless asked for: lab_fs_set_nowait_reads(true) or
- * NODELAB_FS_NOWAIT=1.  Writes have no such path: ext4 refuses RWF_NOWAIT
- * on buffered writes (EOPNOTSUPP), and a write may always have to wait. */
-static int nowait_reads = -1;            /* -1: not decided yet */
+ * Sending a request to a pool thread costs two thread wake-ups (there and
+ * back), and on a small virtual machine that is more than copying 64 KiB.
+ * Two opt-in shortcuts skip it when the call is not expected to wait.  The
+ * callback still comes later, from the loop's poll phase (lab_queue_done),
+ * with thread 0 in its telemetry, so the order of events is the same
+ * either way.  Node sends every call to the pool, and the demos show that,
+ * so both are off unless asked for.
+ *
+ * Reads: preadv2() with RWF_NOWAIT asks the kernel for exactly the cheap
+ * case, "what is already in the page cache, or EAGAIN if you would have to
+ * wait for the disk"; on EAGAIN (or a kernel without it) the read goes to
+ * the pool as usual.  lab_fs_set_nowait_reads(true), NODELAB_FS_NOWAIT=1.
+ *
+ * Writes have no such question to ask: ext4 and tmpfs refuse RWF_NOWAIT
+ * on buffered writes (EOPNOTSUPP, probed on Linux 6.18).  A write to a
+ * regular file usually only copies into the page cache, but it can wait
+ * (the kernel throttles a process that dirties pages faster than the disk
+ * takes them), and then the whole loop waits.  So this one is a bet, made
+ * only for regular files (a pipe or socket may block for ever):
+ * lab_fs_set_loop_writes(true), NODELAB_FS_LOOP_WRITES=1. */
+static int nowait_reads = -1, loop_writes = -1;    /* -1: not decided yet */
 
-void lab_fs_set_nowait_reads(bool on) { nowait_reads = on; }
-
-bool lab_fs_nowait_reads(void)
+static bool env_switch(int *value, const char *name)
 {
-    if (nowait_reads < 0) {
-        const char *env = getenv("NODELAB_FS_NOWAIT");
-        nowait_reads = env && strcmp(env, "1") == 0;
+    if (*value < 0) {
+        const char *env = getenv(name);
+        *value = env && strcmp(env, "1") == 0;
     }
-    return nowait_reads;
+    return *value;
 }
 
-/* On the loop thread.  true: req->result holds the answer. */
-static bool read_now(lab_fs *req)
+void lab_fs_set_nowait_reads(bool on) { nowait_reads = on; }
+void lab_fs_set_loop_writes(bool on) { loop_writes = on; }
+bool lab_fs_nowait_reads(void) { return env_switch(&nowait_reads, "NODELAB_FS_NOWAIT"); }
+bool lab_fs_loop_writes(void) { return env_switch(&loop_writes, "NODELAB_FS_LOOP_WRITES"); }
+
+static bool is_regular_file(int fd)
 {
-    req->work.queued_us = lab_clock_us();
-    ssize_t r = read_at(req, RWF_NOWAIT);
-    if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* On the loop thread: the call, if the fast path applies to it.  true:
+ * req->result holds the answer; false: send it to the pool. */
+static bool run_here(lab_fs *req)
+{
+    bool write = req->type == LAB_FS_WRITE || req->type == LAB_FS_WRITEV;
+    if (req->type == LAB_FS_READ ? !lab_fs_nowait_reads()
+        : !write || !lab_fs_loop_writes() || !is_regular_file(req->fd))
         return false;
+    req->work.queued_us = lab_clock_us();
+    if (write) {
+        fs_work(&req->work);
+    } else {
+        ssize_t r = read_at(req, RWF_NOWAIT);
+        if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
+            return false;
+        req->result = r < 0 ? -errno : r;
+    }
     req->work.finished_us = lab_clock_us();
-    req->result = r < 0 ? -errno : r;
     return true;
 }
 
@@ -207,7 +235,7 @@ static int submit(lab_loop *loop, lab_fs *req, lab_fs_type type,
     if (path && !(req->path = strdup(path))) return -ENOMEM;
     req->work.data = req;
     /* Answered at once or not, the callback comes later, from the loop. */
-    if (type == LAB_FS_READ && lab_fs_nowait_reads() && read_now(req))
+    if (run_here(req))
         return lab_queue_done(loop, &req->work, fs_after) < 0 ? -EAGAIN : 0;
     if (lab_queue_work(loop, &req->work, fs_work, fs_after) < 0) {
         int err = errno ? errno : EAGAIN;

@@ -71,6 +71,12 @@ struct lab_fs {
  * for a whole process.  See fs.c. */
 void lab_fs_set_nowait_reads(bool on);
 bool lab_fs_nowait_reads(void);
+/* Writes to regular files run on the loop thread too (pipes and sockets
+ * still go to the pool).  A bet that the page cache takes them without
+ * waiting: if the kernel throttles the writer, the whole loop waits.  Off
+ * by default, as in Node; NODELAB_FS_LOOP_WRITES=1 for a whole process. */
+void lab_fs_set_loop_writes(bool on);
+bool lab_fs_loop_writes(void);
 
 /* Each returns 0 once queued, or -errno if the pool could not take it (the
  * callback then never runs). */

@@ -452,6 +452,7 @@ static int poll_timeout(const lab_loop *loop)
 {
     if (loop->stopping || !loop_alive(loop)) return 0;   /* about to exit */
     if (loop->ticks.len || loop->immediates.len) return 0;
+    if (lab_pool_has_done(loop->pool)) return 0;     /* see lab_queue_done */
     int timeout = -1;
     if (loop->heap_len > 0) {
         uint64_t due = loop->heap[0]->due;
@@ -502,6 +503,10 @@ static int run_poll(lab_loop *loop)
             run_ticks(loop);
         }
     }
+    /* Work the loop thread finished itself (lab_queue_done) completes
+     * here, in the same phase as work a pool thread finished. */
+    lab_pool_run_local(loop->pool);
+    run_ticks(loop);
     return 0;
 }
 

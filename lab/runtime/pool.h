@@ -72,6 +72,9 @@ lab_pool *lab_pool_new(lab_loop *loop);
 void lab_pool_free(lab_pool *pool);
 /* True when finished requests wait for the loop (no lock, no syscall). */
 bool lab_pool_has_done(const lab_pool *pool);
+/* Calls after() for the requests lab_queue_done finished (the poll phase,
+ * after the descriptors' callbacks). */
+void lab_pool_run_local(lab_pool *pool);
 /* The loop's spin setting, shared with the pool's idle threads. */
 void lab_pool_set_spin(lab_pool *pool, unsigned spin_us);
 
