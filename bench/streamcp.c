@@ -2,7 +2,7 @@
  * streamcp.c — the benchmark's copy program: IN to OUT through the
  * runtime's streams, with telemetry off (nothing watches a benchmark).
  *
- *   streamcp [-u] [-z] [-n] [-w] [-m BYTES] IN OUT
+ *   streamcp [-u] [-z] [-n] [-w] [-r] [-m BYTES] IN OUT
  *
  *     (default)  pipeline(createReadStream(IN), createWriteStream(OUT))
  *     -u         ... with an upper-casing Transform between them
@@ -14,6 +14,9 @@
  *                pool, is the default)
  *     -w         writes to a regular file run on the loop thread
  *                (lab_fs_set_loop_writes)
+ *     -r         the read stream pushes file ranges, not bytes, and the
+ *                write stream copies them in the kernel (range.h: what
+ *                cat does with copy_file_range)
  *
  * Prints one line, "elapsed_us=N peak_rss=N", and exits 0, or says what
  * failed and exits 1.  `bench/streams.sh` runs it next to cat, tr, gzip
@@ -73,26 +76,27 @@ static unsigned long long peak_rss(void)
 
 int main(int argc, char **argv)
 {
-    bool up = false, gz = false;
+    bool up = false, gz = false, ranges = false;
     size_t mark = 0;
     int c;
-    while ((c = getopt(argc, argv, "uznwm:h")) != -1) {
+    while ((c = getopt(argc, argv, "uznwrm:h")) != -1) {
         if (c == 'u') up = true;
         else if (c == 'z') gz = true;
         else if (c == 'n') lab_fs_set_nowait_reads(true);
         else if (c == 'w') lab_fs_set_loop_writes(true);
+        else if (c == 'r') ranges = true;
         else if (c == 'm') mark = (size_t)strtoull(optarg, NULL, 10);
         else {
-            fprintf(stderr, "usage: streamcp [-u] [-z] [-n] [-w] [-m BYTES] IN OUT\n");
+            fprintf(stderr, "usage: streamcp [-u] [-z] [-n] [-w] [-r] [-m BYTES] IN OUT\n");
             return c == 'h' ? 0 : 2;
         }
     }
     if (argc - optind != 2) {
-        fprintf(stderr, "usage: streamcp [-u] [-z] [-n] [-w] [-m BYTES] IN OUT\n");
+        fprintf(stderr, "usage: streamcp [-u] [-z] [-n] [-w] [-r] [-m BYTES] IN OUT\n");
         return 2;
     }
     lab_loop *loop = lab_loop_new();
-    lab_fs_stream_opts ro = { .stream = { .hwm = mark } };
+    lab_fs_stream_opts ro = { .stream = { .hwm = mark }, .file_ranges = ranges };
     lab_fs_stream_opts wo = { .stream = { .hwm = mark } };
     lab_stream *chain[3];
     size_t n = 0;

@@ -3,8 +3,9 @@
 #
 #   copy        1 GiB and 16 MiB: cat, nodelab (demo and bench/streamcp),
 #               node's createReadStream().pipe(createWriteStream()); the
-#               streamcp -n rows read from the page cache on the loop thread
-#               and spin instead of sleeping (docs/streams.md, "Speed")
+#               -n -w rows do the file I/O on the loop thread, the -r rows
+#               pass file ranges that the kernel copies, as cat does
+#               (docs/streams.md, "Speed")
 #   uppercase   1 GiB: tr a-z A-Z, nodelab's Transform, a node Transform
 #   gzip        256 MiB: gzip -6 -c, nodelab's gzip Transform, node's zlib;
 #               every output must pass gzip -t and inflate to the input
@@ -132,15 +133,20 @@ want copy && for size in 1g 16m; do
         echo "nodelab demo streams.pipe-copy (64K/16K marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\""
         echo "bench/streamcp (64K/16K marks, no telemetry)|\"\$STREAMCP\" \"\$W/in$size\" \"\$OUT\""
         echo "bench/streamcp -m 1M (1 MiB marks)|\"\$STREAMCP\" -m 1048576 \"\$W/in$size\" \"\$OUT\""
-        echo "bench/streamcp -n, spin 1 ms (64K/16K marks)|env NODELAB_SPIN_US=1000 \"\$STREAMCP\" -n \"\$W/in$size\" \"\$OUT\""
-        echo "bench/streamcp -n, spin 1 ms (128K marks)|env NODELAB_SPIN_US=1000 \"\$STREAMCP\" -n -m 131072 \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -n -w (I/O on the loop, 64K/16K)|\"\$STREAMCP\" -n -w \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -r -w (file ranges, 64K/16K)|\"\$STREAMCP\" -r -w \"\$W/in$size\" \"\$OUT\""
+        echo "bench/streamcp -r -w -m 256K (file ranges)|\"\$STREAMCP\" -r -w -m 262144 \"\$W/in$size\" \"\$OUT\""
+        echo "nodelab demo pipe-copy ranges=1 loop_writes=1|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\" --set ranges=1 --set loop_writes=1"
         echo "nodelab demo streams.pipe-copy (1 MiB marks)|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in$size\" --set out=\"\$OUT\" --set read_hwm=1M --set write_hwm=1M"
         [ -n "$NODE" ] && echo "node createReadStream().pipe(createWriteStream())|\"\$NODE\" -e 'const fs=require(\"fs\");fs.createReadStream(process.argv[1]).pipe(fs.createWriteStream(process.argv[2]))' \"\$W/in$size\" \"\$OUT\""
     } >"$W/rows"
     table "copy $size"
 done
-want copy && { "$STREAMCP" -m 1048576 "$W/in1g" "$OUT" >/dev/null && cmp -s "$W/in1g" "$OUT" \
-    && echo "  check: the copy is identical to the input (cmp)" || echo "  CHECK FAILED: the copy differs from the input"; }
+want copy && for flags in "-m 1048576" "-r -w"; do
+    "$STREAMCP" $flags "$W/in1g" "$OUT" >/dev/null && cmp -s "$W/in1g" "$OUT" \
+        && echo "  check: streamcp $flags: the copy is identical to the input (cmp)" \
+        || echo "  CHECK FAILED: streamcp $flags: the copy differs from the input"
+done
 rm -f "$OUT"
 
 # ---- uppercase ------------------------------------------------------------

@@ -166,6 +166,21 @@ assert writes and all(e["thread"] == 0 for e in writes), [e["thread"] for e in w
 s = one("summary")
 assert s["loop_writes"] == 1 and s["bytes"] == s["size"] and s["completed"], s
 PY
+rm -f "$TMP/copy.bin"
+expect_status 0 "pipe-copy ranges=1 runs" -- "$NODELAB" demo streams.pipe-copy --json \
+    --set in="$TMP/rand.bin" --set out="$TMP/copy.bin" --set ranges=1
+cmp -s "$TMP/rand.bin" "$TMP/copy.bin" && ok "pipe-copy ranges=1: the copy is identical (cmp)" \
+    || fail "pipe-copy ranges=1: the copy is identical (cmp)"
+check "pipe-copy ranges=1: no reads, the kernel copies, backpressure as before" "$TMP/out" <<'PY'
+fs = ev("fs")
+assert not [e for e in fs if e.get("op") == "read"], "a read ran"
+copies = [e for e in fs if e.get("op") == "copy"]
+s = one("summary")
+assert copies and sum(e["result"] for e in copies) == s["size"], len(copies)
+assert any(e.get("ret") is False for e in ev("write")), "write() never returned false"
+assert ev("drain"), "no drain"
+assert s["ranges"] == 1 and s["bytes"] == s["size"] and s["completed"], s
+PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 

@@ -296,6 +296,80 @@ START_TEST(loop_writes_leave_pipes_on_the_pool)
 }
 END_TEST
 
+/* ---- copying without the bytes entering the process -------------------- */
+
+static lab_fs copy_req;
+static void on_copied(lab_fs *req) { (void)req; }
+
+/* Copies len bytes of in (from in_off) to out_fd with lab_fs_copy_range. */
+static ssize_t copy_to(int out_fd, int in_fd, int64_t in_off, size_t len)
+{
+    lab_loop *loop = lab_loop_new();
+    memset(&copy_req, 0, sizeof copy_req);
+    ck_assert_int_eq(lab_fs_copy_range(loop, &copy_req, out_fd, -1, in_fd, in_off,
+                                       len, on_copied), 0);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    return copy_req.result;
+}
+
+START_TEST(copy_range_between_files_and_into_a_pipe)
+{
+    make_dir();
+    size_t len = 200000;
+    char *data = malloc(len);
+    for (size_t i = 0; i < len; i++) data[i] = (char)(i * 13);
+    int in = open(make_file("in.bin", data, len), O_RDONLY | O_CLOEXEC);
+    char out_path[128];
+    snprintf(out_path, sizeof out_path, "%s/out.bin", dir);
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(in, 0);
+    ck_assert_int_ge(out, 0);
+
+    /* file to file, from an offset: copy_file_range */
+    ck_assert_int_eq(copy_to(out, in, 1000, 150000), 150000);
+    ck_assert_uint_eq(copy_req.written, 150000);
+    struct stat st;
+    ck_assert_int_eq(fstat(out, &st), 0);
+    ck_assert_int_eq(st.st_size, 150000);
+    char *got = malloc(150000);
+    int check = open(out_path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(pread(check, got, 150000, 0), 150000);
+    ck_assert(memcmp(got, data + 1000, 150000) == 0);
+    close(check);
+
+    /* into a pipe the kernel refuses: the same bytes, through a buffer */
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(copy_to(p[1], in, 0, 5000), 5000);
+    ck_assert_int_eq(read(p[0], got, 8000), 5000);
+    ck_assert(memcmp(got, data, 5000) == 0);
+
+    /* with loop writes: a file-to-file copy runs on the loop thread, a copy
+     * into a pipe (refused by the kernel at once) still goes to the pool */
+    lab_fs_set_loop_writes(true);
+    ck_assert_int_eq(copy_to(out, in, 0, 1000), 1000);
+    ck_assert_int_eq(copy_req.work.thread, 0);
+    ck_assert_int_eq(copy_to(p[1], in, 0, 1000), 1000);
+    ck_assert_int_ne(copy_req.work.thread, 0);
+    ck_assert_int_eq(read(p[0], got, 8000), 1000);
+    ck_assert(memcmp(got, data, 1000) == 0);
+    lab_fs_set_loop_writes(false);
+
+    /* asked for more than the file has: EIO, and written says the truth */
+    ck_assert_int_eq(copy_to(out, in, len - 10, 100), -EIO);
+    ck_assert_str_eq(lab_fs_code(&copy_req), "EIO");
+    ck_assert_uint_eq(copy_req.written, 10);
+    close(in);
+    close(out);
+    close(p[0]);
+    close(p[1]);
+    free(got);
+    free(data);
+    remove_dir();
+}
+END_TEST
+
 /* ---- stat, fstat, fsync, unlink --------------------------------------- */
 
 static int meta_step;
@@ -344,5 +418,6 @@ int main(void)
                      full_disk_reports_EFBIG_and_only_what_was_written,
                      loop_writes_keep_results_and_callback_order,
                      loop_writes_leave_pipes_on_the_pool,
+                     copy_range_between_files_and_into_a_pipe,
                      stat_unlink_then_stat_fails);
 }

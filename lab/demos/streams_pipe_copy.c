@@ -14,11 +14,14 @@
  * cleanup pipe() lacks (streams.errors shows the difference): a failed
  * write (ENOSPC) closes both files and ends the demo with the error.
  *
- * Three knobs go beyond Node, for the benchmark and the curious: `nowait=1`
+ * Four knobs go beyond Node, for the benchmark and the curious: `nowait=1`
  * lets reads that the page cache can answer run on the loop thread
  * (preadv2 with RWF_NOWAIT, see fs.c), `loop_writes=1` does the same for
  * writes to a regular file (a bet that the page cache takes them without
- * waiting), and `spin_us` makes the loop and
+ * waiting), `ranges=1` makes the reader push chunks that only name the
+ * file's bytes, which the writer copies with copy_file_range() so they
+ * never enter the process (range.h: what cat does), and `spin_us` makes
+ * the loop and
  * one idle pool thread busy-wait that long before sleeping, so a chunk's
  * hand-over between threads costs no wake-up.  Compare `summary` with
  * them off and on: the bytes are the same, the trips are what costs.
@@ -80,6 +83,7 @@ static void summary(copy_state *c)
     lab_ev_int(e, "write_hwm", lab_demo_int(c->demo, "write_hwm"));
     lab_ev_int(e, "nowait", lab_demo_int(c->demo, "nowait"));
     lab_ev_int(e, "loop_writes", lab_demo_int(c->demo, "loop_writes"));
+    lab_ev_int(e, "ranges", lab_demo_int(c->demo, "ranges"));
     lab_ev_int(e, "spin_us", lab_demo_int(c->demo, "spin_us"));
     lab_ev_int(e, "rss_first", (int64_t)c->mem.first);
     lab_ev_int(e, "rss_max", (int64_t)c->mem.max);
@@ -101,7 +105,8 @@ static int run(lab_demo *d)
     lab_fs_set_loop_writes(lab_demo_int(d, "loop_writes") != 0);
     lab_loop_set_spin(c.loop, (unsigned)lab_demo_int(d, "spin_us"));
     lab_fs_stream_opts ro = { .stream = { .name = "reader",
-                              .hwm = (size_t)lab_demo_int(d, "read_hwm") } };
+                              .hwm = (size_t)lab_demo_int(d, "read_hwm") },
+                              .file_ranges = lab_demo_int(d, "ranges") != 0 };
     lab_fs_stream_opts wo = { .stream = { .name = "writer",
                               .hwm = (size_t)lab_demo_int(d, "write_hwm") } };
     c.reader = lab_fs_read_stream(c.loop, c.files.in, &ro);
@@ -154,6 +159,9 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
         { "loop_writes", LAB_PARAM_INT, 0, 0, 1, NULL, "0|1",
           "1: writes to a regular file run on the loop thread, not the pool "
           "(Node: 0, every write on the pool)", false },
+        { "ranges", LAB_PARAM_INT, 0, 0, 1, NULL, "0|1",
+          "1: chunks name file ranges and the kernel copies them (copy_file_range), "
+          "the bytes never enter the process (Node: 0, chunks are bytes)", false },
         { "spin_us", LAB_PARAM_INT, 0, 0, 100000, NULL, "us",
           "busy-wait this long before sleeping, in the loop and one pool thread "
           "(Node: 0)", false },

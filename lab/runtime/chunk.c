@@ -2,6 +2,7 @@
  * chunk.c — reference-counted buffers and the chunks that view them.
  */
 #include "chunk.h"
+#include "range.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,7 @@ lab_chunk lab_chunk_slice(const lab_chunk *c, size_t off, size_t len)
 {
     if (off > c->len) off = c->len;
     if (len > c->len - off) len = c->len - off;
+    if (lab_chunk_is_range(c)) return lab_range_slice(c, off, len);
     lab_buf_ref(c->buf);
     return (lab_chunk){ (char *)c->data + off, len, c->buf };
 }

@@ -85,7 +85,8 @@ lab_chunk lab_chunk_object(void *obj, size_t len, void (*free_obj)(void *));
 lab_chunk lab_chunk_ref(const lab_chunk *c);
 /* Drops the reference *c holds and clears *c. */
 void lab_chunk_release(lab_chunk *c);
-/* A view of c->data[off .. off+len) holding its own reference (no copy). */
+/* A view of c->data[off .. off+len) holding its own reference (no copy).
+ * Of a range chunk (range.h): the range of the range. */
 lab_chunk lab_chunk_slice(const lab_chunk *c, size_t off, size_t len);
 /* True if the chunk carries nothing (len 0 and no data). */
 bool lab_chunk_empty(const lab_chunk *c);

@@ -24,7 +24,7 @@ static const char *const op_names[] = {
     [LAB_FS_WRITE] = "write", [LAB_FS_CLOSE] = "close",
     [LAB_FS_STAT] = "stat",   [LAB_FS_FSTAT] = "fstat",
     [LAB_FS_FSYNC] = "fsync", [LAB_FS_UNLINK] = "unlink",
-    [LAB_FS_WRITEV] = "write",
+    [LAB_FS_WRITEV] = "write", [LAB_FS_COPY] = "copy",
 };
 
 const char *lab_fs_op_name(lab_fs_type type) { return op_names[type]; }
@@ -87,6 +87,63 @@ static ssize_t writev_all(lab_fs *req)
     return rc < 0 ? rc : (ssize_t)req->written;
 }
 
+/* copy_file_range() until len bytes are across: the kernel moves them
+ * from one page cache to the other, one copy where read() and write()
+ * make two.  Where it refuses (EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: other
+ * file systems, a pipe, O_APPEND) the rest goes through a buffer — unless
+ * refused_at_once is given: then a refusal of the very first call returns
+ * at once, nothing copied, with *refused_at_once set (see run_here). */
+static ssize_t copy_all(lab_fs *req, bool *refused_at_once)
+{
+    loff_t in = req->src_offset, out = req->offset;
+    loff_t *outp = req->offset >= 0 ? &out : NULL;
+    size_t left = req->len;
+    char *buf = NULL;
+    bool by_hand = false;
+    ssize_t rc = 0;
+    while (left > 0 && rc == 0) {
+        ssize_t n;
+        if (!by_hand) {
+            n = copy_file_range(req->src_fd, &in, req->fd, outp, left, 0);
+            if (n < 0 && (errno == EXDEV || errno == EINVAL ||
+                          errno == ENOSYS || errno == EOPNOTSUPP)) {
+                if (refused_at_once && req->written == 0) {
+                    *refused_at_once = true;
+                    return 0;
+                }
+                by_hand = true;
+                continue;
+            }
+        } else {
+            if (!buf && !(buf = malloc(65536))) { rc = -ENOMEM; break; }
+            n = pread(req->src_fd, buf, left < 65536 ? left : 65536, in);
+            if (n > 0) {                  /* write_all, on our buffer */
+                lab_fs part = *req;
+                part.buf = buf;
+                part.len = (size_t)n;
+                part.offset = outp ? out : -1;
+                part.written = 0;
+                ssize_t w = write_all(&part);
+                req->written += part.written;
+                if (w < 0) { rc = w; break; }
+                in += n;
+                if (outp) out += n;
+                left -= (size_t)n;
+                continue;
+            }
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) rc = -errno;
+        else if (n == 0) rc = -EIO;       /* the input is shorter than said */
+        else if (!by_hand) {
+            req->written += (size_t)n;
+            left -= (size_t)n;
+        }
+    }
+    free(buf);
+    return rc < 0 ? rc : (ssize_t)req->written;
+}
+
 /* One read at req->offset, or at the file position when it is -1 (as
  * preadv2 itself reads it).  flags is 0 on a pool thread, RWF_NOWAIT for
  * the page-cache fast path below: the same read either way. */
@@ -118,6 +175,9 @@ static void fs_work(lab_work *w)
         return;
     case LAB_FS_WRITEV:
         req->result = writev_all(req);
+        return;
+    case LAB_FS_COPY:
+        req->result = copy_all(req, NULL);
         return;
     case LAB_FS_CLOSE:
         /* Linux frees the descriptor even when close() reports EINTR, so
@@ -207,18 +267,26 @@ static bool is_regular_file(int fd)
  * req->result holds the answer; false: send it to the pool. */
 static bool run_here(lab_fs *req)
 {
-    bool write = req->type == LAB_FS_WRITE || req->type == LAB_FS_WRITEV;
-    if (req->type == LAB_FS_READ ? !lab_fs_nowait_reads()
-        : !write || !lab_fs_loop_writes() || !is_regular_file(req->fd))
+    lab_fs_type t = req->type;
+    if (t == LAB_FS_READ ? !lab_fs_nowait_reads()
+        : t == LAB_FS_COPY ? !lab_fs_loop_writes()   /* it checks for itself */
+        : t != LAB_FS_WRITE && t != LAB_FS_WRITEV ? true
+        : !lab_fs_loop_writes() || !is_regular_file(req->fd))
         return false;
     req->work.queued_us = lab_clock_us();
-    if (write) {
-        fs_work(&req->work);
-    } else {
+    if (t == LAB_FS_READ) {
         ssize_t r = read_at(req, RWF_NOWAIT);
         if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
             return false;
         req->result = r < 0 ? -errno : r;
+    } else if (t == LAB_FS_COPY) {
+        /* copy_file_range refuses anything but two regular files, so it
+         * needs no fstat first: refused, the copy goes to the pool. */
+        bool refused = false;
+        req->result = copy_all(req, &refused);
+        if (refused) return false;
+    } else {
+        fs_work(&req->work);
     }
     req->work.finished_us = lab_clock_us();
     return true;
@@ -283,6 +351,17 @@ int lab_fs_writev(lab_loop *loop, lab_fs *req, int fd, const struct iovec *iov,
     req->iovcnt = iovcnt;
     req->offset = offset;
     return submit(loop, req, LAB_FS_WRITEV, NULL, cb);
+}
+
+int lab_fs_copy_range(lab_loop *loop, lab_fs *req, int fd, int64_t offset,
+                      int in_fd, int64_t in_offset, size_t len, lab_fs_cb *cb)
+{
+    req->fd = fd;
+    req->offset = offset;
+    req->src_fd = in_fd;
+    req->src_offset = in_offset;
+    req->len = len;
+    return submit(loop, req, LAB_FS_COPY, NULL, cb);
 }
 
 static int fd_op(lab_loop *loop, lab_fs *req, lab_fs_type type, int fd,

@@ -37,7 +37,8 @@
 
 typedef enum {
     LAB_FS_OPEN, LAB_FS_READ, LAB_FS_WRITE, LAB_FS_CLOSE,
-    LAB_FS_STAT, LAB_FS_FSTAT, LAB_FS_FSYNC, LAB_FS_UNLINK, LAB_FS_WRITEV
+    LAB_FS_STAT, LAB_FS_FSTAT, LAB_FS_FSYNC, LAB_FS_UNLINK, LAB_FS_WRITEV,
+    LAB_FS_COPY
 } lab_fs_type;
 
 typedef struct lab_fs lab_fs;
@@ -56,6 +57,8 @@ struct lab_fs {
     const struct iovec *iov;   /* writev: the caller's array */
     int iovcnt;
     int64_t offset;            /* -1: the file position (read/write) */
+    int src_fd;                /* copy: from this file, */
+    int64_t src_offset;        /*   at this offset */
     ssize_t result;            /* >= 0 done; < 0: -errno */
     size_t written;            /* write: bytes that reached the file, even
                                   when result reports a later error */
@@ -94,6 +97,15 @@ int lab_fs_write(lab_loop *loop, lab_fs *req, int fd, const void *buf,
  * buffered chunks); iov and the bytes must stay valid until cb. */
 int lab_fs_writev(lab_loop *loop, lab_fs *req, int fd, const struct iovec *iov,
                   int iovcnt, int64_t offset, lab_fs_cb *cb);
+/* Copies len bytes from in_fd at in_offset to fd (at offset, or at its
+ * file position when offset is -1) without bringing them into user space:
+ * copy_file_range(2), falling back to pread/write where the kernel cannot
+ * (two file systems on an old kernel, a pipe, O_APPEND) — libuv's
+ * uv_fs_sendfile, for files.  result: len, or -errno with req->written
+ * saying how much arrived; the input ending early is EIO.  Runs where a
+ * write would (lab_fs_set_loop_writes). */
+int lab_fs_copy_range(lab_loop *loop, lab_fs *req, int fd, int64_t offset,
+                      int in_fd, int64_t in_offset, size_t len, lab_fs_cb *cb);
 int lab_fs_close(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb);
 int lab_fs_stat(lab_loop *loop, lab_fs *req, const char *path, lab_fs_cb *cb);
 int lab_fs_fstat(lab_loop *loop, lab_fs *req, int fd, lab_fs_cb *cb);

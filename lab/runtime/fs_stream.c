@@ -9,6 +9,7 @@
  * destroy() that arrives meanwhile waits for it (`closing_after`).
  */
 #include "fs_stream.h"
+#include "range.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct fs_stream {
     lab_stream *s;
@@ -33,8 +36,12 @@ typedef struct fs_stream {
     size_t want;               /* a _read waiting for the open */
     bool write_waiting;        /* a _write(v) waiting for the open */
     lab_chunk rchunk;          /* being read into */
-    struct iovec *iov;         /* a writev in flight */
-    int iovcnt;
+    bool ranges;               /* push file ranges, not bytes (range.h) */
+    lab_buf *file;             /* ... of this handle on the file */
+    int64_t size;              /* its size when last asked */
+    lab_chunk *wchunks;        /* a _write(v) in flight, borrowed, */
+    size_t wn, wnext;          /*   done in parts from wnext on */
+    struct iovec *iov;         /* the part being written, if bytes */
 } fs_stream;
 
 static fs_stream *F(const lab_stream *s) { return lab_stream_data(s); }
@@ -108,6 +115,8 @@ static void fs_free(lab_stream *s)
 {
     fs_stream *f = F(s);
     lab_chunk_release(&f->rchunk);
+    lab_buf_unref(f->file);
+    free(f->wchunks);
     free(f->iov);
     free(f->path);
     free(f);
@@ -140,6 +149,50 @@ static void after_read(lab_fs *req)
     lab_stream_unref(s);
 }
 
+/* Range mode: nothing to read, only how much is left to name.  The size
+ * (fstat: the inode, no disk) is asked again whenever the last answer is
+ * used up, so a file that grows while it is read goes on, as it would
+ * with read().  The chunk is
+ * pushed from the poll phase, like a read that the pool answered. */
+static void range_ready(lab_work *w, int status)
+{
+    (void)status;
+    fs_stream *f = w->data;
+    after_read(&f->req);
+}
+
+static void read_range(fs_stream *f, size_t n)
+{
+    struct stat st;
+    f->req.result = 0;
+    if (!f->file) {                       /* the first read */
+        if (f->pos < 0) f->pos = lseek(f->fd, 0, SEEK_CUR);
+        if (f->pos < 0 || !(f->file = lab_range_file(f->fd))) f->req.result = -errno;
+    }
+    /* The size is asked again only when the last one is used up. */
+    if (f->req.result == 0 && f->size <= f->pos) {
+        if (fstat(f->fd, &st) == 0) f->size = st.st_size;
+        else f->req.result = -errno;
+    }
+    if (f->req.result == 0) {
+        int64_t left = f->size - f->pos;
+        if (left < (int64_t)n) n = left > 0 ? (size_t)left : 0;
+        f->req.result = (ssize_t)n;
+        if (n > 0) {
+            f->rchunk = lab_range_chunk(f->file, f->pos, n);
+            if (!f->rchunk.buf) f->req.result = -ENOMEM;
+        }
+    }
+    f->busy = true;
+    lab_stream_ref(f->s);
+    f->req.data = f;
+    f->req.work.data = f;
+    if (lab_queue_done(lab_stream_loop(f->s), &f->req.work, range_ready) < 0) {
+        f->req.result = -EAGAIN;
+        after_read(&f->req);
+    }
+}
+
 static void start_read(fs_stream *f, size_t n)
 {
     if (f->end >= 0) {                    /* a range: stop after `end` */
@@ -149,6 +202,10 @@ static void start_read(fs_stream *f, size_t n)
             return;
         }
         if ((int64_t)n > left) n = (size_t)left;
+    }
+    if (f->ranges) {
+        read_range(f, n);
+        return;
     }
     f->rchunk = lab_chunk_alloc(n);
     if (!f->rchunk.data) {
@@ -176,7 +233,23 @@ static void fs_read(lab_stream *s, size_t n)
     else start_read(f, n);
 }
 
-/* ---- writing ----------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------- *
+ *
+ * One _write or _writev at a time, done in parts: a run of chunks in
+ * memory with one writev, a file range (range.h) with one copy_file_range.
+ * Usually there is exactly one part. */
+
+static void write_next_part(fs_stream *f);
+
+static void finish_write(fs_stream *f, const lab_err *err)
+{
+    free(f->wchunks);
+    free(f->iov);
+    f->wchunks = NULL;
+    f->iov = NULL;
+    f->wn = f->wnext = 0;
+    lab_write_done(f->s, err);
+}
 
 static void after_write(lab_fs *req)
 {
@@ -184,45 +257,63 @@ static void after_write(lab_fs *req)
     lab_stream *s = f->s;
     f->bytes += req->written;             /* even when it failed part-way */
     if (f->pos >= 0) f->pos += (int64_t)req->written;
-    free(f->iov);
-    f->iov = NULL;
     bool closing = f->closing_after;
     f->busy = false;
     if (req->result < 0) {
         lab_err e = lab_err_sys((int)-req->result, "write");
-        lab_write_done(s, &e);
+        finish_write(f, &e);
+    } else if (f->wnext < f->wn && closing) {   /* never report the rest */
+        lab_err e = lab_err_make(LAB_ERR_DESTROYED,
+                                 "Cannot call write after a stream was destroyed");
+        finish_write(f, &e);
+    } else if (f->wnext < f->wn) {
+        write_next_part(f);
     } else {
-        lab_write_done(s, NULL);
+        finish_write(f, NULL);
     }
     if (closing) close_now(f);
     lab_stream_unref(s);
 }
 
-static void start_writev(fs_stream *f)
+static void write_next_part(fs_stream *f)
 {
+    const lab_chunk *c = &f->wchunks[f->wnext];
+    lab_loop *loop = lab_stream_loop(f->s);
     f->busy = true;
     lab_stream_ref(f->s);
     f->req.data = f;
-    if (lab_fs_writev(lab_stream_loop(f->s), &f->req, f->fd, f->iov,
-                      f->iovcnt, f->pos, after_write) < 0) {
+    int rc;
+    if (lab_chunk_is_range(c)) {
+        f->wnext++;
+        rc = lab_fs_copy_range(loop, &f->req, f->fd, f->pos, lab_range_fd(c),
+                               lab_range_offset(c), c->len, after_write);
+    } else {
+        int n = 0;
+        for (; f->wnext < f->wn && !lab_chunk_is_range(&f->wchunks[f->wnext]); f->wnext++, n++) {
+            f->iov[n].iov_base = f->wchunks[f->wnext].data;
+            f->iov[n].iov_len = f->wchunks[f->wnext].len;
+        }
+        rc = lab_fs_writev(loop, &f->req, f->fd, f->iov, n, f->pos, after_write);
+    }
+    if (rc < 0) {
         f->req.result = -EAGAIN;
         f->req.written = 0;
         after_write(&f->req);
     }
 }
 
-/* One chunk or many, the same way: an iovec array for the pool job. */
+/* One chunk or many, the same way.  The chunks are borrowed until
+ * lab_write_done(); the array they came in is not, so it is copied. */
 static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
 {
+    f->wchunks = malloc(n * sizeof *f->wchunks);
     f->iov = malloc(n * sizeof *f->iov);
-    if (!f->iov) abort();
-    for (size_t i = 0; i < n; i++) {
-        f->iov[i].iov_base = chunks[i].data;
-        f->iov[i].iov_len = chunks[i].len;
-    }
-    f->iovcnt = (int)n;
+    if (!f->wchunks || !f->iov) abort();
+    memcpy(f->wchunks, chunks, n * sizeof *chunks);
+    f->wn = n;
+    f->wnext = 0;
     if (f->fd < 0) f->write_waiting = true;   /* after the open */
-    else start_writev(f);
+    else write_next_part(f);
 }
 
 static void fs_write(lab_stream *s, const lab_chunk *c) { queue_write(F(s), c, 1); }
@@ -235,12 +326,7 @@ static void fs_writev(lab_stream *s, const lab_chunk *c, size_t n)
 /* ---- opening ----------------------------------------------------------- */
 
 /* A write that waited for an open which failed (or a destroy). */
-static void fail_held_write(fs_stream *f, const lab_err *e)
-{
-    free(f->iov);
-    f->iov = NULL;
-    lab_write_done(f->s, e);
-}
+static void fail_held_write(fs_stream *f, const lab_err *e) { finish_write(f, e); }
 
 static void after_open(lab_fs *req)
 {
@@ -264,7 +350,7 @@ static void after_open(lab_fs *req)
         lab_ev_int(e, "fd", f->fd);
         lab_ev_emit(e);
         if (f->want) start_read(f, f->want);
-        else if (held_write) start_writev(f);
+        else if (held_write) write_next_part(f);
         f->want = 0;
     }
     lab_stream_unref(s);
@@ -276,7 +362,7 @@ static const lab_stream_ops read_ops = {
 
 static const lab_stream_ops write_ops = {
     .write = fs_write, .writev = fs_writev, .destroy = fs_destroy,
-    .free = fs_free,
+    .free = fs_free, .file_ranges = true,
 };
 
 static lab_stream *create(lab_loop *loop, const char *path,
@@ -295,6 +381,7 @@ static lab_stream *create(lab_loop *loop, const char *path,
      * descriptors that cannot seek). */
     f->pos = o->start > 0 ? o->start : -1;
     f->end = o->has_end ? o->end : -1;
+    f->ranges = reading && o->file_ranges;
     lab_stream_opts so = o->stream;
     char name[32];
     if (!so.name) {

@@ -18,6 +18,11 @@
  *     descriptor (a pool thread may still be using it), then 'close'.
  * A write stream never reports a byte as written that did not reach the
  * file: lab_fs_stream_bytes() counts what write() returned.
+ *
+ * Beyond Node: a read stream with file_ranges pushes chunks that only name
+ * its bytes (range.h), and a write stream given such a chunk copies it
+ * with copy_file_range(), so the bytes never enter the process — what
+ * `cat` does.  Reads then cost no system call but an fstat.
  */
 #ifndef LAB_FS_STREAM_H
 #define LAB_FS_STREAM_H
@@ -42,6 +47,10 @@ typedef struct lab_fs_stream_opts {
     int64_t start;             /* first byte to read, or write position */
     bool has_end;              /* read up to and including byte `end` */
     int64_t end;
+    bool file_ranges;          /* reading: push range chunks that name the
+                                  file's bytes instead of reading them
+                                  (range.h); a file write stream copies
+                                  them in the kernel.  Not in Node. */
 } lab_fs_stream_opts;
 
 /* NULL on out of memory; every other failure arrives as 'error'. */

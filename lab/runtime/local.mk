@@ -30,6 +30,7 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/process_child.h \
 	lab/runtime/telemetry.c \
 	lab/runtime/chunk.c \
+	lab/runtime/range.c \
 	lab/runtime/chunkq.c \
 	lab/runtime/destroy.c \
 	lab/runtime/emitter.c \
@@ -43,6 +44,7 @@ lab_runtime_liblab_a_SOURCES = \
 	lab/runtime/writable.c
 pkginclude_HEADERS += \
 	lab/runtime/chunk.h \
+	lab/runtime/range.h \
 	lab/runtime/emitter.h \
 	lab/runtime/errors.h \
 	lab/runtime/fs.h \

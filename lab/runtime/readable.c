@@ -18,6 +18,7 @@
  * Node waits, so traces match line for line.
  */
 #include "stream_impl.h"
+#include "range.h"
 #include "telemetry.h"
 
 #include <stdlib.h>
@@ -274,6 +275,7 @@ static lab_chunk concat(lab_rstate *r, size_t n)
     size_t done = 0;
     while (done < n) {
         lab_qentry *e = lab_chunkq_front(&r->buffer);
+        if (lab_chunk_is_range(&e->chunk)) break;    /* see from_list */
         size_t take = e->chunk.len < n - done ? e->chunk.len : n - done;
         memcpy((char *)out.data + done, e->chunk.data, take);
         done += take;
@@ -285,6 +287,7 @@ static lab_chunk concat(lab_rstate *r, size_t n)
             e->chunk.len -= take;
         }
     }
+    out.len = done;
     return out;
 }
 
@@ -294,7 +297,9 @@ static bool from_list(lab_rstate *r, size_t n, lab_chunk *out)
 {
     if (r->length == 0) return false;
     lab_qentry *e = lab_chunkq_front(&r->buffer);
-    if (r->object_mode || n == e->chunk.len ||
+    /* A range chunk (range.h) holds no bytes to cut or join: it is taken
+     * whole, whatever n asked (the caller counts what it got). */
+    if (r->object_mode || n == e->chunk.len || lab_chunk_is_range(&e->chunk) ||
         (n >= r->length && r->buffer.len == 1)) {
         *out = e->chunk;
         lab_chunkq_shift(&r->buffer);
@@ -353,6 +358,7 @@ bool lab_readable_read(lab_stream *s, size_t n, lab_chunk *out)
         if (r->length <= r->hwm) r->need_readable = true;
         n = 0;
     } else {
+        if (!r->object_mode) n = ret.len;   /* a range, or a join cut short */
         r->length -= n;
         clear_await_drain(r);
     }

@@ -182,6 +182,10 @@ typedef struct lab_stream_ops {
     /* Optional: free your own memory; called once, when the last reference
      * goes.  No events, no callbacks from here. */
     void (*free)(lab_stream *s);
+
+    /* true: write/writev take range chunks (range.h) as they are.  Every
+     * other writable is handed the bytes, read in by lab_writable_write(). */
+    bool file_ranges;
 } lab_stream_ops;
 
 /* A mark of 0 (every write() returns false, _read is never called ahead of

@@ -18,8 +18,10 @@
  * 'finish' (on a tick) → autoDestroy → 'close' (on another tick).
  */
 #include "stream_impl.h"
+#include "range.h"
 #include "grow.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +141,12 @@ bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
     } else if (s->destroyed) {
         err = lab_err_make(LAB_ERR_DESTROYED,
                            "Cannot call write after a stream was destroyed");
+        failed = true;
+    } else if (lab_chunk_is_range(&chunk) && !s->ops->file_ranges &&
+               !(chunk = lab_range_load(chunk)).buf) {
+        /* A file range written where bytes are wanted: read them in (on
+         * this thread; range.h).  The read failed: the write fails. */
+        err = lab_err_sys(errno, "read");
         failed = true;
     }
     bool ret = false;
