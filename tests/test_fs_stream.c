@@ -337,6 +337,36 @@ START_TEST(file_ranges_keep_start_and_end)
 }
 END_TEST
 
+/* A pipe cannot seek, so it has no ranges to name: the stream reads
+ * bytes from it as usual. */
+START_TEST(file_ranges_from_a_pipe_read_bytes)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], "hello pipe", 10), 10);
+    close(p[1]);
+    char out[128];
+    strcpy(out, path_of("out"));
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .use_fd = true, .fd = p[0], .file_ranges = true };
+    lab_stream *r = lab_fs_read_stream(loop, NULL, &o);
+    lab_stream *w = lab_fs_write_stream(loop, out, NULL);
+    range_datas = 0;
+    lab_stream_on(r, LAB_ON_DATA, on_data_count, "r");
+    lab_pipe(r, w, true);
+    lab_loop_run(loop);
+    lab_stream_unref(r);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(range_datas, 0);
+    size_t got_len;
+    char *got = slurp(out, &got_len);
+    ck_assert_uint_eq(got_len, 10);
+    ck_assert(memcmp(got, "hello pipe", 10) == 0);
+    free(got);
+}
+END_TEST
+
 static void destroy_on_data(lab_stream *s, const lab_event *ev, void *arg)
 {
     datas++;
@@ -368,6 +398,7 @@ int main(void)
                      file_ranges_copy_in_the_kernel_with_the_same_events,
                      file_ranges_become_bytes_where_bytes_are_wanted,
                      file_ranges_keep_start_and_end,
+                     file_ranges_from_a_pipe_read_bytes,
                      missing_file_errors_then_closes,
                      full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
                      reads_a_byte_range_in_small_chunks,

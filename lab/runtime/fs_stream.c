@@ -152,8 +152,9 @@ static void after_read(lab_fs *req)
 /* Range mode: nothing to read, only how much is left to name.  The size
  * (fstat: the inode, no disk) is asked again whenever the last answer is
  * used up, so a file that grows while it is read goes on, as it would
- * with read().  The chunk is
- * pushed from the poll phase, like a read that the pool answered. */
+ * with read().  The chunk is pushed from the poll phase, like a read the
+ * pool answered.  A descriptor that cannot seek (a pipe) has no ranges to
+ * name: the stream reads bytes instead. */
 static void range_ready(lab_work *w, int status)
 {
     (void)status;
@@ -164,10 +165,18 @@ static void range_ready(lab_work *w, int status)
 static void read_range(fs_stream *f, size_t n)
 {
     struct stat st;
+    f->req.type = LAB_FS_READ;            /* for the error message, */
+    f->req.path = NULL;                   /* which fs.c freed after open */
     f->req.result = 0;
     if (!f->file) {                       /* the first read */
-        if (f->pos < 0) f->pos = lseek(f->fd, 0, SEEK_CUR);
-        if (f->pos < 0 || !(f->file = lab_range_file(f->fd))) f->req.result = -errno;
+        int64_t at = f->pos >= 0 ? f->pos : lseek(f->fd, 0, SEEK_CUR);
+        if (at < 0 && errno == ESPIPE) {
+            f->ranges = false;
+            start_read(f, n);
+            return;
+        }
+        if (at < 0 || !(f->file = lab_range_file(f->fd))) f->req.result = -errno;
+        else f->pos = at;
     }
     /* The size is asked again only when the last one is used up. */
     if (f->req.result == 0 && f->size <= f->pos) {
