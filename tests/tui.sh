@@ -26,6 +26,12 @@ MARK="nodelab-tui-test-$$"             # + session: in the environment of all a 
 tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
 trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 export LANG=C.UTF-8                    # tmux and the lab both speak UTF-8
+# tmux needs a pseudo-terminal; a chroot or container without /dev/pts has
+# none, and every check below would only wait for a pane that never opens.
+if ! tmx new-session -d -s probe "sleep 30" >/dev/null 2>&1; then
+    echo "SKIP: tmux cannot open a pseudo-terminal here (is /dev/pts mounted?)"; exit 77
+fi
+tmx kill-session -t probe
 
 # start SESSION COLS ROWS ENV... -- ARGS...: the lab in a new pane.  Before
 # and after the lab, the pane saves the terminal settings (stty -g) in
