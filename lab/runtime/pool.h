@@ -46,7 +46,8 @@ int lab_queue_work(lab_loop *loop, lab_work *req,
  * thread (a file read the page cache answered at once, see fs.c).  after()
  * still runs later, in the poll phase, exactly as for a pooled request, so
  * the order of events does not depend on which way the work went.
- * req->thread is 0.  Returns 0, or -1 if the pool could not be started. */
+ * req->thread is 0.  Call it on the loop thread only: the list it goes on
+ * has no lock.  Returns 0, or -1 if the pool could not be started. */
 int lab_queue_done(lab_loop *loop, lab_work *req, lab_after_work_cb *after);
 /* Cancels req if no thread has started it yet: after() then runs with
  * LAB_ECANCELED.  Returns 0 if cancelled, -1 if already running or done. */
