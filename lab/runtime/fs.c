@@ -29,27 +29,31 @@ static const char *const op_names[] = {
 
 const char *lab_fs_op_name(lab_fs_type type) { return op_names[type]; }
 
-/* write() until everything is written: a regular file may accept less
- * than asked (a signal, a quota), and the caller wants all or an error. */
-static ssize_t write_all(lab_fs *req)
+/* write() until len bytes of p are written at off (-1: the file
+ * position): a regular file may accept less than asked (a signal, a
+ * quota), and the caller wants all or an error.  *written counts what
+ * reached the file, even when a later part fails.  0 or -errno. */
+static int write_buf(int fd, const char *p, size_t len, int64_t off, size_t *written)
 {
-    const char *p = req->buf;
-    size_t left = req->len;
-    int64_t off = req->offset;
-    while (left > 0) {
-        ssize_t n = off >= 0 ? pwrite(req->fd, p, left, off)
-                             : write(req->fd, p, left);
+    while (len > 0) {
+        ssize_t n = off >= 0 ? pwrite(fd, p, len, off) : write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR) continue;
             return -errno;
         }
         if (n == 0) return -EIO;          /* cannot happen on a file */
         p += n;
-        left -= (size_t)n;
-        req->written += (size_t)n;
+        len -= (size_t)n;
+        *written += (size_t)n;
         if (off >= 0) off += n;
     }
-    return (ssize_t)req->written;
+    return 0;
+}
+
+static ssize_t write_all(lab_fs *req)
+{
+    int rc = write_buf(req->fd, req->buf, req->len, req->offset, &req->written);
+    return rc < 0 ? rc : (ssize_t)req->written;
 }
 
 /* The same for several buffers: writev() takes as many as it can, and a
@@ -87,60 +91,64 @@ static ssize_t writev_all(lab_fs *req)
     return rc < 0 ? rc : (ssize_t)req->written;
 }
 
+/* Where the kernel will not copy: pread() and write through a buffer,
+ * as libuv's sendfile emulation does.  out is -1 for the file position. */
+static int copy_by_hand(lab_fs *req, int64_t in, int64_t out, size_t left)
+{
+    enum { SIZE = 65536 };
+    char *buf = malloc(SIZE);
+    int rc = buf ? 0 : -ENOMEM;
+    while (rc == 0 && left > 0) {
+        ssize_t n = pread(req->src_fd, buf, left < SIZE ? left : SIZE, in);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;   /* EIO: the input is too short */
+            break;
+        }
+        rc = write_buf(req->fd, buf, (size_t)n, out, &req->written);
+        in += n;
+        if (out >= 0) out += n;
+        left -= (size_t)n;
+    }
+    free(buf);
+    return rc;
+}
+
+static bool kernel_refused(int err)
+{
+    return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
 /* copy_file_range() until len bytes are across: the kernel moves them
  * from one page cache to the other, one copy where read() and write()
- * make two.  Where it refuses (EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: other
- * file systems, a pipe, O_APPEND) the rest goes through a buffer — unless
- * refused_at_once is given: then a refusal of the very first call returns
- * at once, nothing copied, with *refused_at_once set (see run_here). */
-static ssize_t copy_all(lab_fs *req, bool *refused_at_once)
+ * make two.  Where it refuses (other file systems, a pipe, O_APPEND) the
+ * rest goes by hand — unless refused is given and the very first call is
+ * refused: then *refused is set and nothing is done (see run_here). */
+static ssize_t copy_all(lab_fs *req, bool *refused)
 {
     loff_t in = req->src_offset, out = req->offset;
     loff_t *outp = req->offset >= 0 ? &out : NULL;
     size_t left = req->len;
-    char *buf = NULL;
-    bool by_hand = false;
-    ssize_t rc = 0;
-    while (left > 0 && rc == 0) {
-        ssize_t n;
-        if (!by_hand) {
-            n = copy_file_range(req->src_fd, &in, req->fd, outp, left, 0);
-            if (n < 0 && (errno == EXDEV || errno == EINVAL ||
-                          errno == ENOSYS || errno == EOPNOTSUPP)) {
-                if (refused_at_once && req->written == 0) {
-                    *refused_at_once = true;
-                    return 0;
-                }
-                by_hand = true;
-                continue;
-            }
-        } else {
-            if (!buf && !(buf = malloc(65536))) { rc = -ENOMEM; break; }
-            n = pread(req->src_fd, buf, left < 65536 ? left : 65536, in);
-            if (n > 0) {                  /* write_all, on our buffer */
-                lab_fs part = *req;
-                part.buf = buf;
-                part.len = (size_t)n;
-                part.offset = outp ? out : -1;
-                part.written = 0;
-                ssize_t w = write_all(&part);
-                req->written += part.written;
-                if (w < 0) { rc = w; break; }
-                in += n;
-                if (outp) out += n;
-                left -= (size_t)n;
-                continue;
-            }
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) rc = -errno;
-        else if (n == 0) rc = -EIO;       /* the input is shorter than said */
-        else if (!by_hand) {
+    int rc = 0;
+    while (rc == 0 && left > 0) {
+        ssize_t n = copy_file_range(req->src_fd, &in, req->fd, outp, left, 0);
+        if (n > 0) {
             req->written += (size_t)n;
             left -= (size_t)n;
+        } else if (n == 0) {
+            rc = -EIO;                    /* the input is shorter than said */
+        } else if (errno == EINTR) {
+            continue;
+        } else if (!kernel_refused(errno)) {
+            rc = -errno;
+        } else if (refused && req->written == 0) {
+            *refused = true;
+            return 0;
+        } else {
+            rc = copy_by_hand(req, in, outp ? out : -1, left);
+            break;
         }
     }
-    free(buf);
     return rc < 0 ? rc : (ssize_t)req->written;
 }
 
@@ -263,28 +271,34 @@ static bool is_regular_file(int fd)
     return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* On the loop thread: the call, if the fast path applies to it.  true:
+/* Does a fast path apply to this call?  A copy decides for itself: the
+ * kernel refuses anything but two regular files at once (see run_here). */
+static bool fast_path_for(const lab_fs *req)
+{
+    switch (req->type) {
+    case LAB_FS_READ:   return lab_fs_nowait_reads();
+    case LAB_FS_COPY:   return lab_fs_loop_writes();
+    case LAB_FS_WRITE:
+    case LAB_FS_WRITEV: return lab_fs_loop_writes() && is_regular_file(req->fd);
+    default:            return false;
+    }
+}
+
+/* On the loop thread: the call, if a fast path applies to it.  true:
  * req->result holds the answer; false: send it to the pool. */
 static bool run_here(lab_fs *req)
 {
-    lab_fs_type t = req->type;
-    if (t == LAB_FS_READ ? !lab_fs_nowait_reads()
-        : t == LAB_FS_COPY ? !lab_fs_loop_writes()   /* it checks for itself */
-        : t != LAB_FS_WRITE && t != LAB_FS_WRITEV ? true
-        : !lab_fs_loop_writes() || !is_regular_file(req->fd))
-        return false;
+    if (!fast_path_for(req)) return false;
     req->work.queued_us = lab_clock_us();
-    if (t == LAB_FS_READ) {
+    if (req->type == LAB_FS_READ) {
         ssize_t r = read_at(req, RWF_NOWAIT);
         if (r < 0 && (errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS))
-            return false;
+            return false;                 /* it would wait: the pool */
         req->result = r < 0 ? -errno : r;
-    } else if (t == LAB_FS_COPY) {
-        /* copy_file_range refuses anything but two regular files, so it
-         * needs no fstat first: refused, the copy goes to the pool. */
+    } else if (req->type == LAB_FS_COPY) {
         bool refused = false;
         req->result = copy_all(req, &refused);
-        if (refused) return false;
+        if (refused) return false;        /* not two regular files: the pool */
     } else {
         fs_work(&req->work);
     }
