@@ -9,6 +9,7 @@
  * destroy() that arrives meanwhile waits for it (`closing_after`).
  */
 #include "fs_stream.h"
+#include "grow.h"
 #include "range.h"
 #include "telemetry.h"
 
@@ -39,18 +40,23 @@ typedef struct fs_stream {
     bool ranges;               /* push file ranges, not bytes (range.h) */
     lab_buf *file;             /* ... of this handle on the file */
     int64_t size;              /* its size when last asked */
-    lab_chunk *wchunks;        /* a _write(v) in flight, borrowed, */
+    const lab_chunk *wchunks;  /* a _write(v) in flight (borrowed until
+                                  lab_write_done, array and all), */
     size_t wn, wnext;          /*   done in parts from wnext on */
-    struct iovec *iov;         /* the part being written, if bytes */
+    struct iovec *iov;         /* the part being written, if bytes; kept */
+    size_t iov_cap;            /*   from one write to the next */
 } fs_stream;
 
 static fs_stream *F(const lab_stream *s) { return lab_stream_data(s); }
 
-/* Destroys the stream with Node's error for a failed request. */
+/* Destroys the stream with Node's error for a failed request: "ENOENT:
+ * no such file or directory, open 'x'" names the file for an open, and
+ * Node names none for a read ("EISDIR: illegal operation on a directory,
+ * read"). */
 static lab_err fs_error(fs_stream *f, const lab_fs *req, const char *what)
 {
     char buf[200];
-    if (req->path) snprintf(buf, sizeof buf, "%s '%s'", what, req->path);
+    if (strcmp(what, "open") == 0) snprintf(buf, sizeof buf, "%s '%s'", what, f->path);
     else snprintf(buf, sizeof buf, "%s", what);
     lab_err e = lab_err_sys((int)-req->result, buf);
     lab_stream_destroy(f->s, &e);
@@ -116,7 +122,6 @@ static void fs_free(lab_stream *s)
     fs_stream *f = F(s);
     lab_chunk_release(&f->rchunk);
     lab_buf_unref(f->file);
-    free(f->wchunks);
     free(f->iov);
     free(f->path);
     free(f);
@@ -158,15 +163,12 @@ static void after_read(lab_fs *req)
 static void range_ready(lab_work *w, int status)
 {
     (void)status;
-    fs_stream *f = w->data;
-    after_read(&f->req);
+    after_read(w->data);
 }
 
 static void read_range(fs_stream *f, size_t n)
 {
     struct stat st;
-    f->req.type = LAB_FS_READ;            /* for the error message, */
-    f->req.path = NULL;                   /* which fs.c freed after open */
     f->req.result = 0;
     if (!f->file) {                       /* the first read */
         int64_t at = f->pos >= 0 ? f->pos : lseek(f->fd, 0, SEEK_CUR);
@@ -195,7 +197,7 @@ static void read_range(fs_stream *f, size_t n)
     f->busy = true;
     lab_stream_ref(f->s);
     f->req.data = f;
-    f->req.work.data = f;
+    f->req.work.data = &f->req;           /* as fs.c does */
     if (lab_queue_done(lab_stream_loop(f->s), &f->req.work, range_ready) < 0) {
         f->req.result = -EAGAIN;
         after_read(&f->req);
@@ -252,10 +254,7 @@ static void write_next_part(fs_stream *f);
 
 static void finish_write(fs_stream *f, const lab_err *err)
 {
-    free(f->wchunks);
-    free(f->iov);
     f->wchunks = NULL;
-    f->iov = NULL;
     f->wn = f->wnext = 0;
     lab_write_done(f->s, err);
 }
@@ -311,14 +310,12 @@ static void write_next_part(fs_stream *f)
     }
 }
 
-/* One chunk or many, the same way.  The chunks are borrowed until
- * lab_write_done(); the array they came in is not, so it is copied. */
+/* One chunk or many, the same way.  The iovec array lives as long as the
+ * stream, so a steady stream of writes allocates nothing here. */
 static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
 {
-    f->wchunks = malloc(n * sizeof *f->wchunks);
-    f->iov = malloc(n * sizeof *f->iov);
-    if (!f->wchunks || !f->iov) abort();
-    memcpy(f->wchunks, chunks, n * sizeof *chunks);
+    f->iov = lab_grow_or_die(f->iov, &f->iov_cap, n, sizeof *f->iov, 4);
+    f->wchunks = chunks;
     f->wn = n;
     f->wnext = 0;
     if (f->fd < 0) f->write_waiting = true;   /* after the open */
@@ -334,9 +331,6 @@ static void fs_writev(lab_stream *s, const lab_chunk *c, size_t n)
 
 /* ---- opening ----------------------------------------------------------- */
 
-/* A write that waited for an open which failed (or a destroy). */
-static void fail_held_write(fs_stream *f, const lab_err *e) { finish_write(f, e); }
-
 static void after_open(lab_fs *req)
 {
     fs_stream *f = req->data;
@@ -348,11 +342,11 @@ static void after_open(lab_fs *req)
         if (held_write) {
             lab_err e = lab_err_make(LAB_ERR_DESTROYED,
                                      "Cannot call write after a stream was destroyed");
-            fail_held_write(f, &e);
+            finish_write(f, &e);
         }
     } else if (req->result < 0) {
         lab_err e = fs_error(f, req, "open");
-        if (held_write) fail_held_write(f, &e);
+        if (held_write) finish_write(f, &e);
     } else {
         lab_ev *e = lab_ev_new("open");
         lab_ev_str(e, "stream", lab_stream_name(s));

@@ -161,7 +161,8 @@ typedef struct lab_stream_ops {
      * lab_write_done(s, err) — now or later.  One write at a time. */
     void (*write)(lab_stream *s, const lab_chunk *chunk);
     /* Optional (_writev): every buffered chunk at once; one
-     * lab_write_done() for the lot.  Used when more than one is waiting. */
+     * lab_write_done() for the lot.  Used when more than one is waiting.
+     * The array, like the chunks in it, is yours until then. */
     void (*writev)(lab_stream *s, const lab_chunk *chunks, size_t n);
     /* Optional (_final): end() was called and every write is done; flush,
      * then lab_final_done(s, err).  'finish' waits for it. */
