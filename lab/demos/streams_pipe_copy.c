@@ -14,21 +14,22 @@
  * cleanup pipe() lacks (streams.errors shows the difference): a failed
  * write (ENOSPC) closes both files and ends the demo with the error.
  *
- * Four knobs go beyond Node, for the benchmark and the curious: `nowait=1`
- * lets reads that the page cache can answer run on the loop thread
- * (preadv2 with RWF_NOWAIT, see fs.c), `loop_writes=1` does the same for
- * writes to a regular file (a bet that the page cache takes them without
- * waiting), `ranges=1` makes the reader push chunks that only name the
- * file's bytes, which the writer copies with copy_file_range() so they
- * never enter the process (range.h: what cat does), and `spin_us` makes
- * the loop and
- * one idle pool thread busy-wait that long before sleeping, so a chunk's
- * hand-over between threads costs no wake-up.  Compare `summary` with
- * them off and on: the bytes are the same, the trips are what costs.
- * The parameters decide, whatever NODELAB_FS_NOWAIT, NODELAB_FS_LOOP_WRITES
- * and NODELAB_SPIN_US say, so a run is described by its `summary` alone.  Spinning pays only
- * on idle cores: on a busy machine the two spinners take the CPU from the
- * very thread they wait for, and the copy gets slower, not faster.
+ * Four knobs go beyond Node, for the benchmark and the curious (see
+ * docs/streams.md, "Speed"):
+ *   nowait=1       reads the page cache can answer run on the loop thread
+ *                  (preadv2 with RWF_NOWAIT, see fs.c);
+ *   loop_writes=1  writes to a regular file run there too (a bet that the
+ *                  page cache takes them without waiting);
+ *   ranges=1       the reader pushes chunks that only name the file's
+ *                  bytes, and the writer copies them with copy_file_range()
+ *                  so they never enter the process (range.h: what cat does);
+ *   spin_us        the loop and one idle pool thread busy-wait that long
+ *                  before sleeping, so a hand-over costs no wake-up.
+ * Compare `summary` with them off and on: the bytes are the same, the trips
+ * are what costs.  The parameters decide, whatever NODELAB_FS_NOWAIT,
+ * NODELAB_FS_LOOP_WRITES and NODELAB_SPIN_US say, so a run is described by
+ * its `summary` alone.  Spinning pays only on idle cores: on a busy machine
+ * the two spinners take the CPU from the very thread they wait for.
  *
  * Without `in`, a generated file of `size` bytes in a scratch directory is
  * copied; without `out`, the copy goes there too; both are removed after.
@@ -79,12 +80,11 @@ static void summary(copy_state *c)
     lab_ev_int(e, "size", (int64_t)c->files.size);
     lab_ev_int(e, "elapsed_us", (int64_t)us);
     lab_ev_num(e, "bytes_per_s", kit_rate(bytes, us));
-    lab_ev_int(e, "read_hwm", lab_demo_int(c->demo, "read_hwm"));
-    lab_ev_int(e, "write_hwm", lab_demo_int(c->demo, "write_hwm"));
-    lab_ev_int(e, "nowait", lab_demo_int(c->demo, "nowait"));
-    lab_ev_int(e, "loop_writes", lab_demo_int(c->demo, "loop_writes"));
-    lab_ev_int(e, "ranges", lab_demo_int(c->demo, "ranges"));
-    lab_ev_int(e, "spin_us", lab_demo_int(c->demo, "spin_us"));
+    static const char *const knobs[] = {
+        "read_hwm", "write_hwm", "nowait", "loop_writes", "ranges", "spin_us",
+    };
+    for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++)
+        lab_ev_int(e, knobs[i], lab_demo_int(c->demo, knobs[i]));
     lab_ev_int(e, "rss_first", (int64_t)c->mem.first);
     lab_ev_int(e, "rss_max", (int64_t)c->mem.max);
     lab_ev_int(e, "peak_rss", (int64_t)kit_peak_rss());

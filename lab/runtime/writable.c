@@ -142,12 +142,14 @@ bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
         err = lab_err_make(LAB_ERR_DESTROYED,
                            "Cannot call write after a stream was destroyed");
         failed = true;
-    } else if (lab_chunk_is_range(&chunk) && !s->ops->file_ranges &&
-               !(chunk = lab_range_load(chunk)).buf) {
-        /* A file range written where bytes are wanted: read them in (on
-         * this thread; range.h).  The read failed: the write fails. */
-        err = lab_err_sys(errno, "read");
-        failed = true;
+    } else if (lab_chunk_is_range(&chunk) && !s->ops->file_ranges) {
+        /* A file range written where bytes are wanted: read them in, on
+         * this thread (range.h).  If that fails, so does the write. */
+        chunk = lab_range_load(chunk);
+        if (!chunk.buf) {
+            err = lab_err_sys(errno, "read");
+            failed = true;
+        }
     }
     bool ret = false;
     if (failed) {
