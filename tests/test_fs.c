@@ -57,23 +57,23 @@ static void on_closed(lab_fs *req)
     rd.closed = true;
 }
 
-/* Set around each lab_fs_read() call: a callback that runs while it is
- * set came from inside the call, which must never happen. */
-static bool in_read_call;
+/* Set around a lab_fs_read() or lab_fs_write() call: a callback that runs
+ * while it is set came from inside the call, which must never happen. */
+static bool in_fs_call;
 static int early_callbacks;
 
 static void on_read(lab_fs *req);
 
 static void read_next(lab_fs *req)
 {
-    in_read_call = true;
+    in_fs_call = true;
     lab_fs_read(rd.loop, req, rd.fd, rd.chunk, CHUNK, -1, on_read);
-    in_read_call = false;
+    in_fs_call = false;
 }
 
 static void on_read(lab_fs *req)
 {
-    if (in_read_call) early_callbacks++;
+    if (in_fs_call) early_callbacks++;
     ck_assert_int_ge(req->result, 0);
     if (req->work.thread == 0) rd.off_pool++;
     if (req->result == 0) {               /* end of file */
@@ -226,7 +226,7 @@ static struct { lab_loop *loop; lab_fs req; int fd; char *buf; int writes;
 
 static void on_write(lab_fs *req)
 {
-    if (in_read_call) early_callbacks++;
+    if (in_fs_call) early_callbacks++;
     if (req->work.thread == 0) wr.on_loop++;
     wr.reported += req->written;
     wr.last = req->result;
@@ -253,9 +253,9 @@ static int write_until_full(bool loop_writes)
     wr.buf = calloc(1, CHUNK);
     wr.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ck_assert_int_ge(wr.fd, 0);
-    in_read_call = true;
+    in_fs_call = true;
     lab_fs_write(wr.loop, &wr.req, wr.fd, wr.buf, CHUNK, -1, on_write);
-    in_read_call = false;
+    in_fs_call = false;
     lab_loop_run(wr.loop);
     lab_loop_free(wr.loop);
     lab_fs_set_loop_writes(false);

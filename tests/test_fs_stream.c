@@ -88,6 +88,17 @@ static char *slurp(const char *path, size_t *len)
     return p;
 }
 
+/* The file at path holds exactly len bytes, equal to data. */
+static void expect_file(const char *path, const char *data, size_t len)
+{
+    size_t got_len;
+    char *got = slurp(path, &got_len);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(got_len, len);
+    ck_assert(memcmp(got, data, len) == 0);
+    free(got);
+}
+
 static int range_datas;
 static void on_data_count(lab_stream *s, const lab_event *ev, void *arg)
 {
@@ -135,12 +146,8 @@ static void copy_file(bool ranges, bool loop_writes)
     ck_assert_int_eq(datas, 6);
     ck_assert_int_eq(range_datas, ranges ? 6 : 0);
     ck_assert_uint_eq(biggest, 65536);
-    size_t got_len;
-    char *got = slurp(out, &got_len);
-    ck_assert_uint_eq(got_len, len);
-    ck_assert(memcmp(got, data, len) == 0);
+    expect_file(out, data, len);
     ck_assert_int_eq(fd_count(), fds_before);   /* the ranges' dup too */
-    free(got);
     free(data);
 }
 
@@ -149,9 +156,12 @@ END_TEST
 
 START_TEST(file_ranges_copy_in_the_kernel_with_the_same_events)
 {
-    copy_file(true, false);
-    trace[0] = '\0';
-    datas = 0;
+    copy_file(true, false);                         /* copies on the pool */
+}
+END_TEST
+
+START_TEST(file_ranges_copy_on_the_loop_thread_too)
+{
     copy_file(true, true);
 }
 END_TEST
@@ -190,12 +200,8 @@ START_TEST(file_ranges_become_bytes_where_bytes_are_wanted)
     for (int i = 0; i < 3; i++) lab_stream_unref(chain[i]);
     lab_loop_free(loop);
     ck_assert_uint_eq(passed, len);
-    size_t got_len;
-    char *got = slurp(out, &got_len);
-    ck_assert_uint_eq(got_len, len);
-    ck_assert(memcmp(got, data, len) == 0);
+    expect_file(out, data, len);
     ck_assert_int_eq(fd_count(), fds_before);
-    free(got);
     free(data);
 }
 END_TEST
@@ -329,11 +335,40 @@ START_TEST(file_ranges_keep_start_and_end)
     lab_stream_unref(r);
     lab_stream_unref(w);
     lab_loop_free(loop);
-    size_t got_len;
-    char *got = slurp(out, &got_len);
-    ck_assert_uint_eq(got_len, 10);
-    ck_assert(memcmp(got, "defghijklm", 10) == 0);  /* end is inclusive */
-    free(got);
+    expect_file(out, "defghijklm", 10);             /* end is inclusive */
+}
+END_TEST
+
+/* read(n) in paused mode: a range has no bytes to cut, so it comes out
+ * whole whatever n asks, and the buffer's length drops by what it was. */
+static size_t read_lens[8], nreads;
+static void read_two(lab_stream *s, const lab_event *ev, void *arg)
+{
+    lab_chunk c;
+    while (nreads < 8 && lab_readable_read(s, 2, &c)) {
+        ck_assert(lab_chunk_is_range(&c));
+        read_lens[nreads++] = c.len;
+        lab_chunk_release(&c);
+    }
+}
+
+START_TEST(file_ranges_come_out_of_read_whole)
+{
+    FILE *f = fopen(path_of("abc"), "w");
+    fputs("abcdefghij", f);
+    fclose(f);
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .stream = { .hwm = 4 }, .file_ranges = true };
+    lab_stream *r = lab_fs_read_stream(loop, path_of("abc"), &o);
+    nreads = 0;
+    lab_stream_on(r, LAB_ON_READABLE, read_two, NULL);
+    lab_loop_run(loop);
+    lab_stream_unref(r);
+    lab_loop_free(loop);
+    ck_assert_uint_eq(nreads, 3);                   /* 4 + 4 + 2 bytes */
+    ck_assert_uint_eq(read_lens[0], 4);
+    ck_assert_uint_eq(read_lens[1], 4);
+    ck_assert_uint_eq(read_lens[2], 2);
 }
 END_TEST
 
@@ -359,11 +394,7 @@ START_TEST(file_ranges_from_a_pipe_read_bytes)
     lab_stream_unref(w);
     lab_loop_free(loop);
     ck_assert_int_eq(range_datas, 0);
-    size_t got_len;
-    char *got = slurp(out, &got_len);
-    ck_assert_uint_eq(got_len, 10);
-    ck_assert(memcmp(got, "hello pipe", 10) == 0);
-    free(got);
+    expect_file(out, "hello pipe", 10);
 }
 END_TEST
 
@@ -396,8 +427,10 @@ int main(void)
     return CHECK_RUN("fs_stream", 30, setup, teardown,
                      pipe_copies_a_file_in_64k_chunks,
                      file_ranges_copy_in_the_kernel_with_the_same_events,
+                     file_ranges_copy_on_the_loop_thread_too,
                      file_ranges_become_bytes_where_bytes_are_wanted,
                      file_ranges_keep_start_and_end,
+                     file_ranges_come_out_of_read_whole,
                      file_ranges_from_a_pipe_read_bytes,
                      missing_file_errors_then_closes,
                      full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
