@@ -21,8 +21,9 @@
  * that is written a range chunk — a transform, a socket — gets the bytes
  * instead: lab_writable_write() reads them in (lab_range_load) before the
  * stream sees the chunk.  A 'data' listener of a stream in range mode sees
- * the ranges themselves (data == NULL); read(n) that has to cut or join
- * chunks loads them too.  A file read stream makes them only when asked
+ * the ranges themselves (data == NULL), and so does read(n), which
+ * returns a range whole whatever n asks (there are no bytes to cut or
+ * join).  A file read stream makes them only when asked
  * (lab_fs_stream_opts.file_ranges).  Node has nothing like it.
  */
 #ifndef LAB_RANGE_H
