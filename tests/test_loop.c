@@ -4,6 +4,7 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -279,6 +280,34 @@ START_TEST(pool_work_runs_off_loop_and_completes_on_loop_thread)
 }
 END_TEST
 
+static int threads_now(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+/* Work the loop thread did itself (lab_queue_done) completes later, on
+ * the loop thread, and starts no pool thread. */
+START_TEST(done_work_completes_on_the_loop_without_threads)
+{
+    int before = threads_now();
+    lab_loop *loop = lab_loop_new();
+    job j = { .req.data = &j };
+    j.status = -1;
+    ck_assert_int_eq(lab_queue_done(loop, &j.req, job_after), 0);
+    ck_assert_int_eq(j.status, -1);                 /* not from inside the call */
+    lab_loop_run(loop);
+    ck_assert_int_eq(j.status, 0);
+    ck_assert(pthread_equal(j.after_thread, pthread_self()));
+    ck_assert_int_eq(j.req.thread, 0);
+    ck_assert_int_eq(threads_now(), before);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(pool_of_one_serialises_and_cancel_works)
 {
     lab_loop *loop = lab_loop_new();
@@ -349,5 +378,6 @@ int main(void)
                      signal_is_delivered_as_an_event,
                      pool_work_runs_off_loop_and_completes_on_loop_thread,
                      pool_of_one_serialises_and_cancel_works,
+                     done_work_completes_on_the_loop_without_threads,
                      spinning_pool_takes_early_and_late_work);
 }

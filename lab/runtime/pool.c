@@ -250,7 +250,9 @@ static lab_pool *accept_request(lab_loop *loop, lab_work *req,
                                 lab_work_cb *work, lab_after_work_cb *after)
 {
     lab_pool *pool = lab_loop_pool(loop);
-    if (!pool || (!pool->started && pool_start(pool) < 0)) return NULL;
+    /* Work already done (lab_queue_done) needs no thread: the pool's
+     * threads start with the first request that does. */
+    if (!pool || (work && !pool->started && pool_start(pool) < 0)) return NULL;
     req->loop = loop;
     req->work = work;
     req->after = after;
