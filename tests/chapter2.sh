@@ -28,7 +28,7 @@ for src in "$TMP"/progs/*.c; do
     name=$(basename "$src" .c)
     # shellcheck disable=SC2086
     if $CC -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -pthread \
-           $NL_TEST_CFLAGS -I"$RT" -o "$TMP/$name" "$src" \
+           $NL_TEST_CFLAGS -I"$top_builddir/lab/runtime/include" -o "$TMP/$name" "$src" \
            "$top_builddir/lab/runtime/liblab.a" $NL_TEST_LIBS 2>"$TMP/cc.err"
     then ok "$name.c compiles"
     else fail "$name.c compiles" "$(head -3 "$TMP/cc.err")"; fi

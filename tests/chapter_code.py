@@ -53,9 +53,11 @@ def widths(chapter, most):
 
 def excerpts(chapter, src):
     files = {}
-    for name in sorted(os.listdir(src)):
-        if name.endswith((".c", ".h")):
-            files[name] = squash(open(os.path.join(src, name)).read())
+    for folder, _, names in sorted(os.walk(src)):
+        for name in sorted(names):
+            if name.endswith((".c", ".h")):
+                path = os.path.join(folder, name)
+                files[os.path.relpath(path, src)] = squash(open(path).read())
     for lang, code, line in blocks(chapter):
         if lang != "c" or "int main(" in code:
             continue

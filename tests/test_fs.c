@@ -1,4 +1,4 @@
-/* test_fs.c — file operations on the thread pool (lab/runtime/fs.h). */
+/* test_fs.c — file operations on the thread pool (lab/runtime/io/fs.h). */
 #define _GNU_SOURCE   /* preadv2, RWF_NOWAIT */
 #include "fs.h"
 #include "check_run.h"

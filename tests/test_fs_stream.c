@@ -1,4 +1,4 @@
-/* test_fs_stream.c — file read/write streams (lab/runtime/fs_stream.h). */
+/* test_fs_stream.c — file read/write streams (lab/runtime/io/fs_stream.h). */
 #include "fs_stream.h"
 #include "range.h"
 #include "check_run.h"

@@ -1,4 +1,4 @@
-/* test_gzip.c — the streaming gzip/gunzip engine (lab/runtime/gzip.h). */
+/* test_gzip.c — the streaming gzip/gunzip engine (lab/runtime/io/gzip.h). */
 #include "gzip.h"
 
 #include "check_run.h"

@@ -1,4 +1,4 @@
-/* test_gzip_stream.c — gzip/gunzip transforms (lab/runtime/gzip_stream.h),
+/* test_gzip_stream.c — gzip/gunzip transforms (lab/runtime/io/gzip_stream.h),
  * in pipelines with file streams. */
 #include "gzip_stream.h"
 #include "fs_stream.h"

@@ -1,4 +1,4 @@
-/* test_http.c — the HTTP/1.1 server and client (lab/runtime/http.h).
+/* test_http.c — the HTTP/1.1 server and client (lab/runtime/net/http.h).
  *
  * Raw-protocol cases (chunked requests, keep-alive, pipelining, malformed
  * input) talk to the server with a plain blocking socket from the test

@@ -1,4 +1,4 @@
-/* test_http_stream.c — HTTP bodies as streams (lab/runtime/http_stream.h):
+/* test_http_stream.c — HTTP bodies as streams (lab/runtime/net/http_stream.h):
  * a file streamed to a slow client, a request body streamed to a file, a
  * client that hangs up in the middle. */
 #include "http_stream.h"

@@ -1,4 +1,4 @@
-/* test_net.c — TCP sockets as duplex streams (lab/runtime/net.h). */
+/* test_net.c — TCP sockets as duplex streams (lab/runtime/net/net.h). */
 #include "net.h"
 #include "check_run.h"
 #include "iotest.h"

@@ -1,4 +1,4 @@
-/* test_tcp.c — TCP handles on the loop (lab/runtime/tcp.h). */
+/* test_tcp.c — TCP handles on the loop (lab/runtime/net/tcp.h). */
 #include "tcp.h"
 #include "errors.h"
 #include "check_run.h"

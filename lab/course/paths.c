@@ -66,7 +66,7 @@ static void resolve(void)
     if (tree_value(tree, "srcdir", src, sizeof src) &&
         tree_value(tree, "builddir", build, sizeof build)) {
         snprintf(P.data, sizeof P.data, "%s", src);
-        snprintf(P.include, sizeof P.include, "%s/lab/runtime", src);
+        snprintf(P.include, sizeof P.include, "%s/lab/runtime/include", build);
         snprintf(P.lib, sizeof P.lib, "%s/lab/runtime", build);
     } else if (is_dir(prefix_share)) {
         snprintf(P.data, sizeof P.data, "%s", prefix_share);

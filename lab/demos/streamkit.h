@@ -1,7 +1,7 @@
 /*
  * streamkit.h — small helpers the Chapter 2 (streams) demos share.
  *
- * None of this is stream machinery (that is lab/runtime/stream.h); it is
+ * None of this is stream machinery (that is lab/runtime/streams/stream.h); it is
  * the bench around the experiment: measuring the process's memory, making
  * a scratch directory with a generated input file and removing it after,
  * listing which files the process still has open, timing.

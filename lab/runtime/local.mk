@@ -1,67 +1,49 @@
-# lab/runtime — the C runtime: loop, pool, telemetry, streams (and, later,
-# child processes, IPC).  Installed, with its headers, because the grader
-# compiles student code against it.
+# lab/runtime — the C runtime, one folder per concept, in the order the
+# chapters teach them: the loop (and its pool), streams, files and zlib,
+# sockets and HTTP, processes and IPC, and the telemetry every part reports
+# through.  Installed, with its public headers, because the grader compiles
+# student code against it.
+RT = lab/runtime
+
 pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
-	lab/runtime/errors.c \
-	lab/runtime/fs.c \
-	lab/runtime/fs_stream.c \
-	lab/runtime/gzip.c \
-	lab/runtime/grow.c \
-	lab/runtime/grow.h \
-	lab/runtime/gzip_stream.c \
-	lab/runtime/http_client.c \
-	lab/runtime/http_conn.h \
-	lab/runtime/http_msg.c \
-	lab/runtime/http_out.c \
-	lab/runtime/http_server.c \
-	lab/runtime/http_stream.c \
-	lab/runtime/exec.c \
-	lab/runtime/fdstream.c \
-	lab/runtime/fork.c \
-	lab/runtime/ipc.c \
-	lab/runtime/lag.c \
-	lab/runtime/loop.c \
-	lab/runtime/net.c \
-	lab/runtime/pool.c \
-	lab/runtime/tcp.c \
-	lab/runtime/process.c \
-	lab/runtime/process_child.c \
-	lab/runtime/process_child.h \
-	lab/runtime/telemetry.c \
-	lab/runtime/chunk.c \
-	lab/runtime/range.c \
-	lab/runtime/chunkq.c \
-	lab/runtime/destroy.c \
-	lab/runtime/emitter.c \
-	lab/runtime/finished.c \
-	lab/runtime/pipe.c \
-	lab/runtime/pipeline.c \
-	lab/runtime/readable.c \
-	lab/runtime/stream.c \
-	lab/runtime/stream_impl.h \
-	lab/runtime/transform.c \
-	lab/runtime/writable.c
-pkginclude_HEADERS += \
-	lab/runtime/chunk.h \
-	lab/runtime/range.h \
-	lab/runtime/emitter.h \
-	lab/runtime/errors.h \
-	lab/runtime/fs.h \
-	lab/runtime/fs_stream.h \
-	lab/runtime/gzip.h \
-	lab/runtime/gzip_stream.h \
-	lab/runtime/http.h \
-	lab/runtime/http_stream.h \
-	lab/runtime/exec.h \
-	lab/runtime/fdstream.h \
-	lab/runtime/fork.h \
-	lab/runtime/ipc.h \
-	lab/runtime/lag.h \
-	lab/runtime/loop.h \
-	lab/runtime/net.h \
-	lab/runtime/pool.h \
-	lab/runtime/process.h \
-	lab/runtime/stream.h \
-	lab/runtime/tcp.h \
-	lab/runtime/telemetry.h
+	$(RT)/loop/loop.c $(RT)/loop/pool.c $(RT)/loop/lag.c \
+	$(RT)/loop/emitter.c $(RT)/loop/errors.c $(RT)/loop/grow.c $(RT)/loop/grow.h \
+	$(RT)/telemetry/telemetry.c \
+	$(RT)/streams/stream.c $(RT)/streams/stream_impl.h $(RT)/streams/readable.c \
+	$(RT)/streams/writable.c $(RT)/streams/transform.c $(RT)/streams/destroy.c \
+	$(RT)/streams/pipe.c $(RT)/streams/pipeline.c $(RT)/streams/finished.c \
+	$(RT)/streams/chunk.c $(RT)/streams/chunkq.c $(RT)/streams/range.c \
+	$(RT)/io/fs.c $(RT)/io/fs_stream.c $(RT)/io/fdstream.c \
+	$(RT)/io/gzip.c $(RT)/io/gzip_stream.c \
+	$(RT)/net/tcp.c $(RT)/net/net.c $(RT)/net/http_conn.h $(RT)/net/http_msg.c \
+	$(RT)/net/http_out.c $(RT)/net/http_server.c $(RT)/net/http_client.c \
+	$(RT)/net/http_stream.c \
+	$(RT)/process/process.c $(RT)/process/process_child.c $(RT)/process/process_child.h \
+	$(RT)/process/exec.c $(RT)/process/fork.c $(RT)/process/ipc.c
+
+# The public headers: what a demo, a test or a student's file may include.
+RUNTIME_PUBLIC_H = \
+	$(RT)/loop/loop.h $(RT)/loop/pool.h $(RT)/loop/lag.h $(RT)/loop/emitter.h \
+	$(RT)/loop/errors.h \
+	$(RT)/telemetry/telemetry.h \
+	$(RT)/streams/stream.h $(RT)/streams/chunk.h $(RT)/streams/range.h \
+	$(RT)/io/fs.h $(RT)/io/fs_stream.h $(RT)/io/fdstream.h $(RT)/io/gzip.h \
+	$(RT)/io/gzip_stream.h \
+	$(RT)/net/tcp.h $(RT)/net/net.h $(RT)/net/http.h $(RT)/net/http_stream.h \
+	$(RT)/process/process.h $(RT)/process/exec.h $(RT)/process/fork.h \
+	$(RT)/process/ipc.h
+pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
+
+# In the build tree the public headers are also gathered, flat, into
+# lab/runtime/include: the same set `make install` puts in pkgincludedir,
+# so the grader compiles a student's file against exactly what an
+# installed nodelab offers (and nothing private, such as stream_impl.h).
+all-local: lab/runtime/include/.stamp
+lab/runtime/include/.stamp: $(RUNTIME_PUBLIC_H)
+	$(AM_V_GEN)rm -rf lab/runtime/include && $(MKDIR_P) lab/runtime/include && \
+	for h in $(RUNTIME_PUBLIC_H); do cp "$(srcdir)/$$h" lab/runtime/include/; done && touch $@
+clean-local: clean-runtime-include
+clean-runtime-include:
+	rm -rf lab/runtime/include
+.PHONY: clean-runtime-include

@@ -4,7 +4,7 @@
  * The shape is tmux's: a model (model.h: what a demo is doing), input
  * (input.c: keys become actions through one table per screen), drawing
  * (screen_*.c, each a screen) and widgets (widget_*.c) the screens are
- * made of.  The loop is nodelab's own (lab/runtime/loop.h): the keyboard,
+ * made of.  The loop is nodelab's own (lab/runtime/loop/loop.h): the keyboard,
  * a demo's telemetry pipe, signals and timers are all handles on it, so
  * the lab never blocks and never polls.
  *
