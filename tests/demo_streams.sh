@@ -194,6 +194,17 @@ PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 
+# A generated input is bounded, and generating it is part of the duration
+# (it once ran 4 s of a 1 s demo before the demo even started).
+expect_status 2 "pipe-copy: a 64 GiB input is refused" -- "$NODELAB" demo streams.pipe-copy --set size=64G
+expect_grep "parameter size: .* out of range" "$TMP/err" "pipe-copy: says the size allowed"
+mkdir "$TMP/gen"
+expect_status 1 "pipe-copy: an input that takes the whole duration to make fails" \
+    -- env TMPDIR="$TMP/gen" "$NODELAB" demo streams.pipe-copy --set size=4G --duration 0.2
+expect_grep "took the whole duration \(200 ms\)" "$TMP/err" "pipe-copy: says the input took the duration"
+[ -z "$(ls -A "$TMP/gen")" ] && ok "pipe-copy: the unfinished input is removed" \
+    || fail "pipe-copy: the unfinished input is removed" "$(ls -lR "$TMP/gen" | head -5)"
+
 # Stopped half-way through generating its input (as the lab's restart
 # does), a demo leaves no scratch file behind.
 mkdir "$TMP/scratch"

@@ -156,6 +156,21 @@ keys reader g
 expect_screen reader "^  Reader fixture" "reader: g goes to the top"
 keys reader / z e b r a c o r n Enter
 expect_screen reader "match 1 of 1 for \"zebracorn\"" "reader: / searches"
+# A search that finds nothing leaves the page where it was: at the very top
+# (this once crashed the lab), and lower down (this once scrolled up a line).
+keys reader g / a b c d e f g h Enter
+expect_screen reader "not found: abcdefgh" "reader: a failed search at the top says so"
+expect_screen reader "^  Reader fixture" "reader: a failed search at the top stays at the top"
+top3=$(shot reader | sed -n 3p)
+keys reader j
+i=0
+while [ $i -lt 50 ] && [ "$(shot reader | sed -n 3p)" = "$top3" ]; do sleep 0.1; i=$((i + 1)); done
+before=$(shot reader | sed -n 3p)
+# Two failed searches; the second's message shows once both were drawn.
+keys reader / a b c d e f g h Enter / z y x w v u t Enter
+expect_screen reader "not found: zyxwvut" "reader: a failed search lower down says so"
+[ "$(shot reader | sed -n 3p)" = "$before" ] && ok "reader: a failed search does not scroll" \
+    || fail "reader: a failed search does not scroll" "line 3 was '$before', now '$(shot reader | sed -n 3p)'"
 keys reader t
 expect_screen reader "contents" "reader: t shows the contents"
 keys reader q g / W a t c h Space t h e Space l o o p Enter
@@ -271,6 +286,23 @@ keys crash r
 expect_screen crash "test.crash +pid [0-9]+ +running" "crash: r runs it again; the lab kept running"
 expect_screen crash "CRASHED \(SIGABRT\)" "crash: and reports the second crash too"
 quit_and_check crash "crash"
+
+# ---- Leaving a running demo removes its scratch files ------------------------
+# (The lab once killed the demo's group with SIGKILL, which gives the demo
+# no chance to remove its generated input.)
+mkdir "$TMP/scratch"
+start scratch 80 24 TMPDIR="$TMP/scratch" -- open streams.pipe-copy --set size=1G
+expect_screen scratch "streams.pipe-copy" "scratch: the demo starts"
+i=0
+while [ $i -lt $((WAIT_S * 10)) ] && [ -z "$(ls -A "$TMP/scratch")" ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$(ls -A "$TMP/scratch")" ] && ok "scratch: the demo makes its scratch folder" \
+    || fail "scratch: the demo makes its scratch folder"
+keys scratch q
+expect_screen scratch "nodelab — the machinery" "scratch: q leaves the running demo"
+no_demo_left scratch "scratch: no demo process after leaving"
+[ -z "$(ls -A "$TMP/scratch")" ] && ok "scratch: no scratch file is left behind" \
+    || fail "scratch: no scratch file is left behind" "$(ls -lR "$TMP/scratch" | head -5)"
+quit_and_check scratch "scratch"
 
 # ---- Ctrl-C and SIGTERM, with a demo running ---------------------------------
 start ctrlc 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer

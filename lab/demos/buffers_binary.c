@@ -299,7 +299,7 @@ const lab_demo_def lab_demo_buffers_binary = {
              "(seven times the bytes) where the binary way allocates once; same output",
     .duration_s = 30,
     .params = {
-        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 32, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 30, NULL, "bytes",
           "bytes of UTF-8 text (with multi-byte characters) to push through", false },
         { "chunk", LAB_PARAM_INT, 64 << 10, 1, 16 << 20, NULL, "bytes",
           "chunk size (a boundary may cut a character in two)", false },

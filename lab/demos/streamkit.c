@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* ---- memory ------------------------------------------------------------ */
@@ -244,7 +245,7 @@ void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line)
     }
 }
 
-int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
+int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct, uint64_t until_us)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -errno;
@@ -266,6 +267,7 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
             if (w > 0) off += (size_t)w;
         }
         done += len;
+        if (!err && until_us && done < size && lab_clock_us() >= until_us) err = ETIME;
     }
     free(block);
     if (close(fd) < 0 && !err) err = errno;
@@ -282,9 +284,24 @@ static int need_tmp(const char *demo, kit_tmp *t)
     return -1;
 }
 
-int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
+/* Refuses a generated input the scratch file system cannot hold (with
+ * some room left for the demo's own output and everyone else). */
+static int check_room(const char *demo, const kit_tmp *t, uint64_t size)
+{
+    struct statvfs fs;
+    if (statvfs(t->dir, &fs) < 0) return 0;            /* cannot tell: try */
+    uint64_t avail = (uint64_t)fs.f_bavail * fs.f_frsize, margin = 64u << 20;
+    if (size + margin <= avail) return 0;
+    fprintf(stderr, "nodelab: demo %s: a %llu-byte input does not fit in %s (%llu bytes "
+            "free): set a smaller size, or TMPDIR to a larger file system\n", demo,
+            (unsigned long long)size, t->dir, (unsigned long long)avail);
+    return -1;
+}
+
+int kit_input(lab_demo *d, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize)
 {
+    const char *demo = d->def->name;
     if (given && *given) {
         if (access(given, R_OK) < 0) {
             fprintf(stderr, "nodelab: demo %s: cannot read in='%s': %s\n", demo,
@@ -294,14 +311,24 @@ int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
         snprintf(buf, bufsize, "%s", given);
         return 0;
     }
-    if (need_tmp(demo, t) < 0) return -1;
+    if (need_tmp(demo, t) < 0 || check_room(demo, t, size) < 0) return -1;
     kit_tmp_path(t, "input", buf, bufsize);
-    int err = kit_gen_file(buf, size, kind, pct);
+    uint64_t start = lab_clock_us();
+    int err = kit_gen_file(buf, size, kind, pct, start + d->duration_ms * 1000);
+    uint64_t spent_ms = (lab_clock_us() - start) / 1000;
+    if (err == -ETIME) {
+        fprintf(stderr, "nodelab: demo %s: generating the %llu-byte input took the whole "
+                "duration (%llu ms): set a smaller size or a longer --duration\n", demo,
+                (unsigned long long)size, (unsigned long long)d->duration_ms);
+        return -1;
+    }
     if (err < 0) {
         fprintf(stderr, "nodelab: demo %s: cannot write the generated input %s: %s\n",
                 demo, buf, strerror(-err));
         return -1;
     }
+    /* What is left of the duration is the demo's. */
+    d->duration_ms = d->duration_ms > spent_ms + 1 ? d->duration_ms - spent_ms : 1;
     return 0;
 }
 
@@ -312,12 +339,12 @@ int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_
     return 0;
 }
 
-int kit_files_open(const lab_demo *d, kit_files *f, kit_kind kind, int pct,
+int kit_files_open(lab_demo *d, kit_files *f, kit_kind kind, int pct,
                    const char *out_name)
 {
     const char *name = d->def->name, *out = lab_demo_str(d, "out");
     memset(f, 0, sizeof *f);
-    if (kit_input(name, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
+    if (kit_input(d, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
                   kind, pct, f->in, sizeof f->in) < 0)
         return -1;
     if (*out) snprintf(f->out, sizeof f->out, "%s", out);

@@ -64,16 +64,22 @@ typedef enum {
  * again on failure).  Text is cut at exactly size; CSV ends with the first
  * whole row that reaches it.  The same arguments give the same bytes.
  * pct: for KIT_LOG, the percentage of lines carrying an address.
+ * until_us: a lab_clock_us() time to give up at (-ETIME), or 0.
  * Returns 0 or -errno. */
-int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct);
+int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct, uint64_t until_us);
 /* The same generator into memory: fills buf with exactly len bytes, lines
  * numbered from *line (updated).  Used by the in-memory sources. */
 void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line);
 
 /* "in" parameter handling shared by the file demos: the user's path, or a
  * generated file in t of `size` bytes (kind, pct as kit_gen_file).  Writes
- * the path into buf.  On failure prints one line on stderr and returns -1. */
-int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
+ * the path into buf.  Generating is part of the demo's run: it must fit in
+ * d->duration_ms, and what it took is taken off d->duration_ms (call it
+ * before lab_demo_deadline).  A size the scratch file system has no room
+ * for is refused before anything is written.  On failure prints one line
+ * on stderr and returns -1. */
+struct lab_demo;
+int kit_input(struct lab_demo *d, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize);
 
 /* A file named `name` in the scratch directory t (made if need be), into
@@ -83,7 +89,8 @@ int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_
 /* A demo that turns the file `in` into the file `out` (its parameters
  * "in", "out" and "size"): kit_files_open() resolves both (a generated
  * input, a scratch output named out_name when not given), reads the
- * input's size and emits `files` {in, out, size}.  Returns 0, or -1 after
+ * input's size and emits `files` {in, out, size}.  (A generated input
+ * counts against d's duration, as in kit_input.)  Returns 0, or -1 after
  * one line on stderr.  kit_files_close() removes the scratch directory. */
 struct lab_demo;
 typedef struct kit_files {
@@ -91,7 +98,7 @@ typedef struct kit_files {
     char in[PATH_MAX], out[PATH_MAX];
     uint64_t size;
 } kit_files;
-int kit_files_open(const struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
+int kit_files_open(struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
                    const char *out_name);
 void kit_files_close(kit_files *f);
 

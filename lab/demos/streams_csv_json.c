@@ -270,7 +270,7 @@ const lab_demo_def lab_demo_streams_csv_json = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the JSON lines go (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated CSV when `in` is not given", false },
         { "chunk", LAB_PARAM_INT, 16 << 10, 1, 16 << 20, NULL, "bytes",
           "bytes per read: small chunks cut rows, fields and quotes anywhere", false },

@@ -157,7 +157,7 @@ const lab_demo_def lab_demo_streams_gzip = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where to write the .gz (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 40, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "level", LAB_PARAM_INT, 6, 1, 9, NULL, "1-9",
           "zlib's compression level (gzip -6 and Node's default: 6)", false },

@@ -99,7 +99,7 @@ static int run(lab_demo *d)
 {
     sweep w = { .demo = d };
     kit_tmp tmp = { "" };
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, w.in, sizeof w.in) < 0 ||
         kit_scratch(d->def->name, &tmp, "copy", w.out, sizeof w.out) < 0) {
         kit_tmp_remove(&tmp);
@@ -146,7 +146,7 @@ const lab_demo_def lab_demo_streams_hwm_sweep = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to copy (default: a generated file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 30, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "min_hwm", LAB_PARAM_INT, 4 << 10, 1, 64 << 20, NULL, "bytes",
           "the first (smallest) mark", false },

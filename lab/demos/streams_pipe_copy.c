@@ -145,7 +145,7 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where to write the copy (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 64 << 20, 1, 1LL << 40, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 64 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "read_hwm", LAB_PARAM_INT, 64 << 10, 1, 64 << 20, NULL, "bytes",
           "the read stream's highWaterMark: bytes per read (Node: 64 KiB)", false },

@@ -195,7 +195,7 @@ static int run(lab_demo *d)
 {
     kit_tmp tmp = { "" };
     char in[PATH_MAX];
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, in, sizeof in) < 0)
         return 1;
     lab_demo_announce(d);
@@ -226,7 +226,7 @@ const lab_demo_def lab_demo_streams_readfile_vs_stream = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to read (default: a generated log file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 128 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 128 << 20, 1, 1LL << 30, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "sample_ms", LAB_PARAM_INT, 20, 5, 10000, NULL, "ms",
           "how often each child samples its RSS (`mem`)", false },

@@ -252,7 +252,7 @@ const lab_demo_def lab_demo_streams_redact = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the redacted log goes (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 4 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 4 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated log when `in` is not given", false },
         { "email_pct", LAB_PARAM_INT, 30, 0, 100, NULL, "%",
           "share of generated lines that carry an address", false },

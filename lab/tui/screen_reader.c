@@ -35,6 +35,7 @@ typedef struct {
     dl_doc *lay;
     int top, body, sel_link;
     char search[120];
+    int hit;                   /* the line of the last match, or -1 */
     bool toc_open;
     int toc_sel;
     int saved_src;             /* the position last written to progress */
@@ -102,11 +103,13 @@ static int find_from(reader *r, int line, int dir)
     return -1;
 }
 
-static void search_step(reader *r, int dir)
+/* Finds the next match from line `from` (inclusive) in direction dir,
+ * wrapping once, and puts it on the first line.  A search that finds
+ * nothing leaves the page where it was. */
+static void search_from(reader *r, int from, int dir)
 {
     if (!r->search[0]) { app_status("no search yet: press / to search"); return; }
-    int start = dir > 0 ? r->top + 1 : r->top - 1;
-    int hit = find_from(r, start, dir);
+    int hit = find_from(r, from, dir);
     if (hit < 0) hit = find_from(r, dir > 0 ? 0 : r->lay->n - 1, dir);     /* wrap */
     if (hit < 0) { app_status("not found: %s", r->search); return; }
     int count = 0, index = 0;
@@ -115,18 +118,26 @@ static void search_step(reader *r, int dir)
             count++;
             if (i == hit) index = count;
         }
-    r->top = hit;                          /* the match on the first line */
-    if (r->top > max_top(r)) r->top = max_top(r);
-    fix_link(r);
+    r->hit = hit;
+    scroll_to(r, hit);                     /* the match on the first line */
     app_status("match %d of %d for \"%s\"", index, count, r->search);
 }
 
+/* n / N: the match after (or before) the last one while it is on screen
+ * (near the end the page cannot put it on the first line), else after the
+ * top line. */
+static void search_step(reader *r, int dir)
+{
+    bool shown = r->hit >= r->top && r->hit < r->top + r->body;
+    search_from(r, (shown ? r->hit : r->top) + dir, dir);
+}
+
+/* A new search: the top line counts too. */
 static void on_search(screen *s, const char *text)
 {
     reader *r = (reader *)s;
     snprintf(r->search, sizeof r->search, "%s", text);
-    r->top--;                              /* the current line counts too */
-    search_step(r, +1);
+    search_from(r, r->top, +1);
 }
 
 /* ---- drawing ----------------------------------------------------------- */
@@ -277,6 +288,7 @@ screen *screen_reader_new(const char *chapter)
     r->text = text;
     r->doc = md_parse(text);
     r->sel_link = -1;
+    r->hit = -1;
     r->body = UI.rows - 3;
     r->lay = dl_layout(r->doc, width_for(UI.cols));
     int pos = progress_position(&APP.prog, ch.number);
