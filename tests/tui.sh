@@ -287,6 +287,20 @@ expect_screen crash "test.crash +pid [0-9]+ +running" "crash: r runs it again; t
 expect_screen crash "CRASHED \(SIGABRT\)" "crash: and reports the second crash too"
 quit_and_check crash "crash"
 
+# ---- IPC: each message listed once; ended processes say so -------------------
+# Both ends of the channel report every message; the panel counts it once.
+want=$("$NODELAB" demo child.fork --json --set rounds=2 --set compute_ms=100 | python3 -c '
+import json, sys
+s = [e for e in map(json.loads, sys.stdin) if e["ev"] == "summary"][0]
+print(s["messages_sent"] + s["messages_received"])')
+start ipc 80 24 -- open child.fork --set rounds=2 --set compute_ms=100
+expect_screen ipc "finished at" "ipc: child.fork runs to its end"
+expect_screen ipc "IPC messages: $want( |─|$)" "ipc: the panel counts each message once ($want)"
+expect_screen ipc "worker +exit 0" "ipc: the worker's row says it exited"
+if shot ipc | grep -Eq "running|sleeping"; then fail "ipc: no row says running after the end" "$(shot ipc)"
+else ok "ipc: no row says running after the end"; fi
+quit_and_check ipc "ipc"
+
 # ---- Leaving a running demo removes its scratch files ------------------------
 # (The lab once killed the demo's group with SIGKILL, which gives the demo
 # no chance to remove its generated input.)

@@ -208,25 +208,30 @@ static void panel_pool(demo_screen *d, int y, int cols)
 }
 
 /* The process table's columns; IPC and REQS only when there are some. */
-enum { C_PID, C_ROLE, C_STATE, C_EVENTS, C_IPC, C_REQS, C_RSS };
+enum { C_PID, C_ROLE, C_STATE, C_EVENTS, C_IPC, C_REQS, C_RSS, C_PEAK, C_N };
 static const w_column all_columns[] = {
     [C_PID] = { "PID", 9, false }, [C_ROLE] = { "ROLE", 12, false },
-    [C_STATE] = { "STATE", 10, false }, [C_EVENTS] = { "EVENTS", 9, true },
-    [C_IPC] = { "IPC in/out", 12, true }, [C_REQS] = { "REQS", 8, true },
-    [C_RSS] = { "RSS", 8, true },
+    [C_STATE] = { "STATE", 10, false }, [C_EVENTS] = { "EVENTS", 8, true },
+    [C_IPC] = { "IPC in/out", 11, true }, [C_REQS] = { "REQS", 8, true },
+    [C_RSS] = { "RSS", 8, true }, [C_PEAK] = { "PEAK", 8, true },
 };
 
-typedef struct { const model *m; int which[7]; } proc_table;
+typedef struct { const model *m; int which[C_N]; } proc_table;
 
 static void proc_cell(int row, int col, char *buf, size_t size, ui_style *st, void *arg)
 {
     const proc_table *t = arg;
     const model_proc *p = &t->m->procs[row];
+    bool alive = p->state == PROC_RUNNING;
     switch (t->which[col]) {
     case C_PID: snprintf(buf, size, "%d", p->pid); break;
     case C_ROLE: snprintf(buf, size, "%s", p->role); break;
     case C_STATE:
-        if (p->state == PROC_EXITED && p->signal[0]) { snprintf(buf, size, "%s", p->signal); *st = S_BAD; }
+        if (p->state == PROC_EXITED && p->signal[0]) {
+            snprintf(buf, size, "%s", p->signal);
+            /* SIGTERM is how demos are stopped; anything else is news. */
+            *st = strcmp(p->signal, "SIGTERM") ? S_BAD : S_DIM;
+        }
         else if (p->state == PROC_EXITED) { snprintf(buf, size, "exit %d", p->code); *st = p->code ? S_BAD : S_DIM; }
         else if (p->state == PROC_GONE) { snprintf(buf, size, "gone"); *st = S_DIM; }
         else snprintf(buf, size, "%s", p->sys_state == 'T' ? "stopped" : p->sys_state == 'R' ? "running"
@@ -235,16 +240,20 @@ static void proc_cell(int row, int col, char *buf, size_t size, ui_style *st, vo
     case C_EVENTS: snprintf(buf, size, "%lld", (long long)p->events); break;
     case C_IPC: snprintf(buf, size, "%lld/%lld", (long long)p->ipc_in, (long long)p->ipc_out); break;
     case C_REQS: snprintf(buf, size, "%lld", (long long)p->requests); break;
-    case C_RSS: if (p->rss) ui_human(buf, size, (double)p->rss); break;
+    case C_RSS:                        /* an ended process holds no memory */
+        if (alive && p->rss) ui_human(buf, size, (double)p->rss);
+        else if (!alive) { snprintf(buf, size, "-"); *st = S_DIM; }
+        break;
+    case C_PEAK: if (p->rss_peak) ui_human(buf, size, (double)p->rss_peak); break;
     }
 }
 
 static void panel_procs(demo_screen *d, int y, int h, int cols)
 {
     proc_table t = { .m = &d->m };
-    w_column columns[7];
+    w_column columns[C_N];
     int n = 0;
-    for (int c = C_PID; c <= C_RSS; c++) {
+    for (int c = 0; c < C_N; c++) {
         if (c == C_IPC && !d->m.ipc_total) continue;
         if (c == C_REQS && !model_count(&d->m, "request")) continue;
         t.which[n] = c;
@@ -265,6 +274,8 @@ static void panel_bars(demo_screen *d, int y, int h, int cols)
     w_bars(y + 1, 1, cols - 2, h - 1, items, n);
 }
 
+/* One row per message: when it was sent, who to whom, its size, how long
+ * it took to arrive (when both ends reported it), and its body. */
 static void panel_ipc(demo_screen *d, int y, int h, int cols)
 {
     const model *m = &d->m;
@@ -274,12 +285,15 @@ static void panel_ipc(demo_screen *d, int y, int h, int cols)
     int n = m->ipc_count, first = n > h - 1 ? n - (h - 1) : 0;
     for (int i = first; i < n; i++) {
         const model_ipc_entry *e = model_ipc_at(m, i);
-        char t[32];
+        char t[32], size[16], took[24];
         model_fmt_ts(t, sizeof t, e->ts);
+        ui_human(size, sizeof size, (double)e->bytes);
+        if (e->latency_us >= 0) snprintf(took, sizeof took, "%.2f ms", e->latency_us / 1000.0);
+        else snprintf(took, sizeof took, "%s", e->sent ? "sent" : "received");
         int row = y + 1 + i - first;
         int x = 1 + ui_text(row, 1, cols, t, S_DIM);
-        x += ui_printf(row, x, cols - x, S_NORMAL, "  %d → %d  %lld B  ", e->from, e->to,
-                       (long long)e->bytes);
+        x += ui_printf(row, x, cols - x, S_NORMAL, "  %d → %d  %5s B  %9s  ", e->from, e->to,
+                       size, took);
         ui_text(row, x, cols - x - 1, e->body, S_ACCENT);
     }
 }

@@ -9,6 +9,7 @@
 #include "model.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,49 @@ static double num(const cJSON *ev, const char *key, double def)
 static void copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* JSON numbers are doubles, and a line may hold 1e300, -5 or a fraction
+ * where a count is expected: casting an out-of-range double to an integer
+ * is undefined behaviour, so every number the model keeps goes through
+ * one of these. */
+static int64_t to_i64(double v)
+{
+    if (!(v == v)) return 0;                                /* NaN */
+    if (v >= 9.2e18) return INT64_MAX;
+    if (v <= -9.2e18) return INT64_MIN;
+    return (int64_t)v;
+}
+
+/* A byte count or length: 0..2^50 (a petabyte; anything past it is junk). */
+static int64_t to_size(double v)
+{
+    int64_t n = to_i64(v);
+    return n < 0 ? 0 : n > (1LL << 50) ? 1LL << 50 : n;
+}
+
+/* Totals saturate instead of overflowing. */
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+    return a + b;
+}
+
+/* Demo time: 0 .. 10^15 µs (31 years).  A negative time once indexed
+ * before a history's array. */
+static int64_t to_ts(double v)
+{
+    int64_t n = to_i64(v);
+    return n < 0 ? 0 : n > 1000000000000000LL ? 1000000000000000LL : n;
+}
+
+static int to_int(double v)
+{
+    if (!(v == v)) return 0;
+    if (v >= INT_MAX) return INT_MAX;
+    if (v <= INT_MIN) return INT_MIN;
+    return (int)v;
 }
 
 /* ---- histories --------------------------------------------------------- */
@@ -88,9 +132,11 @@ model_stream *model_stream_find(model *m, const char *name)
     return NULL;
 }
 
+/* A stream event without a name is not about a stream (a process's
+ * `close` has a pid instead): it makes no gauge. */
 static model_stream *stream_get(model *m, const char *name)
 {
-    if (!name) name = "?";
+    if (!name || !*name) return NULL;
     model_stream *s = model_stream_find(m, name);
     if (s || m->nstreams == MODEL_MAX_STREAMS) return s;
     s = &m->streams[m->nstreams++];
@@ -117,6 +163,11 @@ static model_proc *proc_get(model *m, int pid)
     p->code = -1;
     copy(p->role, sizeof p->role, "process");
     return p;
+}
+
+static void keep_peak(model_proc *p, int64_t rss)
+{
+    if (rss > p->rss_peak) p->rss_peak = rss;
 }
 
 static void bar_add(model_bar *bars, int *n, const char *label, int64_t by)
@@ -170,7 +221,8 @@ typedef struct {
     int subject;               /* the last "pid": see subject_pid() */
     int64_t ts;
     const char *role, *thread, *phase, *stream;
-    double size, len, hwm;     /* len, hwm: -1 when absent */
+    int64_t size, len, hwm;    /* len, hwm: -1 when absent */
+    int64_t peak_rss;          /* a peak the emitter reports about itself, or 0 */
     bool ret;
 } event;
 
@@ -178,15 +230,16 @@ static void on_demo(event *e)
 {
     model *m = e->m;
     copy(m->demo, sizeof m->demo, str(e->ev, "name"));
-    m->chapter = (int)num(e->ev, "chapter", 0);
+    m->chapter = to_int(num(e->ev, "chapter", 0));
     m->demo_pid = e->pid;
     model_proc *p = proc_get(m, e->pid);
     if (p) {
         copy(p->role, sizeof p->role, "demo");
-        p->ppid = (int)num(e->ev, "ppid", 0);
+        p->ppid = to_int(num(e->ev, "ppid", 0));
     }
     const cJSON *f, *params = cJSON_GetObjectItemCaseSensitive(e->ev, "params");
-    cJSON_ArrayForEach(f, params) param_set(m, f->string, f);
+    if (cJSON_IsObject(params))
+        cJSON_ArrayForEach(f, params) if (f->string) param_set(m, f->string, f);
 }
 
 static void on_param(event *e)
@@ -212,25 +265,25 @@ static void on_write_or_push(event *e)
     model_stream *s = stream_get(e->m, e->stream);
     if (!s) return;
     bool write = e->name[0] == 'w';
-    if (e->len >= 0) s->len = (int64_t)e->len;
-    if (e->hwm >= 0) s->hwm = (int64_t)e->hwm;
-    s->bytes_in += (int64_t)e->size;
+    if (e->len >= 0) s->len = e->len;
+    if (e->hwm >= 0) s->hwm = e->hwm;
+    s->bytes_in = add_sat(s->bytes_in, e->size);
     if (write) { s->writable = true; s->writes++; }
     else { s->readable = true; s->pushes++; }
     if (e->ret) { s->burst++; }
     else {
         s->falses++;
         s->need_drain = write;
-        model_log_false(e->m, s, e->name, (int64_t)e->size, e->pid, e->ts);
+        model_log_false(e->m, s, e->name, e->size, e->pid, e->ts);
     }
-    if (write) series_add(&e->m->written, e->ts, e->size);
+    if (write) series_add(&e->m->written, e->ts, (double)e->size);
 }
 
 static void on_data(event *e)
 {
     model_stream *s = stream_get(e->m, e->stream);
-    int64_t size = (int64_t)e->size;
-    if (s) { s->datas++; s->bytes_out += size; }
+    int64_t size = e->size;
+    if (s) { s->datas++; s->bytes_out = add_sat(s->bytes_out, size); }
     e->m->has_data_events = true;
     series_add(&e->m->bytes, e->ts, (double)size);
 }
@@ -262,7 +315,13 @@ static void on_spawn(event *e)
     if (!p) return;
     const char *file = str(e->ev, "file"), *slash = file ? strrchr(file, '/') : NULL;
     if (file) copy(p->role, sizeof p->role, slash ? slash + 1 : file);
-    p->ppid = (int)num(e->ev, "ppid", p->ppid);
+    /* The lab's own helper programs (`nodelab __child NAME`) go by NAME. */
+    const cJSON *argv = cJSON_GetObjectItemCaseSensitive(e->ev, "argv");
+    const cJSON *a1 = cJSON_GetArrayItem(argv, 1), *a2 = cJSON_GetArrayItem(argv, 2);
+    if (cJSON_IsArray(argv) && cJSON_IsString(a1) && !strcmp(a1->valuestring, "__child") &&
+        cJSON_IsString(a2))
+        copy(p->role, sizeof p->role, a2->valuestring);
+    p->ppid = to_int(num(e->ev, "ppid", p->ppid));
     p->state = PROC_RUNNING;
 }
 
@@ -272,7 +331,7 @@ static void on_exit(event *e)
     int pid = e->subject;
     model_proc *p = proc_get(m, pid);
     const char *sig = str(e->ev, "signal");
-    int code = (int)num(e->ev, "code", -1);
+    int code = to_int(num(e->ev, "code", -1));
     if (p) {
         p->state = PROC_EXITED;
         p->code = sig ? -1 : code;
@@ -285,30 +344,83 @@ static void on_exit(event *e)
         copy(m->exit_signal, sizeof m->exit_signal, sig);
         /* SIGTERM is how the lab and `nodelab demo` stop a demo. */
         m->crashed = (sig && strcmp(sig, "SIGTERM") != 0) || (!sig && code != 0);
+        /* Its process group went with it: nothing it started still runs,
+         * whether or not someone reported that process's exit. */
+        for (int i = 0; i < m->nprocs; i++)
+            if (m->procs[i].state == PROC_RUNNING) {
+                m->procs[i].state = PROC_GONE;
+                m->procs[i].sys_state = 0;
+            }
     }
 }
 
+/* The channel from → to, added on first sight (NULL when the table is
+ * full: the message then counts on its own). */
+static model_ipc_channel *ipc_channel(model *m, int from, int to)
+{
+    for (int i = 0; i < m->nipc_channels; i++)
+        if (m->ipc_channels[i].from == from && m->ipc_channels[i].to == to)
+            return &m->ipc_channels[i];
+    if (m->nipc_channels == MODEL_IPC_CHANNELS) return NULL;
+    model_ipc_channel *c = &m->ipc_channels[m->nipc_channels++];
+    *c = (model_ipc_channel){ from, to, 0, 0 };
+    return c;
+}
+
+/* The listed message number seq of a channel, if it is still in the ring. */
+static model_ipc_entry *ipc_entry(model *m, int channel, int64_t seq)
+{
+    for (int i = m->ipc_count - 1; i >= 0; i--) {
+        model_ipc_entry *x = &m->ipc[(m->ipc_head + i) % MODEL_IPC];
+        if (x->channel == channel && x->seq == seq) return x;
+    }
+    return NULL;
+}
+
+static void ipc_body(model_ipc_entry *x, const cJSON *ev)
+{
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(ev, "body");
+    if (cJSON_IsString(body)) { copy(x->body, sizeof x->body, body->valuestring); return; }
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    copy(x->body, sizeof x->body, text);
+    cJSON_free(text);
+}
+
+/* Each end that has telemetry reports the message: the second report of
+ * the same message completes its entry (and gives the latency) instead of
+ * counting it again. */
 static void on_ipc(event *e)
 {
     model *m = e->m;
+    int from = to_int(num(e->ev, "from", 0)), to = to_int(num(e->ev, "to", 0));
+    const char *dir = str(e->ev, "dir");
+    bool send = dir && !strcmp(dir, "send"), recv = dir && !strcmp(dir, "recv");
+    model_ipc_channel *c = (send || recv) ? ipc_channel(m, from, to) : NULL;
+    int channel = c ? (int)(c - m->ipc_channels) : -1;
+    int64_t seq = -1;
+    if (c) {
+        seq = send ? c->sends++ : c->recvs++;
+        if (seq < (send ? c->recvs : c->sends)) {     /* the other end came first */
+            model_ipc_entry *x = ipc_entry(m, channel, seq);
+            if (!x) return;                             /* listed, and gone from the ring */
+            int64_t sent_ts = send ? e->ts : x->ts, recv_ts = send ? x->ts : e->ts;
+            x->sent = x->received = true;
+            x->ts = sent_ts;
+            x->latency_us = recv_ts > sent_ts ? recv_ts - sent_ts : 0;
+            return;
+        }
+    }
     model_ipc_entry *x = &m->ipc[(m->ipc_head + m->ipc_count) % MODEL_IPC];
     if (m->ipc_count == MODEL_IPC) m->ipc_head = (m->ipc_head + 1) % MODEL_IPC;
     else m->ipc_count++;
     m->ipc_total++;
-    x->ts = e->ts;
-    x->from = (int)num(e->ev, "from", 0);
-    x->to = (int)num(e->ev, "to", 0);
-    x->bytes = (int64_t)num(e->ev, "bytes", 0);
-    const cJSON *body = cJSON_GetObjectItemCaseSensitive(e->ev, "body");
-    if (cJSON_IsString(body)) copy(x->body, sizeof x->body, body->valuestring);
-    else {
-        char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-        copy(x->body, sizeof x->body, text);
-        cJSON_free(text);
-    }
-    model_proc *from = proc_get(m, x->from), *to = proc_get(m, x->to);
-    if (from) from->ipc_out++;
-    if (to) to->ipc_in++;
+    *x = (model_ipc_entry){ .ts = e->ts, .from = from, .to = to, .sent = send || !recv,
+                            .received = recv, .latency_us = -1, .channel = channel,
+                            .seq = seq, .bytes = to_i64(num(e->ev, "bytes", 0)) };
+    ipc_body(x, e->ev);
+    model_proc *pf = proc_get(m, from), *pt = proc_get(m, to);
+    if (pf) pf->ipc_out++;
+    if (pt) pt->ipc_in++;
 }
 
 static void on_lag(event *e)
@@ -324,9 +436,9 @@ static void on_pool(event *e)
 {
     model *m = e->m;
     m->has_pool = true;
-    m->pool_busy = (int)num(e->ev, "busy", 0);
-    m->pool_queued = (int)num(e->ev, "queued", 0);
-    m->pool_size = (int)num(e->ev, "size", m->pool_size);
+    m->pool_busy = to_int(num(e->ev, "busy", 0));
+    m->pool_queued = to_int(num(e->ev, "queued", 0));
+    m->pool_size = to_int(num(e->ev, "size", m->pool_size));
     if (m->pool_queued > m->pool_max_queued) m->pool_max_queued = m->pool_queued;
     series_add(&m->busy, e->ts, m->pool_busy);
     series_add(&m->queued, e->ts, m->pool_queued);
@@ -336,8 +448,9 @@ static void on_mem(event *e)
 {
     model_proc *p = proc_get(e->m, e->pid);
     if (!p) return;
-    p->rss = (int64_t)num(e->ev, "rss", 0);
+    p->rss = to_size(num(e->ev, "rss", 0));
     p->rss_from_event = true;
+    keep_peak(p, p->rss);
 }
 
 static void on_request(event *e)
@@ -352,7 +465,7 @@ static void on_request(event *e)
     bar_add(m->workers, &m->nworkers, label, 1);
 }
 
-static void on_dropped(event *e) { e->m->dropped += (int64_t)num(e->ev, "count", 0); }
+static void on_dropped(event *e) { e->m->dropped = add_sat(e->m->dropped, to_i64(num(e->ev, "count", 0))); }
 
 static void on_summary(event *e)
 {
@@ -428,20 +541,21 @@ static void scan(const cJSON *ev, event *e)
         const char *k = f->string, *v = cJSON_IsString(f) ? f->valuestring : NULL;
         double n = cJSON_IsNumber(f) ? f->valuedouble : 0;
         if (!k) continue;
-        if (!strcmp(k, "ts")) e->ts = (int64_t)n;
+        if (!strcmp(k, "ts")) e->ts = to_ts(n);
         else if (!strcmp(k, "ev")) e->name = v;
         else if (!strcmp(k, "pid") && cJSON_IsNumber(f)) {
             if (!e->pid) e->pid = f->valueint;
             e->subject = f->valueint;
         }
         else if (!strcmp(k, "stream")) e->stream = v;
-        else if (!strcmp(k, "size")) e->size = n;
-        else if (!strcmp(k, "len") && cJSON_IsNumber(f)) e->len = n;
-        else if (!strcmp(k, "hwm") && cJSON_IsNumber(f)) e->hwm = n;
+        else if (!strcmp(k, "size")) e->size = to_size(n);
+        else if (!strcmp(k, "len") && cJSON_IsNumber(f)) e->len = to_size(n);
+        else if (!strcmp(k, "hwm") && cJSON_IsNumber(f)) e->hwm = to_size(n);
         else if (!strcmp(k, "ret")) e->ret = cJSON_IsTrue(f);
         else if (!strcmp(k, "role")) e->role = v;
         else if (!strcmp(k, "thread")) e->thread = v;
         else if (!strcmp(k, "phase")) e->phase = v;
+        else if (!strcmp(k, "peak_rss")) e->peak_rss = to_size(n);
     }
 }
 
@@ -464,6 +578,7 @@ int model_feed(model *m, const char *line, size_t len)
     model_proc *p = proc_get(m, e.pid);
     if (p) {
         p->events++;
+        keep_peak(p, e.peak_rss);
         if (role && strcmp(name, "exit") != 0) copy(p->role, sizeof p->role, role);
     }
     /* A thread's share of the work: each job counts once, at its start. */
@@ -490,10 +605,11 @@ void model_tick(model *m, int64_t now_us)
     if (rss) series_add(&m->rss, now_us, (double)rss);
 }
 
-void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state)
+void model_set_proc_sample(model *m, int pid, int64_t rss, int64_t peak, char sys_state)
 {
     model_proc *p = model_proc_find(m, pid);
     if (!p) return;
+    keep_peak(p, peak);
     if (sys_state == 0) {                 /* no such process any more */
         if (p->state == PROC_RUNNING) p->state = PROC_GONE;
         p->sys_state = 0;
@@ -501,6 +617,7 @@ void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state)
     }
     p->sys_state = sys_state;
     if (!p->rss_from_event) p->rss = rss;
+    keep_peak(p, p->rss);
 }
 
 /* ---- the IPC ring ------------------------------------------------------ */

@@ -27,6 +27,7 @@
 #define MODEL_MAX_NAMES 32
 #define MODEL_LOG 256              /* log lines kept */
 #define MODEL_IPC 64               /* IPC messages kept */
+#define MODEL_IPC_CHANNELS 160     /* directed channels paired (64 workers x 2, and more) */
 #define MODEL_BUCKETS 120          /* history kept: 120 x 250 ms = 30 s */
 #define MODEL_BUCKET_US 250000
 
@@ -48,6 +49,9 @@ typedef struct {
     bool need_drain, paused, ended, finished, closed, errored;
 } model_stream;
 
+/* RUNNING until an exit event (EXITED, with its code or signal) or until
+ * it is seen to be gone: not in /proc, or the demo ended and took its
+ * process group with it (GONE). */
 typedef enum { PROC_RUNNING, PROC_EXITED, PROC_GONE } proc_state;
 
 typedef struct {
@@ -57,8 +61,9 @@ typedef struct {
     char sys_state;            /* from /proc: 'R', 'S', 'T'... or 0 */
     int code;                  /* exit status, or -1 */
     char signal[16];           /* "SIGKILL", or "" */
-    int64_t events, requests, ipc_in, ipc_out;
+    int64_t events, requests, ipc_in, ipc_out;  /* each IPC message once */
     int64_t rss;               /* bytes, 0 unknown */
+    int64_t rss_peak;          /* the highest it reached (samples, peak_rss, VmHWM) */
     bool rss_from_event;       /* a mem event said so (else /proc did) */
 } model_proc;
 
@@ -87,12 +92,26 @@ typedef struct {
     int64_t size, len, hwm;
 } model_false_run;
 
+/* One IPC message, listed once however many ends reported it: the sender
+ * when it queues it (dir "send"), the receiver when it parses it ("recv").
+ * Messages on one channel (from → to) arrive in the order they were sent,
+ * so the n-th send and the n-th recv of a channel are the same message. */
 typedef struct {
-    int64_t ts;
+    int64_t ts;                /* sent (or received, if only the receiver said) */
     int from, to;
     int64_t bytes;
+    bool sent, received;       /* which ends reported it */
+    int64_t latency_us;        /* received - sent, when both did; else -1 */
+    int channel;               /* index in ipc_channels[] (pairing) */
+    int64_t seq;               /* its number on that channel, from 0 */
     char body[72];
 } model_ipc_entry;
+
+/* A channel's counts: how many sends and how many receives were reported. */
+typedef struct {
+    int from, to;
+    int64_t sends, recvs;
+} model_ipc_channel;
 
 typedef struct {
     char label[24];
@@ -154,7 +173,9 @@ typedef struct model {
     model_false_run run;
     model_ipc_entry ipc[MODEL_IPC];
     int ipc_head, ipc_count;
-    int64_t ipc_total;
+    int64_t ipc_total;         /* messages, each counted once */
+    model_ipc_channel ipc_channels[MODEL_IPC_CHANNELS];
+    int nipc_channels;
 
     /* Every event name seen, with its count and its handler (looked up
      * once per name, not once per event: a demo may send 30 000 a second). */
@@ -169,8 +190,9 @@ void model_init(model *m);
 int model_feed(model *m, const char *line, size_t len);
 /* Moves every history to now_us (demo time) so a quiet demo shows zeros. */
 void model_tick(model *m, int64_t now_us);
-/* An RSS figure read from /proc by the screen (mem events take priority). */
-void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state);
+/* An RSS figure and the peak (VmHWM) read from /proc by the screen (mem
+ * events take priority for the RSS); sys_state 0: the process is gone. */
+void model_set_proc_sample(model *m, int pid, int64_t rss, int64_t peak, char sys_state);
 
 model_stream *model_stream_find(model *m, const char *name);
 model_proc *model_proc_find(model *m, int pid);

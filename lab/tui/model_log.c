@@ -142,6 +142,10 @@ void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int s
                       s_(ev, "stream"));
     } else if (!strcmp(name, "pause") || !strcmp(name, "resume")) {
         model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s", s_(ev, "stream"), name);
+    } else if (!strcmp(name, "close") && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "stream"))) {
+        const model_proc *p = model_proc_find(m, subject);   /* a process's close */
+        model_log_add(m, ts, pid, LOG_PROCESS, "close    %s %d: ended, and its pipes are closed",
+                      p ? p->role : "pid", subject);
     } else if (!strcmp(name, "end") || !strcmp(name, "finish") || !strcmp(name, "close")) {
         model_log_add(m, ts, pid, LOG_STREAM, "%-8s %s", s_(ev, "stream"), name);
     } else if (!strcmp(name, "error")) {

@@ -312,7 +312,21 @@ static void apply_preset(demo_screen *d)
     preset = NULL;
 }
 
-/* RSS and state of every process, from /proc, once a second. */
+/* VmHWM (the peak RSS) from /proc/PID/status, in bytes, or 0. */
+static int64_t proc_peak(int pid)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = '\0';
+    const char *hwm = strstr(buf, "VmHWM:");
+    long long kb = 0;
+    return hwm && sscanf(hwm + 6, "%lld", &kb) == 1 ? kb * 1024 : 0;
+}
+
+/* RSS, peak and state of every process, from /proc, once a second. */
 static void sample_procs(demo_screen *d)
 {
     for (int i = 0; i < d->m.nprocs; i++) {
@@ -330,9 +344,10 @@ static void sample_procs(demo_screen *d)
         /* Fields after "(comm)": state is the 1st, rss the 22nd. */
         if (paren && sscanf(paren + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
                             "%*d %*d %*d %*d %*d %*d %*u %*u %lld", &st, &rss_pages) == 2)
-            model_set_proc_sample(&d->m, p->pid, rss_pages * 4096, st == 'Z' ? 0 : st);
+            model_set_proc_sample(&d->m, p->pid, rss_pages * 4096, proc_peak(p->pid),
+                                  st == 'Z' ? 0 : st);
         else
-            model_set_proc_sample(&d->m, p->pid, 0, 0);
+            model_set_proc_sample(&d->m, p->pid, 0, 0, 0);
     }
 }
 
