@@ -18,7 +18,8 @@ EXTRA_DIST += tests/check_run.h tests/iotest.h
 
 UNIT_TESTS = tests/test_loop tests/test_telemetry \
 	tests/test_tui_model tests/test_tui_exercise
-tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c
+tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c \
+	lab/tui/model_ipc.c lab/tui/model_result.c
 tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS) tests/tui.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh

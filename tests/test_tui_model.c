@@ -30,9 +30,15 @@ static void feed(const char *line)
 /* The events of the last record(), parsed, in order. */
 static cJSON *REC;
 
+/* Called after each recorded line was fed, with its event. */
+typedef void record_check(const cJSON *ev);
+static void record_with(const char *demo_and_args, record_check *check);
+
 /* Runs `nodelab demo DEMO ARGS --json`, feeds every line to M and keeps
  * the events for recorded(). */
-static void record(const char *demo_and_args)
+static void record(const char *demo_and_args) { record_with(demo_and_args, NULL); }
+
+static void record_with(const char *demo_and_args, record_check *check)
 {
     const char *nodelab = getenv("NODELAB");
     ck_assert_msg(nodelab && *nodelab, "NODELAB is not set (run through make check)");
@@ -48,7 +54,9 @@ static void record(const char *demo_and_args)
     while ((n = getline(&line, &cap, f)) > 0) {
         if (line[n - 1] == '\n') line[--n] = '\0';
         ck_assert_msg(model_feed(&M, line, (size_t)n) == 0, "not accepted: %s", line);
-        cJSON_AddItemToArray(REC, cJSON_ParseWithLength(line, (size_t)n));
+        cJSON *ev = cJSON_ParseWithLength(line, (size_t)n);
+        if (check) check(ev);
+        cJSON_AddItemToArray(REC, ev);
     }
     free(line);
     pclose(f);
@@ -128,9 +136,10 @@ START_TEST(writes_make_a_gauge_and_false_is_logged_with_its_burst)
     ck_assert_int_eq(M.nstreams, 2);
     model_stream *s = model_stream_find(&M, "sink");
     ck_assert_ptr_nonnull(s);
-    ck_assert(s->writable && !s->readable);
-    ck_assert_int_eq(s->len, 16384);
-    ck_assert_int_eq(s->hwm, 16384);
+    ck_assert(s->w.seen && !s->r.seen);
+    ck_assert_int_eq(s->kind, KIND_WRITABLE);
+    ck_assert_int_eq(s->w.len, 16384);
+    ck_assert_int_eq(s->w.hwm, 16384);
     ck_assert_int_eq(s->writes, 4);
     ck_assert_int_eq(s->falses, 1);
     ck_assert(s->need_drain);
@@ -175,7 +184,7 @@ START_TEST(a_push_makes_a_readable_and_data_counts_bytes)
 {
     feed("{\"ts\":100,\"ev\":\"push\",\"pid\":9,\"stream\":\"file\",\"size\":65536,\"len\":65536,\"hwm\":65536,\"ret\":false}");
     model_stream *s = model_stream_find(&M, "file");
-    ck_assert(s->readable && !s->writable);
+    ck_assert(s->r.seen && !s->w.seen);
     ck_assert_int_eq(s->pushes, 1);
     ck_assert(!s->need_drain);                 /* only writables wait for drain */
     feed("{\"ts\":300000,\"ev\":\"data\",\"pid\":9,\"stream\":\"file\",\"size\":1000}");
@@ -304,6 +313,48 @@ START_TEST(recorded_child_fork_counts_each_message_once)
     ck_assert_int_eq(model_proc_find(&M, worker)->code, 0);
     for (int i = 0; i < M.nprocs; i++)
         ck_assert_msg(M.procs[i].state != PROC_RUNNING, "pid %d still running", M.procs[i].pid);
+}
+END_TEST
+
+/* streams.backpressure samples both buffers itself (`buffers`): at each
+ * sample, the gauges must say the same — while the sink drains too, which
+ * `write` events alone cannot tell. */
+static int64_t samples, drained_samples;
+
+static void gauges_match_the_samples(const cJSON *ev)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev, "ev");
+    if (!cJSON_IsString(name) || strcmp(name->valuestring, "buffers")) return;
+    const model_stream *sink = model_stream_find(&M, "sink");
+    const model_stream *source = model_stream_find(&M, "source");
+    /* (Once destroyed, a stream's buffer is let go: the gauge shows it
+     * empty, whatever length the dead stream still counts.) */
+    if (!sink || !source || sink->closed) return;  /* nothing written yet, or over */
+    ck_assert_msg(sink->w.len == (int64_t)field(ev, "sink_len"), "at %.0f: sink gauge %lld, sink_len %.0f", field(ev, "ts"), (long long)sink->w.len, field(ev, "sink_len"));
+    ck_assert_int_eq(source->r.len, (int64_t)field(ev, "source_len"));
+    samples++;
+    if (sink->need_drain && sink->w.len < sink->w.hwm) drained_samples++;
+}
+
+START_TEST(recorded_backpressure_gauges_follow_both_buffers)
+{
+    record_with("streams.backpressure --duration 2 --set sample_ms=10 --set delay_ms=20 "
+                "--set chunk=4096",
+                gauges_match_the_samples);
+    ck_assert_int_gt(samples, 20);
+    /* Caught between false and drain, below the mark: that is a gauge that
+     * moved while the buffer drained (it used to stay at the mark). */
+    ck_assert_int_gt(drained_samples, 0);
+    const cJSON *sum = recorded("summary", 0);
+    const model_stream *sink = model_stream_find(&M, "sink");
+    ck_assert_int_eq(sink->kind, KIND_WRITABLE);
+    ck_assert_int_eq(model_stream_find(&M, "source")->kind, KIND_READABLE);
+    ck_assert_int_eq(sink->writes, (int64_t)field(sum, "writes"));
+    ck_assert_int_eq(sink->falses, (int64_t)field(sum, "write_false"));
+    ck_assert_int_eq(sink->drains, (int64_t)field(sum, "drains"));
+    /* Closed at the end: an empty gauge, not a full one. */
+    ck_assert(sink->closed);
+    ck_assert_int_eq(sink->w.len, 0);
 }
 END_TEST
 
@@ -465,6 +516,7 @@ int main(void)
                      ipc_messages_are_kept_and_counted_per_process,
                      an_ipc_message_both_ends_report_is_one_message,
                      recorded_child_fork_counts_each_message_once,
+                     recorded_backpressure_gauges_follow_both_buffers,
                      recorded_short_lived_children_end_and_keep_their_peak,
                      recorded_child_exec_names_its_pipes_and_ends_its_rows,
                      lag_pool_and_mem_feed_their_meters,

@@ -13,6 +13,7 @@
  * with the output cut at exactly max_buffer bytes.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "exec.h"
 #include "telemetry.h"
@@ -47,7 +48,7 @@ static void lines_done(const lab_exec_result *r, void *arg)
     s->lines_ms = child_demo_ms_since(s->t0);
     s->lines_bytes = r->out_len;
     for (size_t i = 0; i < r->out_len; i++) s->lines_seen += r->out[i] == '\n';
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "part", "lines");
     lab_ev_num(e, "waited_ms", s->lines_ms);
     lab_ev_int(e, "bytes", (int64_t)r->out_len);
@@ -65,7 +66,7 @@ static void flood_done(const lab_exec_result *r, void *arg)
     s->flood_kept = r->out_len;
     s->killed = r->killed;
     s->signal = r->signal;
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "part", "flood");
     lab_ev_str(e, "code", r->code);
     lab_ev_str(e, "message", r->message);
@@ -118,7 +119,7 @@ static int run(lab_demo *d)
     }
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "lines", lines);
     lab_ev_int(e, "interval_ms", interval);
     lab_ev_int(e, "lines_received", s.lines_seen);

@@ -10,6 +10,7 @@
  * summary says which of the two ran the injected command.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "exec.h"
 #include "telemetry.h"
@@ -54,7 +55,7 @@ static void record(ef_state *s, outcome *o, const char *how, const lab_exec_resu
     snprintf(o->out, sizeof o->out, "%s", r->out);
     o->lines = count_lines(r->out, r->out_len);
     o->injected = injected(r->out, lab_demo_str(s->demo, "marker"));
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "via", how);
     lab_ev_str(e, "cmd", r->cmd);
     lab_ev_str(e, "stdout", r->out);
@@ -96,7 +97,7 @@ static int run(lab_demo *d)
     lab_exec(s.loop, cmd, &o, shell_done, &s);
     lab_loop_run(s.loop);
 
-    e = lab_ev_new("summary");
+    e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "arg", lab_demo_str(d, "arg"));
     lab_ev_str(e, "exec_stdout", s.shell.out);
     lab_ev_str(e, "execfile_stdout", s.file.out);

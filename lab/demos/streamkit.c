@@ -1,6 +1,7 @@
 /* streamkit.c — the bench around the Chapter 2 experiments (streamkit.h). */
 #define _GNU_SOURCE
 #include "streamkit.h"
+#include "events.h"
 #include "demo.h"
 #include "stream.h"
 #include "telemetry.h"
@@ -53,7 +54,7 @@ void kit_mem_sample(kit_mem *m)
     if (!m->samples++) m->first = rss;
     if (rss > m->max) m->max = rss;
     m->last = rss;
-    lab_ev *e = lab_ev_new("mem");
+    lab_ev *e = lab_ev_new(LAB_EV(MEM));
     lab_ev_int(e, "rss", (int64_t)rss);
     lab_ev_emit(e);
 }

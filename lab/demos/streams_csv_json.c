@@ -15,6 +15,7 @@
  * Counts: rows parsed, objects emitted, quoted and multi-line fields.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -235,7 +236,7 @@ static int run(lab_demo *d)
     lab_loop_run(x.loop);
 
     on_progress(&x.progress);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &x.run);
     lab_ev_int(e, "rows", (int64_t)x.p.rows);
     lab_ev_int(e, "objects", (int64_t)x.p.objects);

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "gzip_stream.h"
 #include "streamkit.h"
@@ -295,7 +296,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, x.loop, on_deadline);
     lab_loop_run(x.loop);
 
-    e = lab_ev_new("summary");
+    e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "fail", fail);
     lab_ev_int(e, "pipe_streams_open", x.streams_open[1]);
     lab_ev_int(e, "pipe_fds_open", x.open_after[1]);

@@ -15,6 +15,7 @@
  * gives the input back (tests/demo_streams.sh checks both).
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "gzip_stream.h"
 #include "pool.h"
@@ -88,7 +89,7 @@ static void summary(gz_state *g)
 {
     uint64_t us = kit_run_us(&g->run);
     uint64_t in = lab_fs_stream_bytes(g->reader), out = lab_fs_stream_bytes(g->writer);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &g->run);
     lab_ev_int(e, "bytes_in", (int64_t)in);
     lab_ev_int(e, "bytes_out", (int64_t)out);

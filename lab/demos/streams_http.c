@@ -24,6 +24,7 @@
  * slow client's effect shows once the file is larger than that.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "http_stream.h"
 #include "streamkit.h"
@@ -257,7 +258,7 @@ static void summary(http_demo *h)
         lab_ev_str(e, "client", c->client_result);
         lab_ev_emit(e);
     }
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "port", h->srv.port);
     lab_ev_int(e, "size", (int64_t)h->size);
     lab_ev_int(e, "clients", h->nclients);

@@ -14,6 +14,7 @@
  * mark.  The default, 64 KiB / 16 KiB, sits near the knee.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -56,7 +57,7 @@ static void report_mark(sweep *w)
         w->best_hwm = w->hwm;
     }
     w->marks++;
-    lab_ev *e = lab_ev_new("sweep");
+    lab_ev *e = lab_ev_new(LAB_EV(SWEEP));
     lab_ev_int(e, "hwm", (int64_t)w->hwm);
     lab_ev_int(e, "bytes", (int64_t)w->size);
     lab_ev_int(e, "chunks", (int64_t)((w->size + w->hwm - 1) / w->hwm));
@@ -122,7 +123,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, w.loop, NULL);
     lab_loop_run(w.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)w.size);
     lab_ev_int(e, "marks", w.marks);
     lab_ev_int(e, "best_hwm", (int64_t)w.best_hwm);

@@ -35,6 +35,7 @@
  * copied; without `out`, the copy goes there too; both are removed after.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -74,7 +75,7 @@ static void on_deadline(lab_demo *d)
 static void summary(copy_state *c)
 {
     uint64_t us = kit_run_us(&c->run), bytes = lab_fs_stream_bytes(c->writer);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &c->run);
     lab_ev_int(e, "bytes", (int64_t)bytes);
     lab_ev_int(e, "size", (int64_t)c->files.size);

@@ -13,6 +13,7 @@
  * between true and false.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -116,7 +117,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, r.loop, on_deadline);
     lab_loop_run(r.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "chunks", (int64_t)r.chunks);
     lab_ev_int(e, "bytes", (int64_t)r.bytes);
     lab_ev_int(e, "hwm", lab_demo_int(d, "hwm"));

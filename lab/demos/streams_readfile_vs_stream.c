@@ -16,6 +16,7 @@
  * two peaks side by side.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs.h"
 #include "fs_stream.h"
 #include "streamkit.h"
@@ -146,7 +147,7 @@ static int child(lab_demo *d, const char *path, bool streaming, uint64_t *peak)
     lab_loop_run(j.loop);
     kit_mem_stop(&j.mem);
 
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "approach", streaming ? "stream" : "readfile");
     lab_ev_int(e, "bytes", (int64_t)j.bytes);
     lab_ev_int(e, "lines", (int64_t)j.lines);
@@ -205,7 +206,7 @@ static int run(lab_demo *d)
     uint64_t peak_file = 0, peak_stream = 0;
     int rc = run_in_child(d, in, false, &peak_file);
     if (rc == 0) rc = run_in_child(d, in, true, &peak_stream);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)size);
     lab_ev_int(e, "readfile_peak_rss", (int64_t)peak_file);
     lab_ev_int(e, "stream_peak_rss", (int64_t)peak_stream);

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -219,7 +220,7 @@ static int run(lab_demo *d)
     lab_loop_run(r.loop);
 
     on_progress(&r.progress);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &r.run);
     lab_ev_int(e, "lines", (int64_t)r.lines);
     lab_ev_int(e, "lines_with_address", (int64_t)r.lines_hit);

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -46,7 +47,7 @@ static void crash_tick(lab_timer *t)
 {
     static int64_t len;
     len += 1024;
-    lab_ev *e = lab_ev_new("write");
+    lab_ev *e = lab_ev_new(LAB_EV(WRITE));
     lab_ev_str(e, "stream", "doomed");
     lab_ev_int(e, "size", 1024);
     lab_ev_int(e, "len", len);
@@ -118,7 +119,7 @@ static bool buffer_write(buffer_state *s, int64_t size)
     s->len += size;
     s->written += size;
     bool ok = s->len < hwm;
-    lab_ev *e = lab_ev_new("write");
+    lab_ev *e = lab_ev_new(LAB_EV(WRITE));
     lab_ev_str(e, "stream", "sink");
     lab_ev_int(e, "size", size);
     lab_ev_int(e, "len", s->len);
@@ -148,7 +149,7 @@ static void on_consume(lab_timer *t)
     int64_t n = s->len < chunk ? s->len : chunk;
     s->len -= n;
     s->delivered += n;
-    lab_ev *e = lab_ev_new("data");
+    lab_ev *e = lab_ev_new(LAB_EV(DATA));
     lab_ev_str(e, "stream", "sink");
     lab_ev_int(e, "size", n);
     lab_ev_emit(e);
@@ -161,7 +162,7 @@ static void on_consume(lab_timer *t)
 
 static void ipc_event(int from, int to, const char *body)
 {
-    lab_ev *e = lab_ev_new("ipc");
+    lab_ev *e = lab_ev_new(LAB_EV(IPC));
     lab_ev_int(e, "from", from);
     lab_ev_int(e, "to", to);
     lab_ev_int(e, "bytes", (int64_t)strlen(body) + 1);
@@ -176,7 +177,7 @@ static void report_rss(void)
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f || fscanf(f, "%*s %ld", &pages) != 1) pages = 0;
     if (f) fclose(f);
-    lab_ev *e = lab_ev_new("mem");
+    lab_ev *e = lab_ev_new(LAB_EV(MEM));
     lab_ev_int(e, "rss", (int64_t)pages * sysconf(_SC_PAGESIZE));
     lab_ev_emit(e);
 }
@@ -186,7 +187,7 @@ static void helper_main(int sock)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* Reported by the new process itself, so `pid` is the one started. */
-    lab_ev *e = lab_ev_new("spawn");
+    lab_ev *e = lab_ev_new(LAB_EV(SPAWN));
     lab_ev_int(e, "ppid", getppid());
     lab_ev_str(e, "file", "helper");
     lab_ev_emit(e);
@@ -261,7 +262,7 @@ static void stop_helper(buffer_state *s)
     waitpid(s->helper_pid, &status, 0);
     /* The parent reports the exit: a second `pid` (the helper's) follows
      * the emitter's, and readers take the last one, as JSON parsers do. */
-    lab_ev *e = lab_ev_new("exit");
+    lab_ev *e = lab_ev_new(LAB_EV(EXIT));
     lab_ev_int(e, "pid", s->helper_pid);
     if (WIFSIGNALED(status)) {
         char name[32];
@@ -292,7 +293,7 @@ static int buffer_run(lab_demo *d)
     lab_demo_deadline(d, s.loop, NULL);
     lab_loop_run(s.loop);
     stop_helper(&s);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "written", s.written);
     lab_ev_int(e, "delivered", s.delivered);
     lab_ev_emit(e);

@@ -47,3 +47,7 @@ clean-local: clean-runtime-include
 clean-runtime-include:
 	rm -rf lab/runtime/include
 .PHONY: clean-runtime-include
+
+# The telemetry vocabulary: one list of event names (events.h).
+lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/events.c
+RUNTIME_PUBLIC_H += $(RT)/telemetry/events.h

@@ -93,51 +93,117 @@ static void params_line(demo_screen *d, int y, int cols)
 
 /* ---- panels ------------------------------------------------------------ */
 
-static void stream_line(const model_stream *s, int y, int cols, bool compact)
+/* ---- stream gauges ----------------------------------------------------- */
+
+/* The sides a stream has a gauge for: those that reported, or that its
+ * `stream` event gave a mark. */
+static bool has_r(const model_stream *s) { return s->r.seen || (s->r.hwm && !s->w.seen); }
+static bool has_w(const model_stream *s) { return s->w.seen || (s->w.hwm && !s->r.seen); }
+static int nsides(const model_stream *s) { return has_r(s) + has_w(s); }
+
+/* Colour says what is not normal: a writable past its mark by more than a
+ * chunk (a writer that ignored false) is red; near or at the mark is
+ * yellow; a readable past its mark is normal (push said false and kept
+ * the chunk), so it is never red. */
+static ui_style side_style(const model_stream *s, const model_buffer *b)
+{
+    if (model_buffer_abnormal(s, b)) return S_BAD;
+    return b->hwm && (double)b->len >= 0.75 * (double)b->hwm ? S_WARN : S_GOOD;
+}
+
+static const char *stream_state(const model_stream *s)
+{
+    return s->errored ? "error" : s->closed ? "closed" : s->finished ? "finished"
+         : s->ended ? "ended" : s->need_drain ? "need drain" : s->paused ? "paused" : "";
+}
+
+/* One gauge: label, bar, "len / hwm  state". */
+static void gauge_line(const model_stream *s, const model_buffer *b, int y, int x, int label_w,
+                       const char *label, const char *state, int cols)
 {
     char len[16], hwm[16], nums[64];
-    ui_human(len, sizeof len, (double)s->len);
-    ui_human(hwm, sizeof hwm, (double)s->hwm);
-    const char *state = s->errored ? "error" : s->closed ? "closed" : s->finished ? "finished"
-                      : s->ended ? "ended" : s->need_drain ? "need drain"
-                      : s->paused ? "paused" : "";
-    if (!s->hwm) {                    /* only flow events: say the mode */
-        ui_printf(y, 1, cols - 2, S_NORMAL, "%-10.10s %s · %lld pauses · %lld resumes",
-                  s->name, s->paused ? "paused" : "flowing", (long long)s->pauses,
-                  (long long)s->resumes);
-        return;
-    }
-    int label = compact ? 11 : 12;
-    if (compact) ui_text(y, 1, 10, s->name, S_BOLD);
-    else ui_text(y, 3, 9, "buffered", S_NORMAL);
+    ui_human(len, sizeof len, (double)b->len);
+    ui_human(hwm, sizeof hwm, (double)b->hwm);
+    ui_text(y, x, label_w, label, x == 1 ? S_BOLD : S_NORMAL);
     snprintf(nums, sizeof nums, "%6s / %-5s %s", len, hwm, state);
-    int bar = cols - label - 28;
-    w_gauge(y, label + 1, bar, (double)s->len, (double)s->hwm, W_AUTO);
-    ui_text(y, label + 2 + bar, cols - label - bar - 3, nums,
-            s->len >= s->hwm ? S_BAD : S_NORMAL);
+    int start = x + label_w + 1, bar = cols - start - 28;
+    ui_style st = side_style(s, b);
+    w_gauge(y, start, bar, (double)b->len, (double)b->hwm, st);
+    ui_text(y, start + bar + 1, cols - start - bar - 2, nums,
+            model_buffer_abnormal(s, b) ? S_BAD : S_NORMAL);
 }
+
+/* A stream that reports only pause/resume: its mode. */
+static void flow_line(const model_stream *s, int y, int cols, int label_w)
+{
+    char name[40];
+    model_stream_label(s, name, sizeof name);
+    ui_printf(y, 1, cols - 2, S_NORMAL, "%-*.*s %s · %lld pauses · %lld resumes", label_w,
+              label_w, name, s->paused ? "paused" : "flowing", (long long)s->pauses,
+              (long long)s->resumes);
+}
+
+/* "sink (writable)  hwm 16K · writes 472 · false 118 · drains 117" */
+static void stream_title(const model_stream *s, int y, int cols)
+{
+    char name[40], counts[160];
+    model_stream_label(s, name, sizeof name);
+    int n = 0;
+    counts[0] = '\0';
+    if (s->writes || has_w(s))
+        n += snprintf(counts + n, sizeof counts - (size_t)n,
+                      " · writes %lld · false %lld · drains %lld", (long long)s->writes,
+                      (long long)s->falses, (long long)s->drains);
+    if (s->pushes || s->datas || has_r(s))
+        snprintf(counts + n, sizeof counts - (size_t)n, " · pushes %lld · false %lld · data %lld",
+                 (long long)s->pushes, (long long)s->push_falses, (long long)s->datas);
+    int x = 1 + ui_text(y, 1, cols, name, S_BOLD);
+    x += ui_printf(y, x, cols - x - 1, S_NORMAL, " (%s)", model_kind_name(s->kind));
+    ui_text(y, x, cols - x - 1, counts, S_DIM);
+}
+
+/* The widest name, so the compact gauges line up (at most a third of the
+ * screen). */
+static int label_width(const model *m, int cols)
+{
+    int w = 8;
+    for (int i = 0; i < m->nstreams; i++) {
+        char name[40];
+        model_stream_label(&m->streams[i], name, sizeof name);
+        if (ui_width(name) > w) w = ui_width(name);
+    }
+    return w < cols / 3 ? w : cols / 3;
+}
+
+static int stream_rows(const model_stream *s) { return nsides(s) ? 1 + nsides(s) : 1; }
 
 static void panel_streams(demo_screen *d, int y, int h, int cols)
 {
     const model *m = &d->m;
     int want = 0;
-    for (int i = 0; i < m->nstreams; i++) want += m->streams[i].hwm ? 2 : 1;
+    for (int i = 0; i < m->nstreams; i++) want += stream_rows(&m->streams[i]);
     bool compact = h < want;
-    for (int i = 0; i < m->nstreams && h > 0; i++) {
+    int lw = label_width(m, cols);
+    for (int i = 0; i < m->nstreams && h > 0; i++, y++, h--) {
         const model_stream *s = &m->streams[i];
-        if (!compact && s->hwm) {
-            char hwm[16];
-            ui_human(hwm, sizeof hwm, (double)s->hwm);
-            int x = 1 + ui_text(y, 1, cols, s->name, S_BOLD);
-            ui_printf(y, x, cols - x - 1, S_NORMAL,
-                      " (%s)  hwm %s · %s %lld · false %lld · %s %lld", s->writable ? "writable" : "readable",
-                      hwm, s->writable ? "writes" : "pushes",
-                      (long long)(s->writable ? s->writes : s->pushes), (long long)s->falses,
-                      s->writable ? "drains" : "data", (long long)(s->writable ? s->drains : s->datas));
-            y++;
-            h--;
+        if (!nsides(s)) { flow_line(s, y, cols, lw); continue; }
+        if (compact) {                     /* one line: the name, the main side */
+            char name[40];
+            model_stream_label(s, name, sizeof name);
+            gauge_line(s, has_w(s) ? &s->w : &s->r, y, 1, lw, name, stream_state(s), cols);
+            continue;
         }
-        if (h > 0) { stream_line(s, y++, cols, compact); h--; }
+        stream_title(s, y, cols);
+        const char *state = stream_state(s);
+        if (has_r(s) && h > 1) {
+            y++, h--;
+            gauge_line(s, &s->r, y, 3, 9, has_w(s) ? "readable" : "buffered",
+                       has_w(s) ? (s->paused ? "paused" : "") : state, cols);
+        }
+        if (has_w(s) && h > 1) {
+            y++, h--;
+            gauge_line(s, &s->w, y, 3, 9, has_r(s) ? "writable" : "buffered", state, cols);
+        }
     }
 }
 
@@ -147,7 +213,7 @@ static void panel_rates(demo_screen *d, int y, int h, int cols)
     double hist[MODEL_BUCKETS];
     char rate[16], rss[16], line[96];
     const model_series *bytes = m->has_data_events ? &m->bytes : &m->written;
-    bool has_bytes = m->has_data_events || model_count(m, "write") > 0;
+    bool has_bytes = m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0;
     if (has_bytes && h > 0) {
         ui_human(rate, sizeof rate, model_series_recent(bytes, 4));
         double r_now = 0, r_then = 0;
@@ -165,7 +231,7 @@ static void panel_rates(demo_screen *d, int y, int h, int cols)
         y++;
         h--;
     }
-    if (model_count(m, "request") > 0 && h > 0) {
+    if (model_seen(m, LAB_EV_REQUEST) > 0 && h > 0) {
         snprintf(line, sizeof line, "%6.0f req/s", model_series_recent(&m->requests, 4));
         ui_text(y, 1, 11, "requests", S_NORMAL);
         int w = cols - 14 - ui_width(line);
@@ -255,7 +321,7 @@ static void panel_procs(demo_screen *d, int y, int h, int cols)
     int n = 0;
     for (int c = 0; c < C_N; c++) {
         if (c == C_IPC && !d->m.ipc_total) continue;
-        if (c == C_REQS && !model_count(&d->m, "request")) continue;
+        if (c == C_REQS && !model_seen(&d->m, LAB_EV_REQUEST)) continue;
         t.which[n] = c;
         columns[n++] = all_columns[c];
     }
@@ -381,12 +447,12 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     }
     for (int i = 0; i < m->nstreams; i++) {
         min[P_STREAMS]++;
-        want[P_STREAMS] += m->streams[i].hwm ? 2 : 1;
+        want[P_STREAMS] += stream_rows(&m->streams[i]);
     }
     if (m->lag_samples) min[P_LAG] = want[P_LAG] = 1;
     if (m->has_pool) min[P_POOL] = want[P_POOL] = 1;
-    int rates = (m->has_data_events || model_count(m, "write") > 0) +
-                (model_count(m, "request") > 0);
+    int rates = (m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0) +
+                (model_seen(m, LAB_EV_REQUEST) > 0);
     min[P_RATE] = want[P_RATE] = rates;
     min[P_LOG] = 3;
     want[P_LOG] = 1000;

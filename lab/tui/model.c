@@ -2,41 +2,41 @@
  * model.c — telemetry events in, dashboard state out (see model.h).
  *
  * model_feed() parses one line, does the bookkeeping every event gets
- * (counts, its process, its thread), then calls the handler for its name
- * from the table at the bottom.  An event with no handler still counts and
- * still reaches the log, so nothing a demo says is lost.
+ * (counts, its process, its thread), then calls the handler for its id
+ * (events.h) from the table at the bottom.  An event with no handler still
+ * counts and still reaches the log, so nothing a demo says is lost.
+ *
+ * Any line may come in: a demo is student-grade code, and a pipe can be
+ * cut mid-line.  So every number is clamped on the way in (model_impl.h),
+ * every string may be missing, and `make fuzz` feeds model_feed() lines
+ * nobody would write (tests/fuzz/).
  */
-#include "model.h"
+#include "model_impl.h"
 
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 /* ---- reading fields ---------------------------------------------------- */
 
-static const char *str(const cJSON *ev, const char *key)
+const char *ev_str(const cJSON *ev, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double num(const cJSON *ev, const char *key, double def)
+double ev_num(const cJSON *ev, const char *key, double def)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
     return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
-static void copy(char *dst, size_t size, const char *src)
+void model_copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* JSON numbers are doubles, and a line may hold 1e300, -5 or a fraction
- * where a count is expected: casting an out-of-range double to an integer
- * is undefined behaviour, so every number the model keeps goes through
- * one of these. */
-static int64_t to_i64(double v)
+int64_t to_i64(double v)
 {
     if (!(v == v)) return 0;                                /* NaN */
     if (v >= 9.2e18) return INT64_MAX;
@@ -44,15 +44,22 @@ static int64_t to_i64(double v)
     return (int64_t)v;
 }
 
-/* A byte count or length: 0..2^50 (a petabyte; anything past it is junk). */
-static int64_t to_size(double v)
+int to_int(double v)
+{
+    if (!(v == v)) return 0;
+    if (v >= INT_MAX) return INT_MAX;
+    if (v <= INT_MIN) return INT_MIN;
+    return (int)v;
+}
+
+/* A petabyte: any byte count past it is junk. */
+int64_t to_size(double v)
 {
     int64_t n = to_i64(v);
     return n < 0 ? 0 : n > (1LL << 50) ? 1LL << 50 : n;
 }
 
-/* Totals saturate instead of overflowing. */
-static int64_t add_sat(int64_t a, int64_t b)
+int64_t add_sat(int64_t a, int64_t b)
 {
     if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
     if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
@@ -65,14 +72,6 @@ static int64_t to_ts(double v)
 {
     int64_t n = to_i64(v);
     return n < 0 ? 0 : n > 1000000000000000LL ? 1000000000000000LL : n;
-}
-
-static int to_int(double v)
-{
-    if (!(v == v)) return 0;
-    if (v >= INT_MAX) return INT_MAX;
-    if (v <= INT_MIN) return INT_MIN;
-    return (int)v;
 }
 
 /* ---- histories --------------------------------------------------------- */
@@ -97,7 +96,7 @@ static void series_advance(model_series *s, int64_t bucket)
 
 static void series_add(model_series *s, int64_t ts, double v)
 {
-    int64_t bucket = ts / MODEL_BUCKET_US;
+    int64_t bucket = ts / MODEL_BUCKET_US;      /* ts >= 0: see to_ts() */
     series_advance(s, bucket);
     if (bucket <= s->head - MODEL_BUCKETS) return;      /* too old to keep */
     double *slot = &s->v[bucket % MODEL_BUCKETS];
@@ -132,16 +131,36 @@ model_stream *model_stream_find(model *m, const char *name)
     return NULL;
 }
 
+/* A slot for a new stream: a free one, else the oldest closed one (a
+ * server makes a stream per request: the live ones are what to show). */
+static model_stream *stream_slot(model *m)
+{
+    if (m->nstreams < MODEL_MAX_STREAMS) return &m->streams[m->nstreams++];
+    for (int i = 0; i < m->nstreams; i++)
+        if (m->streams[i].closed) {
+            model_log_settle(m);           /* a log line may still name it */
+            if (m->run.stream == i) m->run.stream = -1;
+            return &m->streams[i];
+        }
+    return NULL;
+}
+
 /* A stream event without a name is not about a stream (a process's
  * `close` has a pid instead): it makes no gauge. */
 static model_stream *stream_get(model *m, const char *name)
 {
     if (!name || !*name) return NULL;
     model_stream *s = model_stream_find(m, name);
-    if (s || m->nstreams == MODEL_MAX_STREAMS) return s;
-    s = &m->streams[m->nstreams++];
+    if (s || !(s = stream_slot(m))) return s;
     memset(s, 0, sizeof *s);
-    copy(s->name, sizeof s->name, name);
+    model_copy(s->name, sizeof s->name, name);
+    for (int i = m->ndeclared - 1; i >= 0; i--)       /* what its `stream` said */
+        if (!strcmp(m->declared[i].name, s->name)) {
+            s->kind = m->declared[i].kind;
+            s->r.hwm = m->declared[i].rhwm;
+            s->w.hwm = m->declared[i].whwm;
+            break;
+        }
     return s;
 }
 
@@ -152,7 +171,7 @@ model_proc *model_proc_find(model *m, int pid)
     return NULL;
 }
 
-static model_proc *proc_get(model *m, int pid)
+model_proc *model_proc_get(model *m, int pid)
 {
     if (pid <= 0) return NULL;
     model_proc *p = model_proc_find(m, pid);
@@ -161,7 +180,7 @@ static model_proc *proc_get(model *m, int pid)
     memset(p, 0, sizeof *p);
     p->pid = pid;
     p->code = -1;
-    copy(p->role, sizeof p->role, "process");
+    model_copy(p->role, sizeof p->role, "process");
     return p;
 }
 
@@ -173,9 +192,9 @@ static void keep_peak(model_proc *p, int64_t rss)
 static void bar_add(model_bar *bars, int *n, const char *label, int64_t by)
 {
     for (int i = 0; i < *n; i++)
-        if (strcmp(bars[i].label, label) == 0) { bars[i].count += by; return; }
+        if (strcmp(bars[i].label, label) == 0) { bars[i].count = add_sat(bars[i].count, by); return; }
     if (*n == MODEL_MAX_BARS) return;
-    copy(bars[*n].label, sizeof bars[*n].label, label);
+    model_copy(bars[*n].label, sizeof bars[*n].label, label);
     bars[(*n)++].count = by;
 }
 
@@ -193,49 +212,182 @@ static void param_set(model *m, const char *key, const cJSON *v)
         if (m->nparams == MODEL_MAX_PARAMS) return;
         p = &m->params[m->nparams++];
         memset(p, 0, sizeof *p);
-        copy(p->key, sizeof p->key, key);
+        model_copy(p->key, sizeof p->key, key);
     }
     p->is_str = cJSON_IsString(v);
-    if (p->is_str) copy(p->str, sizeof p->str, v->valuestring);
+    if (p->is_str) model_copy(p->str, sizeof p->str, v->valuestring);
     else if (cJSON_IsNumber(v)) p->value = v->valuedouble;
 }
 
 int64_t model_count(const model *m, const char *ev)
 {
+    lab_ev_id id = lab_ev_lookup(ev);
+    if (id != LAB_EV_OTHER) return m->counts[id];
     for (int i = 0; i < m->nnames; i++)
         if (strcmp(m->names[i].name, ev) == 0) return m->names[i].count;
     return 0;
 }
 
+int64_t model_seen(const model *m, lab_ev_id id)
+{
+    return id >= 0 && id < LAB_EV_COUNT ? m->counts[id] : 0;
+}
 
-/* ---- one handler per event --------------------------------------------- */
+/* ---- streams ----------------------------------------------------------- */
 
-/* One event: its JSON, and the fields most events have, found in one walk
- * over its keys by scan() (a demo may send 30 000 events a second: looking
- * each up by name, handler by handler, costs more). */
-typedef struct {
-    model *m;
-    const cJSON *ev;
-    const char *name;          /* "ev" */
-    int pid;                   /* the emitter: the first "pid" */
-    int subject;               /* the last "pid": see subject_pid() */
-    int64_t ts;
-    const char *role, *thread, *phase, *stream;
-    int64_t size, len, hwm;    /* len, hwm: -1 when absent */
-    int64_t peak_rss;          /* a peak the emitter reports about itself, or 0 */
-    bool ret;
-} event;
+static const char *const kind_names[] = {
+    [KIND_UNKNOWN] = "stream", [KIND_READABLE] = "readable", [KIND_WRITABLE] = "writable",
+    [KIND_DUPLEX] = "duplex", [KIND_TRANSFORM] = "transform",
+};
+
+const char *model_kind_name(model_kind k)
+{
+    return k >= KIND_UNKNOWN && k <= KIND_TRANSFORM ? kind_names[k] : "stream";
+}
+
+void model_stream_label(const model_stream *s, char *buf, size_t size)
+{
+    model_copy(buf, size, s->name);
+    for (char *c = buf; *c; c++)
+        if (*c == ':') *c = ' ';
+}
+
+bool model_buffer_abnormal(const model_stream *s, const model_buffer *b)
+{
+    /* A readable past its mark is normal: push() said false, and what was
+     * pushed is kept.  A writable may pass its mark by less than a chunk:
+     * the write that said false.  Further is a writer that did not stop. */
+    if (b != &s->w || !b->hwm) return false;
+    return b->len >= b->hwm + (b->max_chunk ? b->max_chunk : 1);
+}
+
+/* The kind, when no `stream` event said it: from the sides seen. */
+static void guess_kind(model_stream *s)
+{
+    if (s->kind != KIND_UNKNOWN && s->kind != KIND_READABLE && s->kind != KIND_WRITABLE) return;
+    s->kind = s->r.seen && s->w.seen ? KIND_DUPLEX : s->w.seen ? KIND_WRITABLE
+            : s->r.seen ? KIND_READABLE : KIND_UNKNOWN;
+}
+
+static void buffer_fill(model_buffer *b, const event *e)
+{
+    b->seen = true;
+    if (e->len >= 0) b->len = e->len;
+    if (e->hwm >= 0) b->hwm = e->hwm;
+    if (e->size > b->max_chunk) b->max_chunk = e->size;
+}
+
+/* A stream was made (or renamed): its kind and marks.  It gets a gauge
+ * only when it does something. */
+static void on_stream(event *e)
+{
+    model *m = e->m;
+    if (!e->stream || !*e->stream) return;
+    model_kind kind = KIND_UNKNOWN;
+    const char *k = ev_str(e->ev, "kind");
+    for (int i = KIND_READABLE; k && i <= KIND_TRANSFORM; i++)
+        if (!strcmp(k, kind_names[i])) kind = (model_kind)i;
+    int64_t rh = to_size(ev_num(e->ev, "readable_hwm", 0));
+    int64_t wh = to_size(ev_num(e->ev, "writable_hwm", 0));
+    model_stream *s = model_stream_find(m, e->stream);
+    if (s) {                                   /* renamed onto a known name */
+        s->kind = kind;
+        s->r.hwm = rh;
+        s->w.hwm = wh;
+        return;
+    }
+    if (m->ndeclared == (int)(sizeof m->declared / sizeof m->declared[0])) {
+        memmove(&m->declared[0], &m->declared[1], (size_t)(m->ndeclared - 1) * sizeof m->declared[0]);
+        m->ndeclared--;
+    }
+    model_copy(m->declared[m->ndeclared].name, sizeof m->declared[0].name, e->stream);
+    m->declared[m->ndeclared].kind = kind;
+    m->declared[m->ndeclared].rhwm = rh;
+    m->declared[m->ndeclared++].whwm = wh;
+}
+
+/* The busiest events of all; a false one logs itself. */
+static void on_write_or_push(event *e)
+{
+    model_stream *s = stream_get(e->m, e->stream);
+    if (!s) return;
+    bool write = e->id == LAB_EV_WRITE;
+    buffer_fill(write ? &s->w : &s->r, e);
+    guess_kind(s);
+    s->bytes_in = add_sat(s->bytes_in, e->size);
+    if (write) s->writes++;
+    else s->pushes++;
+    if (e->ret) {
+        s->burst++;
+    } else {
+        if (write) s->falses++, s->need_drain = true;
+        else s->push_falses++;
+        model_log_false(e->m, s, write, e->size, e->pid, e->ts);
+    }
+    if (write) series_add(&e->m->written, e->ts, (double)e->size);
+}
+
+/* A write completed: the writable buffer shrank. */
+static void on_written(event *e)
+{
+    model_stream *s = stream_get(e->m, e->stream);
+    if (s && e->len >= 0) s->w.len = e->len;
+}
+
+static void on_data(event *e)
+{
+    model_stream *s = stream_get(e->m, e->stream);
+    if (s) {
+        s->datas++;
+        s->bytes_out = add_sat(s->bytes_out, e->size);
+        if (e->len >= 0) s->r.len = e->len;    /* what the chunk left behind */
+    }
+    e->m->has_data_events = true;
+    series_add(&e->m->bytes, e->ts, (double)e->size);
+}
+
+static void on_stream_state(event *e)
+{
+    /* The end of a stream that never did anything (a child's stdin nobody
+     * wrote to) is no reason to draw it. */
+    bool ending = e->id == LAB_EV_END || e->id == LAB_EV_FINISH || e->id == LAB_EV_CLOSE;
+    model_stream *s = ending ? (e->stream ? model_stream_find(e->m, e->stream) : NULL)
+                             : stream_get(e->m, e->stream);
+    if (!s) return;
+    switch (e->id) {
+    case LAB_EV_DRAIN: s->drains++; s->need_drain = false; break;
+    case LAB_EV_PAUSE: s->pauses++; s->paused = true; break;
+    case LAB_EV_RESUME: s->resumes++; s->paused = false; break;
+    case LAB_EV_END: s->ended = true; s->r.len = 0; break;       /* read to the end */
+    case LAB_EV_FINISH: s->finished = true; s->w.len = 0; break; /* every write done */
+    case LAB_EV_CLOSE:                 /* destroyed: its buffers are released */
+        s->closed = true;
+        s->r.len = s->w.len = 0;
+        s->need_drain = false;
+        break;
+    default: break;
+    }
+}
+
+static void on_error(event *e)
+{
+    e->m->errors++;
+    model_stream *s = stream_get(e->m, e->stream);
+    if (s) s->errored = true;
+}
+
+/* ---- the demo ---------------------------------------------------------- */
 
 static void on_demo(event *e)
 {
     model *m = e->m;
-    copy(m->demo, sizeof m->demo, str(e->ev, "name"));
-    m->chapter = to_int(num(e->ev, "chapter", 0));
+    model_copy(m->demo, sizeof m->demo, ev_str(e->ev, "name"));
+    m->chapter = to_int(ev_num(e->ev, "chapter", 0));
     m->demo_pid = e->pid;
-    model_proc *p = proc_get(m, e->pid);
+    model_proc *p = model_proc_get(m, e->pid);
     if (p) {
-        copy(p->role, sizeof p->role, "demo");
-        p->ppid = to_int(num(e->ev, "ppid", 0));
+        model_copy(p->role, sizeof p->role, "demo");
+        p->ppid = to_int(ev_num(e->ev, "ppid", 0));
     }
     const cJSON *f, *params = cJSON_GetObjectItemCaseSensitive(e->ev, "params");
     if (cJSON_IsObject(params))
@@ -245,7 +397,7 @@ static void on_demo(event *e)
 static void on_param(event *e)
 {
     model *m = e->m;
-    const char *key = str(e->ev, "key"), *why = str(e->ev, "rejected");
+    const char *key = ev_str(e->ev, "key"), *why = ev_str(e->ev, "rejected");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->ev, "value");
     if (!key) return;
     m->param_rejected = why != NULL;
@@ -253,75 +405,27 @@ static void on_param(event *e)
         snprintf(m->param_note, sizeof m->param_note, "%s refused: %s", key, why);
     } else if (v) {
         param_set(m, key, v);
-        char *text = cJSON_PrintUnformatted(v);
-        snprintf(m->param_note, sizeof m->param_note, "%s = %s", key, text ? text : "?");
-        cJSON_free(text);
+        char text[48];
+        model_fmt_value(text, sizeof text, key, v, false);
+        snprintf(m->param_note, sizeof m->param_note, "%s = %s", key, text);
     }
 }
 
-/* The busiest event of all; it logs itself. */
-static void on_write_or_push(event *e)
-{
-    model_stream *s = stream_get(e->m, e->stream);
-    if (!s) return;
-    bool write = e->name[0] == 'w';
-    if (e->len >= 0) s->len = e->len;
-    if (e->hwm >= 0) s->hwm = e->hwm;
-    s->bytes_in = add_sat(s->bytes_in, e->size);
-    if (write) { s->writable = true; s->writes++; }
-    else { s->readable = true; s->pushes++; }
-    if (e->ret) { s->burst++; }
-    else {
-        s->falses++;
-        s->need_drain = write;
-        model_log_false(e->m, s, e->name, e->size, e->pid, e->ts);
-    }
-    if (write) series_add(&e->m->written, e->ts, (double)e->size);
-}
-
-static void on_data(event *e)
-{
-    model_stream *s = stream_get(e->m, e->stream);
-    int64_t size = e->size;
-    if (s) { s->datas++; s->bytes_out = add_sat(s->bytes_out, size); }
-    e->m->has_data_events = true;
-    series_add(&e->m->bytes, e->ts, (double)size);
-}
-
-static void on_stream_state(event *e)
-{
-    model_stream *s = stream_get(e->m, e->stream);
-    if (!s) return;
-    switch (e->name[0]) {
-    case 'd': s->drains++; s->need_drain = false; break;          /* drain */
-    case 'p': s->pauses++; s->paused = true; break;               /* pause */
-    case 'r': s->resumes++; s->paused = false; break;             /* resume */
-    case 'e': s->ended = true; break;                             /* end */
-    case 'f': s->finished = true; break;                          /* finish */
-    case 'c': s->closed = true; break;                            /* close */
-    }
-}
-
-static void on_error(event *e)
-{
-    e->m->errors++;
-    model_stream *s = e->stream ? stream_get(e->m, e->stream) : NULL;
-    if (s) s->errored = true;
-}
+/* ---- processes --------------------------------------------------------- */
 
 static void on_spawn(event *e)
 {
-    model_proc *p = proc_get(e->m, e->subject);
+    model_proc *p = model_proc_get(e->m, e->subject);
     if (!p) return;
-    const char *file = str(e->ev, "file"), *slash = file ? strrchr(file, '/') : NULL;
-    if (file) copy(p->role, sizeof p->role, slash ? slash + 1 : file);
+    const char *file = ev_str(e->ev, "file"), *slash = file ? strrchr(file, '/') : NULL;
+    if (file) model_copy(p->role, sizeof p->role, slash ? slash + 1 : file);
     /* The lab's own helper programs (`nodelab __child NAME`) go by NAME. */
     const cJSON *argv = cJSON_GetObjectItemCaseSensitive(e->ev, "argv");
     const cJSON *a1 = cJSON_GetArrayItem(argv, 1), *a2 = cJSON_GetArrayItem(argv, 2);
     if (cJSON_IsArray(argv) && cJSON_IsString(a1) && !strcmp(a1->valuestring, "__child") &&
         cJSON_IsString(a2))
-        copy(p->role, sizeof p->role, a2->valuestring);
-    p->ppid = to_int(num(e->ev, "ppid", p->ppid));
+        model_copy(p->role, sizeof p->role, a2->valuestring);
+    p->ppid = to_int(ev_num(e->ev, "ppid", p->ppid));
     p->state = PROC_RUNNING;
 }
 
@@ -329,19 +433,19 @@ static void on_exit(event *e)
 {
     model *m = e->m;
     int pid = e->subject;
-    model_proc *p = proc_get(m, pid);
-    const char *sig = str(e->ev, "signal");
-    int code = to_int(num(e->ev, "code", -1));
+    model_proc *p = model_proc_get(m, pid);
+    const char *sig = ev_str(e->ev, "signal");
+    int code = to_int(ev_num(e->ev, "code", -1));
     if (p) {
         p->state = PROC_EXITED;
         p->code = sig ? -1 : code;
-        copy(p->signal, sizeof p->signal, sig);
+        model_copy(p->signal, sizeof p->signal, sig);
     }
     const char *role = e->role;
     if ((role && strcmp(role, "demo") == 0) || (pid && pid == m->demo_pid && role)) {
         m->exited = true;
         m->exit_code = sig ? -1 : code;
-        copy(m->exit_signal, sizeof m->exit_signal, sig);
+        model_copy(m->exit_signal, sizeof m->exit_signal, sig);
         /* SIGTERM is how the lab and `nodelab demo` stop a demo. */
         m->crashed = (sig && strcmp(sig, "SIGTERM") != 0) || (!sig && code != 0);
         /* Its process group went with it: nothing it started still runs,
@@ -354,79 +458,61 @@ static void on_exit(event *e)
     }
 }
 
-/* The channel from → to, added on first sight (NULL when the table is
- * full: the message then counts on its own). */
-static model_ipc_channel *ipc_channel(model *m, int from, int to)
+static void on_mem(event *e)
 {
-    for (int i = 0; i < m->nipc_channels; i++)
-        if (m->ipc_channels[i].from == from && m->ipc_channels[i].to == to)
-            return &m->ipc_channels[i];
-    if (m->nipc_channels == MODEL_IPC_CHANNELS) return NULL;
-    model_ipc_channel *c = &m->ipc_channels[m->nipc_channels++];
-    *c = (model_ipc_channel){ from, to, 0, 0 };
-    return c;
+    model_proc *p = model_proc_get(e->m, e->pid);
+    if (!p) return;
+    p->rss = to_size(ev_num(e->ev, "rss", 0));
+    p->rss_from_event = true;
+    keep_peak(p, p->rss);
 }
 
-/* The listed message number seq of a channel, if it is still in the ring. */
-static model_ipc_entry *ipc_entry(model *m, int channel, int64_t seq)
-{
-    for (int i = m->ipc_count - 1; i >= 0; i--) {
-        model_ipc_entry *x = &m->ipc[(m->ipc_head + i) % MODEL_IPC];
-        if (x->channel == channel && x->seq == seq) return x;
-    }
-    return NULL;
-}
-
-static void ipc_body(model_ipc_entry *x, const cJSON *ev)
-{
-    const cJSON *body = cJSON_GetObjectItemCaseSensitive(ev, "body");
-    if (cJSON_IsString(body)) { copy(x->body, sizeof x->body, body->valuestring); return; }
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    copy(x->body, sizeof x->body, text);
-    cJSON_free(text);
-}
-
-/* Each end that has telemetry reports the message: the second report of
- * the same message completes its entry (and gives the latency) instead of
- * counting it again. */
-static void on_ipc(event *e)
+static void on_request(event *e)
 {
     model *m = e->m;
-    int from = to_int(num(e->ev, "from", 0)), to = to_int(num(e->ev, "to", 0));
-    const char *dir = str(e->ev, "dir");
-    bool send = dir && !strcmp(dir, "send"), recv = dir && !strcmp(dir, "recv");
-    model_ipc_channel *c = (send || recv) ? ipc_channel(m, from, to) : NULL;
-    int channel = c ? (int)(c - m->ipc_channels) : -1;
-    int64_t seq = -1;
-    if (c) {
-        seq = send ? c->sends++ : c->recvs++;
-        if (seq < (send ? c->recvs : c->sends)) {     /* the other end came first */
-            model_ipc_entry *x = ipc_entry(m, channel, seq);
-            if (!x) return;                             /* listed, and gone from the ring */
-            int64_t sent_ts = send ? e->ts : x->ts, recv_ts = send ? x->ts : e->ts;
-            x->sent = x->received = true;
-            x->ts = sent_ts;
-            x->latency_us = recv_ts > sent_ts ? recv_ts - sent_ts : 0;
-            return;
-        }
+    int pid = e->subject;                   /* the process that served it */
+    model_proc *p = model_proc_get(m, pid);
+    if (p) p->requests++;
+    series_add(&m->requests, e->ts, 1);
+    char label[24];
+    snprintf(label, sizeof label, "pid %d", pid);
+    bar_add(m->workers, &m->nworkers, label, 1);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+void model_pause(model *m, int64_t from_us, int64_t to_us)
+{
+    if (to_us <= from_us) return;
+    if (m->npauses == MODEL_PAUSES) {             /* forget the oldest */
+        memmove(&m->pauses[0], &m->pauses[1], (MODEL_PAUSES - 1) * sizeof m->pauses[0]);
+        m->npauses--;
     }
-    model_ipc_entry *x = &m->ipc[(m->ipc_head + m->ipc_count) % MODEL_IPC];
-    if (m->ipc_count == MODEL_IPC) m->ipc_head = (m->ipc_head + 1) % MODEL_IPC;
-    else m->ipc_count++;
-    m->ipc_total++;
-    *x = (model_ipc_entry){ .ts = e->ts, .from = from, .to = to, .sent = send || !recv,
-                            .received = recv, .latency_us = -1, .channel = channel,
-                            .seq = seq, .bytes = to_i64(num(e->ev, "bytes", 0)) };
-    ipc_body(x, e->ev);
-    model_proc *pf = proc_get(m, from), *pt = proc_get(m, to);
-    if (pf) pf->ipc_out++;
-    if (pt) pt->ipc_in++;
+    m->pauses[m->npauses].from = from_us;
+    m->pauses[m->npauses++].to = to_us;
+}
+
+/* A lag sample measured at ts is how late a timer due at ts - ms fired.
+ * If the lab held the demo stopped in that window, that part of the
+ * lateness is the pause, not the loop. */
+static double lag_without_pauses(const model *m, int64_t ts, double ms)
+{
+    int64_t due = ts - to_i64(ms * 1000), paused = 0;
+    for (int i = 0; i < m->npauses; i++) {
+        int64_t a = m->pauses[i].from > due ? m->pauses[i].from : due;
+        int64_t b = m->pauses[i].to < ts ? m->pauses[i].to : ts;
+        if (b > a) paused += b - a;
+    }
+    double left = ms - (double)paused / 1000;
+    return left > 0 ? left : 0;
 }
 
 static void on_lag(event *e)
 {
     model *m = e->m;
-    m->lag_last = num(e->ev, "ms", 0);
+    double ms = ev_num(e->ev, "ms", 0);
+    if (!(ms >= 0 && ms < 1e9)) ms = 0;          /* NaN, negative, absurd */
+    m->lag_last = lag_without_pauses(m, e->ts, ms);
     if (m->lag_last > m->lag_max) m->lag_max = m->lag_last;
     m->lag_samples++;
     series_add(&m->lag, e->ts, m->lag_last);
@@ -436,82 +522,32 @@ static void on_pool(event *e)
 {
     model *m = e->m;
     m->has_pool = true;
-    m->pool_busy = to_int(num(e->ev, "busy", 0));
-    m->pool_queued = to_int(num(e->ev, "queued", 0));
-    m->pool_size = to_int(num(e->ev, "size", m->pool_size));
+    m->pool_busy = to_int(ev_num(e->ev, "busy", 0));
+    m->pool_queued = to_int(ev_num(e->ev, "queued", 0));
+    m->pool_size = to_int(ev_num(e->ev, "size", m->pool_size));
     if (m->pool_queued > m->pool_max_queued) m->pool_max_queued = m->pool_queued;
     series_add(&m->busy, e->ts, m->pool_busy);
     series_add(&m->queued, e->ts, m->pool_queued);
 }
 
-static void on_mem(event *e)
+static void on_dropped(event *e)
 {
-    model_proc *p = proc_get(e->m, e->pid);
-    if (!p) return;
-    p->rss = to_size(num(e->ev, "rss", 0));
-    p->rss_from_event = true;
-    keep_peak(p, p->rss);
+    e->m->dropped = add_sat(e->m->dropped, to_size(ev_num(e->ev, "count", 0)));
 }
 
-static void on_request(event *e)
-{
-    model *m = e->m;
-    int pid = e->subject;                   /* the process that served it */
-    model_proc *p = proc_get(m, pid);
-    if (p) p->requests++;
-    series_add(&m->requests, e->ts, 1);
-    char label[24];
-    snprintf(label, sizeof label, "pid %d", pid);
-    bar_add(m->workers, &m->nworkers, label, 1);
-}
-
-static void on_dropped(event *e) { e->m->dropped = add_sat(e->m->dropped, to_i64(num(e->ev, "count", 0))); }
-
-static void on_summary(event *e)
-{
-    model *m = e->m;
-    size_t n = 0;
-    const cJSON *f;
-    m->summary[0] = '\0';
-    cJSON_ArrayForEach(f, e->ev) {
-        if (!f->string || !strcmp(f->string, "ts") || !strcmp(f->string, "ev") ||
-            !strcmp(f->string, "pid"))
-            continue;
-        char *v = cJSON_IsString(f) ? NULL : cJSON_PrintUnformatted(f);
-        n += (size_t)snprintf(m->summary + n, n < sizeof m->summary ? sizeof m->summary - n : 0,
-                              "%s%s=%s", n ? "  " : "", f->string, v ? v : f->valuestring);
-        cJSON_free(v);
-        if (n >= sizeof m->summary) break;
-    }
-}
-
-static const struct { const char *name; void (*fn)(event *e); } handlers[] = {
-    { "demo", on_demo }, { "param", on_param }, { "summary", on_summary },
-    { "write", on_write_or_push }, { "push", on_write_or_push }, { "data", on_data },
-    { "drain", on_stream_state }, { "pause", on_stream_state },
-    { "resume", on_stream_state }, { "end", on_stream_state },
-    { "finish", on_stream_state }, { "close", on_stream_state },
-    { "error", on_error }, { "spawn", on_spawn }, { "exit", on_exit },
-    { "ipc", on_ipc }, { "lag", on_lag }, { "pool", on_pool }, { "mem", on_mem },
-    { "request", on_request }, { "dropped", on_dropped },
+static void (*const handlers[LAB_EV_COUNT])(event *e) = {
+    [LAB_EV_STREAM] = on_stream, [LAB_EV_WRITE] = on_write_or_push,
+    [LAB_EV_PUSH] = on_write_or_push, [LAB_EV_WRITTEN] = on_written,
+    [LAB_EV_DATA] = on_data, [LAB_EV_DRAIN] = on_stream_state,
+    [LAB_EV_PAUSE] = on_stream_state, [LAB_EV_RESUME] = on_stream_state,
+    [LAB_EV_END] = on_stream_state, [LAB_EV_FINISH] = on_stream_state,
+    [LAB_EV_CLOSE] = on_stream_state, [LAB_EV_ERROR] = on_error,
+    [LAB_EV_DEMO] = on_demo, [LAB_EV_PARAM] = on_param, [LAB_EV_SUMMARY] = model_on_summary,
+    [LAB_EV_RESULT] = model_on_result, [LAB_EV_SWEEP] = model_on_sweep,
+    [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_exit, [LAB_EV_IPC] = model_on_ipc,
+    [LAB_EV_MEM] = on_mem, [LAB_EV_REQUEST] = on_request, [LAB_EV_LAG] = on_lag,
+    [LAB_EV_POOL] = on_pool, [LAB_EV_DROPPED] = on_dropped,
 };
-
-/* The slot for an event name: the same as last time (the common case),
- * one already seen, or a new one with its handler looked up. */
-static int name_slot(model *m, const char *ev)
-{
-    if (m->nnames && strcmp(m->names[m->last_name].name, ev) == 0) return m->last_name;
-    for (int i = 0; i < m->nnames; i++)
-        if (strcmp(m->names[i].name, ev) == 0) return m->last_name = i;
-    if (m->nnames == MODEL_MAX_NAMES) return -1;
-    int i = m->nnames++;
-    copy(m->names[i].name, sizeof m->names[i].name, ev);
-    m->names[i].count = 0;
-    m->names[i].handler = -1;
-    for (size_t k = 0; k < sizeof handlers / sizeof handlers[0]; k++)
-        if (strcmp(handlers[k].name, ev) == 0) m->names[i].handler = (int)k;
-    return m->last_name = i;
-}
 
 /* ---- feeding ----------------------------------------------------------- */
 
@@ -529,6 +565,22 @@ void model_init(model *m)
     series_init(&m->rss, true);
 }
 
+/* The slot for an event name: the same as last time (the common case),
+ * one already seen, or a new one with its id looked up — once per name,
+ * not once per event.  -1 when the name is too long or the table full. */
+static int name_slot(model *m, const char *ev)
+{
+    if (m->nnames && strcmp(m->names[m->last_name].name, ev) == 0) return m->last_name;
+    for (int i = 0; i < m->nnames; i++)
+        if (strcmp(m->names[i].name, ev) == 0) return m->last_name = i;
+    if (m->nnames == MODEL_MAX_NAMES || strlen(ev) >= sizeof m->names[0].name) return -1;
+    int i = m->nnames++;
+    model_copy(m->names[i].name, sizeof m->names[i].name, ev);
+    m->names[i].count = 0;
+    m->names[i].id = lab_ev_lookup(ev);
+    return m->last_name = i;
+}
+
 /* Fills e from ev's keys, in the order events usually have them.  A parent
  * reporting on a child (spawn, exit, request) adds the child's pid after
  * its own: the first pid is the emitter, the last the subject (like JSON
@@ -544,7 +596,7 @@ static void scan(const cJSON *ev, event *e)
         if (!strcmp(k, "ts")) e->ts = to_ts(n);
         else if (!strcmp(k, "ev")) e->name = v;
         else if (!strcmp(k, "pid") && cJSON_IsNumber(f)) {
-            if (!e->pid) e->pid = f->valueint;
+            if (!e->pid) e->pid = f->valueint;     /* cJSON saturates valueint */
             e->subject = f->valueint;
         }
         else if (!strcmp(k, "stream")) e->stream = v;
@@ -563,46 +615,44 @@ int model_feed(model *m, const char *line, size_t len)
 {
     cJSON *ev = cJSON_ParseWithLength(line, len);
     event e = { .m = m, .ev = ev };
-    if (ev) scan(ev, &e);
-    if (!ev || !e.name) {
+    if (cJSON_IsObject(ev)) scan(ev, &e);
+    if (!e.name) {
         m->bad_lines++;
         cJSON_Delete(ev);
         return -1;
     }
-    const char *name = e.name, *role = e.role;
     if (m->first_ts < 0) m->first_ts = e.ts;
     if (e.ts > m->last_ts) m->last_ts = e.ts;
     m->events++;
-    int slot = name_slot(m, name);
+    int slot = name_slot(m, e.name);
+    e.id = slot >= 0 ? (lab_ev_id)m->names[slot].id : lab_ev_lookup(e.name);
     if (slot >= 0) m->names[slot].count++;
-    model_proc *p = proc_get(m, e.pid);
+    m->counts[e.id]++;
+    model_proc *p = model_proc_get(m, e.pid);
     if (p) {
         p->events++;
         keep_peak(p, e.peak_rss);
-        if (role && strcmp(name, "exit") != 0) copy(p->role, sizeof p->role, role);
+        if (e.role && e.id != LAB_EV_EXIT) model_copy(p->role, sizeof p->role, e.role);
     }
     /* A thread's share of the work: each job counts once, at its start. */
     if (e.thread && (!e.phase || strcmp(e.phase, "start") == 0))
         bar_add(m->threads, &m->nthreads, e.thread, 1);
-    if (slot >= 0 && m->names[slot].handler >= 0) handlers[m->names[slot].handler].fn(&e);
-    else if (slot < 0)                 /* more names than slots: look it up */
-        for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
-            if (strcmp(handlers[i].name, name) == 0) handlers[i].fn(&e);
-    model_log_event(m, ev, name, e.pid, e.subject, e.ts);
+    if (e.id != LAB_EV_OTHER && handlers[e.id]) handlers[e.id](&e);
+    model_log_event(m, ev, e.id, e.name, e.pid, e.subject, e.ts);
     cJSON_Delete(ev);
     return 0;
 }
 
 void model_tick(model *m, int64_t now_us)
 {
-    int64_t bucket = now_us / MODEL_BUCKET_US;
+    int64_t bucket = (now_us > 0 ? now_us : 0) / MODEL_BUCKET_US;
     model_series *all[] = { &m->bytes, &m->written, &m->requests, &m->lag,
                             &m->busy, &m->queued, &m->rss };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) series_advance(all[i], bucket);
     int64_t rss = 0;
     for (int i = 0; i < m->nprocs; i++)
-        if (m->procs[i].state == PROC_RUNNING) rss += m->procs[i].rss;
-    if (rss) series_add(&m->rss, now_us, (double)rss);
+        if (m->procs[i].state == PROC_RUNNING) rss = add_sat(rss, m->procs[i].rss);
+    if (rss) series_add(&m->rss, bucket * MODEL_BUCKET_US, (double)rss);
 }
 
 void model_set_proc_sample(model *m, int pid, int64_t rss, int64_t peak, char sys_state)
@@ -618,14 +668,6 @@ void model_set_proc_sample(model *m, int pid, int64_t rss, int64_t peak, char sy
     p->sys_state = sys_state;
     if (!p->rss_from_event) p->rss = rss;
     keep_peak(p, p->rss);
-}
-
-/* ---- the IPC ring ------------------------------------------------------ */
-
-const model_ipc_entry *model_ipc_at(const model *m, int i)
-{
-    if (i < 0 || i >= m->ipc_count) return NULL;
-    return &m->ipc[(m->ipc_head + i) % MODEL_IPC];
 }
 
 void model_fmt_ts(char *buf, size_t size, int64_t us)

@@ -20,8 +20,8 @@
 /* A horizontal bar w columns wide showing value against mark.  Under the
  * mark the bar's full width is the mark; past it the scale grows to the
  * value, a "│" stays where the mark is, and the excess is drawn with the
- * "over" glyph.  Style W_AUTO colours by fill: good, warn (>= 75%), bad
- * (at or past the mark). */
+ * "over" glyph (in st: past the mark is not always wrong).  Style W_AUTO
+ * colours by fill: good, warn (>= 75%), bad (at or past the mark). */
 void w_gauge(int y, int x, int w, double value, double mark, ui_style st);
 
 /* The last w of n values as a sparkline (oldest left), scaled to max (or
