@@ -424,6 +424,22 @@ START_TEST(lag_pool_and_mem_feed_their_meters)
 }
 END_TEST
 
+START_TEST(time_the_lab_held_the_demo_is_not_lag)
+{
+    /* Stopped from 7.5 s to 10 s: a timer due at 7 s fired at 10 s, but
+     * only 0.5 s of that was the loop's. */
+    model_pause(&M, 7500000, 10000000);
+    feed("{\"ts\":10000000,\"ev\":\"lag\",\"pid\":40,\"ms\":3000}");
+    ck_assert(M.lag_last == 500 && M.lag_max == 500);
+    /* Lag outside any pause is left alone. */
+    feed("{\"ts\":12000000,\"ev\":\"lag\",\"pid\":40,\"ms\":250}");
+    ck_assert(M.lag_last == 250);
+    /* Entirely inside a pause: none of it was the loop's. */
+    feed("{\"ts\":9000000,\"ev\":\"lag\",\"pid\":40,\"ms\":1000}");
+    ck_assert(M.lag_last == 0);
+}
+END_TEST
+
 START_TEST(requests_and_threads_make_distribution_bars)
 {
     for (int i = 0; i < 30; i++) {
@@ -520,6 +536,7 @@ int main(void)
                      recorded_short_lived_children_end_and_keep_their_peak,
                      recorded_child_exec_names_its_pipes_and_ends_its_rows,
                      lag_pool_and_mem_feed_their_meters,
+                     time_the_lab_held_the_demo_is_not_lag,
                      requests_and_threads_make_distribution_bars,
                      events_nobody_knows_are_logged_as_fields,
                      bad_lines_are_counted_not_fatal,

@@ -220,6 +220,24 @@ static void kill_selected(demo_screen *d)
                   p->pid, p->role);
 }
 
+/* p: SIGSTOP / SIGCONT.  The model learns how long the demo was held,
+ * so that a timer that came due meanwhile is not shown as loop lag. */
+static void toggle_pause(demo_screen *d)
+{
+    bool pause = !d->proc.paused;
+    int64_t now = demo_now_us(d);              /* (before the clock stops) */
+    if (demo_proc_pause(&d->proc, pause) < 0) {
+        app_status("nothing to pause: the demo is not running");
+        return;
+    }
+    if (pause) {
+        d->paused_at_us = now;
+    } else {
+        int64_t resumed = d->m.last_ts + (int64_t)(lab_loop_now(APP.loop) - d->last_event_ms) * 1000;
+        model_pause(&d->m, d->paused_at_us, resumed);
+    }
+}
+
 /* ---- keys -------------------------------------------------------------- */
 
 static int bindings(screen *s, binding *out, int max)
@@ -282,10 +300,7 @@ static void act(screen *s, int action, int key)
             if (d->def->keys[k].key == key && demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
                 app_status("the demo is not running (r starts it again)");
         break;
-    case DO_PAUSE:
-        if (demo_proc_pause(&d->proc, !d->proc.paused) < 0)
-            app_status("nothing to pause: the demo is not running");
-        break;
+    case DO_PAUSE: toggle_pause(d); break;
     case DO_RESTART: restart(d); break;
     case DO_PROC_DOWN: if (d->sel_proc + 1 < d->m.nprocs) d->sel_proc++; break;
     case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;

@@ -28,6 +28,7 @@ typedef struct {
     bool restart_pending;
     uint64_t last_event_ms;              /* loop time of the newest event */
     uint64_t last_proc_sample_ms;
+    int64_t paused_at_us;                /* demo time the lab paused it (p) */
 } demo_screen;
 
 /* demo_panels.c */
