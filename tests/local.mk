@@ -103,3 +103,33 @@ EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh test
 # Chapter 2 demos: their --json numbers show what the chapter claims.
 TESTS += tests/demo_streams.sh
 EXTRA_DIST += tests/demo_streams.sh
+
+# The lab's model against any telemetry line (tests/fuzz/fuzz_model.c).
+# make check replays the seed corpus and every input that once broke the
+# model (tests/fuzz/regress/) through the harness; `make fuzz` runs
+# libFuzzer on it for FUZZ_SECONDS (clang and libclang-rt-14-dev: not in
+# CI's list, a developer's tool).  A crash it finds goes into
+# tests/fuzz/regress/ with its fix.
+FUZZ_MODEL_SOURCES = lab/tui/model.c lab/tui/model_log.c lab/tui/model_ipc.c \
+	lab/tui/model_result.c tests/fuzz/fuzz_model.c
+check_PROGRAMS += tests/fuzz/replay
+tests_fuzz_replay_SOURCES = tests/fuzz/replay.c $(FUZZ_MODEL_SOURCES)
+tests_fuzz_replay_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/fuzz_replay.sh
+EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz/seed.sh tests/fuzz/corpus tests/fuzz/regress
+
+FUZZ_CC = clang
+FUZZ_SECONDS = 120
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+tests/fuzz/fuzz_model: $(FUZZ_MODEL_SOURCES:%=$(srcdir)/%) lab/tui/model.h lab/tui/model_impl.h
+	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_FLAGS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
+	  -o $@ $(FUZZ_MODEL_SOURCES:%=$(srcdir)/%) $(srcdir)/lab/runtime/telemetry/events.c \
+	  $(CJSON_LIBS) -lm
+fuzz: tests/fuzz/fuzz_model
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+	$(MKDIR_P) tests/fuzz/work tests/fuzz/found
+	tests/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=tests/fuzz/found/ -dict=$(srcdir)/tests/fuzz/telemetry.dict \
+	  tests/fuzz/work $(srcdir)/tests/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz_model
+.PHONY: fuzz
