@@ -301,6 +301,47 @@ if shot ipc | grep -Eq "running|sleeping"; then fail "ipc: no row says running a
 else ok "ipc: no row says running after the end"; fi
 quit_and_check ipc "ipc"
 
+# ---- A result panel: the answer whole, not a cut log line --------------------
+start result 80 24 -- open streams.readfile-vs-stream --set size=8M
+expect_screen result "finished at" "result: readfile-vs-stream runs to its end"
+expect_screen result "^─ result ─" "result: a result panel"
+expect_screen result "^ +readfile +stream *$" "result: one column per approach"
+expect_screen result "^  peak_rss +[0-9.]+ MiB +[0-9.]+ MiB" "result: both peaks, in full"
+expect_screen result "readfile_peak_rss [0-9.]+ MiB" "result: the summary, in full"
+expect_screen result "process +gone" "result: the children's rows say they are gone"
+quit_and_check result "result"
+
+# ---- Step mode: one event at a time ------------------------------------------
+start step 80 24 -- open streams.modes
+expect_screen step "STEP at 00:00.0 · [0-9]+ waiting · n next" "step: an event-order demo starts in step mode"
+keys step n
+expect_screen step "demo +streams.modes started" "step: n shows the first event"
+keys step n
+expect_screen step "step +n=1 action=" "step: n again shows the next one"
+keys step s
+expect_screen step "streams.modes +pid [0-9]+ +(running|finished)" "step: s turns it off: the rest at once"
+quit_and_check step "step"
+
+# ---- Help: each key once, in a box that hides the screen below ---------------
+start help 80 24 -- open 1
+expect_screen help "^ 1 " "help: the reader opens"
+keys help "?"
+expect_screen help "┌─ keys ─" "help: ? opens a framed box"
+if shot help | python3 -c '
+import sys, re
+keys = [m.group(1) for l in sys.stdin if (m := re.match(r"^ *│ (\S+(?: \S+)?)  ", l))]
+dup = {k for k in keys if keys.count(k) > 1}
+sys.exit(1 if dup or len(keys) < 5 else 0)'; then ok "help: each key is listed once"
+else fail "help: each key is listed once" "$(shot help)"; fi
+keys help Escape t
+expect_screen help "┌─ contents ─" "help: t opens the contents, framed"
+quit_and_check help "help"
+
+# ---- A terminal that cannot draw the lab --------------------------------------
+start dumb 80 24 TERM=dumb -- open 1
+expect_screen dumb "TERM=dumb cannot" "dumb: TERM=dumb is refused with a reason"
+expect_screen dumb "lab exited 2" "dumb: exit status 2"
+
 # ---- Leaving a running demo removes its scratch files ------------------------
 # (The lab once killed the demo's group with SIGKILL, which gives the demo
 # no chance to remove its generated input.)

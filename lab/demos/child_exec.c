@@ -155,4 +155,5 @@ const lab_demo_def lab_demo_child_exec = {
           "part 2 prints this much (0: skip part 2)", false },
     },
     .run = run,
+    .lab_sets = { "interval_ms=800" },
 };

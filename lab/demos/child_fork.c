@@ -146,4 +146,5 @@ const lab_demo_def lab_demo_child_fork = {
         { "heartbeat_ms", LAB_PARAM_INT, 50, 5, 1000, NULL, "ms", "the parent's heartbeat period", false },
     },
     .run = run,
+    .lab_sets = { "rounds=5", "compute_ms=1500" },
 };

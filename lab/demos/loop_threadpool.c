@@ -116,4 +116,5 @@ const lab_demo_def lab_demo_loop_threadpool = {
           "how long each blocking job takes", false },
     },
     .run = run,
+    .lab_sets = { "job_ms=2000" },
 };

@@ -329,4 +329,5 @@ const lab_demo_def lab_demo_streams_modes = {
           "how long the sink takes per chunk", true },
     },
     .run = run,
+    .lab_step = true,
 };

@@ -152,4 +152,5 @@ const lab_demo_def lab_demo_streams_read_chunks = {
           "a slow consumer: pause for this long after each chunk", true },
     },
     .run = run,
+    .lab_sets = { "delay_ms=200" },
 };

@@ -23,12 +23,19 @@ const struct log_filter demo_log_filters[] = {
 };
 const int demo_log_nfilters = 3;
 
+int64_t demo_real_us(const demo_screen *d)
+{
+    return d->recv_ts + (int64_t)(lab_loop_now(APP.loop) - d->last_event_ms) * 1000;
+}
+
+/* The clock on screen: the time of what is shown (stepping: the last event
+ * fed; paused or ended: the last event), else running on between events. */
 int64_t demo_now_us(const demo_screen *d)
 {
     const model *m = &d->m;
     if (m->first_ts < 0) return 0;
-    if (m->exited || d->proc.paused) return m->last_ts;
-    return m->last_ts + (int64_t)(lab_loop_now(APP.loop) - d->last_event_ms) * 1000;
+    if (m->exited || d->proc.paused || d->stepping) return m->last_ts;
+    return demo_real_us(d);
 }
 
 /* ---- the top: name, state, parameters ---------------------------------- */
@@ -42,7 +49,10 @@ static void header(demo_screen *d, int y, int cols)
     model_fmt_ts(t, sizeof t, demo_now_us(d));
     t[strlen(t) - 2] = '\0';                         /* tenths are enough */
     ui_style st = S_GOOD;
-    if (m->exited && m->crashed) {
+    if (d->stepping && (d->step.lines || !m->exited)) {    /* what is shown is behind */
+        st = S_WARN;
+        snprintf(buf, sizeof buf, "STEP at %s · %zu waiting · n next", t, d->step.lines);
+    } else if (m->exited && m->crashed) {
         st = S_BAD;
         if (m->exit_signal[0]) snprintf(buf, sizeof buf, "CRASHED (%s) at %s", m->exit_signal, t);
         else snprintf(buf, sizeof buf, "FAILED (exit %d) at %s", m->exit_code, t);
@@ -335,7 +345,7 @@ static void panel_bars(demo_screen *d, int y, int h, int cols)
     const model_bar *bars = reqs ? m->workers : m->threads;
     int n = reqs ? m->nworkers : m->nthreads;
     w_bar_item items[MODEL_MAX_BARS];
-    for (int i = 0; i < n; i++) items[i] = (w_bar_item){ bars[i].label, (double)bars[i].count };
+    for (int i = 0; i < n; i++) items[i] = (w_bar_item){ bars[i].label, (double)bars[i].count, NULL };
     ui_rule(y, 0, cols, reqs ? "requests by process" : "work by thread");
     w_bars(y + 1, 1, cols - 2, h - 1, items, n);
 }
@@ -408,12 +418,17 @@ static const char *log_line(int i, const char **time, ui_style *st, void *arg)
 static void panel_log(demo_screen *d, int y, int h, int cols)
 {
     const struct log_filter *f = &demo_log_filters[d->log_filter];
-    char title[64];
-    snprintf(title, sizeof title, "%s (f: filter)", f->name);
+    char title[96];
+    int t = snprintf(title, sizeof title, "%s (f: filter · w: %s", f->name,
+                     d->log_wrap ? "cut long lines" : "wrap");
+    if (!d->log_wrap)
+        t += snprintf(title + t, sizeof title - (size_t)t, d->log_hscroll ? " · </>: from column %d"
+                      : " · </>: scroll", d->log_hscroll + 1);
+    snprintf(title + t, sizeof title - (size_t)t, ")");
     ui_rule(y, 0, cols, title);
     log_arg a = { d, f->mask };
     int n = model_log_count(&d->m, f->mask);
-    w_log(y + 1, 1, cols - 2, h - 1, n, log_line, &a);
+    w_log(y + 1, 1, cols - 2, h - 1, n, log_line, &a, d->log_hscroll, d->log_wrap);
     /* Room left: say what to watch for. */
     if (h - 1 - n >= 2) {
         char text[512];
@@ -432,7 +447,7 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 
 /* ---- putting the panels together --------------------------------------- */
 
-enum { P_EXIT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
+enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
 
 static void sizes(demo_screen *d, int min[P_N], int want[P_N])
 {
@@ -449,6 +464,7 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
         min[P_STREAMS]++;
         want[P_STREAMS] += stream_rows(&m->streams[i]);
     }
+    want[P_RESULT] = demo_result_rows(d, UI.cols, &min[P_RESULT]);
     if (m->lag_samples) min[P_LAG] = want[P_LAG] = 1;
     if (m->has_pool) min[P_POOL] = want[P_POOL] = 1;
     int rates = (m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0) +
@@ -480,13 +496,14 @@ void demo_draw(demo_screen *d, int rows, int cols)
     }
     h[P_LOG] += avail;
     int y = 3;
-    static const int order[] = { P_EXIT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
+    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
                                  P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
         switch (p) {
         case P_EXIT: panel_exit(d, y, h[p], cols); break;
+        case P_RESULT: demo_result_draw(d, y, h[p], cols); break;
         case P_STREAMS: panel_streams(d, y, h[p], cols); break;
         case P_RATE: panel_rates(d, y, h[p], cols); break;
         case P_LAG: panel_lag(d, y, cols); break;

@@ -20,6 +20,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/screen_picker.c \
 	lab/tui/screen_reader.c \
 	lab/tui/screen_demo.c lab/tui/screen_demo.h lab/tui/demo_panels.c \
+	lab/tui/demo_result.c lab/tui/demo_step.c \
 	lab/tui/screen_exercise.c \
 	lab/tui/widget.h \
 	lab/tui/widget_gauge.c \
@@ -27,4 +28,5 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/widget_bars.c \
 	lab/tui/widget_table.c \
 	lab/tui/widget_log.c \
-	lab/tui/widget_doc.c
+	lab/tui/widget_doc.c \
+	lab/tui/widget_box.c

@@ -221,6 +221,7 @@ typedef struct model {
 
     model_log_entry log[MODEL_LOG];
     int log_head, log_count;   /* ring: oldest at log_head */
+    int64_t log_total;         /* lines ever added (the ring forgets) */
     /* Falses in a row share the newest line (model_log.c).  A firehose
      * sends thousands a second and a frame shows one: the numbers of the
      * run are kept here, and the line is worded when it is read. */

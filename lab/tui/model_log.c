@@ -43,6 +43,7 @@ void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt
     model_log_entry *e = &m->log[(m->log_head + m->log_count) % MODEL_LOG];
     if (m->log_count == MODEL_LOG) m->log_head = (m->log_head + 1) % MODEL_LOG;
     else m->log_count++;
+    m->log_total++;
     e->ts = ts;
     e->pid = pid;
     e->kind = kind;

@@ -57,10 +57,21 @@ static void plain_number(char *buf, size_t size, double v)
     }
 }
 
+/* A text on one line: a newline reads ↵ (a program's output, "a\nb\n"). */
+static void text_on_one_line(char *buf, size_t size, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 4 < size; s++) {
+        if (*s == '\n') { memcpy(buf + n, "↵", 3); n += 3; }
+        else buf[n++] = *s == '\t' || *s == '\r' ? ' ' : *s;
+    }
+    buf[n] = '\0';
+}
+
 void model_fmt_value(char *buf, size_t size, const char *key, const cJSON *v, bool units)
 {
     if (!key) key = "";
-    if (cJSON_IsString(v)) { snprintf(buf, size, "%s", v->valuestring); return; }
+    if (cJSON_IsString(v)) { text_on_one_line(buf, size, v->valuestring); return; }
     if (cJSON_IsBool(v)) { snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false"); return; }
     if (cJSON_IsNull(v) || !v) { snprintf(buf, size, "null"); return; }
     if (cJSON_IsNumber(v)) {
@@ -135,7 +146,7 @@ void model_on_result(event *e)
     if (!r) return;
     r->nf = 0;
     cJSON_ArrayForEach(f, e->ev) {
-        if (!f->string || is_header(f->string) || f == name) continue;
+        if (!f->string || is_header(f->string) || f == name || cJSON_IsNull(f)) continue;
         if (r->nf == MODEL_ROW_FIELDS) break;
         model_field *x = &r->f[r->nf++];
         model_copy(x->key, sizeof x->key, f->string);

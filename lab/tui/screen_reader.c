@@ -145,8 +145,7 @@ static void on_search(screen *s, const char *text)
 static void draw_toc(reader *r, int rows, int cols)
 {
     int w = cols - 8 < 70 ? cols - 8 : 70, h = rows - 4, x = (cols - w) / 2, y = 2;
-    for (int i = 0; i < h; i++) { move(y + i, x); for (int c = 0; c < w; c++) addch(' '); }
-    ui_rule(y, x, w, "contents");
+    w_box(y, x, h, w, "contents", "Enter go · t/q close");
     int first = r->toc_sel >= h - 2 ? r->toc_sel - (h - 3) : 0;
     for (int i = first; i < r->lay->ntoc && y + 1 + i - first < y + h - 1; i++) {
         const dl_heading *t = &r->lay->toc[i];
@@ -155,7 +154,6 @@ static void draw_toc(reader *r, int rows, int cols)
         ui_text(row, x + 3 + (t->level - 1) * 2, w - 5 - (t->level - 1) * 2, t->title,
                 i == r->toc_sel ? S_SELECTED : t->level == 1 ? S_BOLD : S_NORMAL);
     }
-    ui_rule(y + h - 1, x, w, NULL);
 }
 
 static void draw(screen *s, int rows, int cols)
@@ -189,28 +187,29 @@ static int bindings(screen *s, binding *out, int max)
     reader *r = (reader *)s;
     int n = 0;
     if (r->toc_open) {
-        out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "go to the section", DO_TOC_GO, true };
-        out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_TOC_DOWN, true };
-        out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_TOC_UP, true };
-        out[n++] = (binding){ 't', 'q', "t/q", "close contents", DO_TOC_CLOSE, true };
-        out[n++] = (binding){ 27, 0, "Esc", "close contents", DO_TOC_CLOSE, false };
+        out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "go to the section", DO_TOC_GO, true, NULL };
+        out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_TOC_DOWN, true, NULL };
+        out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_TOC_UP, true, NULL };
+        out[n++] = (binding){ 't', 'q', "t/q", "close contents", DO_TOC_CLOSE, true, NULL };
+        out[n++] = (binding){ 27, 0, "Esc", "close contents", DO_TOC_CLOSE, false, NULL };
         return n;
     }
     bool link = r->sel_link >= 0;
-    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll", DO_DOWN, true };
-    out[n++] = (binding){ 'k', KEY_UP, "↑/k", "scroll up", DO_UP, false };
-    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn/space", "page down", DO_PGDN, false };
-    out[n++] = (binding){ KEY_PPAGE, 'b', "PgUp/b", "page up", DO_PGUP, false };
-    out[n++] = (binding){ 'g', KEY_HOME, "g", "top", DO_TOP, false };
-    out[n++] = (binding){ 'G', KEY_END, "G", "bottom", DO_BOTTOM, false };
+    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll down", DO_DOWN, true, "scroll" };
+    out[n++] = (binding){ 'k', KEY_UP, "k", "scroll up", DO_UP, false, NULL };
+    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn/space", "page down", DO_PGDN, false, NULL };
+    out[n++] = (binding){ KEY_PPAGE, 'b', "PgUp/b", "page up", DO_PGUP, false, NULL };
+    out[n++] = (binding){ 'g', KEY_HOME, "g", "top", DO_TOP, false, NULL };
+    out[n++] = (binding){ 'G', KEY_END, "G", "bottom", DO_BOTTOM, false, NULL };
     out[n++] = (binding){ '\r', KEY_ENTER, "Enter",
-                          link ? "follow link" : "follow link (none on screen)", DO_FOLLOW, link };
-    out[n++] = (binding){ '\t', 0, "Tab", "next link", DO_NEXT_LINK, link };
-    out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous link", DO_PREV_LINK, false };
-    out[n++] = (binding){ 't', 0, "t", "contents", DO_TOC, true };
-    out[n++] = (binding){ '/', 0, "/", "search", DO_SEARCH, true };
-    out[n++] = (binding){ 'n', 0, "n/N", "next/previous match", DO_NEXT, r->search[0] != 0 };
-    out[n++] = (binding){ 'N', 0, "N", "previous match", DO_PREV, false };
+                          link ? "follow link" : "follow link (none on screen)", DO_FOLLOW, link, NULL };
+    out[n++] = (binding){ '\t', 0, "Tab", "next link", DO_NEXT_LINK, link, NULL };
+    out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous link", DO_PREV_LINK, false, NULL };
+    out[n++] = (binding){ 't', 0, "t", "contents", DO_TOC, true, NULL };
+    out[n++] = (binding){ '/', 0, "/", "search", DO_SEARCH, true, NULL };
+    out[n++] = (binding){ 'n', 0, "n/N", "next match", DO_NEXT, r->search[0] != 0,
+                          "next/previous match" };
+    out[n++] = (binding){ 'N', 0, "N", "previous match", DO_PREV, false, NULL };
     return n;
 }
 
