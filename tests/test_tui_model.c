@@ -358,6 +358,59 @@ START_TEST(recorded_backpressure_gauges_follow_both_buffers)
 }
 END_TEST
 
+/* A demo whose result is the point: every point of the sweep is a bar,
+ * the best one is the summary's, and each `result` is a row. */
+START_TEST(recorded_results_are_kept_whole)
+{
+    record("streams.hwm-sweep --set size=256k --set min_hwm=4k --set max_hwm=64k --set repeats=1");
+    const cJSON *sum = recorded("summary", 0);
+    ck_assert_int_eq(M.nsweep, (int)field(sum, "marks"));
+    int64_t best = 0;
+    for (int i = 0; i < M.nsweep; i++) if (M.sweep[i].count > best) best = M.sweep[i].count;
+    ck_assert_int_eq(best, (int64_t)field(sum, "best_bytes_per_s"));
+    ck_assert_int_gt(M.nsummary, 3);
+    model_init(&M);
+    record("buffers.binary --set size=64k --set chunk=1000 --set rounds=1");
+    ck_assert_int_eq(M.nresults, 2);
+    ck_assert_str_eq(M.results[0].label, "string");
+    ck_assert_str_eq(M.results[1].label, "binary");
+    /* Every field of the event, in full: nothing cut, no exponent. */
+    const cJSON *r = recorded("result", 0), *f;
+    int fields = 0;
+    cJSON_ArrayForEach(f, r)
+        if (strcmp(f->string, "ts") && strcmp(f->string, "ev") && strcmp(f->string, "pid")) fields++;
+    ck_assert_int_eq(M.results[0].nf, fields - 1);            /* less its label */
+    for (int i = 0; i < M.results[0].nf; i++)
+        ck_assert_msg(!strchr(M.results[0].f[i].text, 'e') || !strcmp(M.results[0].f[i].key, "checksum"),
+                      "%s = %s", M.results[0].f[i].key, M.results[0].f[i].text);
+}
+END_TEST
+
+START_TEST(numbers_are_worded_in_full)
+{
+    const struct { const char *json, *key; bool units; const char *want; } cases[] = {
+        { "1010.482", "waited_ms", false, "1010" },
+        { "1010", "waited_ms", false, "1010" },
+        { "0.25", "ratio", false, "0.25" },
+        { "7.6542", "ratio", false, "7.7" },
+        { "0.0000123", "x", false, "0.000012" },
+        { "342097152.5", "bytes_per_s", false, "326.2 MiB/s" },
+        { "19075072", "peak_rss", true, "18.2 MiB" },
+        { "19075072", "peak_rss", false, "19075072" },
+        { "123456789012", "count", true, "123456789012" },
+        { "\"a\\nb\"", "stdout", false, "a↵b" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *v = cJSON_Parse(cases[i].json);
+        char buf[64];
+        model_fmt_value(buf, sizeof buf, cases[i].key, v, cases[i].units);
+        ck_assert_msg(!strcmp(buf, cases[i].want), "%s=%s: got %s, want %s", cases[i].key,
+                      cases[i].json, buf, cases[i].want);
+        cJSON_Delete(v);
+    }
+}
+END_TEST
+
 START_TEST(recorded_short_lived_children_end_and_keep_their_peak)
 {
     record("streams.readfile-vs-stream --set size=8M --set sample_ms=5");
@@ -533,6 +586,7 @@ int main(void)
                      an_ipc_message_both_ends_report_is_one_message,
                      recorded_child_fork_counts_each_message_once,
                      recorded_backpressure_gauges_follow_both_buffers,
+                     recorded_results_are_kept_whole, numbers_are_worded_in_full,
                      recorded_short_lived_children_end_and_keep_their_peak,
                      recorded_child_exec_names_its_pipes_and_ends_its_rows,
                      lag_pool_and_mem_feed_their_meters,
