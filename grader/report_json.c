@@ -69,6 +69,7 @@ static cJSON *test_json(const nl_ex_report *r, const nl_test_report *t, size_t i
     add_str(o, "output", hide ? NULL : t->output);
     cJSON_AddNumberToObject(o, "output_bytes", (double)t->output_bytes);
     cJSON_AddNumberToObject(o, "ms", (int)t->ms);
+    add_str(o, "flaky", t->flaky);
     (void)r;
     return o;
 }
