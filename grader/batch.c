@@ -143,8 +143,8 @@ static int grade_student(size_t i, void *arg)
     nl_result res = { 0 };
     char folder[4400], err[1024];
     snprintf(folder, sizeof folder, "%s/%s", b->dir, student);
-    res.submission = strdup(folder);
-    res.student = strdup(student);
+    res.submission = nl_utf8_clean(folder, strlen(folder));
+    res.student = nl_utf8_clean(student, strlen(student));
     double t0 = nl_now_ms();
     int flips = 0;
     for (size_t k = 0; k < b->nids; k++) {
@@ -206,12 +206,21 @@ static void student_done(size_t i, int status, const char *output, void *arg)
     progress(b, student, what);
 }
 
-static void csv_field(nl_buf *out, const char *s)
+/* One CSV cell of text: valid UTF-8, quoted when it must be, and never
+ * read as a formula by a spreadsheet (a student folder named "=cmd|..."):
+ * a cell starting with = + - @ (or a tab or CR) gets a ' in front. */
+static void csv_field(nl_buf *out, const char *raw)
 {
-    if (!strpbrk(s, ",\"\n\r")) { nl_buf_puts(out, s); return; }
-    nl_buf_puts(out, "\"");
-    for (; *s; s++) nl_buf_add(out, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-    nl_buf_puts(out, "\"");
+    char *s = nl_utf8_clean(raw, strlen(raw));
+    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+    if (!formula && !strpbrk(s, ",\"\n\r")) {
+        nl_buf_puts(out, s);
+    } else {
+        nl_buf_puts(out, formula ? "\"'" : "\"");
+        for (const char *c = s; *c; c++) nl_buf_add(out, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
+        nl_buf_puts(out, "\"");
+    }
+    free(s);
 }
 
 /* Failures per test across the class, for the summary. */
@@ -285,7 +294,8 @@ static int write_gradebook(batch_ctx *b)
         if (f) fclose(f);
         cJSON *r = text.s ? cJSON_Parse(text.s) : NULL;
         nl_buf_free(&text);
-        csv_field(&csv, b->students[i]);
+        char *name = nl_utf8_clean(b->students[i], strlen(b->students[i]));
+        csv_field(&csv, name);
         double total = 0;
         for (size_t k = 0; k < b->nids; k++) {
             const cJSON *ex, *score = NULL;
@@ -303,10 +313,11 @@ static int write_gradebook(batch_ctx *b)
         const cJSON *ex;
         cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(r, "exercises")) {
             count_tests(&tallies, &ntallies, ex);
-            list_flaky(&flaky, b->students[i], ex);
+            list_flaky(&flaky, name, ex);
         }
         graded += r != NULL;
         cJSON_Delete(r);
+        free(name);
     }
     qsort(tallies, ntallies, sizeof *tallies, by_failures);
     nl_buf_printf(&sum, "%zu of %zu students graded; exercises: ", graded, b->nstudents);

@@ -63,7 +63,22 @@ static void set_all(nl_ex_report *r, const char *status, const char *why)
 static char *json_str(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+    return cJSON_IsString(v) ? nl_utf8_clean(v->valuestring, strlen(v->valuestring)) : NULL;
+}
+
+/* Every string of a report is valid UTF-8 (util.h says why): what the
+ * compiler quoted from the student's file, symbol names read from their
+ * object, the folder's name, what the tests printed. */
+static void clean_report(nl_ex_report *r)
+{
+    r->diagnostics = nl_utf8_own(r->diagnostics);
+    r->warnings = nl_utf8_own(r->warnings);
+    r->files_dir = nl_utf8_own(r->files_dir);
+    for (size_t i = 0; i < r->m->ncases; i++) {
+        nl_test_report *t = &r->tests[i];
+        t->message = nl_utf8_own(t->message);
+        t->output = nl_utf8_own(t->output);
+    }
 }
 
 static double json_num(const cJSON *o, const char *key)
@@ -116,8 +131,9 @@ static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, d
                  t->signal && !strcmp(t->signal, "SIGXCPU") ? " of CPU time" : "");
         t->message = strdup(buf);
     } else if (st == NL_ST_OOM) {
-        snprintf(buf, sizeof buf, "the test ran out of memory (limit %ld MB; it had used %.0f MB)",
-                 m->limits.memory_mb, json_num(rec, "maxrss_kb") / 1024);
+        snprintf(buf, sizeof buf, "the test ran out of memory: it had used %.0f MB of the %ld MB a test may "
+                 "use (%ld MB for its data, %d MB for code and thread stacks)", json_num(rec, "maxrss_kb") / 1024,
+                 m->limits.memory_mb + AS_OVERHEAD_MB, m->limits.memory_mb, AS_OVERHEAD_MB);
         t->message = strdup(buf);
     } else if (st == NL_ST_OUTPUT) {
         snprintf(buf, sizeof buf, "the test printed more than its limit of %ld KB (or wrote too large a file), and was stopped",
@@ -169,15 +185,15 @@ static void account_for_missing(nl_ex_report *r, const nl_box_result *box)
 {
     char why[600];
     if (box->timed_out)
-        snprintf(why, sizeof why, "not run: the test program as a whole ran out of time");
+        snprintf(why, sizeof why, "the test program as a whole ran out of time");
     else if (WIFSIGNALED(box->status))
-        snprintf(why, sizeof why, "not run: the test runner was killed by %s during an earlier test",
+        snprintf(why, sizeof why, "the test runner was killed by %s during an earlier test",
                  nl_signal_name(WTERMSIG(box->status)));
     else if (WIFEXITED(box->status) && WEXITSTATUS(box->status) != 0)
-        snprintf(why, sizeof why, "not run: the test runner stopped with status %d: %.400s",
+        snprintf(why, sizeof why, "the test runner stopped with status %d: %.400s",
                  WEXITSTATUS(box->status), box->output ? box->output : "");
     else
-        snprintf(why, sizeof why, "not run: the test runner ended without reporting this test");
+        snprintf(why, sizeof why, "the test runner ended without reporting this test");
     set_all(r, NL_ST_NOT_RUN, why);
 }
 
@@ -305,13 +321,15 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         r->status = NL_EX_MISSING;
         r->diagnostics = nl_buf_take(&d);
         r->files_dir = strdup(submission);
-        set_all(r, NL_ST_NOT_RUN, "not run: the submission has no files for this exercise");
+        set_all(r, NL_ST_NOT_RUN, "the submission has no files for this exercise");
+        clean_report(r);
         return;
     }
     r->files_dir = strdup(dir);
     if ((r->diagnostics = unsafe_files(p->m, submission, dir))) {
         r->status = NL_EX_REFUSED;
-        set_all(r, NL_ST_NOT_RUN, "not run: the submission was refused");
+        set_all(r, NL_ST_NOT_RUN, "the submission was refused (see why above)");
+        clean_report(r);
         r->timing.total_ms = nl_now_ms() - t0;
         return;
     }
@@ -339,9 +357,11 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         nl_built_free(&b);
     }
     if (r->status != NL_EX_PASSED && r->status != NL_EX_FAILING)
-        set_all(r, NL_ST_NOT_RUN, r->status == NL_EX_ERROR ? "not run: the grader failed"
-                : "not run: the submission did not build");
+        set_all(r, NL_ST_NOT_RUN, r->status == NL_EX_ERROR ? "the grader failed"
+                : r->status == NL_EX_REFUSED ? "the submission was refused (see why above)"
+                : "the submission did not build");
     if (root) { nl_remove_tree(root); free(root); }
+    clean_report(r);
     r->timing.total_ms = nl_now_ms() - t0;
 }
 

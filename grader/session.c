@@ -75,7 +75,7 @@ int nl_session_grade(nl_session *s, const char *prog, const char *submission,
                      char *const *ids, nl_result *res)
 {
     memset(res, 0, sizeof *res);
-    res->submission = strdup(submission);
+    res->submission = nl_utf8_clean(submission, strlen(submission));
     double t0 = nl_now_ms();
     char **all = NULL;
     if (!nl_is_dir(submission)) {

@@ -46,6 +46,30 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["score"] == 0 and "no offload.c in" in r["output"] and len(r["tests"]) == 5
 EOF
+# Whatever the submission prints, results.json is valid (UTF-8, JSON).
+python3 "$top_srcdir/tests/hostile/make_class.py" "$top_srcdir" "$TMP/acts" tag 1 "$TMP" bad-bytes >/dev/null
+rm -f "$root/submission/"* "$root/results/results.json"
+cp "$TMP/acts/bad-bytes/offload.c" "$root/submission/"
+"$root/source/run_autograder" >"$TMP/run.log" 2>&1
+python3 - "$root/results/results.json" <<'EOF' && ok "run_autograder: bytes that are not UTF-8 and a NUL in the output: valid results.json" \
+    || fail "run_autograder: bytes that are not UTF-8 and a NUL in the output: valid results.json" "$(head -c 500 "$root/results/results.json")"
+import json, sys
+r = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert r["score"] == 9 and any("after-nul" in t["output"] for t in r["tests"]), r
+EOF
+# The grader refusing to run (here: an exercise list naming no exercise,
+# in bytes that are not UTF-8): still a valid results.json saying why.
+printf 'nosuch\377\n' > "$root/source/exercises.txt"
+rm -f "$root/results/results.json"
+"$root/source/run_autograder" >"$TMP/run.log" 2>&1
+python3 - "$root/results/results.json" <<'EOF' && ok "run_autograder: a grader error in bytes that are not UTF-8: valid results.json" \
+    || fail "run_autograder: a grader error in bytes that are not UTF-8: valid results.json" "$(head -c 500 "$root/results/results.json")"
+import json, sys
+r = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert r["score"] == 0 and "could not be graded" in r["output"] and "nosuch" in r["output"], r
+EOF
+rm -f "$root/submission/offload.c"
+printf 'report.pdf\n' > "$root/submission/README"
 # With no exercise listed nothing is found to grade: still a valid results.json.
 : > "$root/source/exercises.txt"
 rm -f "$root/results/results.json"

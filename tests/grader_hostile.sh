@@ -37,6 +37,10 @@ PORT=$(cat "$port_file")
 
 python3 "$top_srcdir/tests/hostile/make_class.py" "$top_srcdir" "$TMP/class" "$TAG" "$PORT" "$TMP" \
     > "$TMP/expect" || fail "make the class"
+# Folder names a gradebook must survive: bytes that are not UTF-8, and a
+# name a spreadsheet would run as a formula.
+cp -r "$TMP/class/bad-bytes" "$TMP/class/$(printf 'na\357ve\377')"
+cp -r "$TMP/class/bad-bytes" "$TMP/class/=cmd|' -C calc'!A0"
 chmod -R a+rX "$TMP/class"
 
 # check_reports OUTDIR EXPECTFILE LABEL: every act's report against its header.
@@ -116,6 +120,55 @@ rc=$?
 check_reports "$TMP/out" "$TMP/expect" "" > "$TMP/results"
 tally "$TMP/results"
 nothing_left "namespaces" "$TMP/out"
+# Every report valid whatever the submission printed or its folder is named.
+python3 - "$TMP/out" <<'EOF' && ok "reports: valid UTF-8 JSON for every student, whatever their name or output" \
+    || fail "reports: valid UTF-8 JSON for every student, whatever their name or output"
+import json, os, sys
+out = os.fsencode(sys.argv[1])
+names = [n for n in os.listdir(out) if n.endswith(b".json")]
+for n in names:
+    json.loads(open(os.path.join(out, n), "rb").read().decode("utf-8"))
+r = json.loads(open(os.path.join(out, b"na\xefve\xff.json"), "rb").read().decode("utf-8"))
+assert r["student"] == "na\ufffdve\ufffd", r["student"]
+t = [t for t in r["exercises"][0]["tests"] if t["tcase"] == "loop_stays_responsive"][0]
+assert "before-nul \u2400 after-nul" in t["output"], t["output"]
+assert t["output_bytes"] == 65, t["output_bytes"]
+EOF
+python3 - "$TMP/out/gradebook.csv" <<'EOF' && ok "gradebook.csv: UTF-8 only, no formula cells" \
+    || fail "gradebook.csv: UTF-8 only, no formula cells" "$(cat -v "$TMP/out/gradebook.csv" | head -5)"
+import csv, io, sys
+rows = list(csv.reader(io.StringIO(open(sys.argv[1], "rb").read().decode("utf-8"))))
+names = [r[0] for r in rows]
+assert "na\ufffdve\ufffd" in names, names
+assert "'=cmd|' -C calc'!A0" in names, names
+def number(c):
+    try:
+        float(c)
+        return True
+    except ValueError:
+        return False
+assert not any(c[:1] in ("=", "+", "-", "@") and not number(c) for r in rows for c in r), rows
+EOF
+for f in text json gradescope junit tap; do
+    "$GRADER" run loop-offload --submission "$TMP/class/bad-bytes" --format $f --out "$TMP/bad.$f" --time-scale 0.5 2>/dev/null
+done
+python3 - "$TMP" <<'EOF' && ok "bad-bytes: every format valid (JSON, XML, TAP's YAML), the NUL kept, 65 bytes counted" \
+    || fail "bad-bytes: every format valid (JSON, XML, TAP's YAML), the NUL kept, 65 bytes counted"
+import json, sys, xml.etree.ElementTree as ET, yaml
+tmp = sys.argv[1]
+text = {f: open(f"{tmp}/bad.{f}", "rb").read().decode("utf-8") for f in "text json gradescope junit tap".split()}
+for f, t in text.items():
+    assert "after-nul" in t, f
+j = json.loads(text["json"])
+assert [t for t in j["exercises"][0]["tests"] if t["output"]][0]["output_bytes"] == 65
+json.loads(text["gradescope"])
+ET.fromstring(text["junit"].encode())
+blocks = text["tap"].split("  ---\n")[1:]
+assert blocks
+for b in blocks:
+    yaml.safe_load(b.split("  ...\n")[0])
+EOF
+
 grep -q "No such file" "$TMP/out/include-solution.json" && ok "include-solution: the solution is not there to include" \
     || fail "include-solution: the solution is not there to include"
 [ ! -e "$port_file.reached" ] && ok "network: the host's loopback was not reached" || fail "network: the host's loopback was not reached"
