@@ -204,7 +204,7 @@ static bool wanted(const char *const *only, const char *tcase)
     return !only;
 }
 
-static char **runner_argv(const nl_manifest *m, const char *const *only, double time_s, bool ns)
+static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
 {
     char **argv = NULL;
     size_t n = 0;
@@ -219,17 +219,26 @@ static char **runner_argv(const nl_manifest *m, const char *const *only, double 
                  m->checks & NL_CHECK_ZOMBIES ? "zombies," : "", m->checks & NL_CHECK_FDS ? "fds" : "");
         n = nl_split_words(buf, &argv, n);
     }
-    n = nl_split_words("--", &argv, n);
-    for (size_t i = 0; i < m->ncases; i++)
-        if (wanted(only, m->cases[i].tcase)) n = nl_split_words(m->cases[i].tcase, &argv, n);
+    n = nl_split_words("-- -", &argv, n);
     return argv;
+}
+
+/* The cases to run, one a line, for the runner's stdin (not its argv,
+ * which every process of the sandbox can read in /proc). */
+static char *runner_cases(const nl_manifest *m, const char *const *only)
+{
+    nl_buf b = { 0 };
+    for (size_t i = 0; i < m->ncases; i++)
+        if (wanted(only, m->cases[i].tcase)) nl_buf_printf(&b, "%s\n", m->cases[i].tcase);
+    return nl_buf_take(&b);
 }
 
 static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, const nl_grade_opts *o)
 {
     const nl_manifest *m = r->m;
     double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
-    char **argv = runner_argv(m, o->only, time_s, nl_box_is_namespaced());
+    char **argv = runner_argv(m, time_s, nl_box_is_namespaced());
+    char *cases = runner_cases(m, o->only);
     /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
      * terabytes of address space): ASan's own mmap limit stands in, and
      * signals end the test as they would without it, so that a segfault
@@ -245,17 +254,18 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
         .wall_s = m->ncases * (time_s + 3) + 10, .cpu_s = m->ncases * (time_s + 1) + 5,
         .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
         .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
-        .output_half = 8192, .result_channel = true, .tmp = tmp,
+        .output_half = 8192, .result_channel = true, .stdin_data = cases, .tmp = tmp,
     };
     nl_box_result box;
     char err[512];
-    if (nl_box_run(&spec, &box, err, sizeof err) < 0) {
+    int rc = nl_box_run(&spec, &box, err, sizeof err);
+    nl_free_argv(argv);
+    free(cases);
+    if (rc < 0) {
         r->status = NL_EX_ERROR;
         r->diagnostics = strdup(err);
-        nl_free_argv(argv);
         return;
     }
-    nl_free_argv(argv);
     r->sandbox.pgid = box.pgid;
     r->sandbox.escaped = box.escaped;
     snprintf(r->sandbox.marker, sizeof r->sandbox.marker, "%s", box.marker);
@@ -311,6 +321,7 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
     r->sandbox.mode = nl_box_mode();
     r->sandbox.network = nl_box_network();
     r->sandbox.pids = nl_box_pids();
+    r->sandbox.files = nl_box_files();
     r->timing.prepare_ms = p->ms;
     const char *dir = nl_find_files(p->m, submission);
     if (!dir) {

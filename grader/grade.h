@@ -66,7 +66,7 @@ typedef struct {
     size_t passed;
     nl_test_report *tests;     /* m->ncases of them */
     struct {
-        const char *mode, *network, *pids;
+        const char *mode, *network, *pids, *files;
         pid_t pgid;
         char marker[64];
         int escaped;

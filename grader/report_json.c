@@ -92,6 +92,7 @@ static cJSON *exercise_json(const nl_ex_report *r, bool student)
     add_str(sb, "mode", r->sandbox.mode);
     add_str(sb, "network", r->sandbox.network);
     add_str(sb, "pids", r->sandbox.pids);
+    add_str(sb, "files", r->sandbox.files);
     cJSON_AddNumberToObject(sb, "pgid", r->sandbox.pgid);
     cJSON_AddStringToObject(sb, "marker", r->sandbox.marker);
     cJSON_AddNumberToObject(sb, "escaped", r->sandbox.escaped);

@@ -27,6 +27,9 @@ else fail "setup.sh builds and installs nodelab" "$(tail -5 "$TMP/setup.log")"; 
 [ -x "$TMP/prefix/bin/nodelab-grader" ] && [ -f "$TMP/prefix/lib/nodelab/libnlrunner.a" ] \
     && [ -f "$TMP/prefix/share/nodelab/solutions/loop-offload/offload.c" ] \
     && ok "installed: grader, runner, exercises" || fail "installed: grader, runner, exercises"
+[ "$(stat -c %a "$TMP/prefix/share/nodelab/solutions")" = 700 ] && [ "$(stat -c %a "$TMP/prefix/share/nodelab/exercises")" = 700 ] \
+    && ok "installed: solutions and tests readable by root only" || fail "installed: solutions and tests readable by root only" \
+    "$(ls -ld "$TMP/prefix/share/nodelab/solutions" "$TMP/prefix/share/nodelab/exercises")"
 
 cp "$top_srcdir/exercises/loop-offload/offload.c" "$root/submission/"
 "$root/source/run_autograder" >"$TMP/run.log" 2>&1

@@ -177,19 +177,19 @@ escaped=$(ls /tmp/nodelab-escape-"$TAG" "$TMP"/nodelab-escape-"$TAG" "$TMP/class
 grep -q '"mode":[[:space:]]*"namespaces"' "$TMP/out/daemon.json" && ok "the sandbox used namespaces" \
     || fail "the sandbox used namespaces" "$(grep '"mode"' "$TMP/out/daemon.json" | head -1)"
 
-# The fallback without namespaces: what it cannot hide it must still stop.
-# As root it runs the code as a uid of its own, which can read none of the
-# grader's folders; what every user may read or write it cannot take away.
-# So the course comes from a copy only root can read (what a grading
-# machine without namespaces should do with its course), and /tmp, open
-# to every user, is the one place write-outside may reach.  (Not root, the
-# code runs as our own uid, which can read and write all of that, and
-# whose process limit every sandbox shares: one at a time.)
-hiding="" jobs=1
-[ "$(id -u)" = 0 ] && hiding="read-solutions read-hidden-tests include-solution write-outside" jobs=2
-mkdir -m 700 "$TMP/course" && mkdir -p "$TMP/course/tests" &&
+# The fallback without namespaces: what it cannot hide it must still stop,
+# and the course it must hide all the same.  The course here is readable
+# by every user, as a checkout or an installed share/nodelab is: the
+# sandbox's Landlock rules (and, as root, a uid of its own) keep the
+# solutions, the tests and the grader's folders out of the code's reach.
+# (Where the kernel has no Landlock, only permissions are left: as root,
+# a course readable by root only; not root, nothing; see docs/grader.md.)
+hiding="read-solutions read-hidden-tests include-solution read-cmdline" jobs=1
+[ "$(id -u)" = 0 ] && hiding="$hiding write-outside" jobs=2
+mkdir -p "$TMP/course/tests" &&
     cp -r "$top_srcdir/exercises" "$top_srcdir/solutions" "$TMP/course/" &&
-    cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" || fail "a private copy of the course"
+    cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" && chmod -R a+rX "$TMP/course" \
+    || fail "a copy of the course, readable by every user"
 # shellcheck disable=SC2086
 python3 "$top_srcdir/tests/hostile/make_class.py" "$TMP/course" "$TMP/basic" "$TAG" "$PORT" "$TMP" \
     fork-bomb daemon output-flood kill-parent $hiding > "$TMP/made-basic"
@@ -198,11 +198,11 @@ chmod -R a+rX "$TMP/basic"
 printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
     "daemon failing | 9 | loop_stays_responsive=leaked" \
     "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" >> "$TMP/expect-basic"
-NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 120 "$GRADER" batch "$TMP/basic" --jobs $jobs \
+NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 150 "$GRADER" batch "$TMP/basic" --jobs $jobs \
     --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
 check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
 tally "$TMP/results-basic"
-if [ -n "$hiding" ]; then
+if [ "$(id -u)" = 0 ]; then
     escaped=$(ls "$TMP"/nodelab-escape-"$TAG" "$TMP/basic/nodelab-escape-$TAG" 2>/dev/null)
     [ -z "$escaped" ] && ok "basic mode: write-outside: nothing written outside the sandbox but in /tmp" \
         || fail "basic mode: write-outside: nothing written outside the sandbox but in /tmp" "$escaped"
@@ -217,15 +217,15 @@ nothing_left "basic mode" "$TMP/out-basic"
 # Not root: the same containment from an unprivileged user (when we are
 # root and can become one), in a user namespace where the kernel gives one
 # to that user.  Where it does not (a chroot refuses it to everyone), the
-# grader falls back to basic mode and runs the code as its own uid: that
-# uid has to read the solutions, so nothing can hide them from the code,
+# grader falls back to basic mode and runs the code as its own uid, which
+# has to read the solutions: only Landlock hides them from the code then;
 # and every sandbox shares its process limit, so one at a time.
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && $nobody test -x "$GRADER"; then
     acts="fork-bomb daemon read-solutions" mode=namespaces jobs=2
     if ! $nobody unshare --user --map-root-user --mount --pid --net --ipc --uts --fork true 2>/dev/null; then
-        acts="fork-bomb daemon" mode=basic jobs=1
-        echo "# not root: no user namespace for an unprivileged user here: basic mode, no read-solutions"
+        acts="fork-bomb daemon read-solutions read-cmdline" mode=basic jobs=1
+        echo "# not root: no user namespace for an unprivileged user here: basic mode"
     fi
     mkdir -p "$TMP/nonroot"
     for act in $acts; do cp -r "$TMP/class/$act" "$TMP/nonroot/"; done

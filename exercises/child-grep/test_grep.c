@@ -64,16 +64,17 @@ static void run(const char *pattern, const char *path, char *const env[], result
     ck_assert_msg(!r->done_before_match, "a match was reported after on_done");
 }
 
-static char dir[64];
+static char dir[256];
 
 /* A scratch directory with the file `name` holding `text`. */
 static const char *scratch(const char *name, const char *text)
 {
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/nodelab-grep-XXXXXX");
+        const char *tmp = getenv("TMPDIR");  /* the sandbox's own: /tmp may not be writable */
+        snprintf(dir, sizeof dir, "%s/nodelab-grep-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         ck_assert_ptr_nonnull(mkdtemp(dir));
     }
-    static char path[128];
+    static char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -92,7 +93,7 @@ static void cleanup(void)
     }
     if (!dir[0]) return;
     static const char *const names[] = { "numbers.txt", "long.txt", "grep", "plain.txt", "go", "late" };
-    char path[128];
+    char path[512];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);
@@ -163,7 +164,7 @@ START_TEST(matches_arrive_while_grep_runs)
                                "[ -e \"$dir/go\" ] || : >\"$dir/late\"\n"
                                "echo 'second match'\n");
     chmod(fake, 0755);
-    char path_var[256], go[128], late[128];
+    char path_var[600], go[512], late[512];
     snprintf(path_var, sizeof path_var, "PATH=%s:/usr/bin:/bin", dir);
     snprintf(go, sizeof go, "%s/go", dir);
     snprintf(late, sizeof late, "%s/late", dir);

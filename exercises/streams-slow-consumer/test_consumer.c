@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- what the consumer (or the tests' sink) received ------------------- */
 
@@ -133,7 +134,13 @@ static FILE *tel;
 
 static void tel_start(void)
 {
-    tel = tmpfile();
+    const char *dir = getenv("TMPDIR");        /* the sandbox's own */
+    char path[512];
+    snprintf(path, sizeof path, "%s/telemetry-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    tel = fdopen(fd, "w+");
     ck_assert_ptr_nonnull(tel);
     lab_tel_open(fileno(tel));
 }

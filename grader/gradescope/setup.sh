@@ -31,4 +31,8 @@ cd "$src"
 ./configure -q --prefix="$prefix"
 make -j"$(nproc)"
 make install
+# The course is the grader's alone: the student's code runs as another uid
+# and must not read the solutions or the tests (the sandbox hides them as
+# well; this holds even where it cannot).
+chmod -R go-rwx "$prefix/share/nodelab/solutions" "$prefix/share/nodelab/exercises"
 echo "nodelab installed in $prefix"

@@ -19,6 +19,7 @@ import re
 import sys
 
 INCLUDES = """#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
