@@ -224,10 +224,8 @@ int nl_cmd_bundle(int argc, char **argv)
         if (nl_grader_is_help(argv[i])) { fputs(help, stdout); free(ids); return 0; }
         if (!strcmp(argv[i], "--out") && v) out = argv[++i];
         else if (!strcmp(argv[i], "--source") && v) source = argv[++i];
-        else if (!strcmp(argv[i], "--exercise") && v) {
-            ids[n++] = argv[++i];
-            if (!nl_exercise_dir(ids[n - 1])) rc = nl_grader_error("bundle: no exercise '%s'", ids[n - 1]);
-        } else rc = nl_grader_error("bundle: unknown option or missing value: %s", argv[i]);
+        else if (!strcmp(argv[i], "--exercise") && v) ids[n++] = argv[++i];
+        else rc = nl_grader_error("bundle: unknown option or missing value: %s", argv[i]);
     }
     char guess[4400];
     snprintf(guess, sizeof guess, "%s/configure.ac", nl_data_dir());
@@ -235,6 +233,13 @@ int nl_cmd_bundle(int argc, char **argv)
     if (!rc && !source && !nl_is_file(guess))
         rc = nl_grader_error("bundle: no source tree here: pass --source with a `make dist` tarball or a source folder");
     if (!rc && !source) source = nl_data_dir();
+    /* An exercise named must exist in the source being shipped (a folder);
+     * a tarball's list is checked against its exercises/local.mk later. */
+    for (size_t k = 0; k < n && !rc && nl_is_dir(source); k++) {
+        char manifest[4400];
+        snprintf(manifest, sizeof manifest, "%s/exercises/%s/exercise.json", source, ids[k]);
+        if (!nl_is_file(manifest)) rc = nl_grader_error("bundle: no exercise '%s' in %s", ids[k], source);
+    }
     char *tmp = rc ? NULL : nl_make_temp_dir(NULL, "nodelab-bundle");
     if (!rc && !tmp) rc = nl_grader_error("bundle: cannot make a temporary folder: %s", strerror(errno));
     char err[1024];
