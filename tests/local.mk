@@ -105,3 +105,11 @@ EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh test
 # Chapter 2 demos: their --json numbers show what the chapter claims.
 TESTS += tests/demo_streams.sh
 EXTRA_DIST += tests/demo_streams.sh
+
+# Chapter 1's quiz (exercises/loop-choose): one changed answer fails it.
+TESTS += tests/loop_choose.sh
+EXTRA_DIST += tests/loop_choose.sh
+
+# Chapters 1 and 4: excerpts still in the runtime, links, widths.
+TESTS += tests/chapters.sh
+EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
