@@ -64,20 +64,27 @@ typedef enum {
  * again on failure).  Text is cut at exactly size; CSV ends with the first
  * whole row that reaches it.  The same arguments give the same bytes.
  * pct: for KIT_LOG, the percentage of lines carrying an address.
- * until_us: a lab_clock_us() time to give up at (-ETIME), or 0.
  * Returns 0 or -errno. */
-int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct, uint64_t until_us);
+int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct);
+/* The same, but it stops after the first 1 MiB block that ends past
+ * deadline_us (lab_clock_us() time; 0: no deadline), so a demo given a
+ * short --duration still gets an input, smaller than asked.  *written
+ * (may be NULL): the bytes written. */
+int kit_gen_file_until(const char *path, uint64_t size, kit_kind kind, int pct,
+                       uint64_t deadline_us, uint64_t *written);
 /* The same generator into memory: fills buf with exactly len bytes, lines
  * numbered from *line (updated).  Used by the in-memory sources. */
 void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line);
 
 /* "in" parameter handling shared by the file demos: the user's path, or a
  * generated file in t of `size` bytes (kind, pct as kit_gen_file).  Writes
- * the path into buf.  Generating is part of the demo's run: it must fit in
- * d->duration_ms, and what it took is taken off d->duration_ms (call it
- * before lab_demo_deadline).  A size the scratch file system has no room
- * for is refused before anything is written.  On failure prints one line
- * on stderr and returns -1. */
+ * the path into buf.  Generating is part of the demo's run: it may take a
+ * third of d->duration_ms (the input is smaller than asked if that is not
+ * enough: an `input` event {size, asked, cut_short} says what was made),
+ * and what it took is taken off d->duration_ms (call it before
+ * lab_demo_deadline).  A size the scratch file system has no room for is
+ * refused before anything is written.  On failure prints one line on
+ * stderr and returns -1. */
 struct lab_demo;
 int kit_input(struct lab_demo *d, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize);
