@@ -125,3 +125,5 @@ parity-cluster: tests/parity/cluster-parity
 .PHONY: parity-cluster
 check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
+TESTS += tests/demo_cluster.sh
+EXTRA_DIST += tests/demo_cluster.sh

@@ -136,10 +136,26 @@ static void on_listener_closed(lab_tcp *tcp)
     maybe_free(h);
 }
 
+static void distribute(cluster_handle *h, cluster_conn c);
+
+/* Connections the kernel completed but nobody accepted yet would be reset
+ * when the listening socket closes: take them first.  (One that arrives
+ * between the last accept and the close is still reset: closing a
+ * listening socket cannot be made atomic.) */
+static void accept_backlog(cluster_handle *h)
+{
+    int fd = lab_tcp_accept_fd(&h->listener);  /* one the loop holds */
+    if (fd >= 0) distribute(h, (cluster_conn){ fd, ++h->accepted });
+    while ((fd = accept4(lab_tcp_fileno(&h->listener), NULL, NULL,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+        distribute(h, (cluster_conn){ fd, ++h->accepted });
+}
+
 static void stop_accepting(cluster_handle *h)
 {
     if (!h->accepting) return;
     h->accepting = false;
+    if (h->sched == LAB_CLUSTER_RR && h->nall > 0) accept_backlog(h);
     if (h->sched == LAB_CLUSTER_RR) lab_tcp_close(&h->listener, on_listener_closed);
     /* A shared socket is open in every worker too: shutdown() stops it
      * taking connections for all of them at once, where close() would

@@ -174,7 +174,11 @@ static void restart_step(lab_cluster *cl)
         lab_cluster_worker *old = lab_cluster_find(cl, r->ids[r->next++]);
         if (!old || old->dead || old->exited_after_disconnect) continue;
         lab_cluster_worker *fresh = lab_cluster_fork(cl);
-        if (!fresh) { end_restart(cl, "restart_failed"); return; }
+        if (!fresh) {
+            lab_tel_error("cluster", errno, "rolling restart: cannot fork a worker");
+            end_restart(cl, "restart_aborted");
+            return;
+        }
         fresh->replacing = r;
         r->old = old;
         r->fresh = fresh;

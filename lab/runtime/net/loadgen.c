@@ -156,8 +156,10 @@ static void conn_close(conn *c)
 static void broken(conn *c, const char *code)
 {
     lab_loadgen *lg = c->lg;
+    /* A retry finishes a request already counted as sent: it is made
+     * even when no new request may start. */
     bool race = c->reused && c->got == 0 && !c->retrying;
-    if (race && !lg->stopping) {
+    if (race) {
         lg->retried++;
         c->retrying = true;                /* conn_next sends it again */
     } else {
