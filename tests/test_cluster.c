@@ -494,7 +494,12 @@ START_TEST(respawn_replaces_a_killed_worker)
     o.respawn = true;
     o.stable_ms = 1;                           /* it lived long enough: no wait */
     o.on_listening = stop_when_three_listen;
-    start(&o, 2, kill_first);
+    P.cl = lab_cluster_new(P.loop, &o);        /* Node's way: fork() twice */
+    P.want = 2;
+    P.then = kill_first;
+    lab_cluster_fork(P.cl);
+    lab_cluster_fork(P.cl);
+    ck_assert_int_eq(P.cl->target, 2);
     lab_loop_run(P.loop);
     ck_assert_msg(strstr(P.trace, "exit1:SIGKILL fork3 listening3") != NULL, "%s", P.trace);
     ck_assert_uint_eq(P.cl->respawns, 1);

@@ -232,12 +232,13 @@ lab_cluster *lab_cluster_new(lab_loop *loop, const lab_cluster_options *opts);
 /* Frees it: only once every worker is gone (the loop has ended). */
 void lab_cluster_free(lab_cluster *cl);
 
-/* Node's cluster.fork(): one more worker.  NULL (errno) if it could not be
- * forked at all (EAGAIN, or ENOSPC: already 64 workers). */
+/* Node's cluster.fork(): one more worker (and one more for respawn to
+ * keep).  NULL (errno) if it could not be forked at all (EAGAIN, or
+ * ENOSPC: already 64 workers). */
 lab_cluster_worker *lab_cluster_fork(lab_cluster *cl);
-/* Forks n workers (0: lab_cluster_default_workers()) and remembers n as
- * the number respawn keeps.  Returns 0, or -1 with errno EINVAL for n out
- * of 1..64. */
+/* Forks n workers (0: lab_cluster_default_workers()) and makes n the
+ * number respawn keeps.  Returns 0, or -1 with errno EINVAL for n out of
+ * 1..64. */
 int lab_cluster_start(lab_cluster *cl, int n);
 /* Grows or shrinks to n workers: forks, or disconnects the newest. */
 int lab_cluster_set_workers(lab_cluster *cl, int n);

@@ -102,6 +102,8 @@ cluster_handle *cluster_handle_find(lab_cluster *cl, const char *key);
 
 /* ---- the primary's bookkeeping (primary.c) ------------------------------------- */
 
+/* Forks a worker without changing the number wanted (respawn, restart). */
+lab_cluster_worker *cluster_fork(lab_cluster *cl);
 /* A `worker` telemetry event: {event, id, worker_pid, state}. */
 void cluster_report(const lab_cluster_worker *w, const char *event);
 /* Called by handles.c when the stop has drained the queues. */

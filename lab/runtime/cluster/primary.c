@@ -382,7 +382,7 @@ static void fork_tick(lab_loop *loop, void *arg)
     if (w->cluster->opts.on_fork) w->cluster->opts.on_fork(w);
 }
 
-lab_cluster_worker *lab_cluster_fork(lab_cluster *cl)
+lab_cluster_worker *cluster_fork(lab_cluster *cl)
 {
     if (cl->nworkers >= LAB_CLUSTER_MAX_WORKERS) { errno = ENOSPC; return NULL; }
     lab_cluster_worker *w = calloc(1, sizeof *w);
@@ -420,6 +420,15 @@ lab_cluster_worker *lab_cluster_fork(lab_cluster *cl)
     cl->workers[cl->nworkers++] = w;
     cl->forks++;
     lab_next_tick(cl->loop, fork_tick, w);       /* Node: emitForkNT */
+    return w;
+}
+
+/* Node's cluster.fork(): one more worker, and one more for respawn to
+ * keep (supervise.c's own forks replace workers: cluster_fork). */
+lab_cluster_worker *lab_cluster_fork(lab_cluster *cl)
+{
+    lab_cluster_worker *w = cluster_fork(cl);
+    if (w && cl->target < LAB_CLUSTER_MAX_WORKERS) cl->target++;
     return w;
 }
 

@@ -72,13 +72,13 @@ int lab_cluster_start(lab_cluster *cl, int n)
 {
     if (n == 0) n = lab_cluster_default_workers();
     if (!valid_count(n)) { errno = EINVAL; return -1; }
-    cl->target = n;
     lab_ev *e = cluster_event("start");
     lab_ev_int(e, "workers", n);
     lab_ev_str(e, "policy", lab_cluster_sched_name(cl->sched));
     lab_ev_emit(e);
+    cl->target = n;
     for (int i = 0; i < n; i++)
-        if (!lab_cluster_fork(cl)) return -1;
+        if (!cluster_fork(cl)) return -1;
     return 0;
 }
 
@@ -91,7 +91,7 @@ int lab_cluster_set_workers(lab_cluster *cl, int n)
     lab_ev_int(e, "workers", n);
     lab_ev_emit(e);
     while (live_workers(cl) < n)
-        if (!lab_cluster_fork(cl)) return -1;
+        if (!cluster_fork(cl)) return -1;
     /* Too many: the newest go first. */
     for (size_t i = cl->nworkers; i-- > 0 && live_workers(cl) > n;) {
         lab_cluster_worker *w = cl->workers[i];
@@ -116,7 +116,7 @@ static void on_respawn_timer(lab_timer *t)
     lab_cluster *cl = r->cl;
     drop_respawn(cl, r);
     if (cl->stopping || live_workers(cl) >= cl->target) return;
-    if (lab_cluster_fork(cl)) cl->respawns++;
+    if (cluster_fork(cl)) cl->respawns++;
     else lab_tel_error("cluster", errno, "respawn: cannot fork a worker");
 }
 
@@ -173,7 +173,7 @@ static void restart_step(lab_cluster *cl)
     while (r->next < r->n) {
         lab_cluster_worker *old = lab_cluster_find(cl, r->ids[r->next++]);
         if (!old || old->dead || old->exited_after_disconnect) continue;
-        lab_cluster_worker *fresh = lab_cluster_fork(cl);
+        lab_cluster_worker *fresh = cluster_fork(cl);
         if (!fresh) {
             lab_tel_error("cluster", errno, "rolling restart: cannot fork a worker");
             end_restart(cl, "restart_aborted");
