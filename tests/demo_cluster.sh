@@ -94,7 +94,7 @@ def all_gone(pids, ms):
 # ---- scenarios -------------------------------------------------------------------
 
 def contract():
-    d = Demo("--set", "workers=2", "--set", "port=0", "--set", "load=0", "--duration", "20")
+    d = Demo("--set", "workers=2", "--set", "port=0", "--set", "load=0", "--duration", "120")
     s = d.serving()
     port = s["port"]
     listening = d.by("worker", event="listening")
@@ -119,21 +119,22 @@ def contract():
 
 def rr_spread():
     d = Demo("--set", "workers=3", "--set", "load=1", "--set", "keepalive=0",
-             "--set", "connections=4", "--set", "requests=300", "--duration", "30")
+             "--set", "connections=1", "--set", "requests=300", "--duration", "120")
     rc = d.finish()
     assert rc == 0, d.err
     done = d.by("load_done")[-1]
     assert done["ok"] == 300 and done["failed"] == 0, done
+    # One connection after the other: each goes to the worker that has
+    # been free longest, so the three take turns exactly (node: 9 -> 3/3/3).
+    # With several at once a busy worker takes fewer: the primary hands a
+    # worker its next connection only once it acknowledged the last.
     counts = sorted(done["by_pid"].values())
-    assert len(counts) == 3 and sum(counts) == 300, counts
-    # Each connection waits for the worker's ack before the next is handed
-    # out, so rr stays within a few connections of even.
-    assert counts[-1] - counts[0] <= 12, counts
+    assert counts == [100, 100, 100], counts
     assert len(d.by("schedule", result="sent")) >= 300
 
 def sigkill_worker():
     d = Demo("--set", "workers=2", "--set", "respawn=1", "--set", "load=1",
-             "--set", "keepalive=0", "--set", "connections=4", "--duration", "30")
+             "--set", "keepalive=0", "--set", "connections=4", "--duration", "120")
     d.serving()
     ok_load(d)
     first = d.by("worker", event="listening", id=1)[0]["worker_pid"]
@@ -154,7 +155,7 @@ def sigkill_worker():
 
 def sigterm_under_load():
     d = Demo("--set", "workers=2", "--set", "load=1", "--set", "keepalive=1",
-             "--set", "connections=8", "--set", "delay_ms=20", "--duration", "30")
+             "--set", "connections=8", "--set", "delay_ms=20", "--duration", "120")
     d.serving()
     ok_load(d)
     os.kill(d.primary, signal.SIGTERM)
@@ -168,7 +169,7 @@ def sigterm_under_load():
 
 def rolling_restart():
     d = Demo("--set", "workers=2", "--set", "load=1", "--set", "keepalive=0",
-             "--set", "connections=4", "--set", "delay_ms=10", "--duration", "30")
+             "--set", "connections=4", "--set", "delay_ms=10", "--duration", "120")
     d.serving()
     ok_load(d)
     os.kill(d.primary, signal.SIGHUP)
@@ -194,7 +195,7 @@ def port_in_use():
     s.bind(("127.0.0.1", 0))
     s.listen()
     port = s.getsockname()[1]
-    d = Demo("--set", "workers=2", "--set", f"port={port}", "--duration", "20")
+    d = Demo("--set", "workers=2", "--set", f"port={port}", "--duration", "120")
     rc = d.finish()
     assert rc == 1, (rc, d.err)
     # The demo's line (`nodelab demo` then says the demo failed).
@@ -202,23 +203,23 @@ def port_in_use():
     assert [e["code"] for e in d.by("error", stream="cluster")][:1] == ["EADDRINUSE"]
 
 def crash_at_start():
-    d = Demo("--set", "workers=2", "--set", "crash=1", "--duration", "20")
+    d = Demo("--set", "workers=2", "--set", "crash=1", "--duration", "120")
     rc = d.finish()
     first = d.err.splitlines()[0]
     assert rc == 1 and first.startswith("nodelab: cluster.http: every worker exited before listening"), d.err
     assert first.endswith("exit code 1)"), d.err
 
 def crash_loop_backs_off():
-    d = Demo("--set", "workers=1", "--set", "crash=1", "--set", "respawn=1", "--duration", "3")
+    d = Demo("--set", "workers=1", "--set", "crash=1", "--set", "respawn=1", "--duration", "5")
     rc = d.finish()
     assert rc == 1 and "no worker ever listened" in d.err, (rc, d.err)
     delays = [e["delay_ms"] for e in d.by("respawn")]
     assert len(delays) >= 3 and delays == sorted(delays) and delays[1] == 2 * delays[0], delays
-    # Doubling from 100 ms: within 3 s a handful of forks, not a storm.
-    assert len(d.by("spawn")) <= 7, len(d.by("spawn"))
+    # Doubling from 100 ms: within 5 s a handful of forks, not a storm.
+    assert len(d.by("spawn")) <= 8, len(d.by("spawn"))
 
 def primary_killed():
-    d = Demo("--set", "workers=2", "--duration", "20")
+    d = Demo("--set", "workers=2", "--duration", "120")
     d.serving()
     workers = [e["worker_pid"] for e in d.by("worker", event="listening")]
     os.kill(d.primary, signal.SIGKILL)
@@ -229,7 +230,7 @@ def primary_killed():
 
 def policies():
     for sched in ("none", "reuseport"):
-        d = Demo("--set", "workers=2", "--set", f"sched={sched}", "--duration", "20")
+        d = Demo("--set", "workers=2", "--set", f"sched={sched}", "--duration", "120")
         s = d.serving()
         assert s["policy"] == sched, s
         workers = {e["worker_pid"] for e in d.by("worker", event="listening")}
@@ -254,7 +255,7 @@ PY
 
 drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
     names=$(printf '%s\n' "$@" | cut -d' ' -f1)
-    timeout 120 python3 "$TMP/drive.py" $names >"$TMP/drive.out" 2>"$TMP/drive.err"
+    timeout 600 python3 "$TMP/drive.py" $names >"$TMP/drive.out" 2>"$TMP/drive.err"
     for pair in "$@"; do
         name=${pair%% *}; what=${pair#* }
         line=$(grep "^[a-z]* $name\( \|\$\)" "$TMP/drive.out")
@@ -277,7 +278,7 @@ grep -q "one per online core" "$TMP/err" || grep -q "allowed" "$TMP/err" \
 
 drive \
     "contract cluster.http: port 0 named in listening, PID in body and header, spawn PIDs, SIGTERM exits 0" \
-    "rr_spread rr: 300 requests on new connections spread evenly over 3 workers" \
+    "rr_spread rr: 300 requests on new connections, 100 to each of 3 workers" \
     "sigkill_worker a worker SIGKILLed under load: replaced, still answering, failures only in flight" \
     "sigterm_under_load SIGTERM under load: 0 failed, exit 0" \
     "rolling_restart SIGHUP under load: rolling restart, each new worker listening first, 0 failed" \

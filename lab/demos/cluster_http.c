@@ -218,6 +218,7 @@ static void start_load(demo_state *s)
         .duration_ms = left ? left : 1000,
         .rate = (double)lab_demo_int(s->demo, "rate"),
         .requests = (uint64_t)lab_demo_int(s->demo, "requests"),
+        .timeout_ms = 30000,           /* a busy machine is slow, not broken */
         .report_ms = 500, .on_done = load_done, .data = s,
     };
     s->lg = lab_loadgen_start(s->loop, &o);
