@@ -223,8 +223,12 @@ static void accept_pending(lab_tcp *server)
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+                int err = errno;
+                /* EINVAL: the socket listens no more (a cluster primary
+                 * shut a shared one down): it would report ready forever. */
+                if (err == EINVAL) watch(server, LAB_READABLE, false);
                 /* EMFILE and friends: tell the owner, try again later. */
-                server->on_connection(server, -errno);
+                server->on_connection(server, -err);
                 return;
             }
             server->accepted_fd = fd;
