@@ -232,6 +232,23 @@ assert slow["write_false"] >= 1 and slow["drains"] == slow["write_false"], slow
 assert slow["waited_ms"] >= 50 and slow["waited_ms"] > 3 * fast["waited_ms"], (slow, fast)
 PY
 
+# The deadline ends a download in the middle (a slow client at 50 ms a
+# chunk cannot take 16 MiB in 3 s, however idle the machine).  Its end is
+# reported once, by its pipeline; AddressSanitizer found the client freed
+# under that pipeline here (issue 14), so a sanitizer build exits 1.
+demo streams.http --duration 3 --set slow_ms=50
+if grep -q Sanitizer "$TMP/err"; then fail "http (deadline): no sanitizer report" "$(grep -m1 -A3 ERROR "$TMP/err")"
+else ok "http (deadline): no sanitizer report"; fi
+check "http (deadline): each client ends once; the slow one ETIMEDOUT, on both sides" "$TMP/streams.http.json" <<'PY'
+ends = sorted(e["id"] for e in ev("client"))
+assert ends == [1, 2], ends
+done = {e["id"]: e for e in ev("conn_done")}
+assert done[1]["slow"] and done[1]["client"] == "ETIMEDOUT" and done[1]["received"] < 16 << 20, done[1]
+assert done[1]["server"] == "ETIMEDOUT", done[1]
+assert done[2]["client"] in ("ok", "ETIMEDOUT"), done[2]
+assert one("summary")["clients"] == 2
+PY
+
 # ---- streams.errors -----------------------------------------------------
 demo streams.errors --set size=1M --set settle_ms=150
 check "errors (corrupt gzip): pipe leaves source and sink open, pipeline closes all" "$TMP/streams.errors.json" <<'PY'
