@@ -239,12 +239,14 @@ PY
 demo streams.http --duration 3 --set slow_ms=50
 if grep -q Sanitizer "$TMP/err"; then fail "http (deadline): no sanitizer report" "$(grep -m1 -A3 ERROR "$TMP/err")"
 else ok "http (deadline): no sanitizer report"; fi
-check "http (deadline): each client ends once; the slow one ETIMEDOUT, on both sides" "$TMP/streams.http.json" <<'PY'
+check "http (deadline): each client ends once; the slow one ETIMEDOUT, its server side stopped" "$TMP/streams.http.json" <<'PY'
 ends = sorted(e["id"] for e in ev("client"))
 assert ends == [1, 2], ends
 done = {e["id"]: e for e in ev("conn_done")}
 assert done[1]["slow"] and done[1]["client"] == "ETIMEDOUT" and done[1]["received"] < 16 << 20, done[1]
-assert done[1]["server"] == "ETIMEDOUT", done[1]
+# The server's side ends too, by the deadline or by the client's going
+# first (which one the server notices first is the machine's choice).
+assert done[1]["server"] in ("ETIMEDOUT", "ERR_STREAM_PREMATURE_CLOSE"), done[1]
 assert done[2]["client"] in ("ok", "ETIMEDOUT"), done[2]
 assert one("summary")["clients"] == 2
 PY
