@@ -5,6 +5,7 @@
 #include "telemetry.h"
 #include "errors.h"
 #include "loop.h"
+#include "mem.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -60,8 +61,7 @@ void lab_tel_open(int fd)
         tel.atfork_installed = true;
     }
     if (tel.epoch_us == 0) tel.epoch_us = lab_clock_us();
-    if (!tel.buf) tel.buf = malloc(TEL_BUFFER_CAP);
-    if (!tel.buf) return;
+    if (!tel.buf) tel.buf = lab_xmalloc(TEL_BUFFER_CAP);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     tel.fd = fd;
 }
@@ -150,8 +150,7 @@ void lab_tel_close(int timeout_ms)
 lab_ev *lab_ev_new(const char *name)
 {
     if (tel.fd < 0) return NULL;           /* the cheap path */
-    lab_ev *e = malloc(sizeof *e);
-    if (!e) return NULL;
+    lab_ev *e = lab_xmalloc(sizeof *e);
     e->obj = cJSON_CreateObject();
     cJSON_AddNumberToObject(e->obj, "ts", (double)lab_tel_now());
     cJSON_AddStringToObject(e->obj, "ev", name);
