@@ -426,11 +426,12 @@ static void spawn_next(spawner *s)
 START_TEST(ten_thousand_spawns_leave_no_zombie_or_descriptor)
 {
     int fds_before = count_fds();
-    spawner s = { .total = 10000 };
+    const char *n = getenv("NL_TEST_SPAWNS");    /* fewer under a sanitizer */
+    spawner s = { .total = n && atoi(n) > 0 ? atoi(n) : 10000 };
     s.loop = lab_loop_new();
     spawn_next(&s);
     lab_loop_run(s.loop);
-    ck_assert_int_eq(s.closed, 10000);
+    ck_assert_int_eq(s.closed, s.total);
     ck_assert_int_eq(lab_process_live_count(s.loop), 0);
     lab_loop_free(s.loop);
     /* No child of ours is left, not even a zombie. */
