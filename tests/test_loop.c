@@ -315,25 +315,45 @@ START_TEST(done_work_completes_on_the_loop_without_threads)
 }
 END_TEST
 
+/* The first job holds the only thread until the test opens the gate, so
+ * what waits behind it waits for certain, however busy the machine. */
+static int gate[2];
+
+static void gated_work(lab_work *req)
+{
+    job_work(req);
+    char c;
+    if (read(gate[0], &c, 1) != 1) abort();
+}
+
 START_TEST(pool_of_one_serialises_and_cancel_works)
 {
     lab_loop *loop = lab_loop_new();
+    ck_assert_int_eq(pipe(gate), 0);
     ck_assert_int_eq(lab_pool_set_size(loop, 1), 0);
-    job jobs[3];
+    job jobs[4];
     memset(jobs, 0, sizeof jobs);
     for (int i = 0; i < 3; i++) {
         jobs[i].req.data = &jobs[i];
-        lab_queue_work(loop, &jobs[i].req, job_work, job_after);
+        lab_queue_work(loop, &jobs[i].req, i == 0 ? gated_work : job_work, job_after);
     }
-    /* The last one is still waiting behind the first: cancel it. */
+    /* The last one waits behind the first: cancel it.  Then one more is
+     * queued behind the one cancelled at the tail: it must still run. */
     ck_assert_int_eq(lab_cancel_work(&jobs[2].req), 0);
+    jobs[3].req.data = &jobs[3];
+    lab_queue_work(loop, &jobs[3].req, job_work, job_after);
+    ck_assert_int_eq(write(gate[1], "go", 1), 1);
     lab_loop_run(loop);
     ck_assert_int_eq(jobs[0].status, 0);
     ck_assert_int_eq(jobs[2].status, LAB_ECANCELED);
-    /* One thread: the second started only after the first finished. */
+    ck_assert_int_eq(jobs[3].status, 0);
+    /* One thread: each started only after the one before it finished. */
     ck_assert_uint_ge(jobs[1].req.started_us, jobs[0].req.finished_us);
+    ck_assert_uint_ge(jobs[3].req.started_us, jobs[1].req.finished_us);
     ck_assert_int_eq(lab_pool_set_size(loop, 2), -1);   /* already running */
     lab_loop_free(loop);
+    close(gate[0]);
+    close(gate[1]);
 }
 END_TEST
 
