@@ -1,16 +1,6 @@
 # demo_loop.sh — the Chapter 1 demos show, in numbers, what the chapter says.
 . "$top_srcdir/tests/lib.sh"
 
-# Largest value of FIELD among events EV in a JSON Lines file.
-max_of() {
-    python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
-ev, field, path = sys.argv[1:]
-vals = [json.loads(l)[field] for l in open(path) if json.loads(l)["ev"] == ev]
-print(max(vals) if vals else -1)
-PY
-}
-
 # loop.blocking: lag climbs without offload, stays low with it.
 expect_status 0 "loop.blocking runs" -- "$NODELAB" demo loop.blocking --json --duration 2
 cp "$TMP/out" "$TMP/blocking"
@@ -46,6 +36,7 @@ assert len(done) >= 1, "no job finished before the deadline"
 for start, end, during, after in done:
     assert start["thread"] == "loop" and during == [], (start, during)
     assert after >= start["ms"] - interval - 1, (start["ms"], after)
+assert [e for e in evs if e["ev"] == "summary"][-1]["max_pool_busy"] == 0
 PY
 expect_status 0 "loop.blocking offload=1 runs" -- "$NODELAB" demo loop.blocking --json --duration 2 --set offload=1
 cp "$TMP/out" "$TMP/offload"
@@ -53,6 +44,7 @@ jobs_check "a job on the pool leaves the loop turning: lag samples while it runs
 done = rounds()
 assert len(done) >= 1, "no job finished before the deadline"
 assert any(len(during) >= 1 for start, end, during, after in done), done
+assert [e for e in evs if e["ev"] == "summary"][-1]["max_pool_busy"] >= 1
 PY
 grep '"ev":"job"' "$TMP/offload" | grep -q '"thread":"pool-' \
     && ok "offloaded jobs run on pool threads" || fail "offloaded jobs run on pool threads"
