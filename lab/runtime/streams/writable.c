@@ -105,8 +105,8 @@ static void do_write(lab_stream *s, size_t len, lab_write_cb *cb, void *arg,
 }
 
 /* writeOrBuffer(). */
-static bool write_or_buffer(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
-                            void *arg)
+static bool write_or_buffer(lab_stream *s, lab_chunk chunk,
+                            lab_write_cb *cb, void *arg)
 {
     lab_wstate *w = s->w;
     size_t len = len_of(w, &chunk);
