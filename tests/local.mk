@@ -138,3 +138,18 @@ check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
+
+# The runtime's own Check tests: `make check-runtime` runs them alone, e.g.
+# in a ThreadSanitizer build (./configure --enable-tsan; README.md).  A new
+# runtime test (threads, workers, shared memory) is added here as well.
+RUNTIME_CHECK_TESTS = tests/test_loop tests/test_telemetry tests/test_stream \
+	$(IO_TESTS) $(CHILD_TESTS)
+check-runtime:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RUNTIME_CHECK_TESTS)'
+.PHONY: check-runtime
+# Under ThreadSanitizer every test runs several times slower: longer limits,
+# and fewer spawns (the race detector needs interleavings, not counts).
+if TSAN
+AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
+	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
+endif

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "demos/demo.h"
+#include "grow.h"
 #include "loop.h"
 #include "telemetry.h"
 
@@ -100,10 +101,7 @@ static void maybe_finish(runner *r)
 static void on_telemetry(lab_io *io, int events)
 {
     runner *r = io->data;
-    if (r->cap - r->len < 65536) {
-        r->cap = r->cap ? r->cap * 2 : 131072;
-        r->buf = realloc(r->buf, r->cap);
-    }
+    r->buf = lab_grow_or_die(r->buf, &r->cap, r->len + 65536, 1, 131072);
     ssize_t n = read(io->fd, r->buf + r->len, r->cap - r->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {                              /* every writer has gone */

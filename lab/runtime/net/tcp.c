@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "tcp.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -463,7 +464,7 @@ int lab_tcp_fileno(const lab_tcp *tcp) { return tcp->closing ? -1 : tcp->fd; }
 int lab_tcp_read_start(lab_tcp *tcp, lab_tcp_read_cb *cb)
 {
     if (tcp->fd < 0 || tcp->closing) return -EBADF;
-    if (!tcp->rbuf && !(tcp->rbuf = malloc(LAB_TCP_READ_SIZE))) return -ENOMEM;
+    if (!tcp->rbuf) tcp->rbuf = lab_xmalloc(LAB_TCP_READ_SIZE);
     tcp->on_read = cb;
     tcp->reading = 1;
     watch(tcp, LAB_READABLE, true);
@@ -482,8 +483,7 @@ int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
     if (nbufs < 1) return -EINVAL;
     if (tcp->closing || tcp->fd < 0) return -EBADF;
     req->bufs = req->bufs_inline;
-    if (nbufs > LAB_WRITE_BUFS && !(req->bufs = malloc(nbufs * sizeof *bufs)))
-        return -ENOMEM;
+    if (nbufs > LAB_WRITE_BUFS) req->bufs = lab_xmalloc(nbufs * sizeof *bufs);
     req->tcp = tcp;
     req->cb = cb;
     req->nbufs = nbufs;
