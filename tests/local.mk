@@ -144,3 +144,43 @@ fuzz: tests/fuzz/fuzz_model
 	  tests/fuzz/work $(srcdir)/tests/fuzz/corpus
 CLEANFILES += tests/fuzz/fuzz_model
 .PHONY: fuzz
+
+# Chapter 3: the cluster scenarios, traced in C and compared with node's
+# traces (tests/parity/cluster/cluster_*.js, recorded as *.expected).
+CLUSTER_PARITY = \
+	cluster_listen_two cluster_disconnect_one cluster_kill cluster_exit_start \
+	cluster_message cluster_disconnect_inflight cluster_rr_even cluster_port_in_use
+check_PROGRAMS += tests/parity/cluster-parity
+tests_parity_cluster_parity_SOURCES = tests/parity/cluster_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
+tests_parity_cluster_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_cluster.sh
+EXTRA_DIST += tests/parity_cluster.sh tests/parity/cluster/cluster_lib.js \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.js) \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.expected)
+
+# `make parity` re-records node's cluster traces too.
+parity: parity-cluster
+parity-cluster: tests/parity/cluster-parity
+	PARITY_DIR=$(srcdir)/tests/parity/cluster $(SHELL) $(srcdir)/tests/parity/record.sh \
+		$(srcdir) tests/parity/cluster-parity '$(NODE)'
+.PHONY: parity-cluster
+check_PROGRAMS += tests/test_cluster
+TESTS += tests/test_cluster
+TESTS += tests/demo_cluster.sh
+EXTRA_DIST += tests/demo_cluster.sh
+
+# The runtime's own Check tests: `make check-runtime` runs them alone, e.g.
+# in a ThreadSanitizer build (./configure --enable-tsan; README.md).  A new
+# runtime test (threads, workers, shared memory) is added here as well.
+RUNTIME_CHECK_TESTS = tests/test_loop tests/test_telemetry tests/test_stream \
+	$(IO_TESTS) $(CHILD_TESTS)
+check-runtime:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RUNTIME_CHECK_TESTS)'
+.PHONY: check-runtime
+# Under ThreadSanitizer every test runs several times slower: longer limits,
+# and fewer spawns (the race detector needs interleavings, not counts).
+if TSAN
+AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
+	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
+endif

@@ -8,12 +8,12 @@
 # what it expects shows up, for at most $WAIT_S seconds.
 . "$top_srcdir/tests/lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then echo "SKIP: tmux is not installed"; exit 77; fi
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
 # Demos the dashboard test runs, one line each: NAME, a KEY, what the
 # parameter line shows once the demo took the change, what then shows on
 # the dashboard, and any --set options (kept light: tests run in parallel).
-# A demo not built yet is skipped: adding one is a line.
+# Each must exist: one whose --help fails is a failure, not left out.
 DEMOS="
 loop.blocking o offload=1 pool-[0-9] --set max_job_ms=100
 streams.backpressure i ignore_backpressure=1 climbing --set sample_ms=50
@@ -29,7 +29,7 @@ export LANG=C.UTF-8                    # tmux and the lab both speak UTF-8
 # tmux needs a pseudo-terminal; a chroot or container without /dev/pts has
 # none, and every check below would only wait for a pane that never opens.
 if ! tmx new-session -d -s probe "sleep 30" >/dev/null 2>&1; then
-    echo "SKIP: tmux cannot open a pseudo-terminal here (is /dev/pts mounted?)"; exit 77
+    skip "tmux cannot open a pseudo-terminal here (is /dev/pts mounted?)"
 fi
 tmx kill-session -t probe
 
@@ -195,7 +195,10 @@ else fail "progress: reading position and last place saved" "$(cat "$TMP/state/n
 n=0
 echo "$DEMOS" | while read -r demo key param after sets; do
     [ -n "$demo" ] || continue
-    "$NODELAB" demo "$demo" --help >/dev/null 2>&1 || { echo "# $demo: not built yet"; continue; }
+    if ! "$NODELAB" demo "$demo" --help >/dev/null 2>&1; then
+        fail "$demo: nodelab demo $demo --help works" "it failed: a demo the test drives must exist"
+        continue
+    fi
     n=$((n + 1))
     s="demo$n"
     start "$s" 80 24 NODELAB_SHOW_HIDDEN=1 -- open "$demo" $sets

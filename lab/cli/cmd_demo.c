@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "demos/demo.h"
+#include "grow.h"
 #include "loop.h"
 #include "telemetry.h"
 
@@ -107,10 +108,7 @@ static void maybe_finish(runner *r)
 static void on_telemetry(lab_io *io, int events)
 {
     runner *r = io->data;
-    if (r->cap - r->len < 65536) {
-        r->cap = r->cap ? r->cap * 2 : 131072;
-        r->buf = realloc(r->buf, r->cap);
-    }
+    r->buf = lab_grow_or_die(r->buf, &r->cap, r->len + 65536, 1, 131072);
     ssize_t n = read(io->fd, r->buf + r->len, r->cap - r->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {                              /* every writer has gone */
@@ -153,10 +151,12 @@ static void on_kill_timer(lab_timer *t)
 }
 
 /* The demo overran its duration (or the user pressed Ctrl-C): ask nicely,
- * then insist. */
+ * then insist.  Only the demo process is asked: it may have a graceful
+ * stop of its own (a cluster's primary disconnects its workers), and
+ * whatever of its group is left when it ends, or at KILL_MS, is killed. */
 static void stop_demo(runner *r)
 {
-    kill(-r->child, SIGTERM);
+    kill(r->child, SIGTERM);
     lab_timer_start(&r->kill_timer, on_kill_timer, KILL_MS, 0);
 }
 

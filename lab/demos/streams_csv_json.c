@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "events.h"
 #include "fs_stream.h"
+#include "grow.h"
 #include "streamkit.h"
 #include "telemetry.h"
 
@@ -56,11 +57,7 @@ typedef struct {
 
 static void field_add(csv *p, char c)
 {
-    if (p->flen + 1 >= p->fcap) {
-        p->fcap = p->fcap ? p->fcap * 2 : 64;
-        p->field = realloc(p->field, p->fcap);
-        if (!p->field) abort();
-    }
+    p->field = lab_grow_or_die(p->field, &p->fcap, p->flen + 2, 1, 64);
     p->field[p->flen++] = c;
     if (c == '\n' && p->quoted) p->multiline = true;
 }
@@ -68,11 +65,7 @@ static void field_add(csv *p, char c)
 static void field_end(csv *p)
 {
     if (!p->quoted && p->flen && p->field[p->flen - 1] == '\r') p->flen--;  /* CRLF */
-    if (p->nrow == p->rowcap) {
-        p->rowcap = p->rowcap ? p->rowcap * 2 : 8;
-        p->row = realloc(p->row, p->rowcap * sizeof *p->row);
-        if (!p->row) abort();
-    }
+    p->row = lab_grow_or_die(p->row, &p->rowcap, p->nrow + 1, sizeof *p->row, 8);
     p->row[p->nrow++] = strndup(p->field ? p->field : "", p->flen);
     p->fields++;
     p->quoted_fields += p->quoted;

@@ -51,6 +51,7 @@ typedef struct conn {
     char server_result[40];
     /* client side */
     lab_http_client *client;
+    lab_stream *body;          /* the response body while its pipeline runs */
     uint64_t received, start_us, end_us;
     bool client_done;
     char client_result[40];
@@ -148,10 +149,13 @@ static void fast_write(lab_stream *s, const lab_chunk *chunk)
 
 static const lab_stream_ops fast_ops = { .write = fast_write };
 
+/* The client's end, reported once: by its pipeline when the response
+ * came, else by the request's error (or the deadline, before a response). */
 static void client_done(const lab_err *err, void *arg)
 {
     conn *c = arg;
     c->client_done = true;
+    c->body = NULL;            /* the pipeline lets go of it after this */
     c->end_us = lab_clock_us();
     snprintf(c->client_result, sizeof c->client_result, "%s", err ? err->code : "ok");
     lab_http_client_close(c->client);
@@ -178,6 +182,7 @@ static void on_response(lab_http_client *cl, lab_http_msg *res)
         ? kit_slow_sink(h->loop, name, 16384, h->demo, "slow_ms", &c->received)
         : lab_writable_new(h->loop, &fast_ops, &(lab_stream_opts){ .name = name }, c);
     lab_pipeline((lab_stream *[]){ body, sink }, 2, client_done, c);
+    c->body = body;            /* the pipeline holds it until client_done */
     lab_stream_unref(body);
     lab_stream_unref(sink);
 }
@@ -185,6 +190,7 @@ static void on_response(lab_http_client *cl, lab_http_msg *res)
 static void on_client_error(lab_http_client *cl, const char *code)
 {
     conn *c = cl->data;
+    if (c->body) return;       /* the body fails too: its pipeline reports */
     lab_err e = lab_err_make(code, "request failed: %s", code);
     client_done(&e, c);
 }
@@ -226,11 +232,14 @@ static void on_deadline(lab_demo *d)
     http_demo *h = d->data;
     for (int i = 0; i < h->nclients; i++) {
         conn *c = &h->conns[i];
-        if (c->res && !c->server_done) lab_stream_destroy(c->file, NULL);
-        if (!c->client_done) {
-            lab_err e = lab_err_make("ETIMEDOUT", "the demo's time ran out");
-            client_done(&e, c);
-        }
+        lab_err e = lab_err_make("ETIMEDOUT", "the demo's time ran out");
+        if (c->res && !c->server_done) lab_stream_destroy(c->file, &e);
+        if (c->client_done) continue;
+        /* A running pipeline reports the end itself: destroy its source
+         * and let client_done come from there.  Closing the client here
+         * too would free it under the pipeline, which closes it again. */
+        if (c->body) lab_stream_destroy(c->body, &e);
+        else client_done(&e, c);
     }
     maybe_close_server(h);
 }

@@ -16,6 +16,7 @@
 #include "demo.h"
 #include "events.h"
 #include "fs_stream.h"
+#include "grow.h"
 #include "streamkit.h"
 #include "telemetry.h"
 
@@ -132,11 +133,7 @@ static void push_lines(lab_stream *s, redactor *r, const char *buf, size_t n)
 
 static void append_tail(redactor *r, const char *p, size_t n)
 {
-    if (r->tail_len + n > r->tail_cap) {
-        r->tail_cap = (r->tail_len + n) * 2;
-        r->tail = realloc(r->tail, r->tail_cap);
-        if (!r->tail) abort();
-    }
+    r->tail = lab_grow_or_die(r->tail, &r->tail_cap, r->tail_len + n, 1, 256);
     memcpy(r->tail + r->tail_len, p, n);
     r->tail_len += n;
 }

@@ -12,6 +12,7 @@
  */
 #include "gzip_stream.h"
 #include "events.h"
+#include "mem.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -108,10 +109,8 @@ static void after_cb(lab_work *w, int status)
 static void step(gz_stream *g)
 {
     for (;;) {
-        if (!g->out.data) {               /* an unused chunk is kept */
+        if (!g->out.data)                 /* an unused chunk is kept */
             g->out = lab_chunk_alloc(g->chunk);
-            if (!g->out.data) abort();
-        }
         if (!g->inline_mode) {
             g->busy = true;
             lab_stream_ref(g->s);
@@ -176,8 +175,7 @@ lab_stream *lab_gzip_stream(lab_loop *loop, lab_gzip_mode mode,
 {
     static const lab_gzip_opts none;
     if (!o) o = &none;
-    gz_stream *g = calloc(1, sizeof *g);
-    if (!g) return NULL;
+    gz_stream *g = lab_xcalloc(1, sizeof *g);
     if (lab_gzip_init(&g->z, mode, o->level > 0 ? o->level : -1) < 0) {
         free(g);
         return NULL;

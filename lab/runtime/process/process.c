@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fdstream.h"
 #include "ipc.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
@@ -72,13 +73,14 @@ static reaper *reaper_for(lab_loop *loop)
     pthread_mutex_lock(&reapers_lock);
     reaper *r = reapers;
     while (r && r->loop != loop) r = r->next;
-    if (!r && (r = calloc(1, sizeof *r))) {
+    if (!r) {
+        r = lab_xcalloc(1, sizeof *r);
         r->loop = loop;
         r->next = reapers;
         reapers = r;
     }
     pthread_mutex_unlock(&reapers_lock);
-    if (r && r->count == 0 && r->sigchld.signum == 0) {
+    if (r->count == 0 && r->sigchld.signum == 0) {
         lab_signal_init(loop, &r->sigchld);
         r->sigchld.data = r;
         lab_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
@@ -292,8 +294,7 @@ static char **make_env(const lab_process *p, int ipc_index, char *slot, size_t s
     char *const *base = p->opts.env ? p->opts.env : environ;
     size_t n = 0;
     while (base[n]) n++;
-    char **env = malloc((n + 2) * sizeof *env);
-    if (!env) return NULL;
+    char **env = lab_xmalloc((n + 2) * sizeof *env);
     size_t k = 0, keylen = strlen(LAB_IPC_ENV);
     for (size_t i = 0; i < n; i++)
         if (ipc_index < 0 || strncmp(base[i], LAB_IPC_ENV, keylen) != 0 ||
@@ -421,13 +422,12 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     static bool sigpipe_ignored;          /* as Node: EPIPE, not death */
     if (!sigpipe_ignored) { signal(SIGPIPE, SIG_IGN); sigpipe_ignored = true; }
 
-    lab_process *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
+    lab_process *p = lab_xcalloc(1, sizeof *p);
     p->loop = loop;
     p->opts = *opts;
     p->data = opts->data;
     p->exit_code = -1;
-    p->file = strdup(opts->file ? opts->file : "(function)");
+    p->file = lab_xstrdup(opts->file ? opts->file : "(function)");
     if (p->opts.stdio_count == 0) {
         p->opts.stdio_count = 3;
         for (int i = 0; i < 3; i++) p->opts.stdio[i].kind = LAB_STDIO_PIPE;
@@ -446,7 +446,6 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     char slot[48];
     int err = make_stdio(p, &s, to_close, &ipc_fd);
     char **env = err ? NULL : make_env(p, ipc_index, slot, sizeof slot);
-    if (!err && !env) err = ENOMEM;
     if (!err && pipe2(errpipe, O_CLOEXEC) < 0) err = errno;
     if (!err) {
         s.envp = env;

@@ -83,8 +83,7 @@ static lab_stream *stream_new(lab_loop *loop, enum lab_stream_kind kind,
 {
     static const lab_stream_opts defaults;
     if (!o) o = &defaults;
-    lab_stream *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    lab_stream *s = lab_xcalloc(1, sizeof *s);
     s->loop = loop;
     s->ops = ops;
     s->data = data;
@@ -99,25 +98,18 @@ static lab_stream *stream_new(lab_loop *loop, enum lab_stream_kind kind,
 
     bool duplex = kind == LAB_K_DUPLEX || kind == LAB_K_TRANSFORM;
     if (kind != LAB_K_WRITABLE) {
-        s->r = calloc(1, sizeof *s->r);
-        if (!s->r) goto fail;
+        s->r = lab_xcalloc(1, sizeof *s->r);
         lab_readable_init_state(s->r, o, duplex);
         s->r->hwm = resolve_hwm(duplex ? o->readable_hwm : 0, o->hwm,
                                 s->r->object_mode);
     }
     if (kind != LAB_K_READABLE) {
-        s->w = calloc(1, sizeof *s->w);
-        if (!s->w) goto fail;
+        s->w = lab_xcalloc(1, sizeof *s->w);
         lab_writable_init_state(s->w, o, duplex);
         s->w->hwm = resolve_hwm(duplex ? o->writable_hwm : 0, o->hwm,
                                 s->w->object_mode);
     }
     return s;
-fail:
-    free(s->r);
-    free(s->w);
-    free(s);
-    return NULL;
 }
 
 /* The `stream` event: a name the lab can give a gauge, and what kind of
@@ -201,15 +193,12 @@ void lab_stream_unref(lab_stream *s)
     if (s && --s->refs == 0) stream_free(s);
 }
 
-int lab_stream_attach(lab_stream *s, void *p, void (*release)(void *))
+void lab_stream_attach(lab_stream *s, void *p, void (*release)(void *))
 {
-    void *a = lab_grow(s->attach, &s->attach_cap, s->nattach + 1, sizeof *s->attach, 4);
-    if (!a) return -1;
-    s->attach = a;
+    s->attach = lab_grow_or_die(s->attach, &s->attach_cap, s->nattach + 1, sizeof *s->attach, 4);
     s->attach[s->nattach].p = p;
     s->attach[s->nattach].release = release;
     s->nattach++;
-    return 0;
 }
 
 void lab_stream_detach(lab_stream *s, void *p)
@@ -258,8 +247,7 @@ static void run_deferred_err(lab_loop *loop, void *p)
 void lab_stream_defer_err(lab_stream *s, lab_stream_err_fn *fn,
                           const lab_err *err, void *arg)
 {
-    deferred_err *d = calloc(1, sizeof *d);
-    if (!d) abort();
+    deferred_err *d = lab_xcalloc(1, sizeof *d);
     d->s = lab_stream_ref(s);
     d->fn = fn;
     d->arg = arg;
