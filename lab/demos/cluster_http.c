@@ -25,6 +25,7 @@
 #include "child_demo.h"
 #include "cluster.h"
 #include "demo.h"
+#include "events.h"
 #include "loadgen.h"
 #include "telemetry.h"
 
@@ -141,7 +142,7 @@ static void start_load(demo_state *s);
 
 static void report_serving(demo_state *s)
 {
-    lab_ev *e = lab_ev_new("serving");
+    lab_ev *e = lab_ev_new(LAB_EV(SERVING));
     lab_ev_str(e, "address", "127.0.0.1");
     lab_ev_int(e, "port", s->port);
     lab_ev_int(e, "workers", (int64_t)lab_cluster_count(s->cl));
@@ -222,7 +223,7 @@ static void start_load(demo_state *s)
         .report_ms = 500, .on_done = load_done, .data = s,
     };
     s->lg = lab_loadgen_start(s->loop, &o);
-    lab_ev *e = lab_ev_new("load_start");
+    lab_ev *e = lab_ev_new(LAB_EV(LOAD_START));
     lab_ev_int(e, "port", s->port);
     lab_ev_int(e, "connections", o.connections);
     lab_ev_bool(e, "keepalive", !o.new_connection);
@@ -301,7 +302,7 @@ static void on_set(lab_demo *d, const char *key)
 
 static void report_summary(demo_state *s)
 {
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "policy", lab_cluster_sched_name(s->cl->sched));
     lab_ev_int(e, "port", s->port);
     lab_ev_int(e, "workers", s->workers);

@@ -16,7 +16,9 @@
 #define _GNU_SOURCE
 #include "loadgen.h"
 #include "errors.h"
+#include "events.h"
 #include "grow.h"
+#include "mem.h"
 #include "tcp.h"
 #include "telemetry.h"
 
@@ -296,7 +298,7 @@ static void conn_next(conn *c)
 static void report_progress(lab_timer *t)
 {
     lab_loadgen *lg = t->data;
-    lab_ev *e = lab_ev_new("load");
+    lab_ev *e = lab_ev_new(LAB_EV(LOAD));
     if (!e) return;
     lab_ev_int(e, "sent", (int64_t)lg->sent);
     lab_ev_int(e, "ok", (int64_t)lg->ok);
@@ -332,8 +334,7 @@ lab_loadgen *lab_loadgen_start(lab_loop *loop, const lab_loadgen_options *opts)
         errno = EINVAL;
         return NULL;
     }
-    lab_loadgen *lg = calloc(1, sizeof *lg);
-    if (!lg) return NULL;
+    lab_loadgen *lg = lab_xcalloc(1, sizeof *lg);
     lg->loop = loop;
     lg->opts = *opts;
     lg->data = opts->data;
@@ -347,8 +348,7 @@ lab_loadgen *lab_loadgen_start(lab_loop *loop, const lab_loadgen_options *opts)
                      o->new_connection ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof lg->request) { free(lg); errno = EINVAL; return NULL; }
     lg->request_len = (size_t)n;
-    lg->conns = calloc((size_t)o->connections, sizeof *lg->conns);
-    if (!lg->conns) { free(lg); return NULL; }
+    lg->conns = lab_xcalloc((size_t)o->connections, sizeof *lg->conns);
     lg->started_us = lab_clock_us();
     lab_timer_init(loop, &lg->deadline);
     lg->deadline.data = lg;
@@ -425,7 +425,7 @@ double lab_loadgen_rate(const lab_loadgen *lg)
 
 void lab_loadgen_report(lab_loadgen *lg)
 {
-    lab_ev *e = lab_ev_new("load_done");
+    lab_ev *e = lab_ev_new(LAB_EV(LOAD_DONE));
     if (!e) return;
     uint64_t end = lg->done ? lg->ended_us : lab_clock_us();
     lab_ev_int(e, "sent", (int64_t)lg->sent);

@@ -37,6 +37,13 @@
     X(SPAWN, "spawn")     X(EXIT, "exit")       X(KILL, "kill")               \
     X(TIMEOUT, "timeout") X(MAXBUFFER, "maxbuffer") X(EXEC, "exec")           \
     X(IPC, "ipc")         X(DISCONNECT, "disconnect")                         \
+    /* clusters (cluster/), the load generator (net/loadgen.c), and the      \
+     * Chapter 3 demos' events the cluster dashboard draws */                \
+    X(WORKER, "worker")   X(CLUSTER, "cluster") X(SCHEDULE, "schedule")       \
+    X(RESPAWN, "respawn") X(WORKER_STATS, "worker_stats")                     \
+    X(LOAD, "load")       X(LOAD_START, "load_start") X(LOAD_DONE, "load_done") \
+    X(SERVING, "serving") X(STEP, "step")       X(LOG, "log")                 \
+    X(QUEUE, "queue")     X(RSS, "rss")         X(COMPONENT, "component")     \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")
