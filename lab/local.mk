@@ -33,6 +33,11 @@ nodelab_SOURCES = \
 	lab/demos/child_ipc_cost.c \
 	lab/demos/child_spawn.c \
 	lab/demos/cluster_http.c \
+	lab/demos/cluster_demo.c \
+	lab/demos/cluster_demo.h \
+	lab/demos/cluster_scheduling.c \
+	lab/demos/cluster_single_vs_many.c \
+	lab/demos/cluster_respawn.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
@@ -53,4 +58,4 @@ nodelab_SOURCES = \
 	lab/demos/streams_readfile_vs_stream.c \
 	lab/demos/streams_redact.c
 EXTRA_DIST += lab/demos/demos.list
-nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
+nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS) $(HIREDIS_LIBS)

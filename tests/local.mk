@@ -169,6 +169,8 @@ check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
+TESTS += tests/demo_cluster2.sh
+EXTRA_DIST += tests/demo_cluster2.sh
 
 # The runtime's own Check tests: `make check-runtime` runs them alone, e.g.
 # in a ThreadSanitizer build (./configure --enable-tsan; README.md).  A new
