@@ -102,3 +102,10 @@ EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh test
 # Chapter 2 demos: their --json numbers show what the chapter claims.
 TESTS += tests/demo_streams.sh
 EXTRA_DIST += tests/demo_streams.sh
+
+# Chapter 5: worker threads, shared memory, graceful shutdown
+# (lab/runtime/threads).
+THREADS_TESTS = tests/test_worker tests/test_shared tests/test_shutdown
+check_PROGRAMS += $(THREADS_TESTS)
+TESTS += $(THREADS_TESTS)
+EXTRA_DIST += tests/trace.h
