@@ -5,10 +5,11 @@
 # `grep GREP-ARGS` keeps must have a C twin.  No node needed.
 compare_traces() {
     prog=$1; shift
-    dir="$top_srcdir/tests/parity"
+    dir="${PARITY_DIR:-$top_srcdir/tests/parity}"     # another folder of scenarios
+    min=${PARITY_MIN:-12}                             # and how many it must have
     names=$("$prog" --list)
     count=$(echo "$names" | wc -w)
-    [ "$count" -ge 12 ] && ok "at least 12 scenarios ($count)" || fail "at least 12 scenarios" "only $count"
+    [ "$count" -ge "$min" ] && ok "at least $min scenarios ($count)" || fail "at least $min scenarios" "only $count"
 
     for name in $names; do
         if [ ! -f "$dir/$name.js" ] || [ ! -s "$dir/$name.expected" ]; then

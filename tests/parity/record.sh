@@ -10,7 +10,7 @@ prog=$2
 node=${3:-}
 NODELAB=${4:-$NODELAB}
 export NODELAB
-dir=$srcdir/tests/parity
+dir=${PARITY_DIR:-$srcdir/tests/parity}
 [ -x "$prog" ] || { echo "record.sh: $prog not built (run make check first)" >&2; exit 2; }
 if [ -z "$node" ] || ! command -v "$node" >/dev/null 2>&1; then
     echo "record.sh: node not found; comparing with the checked-in traces only"

@@ -280,6 +280,11 @@ int lab_worker_post(lab_worker *w, const void *data, size_t len)
     return lab_port_post(w->parent_end, data, len);
 }
 
+int lab_worker_post_chunk(lab_worker *w, const lab_chunk *c)
+{
+    return lab_port_post_chunk(w->parent_end, c);
+}
+
 int lab_worker_transfer(lab_worker *w, lab_chunk *c)
 {
     return lab_port_transfer(w->parent_end, c);

@@ -13,7 +13,8 @@
  *     new Worker(file, { workerData })       lab_worker_new(loop, &opts)
  *     worker.on('online'|'message'|          opts.on_online, on_message,
  *               'error'|'exit')                   on_error, on_exit
- *     worker.postMessage(v[, transfer])      lab_worker_post / _transfer
+ *     worker.postMessage(v[, transfer])      lab_worker_post, _post_chunk,
+ *                                            _transfer
  *     worker.terminate()                     lab_worker_terminate
  *     worker.ref() / unref()                 lab_worker_ref / _unref
  *     worker.threadId                        lab_worker_thread_id
@@ -111,6 +112,7 @@ lab_worker *lab_worker_new(lab_loop *loop, const lab_worker_options *opts);
 /* The parent's side.  Post and transfer follow port.h (copy; move and
  * detach); after the worker's end they return -EPIPE. */
 int lab_worker_post(lab_worker *w, const void *data, size_t len);
+int lab_worker_post_chunk(lab_worker *w, const lab_chunk *c);
 int lab_worker_transfer(lab_worker *w, lab_chunk *c);
 /* Asks the worker to stop (see above); its `exit` follows, code 1 unless
  * it had already ended.  Refs the worker, as Node does, so the parent's
