@@ -127,3 +127,7 @@ parity: parity-threads
 parity-threads: tests/parity/threads/threads-parity
 	PARITY_DIR=$(srcdir)/tests/parity/threads $(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/threads/threads-parity '$(NODE)'
 .PHONY: parity-threads
+
+# Chapter 5: demo shutdown.graceful, its contract and its audit.
+TESTS += tests/demo_shutdown.sh
+EXTRA_DIST += tests/demo_shutdown.sh tests/demo_shutdown.py
