@@ -179,7 +179,7 @@ const char *sdb_check(const char *path)
     return NULL;
 }
 
-int sdb_audit(const char *path, const int64_t *acked, size_t n,
+int sdb_audit(const char *path, int server_pid, const int64_t *acked, size_t n,
               int64_t *rows, int64_t *acked_present, char *why, size_t whysize)
 {
     sqlite3 *db = NULL;
@@ -187,9 +187,10 @@ int sdb_audit(const char *path, const int64_t *acked, size_t n,
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(db, 2000);
-        rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM requests", -1, &count, NULL);
+        rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM requests WHERE pid = ?", -1, &count, NULL);
     }
     if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "SELECT 1 FROM requests WHERE id = ?", -1, &one, NULL);
+    if (rc == SQLITE_OK) sqlite3_bind_int64(count, 1, server_pid);
     if (rc == SQLITE_OK && sqlite3_step(count) == SQLITE_ROW) {
         *rows = sqlite3_column_int64(count, 0);
         *acked_present = 0;

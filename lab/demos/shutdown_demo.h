@@ -45,9 +45,10 @@ void sdb_teardown(lab_worker *self);
  * not, in a few words. */
 const char *sdb_check(const char *path);
 
-/* Counts afterwards: the rows in path, and how many of the ids in acked
- * (n of them) are among them.  Returns 0, or -1 with why filled. */
-int sdb_audit(const char *path, const int64_t *acked, size_t n,
+/* Counts afterwards: the rows the server with pid server_pid wrote in
+ * path (a file may hold earlier runs), and how many of the ids in acked
+ * (n of them) are in the file.  Returns 0, or -1 with why filled. */
+int sdb_audit(const char *path, int server_pid, const int64_t *acked, size_t n,
               int64_t *rows, int64_t *acked_present, char *why, size_t whysize);
 
 /* ---- the server (shutdown_server.c) ------------------------------------------- */

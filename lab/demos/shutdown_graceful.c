@@ -198,7 +198,7 @@ static void maybe_audit(run_state *r)
     lab_demo_deadline_cancel(r->d);
     int64_t rows = 0, present = 0;
     char why[200] = "";
-    int rc = sdb_audit(r->db, r->ids, r->nids, &rows, &present, why, sizeof why);
+    int rc = sdb_audit(r->db, r->server->pid, r->ids, r->nids, &rows, &present, why, sizeof why);
     lab_ev *e = lab_ev_new("summary");
     lab_ev_str(e, "role", "audit");
     lab_ev_str(e, "db", r->db);
