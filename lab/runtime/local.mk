@@ -20,7 +20,14 @@ lab_runtime_liblab_a_SOURCES = \
 	$(RT)/net/http_out.c $(RT)/net/http_server.c $(RT)/net/http_client.c \
 	$(RT)/net/http_stream.c \
 	$(RT)/process/process.c $(RT)/process/process_child.c $(RT)/process/process_child.h \
-	$(RT)/process/exec.c $(RT)/process/fork.c $(RT)/process/ipc.c \
+	$(RT)/process/exec.c $(RT)/process/fork.c $(RT)/process/ipc.c
+# Chapter 3: the cluster (primary, handles, worker side, supervision).
+lab_runtime_liblab_a_SOURCES += \
+	$(RT)/cluster/cluster_impl.h $(RT)/cluster/proto.c $(RT)/cluster/primary.c \
+	$(RT)/cluster/handles.c $(RT)/cluster/worker.c $(RT)/cluster/supervise.c
+lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
+# Chapter 5: worker threads, shared memory, graceful shutdown.
+lab_runtime_liblab_a_SOURCES += \
 	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/worker.c \
 	$(RT)/threads/shared.c $(RT)/threads/shutdown.c
 
@@ -34,9 +41,10 @@ RUNTIME_PUBLIC_H = \
 	$(RT)/io/gzip_stream.h \
 	$(RT)/net/tcp.h $(RT)/net/net.h $(RT)/net/http.h $(RT)/net/http_stream.h \
 	$(RT)/process/process.h $(RT)/process/exec.h $(RT)/process/fork.h \
-	$(RT)/process/ipc.h \
-	$(RT)/threads/port.h $(RT)/threads/worker.h $(RT)/threads/shared.h \
-	$(RT)/threads/shutdown.h
+	$(RT)/process/ipc.h
+RUNTIME_PUBLIC_H += $(RT)/cluster/cluster.h $(RT)/net/loadgen.h
+RUNTIME_PUBLIC_H += $(RT)/threads/port.h $(RT)/threads/worker.h \
+	$(RT)/threads/shared.h $(RT)/threads/shutdown.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into

@@ -5,6 +5,7 @@
 # are compared only, and it says so.  NODELAB: the nodelab the
 # child_process scenarios fork (`nodelab __child ...`).
 #   usage: record.sh SRCDIR PROG [NODE] [NODELAB]
+# PARITY_DIR: where the scenarios live (default SRCDIR/tests/parity).
 srcdir=$1
 prog=$2
 node=${3:-}
