@@ -25,9 +25,11 @@
  * deadline_ms below slow_ms: the drain cannot finish, the exit is forced
  * (status 1) and the server says what was still open.
  *
- * The clients are a small closed loop written here; the cluster chapter's
- * load generator (lab/runtime/net/loadgen.c) had not landed when this was
- * written.
+ * The clients are a small closed loop written here, not the runtime's load
+ * generator (net/loadgen.c): the audit needs the id of every acknowledged
+ * row, which comes in the body of a POST's answer, and loadgen sends GETs
+ * and keeps no bodies (it also retries a keep-alive race, which a POST that
+ * writes must not do blindly).
  */
 #define _GNU_SOURCE
 #include "shutdown_demo.h"
