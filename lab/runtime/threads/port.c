@@ -23,6 +23,8 @@
 #include "port.h"
 #include "port_impl.h"
 #include "range.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -152,7 +154,7 @@ static msg *take_all(lab_port *p, size_t *n)
 static void report_message(lab_port *from, size_t size, bool transfer, size_t depth)
 {
     if (atomic_load_explicit(&from->quiet, memory_order_relaxed)) return;
-    lab_ev *e = lab_ev_new("message");
+    lab_ev *e = lab_ev_new(LAB_EV(MESSAGE));
     lab_ev_str(e, "port", from->name);
     lab_ev_str(e, "to", from->peer->name);
     lab_ev_int(e, "thread", this_thread_id);
@@ -182,15 +184,13 @@ static int post_msg(lab_port *port, msg *m)
 
 static msg *msg_new(void)
 {
-    return calloc(1, sizeof(msg));
+    return lab_xcalloc(1, sizeof(msg));
 }
 
 int lab_port_post(lab_port *port, const void *data, size_t len)
 {
     msg *m = msg_new();
-    if (!m) return -ENOMEM;
     m->data = lab_chunk_copy(data, len);
-    if (!m->data.buf) { free(m); return -ENOMEM; }
     return post_msg(port, m);
 }
 
@@ -204,7 +204,6 @@ int lab_port_transfer(lab_port *port, lab_chunk *c)
 {
     if (c->buf && c->buf->refs > 1) return -EBUSY;
     msg *m = msg_new();
-    if (!m) return -ENOMEM;
     m->data = *c;              /* the reference moves with the bytes */
     m->transferred = true;
     *c = (lab_chunk){ NULL, 0, NULL };        /* detached */
@@ -214,7 +213,6 @@ int lab_port_transfer(lab_port *port, lab_chunk *c)
 int lab_port_post_sys(lab_port *port, int sys, int code, const void *data, size_t len)
 {
     msg *m = msg_new();
-    if (!m) return -ENOMEM;
     m->sys = sys;
     m->code = code;
     if (len) m->data = lab_chunk_copy(data, len);
@@ -249,8 +247,7 @@ static void channel_release(channel *ch)
 
 int lab_channel_new(lab_port **port1, lab_port **port2)
 {
-    channel *ch = calloc(1, sizeof *ch);
-    if (!ch) return -ENOMEM;
+    channel *ch = lab_xcalloc(1, sizeof *ch);
     for (int i = 0; i < 2; i++) {
         ch->port[i].efd = -1;
         pthread_mutex_init(&ch->port[i].lock, NULL);
@@ -275,7 +272,7 @@ static void begin_close(lab_port *p, bool tell_peer);
 static void report_mailbox(lab_port *p, size_t n)
 {
     if (atomic_load_explicit(&p->quiet, memory_order_relaxed)) return;
-    lab_ev *e = lab_ev_new("mailbox");
+    lab_ev *e = lab_ev_new(LAB_EV(MAILBOX));
     lab_ev_str(e, "port", p->name);
     lab_ev_int(e, "thread", this_thread_id);
     lab_ev_int(e, "depth", (int64_t)n);
@@ -391,7 +388,7 @@ void lab_port_wake(lab_port *port)
 
 static void report_close(lab_port *p)
 {
-    lab_ev *e = lab_ev_new("port");
+    lab_ev *e = lab_ev_new(LAB_EV(PORT));
     lab_ev_str(e, "port", p->name);
     lab_ev_str(e, "phase", "close");
     lab_ev_int(e, "thread", this_thread_id);
@@ -435,10 +432,8 @@ static void begin_close(lab_port *p, bool tell_peer)
     msg_free(take_all(p, &n));
     if (tell_peer) {
         msg *m = msg_new();
-        if (m) {
-            m->sys = SYS_CLOSE;
-            if (!enqueue(p->peer, m, NULL)) msg_free(m);
-        }
+        m->sys = SYS_CLOSE;
+        if (!enqueue(p->peer, m, NULL)) msg_free(m);
     }
     update_hold(p);
     if (p->loop) {

@@ -88,7 +88,7 @@ void lab_port_on_close(lab_port *port, lab_port_close_cb *cb);
 
 /* postMessage(bytes): a copy of data[0..len) goes to the peer.  Returns 0,
  * -EPIPE if the channel is closed (Node drops the message without a word;
- * here you are told), -ENOMEM. */
+ * here you are told).  Out of memory stops the process (mem.h). */
 int lab_port_post(lab_port *port, const void *data, size_t len);
 /* postMessage(buf) for a chunk: copies its bytes.  A detached chunk (one
  * that was transferred: lab_chunk_empty) cannot be cloned: -EINVAL, Node's
@@ -100,7 +100,7 @@ int lab_port_post_chunk(lab_port *port, const lab_chunk *c);
  * does).  The buffer must be *c's alone: -EBUSY if other chunks still hold
  * references to it (they could not be detached; Node detaches every view).
  * A detached chunk transfers as an empty message.  Returns 0, -EPIPE
- * (closed: the buffer is freed), -EBUSY, -ENOMEM. */
+ * (closed: the buffer is freed), -EBUSY. */
 int lab_port_transfer(lab_port *port, lab_chunk *c);
 
 /* port.close(): both ends close; this one drops what it had not yet

@@ -3,6 +3,8 @@
  */
 #define _GNU_SOURCE
 #include "shared.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -30,8 +32,7 @@ struct lab_shared {
 
 static lab_shared *map_fd(int fd, size_t size)
 {
-    lab_shared *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    lab_shared *s = lab_xcalloc(1, sizeof *s);
     s->data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (s->data == MAP_FAILED) {
         free(s);
@@ -40,7 +41,7 @@ static lab_shared *map_fd(int fd, size_t size)
     atomic_init(&s->refs, 1);
     s->fd = fd;
     s->size = size;
-    lab_ev *e = lab_ev_new("shared");
+    lab_ev *e = lab_ev_new(LAB_EV(SHARED));
     lab_ev_str(e, "phase", "map");
     lab_ev_int(e, "size", (int64_t)size);
     lab_ev_int(e, "fd", fd);
@@ -139,8 +140,7 @@ static void make_key(void) { pthread_key_create(&key, retire); }
 static counters *enlist(void)
 {
     pthread_once(&key_once, make_key);
-    counters *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
+    counters *c = lab_xcalloc(1, sizeof *c);
     pthread_mutex_lock(&registry);
     c->next = threads;
     if (threads) threads->prev = c;
@@ -153,7 +153,6 @@ static counters *enlist(void)
 static void bump(int which, uint64_t by)
 {
     counters *c = mine ? mine : enlist();
-    if (!c) return;
     uint64_t v = atomic_load_explicit(&c->n[which], memory_order_relaxed);
     atomic_store_explicit(&c->n[which], v + by, memory_order_relaxed);
 }
@@ -177,7 +176,7 @@ lab_atomics_count lab_atomics_counts(void)
 
 void lab_atomics_report(const char *label)
 {
-    lab_ev *e = lab_ev_new("atomics");
+    lab_ev *e = lab_ev_new(LAB_EV(ATOMICS));
     if (!e) return;
     lab_atomics_count c = lab_atomics_counts();
     if (label) lab_ev_str(e, "label", label);

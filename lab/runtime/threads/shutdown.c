@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "shutdown.h"
 #include "grow.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
@@ -63,7 +65,7 @@ static uint64_t elapsed(const lab_shutdown *sd)
 
 static lab_ev *event(const lab_shutdown *sd, const char *phase)
 {
-    lab_ev *e = lab_ev_new("shutdown");
+    lab_ev *e = lab_ev_new(LAB_EV(SHUTDOWN));
     lab_ev_str(e, "phase", phase);
     if (sd->phase != RUNNING) lab_ev_int(e, "ms", (int64_t)elapsed(sd));
     return e;
@@ -251,10 +253,9 @@ static void on_signal(lab_signal *s, int signum)
 
 static int add(entries *list, const char *name, void *fn, void *arg)
 {
-    entry *items = lab_grow(list->items, &list->cap, list->len + 1, sizeof *items, 4);
-    if (!items) return -ENOMEM;
-    list->items = items;
-    entry *e = &items[list->len++];
+    list->items = lab_grow_or_die(list->items, &list->cap, list->len + 1,
+                                  sizeof *list->items, 4);
+    entry *e = &list->items[list->len++];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name);
     e->fn = fn;
@@ -276,8 +277,7 @@ int lab_shutdown_add_closer(lab_shutdown *sd, const char *name,
 
 lab_shutdown *lab_shutdown_new(lab_loop *loop, const lab_shutdown_options *opts)
 {
-    lab_shutdown *sd = calloc(1, sizeof *sd);
-    if (!sd) return NULL;
+    lab_shutdown *sd = lab_xcalloc(1, sizeof *sd);
     sd->loop = loop;
     if (opts) sd->opts = *opts;
     if (!sd->opts.deadline_ms) sd->opts.deadline_ms = 10000;

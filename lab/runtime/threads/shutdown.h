@@ -71,13 +71,13 @@ typedef struct {
     void *data;                /* yours */
 } lab_shutdown_options;
 
-/* Watches SIGTERM and SIGINT on loop (without keeping it alive).  NULL on
- * out of memory. */
+/* Watches SIGTERM and SIGINT on loop (without keeping it alive).  Never
+ * NULL: out of memory stops the process (mem.h). */
 lab_shutdown *lab_shutdown_new(lab_loop *loop, const lab_shutdown_options *opts);
 /* Frees it.  Only before a shutdown began, or from/after on_done. */
 void lab_shutdown_free(lab_shutdown *sd);
 
-/* Registration.  name is copied (at most 31 bytes).  Returns 0 or -ENOMEM. */
+/* Registration.  name is copied (at most 31 bytes).  Returns 0. */
 int lab_shutdown_add_listener(lab_shutdown *sd, const char *name,
                               lab_shutdown_stop_fn *stop, void *arg);
 int lab_shutdown_add_closer(lab_shutdown *sd, const char *name,

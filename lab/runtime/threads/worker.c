@@ -21,6 +21,8 @@
 #define _GNU_SOURCE
 #include "worker.h"
 #include "errors.h"
+#include "events.h"
+#include "mem.h"
 #include "port_impl.h"
 #include "telemetry.h"
 
@@ -67,7 +69,7 @@ bool lab_is_main_thread(void) { return !on_worker_thread; }
 
 static void report(const lab_worker *w, const char *phase)
 {
-    lab_ev *e = lab_ev_new("worker");
+    lab_ev *e = lab_ev_new(LAB_EV(WORKER));
     lab_ev_int(e, "thread", w->thread_id);
     lab_ev_str(e, "name", w->name);
     lab_ev_str(e, "phase", phase);
@@ -229,13 +231,12 @@ static void on_parent_sys(lab_port *port, int sys, int code, const lab_chunk *da
 lab_worker *lab_worker_new(lab_loop *loop, const lab_worker_options *opts)
 {
     if (!opts || !opts->main) { errno = EINVAL; return NULL; }
-    lab_worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    lab_worker *w = lab_xcalloc(1, sizeof *w);
     w->opts = *opts;
     w->loop = loop;
     snprintf(w->name, sizeof w->name, "%s", opts->name ? opts->name : "worker");
     if (opts->worker_data_len > 0) {
-        if (!(w->data_copy = malloc(opts->worker_data_len))) { free(w); return NULL; }
+        w->data_copy = lab_xmalloc(opts->worker_data_len);
         memcpy(w->data_copy, opts->worker_data, opts->worker_data_len);
     }
     int rc = lab_channel_new(&w->parent_end, &w->worker_end);
