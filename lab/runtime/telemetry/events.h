@@ -37,9 +37,13 @@
     X(SPAWN, "spawn")     X(EXIT, "exit")       X(KILL, "kill")               \
     X(TIMEOUT, "timeout") X(MAXBUFFER, "maxbuffer") X(EXEC, "exec")           \
     X(IPC, "ipc")         X(DISCONNECT, "disconnect")                         \
+    /* threads, shared memory, graceful shutdown (threads/) */                \
+    X(WORKER, "worker")   X(MESSAGE, "message") X(MAILBOX, "mailbox")         \
+    X(PORT, "port")       X(SHARED, "shared")   X(ATOMICS, "atomics")         \
+    X(SHUTDOWN, "shutdown")                                                   \
     /* clusters (cluster/), the load generator (net/loadgen.c), and the      \
-     * Chapter 3 demos' events the cluster dashboard draws */                \
-    X(WORKER, "worker")   X(CLUSTER, "cluster") X(SCHEDULE, "schedule")       \
+     * Chapter 3 demos' events the cluster dashboard draws (`worker`: above) */ \
+    X(CLUSTER, "cluster") X(SCHEDULE, "schedule")                           \
     X(RESPAWN, "respawn") X(WORKER_STATS, "worker_stats")                     \
     X(LOAD, "load")       X(LOAD_START, "load_start") X(LOAD_DONE, "load_done") \
     X(SERVING, "serving") X(STEP, "step")       X(LOG, "log")                 \
