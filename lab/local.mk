@@ -65,3 +65,6 @@ nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_L
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)
 nodelab_LDADD += $(HIREDIS_LIBS)
+# Chapter 5: the thread demos (actors, shared memory, transfer).
+nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
+	lab/demos/threads_actors.c

@@ -215,3 +215,7 @@ if TSAN
 AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
 	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
 endif
+
+# Chapter 5: the thread demos, judged by their events.
+TESTS += tests/demo_threads.sh
+EXTRA_DIST += tests/demo_threads.sh
