@@ -38,6 +38,9 @@ nodelab_SOURCES = \
 	lab/demos/cluster_scheduling.c \
 	lab/demos/cluster_single_vs_many.c \
 	lab/demos/cluster_respawn.c \
+	lab/demos/cluster_graceful.c \
+	lab/demos/cluster_cpu_heavy.c \
+	lab/demos/cluster_pitfalls.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

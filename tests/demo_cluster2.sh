@@ -112,7 +112,7 @@ def respawn():
         j = d.index(lambda e: e["ev"] == "respawn" and e["id"] == k["id"])
         assert i < j, (i, j)
     new = [e["id"] for e in d.by("worker", event="listening")]
-    assert new == [1, 2, 3, 4, 5], new
+    assert sorted(new) == [1, 2, 3, 4, 5] and new[2:] == [3, 4, 5], new
     s = d.by("summary")[-1]
     assert s["kills"] == 3 and s["respawns"] == 3, s
     done = d.by("load_done")[-1]
@@ -131,6 +131,68 @@ def crash_loop():
     assert delays == [0, 100, 200, 400] or delays == [100, 200, 400, 800], delays
     crashed = [e for e in d.by("worker", event="exit") if e["id"] > 1]
     assert crashed and all(e["code"] == 1 for e in crashed), crashed
+
+def graceful():
+    d = Demo("cluster.graceful", "--set", "workers=2", "--set", "delay_ms=20",
+             "--set", "phase_ms=300", "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    rows = d.by("result")
+    assert [r["phase"] for r in rows] == ["warm-up", "rolling restart", "after restart", "SIGTERM"], rows
+    assert all(r["failed"] == 0 for r in rows) and rows[1]["ok"] > 0, rows
+    # The restart: each replacement listening before its old worker is told to go.
+    order = [(e["event"], e["id"]) for e in d.by("worker") if e["event"] in ("listening", "disconnecting")]
+    assert order.index(("listening", 3)) < order.index(("disconnecting", 1)), order
+    assert order.index(("listening", 4)) < order.index(("disconnecting", 2)), order
+    ends = d.by("worker", event="exit")
+    assert len(ends) == 4 and all(e["code"] == 0 and e["exitedAfterDisconnect"] for e in ends), ends
+    s = d.by("summary")[-1]
+    assert s["failed"] == 0 and s["stopped"] and s["killed_at_deadline"] == 0, s
+
+def cpu_heavy():
+    d = Demo("cluster.cpu-heavy", "--set", "workers=3", "--set", "cpu_ms=30",
+             "--set", "connections=6", "--set", "requests=2000", "--set", "sample_ms=20",
+             "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, d.err
+    rows = {r["worker"]: r for r in d.by("result")}
+    heavy = rows["worker 1 (heavy)"]
+    light = [rows["worker 2"], rows["worker 3"]]
+    # The heavy worker answered fewer; while it computed, its own clients
+    # queued on it and nobody else's did.
+    assert all(heavy["answered"] < r["answered"] for r in light), rows
+    assert heavy["max_waiting"] >= 1, heavy
+    q = d.by("queue")
+    assert any(e["id"] == 1 and e["waiting"] >= 1 for e in q), q[-6:]
+
+def pitfalls():
+    d = Demo("cluster.pitfalls", "--set", "workers=2", "--set", "ballast_mb=8",
+             "--set", "rounds=6", "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    rows = d.by("result")
+    assert [r["part"] for r in rows] == ["memory", "in-memory cache", "redis cache"], rows
+    assert rows[0]["sum_mb"] >= 2 * 8, rows[0]
+    # rr: a set and the get after it land on different workers.
+    assert rows[1]["disagreed"] == 6, rows[1]
+    assert rows[2]["agreed"] == 6 and rows[2]["disagreed"] == 0, rows[2]
+    comp = [(e["name"], e["state"]) for e in d.by("component")]
+    assert comp == [("redis-server", "started"), ("redis-server", "ready"), ("redis-server", "stopped")], comp
+    # redis was ready before the second cluster's first fork, stopped after its last exit
+    ready = d.index(lambda e: e["ev"] == "component" and e["state"] == "ready")
+    stopped = d.index(lambda e: e["ev"] == "component" and e["state"] == "stopped")
+    forks = [i for i, e in enumerate(d.events) if worker_ev("fork")(e)]
+    exits = [i for i, e in enumerate(d.events) if worker_ev("exit")(e)]
+    assert forks[2] > ready and exits[-1] < stopped, (forks, exits, ready, stopped)
+    sock = d.by("component")[0]["socket"]
+    assert not os.path.exists(os.path.dirname(sock)), sock
+
+def pitfalls_without_redis():
+    env = dict(os.environ, PATH="/nonexistent")
+    p = subprocess.run([NODELAB, "demo", "cluster.pitfalls"], capture_output=True, text=True, env=env)
+    lines = p.stderr.splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and "redis-server" in lines[0] \
+        and "apt-get install redis-server" in lines[0], (p.returncode, p.stderr)
 
 import traceback
 for name in sys.argv[1:]:
@@ -157,7 +219,8 @@ drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
 }
 
 # Bad input: one line, exit 2, nothing started.
-for demo in cluster.scheduling cluster.single-vs-many cluster.respawn; do
+for demo in cluster.scheduling cluster.single-vs-many cluster.respawn cluster.graceful \
+            cluster.cpu-heavy cluster.pitfalls; do
     for bad in workers=0 workers=65; do
         "$NODELAB" demo $demo --set "$bad" >"$TMP/out" 2>"$TMP/err" </dev/null
         [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "allowed: 1..64" "$TMP/err" \
@@ -173,7 +236,11 @@ drive \
     "scheduling cluster.scheduling: rr, none, reuseport in turn; rr's exact turns and schedule events, none for the kernel's policies" \
     "single_vs_many cluster.single-vs-many: one worker then two, one process at most one core" \
     "respawn cluster.respawn: three SIGKILLs, each exit then respawn then a new listening worker" \
-    "crash_loop cluster.respawn: the crash loop's delay doubles"
+    "crash_loop cluster.respawn: the crash loop's delay doubles" \
+    "graceful cluster.graceful: SIGHUP then SIGTERM under load, 0 failed, new workers listening first" \
+    "cpu_heavy cluster.cpu-heavy: the heavy worker answers less and its clients queue" \
+    "pitfalls cluster.pitfalls: summed RSS, caches disagree, redis agrees, redis stopped and its directory gone" \
+    "pitfalls_without_redis cluster.pitfalls without redis-server: one line how to install it, exit 2"
 
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing left running" || fail "nothing left running" "pids: $left"

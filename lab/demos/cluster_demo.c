@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* ==== the worker ================================================================== */
@@ -506,4 +508,87 @@ void cluster_demo_rmdir(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* ==== a real server: redis-server, nginx ============================================ */
+
+static void component_event(const cluster_demo_server *srv, const char *state)
+{
+    lab_ev *e = lab_ev_new(LAB_EV(COMPONENT));
+    lab_ev_str(e, "name", srv->name);
+    lab_ev_str(e, "state", state);
+    lab_ev_int(e, "server_pid", srv->pid);
+    if (srv->unix_path[0]) lab_ev_str(e, "socket", srv->unix_path);
+    else lab_ev_int(e, "port", srv->port);
+    lab_ev_emit(e);
+}
+
+/* Does its socket accept a connection now?  (A connect to a local socket
+ * answers at once: accepted, or refused / not there yet.) */
+static bool accepts(const cluster_demo_server *srv)
+{
+    int fd;
+    int rc;
+    if (srv->unix_path[0]) {
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", srv->unix_path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv->port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&a, sizeof a);
+    }
+    if (fd >= 0) close(fd);
+    return rc == 0;
+}
+
+static void on_probe(lab_timer *t)
+{
+    cluster_demo_server *srv = t->data;
+    if (!srv->proc || srv->stopping) { lab_timer_stop(t); return; }
+    if (accepts(srv)) {
+        lab_timer_stop(t);
+        srv->ready = true;
+        component_event(srv, "ready");
+        if (srv->on_ready) srv->on_ready(srv);
+    } else if (++srv->probes == 500) {
+        lab_timer_stop(t);
+        fprintf(stderr, "nodelab: %s did not accept connections within 10 s: stopping it\n", srv->name);
+        cluster_demo_server_stop(srv);
+    }
+}
+
+static void on_server_exit(lab_process *p, int code, int sig)
+{
+    cluster_demo_server *srv = p->data;
+    lab_timer_stop(&srv->probe);
+    srv->proc = NULL;
+    component_event(srv, "stopped");
+    if (srv->on_exit) srv->on_exit(srv, code, sig);
+}
+
+bool cluster_demo_server_start(cluster_demo_server *srv, lab_loop *loop, char *const *argv)
+{
+    lab_spawn_options o = { .file = argv[0], .argv = argv, .pdeathsig = SIGKILL,
+                            .stdio_count = 3, .on_exit = on_server_exit, .data = srv };
+    o.stdio[0].kind = LAB_STDIO_IGNORE;
+    o.stdio[1].kind = LAB_STDIO_IGNORE;   /* our stdout is the event stream */
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    srv->proc = lab_spawn(loop, &o);
+    if (!srv->proc) return false;
+    srv->pid = srv->proc->pid;
+    component_event(srv, "started");
+    lab_timer_init(loop, &srv->probe);
+    srv->probe.data = srv;
+    lab_timer_start(&srv->probe, on_probe, 20, 20);
+    return true;
+}
+
+void cluster_demo_server_stop(cluster_demo_server *srv)
+{
+    if (!srv->proc || srv->stopping) return;
+    srv->stopping = true;
+    lab_process_kill(srv->proc, SIGTERM);
 }

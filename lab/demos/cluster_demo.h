@@ -123,4 +123,31 @@ bool cluster_demo_which(const char *name, char *out, size_t outlen);
 bool cluster_demo_tmpdir(char *out, size_t outlen, const char *what);
 void cluster_demo_rmdir(const char *dir);
 
+/* ---- a real server the demo starts and stops (redis-server, nginx) ---------------- */
+
+typedef struct cluster_demo_server cluster_demo_server;
+struct cluster_demo_server {
+    const char *name;          /* "redis-server": for messages */
+    char unix_path[108];       /* ready once this Unix socket accepts ... */
+    int port;                  /* ... or 127.0.0.1:port does */
+    void (*on_ready)(cluster_demo_server *srv);
+    /* It exited (code/signal), before or after being ready. */
+    void (*on_exit)(cluster_demo_server *srv, int code, int sig);
+    void *data;
+
+    lab_process *proc;         /* NULL once it has exited */
+    pid_t pid;
+    bool ready, stopping;
+    lab_timer probe;
+    int probes;
+};
+
+/* Spawns argv (argv[0] a path), its output to /dev/null (stderr kept),
+ * dying with the demo (PDEATHSIG); probes its socket every 20 ms and calls
+ * on_ready once it accepts (at most 10 s of probes).  A `component` event
+ * says started / ready / stopped.  false (errno) if it could not start. */
+bool cluster_demo_server_start(cluster_demo_server *srv, lab_loop *loop, char *const *argv);
+/* SIGTERM (the server's own clean stop); on_exit follows. */
+void cluster_demo_server_stop(cluster_demo_server *srv);
+
 #endif

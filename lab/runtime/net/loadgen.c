@@ -49,6 +49,7 @@ typedef struct lab_loadgen_conn {
     bool retrying, reused, open, complete;
     int status;
     pid_t pid;
+    pid_t last_pid;            /* who answered this connection's last request */
     char field[16];            /* the header name being parsed (prefix) */
     size_t field_len;
     bool in_pid;               /* the value being parsed is X-Worker-Pid */
@@ -78,6 +79,7 @@ static void finish_request(conn *c, const char *error)
         lg->ok++;
         if (c->status < 200 || c->status > 299) lg->non_2xx++;
         if (c->pid) count_pid(lg, c->pid);
+        c->last_pid = c->pid;
         if (lg->nlat < MAX_LATENCIES) {
             lg->lat = lab_grow_or_die(lg->lat, &lg->lat_cap, lg->nlat + 1, sizeof *lg->lat, 1024);
             lg->lat[lg->nlat++] = r.latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)r.latency_us;
@@ -280,6 +282,7 @@ static void conn_next(conn *c)
     lab_tcp_init(lg->loop, &c->tcp);
     c->tcp.data = c;
     c->requests_here = 0;
+    c->last_pid = 0;
     c->open = true;
     c->state = C_CONNECTING;
     lg->connects++;
@@ -392,6 +395,16 @@ void lab_loadgen_free(lab_loadgen *lg)
     free(lg->lat);
     free(lg->pids);
     free(lg);
+}
+
+int lab_loadgen_waiting(const lab_loadgen *lg, pid_t pid)
+{
+    int n = 0;
+    for (int i = 0; i < lg->opts.connections; i++) {
+        const conn *c = &lg->conns[i];
+        n += c->state == C_WAITING && c->last_pid == pid;
+    }
+    return n;
 }
 
 /* ---- results ------------------------------------------------------------------------- */
