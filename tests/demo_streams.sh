@@ -194,6 +194,23 @@ PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 
+# A generated input is bounded, and generating it is part of the duration
+# (it once ran 4 s of a 1 s demo before the demo even started): at most a
+# third of the run, then the input is what was made, and says so.
+expect_status 2 "pipe-copy: a 64 GiB input is refused" -- "$NODELAB" demo streams.pipe-copy --set size=64G
+expect_grep "parameter size: .* out of range" "$TMP/err" "pipe-copy: says the size allowed"
+mkdir "$TMP/gen"
+expect_status 0 "pipe-copy: an input too large for the duration is cut short" \
+    -- env TMPDIR="$TMP/gen" "$NODELAB" demo streams.pipe-copy --json --set size=4G --duration 0.3
+check "pipe-copy: the input event says it was cut short; the copy is of what was made" "$TMP/out" <<'PY'
+i = one("input")
+assert i["cut_short"] and 0 < i["size"] < i["asked"] == 4 << 30, i
+f = one("files")
+assert f["size"] == i["size"], (f, i)
+PY
+[ -z "$(ls -A "$TMP/gen")" ] && ok "pipe-copy: the scratch input is removed" \
+    || fail "pipe-copy: the scratch input is removed" "$(ls -lR "$TMP/gen" | head -5)"
+
 # Stopped half-way through generating its input (as the lab's restart
 # does), a demo leaves no scratch file behind.
 mkdir "$TMP/scratch"

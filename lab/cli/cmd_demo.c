@@ -47,6 +47,13 @@ static void print_demo_help(const lab_demo_def *def)
         printf("  %-20s %s\n", "", p->help);
     }
     if (!def->params[0].key) printf("  (none)\n");
+    if (def->lab_sets[0] || def->lab_step) {           /* slower, to be watched */
+        printf("\nIn the lab (nodelab open %s) it runs with", def->name);
+        for (int i = 0; i < LAB_DEMO_MAX_LAB_SETS && def->lab_sets[i]; i++)
+            printf(" %s", def->lab_sets[i]);
+        printf("%s%s, to be watched.\n", def->lab_sets[0] && def->lab_step ? "," : "",
+               def->lab_step ? " one event at a time (s turns that off)" : "");
+    }
     if (def->keys[0].key) {
         printf("\nKeys in the lab (nodelab open %s):\n", def->name);
         for (int k = 0; k < LAB_DEMO_MAX_KEYS && def->keys[k].key; k++)

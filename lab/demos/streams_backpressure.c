@@ -22,6 +22,7 @@
  * the old one is ended and finishes what it holds, the new one takes over.
  */
 #include "demo.h"
+#include "events.h"
 #include "stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -266,7 +267,7 @@ static void on_deadline(lab_demo *d)
 static void summary(bp *b)
 {
     uint64_t us = (b->end_us ? b->end_us : lab_clock_us()) - b->start_us;
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "mode", b->ignoring ? "ignore" : "pipe");
     lab_ev_bool(e, "completed", b->done);
     lab_ev_int(e, "produced", (int64_t)b->produced);

@@ -15,6 +15,7 @@
  * Counts: rows parsed, objects emitted, quoted and multi-line fields.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "grow.h"
 #include "streamkit.h"
@@ -228,7 +229,7 @@ static int run(lab_demo *d)
     lab_loop_run(x.loop);
 
     on_progress(&x.progress);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &x.run);
     lab_ev_int(e, "rows", (int64_t)x.p.rows);
     lab_ev_int(e, "objects", (int64_t)x.p.objects);
@@ -263,7 +264,7 @@ const lab_demo_def lab_demo_streams_csv_json = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the JSON lines go (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated CSV when `in` is not given", false },
         { "chunk", LAB_PARAM_INT, 16 << 10, 1, 16 << 20, NULL, "bytes",
           "bytes per read: small chunks cut rows, fields and quotes anywhere", false },

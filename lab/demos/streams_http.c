@@ -24,6 +24,7 @@
  * slow client's effect shows once the file is larger than that.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "http_stream.h"
 #include "streamkit.h"
@@ -266,7 +267,7 @@ static void summary(http_demo *h)
         lab_ev_str(e, "client", c->client_result);
         lab_ev_emit(e);
     }
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "port", h->srv.port);
     lab_ev_int(e, "size", (int64_t)h->size);
     lab_ev_int(e, "clients", h->nclients);
@@ -284,7 +285,7 @@ static int run(lab_demo *d)
     h->demo = d;
     d->data = h;
     kit_tmp tmp = { "" };
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, h->path, sizeof h->path) < 0) {
         free(h);
         return 1;
@@ -349,7 +350,7 @@ const lab_demo_def lab_demo_streams_http = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to serve (default: a generated file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "clients", LAB_PARAM_INT, 2, 1, MAX_CLIENTS, NULL, "clients",
           "how many clients download the file at once", false },

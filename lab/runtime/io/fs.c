@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "fs.h"
+#include "events.h"
 #include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
@@ -202,7 +203,7 @@ static void fs_work(lab_work *w)
 
 static void report(const lab_fs *req)
 {
-    lab_ev *e = lab_ev_new("fs");
+    lab_ev *e = lab_ev_new(LAB_EV(FS));
     if (!e) return;
     lab_ev_str(e, "op", op_names[req->type]);
     if (req->path) lab_ev_str(e, "path", req->path);

@@ -9,6 +9,7 @@
  * destroy() that arrives meanwhile waits for it (`closing_after`).
  */
 #include "fs_stream.h"
+#include "events.h"
 #include "mem.h"
 #include "grow.h"
 #include "range.h"
@@ -344,7 +345,7 @@ static void after_open(lab_fs *req)
         lab_err e = fs_error(f, req, "open");
         if (held_write) finish_write(f, &e);
     } else {
-        lab_ev *e = lab_ev_new("open");
+        lab_ev *e = lab_ev_new(LAB_EV(OPEN));
         lab_ev_str(e, "stream", lab_stream_name(s));
         lab_ev_int(e, "fd", f->fd);
         lab_ev_emit(e);

@@ -11,6 +11,7 @@
  * before freeing zlib's state.
  */
 #include "gzip_stream.h"
+#include "events.h"
 #include "mem.h"
 #include "pool.h"
 #include "telemetry.h"
@@ -39,7 +40,7 @@ const lab_gzip *lab_gzip_stream_engine(const lab_stream *s) { return &G(s)->z; }
 
 static void report(const gz_stream *g)
 {
-    lab_ev *e = lab_ev_new("gzip");
+    lab_ev *e = lab_ev_new(LAB_EV(GZIP));
     if (!e) return;
     lab_ev_str(e, "stream", lab_stream_name(g->s));
     lab_ev_str(e, "mode", g->z.mode == LAB_GZIP ? "gzip" : "gunzip");

@@ -9,6 +9,7 @@
  * Every change of occupancy is reported as a `pool` telemetry event.
  */
 #include "pool.h"
+#include "events.h"
 #include "mem.h"
 #include "telemetry.h"
 
@@ -71,7 +72,7 @@ static void append(lab_work **head, lab_work **tail, lab_work *req)
 /* Called with the lock held, so the three numbers agree with each other. */
 static void report(lab_pool *pool)
 {
-    lab_ev *e = lab_ev_new("pool");
+    lab_ev *e = lab_ev_new(LAB_EV(POOL));
     lab_ev_int(e, "queued", pool->queued);
     lab_ev_int(e, "busy", pool->busy);
     lab_ev_int(e, "size", pool->size);

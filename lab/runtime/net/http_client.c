@@ -7,6 +7,7 @@
  * connection too; keep-alive reuse (Node's Agent) is not implemented.
  */
 #include "http_conn.h"
+#include "events.h"
 #include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
@@ -32,7 +33,7 @@ static void fail(lab_http_client *c, const char *code)
 {
     if (c->failed || c->user_closed) return;
     c->failed = true;
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     if (e) {
         char name[32];
         snprintf(name, sizeof name, "http-client#%u", c->conn->tcp.id);
@@ -73,7 +74,7 @@ static int cl_complete(lab_http_conn *conn)
 {
     lab_http_client *c = conn->client;
     if (!c->got_response) return 0;       /* the end of a 1xx */
-    lab_ev *e = lab_ev_new("response");
+    lab_ev *e = lab_ev_new(LAB_EV(RESPONSE));
     if (e) {
         lab_ev_int(e, "status", c->res.status);
         lab_ev_int(e, "us", (int64_t)(lab_clock_us() - c->started_us));

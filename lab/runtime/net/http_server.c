@@ -12,6 +12,7 @@
  * it stays idle for keep_alive_ms; otherwise send FIN and close.
  */
 #include "http_conn.h"
+#include "events.h"
 #include "mem.h"
 #include "telemetry.h"
 
@@ -24,7 +25,7 @@
 
 static void report_request(const http_exchange *x)
 {
-    lab_ev *e = lab_ev_new("request");
+    lab_ev *e = lab_ev_new(LAB_EV(REQUEST));
     if (!e) return;
     lab_ev_int(e, "status", x->res.status);
     lab_ev_int(e, "us", (int64_t)(lab_clock_us() - x->req.started_us));
@@ -38,7 +39,7 @@ static void report_request(const http_exchange *x)
 static void report_error(const lab_http_conn *c, const char *code,
                          const char *message)
 {
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     if (!e) return;
     char name[32];
     snprintf(name, sizeof name, "http#%u", c->tcp.id);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "exec.h"
+#include "events.h"
 #include "grow.h"
 #include "mem.h"
 #include "errors.h"
@@ -49,7 +50,7 @@ static void on_data(lab_process *p, int fd, const char *data, size_t n)
     /* Over the limit: keep exactly max bytes, stop reading, kill. */
     append(b, data, req->max - b->len);
     req->maxed = fd == 1 ? "stdout" : "stderr";
-    lab_ev *e = lab_ev_new("maxbuffer");
+    lab_ev *e = lab_ev_new(LAB_EV(MAXBUFFER));
     lab_ev_int(e, "child", p->pid);
     lab_ev_str(e, "stream", req->maxed);
     lab_ev_int(e, "max", (int64_t)req->max);
@@ -96,7 +97,7 @@ static void on_close(lab_process *p, int code, int sig)
         message = lab_xasprintf("Command failed: %s\n%s", req->cmd, r.err);
     }
     r.message = message ? message : "";
-    lab_ev *e = lab_ev_new("exec");
+    lab_ev *e = lab_ev_new(LAB_EV(EXEC));
     lab_ev_int(e, "child", p->pid);
     lab_ev_str(e, "cmd", req->cmd);
     if (r.code) lab_ev_str(e, "code", r.code);

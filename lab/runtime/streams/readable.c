@@ -18,6 +18,7 @@
  * Node waits, so traces match line for line.
  */
 #include "stream_impl.h"
+#include "events.h"
 #include "range.h"
 #include "telemetry.h"
 
@@ -86,7 +87,7 @@ static void add_chunk(lab_stream *s, lab_chunk chunk, bool front)
 static bool tel_push(lab_stream *s, size_t size, bool ret)
 {
     if (lab_stream_tel(s))
-        lab_stream_tel_flow(s, "push", size, s->r->length, s->r->hwm, ret);
+        lab_stream_tel_flow(s, LAB_EV(PUSH), size, s->r->length, s->r->hwm, ret);
     return ret;
 }
 
@@ -127,7 +128,7 @@ static bool add_chunk_push(lab_stream *s, lab_chunk chunk, bool front)
          * what push() will return. */
         bool direct = r->flowing && !r->sync && r->data_listening && r->length == 0;
         size_t len = direct ? r->length : r->length + size;
-        lab_stream_tel_flow(s, "push", size, len, r->hwm, len < r->hwm || len == 0);
+        lab_stream_tel_flow(s, LAB_EV(PUSH), size, len, r->hwm, len < r->hwm || len == 0);
     }
     add_chunk(s, chunk, front);
     return can_push_more(r);
@@ -160,7 +161,7 @@ void lab_readable_push_eof(lab_stream *s)
     if (r->ended) return;
     r->ended = true;
     if (lab_stream_tel(s)) {
-        lab_ev *e = lab_ev_new("push");
+        lab_ev *e = lab_ev_new(LAB_EV(PUSH));
         lab_ev_str(e, "stream", s->name);
         lab_ev_int(e, "size", 0);
         lab_ev_int(e, "len", (int64_t)r->length);

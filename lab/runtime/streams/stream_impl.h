@@ -112,6 +112,11 @@ typedef struct lab_wstate {
     size_t non_finished, on_finished_cap;
 
     uint64_t total;            /* bytes (objects) written */
+
+    /* Telemetry: the length a `write` or `written` event last reported,
+     * and whether we are inside write() (whose own event will report). */
+    size_t tel_len;
+    bool tel_in_write;
 } lab_wstate;
 
 /* ---- the stream ------------------------------------------------------- */

@@ -18,6 +18,8 @@
  * 'finish' (on a tick) → autoDestroy → 'close' (on another tick).
  */
 #include "stream_impl.h"
+#include "events.h"
+#include "telemetry.h"
 #include "range.h"
 #include "grow.h"
 
@@ -157,11 +159,32 @@ bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
         lab_stream_error_or_destroy(s, &err, true);
     } else {
         w->pendingcb++;
+        w->tel_in_write = true;
         ret = write_or_buffer(s, chunk, cb, arg);
+        w->tel_in_write = false;
     }
-    if (lab_stream_tel(s))
-        lab_stream_tel_flow(s, "write", size, w->length, w->hwm, ret);
+    if (lab_stream_tel(s)) {
+        lab_stream_tel_flow(s, LAB_EV(WRITE), size, w->length, w->hwm, ret);
+        w->tel_len = w->length;
+    }
     return ret;
+}
+
+/* A write completed and the length fell: say so, or a gauge fed only by
+ * `write` events would stay full while the buffer drains (a writer that
+ * waits for 'drain' writes nothing meanwhile).  Not from inside write():
+ * its own event reports the length a moment later. */
+static void tel_written(lab_stream *s, size_t size)
+{
+    lab_wstate *w = s->w;
+    if (w->tel_in_write || w->length == w->tel_len || !lab_stream_tel(s)) return;
+    lab_ev *e = lab_ev_new(LAB_EV(WRITTEN));
+    lab_ev_str(e, "stream", s->name);
+    lab_ev_int(e, "size", (int64_t)size);
+    lab_ev_int(e, "len", (int64_t)w->length);
+    lab_ev_int(e, "hwm", (int64_t)w->hwm);
+    lab_ev_emit(e);
+    w->tel_len = w->length;
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -264,6 +287,7 @@ void lab_write_done(lab_stream *s, const lab_err *err)
     w->writing = w->expect_write_cb = false;
     w->length -= w->writelen;
     if (!err) w->total += w->writelen;
+    tel_written(s, w->writelen);
     w->writelen = 0;
     release_inflight(w);
 

@@ -3,6 +3,7 @@
  * header for the promises this file keeps).
  */
 #include "telemetry.h"
+#include "events.h"
 #include "errors.h"
 #include "loop.h"
 #include "mem.h"
@@ -272,7 +273,7 @@ void lab_tel_stream(const char *ev, const char *stream)
 
 void lab_tel_error(const char *stream, int err, const char *message)
 {
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     lab_ev_str(e, "stream", stream);
     lab_ev_str(e, "code", err > 0 ? lab_errno_name(err) : "ERR");
     lab_ev_str(e, "message", message ? message : (err > 0 ? strerror(err) : ""));
