@@ -253,6 +253,38 @@ def ipc():
     assert d.by("worker_stats"), "no stats"
     assert d.by("summary")[-1]["pongs"] == 10
 
+def logs():
+    d = Demo("cluster.logs", "--set", "workers=3", "--set", "requests=0", "--set", "rate=200",
+             "--duration", "120")
+    d.until(lambda e: e["ev"] == "log" and e["id"] == 3)
+    d.control("filter-next")
+    f = d.until(lambda e: e["ev"] == "step" and e["act"] == "filter")
+    mark = len(d.events)
+    d.until(lambda e: e["ev"] == "log" and len([x for x in d.events[mark:] if x["ev"] == "log"]) >= 10)
+    d.control("set filter=0")
+    d.until(lambda e: e["ev"] == "step" and e["act"] == "filter" and e["worker_pid"] == 0)
+    os.kill(d.primary, signal.SIGTERM)
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    assert f["id"] == 1, f
+    i = d.index(lambda e: e is f)
+    j = d.index(lambda e: e["ev"] == "step" and e["worker_pid"] == 0)
+    shown = [e for e in d.events[i:j] if e["ev"] == "log"]
+    assert len(shown) >= 10 and {e["worker_pid"] for e in shown} == {f["worker_pid"]}, shown[:3]
+    logs = d.by("log")
+    # Every line is its worker's own, and one stream sorted by the workers' stamps.
+    for e in logs:
+        ts, pid, wid = e["line"].split()[:3]
+        assert (int(ts), int(pid), int(wid)) == (e["worker_ts"], e["worker_pid"], e["id"]), e
+    ontime = [e["worker_ts"] for e in logs if not e.get("late")]
+    assert ontime == sorted(ontime), "not interleaved by time"
+    assert {e["id"] for e in logs} == {1, 2, 3}
+    s = d.by("summary")[-1]
+    done = d.by("load_done")[-1]
+    assert s["lines"] == done["ok"] and s["hidden"] > 0 and s["shown"] + s["hidden"] == s["lines"], (s, done)
+    rows = d.by("result")
+    assert sum(r["lines"] for r in rows) == s["lines"], rows
+
 import traceback
 for name in sys.argv[1:]:
     try:
@@ -279,7 +311,7 @@ drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
 
 # Bad input: one line, exit 2, nothing started.
 for demo in cluster.scheduling cluster.single-vs-many cluster.respawn cluster.graceful \
-            cluster.cpu-heavy cluster.pitfalls cluster.lifecycle cluster.ipc; do
+            cluster.cpu-heavy cluster.pitfalls cluster.lifecycle cluster.ipc cluster.logs; do
     for bad in workers=0 workers=65; do
         "$NODELAB" demo $demo --set "$bad" >"$TMP/out" 2>"$TMP/err" </dev/null
         [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "allowed: 1..64" "$TMP/err" \
@@ -301,7 +333,8 @@ drive \
     "pitfalls cluster.pitfalls: summed RSS, caches disagree, redis agrees, redis stopped and its directory gone" \
     "pitfalls_without_redis cluster.pitfalls without redis-server: one line how to install it, exit 2" \
     "lifecycle cluster.lifecycle: disconnect, SIGKILL, SIGTERM, a crash at start, a graceful stop: each timeline in order" \
-    "ipc cluster.ipc: pings and pongs both ways, sizes as the channel saw them, stats"
+    "ipc cluster.ipc: pings and pongs both ways, sizes as the channel saw them, stats" \
+    "logs cluster.logs: every worker's lines in one stream sorted by time, the filter shows one PID"
 
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing left running" || fail "nothing left running" "pids: $left"
