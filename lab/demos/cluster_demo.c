@@ -1,6 +1,7 @@
 /* cluster_demo.c — the Chapter 3 demos' worker and primary (see cluster_demo.h). */
 #include "cluster_demo.h"
 #include "child_demo.h"
+#include "errors.h"
 #include "events.h"
 #include "telemetry.h"
 
@@ -221,6 +222,24 @@ int cluster_demo_worker_main(void *arg)
     if (redis) redisFree(redis);
     free(ballast);
     return listen_failed;
+}
+
+/* As Node's plain server.listen(): the port is ours, no primary asked. */
+int cluster_demo_single_main(void *arg)
+{
+    const cluster_demo_cfg *c = arg;
+    lab_loop *loop = lab_loop_new();
+    static lab_http_server srv;
+    log_on = c->log;
+    int rc = lab_http_server_listen(&srv, loop, "127.0.0.1", c->port, on_request);
+    if (rc < 0) {
+        fprintf(stderr, "nodelab: server: listen %s 127.0.0.1:%d\n", lab_errno_name(-rc), c->port);
+        return 1;
+    }
+    srv.data = (void *)c;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    return 0;
 }
 
 /* ==== the primary =================================================================== */
@@ -574,12 +593,19 @@ static void on_server_exit(lab_process *p, int code, int sig)
 
 bool cluster_demo_server_start(cluster_demo_server *srv, lab_loop *loop, char *const *argv)
 {
-    lab_spawn_options o = { .file = argv[0], .argv = argv, .pdeathsig = SIGKILL,
+    lab_spawn_options o = { .file = argv ? argv[0] : NULL, .argv = argv, .pdeathsig = SIGKILL,
                             .stdio_count = 3, .on_exit = on_server_exit, .data = srv };
     o.stdio[0].kind = LAB_STDIO_IGNORE;
     o.stdio[1].kind = LAB_STDIO_IGNORE;   /* our stdout is the event stream */
     o.stdio[2].kind = LAB_STDIO_INHERIT;
-    srv->proc = lab_spawn(loop, &o);
+    if (argv) {
+        srv->proc = lab_spawn(loop, &o);
+    } else {
+        /* Our own server: it reports telemetry as the workers do. */
+        child_demo_options(&o, CHILD_DEMO_FORK, true);
+        o.stdio[3].kind = LAB_STDIO_IGNORE;   /* no channel: not a worker */
+        srv->proc = lab_fork_call(loop, srv->main, srv->arg, &o);
+    }
     if (!srv->proc) return false;
     srv->pid = srv->proc->pid;
     component_event(srv, "started");

@@ -257,6 +257,9 @@ static void serve(lab_http_server *srv, lab_http_conn *c)
     srv->nconns++;
     srv->connections++;
     c->fresh = true;
+    /* Node's http servers set noDelay (v18+): a response written in more
+     * than one piece must not wait for the peer's delayed ACK (Nagle). */
+    lab_tcp_nodelay(&c->tcp, true);
     if (http_conn_read_start(c) < 0) http_conn_close(c);
 }
 
