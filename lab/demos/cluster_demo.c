@@ -84,11 +84,15 @@ static bool path_is(const char *url, const char *path)
 
 typedef struct { lab_timer t; lab_http_out *res; char url[160]; } pending_answer;
 
+/* This process's PID as text, set once at start (getpid() is a system
+ * call, and every answer names the PID). */
+static char my_pid[16];
+
 static void log_line(const char *url, int status)
 {
     char line[256];
-    int n = snprintf(line, sizeof line, "%llu %d %d GET %.150s %d\n",
-                     (unsigned long long)lab_tel_now(), (int)getpid(), lab_cluster_worker_id(),
+    int n = snprintf(line, sizeof line, "%llu %s %d GET %.150s %d\n",
+                     (unsigned long long)lab_tel_now(), my_pid, lab_cluster_worker_id(),
                      url, status);
     /* One write() per line, under PIPE_BUF: lines of many workers on one
      * pipe never mix. */
@@ -99,9 +103,9 @@ static bool log_on;
 
 static void answer(lab_http_out *res, const char *url)
 {
-    char body[160], pid[16], key[32], value[64];
+    char body[160], key[32], value[64];
+    const char *pid = my_pid;
     int status = 200, n;
-    snprintf(pid, sizeof pid, "%d", (int)getpid());
     if (path_is(url, "/")) {
         n = snprintf(body, sizeof body, "hello from worker %d, pid %s\n", lab_cluster_worker_id(), pid);
     } else if (path_is(url, "/set") || path_is(url, "/get")) {
@@ -199,6 +203,7 @@ int cluster_demo_worker_main(void *arg)
     if (c->crash) return 1;            /* a worker that dies at start */
     self->on_message = on_message;
     log_on = c->log;
+    snprintf(my_pid, sizeof my_pid, "%d", (int)getpid());
     if (c->ballast_mb > 0) {
         size_t n = (size_t)c->ballast_mb << 20;
         ballast = malloc(n);
@@ -216,6 +221,7 @@ int cluster_demo_worker_main(void *arg)
     if (lab_cluster_http_listen(self, &srv, "127.0.0.1", c->port, on_request, on_listening) < 0)
         return 1;
     srv.data = (void *)c;
+    srv.no_request_events = !c->trace;
     if (c->stats_ms) lab_cluster_self_stats(self, (uint64_t)c->stats_ms);
     lab_loop_run(loop);
     lab_loop_free(loop);
@@ -231,12 +237,14 @@ int cluster_demo_single_main(void *arg)
     lab_loop *loop = lab_loop_new();
     static lab_http_server srv;
     log_on = c->log;
+    snprintf(my_pid, sizeof my_pid, "%d", (int)getpid());
     int rc = lab_http_server_listen(&srv, loop, "127.0.0.1", c->port, on_request);
     if (rc < 0) {
         fprintf(stderr, "nodelab: server: listen %s 127.0.0.1:%d\n", lab_errno_name(-rc), c->port);
         return 1;
     }
     srv.data = (void *)c;
+    srv.no_request_events = !c->trace;
     lab_loop_run(loop);
     lab_loop_free(loop);
     return 0;

@@ -40,6 +40,9 @@ typedef struct {
     int stats_ms;              /* lab_cluster_self_stats interval (0: none) */
     bool crash;                /* exit 1 right after "online" */
     bool log;                  /* a log line per request on stdout */
+    bool trace;                /* a `request` event per request (else only
+                                  the stats: the per-request JSON would
+                                  cost more than the request itself) */
     int ballast_mb;            /* memory each worker allocates and touches */
     char redis_socket[108];    /* the shared cache: redis on this socket */
 } cluster_demo_cfg;
