@@ -3,3 +3,4 @@ nobase_dist_pkgdata_DATA += \
 	chapters/01-event-loop.md \
 	chapters/02-streams.md \
 	chapters/04-child-processes.md
+nobase_dist_pkgdata_DATA += chapters/05-worker-threads.md
