@@ -74,4 +74,5 @@ AM_CPPFLAGS += $(SQLITE3_CFLAGS)
 nodelab_LDADD += $(HIREDIS_LIBS)
 # Chapter 5: the thread demos (actors, shared memory, transfer).
 nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
-	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c
+	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \
+	lab/demos/threads_transfer.c

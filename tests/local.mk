@@ -224,3 +224,6 @@ EXTRA_DIST += tests/chapter3.sh
 # Chapter 5: the thread demos, judged by their events.
 TESTS += tests/demo_threads.sh
 EXTRA_DIST += tests/demo_threads.sh
+# Chapter 5's text against the runtime and the demo registry.
+TESTS += tests/chapter5.sh
+EXTRA_DIST += tests/chapter5.sh
