@@ -74,3 +74,12 @@ nobase_dist_pkgdata_DATA += \
 	exercises/child-balancer/worker.c \
 	exercises/child-balancer/test_balancer.c \
 	solutions/child-balancer/balancer.c
+
+# Chapter 5 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-atomics/exercise.json \
+	exercises/threads-atomics/README.md \
+	exercises/threads-atomics/counter.h \
+	exercises/threads-atomics/counter.c \
+	exercises/threads-atomics/test_counter.c \
+	solutions/threads-atomics/counter.c
