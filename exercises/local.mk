@@ -83,3 +83,11 @@ nobase_dist_pkgdata_DATA += \
 	exercises/threads-atomics/counter.c \
 	exercises/threads-atomics/test_counter.c \
 	solutions/threads-atomics/counter.c
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-actors/exercise.json \
+	exercises/threads-actors/README.md \
+	exercises/threads-actors/pipeline.h \
+	exercises/threads-actors/stages.c \
+	exercises/threads-actors/pipeline.c \
+	exercises/threads-actors/test_pipeline.c \
+	solutions/threads-actors/pipeline.c
