@@ -91,3 +91,11 @@ nobase_dist_pkgdata_DATA += \
 	exercises/threads-actors/pipeline.c \
 	exercises/threads-actors/test_pipeline.c \
 	solutions/threads-actors/pipeline.c
+nobase_dist_pkgdata_DATA += \
+	exercises/shutdown-graceful/exercise.json \
+	exercises/shutdown-graceful/README.md \
+	exercises/shutdown-graceful/server.h \
+	exercises/shutdown-graceful/db.c \
+	exercises/shutdown-graceful/server.c \
+	exercises/shutdown-graceful/test_server.c \
+	solutions/shutdown-graceful/server.c
