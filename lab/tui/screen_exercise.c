@@ -226,8 +226,11 @@ static void draw(screen *s, int rows, int cols)
     ex_screen *x = (ex_screen *)s;
     ex_runner *r = &x->run;
     nl_progress_ex pe = nl_progress_exercise(&APP.prog, x->ex.id);
+    /* A hint revealed elsewhere (nodelab hint, nodelab check) shows here too. */
+    if (pe.hints_used > x->hints_used) x->hints_used = pe.hints_used < x->ex.nhints ? pe.hints_used : x->ex.nhints;
     char status[64];
     if (r->running) snprintf(status, sizeof status, "running...");
+    else if (!strcmp(pe.detail, "compile error")) snprintf(status, sizeof status, "does not compile");
     else if (!strcmp(pe.status, "failing")) snprintf(status, sizeof status, "failing %d/%d tests", pe.passed, pe.total);
     else snprintf(status, sizeof status, "%s", pe.status);
     int n = 1 + ui_text(0, 1, cols, x->ex.id, S_TITLE);
