@@ -7,6 +7,14 @@ nobase_dist_pkgdata_DATA += \
 	exercises/loop-offload/primes.c \
 	exercises/loop-offload/test_offload.c \
 	solutions/loop-offload/offload.c
+nobase_dist_pkgdata_DATA += \
+	exercises/loop-choose/exercise.json \
+	exercises/loop-choose/README.md \
+	exercises/loop-choose/choose.h \
+	exercises/loop-choose/quiz.c \
+	exercises/loop-choose/choose.c \
+	exercises/loop-choose/test_choose.c \
+	solutions/loop-choose/choose.c
 
 # Chapter 2: streams.
 nobase_dist_pkgdata_DATA += \

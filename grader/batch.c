@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 static const char help[] =
-"usage: nodelab-grader batch DIR [--jobs N] [--out OUT] [--force] [--time-scale X]\n"
+"usage: nodelab-grader batch DIR [--jobs N] [--out OUT] [--force] [--rerun-failed] [--time-scale X]\n"
 "\n"
 "Grades a class.  DIR holds one folder per student, each with the files of\n"
 "one or more exercises (directly, or in subfolders named after them).\n"
@@ -44,6 +44,9 @@ static const char help[] =
 "  --jobs N         grade N students at once (default 1)\n"
 "  --out OUT        where to write (default: DIR-grades beside DIR)\n"
 "  --force          grade again students whose report is up to date\n"
+"  --rerun-failed   run every test that did not pass once more; a test\n"
+"                   that passes then keeps the pass and is flagged flaky\n"
+"                   (in the report and summary.txt): look at that test\n"
 "  --time-scale X   multiply every time limit by X\n";
 
 typedef struct {
@@ -55,7 +58,7 @@ typedef struct {
     size_t nids;
     size_t *todo;              /* indexes of students to grade */
     size_t ntodo, finished, errors;
-    bool tty;
+    bool tty, rerun;
     double t0;
 } batch_ctx;
 
@@ -140,14 +143,16 @@ static int grade_student(size_t i, void *arg)
     nl_result res = { 0 };
     char folder[4400], err[1024];
     snprintf(folder, sizeof folder, "%s/%s", b->dir, student);
-    res.submission = strdup(folder);
-    res.student = strdup(student);
+    res.submission = nl_utf8_clean(folder, strlen(folder));
+    res.student = nl_utf8_clean(student, strlen(student));
     double t0 = nl_now_ms();
+    int flips = 0;
     for (size_t k = 0; k < b->nids; k++) {
         const nl_prepared *p = nl_course_get(b->s->course, b->ids[k], err, sizeof err);
         if (!p) continue;
         nl_ex_report r;
         nl_grade(p, folder, &b->s->opts, &r);
+        if (b->rerun) flips += nl_grade_rerun(p, folder, &b->s->opts, &r);
         nl_result_add(&res, &r);
     }
     res.ms = nl_now_ms() - t0;
@@ -157,7 +162,9 @@ static int grade_student(size_t i, void *arg)
     report_path(b, student, path, sizeof path);
     int rc = nl_write_atomic(path, text, strlen(text)) < 0 ? 3 : 0;
     if (rc) fprintf(stderr, "nodelab-grader: %s: %s\n", path, strerror(errno));
-    printf("%g/%g\n", res.score, res.max_score);
+    printf("%g/%g", res.score, res.max_score);
+    if (flips) printf(" (%d flaky: failed, then passed when run again)", flips);
+    printf("\n");
     free(text);
     cJSON_Delete(json);
     nl_result_free(&res);
@@ -199,12 +206,21 @@ static void student_done(size_t i, int status, const char *output, void *arg)
     progress(b, student, what);
 }
 
-static void csv_field(nl_buf *out, const char *s)
+/* One CSV cell of text: valid UTF-8, quoted when it must be, and never
+ * read as a formula by a spreadsheet (a student folder named "=cmd|..."):
+ * a cell starting with = + - @ (or a tab or CR) gets a ' in front. */
+static void csv_field(nl_buf *out, const char *raw)
 {
-    if (!strpbrk(s, ",\"\n\r")) { nl_buf_puts(out, s); return; }
-    nl_buf_puts(out, "\"");
-    for (; *s; s++) nl_buf_add(out, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-    nl_buf_puts(out, "\"");
+    char *s = nl_utf8_clean(raw, strlen(raw));
+    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+    if (!formula && !strpbrk(s, ",\"\n\r")) {
+        nl_buf_puts(out, s);
+    } else {
+        nl_buf_puts(out, formula ? "\"'" : "\"");
+        for (const char *c = s; *c; c++) nl_buf_add(out, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
+        nl_buf_puts(out, "\"");
+    }
+    free(s);
 }
 
 /* Failures per test across the class, for the summary. */
@@ -213,6 +229,19 @@ typedef struct {
     int failed, total;
     char last_status[40];
 } tally;
+
+/* Tests whose verdict flipped on a rerun, for the summary. */
+static void list_flaky(nl_buf *flaky, const char *student, const cJSON *ex)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ex, "id"), *test;
+    cJSON_ArrayForEach(test, cJSON_GetObjectItemCaseSensitive(ex, "tests")) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(test, "name");
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(test, "flaky");
+        if (cJSON_IsString(id) && cJSON_IsString(name) && cJSON_IsString(why))
+            nl_buf_printf(flaky, "  %s: %s: %s (%s)\n", student, id->valuestring, name->valuestring,
+                          why->valuestring);
+    }
+}
 
 static int by_failures(const void *a, const void *b)
 {
@@ -248,7 +277,7 @@ static void count_tests(tally **t, size_t *n, const cJSON *ex)
 /* Rebuilds gradebook.csv and summary.txt from every report in OUT. */
 static int write_gradebook(batch_ctx *b)
 {
-    nl_buf csv = { 0 }, sum = { 0 };
+    nl_buf csv = { 0 }, sum = { 0 }, flaky = { 0 };
     tally *tallies = NULL;
     size_t ntallies = 0, graded = 0;
     nl_buf_puts(&csv, "student");
@@ -265,7 +294,8 @@ static int write_gradebook(batch_ctx *b)
         if (f) fclose(f);
         cJSON *r = text.s ? cJSON_Parse(text.s) : NULL;
         nl_buf_free(&text);
-        csv_field(&csv, b->students[i]);
+        char *name = nl_utf8_clean(b->students[i], strlen(b->students[i]));
+        csv_field(&csv, name);
         double total = 0;
         for (size_t k = 0; k < b->nids; k++) {
             const cJSON *ex, *score = NULL;
@@ -281,9 +311,13 @@ static int write_gradebook(batch_ctx *b)
         if (r) nl_buf_printf(&csv, ",%g\n", total);
         else nl_buf_puts(&csv, ",\n");
         const cJSON *ex;
-        cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(r, "exercises")) count_tests(&tallies, &ntallies, ex);
+        cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(r, "exercises")) {
+            count_tests(&tallies, &ntallies, ex);
+            list_flaky(&flaky, name, ex);
+        }
         graded += r != NULL;
         cJSON_Delete(r);
+        free(name);
     }
     qsort(tallies, ntallies, sizeof *tallies, by_failures);
     nl_buf_printf(&sum, "%zu of %zu students graded; exercises: ", graded, b->nstudents);
@@ -297,6 +331,9 @@ static int write_gradebook(batch_ctx *b)
         shown++;
     }
     if (!shown) nl_buf_puts(&sum, "  (none: every test passed for every student)\n");
+    if (flaky.len)
+        nl_buf_printf(&sum, "Verdicts that flipped when run again (flaky: look at these tests):\n%s", flaky.s);
+    nl_buf_free(&flaky);
     free(tallies);
     char path[4400];
     int rc = 0;
@@ -319,6 +356,7 @@ static int parse(int argc, char **argv, batch_ctx *b, int *jobs, bool *force, do
         int rc = 0;
         if (nl_grader_is_help(a)) { fputs(help, stdout); return -1; }
         if (!strcmp(a, "--force")) *force = true;
+        else if (!strcmp(a, "--rerun-failed")) b->rerun = true;
         else if (!strcmp(a, "--jobs") && v) rc = nl_parse_jobs(argv[++i], jobs);
         else if (!strcmp(a, "--time-scale") && v) rc = nl_parse_scale(argv[++i], scale);
         else if (!strcmp(a, "--out") && v) { free(*out); *out = strdup(argv[++i]); }

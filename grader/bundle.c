@@ -14,6 +14,7 @@
 #include "util.h"
 #include "zip.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,90 @@ static int pack_folder(const char *src, const char *tarball, char *err, size_t e
     return st == 0 ? 0 : -1;
 }
 
+/* The files of exercise `id` that `make install` must put in place: its
+ * manifest, statement, starter, given and test files, and its solution. */
+static char **install_needs(const char *src, const char *id, char *err, size_t errlen)
+{
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/exercises/%s", src, id);
+    nl_manifest *m = nl_manifest_load(dir, err, errlen);
+    if (!m) return NULL;
+    char **need = calloc(m->nfiles * 2 + m->nprovided + m->ntests + 3, sizeof *need);
+    size_t n = 0;
+    char path[4400];
+#define NEED(...) (snprintf(path, sizeof path, __VA_ARGS__), need[n++] = strdup(path))
+    NEED("exercises/%s/exercise.json", id);
+    if (m->statement) NEED("exercises/%s/%s", id, m->statement);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        NEED("exercises/%s/%s", id, m->files[i]);
+        NEED("solutions/%s/%s", id, m->files[i]);
+    }
+    for (size_t i = 0; i < m->nprovided; i++) NEED("exercises/%s/%s", id, m->provided[i]);
+    for (size_t i = 0; i < m->ntests; i++) NEED("exercises/%s/%s", id, m->tests[i]);
+#undef NEED
+    nl_manifest_free(m);
+    return need;
+}
+
+/* Is `path` a word of the install list (exercises/local.mk)? */
+static bool listed(const char *list, const char *path)
+{
+    size_t len = strlen(path);
+    for (const char *p = list; (p = strstr(p, path)); p += len)
+        if ((p == list || strchr(" \t\n\\", p[-1])) && strchr(" \t\n\\", p[len])) return true;
+    return false;
+}
+
+/* Every exercise to grade must be installed by the source's `make install`
+ * (exercises/local.mk lists its files), or Gradescope would tell every
+ * student "no exercise".  A `make dist` tarball holds only what is listed:
+ * setup.sh checks, after installing, that every exercise it is to grade
+ * is there, and fails the image's build otherwise. */
+static int check_installed(const char *source, bool tarball, char *const *ids, char *err, size_t errlen)
+{
+    char path[4400];
+    char *list = NULL;
+    if (tarball) return 0;          /* what dist left out setup.sh finds missing, loudly */
+    snprintf(path, sizeof path, "%s/exercises/local.mk", source);
+    size_t len;
+    if (!(list = nl_read_file(path, &len))) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+    int rc = 0;
+    for (char *const *id = ids; *id && !rc; id++) {
+        char **need = install_needs(source, *id, err, errlen);
+        if (!need) { rc = -1; break; }
+        for (char **f = need; *f && !rc; f++)
+            if (!listed(list, *f)) {
+                snprintf(err, errlen, "exercise '%s' would not be installed on Gradescope: %s is not listed in "
+                         "%s (see \"Adding an exercise\" in docs/grader.md)", *id, *f, path);
+                rc = -1;
+            }
+        nl_free_list(need);
+    }
+    free(list);
+    return rc;
+}
+
+/* Every exercise folder of a source tree (those with a manifest). */
+static char **source_ids(const char *source)
+{
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/exercises", source);
+    char **ids = calloc(1, sizeof *ids);
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char manifest[8600];
+        snprintf(manifest, sizeof manifest, "%s/%s/exercise.json", dir, e->d_name);
+        if (e->d_name[0] == '.' || !nl_is_file(manifest)) continue;
+        ids = realloc(ids, (n + 2) * sizeof *ids);
+        ids[n++] = strdup(e->d_name);
+        ids[n] = NULL;
+    }
+    if (d) closedir(d);
+    return ids;
+}
+
 static int add_file(nl_zip *z, const char *path, const char *name, unsigned mode, char *err, size_t errlen)
 {
     size_t len;
@@ -93,7 +178,12 @@ static int build_zip(const char *source, char *const *ids, const char *out, cons
     if (slen > 7 && !strcmp(source + slen - 7, ".tar.gz") && nl_is_file(source))
         snprintf(tarball, sizeof tarball, "%s", source);
     else if (!nl_is_dir(source)) { snprintf(err, errlen, "%s: neither a .tar.gz nor a folder", source); return -1; }
-    else if (pack_folder(source, tarball, err, errlen) < 0) return -1;
+    bool is_tarball = !strcmp(tarball, source);
+    char **all = *ids || is_tarball ? NULL : source_ids(source);
+    int checked = check_installed(source, is_tarball, all ? all : ids, err, errlen);
+    nl_free_list(all);
+    if (checked < 0) return -1;
+    if (!is_tarball && pack_folder(source, tarball, err, errlen) < 0) return -1;
     nl_zip *z = nl_zip_new();
     int rc = 0;
     static const char *const scripts[] = { "setup.sh", "run_autograder" };
@@ -134,10 +224,8 @@ int nl_cmd_bundle(int argc, char **argv)
         if (nl_grader_is_help(argv[i])) { fputs(help, stdout); free(ids); return 0; }
         if (!strcmp(argv[i], "--out") && v) out = argv[++i];
         else if (!strcmp(argv[i], "--source") && v) source = argv[++i];
-        else if (!strcmp(argv[i], "--exercise") && v) {
-            ids[n++] = argv[++i];
-            if (!nl_exercise_dir(ids[n - 1])) rc = nl_grader_error("bundle: no exercise '%s'", ids[n - 1]);
-        } else rc = nl_grader_error("bundle: unknown option or missing value: %s", argv[i]);
+        else if (!strcmp(argv[i], "--exercise") && v) ids[n++] = argv[++i];
+        else rc = nl_grader_error("bundle: unknown option or missing value: %s", argv[i]);
     }
     char guess[4400];
     snprintf(guess, sizeof guess, "%s/configure.ac", nl_data_dir());
@@ -145,6 +233,13 @@ int nl_cmd_bundle(int argc, char **argv)
     if (!rc && !source && !nl_is_file(guess))
         rc = nl_grader_error("bundle: no source tree here: pass --source with a `make dist` tarball or a source folder");
     if (!rc && !source) source = nl_data_dir();
+    /* An exercise named must exist in the source being shipped (a folder);
+     * a tarball's list is checked against its exercises/local.mk later. */
+    for (size_t k = 0; k < n && !rc && nl_is_dir(source); k++) {
+        char manifest[4400];
+        snprintf(manifest, sizeof manifest, "%s/exercises/%s/exercise.json", source, ids[k]);
+        if (!nl_is_file(manifest)) rc = nl_grader_error("bundle: no exercise '%s' in %s", ids[k], source);
+    }
     char *tmp = rc ? NULL : nl_make_temp_dir(NULL, "nodelab-bundle");
     if (!rc && !tmp) rc = nl_grader_error("bundle: cannot make a temporary folder: %s", strerror(errno));
     char err[1024];

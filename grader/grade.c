@@ -63,7 +63,22 @@ static void set_all(nl_ex_report *r, const char *status, const char *why)
 static char *json_str(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+    return cJSON_IsString(v) ? nl_utf8_clean(v->valuestring, strlen(v->valuestring)) : NULL;
+}
+
+/* Every string of a report is valid UTF-8 (util.h says why): what the
+ * compiler quoted from the student's file, symbol names read from their
+ * object, the folder's name, what the tests printed. */
+static void clean_report(nl_ex_report *r)
+{
+    r->diagnostics = nl_utf8_own(r->diagnostics);
+    r->warnings = nl_utf8_own(r->warnings);
+    r->files_dir = nl_utf8_own(r->files_dir);
+    for (size_t i = 0; i < r->m->ncases; i++) {
+        nl_test_report *t = &r->tests[i];
+        t->message = nl_utf8_own(t->message);
+        t->output = nl_utf8_own(t->output);
+    }
 }
 
 static double json_num(const cJSON *o, const char *key)
@@ -116,8 +131,9 @@ static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, d
                  t->signal && !strcmp(t->signal, "SIGXCPU") ? " of CPU time" : "");
         t->message = strdup(buf);
     } else if (st == NL_ST_OOM) {
-        snprintf(buf, sizeof buf, "the test ran out of memory (limit %ld MB; it had used %.0f MB)",
-                 m->limits.memory_mb, json_num(rec, "maxrss_kb") / 1024);
+        snprintf(buf, sizeof buf, "the test ran out of memory: it had used %.0f MB of the %ld MB a test may "
+                 "use (%ld MB for its data, %d MB for code and thread stacks)", json_num(rec, "maxrss_kb") / 1024,
+                 m->limits.memory_mb + AS_OVERHEAD_MB, m->limits.memory_mb, AS_OVERHEAD_MB);
         t->message = strdup(buf);
     } else if (st == NL_ST_OUTPUT) {
         snprintf(buf, sizeof buf, "the test printed more than its limit of %ld KB (or wrote too large a file), and was stopped",
@@ -169,16 +185,23 @@ static void account_for_missing(nl_ex_report *r, const nl_box_result *box)
 {
     char why[600];
     if (box->timed_out)
-        snprintf(why, sizeof why, "not run: the test program as a whole ran out of time");
+        snprintf(why, sizeof why, "the test program as a whole ran out of time");
     else if (WIFSIGNALED(box->status))
-        snprintf(why, sizeof why, "not run: the test runner was killed by %s during an earlier test",
+        snprintf(why, sizeof why, "the test runner was killed by %s during an earlier test",
                  nl_signal_name(WTERMSIG(box->status)));
     else if (WIFEXITED(box->status) && WEXITSTATUS(box->status) != 0)
-        snprintf(why, sizeof why, "not run: the test runner stopped with status %d: %.400s",
+        snprintf(why, sizeof why, "the test runner stopped with status %d: %.400s",
                  WEXITSTATUS(box->status), box->output ? box->output : "");
     else
-        snprintf(why, sizeof why, "not run: the test runner ended without reporting this test");
+        snprintf(why, sizeof why, "the test runner ended without reporting this test");
     set_all(r, NL_ST_NOT_RUN, why);
+}
+
+static bool wanted(const char *const *only, const char *tcase)
+{
+    for (; only && *only; only++)
+        if (!strcmp(*only, tcase)) return true;
+    return !only;
 }
 
 static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
@@ -196,9 +219,18 @@ static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
                  m->checks & NL_CHECK_ZOMBIES ? "zombies," : "", m->checks & NL_CHECK_FDS ? "fds" : "");
         n = nl_split_words(buf, &argv, n);
     }
-    n = nl_split_words("--", &argv, n);
-    for (size_t i = 0; i < m->ncases; i++) n = nl_split_words(m->cases[i].tcase, &argv, n);
+    n = nl_split_words("-- -", &argv, n);
     return argv;
+}
+
+/* The cases to run, one a line, for the runner's stdin (not its argv,
+ * which every process of the sandbox can read in /proc). */
+static char *runner_cases(const nl_manifest *m, const char *const *only)
+{
+    nl_buf b = { 0 };
+    for (size_t i = 0; i < m->ncases; i++)
+        if (wanted(only, m->cases[i].tcase)) nl_buf_printf(&b, "%s\n", m->cases[i].tcase);
+    return nl_buf_take(&b);
 }
 
 static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, const nl_grade_opts *o)
@@ -206,6 +238,7 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
     const nl_manifest *m = r->m;
     double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
     char **argv = runner_argv(m, time_s, nl_box_is_namespaced());
+    char *cases = runner_cases(m, o->only);
     /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
      * terabytes of address space): ASan's own mmap limit stands in, and
      * signals end the test as they would without it, so that a segfault
@@ -221,17 +254,18 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
         .wall_s = m->ncases * (time_s + 3) + 10, .cpu_s = m->ncases * (time_s + 1) + 5,
         .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
         .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
-        .output_half = 8192, .result_channel = true, .tmp = tmp,
+        .output_half = 8192, .result_channel = true, .stdin_data = cases, .tmp = tmp,
     };
     nl_box_result box;
     char err[512];
-    if (nl_box_run(&spec, &box, err, sizeof err) < 0) {
+    int rc = nl_box_run(&spec, &box, err, sizeof err);
+    nl_free_argv(argv);
+    free(cases);
+    if (rc < 0) {
         r->status = NL_EX_ERROR;
         r->diagnostics = strdup(err);
-        nl_free_argv(argv);
         return;
     }
-    nl_free_argv(argv);
     r->sandbox.pgid = box.pgid;
     r->sandbox.escaped = box.escaped;
     snprintf(r->sandbox.marker, sizeof r->sandbox.marker, "%s", box.marker);
@@ -287,6 +321,7 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
     r->sandbox.mode = nl_box_mode();
     r->sandbox.network = nl_box_network();
     r->sandbox.pids = nl_box_pids();
+    r->sandbox.files = nl_box_files();
     r->timing.prepare_ms = p->ms;
     const char *dir = nl_find_files(p->m, submission);
     if (!dir) {
@@ -297,13 +332,15 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         r->status = NL_EX_MISSING;
         r->diagnostics = nl_buf_take(&d);
         r->files_dir = strdup(submission);
-        set_all(r, NL_ST_NOT_RUN, "not run: the submission has no files for this exercise");
+        set_all(r, NL_ST_NOT_RUN, "the submission has no files for this exercise");
+        clean_report(r);
         return;
     }
     r->files_dir = strdup(dir);
     if ((r->diagnostics = unsafe_files(p->m, submission, dir))) {
         r->status = NL_EX_REFUSED;
-        set_all(r, NL_ST_NOT_RUN, "not run: the submission was refused");
+        set_all(r, NL_ST_NOT_RUN, "the submission was refused (see why above)");
+        clean_report(r);
         r->timing.total_ms = nl_now_ms() - t0;
         return;
     }
@@ -331,9 +368,11 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         nl_built_free(&b);
     }
     if (r->status != NL_EX_PASSED && r->status != NL_EX_FAILING)
-        set_all(r, NL_ST_NOT_RUN, r->status == NL_EX_ERROR ? "not run: the grader failed"
-                : "not run: the submission did not build");
+        set_all(r, NL_ST_NOT_RUN, r->status == NL_EX_ERROR ? "the grader failed"
+                : r->status == NL_EX_REFUSED ? "the submission was refused (see why above)"
+                : "the submission did not build");
     if (root) { nl_remove_tree(root); free(root); }
+    clean_report(r);
     r->timing.total_ms = nl_now_ms() - t0;
 }
 
@@ -341,13 +380,47 @@ void nl_ex_report_free(nl_ex_report *r)
 {
     for (size_t i = 0; r->tests && i < r->m->ncases; i++) {
         nl_test_report *t = &r->tests[i];
-        free(t->message); free(t->file); free(t->output); free(t->signal);
+        free(t->message); free(t->file); free(t->output); free(t->signal); free(t->flaky);
     }
     free(r->tests);
     free(r->files_dir);
     free(r->diagnostics);
     free(r->warnings);
     memset(r, 0, sizeof *r);
+}
+
+int nl_grade_rerun(const nl_prepared *p, const char *submission, const nl_grade_opts *o, nl_ex_report *r)
+{
+    if (r->status != NL_EX_FAILING) return 0;
+    const nl_manifest *m = r->m;
+    const char **only = calloc(m->ncases + 1, sizeof *only);
+    size_t n = 0;
+    for (size_t k = 0; k < m->ncases; k++)
+        if (r->tests[k].status != NL_ST_PASSED) only[n++] = m->cases[k].tcase;
+    nl_grade_opts again_opts = *o;
+    again_opts.only = only;
+    nl_ex_report again;
+    nl_grade(p, submission, &again_opts, &again);
+    int flips = 0;
+    for (size_t k = 0; again.tests && k < m->ncases; k++) {
+        nl_test_report *t = &r->tests[k], *u = &again.tests[k];
+        if (t->status == NL_ST_PASSED || u->status != NL_ST_PASSED) continue;
+        nl_buf why = { 0 };
+        nl_buf_printf(&why, "%s on the first run%s%s; passed when run again", t->status,
+                      t->message ? ": " : "", t->message ? t->message : "");
+        free(t->message); free(t->file); free(t->output); free(t->signal); free(t->flaky);
+        *t = *u;
+        memset(u, 0, sizeof *u);
+        u->c = t->c;
+        t->flaky = nl_buf_take(&why);
+        r->passed++;
+        r->score += t->points;
+        flips++;
+    }
+    if (r->passed == m->ncases) r->status = NL_EX_PASSED;
+    nl_ex_report_free(&again);
+    free(only);
+    return flips;
 }
 
 void nl_result_add(nl_result *res, nl_ex_report *r)

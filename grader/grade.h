@@ -53,6 +53,7 @@ typedef struct {
     char *output;              /* what the test printed (head and tail) */
     unsigned long long output_bytes;
     double ms;
+    char *flaky;               /* set when a rerun flipped the verdict: what the first run said */
 } nl_test_report;
 
 typedef struct {
@@ -65,7 +66,7 @@ typedef struct {
     size_t passed;
     nl_test_report *tests;     /* m->ncases of them */
     struct {
-        const char *mode, *network, *pids;
+        const char *mode, *network, *pids, *files;
         pid_t pgid;
         char marker[64];
         int escaped;
@@ -88,6 +89,7 @@ typedef struct {
     double time_scale;                 /* multiplies the manifest's time limits */
     const char *const *hide;           /* more host paths the sandbox must hide */
     const char *root;                  /* grader's private temp folder */
+    const char *const *only;           /* run only these TCases (NULL: all) */
 } nl_grade_opts;
 
 /* Where a submission keeps an exercise's files: <sub>/<id>/ if that holds
@@ -98,6 +100,10 @@ const char *nl_find_files(const nl_manifest *m, const char *submission);
  * as status NL_EX_ERROR with the reason in diagnostics. */
 void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts *o, nl_ex_report *r);
 void nl_ex_report_free(nl_ex_report *r);
+/* Runs the tests of r that did not pass once more (r built and ran).  A
+ * test that passes then keeps the pass, and its `flaky` says what the
+ * first run gave, so the instructor sees the flip.  Returns the flips. */
+int nl_grade_rerun(const nl_prepared *p, const char *submission, const nl_grade_opts *o, nl_ex_report *r);
 
 /* Appends a report to a result, summing the scores. */
 void nl_result_add(nl_result *res, nl_ex_report *r);

@@ -12,6 +12,7 @@ grader_libgrade_a_SOURCES = \
 	grader/manifest.c grader/manifest.h \
 	grader/report.h grader/report_ci.c grader/report_json.c grader/report_text.c \
 	grader/sandbox.c grader/sandbox.h grader/sandbox_fs.c grader/sandbox_fs.h \
+	grader/sandbox_landlock.c grader/sandbox_landlock.h \
 	grader/sandbox_reap.c grader/sandbox_reap.h \
 	grader/session.c grader/session.h \
 	grader/symbols.c grader/symbols.h \

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* XML 1.0 text: escape markup, drop control bytes it cannot carry. */
+/* XML 1.0 text from valid UTF-8 (every report string is): escape markup,
+ * and replace the characters XML cannot carry (controls, U+FFFE/U+FFFF). */
 static void xml_text(nl_buf *b, const char *s)
 {
     for (; s && *s; s++) {
@@ -22,8 +23,14 @@ static void xml_text(nl_buf *b, const char *s)
         case '&': nl_buf_puts(b, "&amp;"); break;
         case '"': nl_buf_puts(b, "&quot;"); break;
         default:
-            if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') nl_buf_puts(b, "?");
-            else nl_buf_add(b, s, 1);
+            if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
+                nl_buf_puts(b, "\xEF\xBF\xBD");
+            } else if (ch == 0xEF && (unsigned char)s[1] == 0xBF && ((unsigned char)s[2] & 0xFE) == 0xBE) {
+                nl_buf_puts(b, "\xEF\xBF\xBD");     /* U+FFFE, U+FFFF: not XML characters */
+                s += 2;
+            } else {
+                nl_buf_add(b, s, 1);
+            }
         }
     }
 }
@@ -84,20 +91,37 @@ char *nl_report_junit(const nl_result *res)
     return nl_buf_take(&b);
 }
 
-/* A TAP description may not contain '#' (a directive) or a newline. */
+/* A TAP description: '#' would start a directive and '\\' escapes, so
+ * both are escaped (\\# and \\\\, as TAP 13 says); a line break ends it. */
 static void tap_name(nl_buf *b, const char *s)
 {
-    for (; *s; s++) nl_buf_add(b, *s == '#' || *s == '\n' ? " " : s, 1);
+    for (; *s; s++) {
+        if (*s == '#' || *s == '\\') nl_buf_add(b, "\\", 1);
+        nl_buf_add(b, *s == '\n' || *s == '\r' ? " " : s, 1);
+    }
 }
 
+/* A YAML literal block: each line indented; the characters YAML may not
+ * carry (C0 controls but tab, C1 controls, U+FFFE/U+FFFF) replaced. */
 static void yaml_block(nl_buf *b, const char *key, const char *text)
 {
-    nl_buf_printf(b, "  %s: |\n", key);
-    for (const char *p = text; *p;) {
-        size_t len = strcspn(p, "\n");
-        nl_buf_printf(b, "    %.*s\n", (int)len, p);
-        p += len + (p[len] == '\n');
+    nl_buf_printf(b, "  %s: |2\n    ", key);   /* |2: lines may start with spaces */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            if (p[1]) nl_buf_puts(b, "\n    ");
+        } else if ((*p < 0x20 && *p != '\t') || *p == 0x7F) {
+            nl_buf_puts(b, "\xEF\xBF\xBD");
+        } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            nl_buf_puts(b, "\xEF\xBF\xBD");
+            p++;
+        } else if (*p == 0xEF && p[1] == 0xBF && (p[2] & 0xFE) == 0xBE) {
+            nl_buf_puts(b, "\xEF\xBF\xBD");
+            p += 2;
+        } else {
+            nl_buf_add(b, p, 1);
+        }
     }
+    nl_buf_puts(b, "\n");
 }
 
 char *nl_report_tap(const nl_result *res)

@@ -31,12 +31,39 @@ const char *nl_test_title(const nl_test_report *t, size_t index, bool student, c
     return t->c->name;
 }
 
+/* The statement of the tests at file:line (the check that failed), up to
+ * its ';', on one line: the student has not got the test file, so a path
+ * to it would tell them nothing.  NULL if it cannot be read. */
+static char *quote_check(const nl_manifest *m, const char *file, int line)
+{
+    if (!file || !*file || line <= 0 || strchr(file, '/')) return NULL;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", m->dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char text[512];
+    nl_buf b = { 0 };
+    for (int n = 1; fgets(text, sizeof text, f) && n < line + 6; n++) {
+        if (n < line) continue;
+        char *s = text;
+        while (*s == ' ' || *s == '\t') s++;
+        s[strcspn(s, "\n")] = '\0';
+        nl_buf_printf(&b, "%s%s", b.len ? " " : "", s);
+        if (strchr(s, ';')) break;
+    }
+    fclose(f);
+    if (!b.len) { nl_buf_free(&b); return NULL; }
+    if (b.len > 300) { b.len = 297; nl_buf_puts(&b, "..."); }
+    return nl_buf_take(&b);
+}
+
 char *nl_test_details(const nl_ex_report *r, const nl_test_report *t, bool with_output)
 {
     nl_buf b = { 0 };
     if (t->message && *t->message) nl_buf_printf(&b, "%s\n", t->message);
-    if (t->status == NL_ST_FAILED && t->file && *t->file)
-        nl_buf_printf(&b, "at exercises/%s/%s:%d\n", r->m->id, t->file, t->line);
+    char *check = t->status == NL_ST_FAILED ? quote_check(r->m, t->file, t->line) : NULL;
+    if (check) nl_buf_printf(&b, "the check that failed: %s\n", check);
+    free(check);
     if (with_output && t->output && *t->output && t->status != NL_ST_PASSED) {
         nl_buf_printf(&b, "output (%llu bytes):\n%s", t->output_bytes, t->output);
         if (b.s[b.len - 1] != '\n') nl_buf_puts(&b, "\n");
@@ -69,6 +96,7 @@ static cJSON *test_json(const nl_ex_report *r, const nl_test_report *t, size_t i
     add_str(o, "output", hide ? NULL : t->output);
     cJSON_AddNumberToObject(o, "output_bytes", (double)t->output_bytes);
     cJSON_AddNumberToObject(o, "ms", (int)t->ms);
+    add_str(o, "flaky", t->flaky);
     (void)r;
     return o;
 }
@@ -91,6 +119,7 @@ static cJSON *exercise_json(const nl_ex_report *r, bool student)
     add_str(sb, "mode", r->sandbox.mode);
     add_str(sb, "network", r->sandbox.network);
     add_str(sb, "pids", r->sandbox.pids);
+    add_str(sb, "files", r->sandbox.files);
     cJSON_AddNumberToObject(sb, "pgid", r->sandbox.pgid);
     cJSON_AddStringToObject(sb, "marker", r->sandbox.marker);
     cJSON_AddNumberToObject(sb, "escaped", r->sandbox.escaped);

@@ -68,6 +68,8 @@ static void test_line(const out *w, const nl_ex_report *r, const nl_test_report 
     nl_buf_printf(w->b, "  %s%s%s %s", c(w, ok ? GREEN : RED), ok ? "✔" : "✘", c(w, RESET), name);
     if (!ok) nl_buf_printf(w->b, " %s(%s)%s", c(w, YELLOW), t->status, c(w, RESET));
     nl_buf_printf(w->b, "%*s%s\n", pad, "", score);
+    if (t->flaky && !(w->o->student && t->c->hidden))
+        nl_buf_printf(w->b, "      %sflaky: %s%s\n", c(w, YELLOW), t->flaky, c(w, RESET));
     if (ok || (w->o->student && t->c->hidden)) return;
     char *details = nl_test_details(r, t, true);
     indented(w, details, "      ", 24);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "sandbox.h"
 #include "sandbox_fs.h"
+#include "sandbox_landlock.h"
 #include "sandbox_reap.h"
 #include "util.h"
 
@@ -64,6 +65,7 @@ typedef struct {
     const char *work;              /* basic: the working folder */
     const char *marker;
     int sync_fd, status_fd, out_fd, res_fd;
+    int in_fd;                     /* stdin_data, or -1 */
 } child_ctx;
 
 static void die(int fd, const char *msg)
@@ -173,9 +175,11 @@ static char **child_env(const child_ctx *c, const char *home)
     snprintf(buf[0], sizeof buf[0], "NODELAB_SANDBOX=%s", c->marker);
     snprintf(buf[1], sizeof buf[1], "HOME=%s", home);
     snprintf(buf[2], sizeof buf[2], "TMPDIR=%s", c->ns ? "/tmp" : home);
+    snprintf(buf[3], sizeof buf[3], "TEMP=%s", c->ns ? "/tmp" : home);   /* Check's own temp files */
     env[n++] = buf[0];
     env[n++] = buf[1];
     env[n++] = buf[2];
+    env[n++] = buf[3];
     env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
     env[n++] = "LANG=C.UTF-8";
     env[n++] = "MALLOC_ARENA_MAX=2";
@@ -201,13 +205,18 @@ static int child_main(child_ctx *c)
     } else if (chdir(c->work) < 0) {
         die_errno(c->status_fd, "chdir");
     }
+    /* Basic mode: the rules are made while the paths can still be opened,
+     * and take hold after the uid drop. */
+    int landlock = c->ns ? -1 : nl_landlock_prepare(c->work, c->spec->box_host, c->spec->hide);
     apply_limits(c);
     drop_privileges(c);
+    if (landlock >= 0 && nl_landlock_enforce(landlock) < 0) die_errno(c->status_fd, "landlock");
     int null = open("/dev/null", O_RDWR);
     if (null < 0) die_errno(c->status_fd, "/dev/null");
     dup2(null, 0);
     dup2(c->out_fd, 1);
     dup2(c->out_fd, 2);
+    if (c->in_fd >= 0) dup2(c->in_fd, 0);
     if (c->res_fd >= 0) dup2(c->res_fd, 3);
     else dup2(null, 3);
     /* Everything else closes at exec, the status pipe included. */
@@ -355,15 +364,20 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
         return -1;
     }
     int sync[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, rpipe[2] = { -1, -1 };
+    int in[2] = { -1, -1 };
+    size_t in_len = spec->stdin_data ? strlen(spec->stdin_data) : 0;
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-        (spec->result_channel && pipe2(rpipe, O_CLOEXEC) < 0)) {
-        snprintf(err, errlen, "sandbox: pipe: %s", strerror(errno));
-        close_pipe(sync); close_pipe(status); close_pipe(out); close_pipe(rpipe);
+        (spec->result_channel && pipe2(rpipe, O_CLOEXEC) < 0) ||
+        (spec->stdin_data && (in_len > 65536 || pipe2(in, O_CLOEXEC) < 0 ||
+                              write(in[1], spec->stdin_data, in_len) != (ssize_t)in_len))) {
+        snprintf(err, errlen, "sandbox: pipe: %s", in_len > 65536 ? "input too long" : strerror(errno));
+        close_pipe(sync); close_pipe(status); close_pipe(out); close_pipe(rpipe); close_pipe(in);
         remove_folders(root, work);
         return -1;
     }
+    if (in[1] >= 0) { close(in[1]); in[1] = -1; }    /* the reader sees the end */
     child_ctx c = { spec, ns, userns, is_root(), 0, root, work ? work : spec->work_host, res->marker,
-                    sync[0], status[1], out[1], rpipe[1] };
+                    sync[0], status[1], out[1], rpipe[1], in[0] };
     double t0 = nl_now_ms();
     unsigned long flags = ns ? CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS : 0;
     if (userns) flags |= CLONE_NEWUSER;
@@ -375,6 +389,7 @@ int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t er
     }
     close(sync[0]); close(status[1]); close(out[1]);
     if (rpipe[1] >= 0) close(rpipe[1]);
+    if (in[0] >= 0) close(in[0]);
     if (pid < 0) {
         snprintf(err, errlen, "sandbox: clone: %s", strerror(errno));
         close(sync[1]); close(status[0]); close(out[0]);
@@ -486,6 +501,17 @@ const char *nl_box_pids(void)
 {
     if (mode < 0) probe();
     return pids_how[0] ? pids_how : "RLIMIT_NPROC";
+}
+
+const char *nl_box_files(void)
+{
+    static char how[160];
+    if (mode < 0) probe();
+    if (mode == 1) return "a root of its own: the course, the grader's and other students' folders are not in it";
+    if (nl_landlock_abi() < 1) return "permissions only (no Landlock): what any user may read, it may read";
+    snprintf(how, sizeof how, "Landlock (ABI %d): the course and the grader's folders hidden, writes only in its own",
+             nl_landlock_abi());
+    return how;
 }
 
 bool nl_box_is_namespaced(void)

@@ -42,6 +42,8 @@ typedef struct {
     long tmpfs_mb;                /* size of the sandbox's writable root */
     size_t output_half;           /* stdout+stderr kept: this much head and tail */
     bool result_channel;          /* fd 3 is a pipe back to the grader */
+    const char *stdin_data;       /* stdin gives this (at most 64 KB), then
+                                     end of file; NULL: /dev/null */
     const char *tmp;              /* host folder for the sandbox's own temporary
                                      folders (NULL: $TMPDIR); must let others
                                      pass through (0711) for basic mode */
@@ -77,6 +79,8 @@ const char *nl_box_mode(void);
 const char *nl_box_network(void);
 /* How fork bombs are held: "pids cgroup + rlimit", "rlimit" ... */
 const char *nl_box_pids(void);
+/* What the code can reach on disk, in words. */
+const char *nl_box_files(void);
 bool nl_box_is_namespaced(void);
 
 #endif

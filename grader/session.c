@@ -48,7 +48,12 @@ int nl_session_open(nl_session *s, const char *prog)
 {
     memset(s, 0, sizeof *s);
     signal(SIGPIPE, SIG_IGN);
-    s->root = nl_make_temp_dir(NULL, "nodelab-grader");
+    /* In basic mode the sandbox writes in /tmp only if nothing it must not
+     * see lives there (Landlock can grant a folder, not a folder but one
+     * of its children): our folder goes to /var/tmp, unless TMPDIR says. */
+    const char *base = NULL;
+    if (!nl_box_is_namespaced() && !getenv("TMPDIR") && nl_is_dir("/var/tmp")) base = "/var/tmp";
+    s->root = nl_make_temp_dir(base, "nodelab-grader");
     if (!s->root) {
         fprintf(stderr, "%s: cannot make a temporary folder: %s\n", prog, strerror(errno));
         return -1;
@@ -75,7 +80,7 @@ int nl_session_grade(nl_session *s, const char *prog, const char *submission,
                      char *const *ids, nl_result *res)
 {
     memset(res, 0, sizeof *res);
-    res->submission = strdup(submission);
+    res->submission = nl_utf8_clean(submission, strlen(submission));
     double t0 = nl_now_ms();
     char **all = NULL;
     if (!nl_is_dir(submission)) {

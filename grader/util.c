@@ -92,6 +92,50 @@ void nl_cap_add(nl_cap *c, const char *data, size_t len)
     }
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, min = 0x10000;
+    else return 0;
+    if (left < n) return 0;
+    unsigned cp = c & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+char *nl_utf8_clean(const char *data, size_t len)
+{
+    nl_buf b = { 0 };
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0) nl_buf_puts(&b, "\xEF\xBF\xBD");            /* U+FFFD, for one byte */
+        else if (p[i] == 0) nl_buf_puts(&b, "\xE2\x90\x80");    /* U+2400 */
+        else nl_buf_add(&b, p + i, n);
+        i += n ? n : 1;
+    }
+    return nl_buf_take(&b);
+}
+
+char *nl_utf8_own(char *s)
+{
+    if (!s) return NULL;
+    char *clean = nl_utf8_clean(s, strlen(s));
+    free(s);
+    return clean;
+}
+
 char *nl_cap_text(const nl_cap *c)
 {
     nl_buf b = { 0 };
@@ -102,7 +146,9 @@ char *nl_cap_text(const nl_cap *c)
     size_t start = (c->tail_pos + c->half - c->tail_len) % c->half;
     for (size_t i = 0; i < c->tail_len; i++)
         nl_buf_add(&b, &c->tail[(start + i) % c->half], 1);
-    return nl_buf_take(&b);
+    char *text = nl_utf8_clean(b.s ? b.s : "", b.len);
+    nl_buf_free(&b);
+    return text;
 }
 
 void nl_cap_free(nl_cap *c) { free(c->head); free(c->tail); memset(c, 0, sizeof *c); }

@@ -43,6 +43,17 @@ void nl_cap_add(nl_cap *c, const char *data, size_t len);
 char *nl_cap_text(const nl_cap *c);
 void nl_cap_free(nl_cap *c);
 
+/*
+ * Valid UTF-8 for any bytes, so that every report format stays valid
+ * whatever a student prints or names a folder: each invalid sequence (a
+ * stray byte, an overlong form, a surrogate, a character cut in two by a
+ * cap) becomes U+FFFD, and a NUL becomes U+2400 (the symbol for NUL) so
+ * that it neither ends the text nor disappears.  malloc'd.
+ */
+char *nl_utf8_clean(const char *data, size_t len);
+/* The same for a C string the caller owns: frees s, returns the copy. */
+char *nl_utf8_own(char *s);
+
 /* Milliseconds on a monotonic clock. */
 double nl_now_ms(void);
 

@@ -48,6 +48,7 @@ nodelab_SOURCES = \
 	lab/demos/streams_errors.c \
 	lab/demos/streams_gzip.c \
 	lab/demos/streams_http.c \
+	lab/demos/streams_proxy.c \
 	lab/demos/streams_hwm_sweep.c \
 	lab/demos/streams_modes.c \
 	lab/demos/streams_pipe_copy.c \

@@ -7,16 +7,7 @@
 CH="$top_srcdir/chapters/02-streams.md"
 RT="$top_srcdir/lab/runtime"
 
-# Turns the helper's "ok - X" / "not ok - X" lines into ok/fail calls.
-checks() {
-    python3 "$top_srcdir/tests/chapter_code.py" "$@" >"$TMP/py.out" 2>&1
-    while IFS= read -r line; do
-        case $line in
-        "ok - "*) ok "${line#ok - }" ;;
-        "not ok - "*) name=${line#not ok - }; IFS= read -r why; fail "$name" "$why" ;;
-        esac
-    done <"$TMP/py.out"
-}
+. "$top_srcdir/tests/chapter_checks.sh"
 
 checks widths "$CH" 76
 checks excerpts "$CH" "$RT"
@@ -89,6 +80,18 @@ if [ -n "$port" ] && timeout 60 curl -s -o got.bin "http://127.0.0.1:$port/" &&
 else fail "serve: the client gets the file" "$(cat serve.out)"; fi
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 
+run ./copied big.bin copied.bin
+[ "$(sed -n 1p out)" = "copied? 0 bytes written so far" ] &&
+    [ "$(sed -n 2p out)" = "finish: $((24 << 20)) bytes written" ] && cmp -s big.bin copied.bin &&
+    ok "copied: 0 bytes when pipe() returns, all of them at 'finish'" ||
+    fail "copied: 0 bytes when pipe() returns, all of them at 'finish'" "$(cat out err)"
+
+timeout 60 ./gzpipe <lines.txt >piped.gz 2>err && gzip -dc piped.gz | cmp -s - lines.txt &&
+    ok "gzpipe: stdin through gzip to stdout, gzip -d gives it back" ||
+    fail "gzpipe: stdin through gzip to stdout" "$(cat err)"
+printf 'x' | timeout 60 ./gzpipe 2>err | gzip -dc | grep -qx x &&
+    ok "gzpipe: from a pipe as well as a file" || fail "gzpipe: from a pipe" "$(cat err)"
+
 run ./double_done /dev/full
 [ $? = 1 ] && grep -q 'done #2: ENOSPC' out && ok "double_done: one failure, done twice" ||
     fail "double_done: one failure, done twice" "$(cat out)"
@@ -99,7 +102,7 @@ cd - >/dev/null || exit 1
 
 # ---- links: every demo and exercise of the chapter, and nothing else -------
 demos="streams.read-chunks streams.modes streams.backpressure streams.pipe-copy
-streams.gzip streams.http streams.errors streams.readfile-vs-stream
+streams.gzip streams.http streams.proxy streams.errors streams.readfile-vs-stream
 streams.hwm-sweep streams.redact streams.csv-json buffers.binary"
 exercises="streams-slow-consumer streams-uppercase streams-gzip-http
 streams-redact streams-csv-json"

@@ -6,7 +6,9 @@
     chapter_code.py programs CHAPTER OUT    writes each C program to OUT
 
 A ```c block is either a whole program (it has `int main`, and its first
-line names it: /* NAME.c: what it does */) or an excerpt of the runtime.
+line names it: /* NAME.c: what it does */) or an excerpt of the runtime;
+a ```c sketch block is neither (a usage fragment: how a call looks, not
+code that exists anywhere) and is only held to the width.
 An excerpt must appear in one file of DIR, token for token (the chapter
 may re-wrap long lines); a line `/* ... */` stands for lines left out.
 Prints one "ok - ..." or "not ok - ..." line per check (TAP-like, as
@@ -16,7 +18,7 @@ import os
 import re
 import sys
 
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
+FENCE = re.compile(r"^```(\w*)( sketch)?\n(.*?)^```$", re.M | re.S)
 ELISION = re.compile(r"^\s*/\* \.\.\. \*/\s*$", re.M)
 failed = 0
 
@@ -34,7 +36,8 @@ def blocks(chapter):
     text = open(chapter, encoding="utf-8").read()
     for m in FENCE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
-        yield m.group(1), m.group(2), line
+        lang = m.group(1) + ("-sketch" if m.group(2) else "")
+        yield lang, m.group(3), line
 
 
 def squash(code):

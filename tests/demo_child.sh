@@ -35,7 +35,9 @@ assert s["callback_ms"] >= 0.8 * 600, s
 written = [e["ts"] for e in by("line")]
 assert len(written) == 4 and written[-1] - written[0] >= 0.8 * 600e3
 assert s["flood_code"] == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER"
-assert s["flood_kept"] == 65536 and s["flood_killed"]
+assert s["flood_kept"] == 65536 and s["flood_child_killed"]
+assert not s["flood_killed"] and s["flood_signal"] is None, s     # as node reports err
+assert s["flood_child_signal"] == "SIGTERM" or s["flood_child_code"] == 1, s   # never SIGPIPE
 '
 
 # child.execfile: the shell runs the injected command, execFile does not.
@@ -96,8 +98,9 @@ run_demo "$TMP/gzip-bad" child.gzip --set in=/nonexistent/file
 
 # child.errors: each failure as Node reports it; the group dies on timeout.
 run_demo "$TMP/errors" child.errors --set timeout_ms=300 && ok "child.errors runs" || fail "child.errors runs"
-check "child.errors: ENOENT, code, signal, runaway group killed" "$TMP/errors" '
+check "child.errors: ENOENT, unhandled crash, code, signal, runaway group killed" "$TMP/errors" '
 assert s["missing_code"] == "ENOENT" and s["missing_close_code"] == -2
+assert s["unhandled_exit_code"] == 1 and s["unhandled_reported"], s
 assert s["nonzero_code"] == 3 and s["signal_case_signal"] == "SIGKILL"
 assert s["runaway_timed_out"] and s["runaway_signal"] == "SIGTERM"
 assert s["grandchildren"] == 2 and s["grandchildren_alive_after_timeout"] == 0, s

@@ -232,6 +232,23 @@ assert slow["write_false"] >= 1 and slow["drains"] == slow["write_false"], slow
 assert slow["waited_ms"] >= 50 and slow["waited_ms"] > 3 * fast["waited_ms"], (slow, fast)
 PY
 
+# ---- streams.proxy ------------------------------------------------------
+demo streams.proxy --set size=8M
+check "proxy: every byte through all three; the proxy holds a few pieces, not the upload" "$TMP/streams.proxy.json" <<'PY'
+s = one("summary")
+assert s["complete"] and s["client_sent"] == s["proxy_in"] == s["upstream_in"] == 8 << 20, s
+assert 0 < s["proxy_max_held"] <= 256 << 10 and s["proxy_write_false"] > 0, s
+paused = {e["stream"] for e in ev("pause")}
+assert {"proxy-in", "client-src"} <= paused, paused    # the hop's false reached both
+PY
+demo streams.proxy --set size=8M --set buffer=1
+check "proxy buffer=1: the whole upload held, the upstream waits for all of it" "$TMP/streams.proxy.json" <<'PY'
+s = one("summary")
+assert s["complete"] and s["proxy_max_held"] == 8 << 20, s
+assert s["upstream_first_byte_ms"] >= s["client_sent_ms"], s
+assert SANITIZED or s["rss_max"] - s["rss_first"] >= 6 << 20, s
+PY
+
 # ---- streams.errors -----------------------------------------------------
 demo streams.errors --set size=1M --set settle_ms=150
 check "errors (corrupt gzip): pipe leaves source and sink open, pipeline closes all" "$TMP/streams.errors.json" <<'PY'
@@ -260,8 +277,18 @@ r = {e["approach"]: e for e in ev("result")}
 assert r["readfile"]["bytes"] == r["stream"]["bytes"] == 24 << 20
 assert r["readfile"]["lines"] == r["stream"]["lines"]
 assert s["readfile_peak_rss"] >= 24 << 20, s
-assert SANITIZED or (s["stream_peak_rss"] < 8 << 20 and s["ratio"] > 3), s
+assert SANITIZED or (s["stream_peak_rss"] < 8 << 20 and s["peak_ratio"] > 3), s
 assert r["readfile"]["pid"] != r["stream"]["pid"]
+PY
+# A run shorter than making the input takes still compares the two.
+demo streams.readfile-vs-stream --duration 2 --set size=256M
+check "readfile-vs-stream: a 2 s run still gives both peaks" "$TMP/streams.readfile-vs-stream.json" <<'PY'
+s, inp = one("summary"), one("input")
+r = {e["approach"]: e for e in ev("result")}
+assert set(r) == {"readfile", "stream"} and inp["size"] == s["size"] > 0, (inp, s)
+assert inp["cut_short"] == (inp["size"] < 256 << 20)
+assert all(e["bytes"] > 0 for e in r.values()), r
+assert s["readfile_peak_rss"] > 0 and s["stream_peak_rss"] > 0 and s["peak_ratio"] > 0, s
 PY
 
 # ---- streams.hwm-sweep --------------------------------------------------

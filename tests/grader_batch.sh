@@ -1,6 +1,7 @@
 # grader_batch.sh — nodelab-grader batch: a small class, the gradebook,
 # per-student reports, skipping what is up to date, bad input.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/throwaway.sh"
 GRADER="$top_builddir/nodelab-grader"
 class="$TMP/class"
 G="$TMP/grades"
@@ -45,6 +46,32 @@ expect_grep "4 students, 4 to grade" "$TMP/err" "--force grades everyone again"
 # Default OUT is DIR-grades beside DIR.
 expect_status 0 "default OUT" -- "$GRADER" batch "$class/"
 [ -f "$TMP/class-grades/gradebook.csv" ] && ok "default OUT is DIR-grades" || fail "default OUT is DIR-grades"
+
+# --rerun-failed: a test that fails, then passes when run again, keeps the
+# pass and is flagged.  Here the flip is certain: "second" fails when
+# "first" ran before it in the same run (state shared through the working
+# folder, a real cause of flaky tests), and the rerun runs only "second".
+course="$TMP/course"
+{ printf '#include "coin.h"\n#include <check.h>\n#include <stdio.h>\n#include <unistd.h>\n'
+  printf 'START_TEST(first) { FILE *f = fopen("mark", "w"); ck_assert_ptr_nonnull(f); fclose(f); ck_assert_int_eq(coin(), 1); } END_TEST\n'
+  printf 'START_TEST(second) { ck_assert_msg(access("mark", F_OK) != 0, "first ran before me"); ck_assert_int_eq(coin(), 1); } END_TEST\n'
+  throwaway_suite first second; } | throwaway_exercise "$course" shared-state first:1 second:1
+mkdir -p "$TMP/class2/eve"
+cp "$course/solutions/shared-state/coin.c" "$TMP/class2/eve/"
+expect_status 0 "batch without --rerun-failed" -- env NODELAB_DATADIR="$course" "$GRADER" batch "$TMP/class2" --out "$TMP/g2"
+expect_grep "^eve,1,1$" "$TMP/g2/gradebook.csv" "without a rerun, the failure counts"
+expect_status 0 "batch --rerun-failed" -- env NODELAB_DATADIR="$course" "$GRADER" batch "$TMP/class2" --out "$TMP/g2" --force --rerun-failed
+expect_grep "^eve,2,2$" "$TMP/g2/gradebook.csv" "a test that passes when run again keeps the pass"
+expect_grep "eve: 2/2 \(1 flaky" "$TMP/err" "the progress line flags the flip"
+expect_grep "flipped when run again" "$TMP/g2/summary.txt" "summary.txt lists the flipped verdicts"
+expect_grep "eve: shared-state: second \(failed on the first run: first ran before me; passed when run again\)" \
+    "$TMP/g2/summary.txt" "summary.txt names the student, the test and the first verdict"
+python3 - "$TMP/g2/eve.json" <<'PY' && ok "the report keeps the first verdict in \"flaky\"" || fail "the report keeps the first verdict in \"flaky\""
+import json, sys
+t = json.load(open(sys.argv[1]))["exercises"][0]["tests"]
+assert t[0]["flaky"] is None and t[1]["status"] == "passed", t
+assert t[1]["flaky"].startswith("failed on the first run"), t[1]
+PY
 
 expect_status 2 "batch without DIR" -- "$GRADER" batch
 expect_status 2 "batch DIR not a folder" -- "$GRADER" batch "$TMP/nothere"

@@ -37,6 +37,10 @@ PORT=$(cat "$port_file")
 
 python3 "$top_srcdir/tests/hostile/make_class.py" "$top_srcdir" "$TMP/class" "$TAG" "$PORT" "$TMP" \
     > "$TMP/expect" || fail "make the class"
+# Folder names a gradebook must survive: bytes that are not UTF-8, and a
+# name a spreadsheet would run as a formula.
+cp -r "$TMP/class/bad-bytes" "$TMP/class/$(printf 'na\357ve\377')"
+cp -r "$TMP/class/bad-bytes" "$TMP/class/=cmd|' -C calc'!A0"
 chmod -R a+rX "$TMP/class"
 
 # check_reports OUTDIR EXPECTFILE LABEL: every act's report against its header.
@@ -116,6 +120,55 @@ rc=$?
 check_reports "$TMP/out" "$TMP/expect" "" > "$TMP/results"
 tally "$TMP/results"
 nothing_left "namespaces" "$TMP/out"
+# Every report valid whatever the submission printed or its folder is named.
+python3 - "$TMP/out" <<'EOF' && ok "reports: valid UTF-8 JSON for every student, whatever their name or output" \
+    || fail "reports: valid UTF-8 JSON for every student, whatever their name or output"
+import json, os, sys
+out = os.fsencode(sys.argv[1])
+names = [n for n in os.listdir(out) if n.endswith(b".json")]
+for n in names:
+    json.loads(open(os.path.join(out, n), "rb").read().decode("utf-8"))
+r = json.loads(open(os.path.join(out, b"na\xefve\xff.json"), "rb").read().decode("utf-8"))
+assert r["student"] == "na\ufffdve\ufffd", r["student"]
+t = [t for t in r["exercises"][0]["tests"] if t["tcase"] == "loop_stays_responsive"][0]
+assert "before-nul \u2400 after-nul" in t["output"], t["output"]
+assert t["output_bytes"] == 65, t["output_bytes"]
+EOF
+python3 - "$TMP/out/gradebook.csv" <<'EOF' && ok "gradebook.csv: UTF-8 only, no formula cells" \
+    || fail "gradebook.csv: UTF-8 only, no formula cells" "$(cat -v "$TMP/out/gradebook.csv" | head -5)"
+import csv, io, sys
+rows = list(csv.reader(io.StringIO(open(sys.argv[1], "rb").read().decode("utf-8"))))
+names = [r[0] for r in rows]
+assert "na\ufffdve\ufffd" in names, names
+assert "'=cmd|' -C calc'!A0" in names, names
+def number(c):
+    try:
+        float(c)
+        return True
+    except ValueError:
+        return False
+assert not any(c[:1] in ("=", "+", "-", "@") and not number(c) for r in rows for c in r), rows
+EOF
+for f in text json gradescope junit tap; do
+    "$GRADER" run loop-offload --submission "$TMP/class/bad-bytes" --format $f --out "$TMP/bad.$f" --time-scale 0.5 2>/dev/null
+done
+python3 - "$TMP" <<'EOF' && ok "bad-bytes: every format valid (JSON, XML, TAP's YAML), the NUL kept, 65 bytes counted" \
+    || fail "bad-bytes: every format valid (JSON, XML, TAP's YAML), the NUL kept, 65 bytes counted"
+import json, sys, xml.etree.ElementTree as ET, yaml
+tmp = sys.argv[1]
+text = {f: open(f"{tmp}/bad.{f}", "rb").read().decode("utf-8") for f in "text json gradescope junit tap".split()}
+for f, t in text.items():
+    assert "after-nul" in t, f
+j = json.loads(text["json"])
+assert [t for t in j["exercises"][0]["tests"] if t["output"]][0]["output_bytes"] == 65
+json.loads(text["gradescope"])
+ET.fromstring(text["junit"].encode())
+blocks = text["tap"].split("  ---\n")[1:]
+assert blocks
+for b in blocks:
+    yaml.safe_load(b.split("  ...\n")[0])
+EOF
+
 grep -q "No such file" "$TMP/out/include-solution.json" && ok "include-solution: the solution is not there to include" \
     || fail "include-solution: the solution is not there to include"
 [ ! -e "$port_file.reached" ] && ok "network: the host's loopback was not reached" || fail "network: the host's loopback was not reached"
@@ -124,19 +177,19 @@ escaped=$(ls /tmp/nodelab-escape-"$TAG" "$TMP"/nodelab-escape-"$TAG" "$TMP/class
 grep -q '"mode":[[:space:]]*"namespaces"' "$TMP/out/daemon.json" && ok "the sandbox used namespaces" \
     || fail "the sandbox used namespaces" "$(grep '"mode"' "$TMP/out/daemon.json" | head -1)"
 
-# The fallback without namespaces: what it cannot hide it must still stop.
-# As root it runs the code as a uid of its own, which can read none of the
-# grader's folders; what every user may read or write it cannot take away.
-# So the course comes from a copy only root can read (what a grading
-# machine without namespaces should do with its course), and /tmp, open
-# to every user, is the one place write-outside may reach.  (Not root, the
-# code runs as our own uid, which can read and write all of that, and
-# whose process limit every sandbox shares: one at a time.)
-hiding="" jobs=1
-[ "$(id -u)" = 0 ] && hiding="read-solutions read-hidden-tests include-solution write-outside" jobs=2
-mkdir -m 700 "$TMP/course" && mkdir -p "$TMP/course/tests" &&
+# The fallback without namespaces: what it cannot hide it must still stop,
+# and the course it must hide all the same.  The course here is readable
+# by every user, as a checkout or an installed share/nodelab is: the
+# sandbox's Landlock rules (and, as root, a uid of its own) keep the
+# solutions, the tests and the grader's folders out of the code's reach.
+# (Where the kernel has no Landlock, only permissions are left: as root,
+# a course readable by root only; not root, nothing; see docs/grader.md.)
+hiding="read-solutions read-hidden-tests include-solution read-cmdline" jobs=1
+[ "$(id -u)" = 0 ] && hiding="$hiding write-outside" jobs=2
+mkdir -p "$TMP/course/tests" &&
     cp -r "$top_srcdir/exercises" "$top_srcdir/solutions" "$TMP/course/" &&
-    cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" || fail "a private copy of the course"
+    cp -r "$top_srcdir/tests/hostile" "$TMP/course/tests/" && chmod -R a+rX "$TMP/course" \
+    || fail "a copy of the course, readable by every user"
 # shellcheck disable=SC2086
 python3 "$top_srcdir/tests/hostile/make_class.py" "$TMP/course" "$TMP/basic" "$TAG" "$PORT" "$TMP" \
     fork-bomb daemon output-flood kill-parent $hiding > "$TMP/made-basic"
@@ -145,11 +198,11 @@ chmod -R a+rX "$TMP/basic"
 printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
     "daemon failing | 9 | loop_stays_responsive=leaked" \
     "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" >> "$TMP/expect-basic"
-NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 120 "$GRADER" batch "$TMP/basic" --jobs $jobs \
+NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 150 "$GRADER" batch "$TMP/basic" --jobs $jobs \
     --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
 check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
 tally "$TMP/results-basic"
-if [ -n "$hiding" ]; then
+if [ "$(id -u)" = 0 ]; then
     escaped=$(ls "$TMP"/nodelab-escape-"$TAG" "$TMP/basic/nodelab-escape-$TAG" 2>/dev/null)
     [ -z "$escaped" ] && ok "basic mode: write-outside: nothing written outside the sandbox but in /tmp" \
         || fail "basic mode: write-outside: nothing written outside the sandbox but in /tmp" "$escaped"
@@ -164,15 +217,15 @@ nothing_left "basic mode" "$TMP/out-basic"
 # Not root: the same containment from an unprivileged user (when we are
 # root and can become one), in a user namespace where the kernel gives one
 # to that user.  Where it does not (a chroot refuses it to everyone), the
-# grader falls back to basic mode and runs the code as its own uid: that
-# uid has to read the solutions, so nothing can hide them from the code,
+# grader falls back to basic mode and runs the code as its own uid, which
+# has to read the solutions: only Landlock hides them from the code then;
 # and every sandbox shares its process limit, so one at a time.
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && $nobody test -x "$GRADER"; then
     acts="fork-bomb daemon read-solutions" mode=namespaces jobs=2
     if ! $nobody unshare --user --map-root-user --mount --pid --net --ipc --uts --fork true 2>/dev/null; then
-        acts="fork-bomb daemon" mode=basic jobs=1
-        echo "# not root: no user namespace for an unprivileged user here: basic mode, no read-solutions"
+        acts="fork-bomb daemon read-solutions read-cmdline" mode=basic jobs=1
+        echo "# not root: no user namespace for an unprivileged user here: basic mode"
     fi
     mkdir -p "$TMP/nonroot"
     for act in $acts; do cp -r "$TMP/class/$act" "$TMP/nonroot/"; done

@@ -42,7 +42,8 @@ PARITY_SCENARIOS = \
 	paused-read pipe-error-sink pipe-error-source pipe-slow-sink \
 	pipe-two-dests pipe-unpipe pipeline-error-middle pipeline-error-sink \
 	pipeline-error-source pipeline-ok pipeline-premature transform-flush \
-	transform-stall write-after-end write-hwm0 write-hwm10
+	transform-stall write-after-end write-hwm0 write-hwm10 \
+	end-callback
 check_PROGRAMS += tests/parity/parity tests/test_stream
 tests_parity_parity_SOURCES = tests/parity/parity.c tests/parity/parity.h \
 	tests/parity/driver.c tests/parity/driver.h \
@@ -78,7 +79,8 @@ CHILD_PARITY = \
 	child_missing child_eacces child_exit_code child_late_output child_kill \
 	child_stdin_cat child_exec_maxbuffer child_exec_timeout child_exec_failed \
 	child_execfile_enoent child_shell_vs_file child_fork_worker \
-	child_send_after_disconnect child_early_close child_burst child_send_false
+	child_send_after_disconnect child_early_close child_burst child_send_false \
+	child_unhandled_error child_stdio_sockets child_stdout_reset
 check_PROGRAMS += tests/parity/child-parity
 tests_parity_child_parity_SOURCES = tests/parity/child_parity.c \
 	tests/parity/driver.c tests/parity/driver.h
@@ -86,6 +88,7 @@ tests_parity_child_parity_LDADD = $(RUNTIME_LIBS)
 TESTS += tests/parity_child.sh tests/demo_child.sh
 EXTRA_DIST += tests/parity_child.sh tests/demo_child.sh \
 	tests/parity/child_lib.js tests/parity/child/worker.js tests/parity/child/ipc.js \
+	tests/parity/child/unhandled.js \
 	$(CHILD_PARITY:%=tests/parity/%.js) $(CHILD_PARITY:%=tests/parity/%.expected)
 
 # `make parity` re-records node's child_process traces too.
@@ -102,3 +105,11 @@ EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh test
 # Chapter 2 demos: their --json numbers show what the chapter claims.
 TESTS += tests/demo_streams.sh
 EXTRA_DIST += tests/demo_streams.sh
+
+# Chapter 1's quiz (exercises/loop-choose): one changed answer fails it.
+TESTS += tests/loop_choose.sh
+EXTRA_DIST += tests/loop_choose.sh
+
+# Chapters 1 and 4: excerpts still in the runtime, links, widths.
+TESTS += tests/chapters.sh
+EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh

@@ -42,5 +42,9 @@ int task_worker_main(void *arg);
 
 /* For the tests: a descriptor the workers log to, or -1. */
 extern int task_worker_log_fd;
+/* For the tests: the worker given task task_worker_hold_task works on it
+ * until a byte arrives on task_worker_hold_fd (or its ms pass), so a test
+ * can keep one worker busy until the others have done what it expects. */
+extern int task_worker_hold_task, task_worker_hold_fd;
 
 #endif

@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 int task_worker_log_fd = -1;
+int task_worker_hold_task = -1, task_worker_hold_fd = -1;
 
 typedef struct { int task, ms; } job;
 
 typedef struct {
     lab_ipc *ch;
     lab_timer timer;
+    lab_io hold;               /* task_worker_hold_fd, while holding */
     job queue[256];            /* tasks that arrived while busy (a violation) */
     int head, len;
     bool busy;
@@ -29,6 +31,7 @@ static void note(const char *what, int task)
 }
 
 static void finished(lab_timer *t);
+static void released(lab_io *io, int events);
 
 /* The work is a timer, not a busy loop: the worker stays able to receive
  * messages, so a task sent while it works is seen (and logged). */
@@ -38,11 +41,24 @@ static void start(worker *w, job j)
     w->current = j;
     note("start", j.task);
     lab_timer_start(&w->timer, finished, (uint64_t)j.ms, 0);
+    if (j.task == task_worker_hold_task && task_worker_hold_fd >= 0)
+        lab_io_start(&w->hold, LAB_READABLE, released);
+}
+
+/* The test let the held task go: it is finished now, not when its ms pass. */
+static void released(lab_io *io, int events)
+{
+    worker *w = io->data;
+    char byte;
+    if (read(io->fd, &byte, 1) < 0) { /* the timer still ends the task */ }
+    lab_timer_stop(&w->timer);
+    finished(&w->timer);
 }
 
 static void finished(lab_timer *t)
 {
     worker *w = t->data;
+    lab_io_close(&w->hold);
     note("done", w->current.task);
     cJSON *reply = cJSON_CreateObject();
     cJSON_AddNumberToObject(reply, "task", w->current.task);
@@ -79,6 +95,8 @@ int task_worker_main(void *arg)
     w.ch->on_message = on_message;
     lab_timer_init(loop, &w.timer);
     w.timer.data = &w;
+    lab_io_init(loop, &w.hold, task_worker_hold_fd);
+    w.hold.data = &w;
     lab_loop_run(loop);                               /* until the parent lets go */
     lab_loop_free(loop);
     return 0;

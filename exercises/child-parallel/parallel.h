@@ -22,7 +22,9 @@ typedef void parallel_done_cb(int64_t total, const pid_t *pids, int nworkers, vo
 
 /* Starts the workers and returns 0 (or -1 if a worker could not be
  * started).  done runs once, on the loop thread, after every worker has
- * answered.  1 <= workers <= PARALLEL_MAX_WORKERS; from <= to. */
+ * answered.  Arguments out of bounds get -1 at once, nothing started and
+ * done never called: workers must be 1 to PARALLEL_MAX_WORKERS, and
+ * from <= to (from == to is an empty range, whose sum is 0). */
 int parallel_sum(lab_loop *loop, int64_t from, int64_t to, int workers,
                  parallel_done_cb *done, void *arg);
 

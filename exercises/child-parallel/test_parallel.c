@@ -153,6 +153,61 @@ START_TEST(tiny_range_more_workers_than_numbers)
 }
 END_TEST
 
+START_TEST(one_worker_and_the_most)
+{
+    int counts[] = { 1, PARALLEL_MAX_WORKERS };
+    for (int k = 0; k < 2; k++) {
+        int w = counts[k];
+        result r;
+        part parts[64];
+        int n = 0;
+        run(-1000, 3001, w, &r, parts, &n);
+        ck_assert_msg(r.calls == 1, "%d worker%s: done was called %d times, wanted once", w, w == 1 ? "" : "s", r.calls);
+        ck_assert_msg(r.total == 4001000, "%d worker%s: the sum of [-1000, 3001) came out as %lld, wanted 4001000",
+                      w, w == 1 ? "" : "s", (long long)r.total);
+        ck_assert_msg(r.nworkers == w && n == w, "%d worker%s asked for: done reported %d, %d summed a part",
+                      w, w == 1 ? "" : "s", r.nworkers, n);
+    }
+}
+END_TEST
+
+START_TEST(empty_and_negative_ranges)
+{
+    result r;
+    part parts[64];
+    int n = 0;
+    run(42, 42, 4, &r, parts, &n);
+    ck_assert_msg(r.calls == 1 && r.total == 0, "[42, 42) is empty: done called %d times with %lld, "
+                  "wanted once with 0", r.calls, (long long)r.total);
+    run(-500, 500, 3, &r, NULL, NULL);
+    ck_assert_msg(r.calls == 1 && r.total == -500, "the sum of [-500, 500): got %lld, wanted -500",
+                  (long long)r.total);
+}
+END_TEST
+
+START_TEST(rejects_bad_arguments)
+{
+    static const struct { int64_t from, to; int workers; const char *what; } bad[] = {
+        { 0, 10, 0, "0 workers" }, { 0, 10, -1, "-1 workers" },
+        { 0, 10, PARALLEL_MAX_WORKERS + 1, "more than PARALLEL_MAX_WORKERS workers" },
+        { 10, 9, 2, "from > to" },
+    };
+    lab_loop *loop = lab_loop_new();
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        result r;
+        memset(&r, 0, sizeof r);
+        ck_assert_msg(parallel_sum(loop, bad[i].from, bad[i].to, bad[i].workers, on_done, &r) == -1,
+                      "parallel_sum with %s should return -1", bad[i].what);
+        lab_loop_run(loop);
+        ck_assert_msg(r.calls == 0, "parallel_sum with %s: done was called", bad[i].what);
+    }
+    lab_loop_free(loop);
+    errno = 0;
+    ck_assert_msg(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+                  "a worker was started for a request that was refused");
+}
+END_TEST
+
 Suite *exercise_suite(void)
 {
     Suite *s = suite_create("child-parallel");
@@ -163,6 +218,9 @@ Suite *exercise_suite(void)
         { "done_once_and_later", done_once_and_later },
         { "workers_exit_when_done", workers_exit_when_done },
         { "tiny_range_more_workers_than_numbers", tiny_range_more_workers_than_numbers },
+        { "one_worker_and_the_most", one_worker_and_the_most },
+        { "empty_and_negative_ranges", empty_and_negative_ranges },
+        { "rejects_bad_arguments", rejects_bad_arguments },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -31,4 +31,17 @@ cd "$src"
 ./configure -q --prefix="$prefix"
 make -j"$(nproc)"
 make install
+# Every exercise to grade must have been installed (a folder missing from
+# exercises/local.mk is not): stop here, loudly, rather than let every
+# student be told "no exercise".
+for id in $(cat "$here/exercises.txt" 2>/dev/null); do
+    [ -f "$prefix/share/nodelab/exercises/$id/exercise.json" ] || {
+        echo "setup.sh: exercise '$id' was not installed: list its files in exercises/local.mk" >&2
+        exit 1
+    }
+done
+# The course is the grader's alone: the student's code runs as another uid
+# and must not read the solutions or the tests (the sandbox hides them as
+# well; this holds even where it cannot).
+chmod -R go-rwx "$prefix/share/nodelab/solutions" "$prefix/share/nodelab/exercises"
 echo "nodelab installed in $prefix"

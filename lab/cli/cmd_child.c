@@ -14,6 +14,7 @@
 #include "demos/demo.h"
 #include "ipc.h"
 #include "loop.h"
+#include "process.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
@@ -30,10 +31,15 @@ static const char help[] =
 "usage: nodelab __child NAME [ARGS]   (internal: children of the Chapter 4 demos)\n"
 "\n"
 "  lines COUNT INTERVAL_MS   print COUNT numbered lines, one every INTERVAL_MS\n"
-"  flood BYTES               write BYTES of text to stdout (0: until killed)\n"
+"  flood BYTES               write BYTES of text to stdout, 4 KiB at a time\n"
+"                            (0: until killed); a failed write: exit 1\n"
 "  tree KIDS SECONDS         start KIDS grandchildren (printing their PIDs),\n"
 "                            then sleep SECONDS; the grandchildren sleep too\n"
 "  exit CODE                 exit with CODE at once\n"
+"  spawn-missing PROGRAM     a parent with the classic bug: spawn PROGRAM\n"
+"                            (one that does not exist) with an exit handler\n"
+"                            and no error handler; the unhandled 'error'\n"
+"                            ends it with status 1, as it ends node\n"
 "  worker                    IPC: answer {cmd: compute|sum|echo|exit} messages\n"
 "  pong                      IPC: send every message straight back\n"
 "  sink NAP_MS               IPC: block NAP_MS (nothing is read), then count\n"
@@ -86,15 +92,23 @@ static int child_lines(int argc, char **argv)
     return 0;
 }
 
+/* Writes the way a stdio program does, a 4 KiB buffer at a time, and
+ * reports a failed write as `yes` or `cat` would.  When the reader closes
+ * its end with bytes unread, the next write fails with ECONNRESET on a
+ * socket (what Node and the runtime give a child) and the child exits 1;
+ * on a pipe it would get EPIPE and die of SIGPIPE. */
 static int child_flood(int argc, char **argv)
 {
     long total = arg_num(argc, argv, 2, 0);
-    char block[65536];
+    char block[4096];
     for (size_t i = 0; i < sizeof block; i++) block[i] = (i % 64 == 63) ? '\n' : 'x';
     for (long sent = 0; total == 0 || sent < total; ) {
         size_t n = sizeof block;
         if (total && (long)n > total - sent) n = (size_t)(total - sent);
-        if (write_all(1, block, n) < 0) return 1;
+        if (write_all(1, block, n) < 0) {
+            fprintf(stderr, "nodelab __child flood: write: %s\n", strerror(errno));
+            return 1;
+        }
         sent += (long)n;
     }
     return 0;
@@ -114,6 +128,28 @@ static int child_tree(int argc, char **argv)
     }
     sleep_ms(secs * 1000);
     while (wait(NULL) > 0) { }
+    return 0;
+}
+
+/* A parent that forgot on_error: the spawn fails on the next tick and,
+ * as in Node, the unhandled 'error' ends this program with status 1
+ * before the exit handler or the timer can run. */
+static void missing_exit(lab_process *p, int code, int sig) { printf("exit %d %d\n", code, sig); }
+static void missing_timer(lab_timer *t) { printf("still running\n"); }
+
+static int child_spawn_missing(int argc, char **argv)
+{
+    char *prog = argc > 2 ? argv[2] : "nodelab-no-such-program";
+    char *args[] = { prog, "x", NULL };
+    lab_loop *loop = lab_loop_new();
+    lab_spawn_options o = { .file = prog, .argv = args, .on_exit = missing_exit };
+    lab_spawn(loop, &o);
+    printf("started\n");
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    lab_timer_start(&t, missing_timer, 100, 0);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
     return 0;
 }
 
@@ -249,6 +285,7 @@ int nl_cmd_child(int argc, char **argv)
     else if (strcmp(name, "flood") == 0) rc = child_flood(argc, argv);
     else if (strcmp(name, "tree") == 0) rc = child_tree(argc, argv);
     else if (strcmp(name, "exit") == 0) rc = (int)arg_num(argc, argv, 2, 0);
+    else if (strcmp(name, "spawn-missing") == 0) rc = child_spawn_missing(argc, argv);
     else if (strcmp(name, "worker") == 0 || strcmp(name, "pong") == 0 ||
              strcmp(name, "sink") == 0 || strcmp(name, "early-close") == 0 ||
              strcmp(name, "burst") == 0)

@@ -1,9 +1,12 @@
 /*
- * child_errors.c — demo `child.errors`: four ways a child goes wrong, one
+ * child_errors.c — demo `child.errors`: five ways a child goes wrong, one
  * after the other, each with its events and its cleanup.
  *
  *   missing   a program that does not exist: 'error' ENOENT, then 'close'
  *             with -2, and never an 'exit' (there was no process).
+ *   unhandled the same mistake in a parent with no error handler (`nodelab
+ *             __child spawn-missing`): the unhandled 'error' ends that
+ *             parent with status 1 and Node's message, as it ends node.
  *   nonzero   a program that fails: 'exit' with its code.
  *   signal    a program killed from outside: 'exit' with the signal and
  *             no code.
@@ -25,8 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MISSING, NONZERO, SIGNAL, RUNAWAY, CASES };
-static const char *const case_name[CASES] = { "missing", "nonzero", "signal", "runaway" };
+enum { MISSING, UNHANDLED, NONZERO, SIGNAL, RUNAWAY, CASES };
+static const char *const case_name[CASES] = { "missing", "unhandled", "nonzero", "signal",
+                                              "runaway" };
 
 typedef struct {
     lab_demo *demo;
@@ -37,8 +41,8 @@ typedef struct {
     char err_code[32];
     int exit_code[CASES], signal[CASES];
     bool timed_out;
-    char out[1024];
-    size_t out_len;
+    char out[1024], err[1024];
+    size_t out_len, err_len;
     pid_t group, kids[16];
     int nkids, alive_after;
 } errors_state;
@@ -93,7 +97,11 @@ static void on_exit_(lab_process *p, int code, int sig)
     s->exit_code[s->current] = code;
     s->signal[s->current] = sig;
     s->timed_out |= p->timed_out;
-    outcome(s, sig ? "exit event with a signal, no code" : "exit event with a code");
+    if (s->current == UNHANDLED)
+        outcome(s, code == 1 ? "the parent without an error handler crashed: exit 1"
+                             : "the parent without an error handler survived");
+    else
+        outcome(s, sig ? "exit event with a signal, no code" : "exit event with a code");
     if (s->current == RUNAWAY) lab_timer_start(&s->timer, count_survivors, 150, 0);
 }
 
@@ -103,6 +111,10 @@ static void on_data(lab_process *p, int fd, const char *buf, size_t len)
     if (fd == 1 && len && s->out_len + len < sizeof s->out - 1) {
         memcpy(s->out + s->out_len, buf, len);
         s->out_len += len;
+    }
+    if (fd == 2 && len && s->err_len + len < sizeof s->err - 1) {
+        memcpy(s->err + s->err_len, buf, len);
+        s->err_len += len;
     }
 }
 
@@ -128,10 +140,11 @@ static void start_case(errors_state *s)
     snprintf(kids, sizeof kids, "%lld", (long long)lab_demo_int(s->demo, "grandchildren"));
     char *exe = (char *)child_demo_exe();
     char *missing[] = { "nodelab-no-such-program", NULL };
+    char *unhandled[] = { exe, "__child", "spawn-missing", "nodelab-no-such-program", NULL };
     char *nonzero[] = { exe, "__child", "exit", code, NULL };
     char *sleeper[] = { "sleep", "30", NULL };
     char *runaway[] = { exe, "__child", "tree", kids, secs, NULL };
-    char *const *argvs[CASES] = { missing, nonzero, sleeper, runaway };
+    char *const *argvs[CASES] = { missing, unhandled, nonzero, sleeper, runaway };
     lab_spawn_options o = { .file = argvs[s->current][0], .argv = argvs[s->current],
                             .on_error = on_error, .on_exit = on_exit_, .on_close = on_close,
                             .on_data = on_data, .data = s };
@@ -175,6 +188,9 @@ static int run(lab_demo *d)
     lab_ev *e = lab_ev_new("summary");
     lab_ev_str(e, "missing_code", s.err_code[0] ? s.err_code : NULL);
     lab_ev_int(e, "missing_close_code", s.exit_code[MISSING]);
+    s.err[s.err_len] = '\0';
+    lab_ev_int(e, "unhandled_exit_code", s.exit_code[UNHANDLED]);
+    lab_ev_bool(e, "unhandled_reported", strstr(s.err, "Unhandled 'error' event") != NULL);
     lab_ev_int(e, "nonzero_code", s.exit_code[NONZERO]);
     lab_ev_str(e, "signal_case_signal", lab_signal_name(s.signal[SIGNAL]));
     lab_ev_str(e, "runaway_signal", lab_signal_name(s.signal[RUNAWAY]));
@@ -191,8 +207,10 @@ static int run(lab_demo *d)
 const lab_demo_def lab_demo_child_errors = {
     .name = "child.errors",
     .chapter = 4,
-    .summary = "missing program, non-zero exit, killed by a signal, a runaway child and its children",
-    .shows = "error ENOENT then close -2 (no exit); exit with code 3; exit with SIGKILL; "
+    .summary = "missing program (handled, then unhandled), non-zero exit, killed by a signal, "
+               "a runaway child and its children",
+    .shows = "error ENOENT then close -2 (no exit); a parent with no error handler crashing with "
+             "exit 1; exit with code 3; exit with SIGKILL; "
              "a timeout event, then the runaway's grandchildren dead (group=1) or alive (group=0)",
     .duration_s = 10,
     .params = {

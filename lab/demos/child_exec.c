@@ -10,7 +10,10 @@
  *
  * Part 2: exec() a command that prints `flood` bytes.  Past max_buffer the
  * child is killed and the callback gets ERR_CHILD_PROCESS_STDIO_MAXBUFFER
- * with the output cut at exactly max_buffer bytes.
+ * with the output cut at exactly max_buffer bytes.  As in Node, that error
+ * carries no killed and no signal; how the child ended is the child's own
+ * story (flood_child_*): SIGTERM, or exit 1 when its next write failed with
+ * ECONNRESET first.
  */
 #include "child_demo.h"
 #include "demo.h"
@@ -34,8 +37,8 @@ typedef struct {
     /* part 2 */
     char code[48];
     size_t flood_kept;
-    bool killed;
-    int signal;
+    bool killed, child_killed;
+    int signal, child_code, child_signal;
     bool done;
 } exec_state;
 
@@ -65,6 +68,9 @@ static void flood_done(const lab_exec_result *r, void *arg)
     s->flood_kept = r->out_len;
     s->killed = r->killed;
     s->signal = r->signal;
+    s->child_killed = r->child_killed;
+    s->child_code = r->exit_code;
+    s->child_signal = r->child_signal;
     lab_ev *e = lab_ev_new("result");
     lab_ev_str(e, "part", "flood");
     lab_ev_str(e, "code", r->code);
@@ -72,6 +78,10 @@ static void flood_done(const lab_exec_result *r, void *arg)
     lab_ev_int(e, "bytes", (int64_t)r->out_len);
     lab_ev_bool(e, "killed", r->killed);
     lab_ev_str(e, "signal", lab_signal_name(r->signal));
+    lab_ev_bool(e, "child_killed", r->child_killed);
+    if (r->child_signal) lab_ev_null(e, "child_code");
+    else lab_ev_int(e, "child_code", r->exit_code);
+    lab_ev_str(e, "child_signal", lab_signal_name(r->child_signal));
     lab_ev_emit(e);
     s->done = true;
 }
@@ -130,6 +140,10 @@ static int run(lab_demo *d)
     lab_ev_int(e, "flood_kept", (int64_t)s.flood_kept);
     lab_ev_bool(e, "flood_killed", s.killed);
     lab_ev_str(e, "flood_signal", lab_signal_name(s.signal));
+    lab_ev_bool(e, "flood_child_killed", s.child_killed);
+    if (s.child_signal || !s.code[0]) lab_ev_null(e, "flood_child_code");
+    else lab_ev_int(e, "flood_child_code", s.child_code);
+    lab_ev_str(e, "flood_child_signal", lab_signal_name(s.child_signal));
     lab_ev_bool(e, "finished", s.done);
     lab_ev_emit(e);
     lab_loop_free(s.loop);

@@ -246,6 +246,12 @@ void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line)
 
 int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
 {
+    return kit_gen_file_until(path, size, kind, pct, 0, NULL);
+}
+
+int kit_gen_file_until(const char *path, uint64_t size, kit_kind kind, int pct,
+                       uint64_t deadline_us, uint64_t *written)
+{
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return -errno;
     enum { BLOCK = 1 << 20 };
@@ -253,7 +259,7 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
     if (!block) { close(fd); unlink(path); return -ENOMEM; }
     uint64_t line = 0, done = 0;
     int err = 0;
-    while (done < size && !err) {
+    while (done < size && !err && !(deadline_us && done && lab_clock_us() >= deadline_us)) {
         size_t len = 0;
         while (len < BLOCK && done + len < size)
             len += gen_line(block + len, kind, pct, line++);
@@ -270,6 +276,7 @@ int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct)
     free(block);
     if (close(fd) < 0 && !err) err = errno;
     if (err) unlink(path);
+    if (written) *written = done;
     return -err;
 }
 

@@ -66,6 +66,12 @@ typedef enum {
  * pct: for KIT_LOG, the percentage of lines carrying an address.
  * Returns 0 or -errno. */
 int kit_gen_file(const char *path, uint64_t size, kit_kind kind, int pct);
+/* The same, but it stops after the first 1 MiB block that ends past
+ * deadline_us (lab_clock_us() time; 0: no deadline), so a demo given a
+ * short --duration still gets an input, smaller than asked.  *written
+ * (may be NULL): the bytes written. */
+int kit_gen_file_until(const char *path, uint64_t size, kit_kind kind, int pct,
+                       uint64_t deadline_us, uint64_t *written);
 /* The same generator into memory: fills buf with exactly len bytes, lines
  * numbered from *line (updated).  Used by the in-memory sources. */
 void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line);

@@ -7,7 +7,7 @@ Each tests/hostile/<act>.c is a few lines of C with a header:
 
 and becomes <class>/<act>/offload.c: the reference solution of
 loop-offload with the act inserted, at file scope ("top") or at the start
-of count_primes_async() when it is asked to count below 3000000 ("call",
+of count_primes_async() when it is asked to count below 200000 ("call",
 which only the loop_stays_responsive test does: 3 of the 12 points).
 @SRCDIR@, @TAG@, @PORT@ and @TMPDIR@ in an act are replaced.
 
@@ -19,11 +19,13 @@ import re
 import sys
 
 INCLUDES = """#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 """
@@ -50,7 +52,7 @@ def main():
             code = code.replace(CALL, text + "\n" + CALL, 1)
         else:
             body = "".join("        " + line + "\n" for line in text.splitlines())
-            code = code.replace(CALL, CALL + "    if (limit == 3000000) {\n" + body + "    }\n", 1)
+            code = code.replace(CALL, CALL + "    if (limit == 200000) {\n" + body + "    }\n", 1)
         os.makedirs(os.path.join(out, act), exist_ok=True)
         with open(os.path.join(out, act, "offload.c"), "w") as f:
             f.write(code)

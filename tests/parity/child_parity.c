@@ -166,12 +166,131 @@ static void child_stdin_cat(void)
     lab_process_end(p, 0);
 }
 
+/* A parent with no on_error crashes on the spawn's failure: its own
+ * parent (this scenario) collects what it printed and how it ended. */
+typedef struct { char buf[2][4096]; size_t len[2]; } captured;
+
+static void keep_output(captured *c, int fd, const char *buf, size_t len)
+{
+    if ((fd == 1 || fd == 2) && c->len[fd - 1] + len < sizeof c->buf[0]) {
+        memcpy(c->buf[fd - 1] + c->len[fd - 1], buf, len);
+        c->len[fd - 1] += len;
+    }
+}
+
+static void capture(lab_process *p, int fd, const char *buf, size_t len)
+{
+    keep_output(p->data, fd, buf, len);
+}
+
+/* The lines child_unhandled_error.js keeps from stderr, trimmed alike. */
+static void print_report(char *err)
+{
+    T("unhandled %s", B(strstr(err, "throw er; // Unhandled 'error' event") != NULL));
+    for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "Error: ", 7) && strncmp(line, "Emitted 'error' event on ", 25) &&
+            strncmp(line, "  code: ", 8))
+            continue;
+        size_t n = strlen(line);
+        if (n > 2 && strcmp(line + n - 2, " {") == 0) line[n - 2] = 0;
+        T("stderr %s", line);
+    }
+}
+
+static void crashed_close(lab_process *p, int code, int sig)
+{
+    captured *c = p->data;
+    T("parent stdout %s", J(c->buf[0], c->len[0]));
+    if (sig) T("parent close null %s", lab_signal_name(sig));
+    else T("parent close %d null", code);
+    c->buf[1][c->len[1]] = 0;
+    print_report(c->buf[1]);
+}
+
+static void child_unhandled_error(void)
+{
+    static captured c;
+    char *argv[] = { (char *)nodelab(), "__child", "spawn-missing", NULL };
+    lab_spawn_options o = { .file = argv[0], .argv = argv, .on_data = capture,
+                            .on_close = crashed_close, .data = &c };
+    lab_spawn(loop, &o);
+}
+
+/* ---- stdio: socketpairs, as libuv makes them --------------------------------- */
+
+static void child_stdio_sockets(void)
+{
+    char *argv[] = { "sh", "-c", "for f in 0 1 2; do l=$(readlink /proc/$$/fd/$f); "
+                     "echo \"fd $f ${l%%:*}\"; done", NULL };
+    lab_spawn_options o = watch_child(&W, true);
+    o.file = "sh";
+    o.argv = argv;
+    lab_process *p = lab_spawn(loop, &o);
+    lab_process_end(p, 0);
+}
+
+/* child_stdout_reset: the child blocks writing to a stdout nobody reads;
+ * the parent destroys it with those bytes unread. */
+typedef struct { lab_process *p; lab_timer poll; int polls; captured err; } reset_state;
+
+static bool blocked_in_kernel(pid_t pid)
+{
+    char path[64], stat[512] = "", wchan[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f) { if (!fgets(stat, sizeof stat, f)) stat[0] = 0; fclose(f); }
+    snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+    if ((f = fopen(path, "r"))) { if (!fgets(wchan, sizeof wchan, f)) wchan[0] = 0; fclose(f); }
+    char *paren = strrchr(stat, ')');
+    return paren && paren[1] && paren[2] == 'S' && wchan[0] && strcmp(wchan, "0") != 0;
+}
+
+static void reset_poll(lab_timer *t)
+{
+    reset_state *st = t->data;
+    if (!blocked_in_kernel(st->p->pid) && ++st->polls < 1000) return;
+    lab_timer_stop(t);
+    T("child blocked writing %s", B(st->polls < 1000));
+    T("destroy stdout");
+    lab_process_close_pipe(st->p, 1);
+}
+
+static void reset_stderr(lab_stream *s, const lab_event *ev, void *arg)
+{
+    keep_output(&((reset_state *)arg)->err, 2, ev->chunk->data, ev->chunk->len);
+}
+
+static void reset_close(lab_process *p, int code, int sig)
+{
+    reset_state *st = p->data;
+    T("child stderr %s", J(st->err.buf[1], st->err.len[1]));
+    if (sig) T("child close null %s", lab_signal_name(sig));
+    else T("child close %d null", code);
+    lab_timer_stop(&st->poll);
+}
+
+static void child_stdout_reset(void)
+{
+    static reset_state st;
+    char *argv[] = { "head", "-c", "16777216", "/dev/zero", NULL };
+    lab_spawn_options o = { .file = "head", .argv = argv, .on_spawn = w_spawn,
+                            .on_exit = w_exit, .on_close = reset_close, .data = &st };
+    st.p = lab_spawn(loop, &o);           /* stdout: nobody reads it */
+    lab_stream_on(st.p->stdio[2], LAB_ON_DATA, reset_stderr, &st);
+    lab_timer_init(loop, &st.poll);
+    st.poll.data = &st;
+    lab_timer_start(&st.poll, reset_poll, 10, 10);
+}
+
 /* ---- exec / execFile ------------------------------------------------------------ */
 
 static void print_maxbuffer(const lab_exec_result *r, void *arg)
 {
     T("exec %s %s %zu %zu %s", r->code, J(r->message, strlen(r->message)), r->out_len,
       r->err_len, J(r->cmd, strlen(r->cmd)));
+    T("err killed %s signal %s", B(r->killed), r->signal ? lab_signal_name(r->signal) : "null");
+    T("child killed %s signal %s", B(r->child_killed),
+      r->child_signal ? lab_signal_name(r->child_signal) : "null");
 }
 
 static void child_exec_maxbuffer(void)
@@ -343,7 +462,8 @@ static void child_send_false(void)
     X(child_late_output) X(child_kill) X(child_stdin_cat) X(child_exec_maxbuffer) \
     X(child_exec_timeout) X(child_exec_failed) X(child_execfile_enoent) \
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
-    X(child_early_close) X(child_burst) X(child_send_false)
+    X(child_early_close) X(child_burst) X(child_send_false) X(child_unhandled_error) \
+    X(child_stdio_sockets) X(child_stdout_reset)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },

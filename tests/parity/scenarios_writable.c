@@ -260,3 +260,23 @@ SCENARIO(cork_writev)
     T("corked: len=%zu", lab_writable_length(w));
     lab_next_tick(loop, cw_uncork, w);       /* keeps our reference */
 }
+
+/* ---- end-callback ------------------------------------------------------ */
+
+static void print_err_cb(lab_stream *s, const lab_err *err, void *arg)
+{
+    T("%s %s", (const char *)arg, err ? err->code : "null");
+}
+
+SCENARIO(end_callback)
+{
+    lab_stream *ok = sink("ok", 0, 0);
+    lab_writable_write(ok, bytes(2), print_err_cb, "ok write cb");
+    lab_writable_end_cb(ok, print_err_cb, "ok end cb");
+
+    lab_stream *bad = sink("bad", 0, 1);
+    lab_writable_write(bad, bytes(2), print_err_cb, "bad write cb");
+    lab_writable_end_cb(bad, print_err_cb, "bad end cb");
+    lab_stream_unref(ok);
+    lab_stream_unref(bad);
+}

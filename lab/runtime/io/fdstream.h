@@ -1,15 +1,16 @@
 /*
  * fdstream.h — a stream over a non-blocking descriptor: a pipe end or a
- * UNIX socket.  This is what a child's stdin, stdout and stderr are (Node
- * wraps them the same way, in a net.Socket over a libuv pipe handle).
+ * UNIX socket.  This is what a child's stdin, stdout and stderr are: one
+ * end of a socketpair each (Node wraps them the same way, in a net.Socket
+ * over a libuv pipe handle on a socketpair).
  *
  *   readable side   _read starts watching the descriptor; each time it is
  *                   readable, one read() of up to 64 KiB is pushed.  When
  *                   push() says the buffer is full, watching stops until
  *                   the consumer asks for more: that pause is what leaves
- *                   the kernel's pipe full and makes the *writer* (the
+ *                   the kernel's buffer full and makes the *writer* (the
  *                   child) block in write().  Backpressure across
- *                   processes, with nothing but the pipe in between.
+ *                   processes, with nothing but the socket in between.
  *   writable side   _write writes what the descriptor takes and waits for
  *                   it to be writable again for the rest; the write
  *                   completes when every byte is in the kernel.  end()

@@ -15,4 +15,16 @@ const char *lab_errno_name(int err);
  * case first letter ("no such file or directory").  Thread-safe. */
 const char *lab_errno_message(int err);
 
+/* An 'error' event nobody listens to.  Node's EventEmitter throws it, and
+ * an exception nobody catches ends the process: the error printed on
+ * stderr, exit status 1.  The runtime does the same where Node's crash is
+ * the lesson — a child process that could not start, with no on_error
+ * (process.c).  emitter: what emitted it, as Node names the class
+ * ("ChildProcess"); code and message: the error's.  Telemetry is flushed
+ * first, so a dashboard sees the 'error' event before the end.  (Streams
+ * keep running instead and only report it, so a demo can show what a
+ * failure leaves open: see stream.h.) */
+_Noreturn void lab_unhandled_error(const char *emitter, const char *code,
+                                   const char *message);
+
 #endif

@@ -71,6 +71,7 @@ static void on_close(lab_process *p, int code, int sig)
     lab_exec_result r = {
         .cmd = req->cmd, .pid = p->pid, .exit_code = p->term_signal ? -1 : code,
         .signal = sig, .killed = p->killed, .spawn_errno = req->spawn_errno,
+        .child_killed = p->killed, .child_signal = sig,
         .out = req->out.buf ? req->out.buf : "", .out_len = req->out.len,
         .err = req->err.buf ? req->err.buf : "", .err_len = req->err.len,
     };
@@ -81,8 +82,13 @@ static void on_close(lab_process *p, int code, int sig)
         r.exit_code = -1;
         if (asprintf(&message, "spawn %s %s", p->file, r.code) < 0) message = NULL;
     } else if (req->maxed) {
+        /* Node's error here is a fresh ERR_CHILD_PROCESS_STDIO_MAXBUFFER
+         * with neither killed nor signal: those are set only on the
+         * "Command failed" error.  The child's fate is in child_*. */
         r.error = LAB_EXEC_MAXBUFFER;
         r.code = "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
+        r.killed = false;
+        r.signal = 0;
         if (asprintf(&message, "%s maxBuffer length exceeded", req->maxed) < 0) message = NULL;
     } else if (code != 0 || sig != 0) {
         r.error = LAB_EXEC_FAILED;
@@ -95,8 +101,10 @@ static void on_close(lab_process *p, int code, int sig)
     if (r.code) lab_ev_str(e, "code", r.code);
     else if (r.error) lab_ev_int(e, "code", r.exit_code);
     else lab_ev_null(e, "code");
-    lab_ev_str(e, "signal", lab_signal_name(sig));
+    lab_ev_str(e, "signal", lab_signal_name(r.signal));
     lab_ev_bool(e, "killed", r.killed);
+    lab_ev_bool(e, "child_killed", r.child_killed);
+    lab_ev_str(e, "child_signal", lab_signal_name(r.child_signal));
     lab_ev_int(e, "stdout_bytes", (int64_t)r.out_len);
     lab_ev_int(e, "stderr_bytes", (int64_t)r.err_len);
     lab_ev_emit(e);

@@ -50,9 +50,20 @@ typedef struct {
                               otherwise (for FAILED, Node's code is the
                               exit status: see exit_code) */
     int spawn_errno;
-    int exit_code;         /* -1: none (did not start, or a signal) */
-    int signal;            /* 0: none */
-    bool killed;           /* we signalled it (timeout, maxBuffer) */
+    int exit_code;         /* the child's exit status; -1: none (did not
+                              start, or a signal ended it) */
+    int signal;            /* Node's err.signal: the signal that ended it;
+                              0: none, and 0 for MAXBUFFER (Node's err
+                              leaves it undefined there) */
+    bool killed;           /* Node's err.killed: we signalled it (timeout);
+                              false for MAXBUFFER, as in Node */
+    /* How the child itself ended, as Node's ChildProcess object tells it
+     * (child.killed, child.signalCode), even where err is silent: after a
+     * maxBuffer kill, child_killed is true and child_signal SIGTERM — or 0
+     * with exit_code 1, when the child saw its write fail (ECONNRESET) and
+     * left before the signal came. */
+    bool child_killed;
+    int child_signal;
     const char *message;   /* Node's err.message, e.g. "Command failed: ..." */
     const char *cmd;       /* the command as Node's err.cmd shows it */
     pid_t pid;

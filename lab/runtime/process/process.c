@@ -251,8 +251,8 @@ static void close_quietly(int *fd)
     *fd = -1;
 }
 
-/* Makes the pipes.  child_fds[i] is what the child's descriptor i will be
- * (-1: /dev/null); to_close lists our copies of the child's ends. */
+/* Makes the socketpairs.  child_fds[i] is what the child's descriptor i
+ * will be (-1: /dev/null); to_close lists our copies of the child's ends. */
 static int make_stdio(lab_process *p, lab_child_setup *s, int to_close[], int *ipc_fd)
 {
     *ipc_fd = -1;
@@ -268,19 +268,18 @@ static int make_stdio(lab_process *p, lab_child_setup *s, int to_close[], int *i
         case LAB_STDIO_INHERIT: s->fds[i] = i; break;
         case LAB_STDIO_FD: s->fds[i] = st->fd; break;
         case LAB_STDIO_PIPE:
-        case LAB_STDIO_IPC: {
-            bool sock = st->kind == LAB_STDIO_IPC || i >= 3;
-            int rc = sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair)
-                          : pipe2(pair, O_CLOEXEC);
-            if (rc < 0) return errno;
-            /* A pipe's [0] reads and [1] writes; the child reads fd 0. */
-            int ours = (sock || i != 0) ? pair[0] : pair[1];
-            int theirs = (sock || i != 0) ? pair[1] : pair[0];
-            s->fds[i] = to_close[i] = theirs;
-            if (st->kind == LAB_STDIO_IPC) *ipc_fd = ours;
-            else p->pipe_fd[i] = ours;
+        case LAB_STDIO_IPC:
+            /* A socketpair, not a pipe, for every slot — as libuv does
+             * (uv_socketpair in uv__process_init_stdio).  It shows when the
+             * parent stops reading: a pipe's writer gets EPIPE (and dies of
+             * SIGPIPE); a socket's writer gets ECONNRESET first if bytes
+             * were left unread, and a program that checks write() exits
+             * with its own message (docs/child-processes.md). */
+            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return errno;
+            s->fds[i] = to_close[i] = pair[1];
+            if (st->kind == LAB_STDIO_IPC) *ipc_fd = pair[0];
+            else p->pipe_fd[i] = pair[0];
             break;
-        }
         }
     }
     return 0;
@@ -333,7 +332,8 @@ static void spawn_tick(lab_loop *loop, void *arg)
 }
 
 /* A program that could not start: 'error', then 'close' with -errno (as
- * Node, whose 'close' then reports -2 for ENOENT), never 'exit'. */
+ * Node, whose 'close' then reports -2 for ENOENT), never 'exit'.  With no
+ * on_error the 'error' is unhandled, and like Node the program ends. */
 static void error_tick(lab_loop *loop, void *arg)
 {
     lab_process *p = arg;
@@ -345,7 +345,9 @@ static void error_tick(lab_loop *loop, void *arg)
     lab_ev_str(e, "message", msg);
     lab_ev_str(e, "syscall", "spawn");
     lab_ev_emit(e);
-    if (p->opts.on_error) p->opts.on_error(p, p->spawn_error, msg);
+    if (!p->opts.on_error)                /* nobody listens: Node throws */
+        lab_unhandled_error("ChildProcess", lab_errno_name(p->spawn_error), msg);
+    p->opts.on_error(p, p->spawn_error, msg);
     p->exit_code = -p->spawn_error;
     p->exited = true;                     /* for maybe_close: nothing to wait for */
     maybe_close(p);

@@ -6,7 +6,10 @@
  *
  *   on_spawn   the program is running (next tick after lab_spawn)
  *   on_error   it could not be started (ENOENT, EACCES...): no on_spawn,
- *              no on_exit, then on_close with code -errno
+ *              no on_exit, then on_close with code -errno.  Without an
+ *              on_error, that failure ends YOUR program, as an unhandled
+ *              'error' ends Node's: Node's message on stderr, exit(1)
+ *              (lab_unhandled_error, errors.h)
  *   on_data    a chunk from one of its output pipes (len 0: end of file)
  *   on_exit    the process ended: exactly one of code / signal is set
  *              (code -1 when a signal killed it; signal 0 otherwise)
@@ -52,9 +55,10 @@ typedef struct lab_process lab_process;
 
 typedef enum {
     LAB_STDIO_IGNORE = 0,  /* /dev/null (Node's 'ignore')                      */
-    LAB_STDIO_PIPE,        /* a new pipe; the parent holds the other end:
-                              fd 0 is written by the parent, 1 and 2 are read;
-                              3 and up are socketpairs, read and written      */
+    LAB_STDIO_PIPE,        /* Node's 'pipe': a new socketpair (as libuv makes
+                              it); the parent holds the other end: fd 0 is
+                              written by the parent, 1 and 2 are read; 3 and
+                              up are read and written                        */
     LAB_STDIO_INHERIT,     /* the parent's own descriptor of the same number   */
     LAB_STDIO_FD,          /* a descriptor you give (.fd), e.g. an open file   */
     LAB_STDIO_IPC,         /* a JSON message channel (see ipc.h); at most one  */
