@@ -43,8 +43,11 @@ expect_status 2 "init inside a workspace" -- "$NODELAB" init "$ws/loop-offload"
 
 # ---- check in the exercise's folder: the starter fails, and a hint follows ---
 # nodelab is not on PATH here: the advice names it in full, and works pasted.
-expect_status 1 "check the starter, as init's advice says" -- sh -c "$cd_line && $run_line check"
+first=$("$NODELAB" list exercises --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["exercises"][0]["id"])')
+expect_status 1 "init's advice, pasted: the first exercise's starter runs and fails" -- sh -c "$cd_line && $run_line check"
+expect_grep "^$first  chapter" "$TMP/out" "init's advice: checks the first exercise"
 cd "$ws/loop-offload" || exit 1
+expect_status 1 "check the starter" -- "$NODELAB" check
 expect_grep "failing 2/5 tests" "$TMP/out" "check: the starter fails"
 expect_grep "hidden test 5" "$TMP/out" "check: hidden tests stay hidden"
 grep -q "several counts" "$TMP/out" && fail "check: hidden test name not shown" || ok "check: hidden test name not shown"
