@@ -36,6 +36,7 @@ nodelab_SOURCES = \
 	lab/demos/child_gzip.c \
 	lab/demos/child_ipc_cost.c \
 	lab/demos/child_spawn.c \
+	lab/demos/cluster_http.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

@@ -28,3 +28,25 @@ finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
 }
+
+# left_running MARK — the processes (other than zombies) whose environment
+# holds NL_DEMO_MARK=MARK: "pid:state:command | ...", or nothing.  A test
+# exports NL_DEMO_MARK so that everything its demos start carries it.
+left_running() {
+    python3 - "$1" <<'PY'
+import os, sys
+mark = ("NL_DEMO_MARK=" + sys.argv[1]).encode()
+left = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid(): continue
+    try:
+        if mark in open(f"/proc/{pid}/environ", "rb").read().split(b"\0"):
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+            if state != "Z":
+                args = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+                left.append(f"{pid}:{state}:{args}")
+    except OSError:
+        pass
+print(" | ".join(left))
+PY
+}

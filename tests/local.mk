@@ -113,3 +113,28 @@ EXTRA_DIST += tests/loop_choose.sh
 # Chapters 1 and 4: excerpts still in the runtime, links, widths.
 TESTS += tests/chapters.sh
 EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
+
+# Chapter 3: the cluster scenarios, traced in C and compared with node's
+# traces (tests/parity/cluster/cluster_*.js, recorded as *.expected).
+CLUSTER_PARITY = \
+	cluster_listen_two cluster_disconnect_one cluster_kill cluster_exit_start \
+	cluster_message cluster_disconnect_inflight cluster_rr_even cluster_port_in_use
+check_PROGRAMS += tests/parity/cluster-parity
+tests_parity_cluster_parity_SOURCES = tests/parity/cluster_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
+tests_parity_cluster_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_cluster.sh
+EXTRA_DIST += tests/parity_cluster.sh tests/parity/cluster/cluster_lib.js \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.js) \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.expected)
+
+# `make parity` re-records node's cluster traces too.
+parity: parity-cluster
+parity-cluster: tests/parity/cluster-parity
+	PARITY_DIR=$(srcdir)/tests/parity/cluster $(SHELL) $(srcdir)/tests/parity/record.sh \
+		$(srcdir) tests/parity/cluster-parity '$(NODE)'
+.PHONY: parity-cluster
+check_PROGRAMS += tests/test_cluster
+TESTS += tests/test_cluster
+TESTS += tests/demo_cluster.sh
+EXTRA_DIST += tests/demo_cluster.sh

@@ -146,10 +146,12 @@ static void on_kill_timer(lab_timer *t)
 }
 
 /* The demo overran its duration (or the user pressed Ctrl-C): ask nicely,
- * then insist. */
+ * then insist.  Only the demo process is asked: it may have a graceful
+ * stop of its own (a cluster's primary disconnects its workers), and
+ * whatever of its group is left when it ends, or at KILL_MS, is killed. */
 static void stop_demo(runner *r)
 {
-    kill(-r->child, SIGTERM);
+    kill(r->child, SIGTERM);
     lab_timer_start(&r->kill_timer, on_kill_timer, KILL_MS, 0);
 }
 

@@ -21,6 +21,11 @@ lab_runtime_liblab_a_SOURCES = \
 	$(RT)/net/http_stream.c \
 	$(RT)/process/process.c $(RT)/process/process_child.c $(RT)/process/process_child.h \
 	$(RT)/process/exec.c $(RT)/process/fork.c $(RT)/process/ipc.c
+# Chapter 3: the cluster (primary, handles, worker side, supervision).
+lab_runtime_liblab_a_SOURCES += \
+	$(RT)/cluster/cluster_impl.h $(RT)/cluster/proto.c $(RT)/cluster/primary.c \
+	$(RT)/cluster/handles.c $(RT)/cluster/worker.c $(RT)/cluster/supervise.c
+lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
 
 # The public headers: what a demo, a test or a student's file may include.
 RUNTIME_PUBLIC_H = \
@@ -33,6 +38,7 @@ RUNTIME_PUBLIC_H = \
 	$(RT)/net/tcp.h $(RT)/net/net.h $(RT)/net/http.h $(RT)/net/http_stream.h \
 	$(RT)/process/process.h $(RT)/process/exec.h $(RT)/process/fork.h \
 	$(RT)/process/ipc.h
+RUNTIME_PUBLIC_H += $(RT)/cluster/cluster.h $(RT)/net/loadgen.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into

@@ -319,8 +319,7 @@ static void start_listening(lab_tcp *tcp, int fd, lab_connection_cb *cb)
     lab_ev_emit(e);
 }
 
-int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
-                   lab_connection_cb *cb)
+int lab_tcp_bind_fd(const char *host, int port, int backlog, unsigned flags)
 {
     struct sockaddr_in sa;
     int rc = parse_addr(host, port, &sa);
@@ -329,14 +328,39 @@ int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
     if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(fd, backlog > 0 ? backlog : 511) < 0) {      /* Node: 511 */
+    if ((flags & LAB_TCP_REUSEPORT) &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
         rc = -errno;
         close(fd);
         return rc;
     }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        (!(flags & LAB_TCP_BIND_ONLY) &&
+         listen(fd, backlog > 0 ? backlog : 511) < 0)) {    /* Node: 511 */
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
+                   lab_connection_cb *cb)
+{
+    int fd = lab_tcp_bind_fd(host, port, backlog, 0);
+    if (fd < 0) return fd;
     start_listening(tcp, fd, cb);
     return 0;
+}
+
+int lab_tcp_sockname(int fd, char *address, size_t size)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0) return -errno;
+    if (sa.sin_family != AF_INET) return -EAFNOSUPPORT;
+    if (address && !inet_ntop(AF_INET, &sa.sin_addr, address, (socklen_t)size)) return -errno;
+    return ntohs(sa.sin_port);
 }
 
 /* Makes fd ours: non-blocking, close-on-exec. */
@@ -375,6 +399,16 @@ int lab_tcp_accept(lab_tcp *server, lab_tcp *client)
     lab_ev_str(e, "peer", client->peer);
     lab_ev_emit(e);
     return 0;
+}
+
+int lab_tcp_accept_fd(lab_tcp *server)
+{
+    if (server->accepted_fd < 0) return -EAGAIN;
+    int fd = server->accepted_fd;
+    server->accepted_fd = -1;
+    if (server->listening && !server->closing)
+        watch(server, LAB_READABLE, true);   /* resume if we had stopped */
+    return fd;
 }
 
 /* ---- client ------------------------------------------------------------ */

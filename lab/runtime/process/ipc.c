@@ -400,6 +400,11 @@ void lab_ipc_disconnect(lab_ipc *ch)
     schedule(ch);
 }
 
+void lab_ipc_flush(lab_ipc *ch)
+{
+    if (!ch->closed) flush(ch);
+}
+
 void lab_ipc_unref(lab_ipc *ch) { ch->unref = true; update_hold(ch); }
 void lab_ipc_ref(lab_ipc *ch) { ch->unref = false; update_hold(ch); }
 
