@@ -24,6 +24,19 @@ expect_grep() {
     if grep -Eq -- "$1" "$2"; then ok "$3"; else fail "$3" "no /$1/ in $(head -c 300 "$2")"; fi
 }
 
+# skip REASON: this script cannot run here.  Locally that is automake's
+# SKIP (exit 77); in CI (CI=true) it is a failure, because CI installs
+# everything the tests need (./bootstrap) and a skip there hides a test
+# that never ran.
+skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "not ok - $1 (a skip fails under CI=true: the machine must have what the test needs)"
+        exit 1
+    fi
+    echo "SKIP: $1"
+    exit 77
+}
+
 finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]

@@ -445,10 +445,11 @@ static void four_slow_then_more(void)
     P.lg = lab_loadgen_start(P.loop, &o);
 }
 
-START_TEST(stop_answers_what_is_in_flight)
+static void stop_under_load(lab_cluster_sched sched)
 {
     wcfg c = { .delay_ms = 200 };
     lab_cluster_options o = options(worker, &c);
+    o.sched = sched;
     start(&o, 2, four_slow_then_more);
     lab_loop_run(P.loop);
     ck_assert(P.cl->stopped);
@@ -459,6 +460,13 @@ START_TEST(stop_answers_what_is_in_flight)
     for (int id = 1; id <= 2; id++)
         ck_assert_str_eq(P.w[id], "fork listening disconnect exit:0");
 }
+
+START_TEST(stop_answers_what_is_in_flight) { stop_under_load(LAB_CLUSTER_RR); }
+END_TEST
+
+/* The shared socket is shut down for every worker at once: no connection
+ * lands in a queue that is about to vanish. */
+START_TEST(stop_with_a_shared_socket_answers_what_is_in_flight) { stop_under_load(LAB_CLUSTER_NONE); }
 END_TEST
 
 static void stop_at_once(void) { lab_cluster_stop(P.cl, NULL); }
@@ -779,6 +787,7 @@ int main(int argc, char **argv)
                      rr_connection_of_a_vanished_worker_is_requeued,
                      none_shares_one_listening_socket, reuseport_gives_each_worker_its_own_socket,
                      a_program_can_be_a_worker, stop_answers_what_is_in_flight,
+                     stop_with_a_shared_socket_answers_what_is_in_flight,
                      stop_kills_a_worker_past_the_deadline, respawn_replaces_a_killed_worker,
                      a_crash_loop_backs_off, rolling_restart_replaces_one_at_a_time,
                      set_workers_grows_and_shrinks, workers_die_with_their_primary,

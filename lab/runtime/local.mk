@@ -9,6 +9,7 @@ pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	$(RT)/loop/loop.c $(RT)/loop/pool.c $(RT)/loop/lag.c \
 	$(RT)/loop/emitter.c $(RT)/loop/errors.c $(RT)/loop/grow.c $(RT)/loop/grow.h \
+	$(RT)/loop/mem.c $(RT)/loop/mem.h \
 	$(RT)/telemetry/telemetry.c \
 	$(RT)/streams/stream.c $(RT)/streams/stream_impl.h $(RT)/streams/readable.c \
 	$(RT)/streams/writable.c $(RT)/streams/transform.c $(RT)/streams/destroy.c \
@@ -53,3 +54,7 @@ clean-local: clean-runtime-include
 clean-runtime-include:
 	rm -rf lab/runtime/include
 .PHONY: clean-runtime-include
+
+# The telemetry vocabulary: one list of event names (events.h).
+lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/events.c
+RUNTIME_PUBLIC_H += $(RT)/telemetry/events.h

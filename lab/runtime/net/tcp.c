@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include "tcp.h"
+#include "events.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -223,8 +225,12 @@ static void accept_pending(lab_tcp *server)
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+                int err = errno;
+                /* EINVAL: the socket listens no more (a cluster primary
+                 * shut a shared one down): it would report ready forever. */
+                if (err == EINVAL) watch(server, LAB_READABLE, false);
                 /* EMFILE and friends: tell the owner, try again later. */
-                server->on_connection(server, -errno);
+                server->on_connection(server, -err);
                 return;
             }
             server->accepted_fd = fd;
@@ -264,7 +270,7 @@ static void finish_connect(lab_tcp *tcp)
     if (getsockopt(tcp->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
     tcp->connecting = 0;
     if (err == 0) remember_peer(tcp);
-    ev_conn("connect", tcp, -err);
+    ev_conn(LAB_EV(CONNECT), tcp, -err);
     watch(tcp, LAB_WRITABLE, tcp->wq_head != NULL && err == 0);
     if (err != 0) {
         tcp->write_error = -err;
@@ -312,7 +318,7 @@ static void start_listening(lab_tcp *tcp, int fd, lab_connection_cb *cb)
     tcp->listening = 1;
     tcp->on_connection = cb;
     watch(tcp, LAB_READABLE, true);
-    lab_ev *e = lab_ev_new("listening");
+    lab_ev *e = lab_ev_new(LAB_EV(LISTENING));
     lab_ev_int(e, "id", tcp->id);
     lab_ev_str(e, "address", tcp->peer);
     lab_ev_int(e, "port", tcp->port);
@@ -393,7 +399,7 @@ int lab_tcp_accept(lab_tcp *server, lab_tcp *client)
     remember_peer(client);
     if (server->listening && !server->closing)
         watch(server, LAB_READABLE, true);   /* resume if we had stopped */
-    lab_ev *e = lab_ev_new("connection");
+    lab_ev *e = lab_ev_new(LAB_EV(CONNECTION));
     lab_ev_int(e, "server", server->id);
     lab_ev_int(e, "id", client->id);
     lab_ev_str(e, "peer", client->peer);
@@ -434,7 +440,7 @@ int lab_tcp_connect(lab_tcp *tcp, const char *host, int port, lab_tcp_cb *cb)
     tcp->connect_status = -errno;
     tcp->write_error = tcp->connect_status;
     tcp->connect_done = 1;
-    ev_conn("connect", tcp, tcp->connect_status);
+    ev_conn(LAB_EV(CONNECT), tcp, tcp->connect_status);
     defer(tcp);
     return 0;
 }
@@ -459,7 +465,7 @@ int lab_tcp_fileno(const lab_tcp *tcp) { return tcp->closing ? -1 : tcp->fd; }
 int lab_tcp_read_start(lab_tcp *tcp, lab_tcp_read_cb *cb)
 {
     if (tcp->fd < 0 || tcp->closing) return -EBADF;
-    if (!tcp->rbuf && !(tcp->rbuf = malloc(LAB_TCP_READ_SIZE))) return -ENOMEM;
+    if (!tcp->rbuf) tcp->rbuf = lab_xmalloc(LAB_TCP_READ_SIZE);
     tcp->on_read = cb;
     tcp->reading = 1;
     watch(tcp, LAB_READABLE, true);
@@ -478,8 +484,7 @@ int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
     if (nbufs < 1) return -EINVAL;
     if (tcp->closing || tcp->fd < 0) return -EBADF;
     req->bufs = req->bufs_inline;
-    if (nbufs > LAB_WRITE_BUFS && !(req->bufs = malloc(nbufs * sizeof *bufs)))
-        return -ENOMEM;
+    if (nbufs > LAB_WRITE_BUFS) req->bufs = lab_xmalloc(nbufs * sizeof *bufs);
     req->tcp = tcp;
     req->cb = cb;
     req->nbufs = nbufs;
@@ -538,7 +543,7 @@ void lab_tcp_close(lab_tcp *tcp, lab_tcp_close_cb *cb)
     tcp->on_close = cb;
     if (tcp->fd >= 0) {
         lab_io_close(&tcp->io);
-        lab_ev *e = lab_ev_new("socket_close");
+        lab_ev *e = lab_ev_new(LAB_EV(SOCKET_CLOSE));
         if (e) {
             lab_ev_int(e, "id", tcp->id);
             lab_ev_str(e, "peer", tcp->peer);

@@ -152,7 +152,7 @@ void lab_tcp_read_stop(lab_tcp *tcp);
 
 /* Queues nbufs (>= 1) buffers as one request (one writev: a stream's
  * corked chunks go out together).  The array itself is copied; the bytes
- * are not.  Returns 0, -EINVAL / -ENOMEM for a bad request, -EBADF on a
+ * are not.  Returns 0, -EINVAL for a bad request, -EBADF on a
  * closed handle; failures of the socket come through cb. */
 int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
                   int nbufs, lab_write_req_cb *cb);

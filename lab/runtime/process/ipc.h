@@ -84,7 +84,8 @@ struct lab_ipc {
     size_t fd_head, fd_len, fd_cap;
     char *in;              /* a partial line */
     size_t in_len, in_cap;
-    int *fds_in;           /* descriptors received, not yet claimed */
+    uint64_t read_total;   /* bytes received, counting partial lines */
+    struct lab_ipc_fdin *fds_in;            /* descriptors received, not yet claimed */
     size_t fds_in_len, fds_in_cap;
     int ticks;             /* our callbacks queued on the loop */
     bool flush_queued, closing, closed, eof, unref, held, dispatching;
