@@ -170,11 +170,40 @@ TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
 
+# Chapter 5: worker threads, shared memory, graceful shutdown
+# (lab/runtime/threads).
+THREADS_TESTS = tests/test_worker tests/test_shared tests/test_shutdown
+check_PROGRAMS += $(THREADS_TESTS)
+TESTS += $(THREADS_TESTS)
+EXTRA_DIST += tests/trace.h
+
+# Chapter 5: the worker_threads and Atomics scenarios, traced in C and
+# compared with node's traces (tests/parity/threads/*.js, *.expected).
+THREADS_PARITY = atomics-values atomics-notify message-order transfer-detach worker-failures
+check_PROGRAMS += tests/parity/threads/threads-parity
+tests_parity_threads_threads_parity_SOURCES = tests/parity/threads/threads_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
+tests_parity_threads_threads_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_threads.sh
+EXTRA_DIST += tests/parity_threads.sh \
+	$(THREADS_PARITY:%=tests/parity/threads/%.js) \
+	$(THREADS_PARITY:%=tests/parity/threads/%.expected)
+
+# `make parity` re-records node's worker_threads traces too.
+parity: parity-threads
+parity-threads: tests/parity/threads/threads-parity
+	PARITY_DIR=$(srcdir)/tests/parity/threads $(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/threads/threads-parity '$(NODE)'
+.PHONY: parity-threads
+
+# Chapter 5: demo shutdown.graceful, its contract and its audit.
+TESTS += tests/demo_shutdown.sh
+EXTRA_DIST += tests/demo_shutdown.sh tests/demo_shutdown.py
+
 # The runtime's own Check tests: `make check-runtime` runs them alone, e.g.
 # in a ThreadSanitizer build (./configure --enable-tsan; README.md).  A new
 # runtime test (threads, workers, shared memory) is added here as well.
 RUNTIME_CHECK_TESTS = tests/test_loop tests/test_telemetry tests/test_stream \
-	$(IO_TESTS) $(CHILD_TESTS)
+	$(IO_TESTS) $(CHILD_TESTS) $(THREADS_TESTS)
 check-runtime:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RUNTIME_CHECK_TESTS)'
 .PHONY: check-runtime
@@ -184,3 +213,7 @@ if TSAN
 AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
 	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
 endif
+
+# Chapter 5: the thread demos, judged by their events.
+TESTS += tests/demo_threads.sh
+EXTRA_DIST += tests/demo_threads.sh

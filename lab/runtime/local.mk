@@ -27,6 +27,10 @@ lab_runtime_liblab_a_SOURCES += \
 	$(RT)/cluster/cluster_impl.h $(RT)/cluster/proto.c $(RT)/cluster/primary.c \
 	$(RT)/cluster/handles.c $(RT)/cluster/worker.c $(RT)/cluster/supervise.c
 lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
+# Chapter 5: worker threads, shared memory, graceful shutdown.
+lab_runtime_liblab_a_SOURCES += \
+	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/worker.c \
+	$(RT)/threads/shared.c $(RT)/threads/shutdown.c
 
 # The public headers: what a demo, a test or a student's file may include.
 RUNTIME_PUBLIC_H = \
@@ -40,6 +44,8 @@ RUNTIME_PUBLIC_H = \
 	$(RT)/process/process.h $(RT)/process/exec.h $(RT)/process/fork.h \
 	$(RT)/process/ipc.h
 RUNTIME_PUBLIC_H += $(RT)/cluster/cluster.h $(RT)/net/loadgen.h
+RUNTIME_PUBLIC_H += $(RT)/threads/port.h $(RT)/threads/worker.h \
+	$(RT)/threads/shared.h $(RT)/threads/shutdown.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into

@@ -166,6 +166,8 @@ static void run_ticks(lab_loop *loop)
     while (loop->ticks.len > 0) queue_run_one(loop, &loop->ticks);
 }
 
+void lab_loop_run_ticks(lab_loop *loop) { run_ticks(loop); }
+
 void lab_next_tick(lab_loop *loop, lab_callback *cb, void *arg)
 {
     queue_push(&loop->ticks, cb, arg);

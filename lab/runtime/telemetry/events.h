@@ -37,6 +37,10 @@
     X(SPAWN, "spawn")     X(EXIT, "exit")       X(KILL, "kill")               \
     X(TIMEOUT, "timeout") X(MAXBUFFER, "maxbuffer") X(EXEC, "exec")           \
     X(IPC, "ipc")         X(DISCONNECT, "disconnect")                         \
+    /* threads, shared memory, graceful shutdown (threads/) */                \
+    X(WORKER, "worker")   X(MESSAGE, "message") X(MAILBOX, "mailbox")         \
+    X(PORT, "port")       X(SHARED, "shared")   X(ATOMICS, "atomics")         \
+    X(SHUTDOWN, "shutdown")                                                   \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")
