@@ -169,6 +169,8 @@ check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
+TESTS += tests/demo_cluster2.sh
+EXTRA_DIST += tests/demo_cluster2.sh
 
 # Chapter 5: worker threads, shared memory, graceful shutdown
 # (lab/runtime/threads).
@@ -227,3 +229,7 @@ EXTRA_DIST += tests/demo_threads.sh
 # of wrong solutions that must each lose the tests guarding them.
 TESTS += tests/cluster_exercises.sh
 EXTRA_DIST += tests/cluster_exercises.sh
+
+# Chapter 5's text against the runtime and the demo registry.
+TESTS += tests/chapter5.sh
+EXTRA_DIST += tests/chapter5.sh
