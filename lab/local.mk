@@ -41,6 +41,9 @@ nodelab_SOURCES = \
 	lab/demos/cluster_graceful.c \
 	lab/demos/cluster_cpu_heavy.c \
 	lab/demos/cluster_pitfalls.c \
+	lab/demos/cluster_lifecycle.c \
+	lab/demos/cluster_ipc.c \
+	lab/demos/cluster_logs.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
