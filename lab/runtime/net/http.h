@@ -176,6 +176,12 @@ struct lab_http_server {
     bool no_request_events;    /* no `request` event per request: a busy
                                   server reports its totals (requests)
                                   another way, e.g. a cluster's stats */
+    /* On close(), a connection accepted but not yet read from is given
+     * the keep-alive time (at most 2 s) to send its request, which is
+     * answered, instead of being closed at once as Node does.  A cluster
+     * worker sets it: the primary may hand a connection over just before
+     * the worker's disconnect, and nothing would retry it. */
+    bool answer_unread_on_close;
     uint64_t requests, connections, client_errors;   /* totals */
     void *data;                /* yours */
 
