@@ -113,7 +113,7 @@ static double number_field(checker *c, const cJSON *obj, const char *where, cons
 
 static void load_limits(checker *c, const cJSON *root, nl_manifest *m)
 {
-    static const char *const keys[] = { "time_s", "memory_mb", "processes", "output_kb", NULL };
+    static const char *const keys[] = { "time_s", "memory_mb", "processes", "output_kb", "total_s", NULL };
     m->limits.time_s = 10;
     m->limits.memory_mb = 256;
     m->limits.processes = 32;
@@ -126,6 +126,9 @@ static void load_limits(checker *c, const cJSON *root, nl_manifest *m)
     m->limits.memory_mb = (long)number_field(c, l, "limits", "memory_mb", 256, 16, 16384);
     m->limits.processes = (int)number_field(c, l, "limits", "processes", 32, 1, 4096);
     m->limits.output_kb = (long)number_field(c, l, "limits", "output_kb", 64, 1, 65536);
+    m->limits.total_s = number_field(c, l, "limits", "total_s", 0, 1, 36000);
+    if (m->limits.total_s && m->limits.total_s < m->limits.time_s)
+        bad(c, "limits.total_s", "must be at least limits.time_s (%g)", m->limits.time_s);
 }
 
 static void load_cases(checker *c, const cJSON *root, nl_manifest *m)

@@ -45,6 +45,8 @@ typedef struct {
         long memory_mb;        /* address space per test process */
         int processes;         /* processes at once */
         long output_kb;        /* output per test */
+        double total_s;        /* wall clock for all the tests of one submission
+                                  together; 0: ncases * (time_s + 3) + 10 */
     } limits;
 } nl_manifest;
 
