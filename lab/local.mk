@@ -32,6 +32,7 @@ nodelab_SOURCES = \
 	lab/demos/child_gzip.c \
 	lab/demos/child_ipc_cost.c \
 	lab/demos/child_spawn.c \
+	lab/demos/cluster_http.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
@@ -51,5 +52,13 @@ nodelab_SOURCES = \
 	lab/demos/streams_read_chunks.c \
 	lab/demos/streams_readfile_vs_stream.c \
 	lab/demos/streams_redact.c
+# Chapter 5: shutdown.graceful and its SQLite database.
+nodelab_SOURCES += lab/demos/shutdown_demo.h lab/demos/shutdown_db.c \
+	lab/demos/shutdown_server.c lab/demos/shutdown_graceful.c
 EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
+nodelab_LDADD += $(SQLITE3_LIBS)
+AM_CPPFLAGS += $(SQLITE3_CFLAGS)
+# Chapter 5: the thread demos (actors, shared memory, transfer).
+nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
+	lab/demos/threads_actors.c

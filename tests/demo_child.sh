@@ -141,22 +141,6 @@ PY
 
 # Nothing the demos started is still running.
 sleep 0.3
-left=$(python3 - "$TMP" <<'PY'
-import os, sys
-mark = ("NL_DEMO_MARK=" + sys.argv[1]).encode()
-left = []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    if int(pid) == os.getpid(): continue
-    try:
-        if mark in open(f"/proc/{pid}/environ", "rb").read().split(b"\0"):
-            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-            if state != "Z":
-                args = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
-                left.append(f"{pid}:{state}:{args}")
-    except OSError:
-        pass
-print(" | ".join(left))
-PY
-)
+left=$(left_running "$TMP")
 [ -z "$left" ] && ok "no demo child left running" || fail "no demo child left running" "pids: $left"
 finish

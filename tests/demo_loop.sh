@@ -4,54 +4,48 @@
 # loop.blocking: lag climbs without offload, stays low with it.
 expect_status 0 "loop.blocking runs" -- "$NODELAB" demo loop.blocking --json --duration 2
 cp "$TMP/out" "$TMP/blocking"
-python3 - "$TMP/blocking" <<'PY' && ok "lag rises round by round without offload" || fail "lag rises round by round without offload"
+# Judged by the order of events, and by lags measured on the loop's own
+# clock in the direction a busy machine cannot hide: a job that holds the
+# loop for M ms delays the next lag sample by at least M - interval_ms
+# (a busy machine only adds to that), and while it runs no sample can be
+# taken at all.  On the pool, samples keep coming while a job runs.
+cat >"$TMP/jobs.py" <<'PY'
 import json, sys
-evs = [json.loads(l) for l in open(sys.argv[1])]
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+interval = [e for e in evs if e["ev"] == "demo"][0]["params"]["interval_ms"]
+def rounds():
+    """(job start, done, lag samples in between, first sample after) per finished job"""
+    out, cur = [], None
+    for e in evs:
+        if e["ev"] == "job" and e["phase"] == "start": cur = [e, None, [], None]
+        elif e["ev"] == "job" and e["phase"] == "done" and cur: cur[1] = e
+        elif e["ev"] == "lag" and cur and not cur[1]: cur[2].append(e["ms"])
+        elif e["ev"] == "lag" and cur and cur[1]:
+            cur[3] = e["ms"]; out.append(cur); cur = None
+    return out
+PY
+# jobs_check NAME FILE: the Python on stdin, after jobs.py, on FILE.
+jobs_check() {
+    if { cat "$TMP/jobs.py"; cat; } | python3 - "$2" >"$TMP/py.out" 2>&1; then ok "$1"
+    else fail "$1" "$(tail -n 3 "$TMP/py.out")"; fi
+}
+jobs_check "a job on the loop holds it: no lag sample while it runs, then a lag of at least its length" "$TMP/blocking" <<'PY'
 assert all(set(("ts", "ev", "pid")) <= e.keys() for e in evs)
-lags = [e["ms"] for e in evs if e["ev"] == "lag"]
-# The worst lag seen after each job ends: round k holds the loop for
-# k*100 ms, so the last round's lag must clearly exceed the first's.  (Not
-# strictly increasing: on a loaded machine any sample can pick up noise.)
-peaks, cur, started = [], 0, False
-for e in evs:
-    if e["ev"] == "job" and e["phase"] == "start":
-        if started: peaks.append(cur)
-        cur, started = 0, True
-    if e["ev"] == "lag" and started: cur = max(cur, e["ms"])
-if started: peaks.append(cur)
-peaks = [p for p in peaks if p > 20]   # a job cut off by the deadline has no sample
-assert len(peaks) >= 2 and peaks[-1] >= peaks[0] + 80 and peaks[-1] > 150, peaks
+done = rounds()
+assert len(done) >= 1, "no job finished before the deadline"
+for start, end, during, after in done:
+    assert start["thread"] == "loop" and during == [], (start, during)
+    assert after >= start["ms"] - interval - 1, (start["ms"], after)
+assert [e for e in evs if e["ev"] == "summary"][-1]["max_pool_busy"] == 0
 PY
 expect_status 0 "loop.blocking offload=1 runs" -- "$NODELAB" demo loop.blocking --json --duration 2 --set offload=1
 cp "$TMP/out" "$TMP/offload"
-# Judged by events, not by a lag threshold a busy machine breaks: with
-# offload the lag meter keeps firing while a job computes (the loop is
-# free), without it not once (the loop is the one computing).
-cat >"$TMP/during.py" <<'PY'
-import json, sys
-evs = [json.loads(l) for l in open(sys.argv[1])]
-start, during, jobs = {}, 0, 0
-for e in evs:
-    if e["ev"] == "job" and e["phase"] == "start": start[e["round"]] = e["ts"]
-    if e["ev"] == "job" and e["phase"] == "done" and e["round"] in start:
-        jobs += 1
-        t0 = start[e["round"]]
-        during += sum(1 for l in evs if l["ev"] == "lag" and t0 < l["ts"] < e["ts"])
-s = [e for e in evs if e["ev"] == "summary"][-1]
-print(jobs, during, s["max_pool_busy"])
+jobs_check "a job on the pool leaves the loop turning: lag samples while it runs" "$TMP/offload" <<'PY'
+done = rounds()
+assert len(done) >= 1, "no job finished before the deadline"
+assert any(len(during) >= 1 for start, end, during, after in done), done
+assert [e for e in evs if e["ev"] == "summary"][-1]["max_pool_busy"] >= 1
 PY
-read jobs during busy <<EOF
-$(python3 "$TMP/during.py" "$TMP/offload")
-EOF
-[ "$jobs" -ge 1 ] && [ "$during" -ge "$jobs" ] && [ "$busy" -ge 1 ] \
-    && ok "with offload the loop keeps ticking during the jobs ($during lag samples in $jobs jobs)" \
-    || fail "with offload the loop keeps ticking during the jobs" "$jobs jobs, $during samples, busy $busy"
-read jobs during busy <<EOF
-$(python3 "$TMP/during.py" "$TMP/blocking")
-EOF
-[ "$jobs" -ge 1 ] && [ "$during" = 0 ] && [ "$busy" = 0 ] \
-    && ok "without offload not one lag sample during a job" \
-    || fail "without offload not one lag sample during a job" "$jobs jobs, $during samples, busy $busy"
 grep '"ev":"job"' "$TMP/offload" | grep -q '"thread":"pool-' \
     && ok "offloaded jobs run on pool threads" || fail "offloaded jobs run on pool threads"
 expect_grep '"ev":"exit".*"code":0' "$TMP/offload" "demo reports its own exit"

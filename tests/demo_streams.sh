@@ -194,15 +194,35 @@ PY
 expect_status 2 "pipe-copy: a missing input is refused" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/nope"
 expect_grep "parameter in: '.*nope': No such file or directory" "$TMP/err" "pipe-copy: one line says what is wrong"
 
+# A generated input is bounded, and generating it is part of the duration
+# (it once ran 4 s of a 1 s demo before the demo even started): at most a
+# third of the run, then the input is what was made, and says so.
+expect_status 2 "pipe-copy: a 64 GiB input is refused" -- "$NODELAB" demo streams.pipe-copy --set size=64G
+expect_grep "parameter size: .* out of range" "$TMP/err" "pipe-copy: says the size allowed"
+mkdir "$TMP/gen"
+expect_status 0 "pipe-copy: an input too large for the duration is cut short" \
+    -- env TMPDIR="$TMP/gen" "$NODELAB" demo streams.pipe-copy --json --set size=4G --duration 0.3
+check "pipe-copy: the input event says it was cut short; the copy is of what was made" "$TMP/out" <<'PY'
+i = one("input")
+assert i["cut_short"] and 0 < i["size"] < i["asked"] == 4 << 30, i
+f = one("files")
+assert f["size"] == i["size"], (f, i)
+PY
+[ -z "$(ls -A "$TMP/gen")" ] && ok "pipe-copy: the scratch input is removed" \
+    || fail "pipe-copy: the scratch input is removed" "$(ls -lR "$TMP/gen" | head -5)"
+
 # Stopped half-way through generating its input (as the lab's restart
 # does), a demo leaves no scratch file behind.
 mkdir "$TMP/scratch"
 TMPDIR="$TMP/scratch" "$NODELAB" demo streams.pipe-copy --set size=4G >/dev/null 2>&1 &
 runner=$!
-sleep 1
+# Stop it once the scratch file exists (it is being written), not after a
+# guessed time.
+for _ in $(seq 300); do [ -n "$(ls -A "$TMP/scratch")" ] && break; sleep 0.1; done
+made=$(ls -A "$TMP/scratch")
 kill -TERM "$runner"
 wait "$runner"
-[ -z "$(ls -A "$TMP/scratch")" ] && ok "pipe-copy: a demo stopped mid-way removes its scratch files" \
+[ -n "$made" ] && [ -z "$(ls -A "$TMP/scratch")" ] && ok "pipe-copy: a demo stopped mid-way removes its scratch files" \
     || fail "pipe-copy: a demo stopped mid-way removes its scratch files" "$(ls -lR "$TMP/scratch" | head -5)"
 
 # ---- streams.gzip -------------------------------------------------------
@@ -229,7 +249,27 @@ slow, fast = done[1], done[2]
 assert slow["slow"] and not fast["slow"]
 assert slow["received"] == fast["received"] == s["size"]
 assert slow["write_false"] >= 1 and slow["drains"] == slow["write_false"], slow
-assert slow["waited_ms"] >= 50 and slow["waited_ms"] > 3 * fast["waited_ms"], (slow, fast)
+# A lower bound only: a busy machine makes waits longer, never shorter.
+assert slow["waited_ms"] >= 50, (slow, fast)
+PY
+
+# The deadline ends a download in the middle (a slow client at 50 ms a
+# chunk cannot take 16 MiB in 3 s, however idle the machine).  Its end is
+# reported once, by its pipeline; AddressSanitizer found the client freed
+# under that pipeline here (issue 14), so a sanitizer build exits 1.
+demo streams.http --duration 3 --set slow_ms=50
+if grep -q Sanitizer "$TMP/err"; then fail "http (deadline): no sanitizer report" "$(grep -m1 -A3 ERROR "$TMP/err")"
+else ok "http (deadline): no sanitizer report"; fi
+check "http (deadline): each client ends once; the slow one ETIMEDOUT, its server side stopped" "$TMP/streams.http.json" <<'PY'
+ends = sorted(e["id"] for e in ev("client"))
+assert ends == [1, 2], ends
+done = {e["id"]: e for e in ev("conn_done")}
+assert done[1]["slow"] and done[1]["client"] == "ETIMEDOUT" and done[1]["received"] < 16 << 20, done[1]
+# The server's side ends too, by the deadline or by the client's going
+# first (which one the server notices first is the machine's choice).
+assert done[1]["server"] in ("ETIMEDOUT", "ERR_STREAM_PREMATURE_CLOSE"), done[1]
+assert done[2]["client"] in ("ok", "ETIMEDOUT"), done[2]
+assert one("summary")["clients"] == 2
 PY
 
 # ---- streams.proxy ------------------------------------------------------
@@ -302,7 +342,9 @@ assert one("summary")["completed"]
 PY
 
 # ---- streams.redact -----------------------------------------------------
-demo streams.redact --set in="$TMP/log.txt" --set out="$TMP/redacted.txt" --set chunk=13
+# 13-byte chunks are many pool round trips (a sanitizer build needs most of
+# the default 20 s): the input ends the run, not the clock.
+demo streams.redact --set in="$TMP/log.txt" --set out="$TMP/redacted.txt" --set chunk=13 --duration 300
 check "redact: every address masked across chunk boundaries, lines kept" "$TMP/streams.redact.json" "$TMP/log.txt" "$TMP/redacted.txt" <<'PY'
 import re
 addr = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")

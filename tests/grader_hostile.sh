@@ -95,8 +95,10 @@ EOF
 
 # nothing_left LABEL OUTDIR: no process carries our marker or a report's pgid.
 nothing_left() {
-    sleep 0.5
-    left=$(grep -l "NODELAB_SANDBOX=$TAG-" /proc/[0-9]*/environ 2>/dev/null | wc -l)
+    for _ in $(seq 100); do      # killed ones take a moment to go; 10 s at most
+        left=$(grep -l "NODELAB_SANDBOX=$TAG-" /proc/[0-9]*/environ 2>/dev/null | wc -l)
+        [ "$left" = 0 ] && break; sleep 0.1
+    done
     [ "$left" = 0 ] && ok "$1: no process with the sandbox marker left" \
         || fail "$1: no process with the sandbox marker left" "$left found"
     pgids=$(cat "$2"/*.json 2>/dev/null | sed -n 's/.*"pgid":[[:space:]]*\([0-9]*\).*/\1/p' | sort -u)
@@ -245,10 +247,12 @@ fi
 mkdir -p "$TMP/killed-tmp"
 TMPDIR="$TMP/killed-tmp" "$GRADER" run loop-offload --submission "$TMP/class/sleep-forever" >/dev/null 2>&1 &
 victim=$!
-sleep 2
+for _ in $(seq 600); do      # killed once its sandboxed test runs (60 s at most)
+    grep -qs "NODELAB_SANDBOX=$TAG-" /proc/[0-9]*/environ && break; sleep 0.1
+done
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
-sleep 1.5
+for _ in $(seq 100); do [ -z "$(ls -A "$TMP/killed-tmp")" ] && break; sleep 0.1; done
 [ -z "$(ls -A "$TMP/killed-tmp")" ] && ok "grader killed: its temporary folders are removed" \
     || fail "grader killed: its temporary folders are removed" "$(ls "$TMP/killed-tmp")"
 # (cgroup v1 or v2: one of the two paths never exists, so each is tested.)

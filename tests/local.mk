@@ -18,7 +18,8 @@ EXTRA_DIST += tests/check_run.h tests/iotest.h
 
 UNIT_TESTS = tests/test_loop tests/test_telemetry \
 	tests/test_tui_model tests/test_tui_exercise
-tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c
+tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c \
+	lab/tui/model_ipc.c lab/tui/model_result.c
 tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS) tests/tui.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
@@ -113,3 +114,106 @@ EXTRA_DIST += tests/loop_choose.sh
 # Chapters 1 and 4: excerpts still in the runtime, links, widths.
 TESTS += tests/chapters.sh
 EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
+
+# The lab's model against any telemetry line (tests/fuzz/fuzz_model.c).
+# make check replays the seed corpus and every input that once broke the
+# model (tests/fuzz/regress/) through the harness; `make fuzz` runs
+# libFuzzer on it for FUZZ_SECONDS (clang and libclang-rt-14-dev: not in
+# CI's list, a developer's tool).  A crash it finds goes into
+# tests/fuzz/regress/ with its fix.
+FUZZ_MODEL_SOURCES = lab/tui/model.c lab/tui/model_log.c lab/tui/model_ipc.c \
+	lab/tui/model_result.c tests/fuzz/fuzz_model.c
+check_PROGRAMS += tests/fuzz/replay
+tests_fuzz_replay_SOURCES = tests/fuzz/replay.c $(FUZZ_MODEL_SOURCES)
+tests_fuzz_replay_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/fuzz_replay.sh
+EXTRA_DIST += tests/fuzz_replay.sh tests/fuzz/seed.sh tests/fuzz/corpus tests/fuzz/regress
+
+FUZZ_CC = clang
+FUZZ_SECONDS = 120
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+tests/fuzz/fuzz_model: $(FUZZ_MODEL_SOURCES:%=$(srcdir)/%) lab/tui/model.h lab/tui/model_impl.h
+	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_FLAGS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
+	  -o $@ $(FUZZ_MODEL_SOURCES:%=$(srcdir)/%) $(srcdir)/lab/runtime/telemetry/events.c \
+	  $(CJSON_LIBS) -lm
+fuzz: tests/fuzz/fuzz_model
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+	$(MKDIR_P) tests/fuzz/work tests/fuzz/found
+	tests/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=tests/fuzz/found/ -dict=$(srcdir)/tests/fuzz/telemetry.dict \
+	  tests/fuzz/work $(srcdir)/tests/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz_model
+.PHONY: fuzz
+
+# Chapter 3: the cluster scenarios, traced in C and compared with node's
+# traces (tests/parity/cluster/cluster_*.js, recorded as *.expected).
+CLUSTER_PARITY = \
+	cluster_listen_two cluster_disconnect_one cluster_kill cluster_exit_start \
+	cluster_message cluster_disconnect_inflight cluster_rr_even cluster_port_in_use
+check_PROGRAMS += tests/parity/cluster-parity
+tests_parity_cluster_parity_SOURCES = tests/parity/cluster_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
+tests_parity_cluster_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_cluster.sh
+EXTRA_DIST += tests/parity_cluster.sh tests/parity/cluster/cluster_lib.js \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.js) \
+	$(CLUSTER_PARITY:%=tests/parity/cluster/%.expected)
+
+# `make parity` re-records node's cluster traces too.
+parity: parity-cluster
+parity-cluster: tests/parity/cluster-parity
+	PARITY_DIR=$(srcdir)/tests/parity/cluster $(SHELL) $(srcdir)/tests/parity/record.sh \
+		$(srcdir) tests/parity/cluster-parity '$(NODE)'
+.PHONY: parity-cluster
+check_PROGRAMS += tests/test_cluster
+TESTS += tests/test_cluster
+TESTS += tests/demo_cluster.sh
+EXTRA_DIST += tests/demo_cluster.sh
+
+# Chapter 5: worker threads, shared memory, graceful shutdown
+# (lab/runtime/threads).
+THREADS_TESTS = tests/test_worker tests/test_shared tests/test_shutdown
+check_PROGRAMS += $(THREADS_TESTS)
+TESTS += $(THREADS_TESTS)
+EXTRA_DIST += tests/trace.h
+
+# Chapter 5: the worker_threads and Atomics scenarios, traced in C and
+# compared with node's traces (tests/parity/threads/*.js, *.expected).
+THREADS_PARITY = atomics-values atomics-notify message-order transfer-detach worker-failures
+check_PROGRAMS += tests/parity/threads/threads-parity
+tests_parity_threads_threads_parity_SOURCES = tests/parity/threads/threads_parity.c \
+	tests/parity/driver.c tests/parity/driver.h
+tests_parity_threads_threads_parity_LDADD = $(RUNTIME_LIBS)
+TESTS += tests/parity_threads.sh
+EXTRA_DIST += tests/parity_threads.sh \
+	$(THREADS_PARITY:%=tests/parity/threads/%.js) \
+	$(THREADS_PARITY:%=tests/parity/threads/%.expected)
+
+# `make parity` re-records node's worker_threads traces too.
+parity: parity-threads
+parity-threads: tests/parity/threads/threads-parity
+	PARITY_DIR=$(srcdir)/tests/parity/threads $(SHELL) $(srcdir)/tests/parity/record.sh $(srcdir) tests/parity/threads/threads-parity '$(NODE)'
+.PHONY: parity-threads
+
+# Chapter 5: demo shutdown.graceful, its contract and its audit.
+TESTS += tests/demo_shutdown.sh
+EXTRA_DIST += tests/demo_shutdown.sh tests/demo_shutdown.py
+
+# The runtime's own Check tests: `make check-runtime` runs them alone, e.g.
+# in a ThreadSanitizer build (./configure --enable-tsan; README.md).  A new
+# runtime test (threads, workers, shared memory) is added here as well.
+RUNTIME_CHECK_TESTS = tests/test_loop tests/test_telemetry tests/test_stream \
+	$(IO_TESTS) $(CHILD_TESTS) $(THREADS_TESTS)
+check-runtime:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RUNTIME_CHECK_TESTS)'
+.PHONY: check-runtime
+# Under ThreadSanitizer every test runs several times slower: longer limits,
+# and fewer spawns (the race detector needs interleavings, not counts).
+if TSAN
+AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
+	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
+endif
+
+# Chapter 5: the thread demos, judged by their events.
+TESTS += tests/demo_threads.sh
+EXTRA_DIST += tests/demo_threads.sh

@@ -87,9 +87,12 @@ START_TEST(nonzero_exit_is_command_failed)
 }
 END_TEST
 
+/* The flood is followed by a sleep, so that the child cannot end by itself
+ * whatever the order in which its writers notice the closed output and
+ * the kill signal arrives: on any machine, busy or not, the kill ends it. */
 START_TEST(flood_hits_max_buffer_and_is_killed)
 {
-    result r = shell("yes | head -c 2000000", NULL);
+    result r = shell("yes | head -c 2000000; exec sleep 30", NULL);
     ck_assert_int_eq(r.error, LAB_EXEC_MAXBUFFER);
     ck_assert_str_eq(r.code, "ERR_CHILD_PROCESS_STDIO_MAXBUFFER");
     ck_assert_str_eq(r.message, "stdout maxBuffer length exceeded");

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "fork.h"
 #include "ipc.h"
+#include "telemetry.h"
 
 #include "check_run.h"
 
@@ -11,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +357,128 @@ START_TEST(function_child_keeps_only_stdio_and_channel)
 }
 END_TEST
 
+/* ---- a peer that breaks the descriptor protocol ------------------------------- */
+
+/* Sends text on a raw socket with nfds descriptors attached (one sendmsg). */
+static void raw_send(int sock, const char *text, const int *fds, int nfds)
+{
+    struct iovec iov = { (void *)text, strlen(text) };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    char ctl[CMSG_SPACE(64 * sizeof(int))];
+    if (nfds > 0) {
+        memset(ctl, 0, sizeof ctl);
+        mh.msg_control = ctl;
+        mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    }
+    ck_assert_int_eq(sendmsg(sock, &mh, 0), (ssize_t)iov.iov_len);
+}
+
+/* n pipes; the read ends go into out_r, the write ends into out_w, each
+ * read end already holding "pipeN". */
+static void make_pipes(int n, int *out_r, int *out_w)
+{
+    for (int i = 0; i < n; i++) {
+        int pp[2];
+        ck_assert_int_eq(pipe2(pp, O_CLOEXEC), 0);
+        char text[16];
+        int len = snprintf(text, sizeof text, "pipe%d", i);
+        ck_assert_int_eq(write(pp[1], text, (size_t)len), len);
+        out_r[i] = pp[0];
+        out_w[i] = pp[1];
+    }
+}
+
+/* What each message brought: "{json}=content" or "{json}=-". */
+static void raw_message(lab_ipc *ch, cJSON *msg, int fd)
+{
+    char *s = cJSON_PrintUnformatted(msg), buf[32] = "-";
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    char line[96];
+    snprintf(line, sizeof line, "%s=%s", s, buf);
+    note(line);
+    free(s);
+    if (strstr(trace, "\"last\"")) lab_ipc_disconnect(ch);
+}
+
+/* A raw socket sv[0] for the peer, sv[1] for our channel, and n pipes
+ * whose read ends the peer will send. */
+static void raw_peer_setup(int sv[2], int n, int *r, int *w)
+{
+    signal(SIGPIPE, SIG_IGN);             /* a closed read end: EPIPE */
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    make_pipes(n, r, w);
+    trace[0] = 0;
+}
+
+/* After the peer has sent: drops our copies of the n read ends (the
+ * channel has its own), runs the channel on sv[1] until it has seen
+ * {"last":1}.  Telemetry goes to a pipe whose lines come back in tel. */
+static void run_raw_peer(int sv[2], int n, int *r, char *tel, size_t tel_size)
+{
+    for (int i = 0; i < n; i++) close(r[i]);
+    int tp[2];
+    ck_assert_int_eq(pipe2(tp, O_CLOEXEC | O_NONBLOCK), 0);
+    lab_tel_open(tp[1]);
+    lab_loop *loop = lab_loop_new();
+    lab_ipc *ch = lab_ipc_open(loop, sv[1], 0);
+    ch->on_message = raw_message;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    lab_tel_close(0);
+    ssize_t got = read(tp[0], tel, tel_size - 1);
+    tel[got > 0 ? got : 0] = 0;
+    close(tp[0]);
+    close(tp[1]);
+    close(sv[0]);
+}
+
+/* Whether the last copy of a pipe's read end is closed: writing fails. */
+static bool read_end_closed(int w)
+{
+    return write(w, "x", 1) < 0 && errno == EPIPE;
+}
+
+START_TEST(extra_descriptors_are_closed_and_reported)
+{
+    int sv[2], r[40], w[40];
+    char tel[8192];
+    raw_peer_setup(sv, 40, r, w);
+    /* 40 descriptors with one handle message: more than the one it may
+     * carry, and more than the channel's buffer holds. */
+    raw_send(sv[0], "{\"cmd\":\"NODELAB_HANDLE\",\"msg\":{\"id\":1}}\n", r, 40);
+    raw_send(sv[0], "{\"last\":1}\n", NULL, 0);
+    run_raw_peer(sv, 40, r, tel, sizeof tel);
+    ck_assert_str_eq(trace, "{\"id\":1}=pipe0 {\"last\":1}=-");
+    for (int i = 1; i < 40; i++) ck_assert_msg(read_end_closed(w[i]), "pipe %d still open", i);
+    ck_assert_ptr_nonnull(strstr(tel, "than one with a message (and more than fit): closed"));
+}
+END_TEST
+
+START_TEST(a_stray_descriptor_goes_to_no_later_message)
+{
+    int sv[2], r[1], w[1];
+    char tel[8192];
+    raw_peer_setup(sv, 1, r, w);
+    /* A descriptor with a plain message, then a handle message without
+     * one: the handle message must not get the stray. */
+    raw_send(sv[0], "{\"plain\":1}\n", r, 1);
+    raw_send(sv[0], "{\"cmd\":\"NODELAB_HANDLE\",\"msg\":{\"last\":1}}\n", NULL, 0);
+    run_raw_peer(sv, 1, r, tel, sizeof tel);
+    ck_assert_str_eq(trace, "{\"plain\":1}=- {\"last\":1}=-");
+    ck_assert(read_end_closed(w[0]));
+    ck_assert_ptr_nonnull(strstr(tel, "a descriptor came without a handle message: closed"));
+}
+END_TEST
+
 static void big_reply(lab_process *p, cJSON *msg, int fd)
 {
     size_t *len = p->data;
@@ -393,5 +517,7 @@ int main(void)
                      early_close_is_disconnect_not_a_hang,
                      send_says_false_past_128k_and_still_delivers,
                      descriptors_travel_with_their_messages,
-                     function_child_keeps_only_stdio_and_channel, large_message_round_trip);
+                     function_child_keeps_only_stdio_and_channel, large_message_round_trip,
+                     extra_descriptors_are_closed_and_reported,
+                     a_stray_descriptor_goes_to_no_later_message);
 }

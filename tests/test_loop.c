@@ -1,6 +1,7 @@
 /* test_loop.c — the event loop and the thread pool, with Check. */
 #include "loop.h"
 #include "pool.h"
+#include "grow.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -8,7 +9,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A trace of what ran, in order: "t3 t1 tick imm" ... */
@@ -169,37 +172,41 @@ static void on_readable(lab_io *io, int events)
     else lab_io_close(io);                   /* EOF */
 }
 
+typedef struct { int fds[2]; lab_timer late; } io_timer;
+
 static void on_write_timer(lab_timer *t)
 {
-    int *fds = t->data;
-    if (write(fds[1], "hello", 5) != 5) abort();
-    close(fds[1]);
+    io_timer *it = t->data;
+    if (write(it->fds[1], "hello", 5) != 5) abort();
+    close(it->fds[1]);
+    lab_timer_start(&it->late, on_timer, 0, 0);
 }
 
-/* A timer writes "hello" into a pipe and closes it; a later timer says
- * "late".  The watcher sees the data, then EOF, and the later timer
- * still fires: spinning changes how the loop waits, never what it
- * delivers. */
+/* A timer writes "hello" into a pipe, closes it and starts a 0 ms timer,
+ * "late".  The bytes are in the pipe before this iteration polls, and a
+ * timer started by a timer waits for the next iteration: the watcher
+ * sees the data, then the late timer fires, then EOF ends the watcher.
+ * Spinning changes how the loop waits, never what it delivers.  (Order
+ * of events, not of clocks: a busy machine cannot change it.) */
 static void io_then_timer(unsigned spin_us)
 {
     lab_loop *loop = lab_loop_new();
     lab_loop_set_spin(loop, spin_us);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
+    io_timer it;
+    ck_assert_int_eq(pipe(it.fds), 0);
     lab_io io;
-    lab_io_init(loop, &io, fds[0]);
+    lab_io_init(loop, &io, it.fds[0]);
     ck_assert_int_eq(lab_io_start(&io, LAB_READABLE, on_readable), 0);
-    lab_timer t, late;
+    lab_timer t;
     lab_timer_init(loop, &t);
-    lab_timer_init(loop, &late);
-    t.data = fds;
-    late.data = "late";
+    lab_timer_init(loop, &it.late);
+    t.data = &it;
+    it.late.data = "late";
     lab_timer_start(&t, on_write_timer, 5, 0);
-    lab_timer_start(&late, on_timer, 30, 0);
     trace[0] = '\0';
     lab_loop_run(loop);
     ck_assert_str_eq(trace, "hello late");
-    close(fds[0]);
+    close(it.fds[0]);
     lab_loop_free(loop);
 }
 
@@ -308,25 +315,45 @@ START_TEST(done_work_completes_on_the_loop_without_threads)
 }
 END_TEST
 
+/* The first job holds the only thread until the test opens the gate, so
+ * what waits behind it waits for certain, however busy the machine. */
+static int gate[2];
+
+static void gated_work(lab_work *req)
+{
+    job_work(req);
+    char c;
+    if (read(gate[0], &c, 1) != 1) abort();
+}
+
 START_TEST(pool_of_one_serialises_and_cancel_works)
 {
     lab_loop *loop = lab_loop_new();
+    ck_assert_int_eq(pipe(gate), 0);
     ck_assert_int_eq(lab_pool_set_size(loop, 1), 0);
-    job jobs[3];
+    job jobs[4];
     memset(jobs, 0, sizeof jobs);
     for (int i = 0; i < 3; i++) {
         jobs[i].req.data = &jobs[i];
-        lab_queue_work(loop, &jobs[i].req, job_work, job_after);
+        lab_queue_work(loop, &jobs[i].req, i == 0 ? gated_work : job_work, job_after);
     }
-    /* The last one is still waiting behind the first: cancel it. */
+    /* The last one waits behind the first: cancel it.  Then one more is
+     * queued behind the one cancelled at the tail: it must still run. */
     ck_assert_int_eq(lab_cancel_work(&jobs[2].req), 0);
+    jobs[3].req.data = &jobs[3];
+    lab_queue_work(loop, &jobs[3].req, job_work, job_after);
+    ck_assert_int_eq(write(gate[1], "go", 1), 1);
     lab_loop_run(loop);
     ck_assert_int_eq(jobs[0].status, 0);
     ck_assert_int_eq(jobs[2].status, LAB_ECANCELED);
-    /* One thread: the second started only after the first finished. */
+    ck_assert_int_eq(jobs[3].status, 0);
+    /* One thread: each started only after the one before it finished. */
     ck_assert_uint_ge(jobs[1].req.started_us, jobs[0].req.finished_us);
+    ck_assert_uint_ge(jobs[3].req.started_us, jobs[1].req.finished_us);
     ck_assert_int_eq(lab_pool_set_size(loop, 2), -1);   /* already running */
     lab_loop_free(loop);
+    close(gate[0]);
+    close(gate[1]);
 }
 END_TEST
 
@@ -367,6 +394,34 @@ START_TEST(spinning_pool_takes_early_and_late_work)
 }
 END_TEST
 
+/* ---- out of memory: one policy (mem.h) ---------------------------------- */
+
+/* An array that cannot grow stops the process with one line that says
+ * so, and SIGABRT.  (Asking for more than the address space, so that it
+ * fails at once, before any allocator is asked, sanitizers included.) */
+START_TEST(out_of_memory_says_so_and_aborts)
+{
+    int err[2];
+    ck_assert_int_eq(pipe(err), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(err[1], STDERR_FILENO);
+        size_t cap = 0;
+        lab_grow_or_die(NULL, &cap, SIZE_MAX / 2, 16, 16);
+        _exit(0);                            /* not reached */
+    }
+    close(err[1]);
+    char line[256] = "";
+    ssize_t n = read(err[0], line, sizeof line - 1);
+    line[n > 0 ? n : 0] = 0;
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    ck_assert_ptr_nonnull(strstr(line, ": out of memory (asked for "));
+    close(err[0]);
+}
+END_TEST
+
 int main(void)
 {
     return CHECK_RUN("loop", 20, NULL, NULL,
@@ -379,5 +434,6 @@ int main(void)
                      pool_work_runs_off_loop_and_completes_on_loop_thread,
                      pool_of_one_serialises_and_cancel_works,
                      done_work_completes_on_the_loop_without_threads,
-                     spinning_pool_takes_early_and_late_work);
+                     spinning_pool_takes_early_and_late_work,
+                     out_of_memory_says_so_and_aborts);
 }

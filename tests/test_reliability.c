@@ -61,6 +61,11 @@ static void tree_data(lab_process *p, int fd, const char *buf, size_t len)
 
 static void tree_exit(lab_process *p, int code, int sig) { ((tree *)p->data)->signal = sig; }
 
+/* The timeout is long enough for the child to start its grandchildren on
+ * a busy machine (or under a sanitizer): what is judged is who dies at it,
+ * never how soon it comes. */
+#define TREE_TIMEOUT_MS 3000
+
 static void parse_kids(tree *t)
 {
     t->buf[t->len] = 0;
@@ -73,7 +78,7 @@ START_TEST(timeout_kills_a_detached_childs_grandchildren)
     tree t = { .nkids = 0 };
     char *argv[] = { (char *)nodelab(), "__child", "tree", "3", "30", NULL };
     lab_spawn_options o = { .file = nodelab(), .argv = argv, .detached = true,
-                            .kill_group = true, .timeout_ms = 400, .on_data = tree_data,
+                            .kill_group = true, .timeout_ms = TREE_TIMEOUT_MS, .on_data = tree_data,
                             .on_exit = tree_exit, .data = &t };
     lab_loop *loop = lab_loop_new();
     ck_assert_ptr_nonnull(lab_spawn(loop, &o));
@@ -96,7 +101,7 @@ START_TEST(timeout_of_one_pid_leaves_grandchildren)
     tree t = { .nkids = 0 };
     char *argv[] = { (char *)nodelab(), "__child", "tree", "2", "30", NULL };
     lab_spawn_options o = { .file = nodelab(), .argv = argv, .detached = true,
-                            .timeout_ms = 400, .on_exit = tree_exit, .data = &t,
+                            .timeout_ms = TREE_TIMEOUT_MS, .on_exit = tree_exit, .data = &t,
                             .stdio_count = 3 };
     o.stdio[0].kind = LAB_STDIO_IGNORE;
     o.stdio[1] = (lab_stdio){ LAB_STDIO_FD, fd };

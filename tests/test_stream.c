@@ -802,6 +802,53 @@ START_TEST(telemetry_core_events_and_fields)
 }
 END_TEST
 
+/* A gauge follows a buffer down as well as up: each completed write
+ * (`written`) and each chunk taken out (`data`) says the length it leaves.
+ * And each stream says once what it is (`stream`). */
+START_TEST(telemetry_reports_lengths_as_buffers_drain)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_loop *loop = lab_loop_new();
+    lab_stream_opts wo = named("sink", 10), ro = named("source", 100);
+    lab_stream *w = lab_writable_new(loop, &async_sink, &wo, NULL);
+    lab_stream *r = lab_readable_new(loop, &idle_source, &ro, NULL);
+    for (int i = 0; i < 3; i++) lab_writable_write(w, lab_chunk_copy("abcd", 4), NULL, NULL);
+    for (int i = 0; i < 3; i++) complete_pending(loop, NULL);   /* 12 → 8 → 4 → 0 */
+    for (int i = 0; i < 3; i++) lab_readable_push(r, lab_chunk_copy("wxyz", 4));
+    lab_chunk c;
+    for (int i = 0; i < 3; i++) {                               /* 12 → 8 → 4 → 0 */
+        ck_assert(lab_readable_read(r, 4, &c));
+        lab_chunk_release(&c);
+    }
+    lab_tel_close(1000);
+    close(fds[1]);
+    char *text = read_all(fds[0]);
+    close(fds[0]);
+
+    char written[64] = "", data[64] = "", kinds[64] = "";
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        const char *name = cJSON_GetObjectItem(ev, "ev")->valuestring;
+        const cJSON *len = cJSON_GetObjectItem(ev, "len");
+        char *at = !strcmp(name, "written") ? written : !strcmp(name, "data") ? data : NULL;
+        if (at) snprintf(at + strlen(at), 64 - strlen(at), " %d", len ? len->valueint : -1);
+        if (!strcmp(name, "stream"))
+            snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), " %s:%s",
+                     cJSON_GetObjectItem(ev, "stream")->valuestring,
+                     cJSON_GetObjectItem(ev, "kind")->valuestring);
+        cJSON_Delete(ev);
+    }
+    ck_assert_str_eq(written, " 8 4 0");
+    ck_assert_str_eq(data, " 8 4 0");
+    ck_assert_str_eq(kinds, " sink:writable source:readable");
+    lab_stream_unref(w);
+    lab_stream_unref(r);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(misuse_is_reported_not_fatal)
 {
     lab_loop *loop = lab_loop_new();
@@ -860,6 +907,7 @@ int main(void)
                      finished_reports_premature_close_and_can_be_cancelled,
                      pipeline_calls_back_once_and_destroys_everything,
                      duplex_without_half_open_ends_its_writable_side,
-                     telemetry_core_events_and_fields, misuse_is_reported_not_fatal,
+                     telemetry_core_events_and_fields, telemetry_reports_lengths_as_buffers_drain,
+                     misuse_is_reported_not_fatal,
                      errors_carry_node_codes);
 }

@@ -2,11 +2,18 @@
  * test_tui_model.c — the dashboard's model, fed telemetry lines the way a
  * demo writes them (docs/telemetry.md).  Each test names what a student
  * would see on the dashboard if the model got it wrong.
+ *
+ * Two kinds of input: a few lines written here, for one rule at a time;
+ * and whole runs of real demos, recorded when the test runs (`nodelab demo
+ * NAME --json`), whose numbers the model must agree with the demo's own
+ * `summary` about — hand-made events only test what their author thought
+ * the runtime sends.
  */
 #include "tui/model.h"
 #include "check_run.h"
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +23,62 @@ static model M;
 static void feed(const char *line)
 {
     ck_assert_msg(model_feed(&M, line, strlen(line)) == 0, "not accepted: %s", line);
+}
+
+/* ---- recorded runs ------------------------------------------------------ */
+
+/* The events of the last record(), parsed, in order. */
+static cJSON *REC;
+
+/* Called after each recorded line was fed, with its event. */
+typedef void record_check(const cJSON *ev);
+static void record_with(const char *demo_and_args, record_check *check);
+
+/* Runs `nodelab demo DEMO ARGS --json`, feeds every line to M and keeps
+ * the events for recorded(). */
+static void record(const char *demo_and_args) { record_with(demo_and_args, NULL); }
+
+static void record_with(const char *demo_and_args, record_check *check)
+{
+    const char *nodelab = getenv("NODELAB");
+    ck_assert_msg(nodelab && *nodelab, "NODELAB is not set (run through make check)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' demo %s --json 2>/dev/null", nodelab, demo_and_args);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    cJSON_Delete(REC);
+    REC = cJSON_CreateArray();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n') line[--n] = '\0';
+        ck_assert_msg(model_feed(&M, line, (size_t)n) == 0, "not accepted: %s", line);
+        cJSON *ev = cJSON_ParseWithLength(line, (size_t)n);
+        if (check) check(ev);
+        cJSON_AddItemToArray(REC, ev);
+    }
+    free(line);
+    pclose(f);
+    ck_assert_msg(M.exited, "%s: the recording has no end (no exit event)", demo_and_args);
+}
+
+/* The nth (from 0) recorded event named ev, or NULL. */
+static const cJSON *recorded(const char *ev, int nth)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, REC) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "ev");
+        if (cJSON_IsString(name) && !strcmp(name->valuestring, ev) && nth-- == 0) return e;
+    }
+    return NULL;
+}
+
+static double field(const cJSON *ev, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    ck_assert_msg(cJSON_IsNumber(v), "no number %s in the event", key);
+    return v->valuedouble;
 }
 
 static void setup(void) { model_init(&M); }
@@ -73,9 +136,10 @@ START_TEST(writes_make_a_gauge_and_false_is_logged_with_its_burst)
     ck_assert_int_eq(M.nstreams, 2);
     model_stream *s = model_stream_find(&M, "sink");
     ck_assert_ptr_nonnull(s);
-    ck_assert(s->writable && !s->readable);
-    ck_assert_int_eq(s->len, 16384);
-    ck_assert_int_eq(s->hwm, 16384);
+    ck_assert(s->w.seen && !s->r.seen);
+    ck_assert_int_eq(s->kind, KIND_WRITABLE);
+    ck_assert_int_eq(s->w.len, 16384);
+    ck_assert_int_eq(s->w.hwm, 16384);
     ck_assert_int_eq(s->writes, 4);
     ck_assert_int_eq(s->falses, 1);
     ck_assert(s->need_drain);
@@ -120,7 +184,7 @@ START_TEST(a_push_makes_a_readable_and_data_counts_bytes)
 {
     feed("{\"ts\":100,\"ev\":\"push\",\"pid\":9,\"stream\":\"file\",\"size\":65536,\"len\":65536,\"hwm\":65536,\"ret\":false}");
     model_stream *s = model_stream_find(&M, "file");
-    ck_assert(s->readable && !s->writable);
+    ck_assert(s->r.seen && !s->w.seen);
     ck_assert_int_eq(s->pushes, 1);
     ck_assert(!s->need_drain);                 /* only writables wait for drain */
     feed("{\"ts\":300000,\"ev\":\"data\",\"pid\":9,\"stream\":\"file\",\"size\":1000}");
@@ -182,10 +246,12 @@ END_TEST
 
 START_TEST(ipc_messages_are_kept_and_counted_per_process)
 {
+    /* Only the sender reports (the receiver has no telemetry): each
+     * report is a message. */
     for (int i = 0; i < MODEL_IPC + 5; i++) {
         char line[200];
         snprintf(line, sizeof line, "{\"ts\":%d,\"ev\":\"ipc\",\"pid\":30,\"from\":30,\"to\":31,"
-                 "\"bytes\":12,\"body\":\"{\\\"n\\\":%d}\"}", i, i);
+                 "\"dir\":\"send\",\"bytes\":12,\"body\":\"{\\\"n\\\":%d}\"}", i, i);
         feed(line);
     }
     ck_assert_int_eq(M.ipc_total, MODEL_IPC + 5);
@@ -194,11 +260,189 @@ START_TEST(ipc_messages_are_kept_and_counted_per_process)
     char newest[32];
     snprintf(newest, sizeof newest, "{\"n\":%d}", MODEL_IPC + 4);
     ck_assert_str_eq(model_ipc_at(&M, MODEL_IPC - 1)->body, newest);
+    ck_assert_int_eq(model_ipc_at(&M, 0)->latency_us, -1);                /* one end only */
     ck_assert_int_eq(model_proc_find(&M, 30)->ipc_out, MODEL_IPC + 5);
     ck_assert_int_eq(model_proc_find(&M, 31)->ipc_in, MODEL_IPC + 5);
     /* An object body (not a string) is kept as JSON text. */
-    feed("{\"ts\":1,\"ev\":\"ipc\",\"pid\":30,\"from\":31,\"to\":30,\"bytes\":9,\"body\":{\"a\":1}}");
+    feed("{\"ts\":1,\"ev\":\"ipc\",\"pid\":30,\"from\":31,\"to\":30,\"dir\":\"send\",\"bytes\":9,\"body\":{\"a\":1}}");
     ck_assert_str_eq(model_ipc_at(&M, MODEL_IPC - 1)->body, "{\"a\":1}");
+}
+END_TEST
+
+START_TEST(an_ipc_message_both_ends_report_is_one_message)
+{
+    /* The receiver's line may reach the pipe before the sender's. */
+    feed("{\"ts\":90,\"ev\":\"ipc\",\"pid\":41,\"from\":40,\"to\":41,\"dir\":\"recv\",\"bytes\":9,\"body\":\"{}\"}");
+    feed("{\"ts\":50,\"ev\":\"ipc\",\"pid\":40,\"from\":40,\"to\":41,\"dir\":\"send\",\"bytes\":9,\"body\":\"{}\"}");
+    feed("{\"ts\":100,\"ev\":\"ipc\",\"pid\":40,\"from\":40,\"to\":41,\"dir\":\"send\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert_int_eq(M.ipc_total, 2);
+    const model_ipc_entry *x = model_ipc_at(&M, 0);
+    ck_assert(x->sent && x->received);
+    ck_assert_int_eq(x->ts, 50);                     /* listed when it was sent */
+    ck_assert_int_eq(x->latency_us, 40);
+    x = model_ipc_at(&M, 1);
+    ck_assert(x->sent && !x->received);              /* still on its way */
+    feed("{\"ts\":130,\"ev\":\"ipc\",\"pid\":41,\"from\":40,\"to\":41,\"dir\":\"recv\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert_int_eq(M.ipc_total, 2);
+    ck_assert(x->received && x->latency_us == 30);
+    ck_assert_int_eq(model_proc_find(&M, 40)->ipc_out, 2);
+    ck_assert_int_eq(model_proc_find(&M, 41)->ipc_in, 2);
+}
+END_TEST
+
+START_TEST(recorded_child_fork_counts_each_message_once)
+{
+    record("child.fork --set rounds=3 --set compute_ms=50");
+    const cJSON *sum = recorded("summary", 0);
+    ck_assert_ptr_nonnull(sum);
+    int64_t sent = (int64_t)field(sum, "messages_sent"), got = (int64_t)field(sum, "messages_received");
+    ck_assert_int_gt(sent, 0);
+    ck_assert_int_eq(M.ipc_total, sent + got);
+    int parent = M.demo_pid, worker = (int)field(sum, "worker_pid");
+    ck_assert_int_eq(model_proc_find(&M, parent)->ipc_out, sent);
+    ck_assert_int_eq(model_proc_find(&M, parent)->ipc_in, got);
+    ck_assert_int_eq(model_proc_find(&M, worker)->ipc_in, sent);
+    ck_assert_int_eq(model_proc_find(&M, worker)->ipc_out, got);
+    /* Both ends have telemetry: every message arrived, with its latency. */
+    for (int i = 0; i < M.ipc_count; i++) {
+        const model_ipc_entry *x = model_ipc_at(&M, i);
+        ck_assert_msg(x->sent && x->received && x->latency_us >= 0, "message %d: %s", i, x->body);
+    }
+    /* The worker exited 0, the demo too; nothing is left "running". */
+    ck_assert_int_eq(model_proc_find(&M, worker)->state, PROC_EXITED);
+    ck_assert_int_eq(model_proc_find(&M, worker)->code, 0);
+    for (int i = 0; i < M.nprocs; i++)
+        ck_assert_msg(M.procs[i].state != PROC_RUNNING, "pid %d still running", M.procs[i].pid);
+}
+END_TEST
+
+/* streams.backpressure samples both buffers itself (`buffers`): at each
+ * sample, the gauges must say the same — while the sink drains too, which
+ * `write` events alone cannot tell. */
+static int64_t samples, drained_samples;
+
+static void gauges_match_the_samples(const cJSON *ev)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev, "ev");
+    if (!cJSON_IsString(name) || strcmp(name->valuestring, "buffers")) return;
+    const model_stream *sink = model_stream_find(&M, "sink");
+    const model_stream *source = model_stream_find(&M, "source");
+    /* (Once destroyed, a stream's buffer is let go: the gauge shows it
+     * empty, whatever length the dead stream still counts.) */
+    if (!sink || !source || sink->closed) return;  /* nothing written yet, or over */
+    ck_assert_msg(sink->w.len == (int64_t)field(ev, "sink_len"), "at %.0f: sink gauge %lld, sink_len %.0f", field(ev, "ts"), (long long)sink->w.len, field(ev, "sink_len"));
+    ck_assert_int_eq(source->r.len, (int64_t)field(ev, "source_len"));
+    samples++;
+    if (sink->need_drain && sink->w.len < sink->w.hwm) drained_samples++;
+}
+
+START_TEST(recorded_backpressure_gauges_follow_both_buffers)
+{
+    record_with("streams.backpressure --duration 2 --set sample_ms=10 --set delay_ms=20 "
+                "--set chunk=4096",
+                gauges_match_the_samples);
+    ck_assert_int_gt(samples, 20);
+    /* Caught between false and drain, below the mark: that is a gauge that
+     * moved while the buffer drained (it used to stay at the mark). */
+    ck_assert_int_gt(drained_samples, 0);
+    const cJSON *sum = recorded("summary", 0);
+    const model_stream *sink = model_stream_find(&M, "sink");
+    ck_assert_int_eq(sink->kind, KIND_WRITABLE);
+    ck_assert_int_eq(model_stream_find(&M, "source")->kind, KIND_READABLE);
+    ck_assert_int_eq(sink->writes, (int64_t)field(sum, "writes"));
+    ck_assert_int_eq(sink->falses, (int64_t)field(sum, "write_false"));
+    ck_assert_int_eq(sink->drains, (int64_t)field(sum, "drains"));
+    /* Closed at the end: an empty gauge, not a full one. */
+    ck_assert(sink->closed);
+    ck_assert_int_eq(sink->w.len, 0);
+}
+END_TEST
+
+/* A demo whose result is the point: every point of the sweep is a bar,
+ * the best one is the summary's, and each `result` is a row. */
+START_TEST(recorded_results_are_kept_whole)
+{
+    record("streams.hwm-sweep --set size=256k --set min_hwm=4k --set max_hwm=64k --set repeats=1");
+    const cJSON *sum = recorded("summary", 0);
+    ck_assert_int_eq(M.nsweep, (int)field(sum, "marks"));
+    int64_t best = 0;
+    for (int i = 0; i < M.nsweep; i++) if (M.sweep[i].count > best) best = M.sweep[i].count;
+    ck_assert_int_eq(best, (int64_t)field(sum, "best_bytes_per_s"));
+    ck_assert_int_gt(M.nsummary, 3);
+    model_init(&M);
+    record("buffers.binary --set size=64k --set chunk=1000 --set rounds=1");
+    ck_assert_int_eq(M.nresults, 2);
+    ck_assert_str_eq(M.results[0].label, "string");
+    ck_assert_str_eq(M.results[1].label, "binary");
+    /* Every field of the event, in full: nothing cut, no exponent. */
+    const cJSON *r = recorded("result", 0), *f;
+    int fields = 0;
+    cJSON_ArrayForEach(f, r)
+        if (strcmp(f->string, "ts") && strcmp(f->string, "ev") && strcmp(f->string, "pid")) fields++;
+    ck_assert_int_eq(M.results[0].nf, fields - 1);            /* less its label */
+    for (int i = 0; i < M.results[0].nf; i++)
+        ck_assert_msg(!strchr(M.results[0].f[i].text, 'e') || !strcmp(M.results[0].f[i].key, "checksum"),
+                      "%s = %s", M.results[0].f[i].key, M.results[0].f[i].text);
+}
+END_TEST
+
+START_TEST(numbers_are_worded_in_full)
+{
+    const struct { const char *json, *key; bool units; const char *want; } cases[] = {
+        { "1010.482", "waited_ms", false, "1010" },
+        { "1010", "waited_ms", false, "1010" },
+        { "0.25", "ratio", false, "0.25" },
+        { "7.6542", "ratio", false, "7.7" },
+        { "0.0000123", "x", false, "0.000012" },
+        { "342097152.5", "bytes_per_s", false, "326.2 MiB/s" },
+        { "19075072", "peak_rss", true, "18.2 MiB" },
+        { "19075072", "peak_rss", false, "19075072" },
+        { "123456789012", "count", true, "123456789012" },
+        { "\"a\\nb\"", "stdout", false, "a↵b" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *v = cJSON_Parse(cases[i].json);
+        char buf[64];
+        model_fmt_value(buf, sizeof buf, cases[i].key, v, cases[i].units);
+        ck_assert_msg(!strcmp(buf, cases[i].want), "%s=%s: got %s, want %s", cases[i].key,
+                      cases[i].json, buf, cases[i].want);
+        cJSON_Delete(v);
+    }
+}
+END_TEST
+
+START_TEST(recorded_short_lived_children_end_and_keep_their_peak)
+{
+    record("streams.readfile-vs-stream --set size=8M --set sample_ms=5");
+    for (int i = 0; i < M.nprocs; i++)
+        ck_assert_msg(M.procs[i].state != PROC_RUNNING, "pid %d (%s) still running after the demo",
+                      M.procs[i].pid, M.procs[i].role);
+    /* Each child's row keeps its peak, not its last sample. */
+    for (int k = 0; k < 2; k++) {
+        const cJSON *r = recorded("result", k);
+        ck_assert_ptr_nonnull(r);
+        const model_proc *p = model_proc_find(&M, (int)field(r, "pid"));
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_ge(p->rss_peak, (int64_t)field(r, "peak_rss"));
+    }
+    const cJSON *sum = recorded("summary", 0);
+    const model_proc *reader = model_proc_find(&M, (int)field(recorded("child", 0), "child"));
+    ck_assert_int_ge(reader->rss_peak, (int64_t)field(sum, "readfile_peak_rss"));
+    ck_assert_int_ge(reader->rss_peak, 8 << 20);        /* it held the whole file */
+}
+END_TEST
+
+START_TEST(recorded_child_exec_names_its_pipes_and_ends_its_rows)
+{
+    record("child.exec --set lines=2 --set interval_ms=20 --set flood=65536 --set max_buffer=4096");
+    ck_assert_ptr_null(model_stream_find(&M, "?"));   /* a process's close is no stream */
+    const cJSON *spawn = recorded("spawn", 0);
+    char name[64];
+    snprintf(name, sizeof name, "child:%d:stdout", (int)field(spawn, "pid"));
+    ck_assert_ptr_nonnull(model_stream_find(&M, name));
+    for (int i = 0; i < M.nprocs; i++)
+        ck_assert_msg(M.procs[i].state != PROC_RUNNING, "pid %d (%s) still running after the demo",
+                      M.procs[i].pid, M.procs[i].role);
 }
 END_TEST
 
@@ -220,15 +464,32 @@ START_TEST(lag_pool_and_mem_feed_their_meters)
     ck_assert_int_eq(M.pool_queued, 3);
     ck_assert_int_eq(M.pool_max_queued, 5);
     /* A mem event beats the lab's own /proc sample. */
-    model_set_proc_sample(&M, 40, 111, 'S');
+    model_set_proc_sample(&M, 40, 111, 0, 'S');
     ck_assert_int_eq(model_proc_find(&M, 40)->rss, 111);
     feed("{\"ts\":600,\"ev\":\"mem\",\"pid\":40,\"rss\":2097152}");
-    model_set_proc_sample(&M, 40, 222, 'R');
+    model_set_proc_sample(&M, 40, 222, 3000000, 'R');
     ck_assert_int_eq(model_proc_find(&M, 40)->rss, 2097152);
     ck_assert_int_eq(model_proc_find(&M, 40)->sys_state, 'R');
+    ck_assert_int_eq(model_proc_find(&M, 40)->rss_peak, 3000000);     /* VmHWM */
     /* Gone from /proc without an exit event. */
-    model_set_proc_sample(&M, 40, 0, 0);
+    model_set_proc_sample(&M, 40, 0, 0, 0);
     ck_assert_int_eq(model_proc_find(&M, 40)->state, PROC_GONE);
+}
+END_TEST
+
+START_TEST(time_the_lab_held_the_demo_is_not_lag)
+{
+    /* Stopped from 7.5 s to 10 s: a timer due at 7 s fired at 10 s, but
+     * only 0.5 s of that was the loop's. */
+    model_pause(&M, 7500000, 10000000);
+    feed("{\"ts\":10000000,\"ev\":\"lag\",\"pid\":40,\"ms\":3000}");
+    ck_assert(M.lag_last == 500 && M.lag_max == 500);
+    /* Lag outside any pause is left alone. */
+    feed("{\"ts\":12000000,\"ev\":\"lag\",\"pid\":40,\"ms\":250}");
+    ck_assert(M.lag_last == 250);
+    /* Entirely inside a pause: none of it was the loop's. */
+    feed("{\"ts\":9000000,\"ev\":\"lag\",\"pid\":40,\"ms\":1000}");
+    ck_assert(M.lag_last == 0);
 }
 END_TEST
 
@@ -313,7 +574,7 @@ END_TEST
 
 int main(void)
 {
-    return CHECK_RUN("tui model", 10, setup, NULL,
+    return CHECK_RUN("tui model", 60, setup, NULL,
                      demo_event_names_the_demo_and_its_parameters,
                      param_replies_update_the_value_or_say_why_not,
                      writes_make_a_gauge_and_false_is_logged_with_its_burst,
@@ -322,7 +583,14 @@ int main(void)
                      a_spawn_adds_a_row_and_exit_reports_how_it_ended,
                      the_demo_exit_says_crashed_or_finished,
                      ipc_messages_are_kept_and_counted_per_process,
+                     an_ipc_message_both_ends_report_is_one_message,
+                     recorded_child_fork_counts_each_message_once,
+                     recorded_backpressure_gauges_follow_both_buffers,
+                     recorded_results_are_kept_whole, numbers_are_worded_in_full,
+                     recorded_short_lived_children_end_and_keep_their_peak,
+                     recorded_child_exec_names_its_pipes_and_ends_its_rows,
                      lag_pool_and_mem_feed_their_meters,
+                     time_the_lab_held_the_demo_is_not_lag,
                      requests_and_threads_make_distribution_bars,
                      events_nobody_knows_are_logged_as_fields,
                      bad_lines_are_counted_not_fatal,

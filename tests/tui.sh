@@ -8,12 +8,12 @@
 # what it expects shows up, for at most $WAIT_S seconds.
 . "$top_srcdir/tests/lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then echo "SKIP: tmux is not installed"; exit 77; fi
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
 # Demos the dashboard test runs, one line each: NAME, a KEY, what the
 # parameter line shows once the demo took the change, what then shows on
 # the dashboard, and any --set options (kept light: tests run in parallel).
-# A demo not built yet is skipped: adding one is a line.
+# Each must exist: one whose --help fails is a failure, not left out.
 DEMOS="
 loop.blocking o offload=1 pool-[0-9] --set max_job_ms=100
 streams.backpressure i ignore_backpressure=1 climbing --set sample_ms=50
@@ -29,7 +29,7 @@ export LANG=C.UTF-8                    # tmux and the lab both speak UTF-8
 # tmux needs a pseudo-terminal; a chroot or container without /dev/pts has
 # none, and every check below would only wait for a pane that never opens.
 if ! tmx new-session -d -s probe "sleep 30" >/dev/null 2>&1; then
-    echo "SKIP: tmux cannot open a pseudo-terminal here (is /dev/pts mounted?)"; exit 77
+    skip "tmux cannot open a pseudo-terminal here (is /dev/pts mounted?)"
 fi
 tmx kill-session -t probe
 
@@ -156,6 +156,21 @@ keys reader g
 expect_screen reader "^  Reader fixture" "reader: g goes to the top"
 keys reader / z e b r a c o r n Enter
 expect_screen reader "match 1 of 1 for \"zebracorn\"" "reader: / searches"
+# A search that finds nothing leaves the page where it was: at the very top
+# (this once crashed the lab), and lower down (this once scrolled up a line).
+keys reader g / a b c d e f g h Enter
+expect_screen reader "not found: abcdefgh" "reader: a failed search at the top says so"
+expect_screen reader "^  Reader fixture" "reader: a failed search at the top stays at the top"
+top3=$(shot reader | sed -n 3p)
+keys reader j
+i=0
+while [ $i -lt 50 ] && [ "$(shot reader | sed -n 3p)" = "$top3" ]; do sleep 0.1; i=$((i + 1)); done
+before=$(shot reader | sed -n 3p)
+# Two failed searches; the second's message shows once both were drawn.
+keys reader / a b c d e f g h Enter / z y x w v u t Enter
+expect_screen reader "not found: zyxwvut" "reader: a failed search lower down says so"
+[ "$(shot reader | sed -n 3p)" = "$before" ] && ok "reader: a failed search does not scroll" \
+    || fail "reader: a failed search does not scroll" "line 3 was '$before', now '$(shot reader | sed -n 3p)'"
 keys reader t
 expect_screen reader "contents" "reader: t shows the contents"
 keys reader q g / W a t c h Space t h e Space l o o p Enter
@@ -180,7 +195,10 @@ else fail "progress: reading position and last place saved" "$(cat "$TMP/state/n
 n=0
 echo "$DEMOS" | while read -r demo key param after sets; do
     [ -n "$demo" ] || continue
-    "$NODELAB" demo "$demo" --help >/dev/null 2>&1 || { echo "# $demo: not built yet"; continue; }
+    if ! "$NODELAB" demo "$demo" --help >/dev/null 2>&1; then
+        fail "$demo: nodelab demo $demo --help works" "it failed: a demo the test drives must exist"
+        continue
+    fi
     n=$((n + 1))
     s="demo$n"
     start "$s" 80 24 NODELAB_SHOW_HIDDEN=1 -- open "$demo" $sets
@@ -271,6 +289,78 @@ keys crash r
 expect_screen crash "test.crash +pid [0-9]+ +running" "crash: r runs it again; the lab kept running"
 expect_screen crash "CRASHED \(SIGABRT\)" "crash: and reports the second crash too"
 quit_and_check crash "crash"
+
+# ---- IPC: each message listed once; ended processes say so -------------------
+# Both ends of the channel report every message; the panel counts it once.
+want=$("$NODELAB" demo child.fork --json --set rounds=2 --set compute_ms=100 | python3 -c '
+import json, sys
+s = [e for e in map(json.loads, sys.stdin) if e["ev"] == "summary"][0]
+print(s["messages_sent"] + s["messages_received"])')
+start ipc 80 24 -- open child.fork --set rounds=2 --set compute_ms=100
+expect_screen ipc "finished at" "ipc: child.fork runs to its end"
+expect_screen ipc "IPC messages: $want( |─|$)" "ipc: the panel counts each message once ($want)"
+expect_screen ipc "worker +exit 0" "ipc: the worker's row says it exited"
+if shot ipc | grep -Eq "running|sleeping"; then fail "ipc: no row says running after the end" "$(shot ipc)"
+else ok "ipc: no row says running after the end"; fi
+quit_and_check ipc "ipc"
+
+# ---- A result panel: the answer whole, not a cut log line --------------------
+start result 80 24 -- open streams.readfile-vs-stream --set size=8M
+expect_screen result "finished at" "result: readfile-vs-stream runs to its end"
+expect_screen result "^─ result ─" "result: a result panel"
+expect_screen result "^ +readfile +stream *$" "result: one column per approach"
+expect_screen result "^  peak_rss +[0-9.]+ MiB +[0-9.]+ MiB" "result: both peaks, in full"
+expect_screen result "readfile_peak_rss [0-9.]+ MiB" "result: the summary, in full"
+expect_screen result "process +gone" "result: the children's rows say they are gone"
+quit_and_check result "result"
+
+# ---- Step mode: one event at a time ------------------------------------------
+start step 80 24 -- open streams.modes
+expect_screen step "STEP at 00:00.0 · [0-9]+ waiting · n next" "step: an event-order demo starts in step mode"
+keys step n
+expect_screen step "demo +streams.modes started" "step: n shows the first event"
+keys step n
+expect_screen step "step +n=1 action=" "step: n again shows the next one"
+keys step s
+expect_screen step "streams.modes +pid [0-9]+ +(running|finished)" "step: s turns it off: the rest at once"
+quit_and_check step "step"
+
+# ---- Help: each key once, in a box that hides the screen below ---------------
+start help 80 24 -- open 1
+expect_screen help "^ 1 " "help: the reader opens"
+keys help "?"
+expect_screen help "┌─ keys ─" "help: ? opens a framed box"
+if shot help | python3 -c '
+import sys, re
+keys = [m.group(1) for l in sys.stdin if (m := re.match(r"^ *│ (\S+(?: \S+)?)  ", l))]
+dup = {k for k in keys if keys.count(k) > 1}
+sys.exit(1 if dup or len(keys) < 5 else 0)'; then ok "help: each key is listed once"
+else fail "help: each key is listed once" "$(shot help)"; fi
+keys help Escape t
+expect_screen help "┌─ contents ─" "help: t opens the contents, framed"
+quit_and_check help "help"
+
+# ---- A terminal that cannot draw the lab --------------------------------------
+start dumb 80 24 TERM=dumb -- open 1
+expect_screen dumb "TERM=dumb cannot" "dumb: TERM=dumb is refused with a reason"
+expect_screen dumb "lab exited 2" "dumb: exit status 2"
+
+# ---- Leaving a running demo removes its scratch files ------------------------
+# (The lab once killed the demo's group with SIGKILL, which gives the demo
+# no chance to remove its generated input.)
+mkdir "$TMP/scratch"
+start scratch 80 24 TMPDIR="$TMP/scratch" -- open streams.pipe-copy --set size=1G
+expect_screen scratch "streams.pipe-copy" "scratch: the demo starts"
+i=0
+while [ $i -lt $((WAIT_S * 10)) ] && [ -z "$(ls -A "$TMP/scratch")" ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$(ls -A "$TMP/scratch")" ] && ok "scratch: the demo makes its scratch folder" \
+    || fail "scratch: the demo makes its scratch folder"
+keys scratch q
+expect_screen scratch "nodelab — the machinery" "scratch: q leaves the running demo"
+no_demo_left scratch "scratch: no demo process after leaving"
+[ -z "$(ls -A "$TMP/scratch")" ] && ok "scratch: no scratch file is left behind" \
+    || fail "scratch: no scratch file is left behind" "$(ls -lR "$TMP/scratch" | head -5)"
+quit_and_check scratch "scratch"
 
 # ---- Ctrl-C and SIGTERM, with a demo running ---------------------------------
 start ctrlc 80 24 NODELAB_SHOW_HIDDEN=1 -- open test.buffer

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "demos/demo.h"
+#include "grow.h"
 #include "loop.h"
 #include "telemetry.h"
 
@@ -46,6 +47,13 @@ static void print_demo_help(const lab_demo_def *def)
         printf("  %-20s %s\n", "", p->help);
     }
     if (!def->params[0].key) printf("  (none)\n");
+    if (def->lab_sets[0] || def->lab_step) {           /* slower, to be watched */
+        printf("\nIn the lab (nodelab open %s) it runs with", def->name);
+        for (int i = 0; i < LAB_DEMO_MAX_LAB_SETS && def->lab_sets[i]; i++)
+            printf(" %s", def->lab_sets[i]);
+        printf("%s%s, to be watched.\n", def->lab_sets[0] && def->lab_step ? "," : "",
+               def->lab_step ? " one event at a time (s turns that off)" : "");
+    }
     if (def->keys[0].key) {
         printf("\nKeys in the lab (nodelab open %s):\n", def->name);
         for (int k = 0; k < LAB_DEMO_MAX_KEYS && def->keys[k].key; k++)
@@ -100,10 +108,7 @@ static void maybe_finish(runner *r)
 static void on_telemetry(lab_io *io, int events)
 {
     runner *r = io->data;
-    if (r->cap - r->len < 65536) {
-        r->cap = r->cap ? r->cap * 2 : 131072;
-        r->buf = realloc(r->buf, r->cap);
-    }
+    r->buf = lab_grow_or_die(r->buf, &r->cap, r->len + 65536, 1, 131072);
     ssize_t n = read(io->fd, r->buf + r->len, r->cap - r->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {                              /* every writer has gone */
@@ -146,10 +151,12 @@ static void on_kill_timer(lab_timer *t)
 }
 
 /* The demo overran its duration (or the user pressed Ctrl-C): ask nicely,
- * then insist. */
+ * then insist.  Only the demo process is asked: it may have a graceful
+ * stop of its own (a cluster's primary disconnects its workers), and
+ * whatever of its group is left when it ends, or at KILL_MS, is killed. */
 static void stop_demo(runner *r)
 {
-    kill(-r->child, SIGTERM);
+    kill(r->child, SIGTERM);
     lab_timer_start(&r->kill_timer, on_kill_timer, KILL_MS, 0);
 }
 

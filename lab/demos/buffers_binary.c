@@ -23,6 +23,7 @@
  * way's time, allocations and bytes allocated.
  */
 #include "demo.h"
+#include "events.h"
 #include "stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -263,7 +264,7 @@ static int run(lab_demo *d)
         sums[way] = b.checksum;
         allocs[way] = b.allocs;
         abytes[way] = b.alloc_bytes;
-        lab_ev *e = lab_ev_new("result");
+        lab_ev *e = lab_ev_new(LAB_EV(RESULT));
         lab_ev_str(e, "way", way == 0 ? "string" : "binary");
         lab_ev_num(e, "ms", (double)med[way] / 1000.0);
         lab_ev_num(e, "bytes_per_s", kit_rate(b.size, med[way]));
@@ -276,7 +277,7 @@ static int run(lab_demo *d)
         lab_ev_str(e, "checksum", hex);
         lab_ev_emit(e);
     }
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)b.size);
     lab_ev_int(e, "chunk", lab_demo_int(d, "chunk"));
     lab_ev_bool(e, "completed", !d->expired);
@@ -299,7 +300,7 @@ const lab_demo_def lab_demo_buffers_binary = {
              "(seven times the bytes) where the binary way allocates once; same output",
     .duration_s = 30,
     .params = {
-        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 32, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 30, NULL, "bytes",
           "bytes of UTF-8 text (with multi-byte characters) to push through", false },
         { "chunk", LAB_PARAM_INT, 64 << 10, 1, 16 << 20, NULL, "bytes",
           "chunk size (a boundary may cut a character in two)", false },

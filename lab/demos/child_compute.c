@@ -10,6 +10,7 @@
  * 0 inline only, 1 child only, 2 both (inline first).
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "fork.h"
 #include "lag.h"
@@ -146,7 +147,7 @@ static int run(lab_demo *d)
     }
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "job_ms", lab_demo_int(d, "job_ms"));
     lab_ev_int(e, "jobs_inline", s.jobs_done[INLINE]);
     lab_ev_int(e, "jobs_child", s.jobs_done[CHILD]);

@@ -18,6 +18,7 @@
  *             them, then cleans up after itself).
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "errors.h"
 #include "telemetry.h"
@@ -185,7 +186,7 @@ static int run(lab_demo *d)
     start_case(&s);
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "missing_code", s.err_code[0] ? s.err_code : NULL);
     lab_ev_int(e, "missing_close_code", s.exit_code[MISSING]);
     s.err[s.err_len] = '\0';

@@ -16,6 +16,7 @@
  * ECONNRESET first.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "exec.h"
 #include "telemetry.h"
@@ -50,7 +51,7 @@ static void lines_done(const lab_exec_result *r, void *arg)
     s->lines_ms = child_demo_ms_since(s->t0);
     s->lines_bytes = r->out_len;
     for (size_t i = 0; i < r->out_len; i++) s->lines_seen += r->out[i] == '\n';
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "part", "lines");
     lab_ev_num(e, "waited_ms", s->lines_ms);
     lab_ev_int(e, "bytes", (int64_t)r->out_len);
@@ -71,7 +72,7 @@ static void flood_done(const lab_exec_result *r, void *arg)
     s->child_killed = r->child_killed;
     s->child_code = r->exit_code;
     s->child_signal = r->child_signal;
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "part", "flood");
     lab_ev_str(e, "code", r->code);
     lab_ev_str(e, "message", r->message);
@@ -128,7 +129,7 @@ static int run(lab_demo *d)
     }
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "lines", lines);
     lab_ev_int(e, "interval_ms", interval);
     lab_ev_int(e, "lines_received", s.lines_seen);
@@ -168,4 +169,5 @@ const lab_demo_def lab_demo_child_exec = {
           "part 2 prints this much (0: skip part 2)", false },
     },
     .run = run,
+    .lab_sets = { "interval_ms=800" },
 };

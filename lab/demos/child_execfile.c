@@ -10,6 +10,7 @@
  * summary says which of the two ran the injected command.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "exec.h"
 #include "telemetry.h"
@@ -29,6 +30,7 @@ typedef struct {
 typedef struct {
     lab_demo *demo;
     lab_loop *loop;
+    lab_timer pause;           /* between the two runs (pause_ms) */
     outcome shell, file;       /* exec(), execFile() */
 } ef_state;
 
@@ -54,7 +56,7 @@ static void record(ef_state *s, outcome *o, const char *how, const lab_exec_resu
     snprintf(o->out, sizeof o->out, "%s", r->out);
     o->lines = count_lines(r->out, r->out_len);
     o->injected = injected(r->out, lab_demo_str(s->demo, "marker"));
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "via", how);
     lab_ev_str(e, "cmd", r->cmd);
     lab_ev_str(e, "stdout", r->out);
@@ -69,20 +71,28 @@ static void file_done(const lab_exec_result *r, void *arg)
     record(s, &s->file, "execFile", r);
 }
 
+/* Now the same text as one argument, no shell in between. */
+static void run_file(lab_timer *t)
+{
+    ef_state *s = t->data;
+    char *argv[] = { "echo", (char *)lab_demo_str(s->demo, "arg"), NULL };
+    lab_exec_options o = { .pdeathsig = SIGKILL };
+    lab_exec_file(s->loop, "echo", argv, &o, file_done, s);
+}
+
 static void shell_done(const lab_exec_result *r, void *arg)
 {
     ef_state *s = arg;
     record(s, &s->shell, "exec", r);
-    /* Now the same text as one argument, no shell in between. */
-    char *argv[] = { "echo", (char *)lab_demo_str(s->demo, "arg"), NULL };
-    lab_exec_options o = { .pdeathsig = SIGKILL };
-    lab_exec_file(s->loop, "echo", argv, &o, file_done, s);
+    lab_timer_start(&s->pause, run_file, (uint64_t)lab_demo_int(s->demo, "pause_ms"), 0);
 }
 
 static int run(lab_demo *d)
 {
     ef_state s = { .demo = d };
     s.loop = lab_loop_new();
+    lab_timer_init(s.loop, &s.pause);
+    s.pause.data = &s;
     lab_demo_announce(d);
     lab_demo_deadline(d, s.loop, NULL);
     /* What a careless program does: paste the input into a command line. */
@@ -96,7 +106,7 @@ static int run(lab_demo *d)
     lab_exec(s.loop, cmd, &o, shell_done, &s);
     lab_loop_run(s.loop);
 
-    e = lab_ev_new("summary");
+    e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "arg", lab_demo_str(d, "arg"));
     lab_ev_str(e, "exec_stdout", s.shell.out);
     lab_ev_str(e, "execfile_stdout", s.file.out);
@@ -121,6 +131,9 @@ const lab_demo_def lab_demo_child_execfile = {
           "the 'user input' pasted into the command", false },
         { "marker", LAB_PARAM_STR, 0, 0, 0, "pwned", "text",
           "a line equal to this proves the injected command ran", false },
+        { "pause_ms", LAB_PARAM_INT, 0, 0, 4000, NULL, "ms",
+          "a pause between the exec() run and the execFile() run", false },
     },
+    .lab_sets = { "pause_ms=1500" },
     .run = run,
 };

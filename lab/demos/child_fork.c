@@ -12,6 +12,7 @@
  * time throughout: the computation blocks the child's loop, not ours.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "fork.h"
 #include "telemetry.h"
@@ -116,7 +117,7 @@ static int run(lab_demo *d)
     lab_timer_start(&s.beat, on_beat, every, every);
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "rounds", lab_demo_int(d, "rounds"));
     lab_ev_int(e, "rounds_done", s.rounds_done);
     lab_ev_int(e, "compute_ms", lab_demo_int(d, "compute_ms"));
@@ -145,4 +146,5 @@ const lab_demo_def lab_demo_child_fork = {
         { "heartbeat_ms", LAB_PARAM_INT, 50, 5, 1000, NULL, "ms", "the parent's heartbeat period", false },
     },
     .run = run,
+    .lab_sets = { "rounds=5", "compute_ms=1500" },
 };

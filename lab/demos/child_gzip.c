@@ -14,6 +14,7 @@
  * thread pool, as Node's fs streams do them).
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "pool.h"
 #include "stream.h"
@@ -206,7 +207,7 @@ static int run(lab_demo *d)
     lab_loop_run(s.loop);
 
     uint64_t bytes_in = lab_readable_total(s.src), bytes_out = lab_writable_total(s.sink);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "in", in);
     lab_ev_str(e, "out", *out_arg ? out : NULL);
     lab_ev_int(e, "gzip_pid", s.pid);

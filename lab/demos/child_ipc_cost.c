@@ -14,6 +14,7 @@
  *      (`child_mem`) is paid again by every child you start.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "fork.h"
 #include "telemetry.h"
@@ -207,7 +208,7 @@ static int run(lab_demo *d)
     lab_demo_burn_cpu((uint64_t)lab_demo_int(d, "busy_ms"));
     lab_loop_run(s.loop);
 
-    e = lab_ev_new("summary");
+    e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_num(e, "spawn_delay_ms", s.spawn_delay_ms);
     lab_ev_int(e, "busy_ms", lab_demo_int(d, "busy_ms"));
     cJSON *sizes = cJSON_CreateArray(), *rtt = cJSON_CreateArray();

@@ -12,6 +12,7 @@
  * difference between the two events.
  */
 #include "child_demo.h"
+#include "events.h"
 #include "demo.h"
 #include "telemetry.h"
 
@@ -97,7 +98,7 @@ static int run(lab_demo *d)
     if (!lab_spawn(s.loop, &o)) { perror("nodelab: child.spawn"); return 1; }
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "lines_expected", lines + (late > 0));
     lab_ev_int(e, "lines_received", s.lines);
     lab_ev_int(e, "chunks", s.chunks);

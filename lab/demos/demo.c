@@ -1,5 +1,6 @@
 /* demo.c — parameters, live control and deadlines shared by every demo. */
 #include "demo.h"
+#include "events.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -113,7 +114,7 @@ const char *lab_demo_str(const lab_demo *d, const char *key)
 
 void lab_demo_announce(const lab_demo *d)
 {
-    lab_ev *e = lab_ev_new("demo");
+    lab_ev *e = lab_ev_new(LAB_EV(DEMO));
     lab_ev_str(e, "name", d->def->name);
     lab_ev_int(e, "chapter", d->def->chapter);
     lab_ev_int(e, "duration_ms", (int64_t)d->duration_ms);
@@ -172,7 +173,7 @@ static void control_line(lab_demo *d, char *line)
         const lab_param *p = lab_demo_param(d->def, arg, &i);
         const char *err = (p && p->live) ? lab_demo_set(d, arg, eq + 1)
                                          : "not a live parameter";
-        lab_ev *e = lab_ev_new("param");
+        lab_ev *e = lab_ev_new(LAB_EV(PARAM));
         lab_ev_str(e, "key", arg);
         if (err) lab_ev_str(e, "rejected", err);
         else if (p->type == LAB_PARAM_INT) lab_ev_int(e, "value", d->ival[i]);

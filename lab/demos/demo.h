@@ -38,6 +38,7 @@ typedef struct {
 
 #define LAB_DEMO_MAX_PARAMS 16
 #define LAB_DEMO_MAX_KEYS 8
+#define LAB_DEMO_MAX_LAB_SETS 4
 
 /* A key the lab offers while the demo runs ("l: start load").  Pressing it
  * sends `command` as one line on the control descriptor, where the demo's
@@ -61,6 +62,12 @@ typedef struct {
     lab_demo_key keys[LAB_DEMO_MAX_KEYS];    /* optional; ends at key == 0 */
     bool hidden;               /* a test fixture: runnable by name, but not
                                   listed unless NODELAB_SHOW_HIDDEN=1 */
+    /* The lab's own defaults, "KEY=VALUE" (NULL-terminated): slower
+     * values a person can follow on the dashboard, where the headless
+     * `nodelab demo` keeps the fast ones above. */
+    const char *lab_sets[LAB_DEMO_MAX_LAB_SETS];
+    bool lab_step;             /* the lab starts it one event at a time
+                                  (an event-order demo) */
 } lab_demo_def;
 
 struct lab_demo {

@@ -12,6 +12,7 @@
  * summary) the loop thread waits its turn for a core.
  */
 #include "demo.h"
+#include "events.h"
 #include "lag.h"
 #include "pool.h"
 #include "telemetry.h"
@@ -117,7 +118,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, s.loop, NULL);
     lab_loop_run(s.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "rounds", s.round);
     lab_ev_bool(e, "offload", lab_demo_int(d, "offload") != 0);
     lab_ev_num(e, "max_lag_ms", s.lag.max_ms);

@@ -181,4 +181,6 @@ const lab_demo_def lab_demo_loop_layers = {
           "time between rounds", false },
     },
     .run = run,
+    .lab_sets = { "interval_ms=1500" },
+    .lab_step = true,
 };

@@ -10,6 +10,7 @@
  * last full round of jobs ends.
  */
 #include "demo.h"
+#include "events.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -90,7 +91,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, loop, NULL);
     lab_loop_run(loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "jobs", jobs);
     lab_ev_int(e, "pool", size);
     lab_ev_int(e, "expected_probe_wait_ms", (int64_t)ms * (jobs / size));
@@ -115,4 +116,5 @@ const lab_demo_def lab_demo_loop_threadpool = {
           "how long each blocking job takes", false },
     },
     .run = run,
+    .lab_sets = { "job_ms=2000" },
 };

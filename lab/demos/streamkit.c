@@ -1,6 +1,7 @@
 /* streamkit.c — the bench around the Chapter 2 experiments (streamkit.h). */
 #define _GNU_SOURCE
 #include "streamkit.h"
+#include "events.h"
 #include "demo.h"
 #include "stream.h"
 #include "telemetry.h"
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* ---- memory ------------------------------------------------------------ */
@@ -52,7 +54,7 @@ void kit_mem_sample(kit_mem *m)
     if (!m->samples++) m->first = rss;
     if (rss > m->max) m->max = rss;
     m->last = rss;
-    lab_ev *e = lab_ev_new("mem");
+    lab_ev *e = lab_ev_new(LAB_EV(MEM));
     lab_ev_int(e, "rss", (int64_t)rss);
     lab_ev_emit(e);
 }
@@ -289,9 +291,24 @@ static int need_tmp(const char *demo, kit_tmp *t)
     return -1;
 }
 
-int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
+/* Refuses a generated input the scratch file system cannot hold (with
+ * some room left for the demo's own output and everyone else). */
+static int check_room(const char *demo, const kit_tmp *t, uint64_t size)
+{
+    struct statvfs fs;
+    if (statvfs(t->dir, &fs) < 0) return 0;            /* cannot tell: try */
+    uint64_t avail = (uint64_t)fs.f_bavail * fs.f_frsize, margin = 64u << 20;
+    if (size + margin <= avail) return 0;
+    fprintf(stderr, "nodelab: demo %s: a %llu-byte input does not fit in %s (%llu bytes "
+            "free): set a smaller size, or TMPDIR to a larger file system\n", demo,
+            (unsigned long long)size, t->dir, (unsigned long long)avail);
+    return -1;
+}
+
+int kit_input(lab_demo *d, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize)
 {
+    const char *demo = d->def->name;
     if (given && *given) {
         if (access(given, R_OK) < 0) {
             fprintf(stderr, "nodelab: demo %s: cannot read in='%s': %s\n", demo,
@@ -301,14 +318,26 @@ int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
         snprintf(buf, bufsize, "%s", given);
         return 0;
     }
-    if (need_tmp(demo, t) < 0) return -1;
+    if (need_tmp(demo, t) < 0 || check_room(demo, t, size) < 0) return -1;
     kit_tmp_path(t, "input", buf, bufsize);
-    int err = kit_gen_file(buf, size, kind, pct);
+    /* Making the input may take a third of the run, no more: a slow disk
+     * or a large size gives a smaller input (the `input` event says so),
+     * never a demo that overruns its --duration before it starts. */
+    uint64_t start = lab_clock_us(), made = 0;
+    int err = kit_gen_file_until(buf, size, kind, pct, start + d->duration_ms * 1000 / 3, &made);
     if (err < 0) {
         fprintf(stderr, "nodelab: demo %s: cannot write the generated input %s: %s\n",
                 demo, buf, strerror(-err));
         return -1;
     }
+    lab_ev *e = lab_ev_new("input");
+    lab_ev_int(e, "size", (int64_t)made);
+    lab_ev_int(e, "asked", (int64_t)size);
+    lab_ev_bool(e, "cut_short", made < size);
+    lab_ev_emit(e);
+    /* What is left of the duration is the demo's. */
+    uint64_t spent_ms = (lab_clock_us() - start) / 1000;
+    d->duration_ms = d->duration_ms > spent_ms + 1 ? d->duration_ms - spent_ms : 1;
     return 0;
 }
 
@@ -319,12 +348,12 @@ int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_
     return 0;
 }
 
-int kit_files_open(const lab_demo *d, kit_files *f, kit_kind kind, int pct,
+int kit_files_open(lab_demo *d, kit_files *f, kit_kind kind, int pct,
                    const char *out_name)
 {
     const char *name = d->def->name, *out = lab_demo_str(d, "out");
     memset(f, 0, sizeof *f);
-    if (kit_input(name, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
+    if (kit_input(d, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
                   kind, pct, f->in, sizeof f->in) < 0)
         return -1;
     if (*out) snprintf(f->out, sizeof f->out, "%s", out);

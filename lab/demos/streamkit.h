@@ -78,8 +78,15 @@ void kit_gen_fill(char *buf, size_t len, kit_kind kind, int pct, uint64_t *line)
 
 /* "in" parameter handling shared by the file demos: the user's path, or a
  * generated file in t of `size` bytes (kind, pct as kit_gen_file).  Writes
- * the path into buf.  On failure prints one line on stderr and returns -1. */
-int kit_input(const char *demo, const char *given, kit_tmp *t, uint64_t size,
+ * the path into buf.  Generating is part of the demo's run: it may take a
+ * third of d->duration_ms (the input is smaller than asked if that is not
+ * enough: an `input` event {size, asked, cut_short} says what was made),
+ * and what it took is taken off d->duration_ms (call it before
+ * lab_demo_deadline).  A size the scratch file system has no room for is
+ * refused before anything is written.  On failure prints one line on
+ * stderr and returns -1. */
+struct lab_demo;
+int kit_input(struct lab_demo *d, const char *given, kit_tmp *t, uint64_t size,
               kit_kind kind, int pct, char *buf, size_t bufsize);
 
 /* A file named `name` in the scratch directory t (made if need be), into
@@ -89,7 +96,8 @@ int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_
 /* A demo that turns the file `in` into the file `out` (its parameters
  * "in", "out" and "size"): kit_files_open() resolves both (a generated
  * input, a scratch output named out_name when not given), reads the
- * input's size and emits `files` {in, out, size}.  Returns 0, or -1 after
+ * input's size and emits `files` {in, out, size}.  (A generated input
+ * counts against d's duration, as in kit_input.)  Returns 0, or -1 after
  * one line on stderr.  kit_files_close() removes the scratch directory. */
 struct lab_demo;
 typedef struct kit_files {
@@ -97,7 +105,7 @@ typedef struct kit_files {
     char in[PATH_MAX], out[PATH_MAX];
     uint64_t size;
 } kit_files;
-int kit_files_open(const struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
+int kit_files_open(struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
                    const char *out_name);
 void kit_files_close(kit_files *f);
 

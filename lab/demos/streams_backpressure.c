@@ -22,6 +22,7 @@
  * the old one is ended and finishes what it holds, the new one takes over.
  */
 #include "demo.h"
+#include "events.h"
 #include "stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -65,11 +66,6 @@ static void push_chunk(bp *b)
     size_t n = (size_t)P(b, "chunk");
     if (n > b->total - b->produced) n = (size_t)(b->total - b->produced);
     lab_chunk c = lab_chunk_alloc(n);
-    if (!c.data) {
-        lab_err e = lab_err_sys(ENOMEM, "chunk");
-        lab_stream_destroy(b->source, &e);
-        return;
-    }
     /* Real bytes in real memory: the pages are touched, so a chunk that
      * waits in a buffer counts in the RSS. */
     memset(c.data, 'a' + (int)(b->produced / n % 26), n);
@@ -100,13 +96,17 @@ static void source_read(lab_stream *s, size_t n)
     bp *b = lab_stream_data(s);
     if (b->read_wanted) return;
     uint64_t due = next_due_us(b), now = lab_clock_us();
-    if (due <= now) {
+    if (due == 0) {                    /* no rate: as fast as it is asked */
         push_chunk(b);
         return;
     }
+    /* Even when behind schedule (a busy machine), the chunk waits for the
+     * timer phase: a push made at once, from inside the read the last
+     * push caused, would keep the loop in its tick queue until the whole
+     * total was made, and the deadline's timer would never fire. */
     b->read_wanted = true;
     lab_stream_ref(s);                 /* the timer will call back */
-    lab_timer_start(&b->rate_timer, on_rate_timer, (due - now + 999) / 1000, 0);
+    lab_timer_start(&b->rate_timer, on_rate_timer, due > now ? (due - now + 999) / 1000 : 0, 0);
 }
 
 static void source_destroy(lab_stream *s, const lab_err *err)
@@ -267,7 +267,7 @@ static void on_deadline(lab_demo *d)
 static void summary(bp *b)
 {
     uint64_t us = (b->end_us ? b->end_us : lab_clock_us()) - b->start_us;
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "mode", b->ignoring ? "ignore" : "pipe");
     lab_ev_bool(e, "completed", b->done);
     lab_ev_int(e, "produced", (int64_t)b->produced);

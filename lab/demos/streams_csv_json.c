@@ -15,7 +15,9 @@
  * Counts: rows parsed, objects emitted, quoted and multi-line fields.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
+#include "grow.h"
 #include "streamkit.h"
 #include "telemetry.h"
 
@@ -55,11 +57,7 @@ typedef struct {
 
 static void field_add(csv *p, char c)
 {
-    if (p->flen + 1 >= p->fcap) {
-        p->fcap = p->fcap ? p->fcap * 2 : 64;
-        p->field = realloc(p->field, p->fcap);
-        if (!p->field) abort();
-    }
+    p->field = lab_grow_or_die(p->field, &p->fcap, p->flen + 2, 1, 64);
     p->field[p->flen++] = c;
     if (c == '\n' && p->quoted) p->multiline = true;
 }
@@ -67,11 +65,7 @@ static void field_add(csv *p, char c)
 static void field_end(csv *p)
 {
     if (!p->quoted && p->flen && p->field[p->flen - 1] == '\r') p->flen--;  /* CRLF */
-    if (p->nrow == p->rowcap) {
-        p->rowcap = p->rowcap ? p->rowcap * 2 : 8;
-        p->row = realloc(p->row, p->rowcap * sizeof *p->row);
-        if (!p->row) abort();
-    }
+    p->row = lab_grow_or_die(p->row, &p->rowcap, p->nrow + 1, sizeof *p->row, 8);
     p->row[p->nrow++] = strndup(p->field ? p->field : "", p->flen);
     p->fields++;
     p->quoted_fields += p->quoted;
@@ -235,7 +229,7 @@ static int run(lab_demo *d)
     lab_loop_run(x.loop);
 
     on_progress(&x.progress);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &x.run);
     lab_ev_int(e, "rows", (int64_t)x.p.rows);
     lab_ev_int(e, "objects", (int64_t)x.p.objects);
@@ -270,7 +264,7 @@ const lab_demo_def lab_demo_streams_csv_json = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the JSON lines go (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated CSV when `in` is not given", false },
         { "chunk", LAB_PARAM_INT, 16 << 10, 1, 16 << 20, NULL, "bytes",
           "bytes per read: small chunks cut rows, fields and quotes anywhere", false },

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "gzip_stream.h"
 #include "streamkit.h"
@@ -155,6 +156,23 @@ static void report_state(errs *x)
     x->open_after[x->run] = kit_fds_event(x->run_name, x->tmp.dir);
 }
 
+/* The run's outcome in one event: a row of the lab's result panel, so
+ * pipe() and pipeline() stand side by side. */
+static void report_result(errs *x)
+{
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
+    lab_ev_str(e, "run", x->run_name);
+    lab_ev_int(e, "streams_open", x->streams_open[x->run]);
+    lab_ev_int(e, "fds_open", x->open_after[x->run]);
+    for (int i = 0; i < 3; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_error", names[i]);
+        lab_ev_str(e, key, x->errored[i] ? x->errored[i] : "none");
+    }
+    if (x->run == 2) lab_ev_str(e, "callback", x->pipeline_called ? x->pipeline_error : "not called");
+    lab_ev_emit(e);
+}
+
 static void end_run(errs *x)
 {
     setrlimit(RLIMIT_FSIZE, &x->saved_limit);
@@ -178,6 +196,7 @@ static void on_settled(lab_timer *t)
 {
     errs *x = t->data;
     report_state(x);
+    report_result(x);
     if (x->run == 1) {
         lab_ev *e = lab_ev_new("cleanup");
         lab_ev_str(e, "run", x->run_name);
@@ -295,7 +314,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, x.loop, on_deadline);
     lab_loop_run(x.loop);
 
-    e = lab_ev_new("summary");
+    e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_str(e, "fail", fail);
     lab_ev_int(e, "pipe_streams_open", x.streams_open[1]);
     lab_ev_int(e, "pipe_fds_open", x.open_after[1]);

@@ -15,6 +15,7 @@
  * gives the input back (tests/demo_streams.sh checks both).
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "gzip_stream.h"
 #include "pool.h"
@@ -88,7 +89,7 @@ static void summary(gz_state *g)
 {
     uint64_t us = kit_run_us(&g->run);
     uint64_t in = lab_fs_stream_bytes(g->reader), out = lab_fs_stream_bytes(g->writer);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &g->run);
     lab_ev_int(e, "bytes_in", (int64_t)in);
     lab_ev_int(e, "bytes_out", (int64_t)out);
@@ -157,7 +158,7 @@ const lab_demo_def lab_demo_streams_gzip = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where to write the .gz (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 40, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 32 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "level", LAB_PARAM_INT, 6, 1, 9, NULL, "1-9",
           "zlib's compression level (gzip -6 and Node's default: 6)", false },

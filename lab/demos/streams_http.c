@@ -24,6 +24,7 @@
  * slow client's effect shows once the file is larger than that.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "http_stream.h"
 #include "streamkit.h"
@@ -50,6 +51,7 @@ typedef struct conn {
     char server_result[40];
     /* client side */
     lab_http_client *client;
+    lab_stream *body;          /* the response body while its pipeline runs */
     uint64_t received, start_us, end_us;
     bool client_done;
     char client_result[40];
@@ -147,10 +149,13 @@ static void fast_write(lab_stream *s, const lab_chunk *chunk)
 
 static const lab_stream_ops fast_ops = { .write = fast_write };
 
+/* The client's end, reported once: by its pipeline when the response
+ * came, else by the request's error (or the deadline, before a response). */
 static void client_done(const lab_err *err, void *arg)
 {
     conn *c = arg;
     c->client_done = true;
+    c->body = NULL;            /* the pipeline lets go of it after this */
     c->end_us = lab_clock_us();
     snprintf(c->client_result, sizeof c->client_result, "%s", err ? err->code : "ok");
     lab_http_client_close(c->client);
@@ -177,6 +182,7 @@ static void on_response(lab_http_client *cl, lab_http_msg *res)
         ? kit_slow_sink(h->loop, name, 16384, h->demo, "slow_ms", &c->received)
         : lab_writable_new(h->loop, &fast_ops, &(lab_stream_opts){ .name = name }, c);
     lab_pipeline((lab_stream *[]){ body, sink }, 2, client_done, c);
+    c->body = body;            /* the pipeline holds it until client_done */
     lab_stream_unref(body);
     lab_stream_unref(sink);
 }
@@ -184,6 +190,7 @@ static void on_response(lab_http_client *cl, lab_http_msg *res)
 static void on_client_error(lab_http_client *cl, const char *code)
 {
     conn *c = cl->data;
+    if (c->body) return;       /* the body fails too: its pipeline reports */
     lab_err e = lab_err_make(code, "request failed: %s", code);
     client_done(&e, c);
 }
@@ -225,11 +232,14 @@ static void on_deadline(lab_demo *d)
     http_demo *h = d->data;
     for (int i = 0; i < h->nclients; i++) {
         conn *c = &h->conns[i];
-        if (c->res && !c->server_done) lab_stream_destroy(c->file, NULL);
-        if (!c->client_done) {
-            lab_err e = lab_err_make("ETIMEDOUT", "the demo's time ran out");
-            client_done(&e, c);
-        }
+        lab_err e = lab_err_make("ETIMEDOUT", "the demo's time ran out");
+        if (c->res && !c->server_done) lab_stream_destroy(c->file, &e);
+        if (c->client_done) continue;
+        /* A running pipeline reports the end itself: destroy its source
+         * and let client_done come from there.  Closing the client here
+         * too would free it under the pipeline, which closes it again. */
+        if (c->body) lab_stream_destroy(c->body, &e);
+        else client_done(&e, c);
     }
     maybe_close_server(h);
 }
@@ -257,7 +267,7 @@ static void summary(http_demo *h)
         lab_ev_str(e, "client", c->client_result);
         lab_ev_emit(e);
     }
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "port", h->srv.port);
     lab_ev_int(e, "size", (int64_t)h->size);
     lab_ev_int(e, "clients", h->nclients);
@@ -275,7 +285,7 @@ static int run(lab_demo *d)
     h->demo = d;
     d->data = h;
     kit_tmp tmp = { "" };
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, h->path, sizeof h->path) < 0) {
         free(h);
         return 1;
@@ -340,7 +350,7 @@ const lab_demo_def lab_demo_streams_http = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to serve (default: a generated file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "clients", LAB_PARAM_INT, 2, 1, MAX_CLIENTS, NULL, "clients",
           "how many clients download the file at once", false },

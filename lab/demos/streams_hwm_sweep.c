@@ -14,6 +14,7 @@
  * mark.  The default, 64 KiB / 16 KiB, sits near the knee.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -56,7 +57,7 @@ static void report_mark(sweep *w)
         w->best_hwm = w->hwm;
     }
     w->marks++;
-    lab_ev *e = lab_ev_new("sweep");
+    lab_ev *e = lab_ev_new(LAB_EV(SWEEP));
     lab_ev_int(e, "hwm", (int64_t)w->hwm);
     lab_ev_int(e, "bytes", (int64_t)w->size);
     lab_ev_int(e, "chunks", (int64_t)((w->size + w->hwm - 1) / w->hwm));
@@ -99,7 +100,7 @@ static int run(lab_demo *d)
 {
     sweep w = { .demo = d };
     kit_tmp tmp = { "" };
-    if (kit_input(d->def->name, lab_demo_str(d, "in"), &tmp,
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp,
                   (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20, w.in, sizeof w.in) < 0 ||
         kit_scratch(d->def->name, &tmp, "copy", w.out, sizeof w.out) < 0) {
         kit_tmp_remove(&tmp);
@@ -122,7 +123,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, w.loop, NULL);
     lab_loop_run(w.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)w.size);
     lab_ev_int(e, "marks", w.marks);
     lab_ev_int(e, "best_hwm", (int64_t)w.best_hwm);
@@ -146,7 +147,7 @@ const lab_demo_def lab_demo_streams_hwm_sweep = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to copy (default: a generated file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 16 << 20, 1, 1LL << 30, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "min_hwm", LAB_PARAM_INT, 4 << 10, 1, 64 << 20, NULL, "bytes",
           "the first (smallest) mark", false },

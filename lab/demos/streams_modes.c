@@ -27,6 +27,7 @@
  *  11  end                    push(null): 'end', 'finish', 'close' follow
  */
 #include "demo.h"
+#include "events.h"
 #include "stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -292,7 +293,7 @@ static int run(lab_demo *d)
 
     on_sample(&m.sample_timer);
     lab_timer_stop(&m.sample_timer);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "steps", m.step);
     lab_ev_int(e, "chunks_made", (int64_t)m.made);
     lab_ev_int(e, "bytes_consumed", (int64_t)m.consumed);
@@ -328,4 +329,5 @@ const lab_demo_def lab_demo_streams_modes = {
           "how long the sink takes per chunk", true },
     },
     .run = run,
+    .lab_step = true,
 };

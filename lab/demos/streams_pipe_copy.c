@@ -35,6 +35,7 @@
  * copied; without `out`, the copy goes there too; both are removed after.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -74,7 +75,7 @@ static void on_deadline(lab_demo *d)
 static void summary(copy_state *c)
 {
     uint64_t us = kit_run_us(&c->run), bytes = lab_fs_stream_bytes(c->writer);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &c->run);
     lab_ev_int(e, "bytes", (int64_t)bytes);
     lab_ev_int(e, "size", (int64_t)c->files.size);
@@ -145,7 +146,7 @@ const lab_demo_def lab_demo_streams_pipe_copy = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where to write the copy (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 64 << 20, 1, 1LL << 40, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 64 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated input when `in` is not given", false },
         { "read_hwm", LAB_PARAM_INT, 64 << 10, 1, 64 << 20, NULL, "bytes",
           "the read stream's highWaterMark: bytes per read (Node: 64 KiB)", false },

@@ -32,6 +32,7 @@
  * client has sent everything.
  */
 #include "demo.h"
+#include "events.h"
 #include "grow.h"
 #include "http_stream.h"
 #include "streamkit.h"
@@ -344,7 +345,7 @@ static void on_deadline(lab_demo *d)
 
 static void summary(proxy_demo *p)
 {
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)p->size);
     lab_ev_bool(e, "buffer", buffering(p));
     lab_ev_str(e, "result", p->client_result);

@@ -13,6 +13,7 @@
  * between true and false.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
@@ -96,7 +97,7 @@ static int run(lab_demo *d)
     /* A path given is used as is: if it cannot be read, the stream says
      * so with an 'error' event, which is part of the lesson. */
     if (*given) snprintf(in, sizeof in, "%s", given);
-    else if (kit_input(d->def->name, "", &tmp, (uint64_t)lab_demo_int(d, "size"),
+    else if (kit_input(d, "", &tmp, (uint64_t)lab_demo_int(d, "size"),
                        KIT_LOG, 20, in, sizeof in) < 0)
         return 1;
     r.loop = lab_loop_new();
@@ -116,7 +117,7 @@ static int run(lab_demo *d)
     lab_demo_deadline(d, r.loop, on_deadline);
     lab_loop_run(r.loop);
 
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "chunks", (int64_t)r.chunks);
     lab_ev_int(e, "bytes", (int64_t)r.bytes);
     lab_ev_int(e, "hwm", lab_demo_int(d, "hwm"));
@@ -143,7 +144,7 @@ const lab_demo_def lab_demo_streams_read_chunks = {
     .params = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to read (default: a generated log file of `size` bytes)", false },
-        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 1 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "hwm", LAB_PARAM_INT, 64 << 10, 1, 64 << 20, NULL, "bytes",
           "the read stream's highWaterMark: how much each read asks for", false },
@@ -151,4 +152,5 @@ const lab_demo_def lab_demo_streams_read_chunks = {
           "a slow consumer: pause for this long after each chunk", true },
     },
     .run = run,
+    .lab_sets = { "delay_ms=200" },
 };

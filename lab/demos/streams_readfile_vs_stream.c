@@ -24,6 +24,7 @@
  * never none.
  */
 #include "demo.h"
+#include "events.h"
 #include "fs.h"
 #include "fs_stream.h"
 #include "streamkit.h"
@@ -154,7 +155,7 @@ static int child(lab_demo *d, const char *path, bool streaming, uint64_t *peak)
     kit_mem_stop(&j.mem);
     bool completed = j.end_us != 0;
 
-    lab_ev *e = lab_ev_new("result");
+    lab_ev *e = lab_ev_new(LAB_EV(RESULT));
     lab_ev_str(e, "approach", streaming ? "stream" : "readfile");
     lab_ev_bool(e, "completed", completed);
     lab_ev_int(e, "bytes", (int64_t)j.bytes);
@@ -200,35 +201,16 @@ static int run_in_child(lab_demo *d, const char *path, bool streaming, uint64_t 
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* The input: the user's file, or a generated one made within a third of
- * the run's time (smaller than asked if that is not enough). */
-static int make_input(lab_demo *d, kit_tmp *tmp, char *in, size_t len, uint64_t deadline_us)
-{
-    const char *given = lab_demo_str(d, "in");
-    if (*given) return kit_input(d->def->name, given, tmp, 0, KIT_LOG, 20, in, len);
-    if (kit_scratch(d->def->name, tmp, "input", in, len) < 0) return -1;
-    uint64_t asked = (uint64_t)lab_demo_int(d, "size"), made = 0;
-    int err = kit_gen_file_until(in, asked, KIT_LOG, 20, deadline_us, &made);
-    if (err < 0) {
-        fprintf(stderr, "nodelab: demo %s: cannot write the generated input %s: %s\n",
-                d->def->name, in, strerror(-err));
-        return -1;
-    }
-    lab_ev *e = lab_ev_new("input");
-    lab_ev_int(e, "size", (int64_t)made);
-    lab_ev_int(e, "asked", (int64_t)asked);
-    lab_ev_bool(e, "cut_short", made < asked);
-    lab_ev_emit(e);
-    return 0;
-}
-
 static int run(lab_demo *d)
 {
     uint64_t t0 = lab_clock_us(), budget_us = d->duration_ms * 1000;
     kit_tmp tmp = { "" };
     char in[PATH_MAX];
     lab_demo_announce(d);
-    if (make_input(d, &tmp, in, sizeof in, t0 + budget_us / 3) < 0) {
+    /* The user's file, or a generated one made within a third of the run
+     * (smaller than asked if that is not enough: the `input` event says). */
+    if (kit_input(d, lab_demo_str(d, "in"), &tmp, (uint64_t)lab_demo_int(d, "size"), KIT_LOG, 20,
+                  in, sizeof in) < 0) {
         kit_tmp_remove(&tmp);
         return 1;
     }
@@ -242,7 +224,7 @@ static int run(lab_demo *d)
     uint64_t peak_file = 0, peak_stream = 0;
     int rc = run_in_child(d, in, false, &peak_file);
     if (rc == 0) rc = run_in_child(d, in, true, &peak_stream);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "size", (int64_t)size);
     lab_ev_int(e, "readfile_peak_rss", (int64_t)peak_file);
     lab_ev_int(e, "stream_peak_rss", (int64_t)peak_stream);
@@ -263,7 +245,7 @@ const lab_demo_def lab_demo_streams_readfile_vs_stream = {
         { "in", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "file to read (default: a generated log file of `size` bytes, removed after)", false,
           lab_param_input_file },
-        { "size", LAB_PARAM_INT, 128 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 128 << 20, 1, 1LL << 30, NULL, "bytes",
           "size of the generated file when `in` is not given", false },
         { "sample_ms", LAB_PARAM_INT, 20, 5, 10000, NULL, "ms",
           "how often each child samples its RSS (`mem`)", false },

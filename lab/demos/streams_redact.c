@@ -14,7 +14,9 @@
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
 #include "fs_stream.h"
+#include "grow.h"
 #include "streamkit.h"
 #include "telemetry.h"
 
@@ -131,11 +133,7 @@ static void push_lines(lab_stream *s, redactor *r, const char *buf, size_t n)
 
 static void append_tail(redactor *r, const char *p, size_t n)
 {
-    if (r->tail_len + n > r->tail_cap) {
-        r->tail_cap = (r->tail_len + n) * 2;
-        r->tail = realloc(r->tail, r->tail_cap);
-        if (!r->tail) abort();
-    }
+    r->tail = lab_grow_or_die(r->tail, &r->tail_cap, r->tail_len + n, 1, 256);
     memcpy(r->tail + r->tail_len, p, n);
     r->tail_len += n;
 }
@@ -219,7 +217,7 @@ static int run(lab_demo *d)
     lab_loop_run(r.loop);
 
     on_progress(&r.progress);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     kit_run_fields(e, &r.run);
     lab_ev_int(e, "lines", (int64_t)r.lines);
     lab_ev_int(e, "lines_with_address", (int64_t)r.lines_hit);
@@ -252,7 +250,7 @@ const lab_demo_def lab_demo_streams_redact = {
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the redacted log goes (default: a scratch file, removed after)", false,
           lab_param_output_file },
-        { "size", LAB_PARAM_INT, 4 << 20, 1, 1LL << 36, NULL, "bytes",
+        { "size", LAB_PARAM_INT, 4 << 20, 1, 1LL << 32, NULL, "bytes",
           "size of the generated log when `in` is not given", false },
         { "email_pct", LAB_PARAM_INT, 30, 0, 100, NULL, "%",
           "share of generated lines that carry an address", false },

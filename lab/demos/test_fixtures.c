@@ -4,18 +4,20 @@
  *   test.crash    announces itself, reports a few events, writes to stderr,
  *                 then dies (abort(), or exit with a chosen status), so the
  *                 tests can see the lab show a crash and keep running.
- *   test.buffer   a hand-rolled buffer between a fast producer and a slow
- *                 consumer, with a real forked helper process that talks
- *                 over a socketpair.  It emits the core stream, process and
- *                 IPC events (write, drain, pause, resume, data, spawn, ipc,
- *                 mem, exit) from real state, so every dashboard widget can
- *                 be tested before the stream and child runtimes exist.
+ *   test.buffer   a fast producer writing into a real writable stream (the
+ *                 runtime's own: its write, written and drain events are
+ *                 the runtime's, not made up here) whose sink a slow
+ *                 consumer empties, with a forked helper process that talks
+ *                 over a socketpair (spawn, ipc from both ends, mem, exit),
+ *                 so the lab's tests drive every dashboard widget quickly.
  *
  * Both are chapter 0 and hidden: `nodelab list` shows them only with
  * NODELAB_SHOW_HIDDEN=1, but `nodelab demo test.crash` runs them.
  */
 #define _GNU_SOURCE
 #include "demo.h"
+#include "events.h"
+#include "stream.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -46,7 +48,7 @@ static void crash_tick(lab_timer *t)
 {
     static int64_t len;
     len += 1024;
-    lab_ev *e = lab_ev_new("write");
+    lab_ev *e = lab_ev_new(LAB_EV(WRITE));
     lab_ev_str(e, "stream", "doomed");
     lab_ev_int(e, "size", 1024);
     lab_ev_int(e, "len", len);
@@ -95,7 +97,8 @@ typedef struct {
     lab_demo *demo;
     lab_loop *loop;
     lab_timer produce, consume;
-    int64_t len;               /* bytes buffered */
+    lab_stream *sink;          /* a real writable: the runtime reports it */
+    int64_t in_flight;         /* the sink's write waiting for the consumer */
     bool waiting;              /* producer saw false and waits for drain */
     int64_t written, delivered;
     int helper_pid, sock;
@@ -104,28 +107,19 @@ typedef struct {
     size_t inlen;
 } buffer_state;
 
-static void stream_event(const char *ev, const char *stream)
+static const char zeros[65536];    /* what is written: the size is the point */
+
+/* The sink's _write: the chunk waits for the consumer's next turn. */
+static void sink_write(lab_stream *st, const lab_chunk *c)
 {
-    lab_ev *e = lab_ev_new(ev);
-    lab_ev_str(e, "stream", stream);
-    lab_ev_emit(e);
+    buffer_state *s = lab_stream_data(st);
+    s->in_flight = (int64_t)c->len;
 }
 
-/* write(): buffer the chunk, report whether the writer should go on. */
 static bool buffer_write(buffer_state *s, int64_t size)
 {
-    int64_t hwm = lab_demo_int(s->demo, "hwm");
-    s->len += size;
     s->written += size;
-    bool ok = s->len < hwm;
-    lab_ev *e = lab_ev_new("write");
-    lab_ev_str(e, "stream", "sink");
-    lab_ev_int(e, "size", size);
-    lab_ev_int(e, "len", s->len);
-    lab_ev_int(e, "hwm", hwm);
-    lab_ev_bool(e, "ret", ok);
-    lab_ev_emit(e);
-    return ok;
+    return lab_writable_write(s->sink, lab_chunk_static(zeros, (size_t)size), NULL, NULL);
 }
 
 static void on_produce(lab_timer *t)
@@ -135,35 +129,39 @@ static void on_produce(lab_timer *t)
         if (!buffer_write(s, lab_demo_int(s->demo, "chunk")) &&
             !lab_demo_int(s->demo, "ignore")) {
             s->waiting = true;
-            stream_event("pause", "source");
+            lab_tel_stream(LAB_EV(PAUSE), "source");
         }
     }
 }
 
+/* The consumer finishes `writes` of the sink's writes per turn: each
+ * completion lets the runtime start the next queued one. */
 static void on_consume(lab_timer *t)
 {
     buffer_state *s = t->data;
-    int64_t chunk = lab_demo_int(s->demo, "chunk") * lab_demo_int(s->demo, "writes");
-    if (s->len == 0) return;
-    int64_t n = s->len < chunk ? s->len : chunk;
-    s->len -= n;
-    s->delivered += n;
-    lab_ev *e = lab_ev_new("data");
-    lab_ev_str(e, "stream", "sink");
-    lab_ev_int(e, "size", n);
-    lab_ev_emit(e);
-    if (s->len == 0 && s->waiting) {
-        s->waiting = false;
-        stream_event("drain", "sink");
-        stream_event("resume", "source");
+    for (int64_t k = lab_demo_int(s->demo, "writes"); k > 0 && s->in_flight; k--) {
+        s->delivered += s->in_flight;
+        s->in_flight = 0;
+        lab_write_done(s->sink, NULL);
     }
 }
 
-static void ipc_event(int from, int to, const char *body)
+static void on_drain(lab_stream *st, const lab_event *ev, void *arg)
 {
-    lab_ev *e = lab_ev_new("ipc");
+    buffer_state *s = arg;
+    if (!s->waiting) return;
+    s->waiting = false;
+    lab_tel_stream(LAB_EV(RESUME), "source");
+}
+
+/* Each end reports what it sends and what it receives, as the runtime's
+ * IPC channel does (docs/telemetry.md). */
+static void ipc_event(int from, int to, const char *body, const char *dir)
+{
+    lab_ev *e = lab_ev_new(LAB_EV(IPC));
     lab_ev_int(e, "from", from);
     lab_ev_int(e, "to", to);
+    lab_ev_str(e, "dir", dir);
     lab_ev_int(e, "bytes", (int64_t)strlen(body) + 1);
     lab_ev_str(e, "body", body);
     lab_ev_emit(e);
@@ -176,7 +174,7 @@ static void report_rss(void)
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f || fscanf(f, "%*s %ld", &pages) != 1) pages = 0;
     if (f) fclose(f);
-    lab_ev *e = lab_ev_new("mem");
+    lab_ev *e = lab_ev_new(LAB_EV(MEM));
     lab_ev_int(e, "rss", (int64_t)pages * sysconf(_SC_PAGESIZE));
     lab_ev_emit(e);
 }
@@ -186,7 +184,7 @@ static void helper_main(int sock)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* Reported by the new process itself, so `pid` is the one started. */
-    lab_ev *e = lab_ev_new("spawn");
+    lab_ev *e = lab_ev_new(LAB_EV(SPAWN));
     lab_ev_int(e, "ppid", getppid());
     lab_ev_str(e, "file", "helper");
     lab_ev_emit(e);
@@ -194,9 +192,11 @@ static void helper_main(int sock)
     FILE *in = fdopen(sock, "r");
     int n = 0;
     while (in && fgets(line, sizeof line, in)) {
+        line[strcspn(line, "\n")] = '\0';
+        ipc_event(getppid(), getpid(), line, "recv");
         char reply[64];
         snprintf(reply, sizeof reply, "{\"ack\":%d}", ++n);
-        ipc_event(getpid(), getppid(), reply);
+        ipc_event(getpid(), getppid(), reply, "send");
         dprintf(sock, "%s\n", reply);
         report_rss();
     }
@@ -204,11 +204,26 @@ static void helper_main(int sock)
     _exit(0);
 }
 
+/* The helper's answers, a line each: reported as received. */
 static void on_helper_reply(lab_io *io, int events)
 {
     buffer_state *s = io->data;
-    ssize_t n = read(io->fd, s->inbox, sizeof s->inbox);
-    if (n <= 0 && errno != EAGAIN) lab_io_close(io);
+    ssize_t n = read(io->fd, s->inbox + s->inlen, sizeof s->inbox - 1 - s->inlen);
+    if (n <= 0) {
+        if (n == 0 || errno != EAGAIN) lab_io_close(io);
+        return;
+    }
+    s->inlen += (size_t)n;
+    s->inbox[s->inlen] = '\0';
+    char *line = s->inbox, *nl;
+    while ((nl = strchr(line, '\n'))) {
+        *nl = '\0';
+        ipc_event(s->helper_pid, getpid(), line, "recv");
+        line = nl + 1;
+    }
+    s->inlen -= (size_t)(line - s->inbox);
+    memmove(s->inbox, line, s->inlen);
+    if (s->inlen == sizeof s->inbox - 1) s->inlen = 0;   /* no newline: junk */
 }
 
 static void on_command(lab_demo *d, const char *cmd, const char *arg)
@@ -219,7 +234,7 @@ static void on_command(lab_demo *d, const char *cmd, const char *arg)
     else if (strcmp(cmd, "ping") == 0 && s->sock >= 0) {
         char body[64];
         snprintf(body, sizeof body, "{\"ping\":%lld}", (long long)s->written);
-        ipc_event(getpid(), s->helper_pid, body);
+        ipc_event(getpid(), s->helper_pid, body, "send");
         dprintf(s->sock, "%s\n", body);
     }
 }
@@ -231,7 +246,7 @@ static void on_set(lab_demo *d, const char *key)
     if (strcmp(key, "delay_ms") == 0) lab_timer_start(&s->consume, on_consume, ms, ms);
     if (strcmp(key, "ignore") == 0 && lab_demo_int(d, "ignore") && s->waiting) {
         s->waiting = false;
-        stream_event("resume", "source");
+        lab_tel_stream(LAB_EV(RESUME), "source");
     }
 }
 
@@ -261,7 +276,7 @@ static void stop_helper(buffer_state *s)
     waitpid(s->helper_pid, &status, 0);
     /* The parent reports the exit: a second `pid` (the helper's) follows
      * the emitter's, and readers take the last one, as JSON parsers do. */
-    lab_ev *e = lab_ev_new("exit");
+    lab_ev *e = lab_ev_new(LAB_EV(EXIT));
     lab_ev_int(e, "pid", s->helper_pid);
     if (WIFSIGNALED(status)) {
         char name[32];
@@ -281,6 +296,10 @@ static int buffer_run(lab_demo *d)
     d->data = &s;
     s.loop = lab_loop_new();
     lab_demo_announce(d);
+    static const lab_stream_ops sink_ops = { .write = sink_write };
+    lab_stream_opts so = { .name = "sink", .hwm = (size_t)lab_demo_int(d, "hwm") };
+    s.sink = lab_writable_new(s.loop, &sink_ops, &so, &s);
+    lab_stream_on(s.sink, LAB_ON_DRAIN, on_drain, &s);
     start_helper(&s);
     lab_timer_init(s.loop, &s.produce);
     s.produce.data = &s;
@@ -291,8 +310,10 @@ static int buffer_run(lab_demo *d)
     lab_demo_listen(d, s.loop, on_set, on_command);
     lab_demo_deadline(d, s.loop, NULL);
     lab_loop_run(s.loop);
+    lab_stream_destroy(s.sink, NULL);
+    lab_stream_unref(s.sink);
     stop_helper(&s);
-    lab_ev *e = lab_ev_new("summary");
+    lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "written", s.written);
     lab_ev_int(e, "delivered", s.delivered);
     lab_ev_emit(e);
@@ -303,13 +324,13 @@ static int buffer_run(lab_demo *d)
 const lab_demo_def lab_demo_test_buffer = {
     .name = "test.buffer",
     .chapter = 0,
-    .summary = "a hand-rolled buffer, fast producer, slow consumer (for the lab's tests)",
+    .summary = "a fast producer, a writable stream, a slow consumer (for the lab's tests)",
     .shows = "write() returning false at the mark, drain, pause and resume; "
              "a helper process answering over a socketpair",
     .duration_s = 20,
     .params = {
         { "hwm", LAB_PARAM_INT, 16384, 1024, 1 << 20, NULL, "bytes",
-          "the buffer's highWaterMark", true },
+          "the sink's highWaterMark", false },
         { "chunk", LAB_PARAM_INT, 4096, 1, 65536, NULL, "bytes",
           "bytes per write", true },
         { "delay_ms", LAB_PARAM_INT, 20, 1, 1000, NULL, "ms",

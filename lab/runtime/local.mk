@@ -9,6 +9,7 @@ pkglib_LIBRARIES += lab/runtime/liblab.a
 lab_runtime_liblab_a_SOURCES = \
 	$(RT)/loop/loop.c $(RT)/loop/pool.c $(RT)/loop/lag.c \
 	$(RT)/loop/emitter.c $(RT)/loop/errors.c $(RT)/loop/grow.c $(RT)/loop/grow.h \
+	$(RT)/loop/mem.c $(RT)/loop/mem.h \
 	$(RT)/telemetry/telemetry.c \
 	$(RT)/streams/stream.c $(RT)/streams/stream_impl.h $(RT)/streams/readable.c \
 	$(RT)/streams/writable.c $(RT)/streams/transform.c $(RT)/streams/destroy.c \
@@ -21,6 +22,15 @@ lab_runtime_liblab_a_SOURCES = \
 	$(RT)/net/http_stream.c \
 	$(RT)/process/process.c $(RT)/process/process_child.c $(RT)/process/process_child.h \
 	$(RT)/process/exec.c $(RT)/process/fork.c $(RT)/process/ipc.c
+# Chapter 3: the cluster (primary, handles, worker side, supervision).
+lab_runtime_liblab_a_SOURCES += \
+	$(RT)/cluster/cluster_impl.h $(RT)/cluster/proto.c $(RT)/cluster/primary.c \
+	$(RT)/cluster/handles.c $(RT)/cluster/worker.c $(RT)/cluster/supervise.c
+lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
+# Chapter 5: worker threads, shared memory, graceful shutdown.
+lab_runtime_liblab_a_SOURCES += \
+	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/worker.c \
+	$(RT)/threads/shared.c $(RT)/threads/shutdown.c
 
 # The public headers: what a demo, a test or a student's file may include.
 RUNTIME_PUBLIC_H = \
@@ -33,6 +43,9 @@ RUNTIME_PUBLIC_H = \
 	$(RT)/net/tcp.h $(RT)/net/net.h $(RT)/net/http.h $(RT)/net/http_stream.h \
 	$(RT)/process/process.h $(RT)/process/exec.h $(RT)/process/fork.h \
 	$(RT)/process/ipc.h
+RUNTIME_PUBLIC_H += $(RT)/cluster/cluster.h $(RT)/net/loadgen.h
+RUNTIME_PUBLIC_H += $(RT)/threads/port.h $(RT)/threads/worker.h \
+	$(RT)/threads/shared.h $(RT)/threads/shutdown.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into
@@ -47,3 +60,7 @@ clean-local: clean-runtime-include
 clean-runtime-include:
 	rm -rf lab/runtime/include
 .PHONY: clean-runtime-include
+
+# The telemetry vocabulary: one list of event names (events.h).
+lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/events.c
+RUNTIME_PUBLIC_H += $(RT)/telemetry/events.h

@@ -30,10 +30,12 @@
  * the footer and the `?` help, so they cannot disagree. */
 typedef struct {
     int key, key2;             /* curses key codes; key2 is an alternative */
-    const char *name;          /* "j/k", "Enter", "←/→" */
-    const char *help;          /* what it does, a few words */
+    const char *name;          /* the footer's label: "j/k", "Enter", "←/→" */
+    const char *help;          /* what it does, a few words (the ? list) */
     int action;                /* the screen's own number for it */
     bool footer;               /* shown in the footer (? lists them all) */
+    const char *footer_help;   /* the footer's words, when a label covers
+                                  two keys ("j/k scroll"); NULL: help */
 } binding;
 
 /* Actions every screen has. */

@@ -23,12 +23,19 @@ const struct log_filter demo_log_filters[] = {
 };
 const int demo_log_nfilters = 3;
 
+int64_t demo_real_us(const demo_screen *d)
+{
+    return d->recv_ts + (int64_t)(lab_loop_now(APP.loop) - d->last_event_ms) * 1000;
+}
+
+/* The clock on screen: the time of what is shown (stepping: the last event
+ * fed; paused or ended: the last event), else running on between events. */
 int64_t demo_now_us(const demo_screen *d)
 {
     const model *m = &d->m;
     if (m->first_ts < 0) return 0;
-    if (m->exited || d->proc.paused) return m->last_ts;
-    return m->last_ts + (int64_t)(lab_loop_now(APP.loop) - d->last_event_ms) * 1000;
+    if (m->exited || d->proc.paused || d->stepping) return m->last_ts;
+    return demo_real_us(d);
 }
 
 /* ---- the top: name, state, parameters ---------------------------------- */
@@ -42,7 +49,10 @@ static void header(demo_screen *d, int y, int cols)
     model_fmt_ts(t, sizeof t, demo_now_us(d));
     t[strlen(t) - 2] = '\0';                         /* tenths are enough */
     ui_style st = S_GOOD;
-    if (m->exited && m->crashed) {
+    if (d->stepping && (d->step.lines || !m->exited)) {    /* what is shown is behind */
+        st = S_WARN;
+        snprintf(buf, sizeof buf, "STEP at %s · %zu waiting · n next", t, d->step.lines);
+    } else if (m->exited && m->crashed) {
         st = S_BAD;
         if (m->exit_signal[0]) snprintf(buf, sizeof buf, "CRASHED (%s) at %s", m->exit_signal, t);
         else snprintf(buf, sizeof buf, "FAILED (exit %d) at %s", m->exit_code, t);
@@ -93,51 +103,117 @@ static void params_line(demo_screen *d, int y, int cols)
 
 /* ---- panels ------------------------------------------------------------ */
 
-static void stream_line(const model_stream *s, int y, int cols, bool compact)
+/* ---- stream gauges ----------------------------------------------------- */
+
+/* The sides a stream has a gauge for: those that reported, or that its
+ * `stream` event gave a mark. */
+static bool has_r(const model_stream *s) { return s->r.seen || (s->r.hwm && !s->w.seen); }
+static bool has_w(const model_stream *s) { return s->w.seen || (s->w.hwm && !s->r.seen); }
+static int nsides(const model_stream *s) { return has_r(s) + has_w(s); }
+
+/* Colour says what is not normal: a writable past its mark by more than a
+ * chunk (a writer that ignored false) is red; near or at the mark is
+ * yellow; a readable past its mark is normal (push said false and kept
+ * the chunk), so it is never red. */
+static ui_style side_style(const model_stream *s, const model_buffer *b)
+{
+    if (model_buffer_abnormal(s, b)) return S_BAD;
+    return b->hwm && (double)b->len >= 0.75 * (double)b->hwm ? S_WARN : S_GOOD;
+}
+
+static const char *stream_state(const model_stream *s)
+{
+    return s->errored ? "error" : s->closed ? "closed" : s->finished ? "finished"
+         : s->ended ? "ended" : s->need_drain ? "need drain" : s->paused ? "paused" : "";
+}
+
+/* One gauge: label, bar, "len / hwm  state". */
+static void gauge_line(const model_stream *s, const model_buffer *b, int y, int x, int label_w,
+                       const char *label, const char *state, int cols)
 {
     char len[16], hwm[16], nums[64];
-    ui_human(len, sizeof len, (double)s->len);
-    ui_human(hwm, sizeof hwm, (double)s->hwm);
-    const char *state = s->errored ? "error" : s->closed ? "closed" : s->finished ? "finished"
-                      : s->ended ? "ended" : s->need_drain ? "need drain"
-                      : s->paused ? "paused" : "";
-    if (!s->hwm) {                    /* only flow events: say the mode */
-        ui_printf(y, 1, cols - 2, S_NORMAL, "%-10.10s %s · %lld pauses · %lld resumes",
-                  s->name, s->paused ? "paused" : "flowing", (long long)s->pauses,
-                  (long long)s->resumes);
-        return;
-    }
-    int label = compact ? 11 : 12;
-    if (compact) ui_text(y, 1, 10, s->name, S_BOLD);
-    else ui_text(y, 3, 9, "buffered", S_NORMAL);
+    ui_human(len, sizeof len, (double)b->len);
+    ui_human(hwm, sizeof hwm, (double)b->hwm);
+    ui_text(y, x, label_w, label, x == 1 ? S_BOLD : S_NORMAL);
     snprintf(nums, sizeof nums, "%6s / %-5s %s", len, hwm, state);
-    int bar = cols - label - 28;
-    w_gauge(y, label + 1, bar, (double)s->len, (double)s->hwm, W_AUTO);
-    ui_text(y, label + 2 + bar, cols - label - bar - 3, nums,
-            s->len >= s->hwm ? S_BAD : S_NORMAL);
+    int start = x + label_w + 1, bar = cols - start - 28;
+    ui_style st = side_style(s, b);
+    w_gauge(y, start, bar, (double)b->len, (double)b->hwm, st);
+    ui_text(y, start + bar + 1, cols - start - bar - 2, nums,
+            model_buffer_abnormal(s, b) ? S_BAD : S_NORMAL);
 }
+
+/* A stream that reports only pause/resume: its mode. */
+static void flow_line(const model_stream *s, int y, int cols, int label_w)
+{
+    char name[40];
+    model_stream_label(s, name, sizeof name);
+    ui_printf(y, 1, cols - 2, S_NORMAL, "%-*.*s %s · %lld pauses · %lld resumes", label_w,
+              label_w, name, s->paused ? "paused" : "flowing", (long long)s->pauses,
+              (long long)s->resumes);
+}
+
+/* "sink (writable)  hwm 16K · writes 472 · false 118 · drains 117" */
+static void stream_title(const model_stream *s, int y, int cols)
+{
+    char name[40], counts[160];
+    model_stream_label(s, name, sizeof name);
+    int n = 0;
+    counts[0] = '\0';
+    if (s->writes || has_w(s))
+        n += snprintf(counts + n, sizeof counts - (size_t)n,
+                      " · writes %lld · false %lld · drains %lld", (long long)s->writes,
+                      (long long)s->falses, (long long)s->drains);
+    if (s->pushes || s->datas || has_r(s))
+        snprintf(counts + n, sizeof counts - (size_t)n, " · pushes %lld · false %lld · data %lld",
+                 (long long)s->pushes, (long long)s->push_falses, (long long)s->datas);
+    int x = 1 + ui_text(y, 1, cols, name, S_BOLD);
+    x += ui_printf(y, x, cols - x - 1, S_NORMAL, " (%s)", model_kind_name(s->kind));
+    ui_text(y, x, cols - x - 1, counts, S_DIM);
+}
+
+/* The widest name, so the compact gauges line up (at most a third of the
+ * screen). */
+static int label_width(const model *m, int cols)
+{
+    int w = 8;
+    for (int i = 0; i < m->nstreams; i++) {
+        char name[40];
+        model_stream_label(&m->streams[i], name, sizeof name);
+        if (ui_width(name) > w) w = ui_width(name);
+    }
+    return w < cols / 3 ? w : cols / 3;
+}
+
+static int stream_rows(const model_stream *s) { return nsides(s) ? 1 + nsides(s) : 1; }
 
 static void panel_streams(demo_screen *d, int y, int h, int cols)
 {
     const model *m = &d->m;
     int want = 0;
-    for (int i = 0; i < m->nstreams; i++) want += m->streams[i].hwm ? 2 : 1;
+    for (int i = 0; i < m->nstreams; i++) want += stream_rows(&m->streams[i]);
     bool compact = h < want;
-    for (int i = 0; i < m->nstreams && h > 0; i++) {
+    int lw = label_width(m, cols);
+    for (int i = 0; i < m->nstreams && h > 0; i++, y++, h--) {
         const model_stream *s = &m->streams[i];
-        if (!compact && s->hwm) {
-            char hwm[16];
-            ui_human(hwm, sizeof hwm, (double)s->hwm);
-            int x = 1 + ui_text(y, 1, cols, s->name, S_BOLD);
-            ui_printf(y, x, cols - x - 1, S_NORMAL,
-                      " (%s)  hwm %s · %s %lld · false %lld · %s %lld", s->writable ? "writable" : "readable",
-                      hwm, s->writable ? "writes" : "pushes",
-                      (long long)(s->writable ? s->writes : s->pushes), (long long)s->falses,
-                      s->writable ? "drains" : "data", (long long)(s->writable ? s->drains : s->datas));
-            y++;
-            h--;
+        if (!nsides(s)) { flow_line(s, y, cols, lw); continue; }
+        if (compact) {                     /* one line: the name, the main side */
+            char name[40];
+            model_stream_label(s, name, sizeof name);
+            gauge_line(s, has_w(s) ? &s->w : &s->r, y, 1, lw, name, stream_state(s), cols);
+            continue;
         }
-        if (h > 0) { stream_line(s, y++, cols, compact); h--; }
+        stream_title(s, y, cols);
+        const char *state = stream_state(s);
+        if (has_r(s) && h > 1) {
+            y++, h--;
+            gauge_line(s, &s->r, y, 3, 9, has_w(s) ? "readable" : "buffered",
+                       has_w(s) ? (s->paused ? "paused" : "") : state, cols);
+        }
+        if (has_w(s) && h > 1) {
+            y++, h--;
+            gauge_line(s, &s->w, y, 3, 9, has_r(s) ? "writable" : "buffered", state, cols);
+        }
     }
 }
 
@@ -147,7 +223,7 @@ static void panel_rates(demo_screen *d, int y, int h, int cols)
     double hist[MODEL_BUCKETS];
     char rate[16], rss[16], line[96];
     const model_series *bytes = m->has_data_events ? &m->bytes : &m->written;
-    bool has_bytes = m->has_data_events || model_count(m, "write") > 0;
+    bool has_bytes = m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0;
     if (has_bytes && h > 0) {
         ui_human(rate, sizeof rate, model_series_recent(bytes, 4));
         double r_now = 0, r_then = 0;
@@ -165,7 +241,7 @@ static void panel_rates(demo_screen *d, int y, int h, int cols)
         y++;
         h--;
     }
-    if (model_count(m, "request") > 0 && h > 0) {
+    if (model_seen(m, LAB_EV_REQUEST) > 0 && h > 0) {
         snprintf(line, sizeof line, "%6.0f req/s", model_series_recent(&m->requests, 4));
         ui_text(y, 1, 11, "requests", S_NORMAL);
         int w = cols - 14 - ui_width(line);
@@ -208,25 +284,30 @@ static void panel_pool(demo_screen *d, int y, int cols)
 }
 
 /* The process table's columns; IPC and REQS only when there are some. */
-enum { C_PID, C_ROLE, C_STATE, C_EVENTS, C_IPC, C_REQS, C_RSS };
+enum { C_PID, C_ROLE, C_STATE, C_EVENTS, C_IPC, C_REQS, C_RSS, C_PEAK, C_N };
 static const w_column all_columns[] = {
     [C_PID] = { "PID", 9, false }, [C_ROLE] = { "ROLE", 12, false },
-    [C_STATE] = { "STATE", 10, false }, [C_EVENTS] = { "EVENTS", 9, true },
-    [C_IPC] = { "IPC in/out", 12, true }, [C_REQS] = { "REQS", 8, true },
-    [C_RSS] = { "RSS", 8, true },
+    [C_STATE] = { "STATE", 10, false }, [C_EVENTS] = { "EVENTS", 8, true },
+    [C_IPC] = { "IPC in/out", 11, true }, [C_REQS] = { "REQS", 8, true },
+    [C_RSS] = { "RSS", 8, true }, [C_PEAK] = { "PEAK", 8, true },
 };
 
-typedef struct { const model *m; int which[7]; } proc_table;
+typedef struct { const model *m; int which[C_N]; } proc_table;
 
 static void proc_cell(int row, int col, char *buf, size_t size, ui_style *st, void *arg)
 {
     const proc_table *t = arg;
     const model_proc *p = &t->m->procs[row];
+    bool alive = p->state == PROC_RUNNING;
     switch (t->which[col]) {
     case C_PID: snprintf(buf, size, "%d", p->pid); break;
     case C_ROLE: snprintf(buf, size, "%s", p->role); break;
     case C_STATE:
-        if (p->state == PROC_EXITED && p->signal[0]) { snprintf(buf, size, "%s", p->signal); *st = S_BAD; }
+        if (p->state == PROC_EXITED && p->signal[0]) {
+            snprintf(buf, size, "%s", p->signal);
+            /* SIGTERM is how demos are stopped; anything else is news. */
+            *st = strcmp(p->signal, "SIGTERM") ? S_BAD : S_DIM;
+        }
         else if (p->state == PROC_EXITED) { snprintf(buf, size, "exit %d", p->code); *st = p->code ? S_BAD : S_DIM; }
         else if (p->state == PROC_GONE) { snprintf(buf, size, "gone"); *st = S_DIM; }
         else snprintf(buf, size, "%s", p->sys_state == 'T' ? "stopped" : p->sys_state == 'R' ? "running"
@@ -235,18 +316,22 @@ static void proc_cell(int row, int col, char *buf, size_t size, ui_style *st, vo
     case C_EVENTS: snprintf(buf, size, "%lld", (long long)p->events); break;
     case C_IPC: snprintf(buf, size, "%lld/%lld", (long long)p->ipc_in, (long long)p->ipc_out); break;
     case C_REQS: snprintf(buf, size, "%lld", (long long)p->requests); break;
-    case C_RSS: if (p->rss) ui_human(buf, size, (double)p->rss); break;
+    case C_RSS:                        /* an ended process holds no memory */
+        if (alive && p->rss) ui_human(buf, size, (double)p->rss);
+        else if (!alive) { snprintf(buf, size, "-"); *st = S_DIM; }
+        break;
+    case C_PEAK: if (p->rss_peak) ui_human(buf, size, (double)p->rss_peak); break;
     }
 }
 
 static void panel_procs(demo_screen *d, int y, int h, int cols)
 {
     proc_table t = { .m = &d->m };
-    w_column columns[7];
+    w_column columns[C_N];
     int n = 0;
-    for (int c = C_PID; c <= C_RSS; c++) {
+    for (int c = 0; c < C_N; c++) {
         if (c == C_IPC && !d->m.ipc_total) continue;
-        if (c == C_REQS && !model_count(&d->m, "request")) continue;
+        if (c == C_REQS && !model_seen(&d->m, LAB_EV_REQUEST)) continue;
         t.which[n] = c;
         columns[n++] = all_columns[c];
     }
@@ -260,11 +345,13 @@ static void panel_bars(demo_screen *d, int y, int h, int cols)
     const model_bar *bars = reqs ? m->workers : m->threads;
     int n = reqs ? m->nworkers : m->nthreads;
     w_bar_item items[MODEL_MAX_BARS];
-    for (int i = 0; i < n; i++) items[i] = (w_bar_item){ bars[i].label, (double)bars[i].count };
+    for (int i = 0; i < n; i++) items[i] = (w_bar_item){ bars[i].label, (double)bars[i].count, NULL };
     ui_rule(y, 0, cols, reqs ? "requests by process" : "work by thread");
     w_bars(y + 1, 1, cols - 2, h - 1, items, n);
 }
 
+/* One row per message: when it was sent, who to whom, its size, how long
+ * it took to arrive (when both ends reported it), and its body. */
 static void panel_ipc(demo_screen *d, int y, int h, int cols)
 {
     const model *m = &d->m;
@@ -274,12 +361,15 @@ static void panel_ipc(demo_screen *d, int y, int h, int cols)
     int n = m->ipc_count, first = n > h - 1 ? n - (h - 1) : 0;
     for (int i = first; i < n; i++) {
         const model_ipc_entry *e = model_ipc_at(m, i);
-        char t[32];
+        char t[32], size[16], took[24];
         model_fmt_ts(t, sizeof t, e->ts);
+        ui_human(size, sizeof size, (double)e->bytes);
+        if (e->latency_us >= 0) snprintf(took, sizeof took, "%.2f ms", e->latency_us / 1000.0);
+        else snprintf(took, sizeof took, "%s", e->sent ? "sent" : "received");
         int row = y + 1 + i - first;
         int x = 1 + ui_text(row, 1, cols, t, S_DIM);
-        x += ui_printf(row, x, cols - x, S_NORMAL, "  %d → %d  %lld B  ", e->from, e->to,
-                       (long long)e->bytes);
+        x += ui_printf(row, x, cols - x, S_NORMAL, "  %d → %d  %5s B  %9s  ", e->from, e->to,
+                       size, took);
         ui_text(row, x, cols - x - 1, e->body, S_ACCENT);
     }
 }
@@ -328,12 +418,17 @@ static const char *log_line(int i, const char **time, ui_style *st, void *arg)
 static void panel_log(demo_screen *d, int y, int h, int cols)
 {
     const struct log_filter *f = &demo_log_filters[d->log_filter];
-    char title[64];
-    snprintf(title, sizeof title, "%s (f: filter)", f->name);
+    char title[96];
+    int t = snprintf(title, sizeof title, "%s (f: filter · w: %s", f->name,
+                     d->log_wrap ? "cut long lines" : "wrap");
+    if (!d->log_wrap)
+        t += snprintf(title + t, sizeof title - (size_t)t, d->log_hscroll ? " · </>: from column %d"
+                      : " · </>: scroll", d->log_hscroll + 1);
+    snprintf(title + t, sizeof title - (size_t)t, ")");
     ui_rule(y, 0, cols, title);
     log_arg a = { d, f->mask };
     int n = model_log_count(&d->m, f->mask);
-    w_log(y + 1, 1, cols - 2, h - 1, n, log_line, &a);
+    w_log(y + 1, 1, cols - 2, h - 1, n, log_line, &a, d->log_hscroll, d->log_wrap);
     /* Room left: say what to watch for. */
     if (h - 1 - n >= 2) {
         char text[512];
@@ -352,7 +447,7 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 
 /* ---- putting the panels together --------------------------------------- */
 
-enum { P_EXIT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
+enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
 
 static void sizes(demo_screen *d, int min[P_N], int want[P_N])
 {
@@ -367,12 +462,13 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     }
     for (int i = 0; i < m->nstreams; i++) {
         min[P_STREAMS]++;
-        want[P_STREAMS] += m->streams[i].hwm ? 2 : 1;
+        want[P_STREAMS] += stream_rows(&m->streams[i]);
     }
+    want[P_RESULT] = demo_result_rows(d, UI.cols, &min[P_RESULT]);
     if (m->lag_samples) min[P_LAG] = want[P_LAG] = 1;
     if (m->has_pool) min[P_POOL] = want[P_POOL] = 1;
-    int rates = (m->has_data_events || model_count(m, "write") > 0) +
-                (model_count(m, "request") > 0);
+    int rates = (m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0) +
+                (model_seen(m, LAB_EV_REQUEST) > 0);
     min[P_RATE] = want[P_RATE] = rates;
     min[P_LOG] = 3;
     want[P_LOG] = 1000;
@@ -400,13 +496,14 @@ void demo_draw(demo_screen *d, int rows, int cols)
     }
     h[P_LOG] += avail;
     int y = 3;
-    static const int order[] = { P_EXIT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
+    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
                                  P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
         switch (p) {
         case P_EXIT: panel_exit(d, y, h[p], cols); break;
+        case P_RESULT: demo_result_draw(d, y, h[p], cols); break;
         case P_STREAMS: panel_streams(d, y, h[p], cols); break;
         case P_RATE: panel_rates(d, y, h[p], cols); break;
         case P_LAG: panel_lag(d, y, cols); break;

@@ -216,19 +216,34 @@ void demo_proc_stop(demo_proc *p)
     kill(p->runner, SIGTERM);                 /* the runner stops the demo */
 }
 
+/* Waits up to ms for the runner to be reaped; true if it was. */
+static bool wait_runner(demo_proc *p, int ms)
+{
+    int status;
+    for (int i = 0; i < ms / 10; i++) {
+        pid_t r = waitpid(p->runner, &status, WNOHANG);
+        if (r == p->runner || (r < 0 && errno == ECHILD)) return true;
+        usleep(10000);
+    }
+    return false;
+}
+
 void demo_proc_destroy(demo_proc *p)
 {
     if (p->runner) {
-        if (p->demo_pid > 0) kill(-p->demo_pid, SIGKILL);
-        kill(p->runner, SIGTERM);
-        /* The runner kills the demo's group and exits; wait for it, but
-         * not forever. */
-        int status;
-        for (int i = 0; i < 200; i++) {
-            pid_t r = waitpid(p->runner, &status, WNOHANG);
-            if (r == p->runner || (r < 0 && errno == ECHILD)) break;
-            if (i == 100) kill(-p->runner, SIGKILL);
-            usleep(10000);
+        /* SIGTERM first, as `nodelab demo` does on Ctrl-C: a demo removes
+         * its scratch files on SIGTERM (lab/demos/streamkit.c), and SIGKILL
+         * would leave them — gigabytes, maybe.  A stopped (paused) group
+         * gets SIGCONT so the SIGTERM is delivered at all. */
+        if (p->demo_pid > 0) {
+            kill(-p->demo_pid, SIGTERM);
+            kill(-p->demo_pid, SIGCONT);
+        }
+        kill(p->runner, SIGTERM);             /* it stops the demo's group too */
+        if (!wait_runner(p, 1500)) {          /* stuck: insist */
+            if (p->demo_pid > 0) kill(-p->demo_pid, SIGKILL);
+            kill(-p->runner, SIGKILL);
+            wait_runner(p, 1000);
         }
         app_unwatch_child(p->runner);
         p->runner = 0;

@@ -5,6 +5,7 @@
  * a key that works is always a key that is shown.
  */
 #include "app.h"
+#include "widget.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -13,8 +14,8 @@
 int input_bindings(screen *s, binding *out, int max)
 {
     int n = s->bindings ? s->bindings(s, out, max - 2) : 0;
-    out[n++] = (binding){ 'q', 27, "q", s->is_root ? "quit" : "back", ACT_BACK, true };
-    out[n++] = (binding){ '?', 0, "?", "help", ACT_HELP, true };
+    out[n++] = (binding){ 'q', 27, "q", s->is_root ? "quit" : "back", ACT_BACK, true, NULL };
+    out[n++] = (binding){ '?', 0, "?", "help", ACT_HELP, true, NULL };
     return n;
 }
 
@@ -38,10 +39,25 @@ const char *input_key_name(int key, char buf[16])
     case KEY_RIGHT: return "→";
     case KEY_PPAGE: return "PgUp";
     case KEY_NPAGE: return "PgDn";
+    case KEY_BTAB: return "S-Tab";
+    case KEY_HOME: return "Home";
+    case KEY_END: return "End";
     }
     if (key > 32 && key < 127) { buf[0] = (char)key; buf[1] = '\0'; return buf; }
     snprintf(buf, 16, "#%d", key);
     return buf;
+}
+
+static const char *footer_words(const binding *b) { return b->footer_help ? b->footer_help : b->help; }
+
+/* "j ↓": a binding's own keys, for the ? list (the footer's label may
+ * stand for two bindings, "j/k", and would list k twice). */
+static void key_names(const binding *b, char *buf, size_t size)
+{
+    char k1[16], k2[16];
+    const char *a = input_key_name(b->key, k1), *c = b->key2 ? input_key_name(b->key2, k2) : NULL;
+    if (c && strcmp(a, c)) snprintf(buf, size, "%s %s", a, c);
+    else snprintf(buf, size, "%s", a);            /* ('\r' and KEY_ENTER: Enter) */
 }
 
 /* "key help · key help": the footer, always ending in "q … · ? help". */
@@ -56,34 +72,31 @@ void input_draw_footer(screen *s, int row, int cols, const char *status)
     }
     /* The last two (q and ?) are always shown: leave room for them. */
     int reserve = 0;
-    for (int i = n - 2; i < n; i++) reserve += ui_width(b[i].name) + ui_width(b[i].help) + 4;
+    for (int i = n - 2; i < n; i++) reserve += ui_width(b[i].name) + ui_width(footer_words(&b[i])) + 4;
     int x = 1;
     for (int i = 0; i < n; i++) {
         if (!b[i].footer) continue;
-        int need = ui_width(b[i].name) + 1 + ui_width(b[i].help) + 3;
+        int need = ui_width(b[i].name) + 1 + ui_width(footer_words(&b[i])) + 3;
         if (i < n - 2 && x + need + reserve > cols) continue;
         if (x > 1) x += ui_text(row, x, cols - x, " · ", S_DIM);
         x += ui_text(row, x, cols - x, b[i].name, S_KEY);
         x += ui_text(row, x, cols - x, " ", S_NORMAL);
-        x += ui_text(row, x, cols - x, b[i].help, S_NORMAL);
+        x += ui_text(row, x, cols - x, footer_words(&b[i]), S_NORMAL);
     }
 }
 
-/* A box over the screen listing every key; j/k scroll, any other key closes. */
+/* A box over the screen listing every key, each once with its own keys;
+ * j/k scroll, any other key closes. */
 void input_draw_help(screen *s, int rows, int cols, int scroll)
 {
     binding b[64];
     int n = input_bindings(s, b, 64);
-    int w = cols - 4 < 72 ? cols - 4 : 72, lines = n + 1;
+    int w = cols - 6 < 72 ? cols - 6 : 72, lines = n + 1;
     int h = rows - 2 < lines + 4 ? rows - 2 : lines + 4;
     int y = (rows - h) / 2, x = (cols - w) / 2;
     int body = h - 4;
     if (scroll > lines - body) scroll = lines - body > 0 ? lines - body : 0;
-    for (int r = y; r < y + h; r++) {
-        move(r, x);
-        for (int c = 0; c < w; c++) addch(' ');
-    }
-    ui_rule(y, x, w, "keys");
+    w_box(y, x, h, w, "keys", lines > body ? "j/k scroll · any other key closes" : "any key closes");
     char title[96];
     snprintf(title, sizeof title, "on the %s screen", s->name);
     ui_text(y + 1, x + 2, w - 4, title, S_BOLD);
@@ -94,9 +107,9 @@ void input_draw_help(screen *s, int rows, int cols, int scroll)
             ui_text(row, x + 15, w - 17, "quit the lab from anywhere", S_NORMAL);
             continue;
         }
-        ui_text(row, x + 2, 12, b[k].name, S_KEY);
+        char keys[40];
+        key_names(&b[k], keys, sizeof keys);
+        ui_text(row, x + 2, 12, keys, S_KEY);
         ui_text(row, x + 15, w - 17, b[k].help, S_NORMAL);
     }
-    ui_rule(y + h - 1, x, w, lines > body ? "j/k scroll · any other key closes"
-                                         : "any key closes");
 }

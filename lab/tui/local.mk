@@ -9,6 +9,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/tui.c \
 	lab/tui/ui.c lab/tui/ui.h \
 	lab/tui/model.c lab/tui/model_log.c lab/tui/model.h \
+	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_impl.h \
 	lab/tui/progress.c lab/tui/progress.h \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
@@ -19,6 +20,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/screen_picker.c \
 	lab/tui/screen_reader.c \
 	lab/tui/screen_demo.c lab/tui/screen_demo.h lab/tui/demo_panels.c \
+	lab/tui/demo_result.c lab/tui/demo_step.c \
 	lab/tui/screen_exercise.c \
 	lab/tui/widget.h \
 	lab/tui/widget_gauge.c \
@@ -26,4 +28,5 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/widget_bars.c \
 	lab/tui/widget_table.c \
 	lab/tui/widget_log.c \
-	lab/tui/widget_doc.c
+	lab/tui/widget_doc.c \
+	lab/tui/widget_box.c

@@ -8,7 +8,8 @@
  * arrives, a process row on spawn (or on the first event of a new pid), a
  * lag meter on the first lag sample, a bar per thread or per worker, and so
  * on — so a demo written tomorrow gets a dashboard today.  (The event
- * vocabulary is docs/telemetry.md.)
+ * names are lab/runtime/telemetry/events.h; what they carry is
+ * docs/telemetry.md.)
  *
  * No curses here: tests/test_tui_model.c feeds recorded lines and checks
  * the numbers.
@@ -16,17 +17,24 @@
 #ifndef NL_TUI_MODEL_H
 #define NL_TUI_MODEL_H
 
+#include "events.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define MODEL_MAX_STREAMS 12
-#define MODEL_MAX_PROCS 48
+#define MODEL_MAX_PROCS 128            /* a cluster of 64 workers, and then some */
 #define MODEL_MAX_BARS 12
 #define MODEL_MAX_PARAMS 16
 #define MODEL_MAX_NAMES 32
+#define MODEL_MAX_RESULTS 8            /* `result` rows kept */
+#define MODEL_ROW_FIELDS 10            /* fields of one result row */
+#define MODEL_MAX_FIELDS 32            /* fields of the summary */
+#define MODEL_PAUSES 16                /* pauses remembered (lag correction) */
 #define MODEL_LOG 256              /* log lines kept */
 #define MODEL_IPC 64               /* IPC messages kept */
+#define MODEL_IPC_CHANNELS 160     /* directed channels paired (64 workers x 2, and more) */
 #define MODEL_BUCKETS 120          /* history kept: 120 x 250 ms = 30 s */
 #define MODEL_BUCKET_US 250000
 
@@ -38,16 +46,32 @@ typedef struct {
                                   false: a bucket sums what was added */
 } model_series;
 
+/* One side's buffer.  The readable side fills with push and empties with
+ * data (each says the length it leaves); the writable side fills with
+ * write and empties as writes complete (`written`).  end, finish and close
+ * empty it. */
 typedef struct {
-    char name[32];
-    bool writable, readable;   /* saw write (writable) / push (readable) */
-    int64_t len, hwm;          /* bytes buffered now, the mark */
-    int64_t writes, falses, drains, pushes, datas, pauses, resumes;
+    bool seen;                 /* this side has reported */
+    int64_t len, hwm;          /* bytes (objects) buffered now, the mark */
+    int64_t max_chunk;         /* the largest chunk put in */
+} model_buffer;
+
+typedef enum { KIND_UNKNOWN, KIND_READABLE, KIND_WRITABLE, KIND_DUPLEX, KIND_TRANSFORM } model_kind;
+
+typedef struct {
+    char name[32];             /* as reported ("child:1874:stdout") */
+    model_kind kind;           /* from the `stream` event, else from the sides seen */
+    model_buffer r, w;
+    int64_t writes, falses, drains;     /* write(); falses: write() said false */
+    int64_t pushes, push_falses, datas, pauses, resumes;
     int64_t bytes_in, bytes_out;   /* written or pushed / delivered (data) */
     int64_t burst;             /* writes returning true since the last false */
     bool need_drain, paused, ended, finished, closed, errored;
 } model_stream;
 
+/* RUNNING until an exit event (EXITED, with its code or signal) or until
+ * it is seen to be gone: not in /proc, or the demo ended and took its
+ * process group with it (GONE). */
 typedef enum { PROC_RUNNING, PROC_EXITED, PROC_GONE } proc_state;
 
 typedef struct {
@@ -57,8 +81,9 @@ typedef struct {
     char sys_state;            /* from /proc: 'R', 'S', 'T'... or 0 */
     int code;                  /* exit status, or -1 */
     char signal[16];           /* "SIGKILL", or "" */
-    int64_t events, requests, ipc_in, ipc_out;
+    int64_t events, requests, ipc_in, ipc_out;  /* each IPC message once */
     int64_t rss;               /* bytes, 0 unknown */
+    int64_t rss_peak;          /* the highest it reached (samples, peak_rss, VmHWM) */
     bool rss_from_event;       /* a mem event said so (else /proc did) */
 } model_proc;
 
@@ -87,16 +112,30 @@ typedef struct {
     int64_t size, len, hwm;
 } model_false_run;
 
+/* One IPC message, listed once however many ends reported it: the sender
+ * when it queues it (dir "send"), the receiver when it parses it ("recv").
+ * Messages on one channel (from → to) arrive in the order they were sent,
+ * so the n-th send and the n-th recv of a channel are the same message. */
 typedef struct {
-    int64_t ts;
+    int64_t ts;                /* sent (or received, if only the receiver said) */
     int from, to;
     int64_t bytes;
+    bool sent, received;       /* which ends reported it */
+    int64_t latency_us;        /* received - sent, when both did; else -1 */
+    int channel;               /* index in ipc_channels[] (pairing) */
+    int64_t seq;               /* its number on that channel, from 0 */
     char body[72];
 } model_ipc_entry;
 
+/* A channel's counts: how many sends and how many receives were reported. */
+typedef struct {
+    int from, to;
+    int64_t sends, recvs;
+} model_ipc_channel;
+
 typedef struct {
     char label[24];
-    int64_t count;
+    int64_t count;             /* (a sweep point: its bytes per second) */
 } model_bar;
 
 typedef struct {
@@ -105,6 +144,21 @@ typedef struct {
     double value;
     char str[48];
 } model_param;
+
+/* A field of a result or of the summary, its value worded in full
+ * (model_fmt_value): what the result panel prints. */
+typedef struct {
+    char key[28];
+    char text[44];
+} model_field;
+
+/* One `result` event: a row of the result table, named by its first text
+ * field (the approach, the way, the run...). */
+typedef struct {
+    char label[28];
+    model_field f[MODEL_ROW_FIELDS];
+    int nf;
+} model_row;
 
 typedef struct model {
     /* The demo: from its first event, and from `nodelab demo`'s exit. */
@@ -118,10 +172,29 @@ typedef struct model {
     bool exited, crashed;
     int exit_code;             /* -1 when killed by a signal */
     char exit_signal[16];
-    char summary[256];
+    char summary[256];         /* the summary as one line, for the log */
+    model_field summary_fields[MODEL_MAX_FIELDS];   /* and field by field */
+    int nsummary;
+
+    /* Results a demo came for: `result` rows, `sweep` points (a bar per
+     * point: label from its first field, value its bytes_per_s). */
+    model_row results[MODEL_MAX_RESULTS];
+    int nresults;
+    model_bar sweep[MODEL_MAX_BARS];
+    int nsweep;
+
+    /* Times the lab held the demo stopped (demo time, µs): a timer due
+     * meanwhile fires late, and that lateness is not the loop's. */
+    struct { int64_t from, to; } pauses[MODEL_PAUSES];
+    int npauses;
 
     model_stream streams[MODEL_MAX_STREAMS];
     int nstreams;
+    /* `stream` events of streams that have not reported anything else
+     * yet (many never do: a child's stdin nobody writes to): a gauge
+     * takes its kind and marks from here when it appears. */
+    struct { char name[32]; model_kind kind; int64_t rhwm, whwm; } declared[MODEL_MAX_STREAMS * 2];
+    int ndeclared;
     model_proc procs[MODEL_MAX_PROCS];
     int nprocs;
 
@@ -148,18 +221,22 @@ typedef struct model {
 
     model_log_entry log[MODEL_LOG];
     int log_head, log_count;   /* ring: oldest at log_head */
+    int64_t log_total;         /* lines ever added (the ring forgets) */
     /* Falses in a row share the newest line (model_log.c).  A firehose
      * sends thousands a second and a frame shows one: the numbers of the
      * run are kept here, and the line is worded when it is read. */
     model_false_run run;
     model_ipc_entry ipc[MODEL_IPC];
     int ipc_head, ipc_count;
-    int64_t ipc_total;
+    int64_t ipc_total;         /* messages, each counted once */
+    model_ipc_channel ipc_channels[MODEL_IPC_CHANNELS];
+    int nipc_channels;
 
     /* Every event name seen, with its count and its handler (looked up
      * once per name, not once per event: a demo may send 30 000 a second). */
-    struct { char name[16]; int64_t count; int handler; } names[MODEL_MAX_NAMES];
+    struct { char name[24]; int64_t count; int id; } names[MODEL_MAX_NAMES];
     int nnames, last_name;
+    int64_t counts[LAB_EV_COUNT + 1];  /* per vocabulary id (events.h) */
     int64_t events, dropped, bad_lines, errors;
 } model;
 
@@ -169,10 +246,24 @@ void model_init(model *m);
 int model_feed(model *m, const char *line, size_t len);
 /* Moves every history to now_us (demo time) so a quiet demo shows zeros. */
 void model_tick(model *m, int64_t now_us);
-/* An RSS figure read from /proc by the screen (mem events take priority). */
-void model_set_proc_sample(model *m, int pid, int64_t rss, char sys_state);
+/* An RSS figure and the peak (VmHWM) read from /proc by the screen (mem
+ * events take priority for the RSS); sys_state 0: the process is gone. */
+void model_set_proc_sample(model *m, int pid, int64_t rss, int64_t peak, char sys_state);
+
+/* The lab stopped the demo from one demo time to another (SIGSTOP). */
+void model_pause(model *m, int64_t from_us, int64_t to_us);
 
 model_stream *model_stream_find(model *m, const char *name);
+/* Is this buffer past the mark by more than its largest chunk (a writer
+ * that went on after write() said false)?  Past the mark by less is normal:
+ * write() said false and the writer stopped; a readable is often past it. */
+bool model_buffer_abnormal(const model_stream *s, const model_buffer *b);
+/* "readable", "transform"... */
+const char *model_kind_name(model_kind k);
+/* A stream's name for people: "child:1874:stdout" → "child 1874 stdout". */
+void model_stream_label(const model_stream *s, char *buf, size_t size);
+/* How many events of that kind arrived. */
+int64_t model_seen(const model *m, lab_ev_id id);
 model_proc *model_proc_find(model *m, int pid);
 const model_param *model_param_find(const model *m, const char *key);
 int64_t model_count(const model *m, const char *ev);
@@ -191,14 +282,21 @@ const model_ipc_entry *model_ipc_at(const model *m, int i);
 
 /* "00:07.391" from microseconds. */
 void model_fmt_ts(char *buf, size_t size, int64_t us);
+/* A JSON value in full: integers with every digit, fractions without an
+ * exponent (1010.2, not 1.01e+03); with units, a byte count or rate named
+ * so by its key ("peak_rss", "bytes_per_s") reads 130.0 MiB, 326.1 MiB/s. */
+struct cJSON;
+void model_fmt_value(char *buf, size_t size, const char *key, const struct cJSON *v, bool units);
 
 /* model_log.c: the log line for one event (kept apart: it is all words).
  * pid is the emitter, subject the process the event is about (model.c). */
-struct cJSON;
-void model_log_event(model *m, const struct cJSON *ev, const char *name, int pid, int subject,
-                     int64_t ts);
+void model_log_event(model *m, const struct cJSON *ev, lab_ev_id id, const char *name, int pid,
+                     int subject, int64_t ts);
 /* A write() or push() that returned false (model.c calls it directly). */
-void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts);
+void model_log_false(model *m, model_stream *s, bool write, int64_t size, int pid, int64_t ts);
+/* Words the newest line now if a run of falses left it unworded (before
+ * the stream it names goes away). */
+void model_log_settle(model *m);
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

@@ -11,6 +11,7 @@
 #include "model.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,12 +35,15 @@ static void word_run(model *m)
              (long long)r->hwm, e->repeat);
 }
 
+void model_log_settle(model *m) { word_run(m); }
+
 void model_log_add(model *m, int64_t ts, int pid, log_kind kind, const char *fmt, ...)
 {
     word_run(m);                       /* before the ring moves on */
     model_log_entry *e = &m->log[(m->log_head + m->log_count) % MODEL_LOG];
     if (m->log_count == MODEL_LOG) m->log_head = (m->log_head + 1) % MODEL_LOG;
     else m->log_count++;
+    m->log_total++;
     e->ts = ts;
     e->pid = pid;
     e->kind = kind;
@@ -61,10 +65,13 @@ static const char *s_(const cJSON *ev, const char *key)
 static long long n_(const cJSON *ev, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
-    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble == v->valuedouble)) return 0;
+    double d = v->valuedouble;               /* no out-of-range cast */
+    return d >= 9.2e18 ? LLONG_MAX : d <= -9.2e18 ? LLONG_MIN : (long long)d;
 }
 
-/* "phase k=v k=v" for any event: the fields after ts/ev/pid. */
+/* "phase k=v k=v" for any event: the fields after ts/ev/pid, numbers in
+ * full (model_fmt_value). */
 static void fields(char *buf, size_t size, const cJSON *ev)
 {
     size_t n = 0;
@@ -81,26 +88,18 @@ static void fields(char *buf, size_t size, const cJSON *ev)
             (phase && !strcmp(k, "phase")))
             continue;
         char val[64];
-        if (cJSON_IsString(f)) snprintf(val, sizeof val, "%s", f->valuestring);
-        else if (cJSON_IsNumber(f) && f->valuedouble == (double)(long long)f->valuedouble)
-            snprintf(val, sizeof val, "%lld", (long long)f->valuedouble);
-        else if (cJSON_IsNumber(f)) snprintf(val, sizeof val, "%.3g", f->valuedouble);
-        else {
-            char *t = cJSON_PrintUnformatted(f);
-            snprintf(val, sizeof val, "%s", t ? t : "?");
-            cJSON_free(t);
-        }
+        model_fmt_value(val, sizeof val, k, f, false);
         n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? " " : "", k, val);
     }
 }
 
-void model_log_false(model *m, model_stream *s, const char *name, int64_t size, int pid, int64_t ts)
+void model_log_false(model *m, model_stream *s, bool write, int64_t size, int pid, int64_t ts)
 {
     /* The writes that returned true are summed up in the false one. */
     long long before = s->burst;
     s->burst = 0;
     int stream = (int)(s - m->streams);
-    bool write = name[0] == 'w';
+    const model_buffer *b = write ? &s->w : &s->r;
     /* Falses in a row (a writer ignoring backpressure) share one line:
      * only its numbers change here; word_run() words it when it is read. */
     model_log_entry *last = newest(m);
@@ -108,15 +107,16 @@ void model_log_false(model *m, model_stream *s, const char *name, int64_t size, 
         m->run.stream == stream && m->run.write == write) {
         last->repeat++;
         last->ts = ts;
-        m->run = (model_false_run){ stream, write, true, size, s->len, s->hwm };
+        m->run = (model_false_run){ stream, write, true, size, b->len, b->hwm };
         return;
     }
     char after[40] = "";
     if (before) snprintf(after, sizeof after, " (after %lld true)", before);
     model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s %lld → len %lld/%lld returned FALSE%s",
-                  s->name, name, (long long)size, (long long)s->len, (long long)s->hwm, after);
+                  s->name, write ? "write" : "push", (long long)size, (long long)b->len,
+                  (long long)b->hwm, after);
     newest(m)->repeat = 1;
-    m->run = (model_false_run){ stream, write, false, size, s->len, s->hwm };
+    m->run = (model_false_run){ stream, write, false, size, b->len, b->hwm };
 }
 
 static void log_exit(model *m, const cJSON *ev, int pid, int subject, int64_t ts)
@@ -131,45 +131,68 @@ static void log_exit(model *m, const cJSON *ev, int pid, int subject, int64_t ts
                       p ? p->role : "pid", subject, n_(ev, "code"));
 }
 
-void model_log_event(model *m, const cJSON *ev, const char *name, int pid, int subject,
-                     int64_t ts)
+void model_log_event(model *m, const cJSON *ev, lab_ev_id id, const char *name, int pid,
+                     int subject, int64_t ts)
 {
     char buf[160];
-    if (!strcmp(name, "write") || !strcmp(name, "push")) {
-        return;                        /* model.c logs the false ones itself */
-    } else if (!strcmp(name, "drain")) {
+    const char *stream = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "stream"))
+                       ? s_(ev, "stream") : NULL;
+    switch (id) {
+    /* Drawn elsewhere, and by the thousand: not one line each.  (model.c
+     * logs the write() and push() that returned false itself.) */
+    case LAB_EV_WRITE: case LAB_EV_PUSH: case LAB_EV_WRITTEN: case LAB_EV_DATA:
+    case LAB_EV_LAG: case LAB_EV_POOL: case LAB_EV_MEM: case LAB_EV_IPC: case LAB_EV_STREAM:
+        return;
+    case LAB_EV_DRAIN:
         model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s drain (buffer empty: write again)",
                       s_(ev, "stream"));
-    } else if (!strcmp(name, "pause") || !strcmp(name, "resume")) {
+        return;
+    case LAB_EV_PAUSE: case LAB_EV_RESUME:
         model_log_add(m, ts, pid, LOG_BACKPRESSURE, "%-8s %s", s_(ev, "stream"), name);
-    } else if (!strcmp(name, "end") || !strcmp(name, "finish") || !strcmp(name, "close")) {
+        return;
+    case LAB_EV_CLOSE:
+        if (!stream) {                                  /* a process's close */
+            const model_proc *p = model_proc_find(m, subject);
+            model_log_add(m, ts, pid, LOG_PROCESS, "close    %s %d: ended, and its pipes are closed",
+                          p ? p->role : "pid", subject);
+            return;
+        }
+        /* fall through */
+    case LAB_EV_END: case LAB_EV_FINISH:
         model_log_add(m, ts, pid, LOG_STREAM, "%-8s %s", s_(ev, "stream"), name);
-    } else if (!strcmp(name, "error")) {
-        const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "stream");
-        model_log_add(m, ts, pid, LOG_ERROR, "%-8s error %s: %s",
-                      cJSON_IsString(st) ? st->valuestring : "process",
+        return;
+    case LAB_EV_ERROR:
+        model_log_add(m, ts, pid, LOG_ERROR, "%-8s error %s: %s", stream ? stream : "process",
                       s_(ev, "code"), s_(ev, "message"));
-    } else if (!strcmp(name, "spawn")) {
+        return;
+    case LAB_EV_SPAWN:
         fields(buf, sizeof buf, ev);
         model_log_add(m, ts, pid, LOG_PROCESS, "spawn    %s", buf);
-    } else if (!strcmp(name, "exit")) {
+        return;
+    case LAB_EV_EXIT:
         log_exit(m, ev, pid, subject, ts);
-    } else if (!strcmp(name, "demo")) {
+        return;
+    case LAB_EV_DEMO:
         model_log_add(m, ts, pid, LOG_DEMO, "demo     %s started, pid %d", s_(ev, "name"), pid);
-    } else if (!strcmp(name, "param")) {
+        return;
+    case LAB_EV_PARAM:
         model_log_add(m, ts, pid, LOG_DEMO, "param    %s", m->param_note);
-    } else if (!strcmp(name, "summary")) {
+        return;
+    case LAB_EV_SUMMARY:
         model_log_add(m, ts, pid, LOG_DEMO, "summary  %s", m->summary);
-    } else if (!strcmp(name, "dropped")) {
+        return;
+    case LAB_EV_DROPPED:
         model_log_add(m, ts, pid, LOG_DEMO, "dropped  %lld events (the lab fell behind)",
                       n_(ev, "count"));
-    } else if (!strcmp(name, "request")) {
+        return;
+    case LAB_EV_REQUEST:
         if (n_(ev, "status") >= 500)
             model_log_add(m, ts, pid, LOG_ERROR, "request  status %lld", n_(ev, "status"));
-    } else if (strcmp(name, "data") && strcmp(name, "lag") && strcmp(name, "pool") &&
-               strcmp(name, "mem") && strcmp(name, "ipc")) {
+        return;
+    default:
         fields(buf, sizeof buf, ev);
         model_log_add(m, ts, pid, LOG_OTHER, "%-8s %s", name, buf);
+        return;
     }
 }
 

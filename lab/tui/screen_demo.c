@@ -22,11 +22,11 @@
 enum {
     DO_PARAM_NEXT, DO_PARAM_PREV, DO_PARAM_UP, DO_PARAM_DOWN, DO_PARAM_TYPE,
     DO_TOGGLE, DO_COMMAND, DO_PAUSE, DO_RESTART, DO_PROC_UP, DO_PROC_DOWN, DO_KILL,
-    DO_FILTER,
+    DO_FILTER, DO_STEP, DO_NEXT, DO_WRAP, DO_LEFT, DO_RIGHT,
 };
 
 /* Letters with a meaning of their own on this screen. */
-static const char reserved[] = "qprkf";
+static const char reserved[] = "qprkfsnw";
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -131,12 +131,36 @@ static void assign_hotkeys(demo_screen *d)
 
 /* ---- running the demo -------------------------------------------------- */
 
+/* A whole-number field near the start of a line ("ts", "pid": the runtime
+ * writes them first), without parsing it all; -1 if it is not there. */
+static int64_t head_field(const char *line, size_t n, const char *key)
+{
+    size_t kn = strlen(key);
+    const char *k = memmem(line, n < 64 ? n : 64, key, kn);
+    if (!k) return -1;
+    int64_t v = 0;
+    for (const char *c = k + kn; c < line + n && *c >= '0' && *c <= '9' && v < INT64_MAX / 10; c++)
+        v = v * 10 + (*c - '0');
+    return v;
+}
+
 static void on_line(demo_proc *p, const char *line, size_t n)
 {
     demo_screen *d = p->data;
-    model_feed(&d->m, line, n);
-    if (!p->demo_pid && d->m.demo_pid) p->demo_pid = d->m.demo_pid;
+    int64_t ts = head_field(line, n, "\"ts\":");
+    if (ts > d->recv_ts) d->recv_ts = ts;
     d->last_event_ms = lab_loop_now(APP.loop);
+    if (d->stepping) {
+        demo_step_hold(d, line, n);
+        /* The demo's pid (for p), before its first event is shown. */
+        if (!p->demo_pid && memmem(line, n, "\"ev\":\"demo\"", 11)) {
+            int64_t pid = head_field(line, n, "\"pid\":");
+            if (pid > 0 && pid < INT32_MAX) p->demo_pid = (int)pid;
+        }
+    } else {
+        model_feed(&d->m, line, n);
+    }
+    if (!p->demo_pid && d->m.demo_pid) p->demo_pid = d->m.demo_pid;
     app_dirty();
 }
 
@@ -176,6 +200,8 @@ static void start(demo_screen *d)
         d->pending[i] = false;
     }
     model_init(&d->m);
+    demo_step_reset(d);
+    d->recv_ts = 0;
     d->restart_pending = false;
     d->sel_proc = -1;
     d->proc.on_line = on_line;
@@ -220,6 +246,23 @@ static void kill_selected(demo_screen *d)
                   p->pid, p->role);
 }
 
+/* p: SIGSTOP / SIGCONT.  The model learns how long the demo was held,
+ * so that a timer that came due meanwhile is not shown as loop lag. */
+static void toggle_pause(demo_screen *d)
+{
+    bool pause = !d->proc.paused;
+    int64_t now = demo_real_us(d);
+    if (demo_proc_pause(&d->proc, pause) < 0) {
+        app_status("nothing to pause: the demo is not running");
+        return;
+    }
+    if (pause) {
+        d->paused_at_us = now;
+    } else {
+        model_pause(&d->m, d->paused_at_us, now);
+    }
+}
+
 /* ---- keys -------------------------------------------------------------- */
 
 static int bindings(screen *s, binding *out, int max)
@@ -230,11 +273,13 @@ static int bindings(screen *s, binding *out, int max)
     if (d->nparams) {
         const lab_param *p = param(d, d->sel_param);
         snprintf(sel_help, sizeof sel_help, "%s%s", p->key, p->live ? "" : " (on restart)");
-        out[n++] = (binding){ KEY_RIGHT, '+', "←/→", sel_help, DO_PARAM_UP, true };
-        out[n++] = (binding){ KEY_LEFT, '-', "-/+", "change the selected parameter", DO_PARAM_DOWN, false };
-        out[n++] = (binding){ '\t', 0, "Tab", "param", DO_PARAM_NEXT, true };
-        out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous parameter", DO_PARAM_PREV, false };
-        out[n++] = (binding){ '=', 0, "=", "type a value for the selected parameter", DO_PARAM_TYPE, false };
+        out[n++] = (binding){ KEY_RIGHT, '+', "←/→", "raise the selected parameter", DO_PARAM_UP,
+                              true, sel_help };
+        out[n++] = (binding){ KEY_LEFT, '-', "←", "lower the selected parameter", DO_PARAM_DOWN, false, NULL };
+        out[n++] = (binding){ '\t', 0, "Tab", "select the next parameter", DO_PARAM_NEXT, true,
+                              "param" };
+        out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous parameter", DO_PARAM_PREV, false, NULL };
+        out[n++] = (binding){ '=', 0, "=", "type a value for the selected parameter", DO_PARAM_TYPE, false, NULL };
     }
     static char toggle_help[LAB_DEMO_MAX_PARAMS][64], names[LAB_DEMO_MAX_PARAMS][2];
     for (int i = 0; i < d->nparams && n < max - 12; i++) {
@@ -242,20 +287,28 @@ static int bindings(screen *s, binding *out, int max)
         snprintf(toggle_help[i], sizeof toggle_help[i], "%s [%s]", param(d, i)->key,
                  d->ival[i] ? "on" : "off");
         names[i][0] = d->hotkey[i];
-        out[n++] = (binding){ d->hotkey[i], 0, names[i], toggle_help[i], DO_TOGGLE, true };
+        out[n++] = (binding){ d->hotkey[i], 0, names[i], toggle_help[i], DO_TOGGLE, true, NULL };
     }
     static char key_names[LAB_DEMO_MAX_KEYS][2];
     for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 8; k++) {
         key_names[k][0] = d->def->keys[k].key;
         out[n++] = (binding){ d->def->keys[k].key, 0, key_names[k], d->def->keys[k].help,
-                              DO_COMMAND, true };
+                              DO_COMMAND, true, NULL };
     }
-    out[n++] = (binding){ 'p', ' ', "p", d->proc.paused ? "resume" : "pause", DO_PAUSE, true };
-    out[n++] = (binding){ 'r', 0, "r", "restart", DO_RESTART, true };
-    out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select a process", DO_PROC_DOWN, false };
-    out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false };
-    out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false };
-    out[n++] = (binding){ 'f', 0, "f", "log: all events / backpressure / processes", DO_FILTER, false };
+    out[n++] = (binding){ 'p', ' ', "p", d->proc.paused ? "resume" : "pause", DO_PAUSE, true, NULL };
+    out[n++] = (binding){ 'r', 0, "r", "restart", DO_RESTART, true, NULL };
+    out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select the process below", DO_PROC_DOWN, false, NULL };
+    out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false, NULL };
+    out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false, NULL };
+    out[n++] = (binding){ 'f', 0, "f", "log: all events / backpressure / processes", DO_FILTER, false, NULL };
+    out[n++] = (binding){ 's', 0, "s", d->stepping ? "step mode: off (show events as they come)"
+                                                   : "step mode: one event at a time", DO_STEP,
+                          d->stepping, d->stepping ? "steps off" : NULL };
+    out[n++] = (binding){ 'n', 0, "n", "next event (step mode)", DO_NEXT, d->stepping, "next" };
+    out[n++] = (binding){ 'w', 0, "w", d->log_wrap ? "log: cut long lines" : "log: wrap long lines",
+                          DO_WRAP, false, NULL };
+    out[n++] = (binding){ '>', '.', ">", "log: scroll right", DO_RIGHT, false, NULL };
+    out[n++] = (binding){ '<', ',', "<", "log: scroll left", DO_LEFT, false, NULL };
     return n;
 }
 
@@ -282,15 +335,25 @@ static void act(screen *s, int action, int key)
             if (d->def->keys[k].key == key && demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
                 app_status("the demo is not running (r starts it again)");
         break;
-    case DO_PAUSE:
-        if (demo_proc_pause(&d->proc, !d->proc.paused) < 0)
-            app_status("nothing to pause: the demo is not running");
-        break;
+    case DO_PAUSE: toggle_pause(d); break;
     case DO_RESTART: restart(d); break;
     case DO_PROC_DOWN: if (d->sel_proc + 1 < d->m.nprocs) d->sel_proc++; break;
     case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;
     case DO_KILL: kill_selected(d); break;
     case DO_FILTER: d->log_filter = (d->log_filter + 1) % demo_log_nfilters; break;
+    case DO_STEP:
+        demo_step_set(d, !d->stepping);
+        app_status(d->stepping ? "step mode: n shows the next event, s turns it off"
+                               : "step mode off: events as they come");
+        break;
+    case DO_NEXT:
+        if (!d->stepping) app_status("s turns step mode on first");
+        else if (!demo_step_next(d))
+            app_status(d->m.exited ? "that was the last event" : "no event yet: the demo is working");
+        break;
+    case DO_WRAP: d->log_wrap = !d->log_wrap; d->log_hscroll = 0; break;
+    case DO_RIGHT: if (!d->log_wrap) d->log_hscroll += 16; break;
+    case DO_LEFT: d->log_hscroll = d->log_hscroll > 16 ? d->log_hscroll - 16 : 0; break;
     }
 }
 
@@ -302,6 +365,20 @@ static const lab_demo *preset;
 
 void screen_demo_preset(const lab_demo *values) { preset = values; }
 
+/* The values the demo's entry names for the lab (slower, to be watched);
+ * `nodelab open NAME --set` still has the last word. */
+static void apply_lab_defaults(demo_screen *d)
+{
+    lab_demo values;
+    lab_demo_init(&values, d->def);
+    for (int k = 0; k < LAB_DEMO_MAX_LAB_SETS && d->def->lab_sets[k]; k++)
+        if (lab_demo_set_kv(&values, d->def->lab_sets[k]) != NULL) return;   /* (a test says) */
+    for (int i = 0; i < d->nparams; i++) {
+        d->ival[i] = values.ival[i];
+        snprintf(d->sval[i], sizeof d->sval[i], "%s", values.sval[i]);
+    }
+}
+
 static void apply_preset(demo_screen *d)
 {
     if (!preset || preset->def != d->def) return;
@@ -312,7 +389,21 @@ static void apply_preset(demo_screen *d)
     preset = NULL;
 }
 
-/* RSS and state of every process, from /proc, once a second. */
+/* VmHWM (the peak RSS) from /proc/PID/status, in bytes, or 0. */
+static int64_t proc_peak(int pid)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = '\0';
+    const char *hwm = strstr(buf, "VmHWM:");
+    long long kb = 0;
+    return hwm && sscanf(hwm + 6, "%lld", &kb) == 1 ? kb * 1024 : 0;
+}
+
+/* RSS, peak and state of every process, from /proc, once a second. */
 static void sample_procs(demo_screen *d)
 {
     for (int i = 0; i < d->m.nprocs; i++) {
@@ -330,9 +421,10 @@ static void sample_procs(demo_screen *d)
         /* Fields after "(comm)": state is the 1st, rss the 22nd. */
         if (paren && sscanf(paren + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
                             "%*d %*d %*d %*d %*d %*d %*u %*u %lld", &st, &rss_pages) == 2)
-            model_set_proc_sample(&d->m, p->pid, rss_pages * 4096, st == 'Z' ? 0 : st);
+            model_set_proc_sample(&d->m, p->pid, rss_pages * 4096, proc_peak(p->pid),
+                                  st == 'Z' ? 0 : st);
         else
-            model_set_proc_sample(&d->m, p->pid, 0, 0);
+            model_set_proc_sample(&d->m, p->pid, 0, 0, 0);
     }
 }
 
@@ -358,6 +450,7 @@ static void destroy(screen *s)
 {
     demo_screen *d = (demo_screen *)s;
     demo_proc_destroy(&d->proc);
+    demo_step_reset(d);
     free(d);
 }
 
@@ -378,7 +471,9 @@ screen *screen_demo_new(const char *name)
         d->nparams++;
     }
     assign_hotkeys(d);
+    apply_lab_defaults(d);
     apply_preset(d);
+    d->stepping = def->lab_step;
     start(d);
     return &d->base;
 }

@@ -12,6 +12,15 @@
 
 #define LAB_DEMO_MIN_S 300         /* a demo in the lab runs at least this long */
 
+/* Step mode's queue (demo_step.c): telemetry lines received, not yet fed. */
+typedef struct {
+    char *buf;                 /* lines, each ending in '\n' */
+    size_t head, len, cap;     /* the oldest waiting line starts at head */
+    size_t lines;
+    bool stopped;              /* the lab stopped the demo: too far ahead */
+    int64_t stopped_at;
+} demo_step;
+
 typedef struct {
     screen base;
     const lab_demo_def *def;
@@ -25,14 +34,32 @@ typedef struct {
     char hotkey[LAB_DEMO_MAX_PARAMS];    /* a letter toggling a 0/1 param */
     int nparams, sel_param, sel_proc;
     int log_filter;                      /* index into the filters table */
+    bool log_wrap;                       /* w: long log lines wrap */
+    int log_hscroll;                     /* </>: columns scrolled right */
+    bool stepping;                       /* s: one event at a time */
+    demo_step step;
+    int64_t recv_ts;                     /* ts of the newest line received */
     bool restart_pending;
     uint64_t last_event_ms;              /* loop time of the newest event */
     uint64_t last_proc_sample_ms;
+    int64_t paused_at_us;                /* demo time the lab paused it (p) */
 } demo_screen;
+
+/* demo_step.c: step mode. */
+void demo_step_hold(demo_screen *d, const char *line, size_t n);
+bool demo_step_next(demo_screen *d);          /* false: nothing waits */
+void demo_step_set(demo_screen *d, bool on);  /* off feeds all that waits */
+void demo_step_reset(demo_screen *d);
+
+/* demo_result.c: the result panel; its rows wanted (and at least *min). */
+int demo_result_rows(const demo_screen *d, int cols, int *min);
+void demo_result_draw(demo_screen *d, int y, int h, int cols);
 
 /* demo_panels.c */
 void demo_draw(demo_screen *d, int rows, int cols);
 int64_t demo_now_us(const demo_screen *d);   /* demo time, for the clock */
+int64_t demo_real_us(const demo_screen *d);  /* the demo's own time now, even
+                                                while stepping or paused */
 extern const struct log_filter { const char *name; int mask; } demo_log_filters[];
 extern const int demo_log_nfilters;
 

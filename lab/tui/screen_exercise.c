@@ -286,18 +286,18 @@ static int bindings(screen *s, binding *out, int max)
     bool sol = exercise_solutions_allowed() && solved(x);
     static char hint_help[32];
     snprintf(hint_help, sizeof hint_help, "next hint (%d/%d)", x->hints_used, x->ex.nhints);
-    if (!have) out[n++] = (binding){ 'c', 0, "c", "copy the starter to your folder", DO_COPY, true };
-    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "run tests", DO_RUN, have };
-    out[n++] = (binding){ 'h', 0, "h", hint_help, DO_HINT, x->hints_used < x->ex.nhints };
-    out[n++] = (binding){ 'o', 0, "o", x->view == V_STATEMENT ? "results" : "statement", DO_STATEMENT, true };
-    out[n++] = (binding){ 'w', 0, "w", x->watching ? "stop watching" : "watch: run on save", DO_WATCH, true };
-    out[n++] = (binding){ 'e', 0, "e", "edit your file ($EDITOR)", DO_EDIT, have };
+    if (!have) out[n++] = (binding){ 'c', 0, "c", "copy the starter to your folder", DO_COPY, true, NULL };
+    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "run tests", DO_RUN, have, NULL };
+    out[n++] = (binding){ 'h', 0, "h", hint_help, DO_HINT, x->hints_used < x->ex.nhints, NULL };
+    out[n++] = (binding){ 'o', 0, "o", x->view == V_STATEMENT ? "results" : "statement", DO_STATEMENT, true, NULL };
+    out[n++] = (binding){ 'w', 0, "w", x->watching ? "stop watching" : "watch: run on save", DO_WATCH, true, NULL };
+    out[n++] = (binding){ 'e', 0, "e", "edit your file ($EDITOR)", DO_EDIT, have, NULL };
     out[n++] = (binding){ 's', 0, "s", sol ? "reference solution" : "solution (after passing)",
-                          DO_SOLUTION, sol };
-    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll", DO_DOWN, false };
-    out[n++] = (binding){ 'k', KEY_UP, "k", "scroll up", DO_UP, false };
-    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn", "page down", DO_PGDN, false };
-    out[n++] = (binding){ KEY_PPAGE, 0, "PgUp", "page up", DO_PGUP, false };
+                          DO_SOLUTION, sol, NULL };
+    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll down", DO_DOWN, false, NULL };
+    out[n++] = (binding){ 'k', KEY_UP, "k", "scroll up", DO_UP, false, NULL };
+    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn", "page down", DO_PGDN, false, NULL };
+    out[n++] = (binding){ KEY_PPAGE, 0, "PgUp", "page up", DO_PGUP, false, NULL };
     return n;
 }
 

@@ -126,11 +126,11 @@ static void draw(screen *s, int rows, int cols)
 static int bindings(screen *s, binding *out, int max)
 {
     int n = 0;
-    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "open", DO_OPEN, true };
-    out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_DOWN, false };
-    out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_UP, false };
-    out[n++] = (binding){ 'd', 0, "d", "demos", DO_DEMOS, true };
-    out[n++] = (binding){ 'e', 0, "e", "exercises", DO_EXERCISES, true };
+    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "open", DO_OPEN, true, NULL };
+    out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_DOWN, false, NULL };
+    out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_UP, false, NULL };
+    out[n++] = (binding){ 'd', 0, "d", "demos", DO_DEMOS, true, NULL };
+    out[n++] = (binding){ 'e', 0, "e", "exercises", DO_EXERCISES, true, NULL };
     return n;
 }
 

@@ -96,11 +96,11 @@ static void draw(screen *s, int rows, int cols)
 static int bindings(screen *s, binding *out, int max)
 {
     int n = 0;
-    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "open", DO_OPEN, true };
-    out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_DOWN, true };
-    out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_UP, true };
-    out[n++] = (binding){ 'g', KEY_HOME, "g", "first", DO_TOP, false };
-    out[n++] = (binding){ 'G', KEY_END, "G", "last", DO_BOTTOM, false };
+    out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "open", DO_OPEN, true, NULL };
+    out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_DOWN, true, NULL };
+    out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_UP, true, NULL };
+    out[n++] = (binding){ 'g', KEY_HOME, "g", "first", DO_TOP, false, NULL };
+    out[n++] = (binding){ 'G', KEY_END, "G", "last", DO_BOTTOM, false, NULL };
     return n;
 }
 

@@ -35,6 +35,7 @@ typedef struct {
     dl_doc *lay;
     int top, body, sel_link;
     char search[120];
+    int hit;                   /* the line of the last match, or -1 */
     bool toc_open;
     int toc_sel;
     int saved_src;             /* the position last written to progress */
@@ -102,11 +103,13 @@ static int find_from(reader *r, int line, int dir)
     return -1;
 }
 
-static void search_step(reader *r, int dir)
+/* Finds the next match from line `from` (inclusive) in direction dir,
+ * wrapping once, and puts it on the first line.  A search that finds
+ * nothing leaves the page where it was. */
+static void search_from(reader *r, int from, int dir)
 {
     if (!r->search[0]) { app_status("no search yet: press / to search"); return; }
-    int start = dir > 0 ? r->top + 1 : r->top - 1;
-    int hit = find_from(r, start, dir);
+    int hit = find_from(r, from, dir);
     if (hit < 0) hit = find_from(r, dir > 0 ? 0 : r->lay->n - 1, dir);     /* wrap */
     if (hit < 0) { app_status("not found: %s", r->search); return; }
     int count = 0, index = 0;
@@ -115,18 +118,26 @@ static void search_step(reader *r, int dir)
             count++;
             if (i == hit) index = count;
         }
-    r->top = hit;                          /* the match on the first line */
-    if (r->top > max_top(r)) r->top = max_top(r);
-    fix_link(r);
+    r->hit = hit;
+    scroll_to(r, hit);                     /* the match on the first line */
     app_status("match %d of %d for \"%s\"", index, count, r->search);
 }
 
+/* n / N: the match after (or before) the last one while it is on screen
+ * (near the end the page cannot put it on the first line), else after the
+ * top line. */
+static void search_step(reader *r, int dir)
+{
+    bool shown = r->hit >= r->top && r->hit < r->top + r->body;
+    search_from(r, (shown ? r->hit : r->top) + dir, dir);
+}
+
+/* A new search: the top line counts too. */
 static void on_search(screen *s, const char *text)
 {
     reader *r = (reader *)s;
     snprintf(r->search, sizeof r->search, "%s", text);
-    r->top--;                              /* the current line counts too */
-    search_step(r, +1);
+    search_from(r, r->top, +1);
 }
 
 /* ---- drawing ----------------------------------------------------------- */
@@ -134,8 +145,7 @@ static void on_search(screen *s, const char *text)
 static void draw_toc(reader *r, int rows, int cols)
 {
     int w = cols - 8 < 70 ? cols - 8 : 70, h = rows - 4, x = (cols - w) / 2, y = 2;
-    for (int i = 0; i < h; i++) { move(y + i, x); for (int c = 0; c < w; c++) addch(' '); }
-    ui_rule(y, x, w, "contents");
+    w_box(y, x, h, w, "contents", "Enter go · t/q close");
     int first = r->toc_sel >= h - 2 ? r->toc_sel - (h - 3) : 0;
     for (int i = first; i < r->lay->ntoc && y + 1 + i - first < y + h - 1; i++) {
         const dl_heading *t = &r->lay->toc[i];
@@ -144,7 +154,6 @@ static void draw_toc(reader *r, int rows, int cols)
         ui_text(row, x + 3 + (t->level - 1) * 2, w - 5 - (t->level - 1) * 2, t->title,
                 i == r->toc_sel ? S_SELECTED : t->level == 1 ? S_BOLD : S_NORMAL);
     }
-    ui_rule(y + h - 1, x, w, NULL);
 }
 
 static void draw(screen *s, int rows, int cols)
@@ -178,28 +187,29 @@ static int bindings(screen *s, binding *out, int max)
     reader *r = (reader *)s;
     int n = 0;
     if (r->toc_open) {
-        out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "go to the section", DO_TOC_GO, true };
-        out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_TOC_DOWN, true };
-        out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_TOC_UP, true };
-        out[n++] = (binding){ 't', 'q', "t/q", "close contents", DO_TOC_CLOSE, true };
-        out[n++] = (binding){ 27, 0, "Esc", "close contents", DO_TOC_CLOSE, false };
+        out[n++] = (binding){ '\r', KEY_ENTER, "Enter", "go to the section", DO_TOC_GO, true, NULL };
+        out[n++] = (binding){ KEY_DOWN, 'j', "↓/j", "next", DO_TOC_DOWN, true, NULL };
+        out[n++] = (binding){ KEY_UP, 'k', "↑/k", "previous", DO_TOC_UP, true, NULL };
+        out[n++] = (binding){ 't', 'q', "t/q", "close contents", DO_TOC_CLOSE, true, NULL };
+        out[n++] = (binding){ 27, 0, "Esc", "close contents", DO_TOC_CLOSE, false, NULL };
         return n;
     }
     bool link = r->sel_link >= 0;
-    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll", DO_DOWN, true };
-    out[n++] = (binding){ 'k', KEY_UP, "↑/k", "scroll up", DO_UP, false };
-    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn/space", "page down", DO_PGDN, false };
-    out[n++] = (binding){ KEY_PPAGE, 'b', "PgUp/b", "page up", DO_PGUP, false };
-    out[n++] = (binding){ 'g', KEY_HOME, "g", "top", DO_TOP, false };
-    out[n++] = (binding){ 'G', KEY_END, "G", "bottom", DO_BOTTOM, false };
+    out[n++] = (binding){ 'j', KEY_DOWN, "j/k", "scroll down", DO_DOWN, true, "scroll" };
+    out[n++] = (binding){ 'k', KEY_UP, "k", "scroll up", DO_UP, false, NULL };
+    out[n++] = (binding){ KEY_NPAGE, ' ', "PgDn/space", "page down", DO_PGDN, false, NULL };
+    out[n++] = (binding){ KEY_PPAGE, 'b', "PgUp/b", "page up", DO_PGUP, false, NULL };
+    out[n++] = (binding){ 'g', KEY_HOME, "g", "top", DO_TOP, false, NULL };
+    out[n++] = (binding){ 'G', KEY_END, "G", "bottom", DO_BOTTOM, false, NULL };
     out[n++] = (binding){ '\r', KEY_ENTER, "Enter",
-                          link ? "follow link" : "follow link (none on screen)", DO_FOLLOW, link };
-    out[n++] = (binding){ '\t', 0, "Tab", "next link", DO_NEXT_LINK, link };
-    out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous link", DO_PREV_LINK, false };
-    out[n++] = (binding){ 't', 0, "t", "contents", DO_TOC, true };
-    out[n++] = (binding){ '/', 0, "/", "search", DO_SEARCH, true };
-    out[n++] = (binding){ 'n', 0, "n/N", "next/previous match", DO_NEXT, r->search[0] != 0 };
-    out[n++] = (binding){ 'N', 0, "N", "previous match", DO_PREV, false };
+                          link ? "follow link" : "follow link (none on screen)", DO_FOLLOW, link, NULL };
+    out[n++] = (binding){ '\t', 0, "Tab", "next link", DO_NEXT_LINK, link, NULL };
+    out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous link", DO_PREV_LINK, false, NULL };
+    out[n++] = (binding){ 't', 0, "t", "contents", DO_TOC, true, NULL };
+    out[n++] = (binding){ '/', 0, "/", "search", DO_SEARCH, true, NULL };
+    out[n++] = (binding){ 'n', 0, "n/N", "next match", DO_NEXT, r->search[0] != 0,
+                          "next/previous match" };
+    out[n++] = (binding){ 'N', 0, "N", "previous match", DO_PREV, false, NULL };
     return n;
 }
 
@@ -277,6 +287,7 @@ screen *screen_reader_new(const char *chapter)
     r->text = text;
     r->doc = md_parse(text);
     r->sel_link = -1;
+    r->hit = -1;
     r->body = UI.rows - 3;
     r->lay = dl_layout(r->doc, width_for(UI.cols));
     int pos = progress_position(&APP.prog, ch.number);

@@ -120,6 +120,10 @@ int nl_cmd_tui(int argc, char **argv)
                               "one, see nodelab --help");
 
     ui_setup_locale();
+    const char *why = ui_terminal_problem();
+    if (why)
+        return nl_usage_error("%s; run it in a terminal such as xterm (TERM=xterm-256color), "
+                              "or use the commands that print lines: nodelab read, nodelab demo", why);
     app_init();
     ui_open();
     int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };

@@ -3,6 +3,7 @@
 #include "ui.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@ static const ui_glyphs utf8_glyphs = {
     .eighths = { "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█" },
     .spark = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" },
     .hline = "─", .vline = "│", .cross = "┼",
+    .tl = "┌", .tr = "┐", .bl = "└", .br = "┘",
     .ok = "✔", .fail = "✘", .notrun = "●", .link = "▶", .exercise = "✎",
     .bullet = "•", .sep = "·", .more = "…", .sel = "▸",
 };
@@ -27,6 +29,7 @@ static const ui_glyphs ascii_glyphs = {
     .eighths = { " ", " ", " ", ":", ":", ":", ":", "#" },
     .spark = { "_", "_", ".", "-", "-", "=", "*", "#" },
     .hline = "-", .vline = "|", .cross = "+",
+    .tl = "+", .tr = "+", .bl = "+", .br = "+",
     .ok = "+", .fail = "x", .notrun = "o", .link = ">", .exercise = "*",
     .bullet = "*", .sep = "|", .more = "~", .sel = ">",
 };
@@ -110,6 +113,26 @@ static void setup_colors(void)
 
 /* ---- opening and closing ----------------------------------------------- */
 
+const char *ui_terminal_problem(void)
+{
+    static char why[200];
+    int err = 0;
+    const char *term = getenv("TERM");
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+        snprintf(why, sizeof why, "the terminal type TERM=%s is unknown here", term ? term : "(unset)");
+        return why;
+    }
+    /* Without cursor addressing (TERM=dumb, a printer) nothing but a
+     * scrolling stream of lines can be drawn. */
+    const char *cup = tigetstr("cup");
+    bool ok = cup && cup != (char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    if (ok) return NULL;
+    snprintf(why, sizeof why, "the lab draws a full screen, which TERM=%s cannot do",
+             term ? term : "(unset)");
+    return why;
+}
+
 void ui_open(void)
 {
     /* Short escape delay: Esc is "back", and 1 s (the default) feels broken. */
@@ -161,6 +184,7 @@ static const char *ascii_for(wchar_t c)
     case L'│': return "|";
     case L'≤': return "<=";
     case L'≥': return ">=";
+    case L'↵': return "\\n";
     default: return "?";
     }
 }

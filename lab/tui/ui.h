@@ -30,6 +30,7 @@ typedef struct {
     const char *eighths[8];                   /* partial cell: 1/8 .. 8/8 */
     const char *spark[8];                     /* sparkline levels */
     const char *hline, *vline, *cross;        /* rules and table lines */
+    const char *tl, *tr, *bl, *br;            /* box corners */
     const char *ok, *fail, *notrun, *link, *exercise, *bullet, *sep, *more;
     const char *sel;                          /* "this row is selected" */
 } ui_glyphs;
@@ -46,6 +47,9 @@ extern ui_state UI;
 /* Picks UTF-8 if the locale can do it (trying C.UTF-8 when it cannot);
  * call before ui_open(). */
 void ui_setup_locale(void);
+/* NULL if the terminal can show the lab (it can move the cursor), else
+ * why not, in a few words.  Call before ui_open(). */
+const char *ui_terminal_problem(void);
 /* Starts curses on the terminal; ui_close() gives the terminal back
  * exactly as it was (safe to call twice). */
 void ui_open(void);

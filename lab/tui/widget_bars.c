@@ -20,8 +20,9 @@ void w_bars(int y, int x, int w, int h, const w_bar_item *items, int n)
         ui_text(row, x, label_w, items[i].label, S_NORMAL);
         if (bar_w > 2) w_gauge(row, x + label_w + 1, bar_w, items[i].value, max, S_ACCENT);
         char num[32];
-        snprintf(num, sizeof num, "%7.0f %5.1f%%", items[i].value,
-                 total > 0 ? 100.0 * items[i].value / total : 0.0);
+        if (items[i].text) snprintf(num, sizeof num, "%s", items[i].text);
+        else snprintf(num, sizeof num, "%7.0f %5.1f%%", items[i].value,
+                      total > 0 ? 100.0 * items[i].value / total : 0.0);
         ui_text_right(row, x + w, 15, num, S_BOLD);
     }
 }

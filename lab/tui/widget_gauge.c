@@ -31,5 +31,5 @@ void w_gauge(int y, int x, int w, double value, double mark, ui_style st)
     int at = (int)floor(mark / value * (w - 1));
     bar_cells(y, x, 0, at, at, UI.g->full, st);
     ui_text(y, x + at, 1, UI.g->vline, S_BOLD);
-    for (int i = at + 1; i < w; i++) ui_text(y, x + i, 1, UI.g->over, S_BAD);
+    for (int i = at + 1; i < w; i++) ui_text(y, x + i, 1, UI.g->over, st);
 }

@@ -172,7 +172,7 @@ typedef struct { char buf[2][4096]; size_t len[2]; } captured;
 
 static void keep_output(captured *c, int fd, const char *buf, size_t len)
 {
-    if ((fd == 1 || fd == 2) && c->len[fd - 1] + len < sizeof c->buf[0]) {
+    if ((fd == 1 || fd == 2) && len && c->len[fd - 1] + len < sizeof c->buf[0]) {
         memcpy(c->buf[fd - 1] + c->len[fd - 1], buf, len);
         c->len[fd - 1] += len;
     }

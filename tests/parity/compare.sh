@@ -2,13 +2,16 @@
 # tests/lib.sh).  compare_traces PROG GREP-ARGS...: every scenario PROG
 # lists must print exactly node v20's trace of its twin NAME.js (checked
 # in as NAME.expected, re-recorded by `make parity`); every NAME.js that
-# `grep GREP-ARGS` keeps must have a C twin.  No node needed.
+# `grep GREP-ARGS` keeps must have a C twin.  No node needed.  PARITY_DIR
+# (default tests/parity) is where the scenarios live, PARITY_MIN (12) how
+# many there must be at least.
 compare_traces() {
     prog=$1; shift
-    dir="$top_srcdir/tests/parity"
+    dir=${PARITY_DIR:-$top_srcdir/tests/parity}
     names=$("$prog" --list)
     count=$(echo "$names" | wc -w)
-    [ "$count" -ge 12 ] && ok "at least 12 scenarios ($count)" || fail "at least 12 scenarios" "only $count"
+    min=${PARITY_MIN:-12}
+    [ "$count" -ge "$min" ] && ok "at least $min scenarios ($count)" || fail "at least $min scenarios" "only $count"
 
     for name in $names; do
         if [ ! -f "$dir/$name.js" ] || [ ! -s "$dir/$name.expected" ]; then

@@ -5,12 +5,13 @@
 # are compared only, and it says so.  NODELAB: the nodelab the
 # child_process scenarios fork (`nodelab __child ...`).
 #   usage: record.sh SRCDIR PROG [NODE] [NODELAB]
+# PARITY_DIR: where the scenarios live (default SRCDIR/tests/parity).
 srcdir=$1
 prog=$2
 node=${3:-}
 NODELAB=${4:-$NODELAB}
 export NODELAB
-dir=$srcdir/tests/parity
+dir=${PARITY_DIR:-$srcdir/tests/parity}
 [ -x "$prog" ] || { echo "record.sh: $prog not built (run make check first)" >&2; exit 2; }
 if [ -z "$node" ] || ! command -v "$node" >/dev/null 2>&1; then
     echo "record.sh: node not found; comparing with the checked-in traces only"

@@ -8,6 +8,7 @@
  * will call back into it.
  */
 #include "fdstream.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,8 +181,8 @@ static const lab_stream_ops duplex_ops = {
 
 lab_stream *lab_fdstream_new(lab_loop *loop, int fd, int mode, const lab_stream_opts *opts)
 {
-    fdstream *f = calloc(1, sizeof *f);
-    if (!f || fd < 0 || !(mode & (LAB_FD_READ | LAB_FD_WRITE))) { free(f); return NULL; }
+    if (fd < 0 || !(mode & (LAB_FD_READ | LAB_FD_WRITE))) return NULL;
+    fdstream *f = lab_xcalloc(1, sizeof *f);
     f->fd = fd;
     f->mode = mode;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);

@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include "fs.h"
+#include "events.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -60,8 +62,7 @@ static ssize_t write_all(lab_fs *req)
  * private copy of the array is advanced past what was written. */
 static ssize_t writev_all(lab_fs *req)
 {
-    struct iovec *iov = malloc((size_t)req->iovcnt * sizeof *iov);
-    if (!iov) return -ENOMEM;
+    struct iovec *iov = lab_xmalloc((size_t)req->iovcnt * sizeof *iov);
     memcpy(iov, req->iov, (size_t)req->iovcnt * sizeof *iov);
     struct iovec *cur = iov;
     int left = req->iovcnt;
@@ -96,8 +97,8 @@ static ssize_t writev_all(lab_fs *req)
 static int copy_by_hand(lab_fs *req, int64_t in, int64_t out, size_t left)
 {
     enum { SIZE = 65536 };
-    char *buf = malloc(SIZE);
-    int rc = buf ? 0 : -ENOMEM;
+    char *buf = lab_xmalloc(SIZE);
+    int rc = 0;
     while (rc == 0 && left > 0) {
         ssize_t n = pread(req->src_fd, buf, left < SIZE ? left : SIZE, in);
         if (n < 0 && errno == EINTR) continue;
@@ -202,7 +203,7 @@ static void fs_work(lab_work *w)
 
 static void report(const lab_fs *req)
 {
-    lab_ev *e = lab_ev_new("fs");
+    lab_ev *e = lab_ev_new(LAB_EV(FS));
     if (!e) return;
     lab_ev_str(e, "op", op_names[req->type]);
     if (req->path) lab_ev_str(e, "path", req->path);
@@ -314,7 +315,7 @@ static int submit(lab_loop *loop, lab_fs *req, lab_fs_type type,
     req->result = 0;
     req->written = 0;
     req->path = NULL;
-    if (path && !(req->path = strdup(path))) return -ENOMEM;
+    if (path) req->path = lab_xstrdup(path);
     req->work.data = req;
     /* Answered at once or not, the callback comes later, from the loop. */
     if (run_here(req))

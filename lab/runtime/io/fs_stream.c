@@ -9,6 +9,8 @@
  * destroy() that arrives meanwhile waits for it (`closing_after`).
  */
 #include "fs_stream.h"
+#include "events.h"
+#include "mem.h"
 #include "grow.h"
 #include "range.h"
 #include "telemetry.h"
@@ -219,11 +221,6 @@ static void start_read(fs_stream *f, size_t n)
         return;
     }
     f->rchunk = lab_chunk_alloc(n);
-    if (!f->rchunk.data) {
-        lab_err e = lab_err_sys(ENOMEM, "read");
-        lab_stream_destroy(f->s, &e);
-        return;
-    }
     f->busy = true;
     lab_stream_ref(f->s);
     f->req.data = f;
@@ -348,7 +345,7 @@ static void after_open(lab_fs *req)
         lab_err e = fs_error(f, req, "open");
         if (held_write) finish_write(f, &e);
     } else {
-        lab_ev *e = lab_ev_new("open");
+        lab_ev *e = lab_ev_new(LAB_EV(OPEN));
         lab_ev_str(e, "stream", lab_stream_name(s));
         lab_ev_int(e, "fd", f->fd);
         lab_ev_emit(e);
@@ -373,11 +370,8 @@ static lab_stream *create(lab_loop *loop, const char *path,
 {
     static const lab_fs_stream_opts none;
     if (!o) o = &none;
-    fs_stream *f = calloc(1, sizeof *f);
-    if (!f || !(f->path = strdup(path ? path : ""))) {
-        free(f);
-        return NULL;
-    }
+    fs_stream *f = lab_xcalloc(1, sizeof *f);
+    f->path = lab_xstrdup(path ? path : "");
     f->fd = -1;
     f->auto_close = !o->no_auto_close;
     /* No start: use the file position, as Node does (it also works for

@@ -53,7 +53,7 @@ typedef struct lab_fs_stream_opts {
                                   them in the kernel.  Not in Node. */
 } lab_fs_stream_opts;
 
-/* NULL on out of memory; every other failure arrives as 'error'. */
+/* Every failure arrives as 'error'. */
 lab_stream *lab_fs_read_stream(lab_loop *loop, const char *path,
                                const lab_fs_stream_opts *opts);
 lab_stream *lab_fs_write_stream(lab_loop *loop, const char *path,

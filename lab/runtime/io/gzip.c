@@ -6,8 +6,10 @@
  * call, and how zlib's return codes become errors with Node's names.
  */
 #include "gzip.h"
+#include "mem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 15 = a 32 KiB window (the largest); +16 = gzip header and trailer
@@ -31,6 +33,13 @@ const char *lab_gzip_code_name(int zerr)
     }
 }
 
+/* zlib's own allocations follow the runtime's policy (mem.h). */
+static voidpf zalloc_or_die(voidpf opaque, uInt items, uInt size)
+{
+    return lab_xcalloc(items, size);
+}
+static void zfree(voidpf opaque, voidpf p) { free(p); }
+
 static int fail(lab_gzip *z, int zerr, const char *fallback)
 {
     z->zerr = zerr;
@@ -45,6 +54,8 @@ int lab_gzip_init(lab_gzip *z, lab_gzip_mode mode, int level)
     memset(z, 0, sizeof *z);
     z->mode = mode;
     z->level = level < 0 ? 6 : level > 9 ? 9 : level;
+    z->zs.zalloc = zalloc_or_die;
+    z->zs.zfree = zfree;
     int rc = mode == LAB_GZIP
         ? deflateInit2(&z->zs, z->level, Z_DEFLATED, GZIP_WINDOW_BITS,
                        MEM_LEVEL, Z_DEFAULT_STRATEGY)

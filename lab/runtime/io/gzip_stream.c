@@ -11,6 +11,8 @@
  * before freeing zlib's state.
  */
 #include "gzip_stream.h"
+#include "events.h"
+#include "mem.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -38,7 +40,7 @@ const lab_gzip *lab_gzip_stream_engine(const lab_stream *s) { return &G(s)->z; }
 
 static void report(const gz_stream *g)
 {
-    lab_ev *e = lab_ev_new("gzip");
+    lab_ev *e = lab_ev_new(LAB_EV(GZIP));
     if (!e) return;
     lab_ev_str(e, "stream", lab_stream_name(g->s));
     lab_ev_str(e, "mode", g->z.mode == LAB_GZIP ? "gzip" : "gunzip");
@@ -107,10 +109,8 @@ static void after_cb(lab_work *w, int status)
 static void step(gz_stream *g)
 {
     for (;;) {
-        if (!g->out.data) {               /* an unused chunk is kept */
+        if (!g->out.data)                 /* an unused chunk is kept */
             g->out = lab_chunk_alloc(g->chunk);
-            if (!g->out.data) abort();
-        }
         if (!g->inline_mode) {
             g->busy = true;
             lab_stream_ref(g->s);
@@ -175,8 +175,7 @@ lab_stream *lab_gzip_stream(lab_loop *loop, lab_gzip_mode mode,
 {
     static const lab_gzip_opts none;
     if (!o) o = &none;
-    gz_stream *g = calloc(1, sizeof *g);
-    if (!g) return NULL;
+    gz_stream *g = lab_xcalloc(1, sizeof *g);
     if (lab_gzip_init(&g->z, mode, o->level > 0 ? o->level : -1) < 0) {
         free(g);
         return NULL;

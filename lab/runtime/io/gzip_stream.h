@@ -35,8 +35,8 @@ typedef struct lab_gzip_opts {
     bool inline_mode;          /* zlib on the loop thread, not the pool */
 } lab_gzip_opts;
 
-/* A gzip (LAB_GZIP) or gunzip (LAB_GUNZIP) transform.  NULL on out of
- * memory. */
+/* A gzip (LAB_GZIP) or gunzip (LAB_GUNZIP) transform.  NULL if zlib
+ * cannot start one. */
 lab_stream *lab_gzip_stream(lab_loop *loop, lab_gzip_mode mode,
                             const lab_gzip_opts *opts);
 /* The engine, for its byte counts (bytes_in, bytes_out). */

@@ -2,6 +2,7 @@
  * emitter.c — ordered listener lists (see emitter.h for the rules).
  */
 #include "emitter.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,7 @@ int lab_emitter_add(lab_emitter *em, int event, lab_fnptr fn, void *arg,
     if (!l || !fn) return -1;
     if (l->len == l->cap) {
         unsigned cap = l->cap ? l->cap * 2 : 4;
-        lab_listener_entry *items = realloc(l->items, cap * sizeof *items);
-        if (!items) return -1;
-        l->items = items;
+        l->items = lab_xrealloc(l->items, cap * sizeof *l->items);
         l->cap = cap;
     }
     unsigned at = prepend ? 0 : l->len;
@@ -110,8 +109,7 @@ bool lab_emitter_emit(lab_emitter *em, int event, lab_emit_invoke *invoke,
     lab_listener_entry stack[LAB_EMIT_STACK];
     unsigned n = l->len;
     lab_listener_entry *snap = n <= LAB_EMIT_STACK ? stack
-                                                    : malloc(n * sizeof *snap);
-    if (!snap) abort();
+                                                    : lab_xmalloc(n * sizeof *snap);
     memcpy(snap, l->items, n * sizeof *snap);
     for (unsigned i = 0; i < n; i++) {
         if (snap[i].once) {

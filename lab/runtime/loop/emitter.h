@@ -73,8 +73,8 @@ void lab_emitter_init(lab_emitter *em);
 void lab_emitter_free(lab_emitter *em);
 
 /* Adds a listener at the end (on) or the front (prepend) of the event's
- * list; once: removed before its first call.  Returns 0, or -1 (ENOMEM or
- * event out of range). */
+ * list; once: removed before its first call.  Returns 0, or -1 (event out
+ * of range, or no function). */
 int lab_emitter_add(lab_emitter *em, int event, lab_fnptr fn, void *arg,
                     bool once, bool prepend);
 /* Removes the most recently added listener equal to (fn, arg).  Returns

@@ -7,10 +7,8 @@
  * copying proportional to the number of items (amortised O(1) per append),
  * which is why libuv, Redis and C++'s std::vector all do it.
  *
- *   lab_timer **heap = lab_grow(loop->heap, &loop->heap_cap, loop->heap_len + 1,
- *                               sizeof *heap, 16);
- *   if (!heap) ...out of memory: loop->heap is untouched...
- *   loop->heap = heap;
+ *   loop->heap = lab_grow_or_die(loop->heap, &loop->heap_cap, loop->heap_len + 1,
+ *                                sizeof *loop->heap, 16);
  */
 #ifndef LAB_GROW_H
 #define LAB_GROW_H
@@ -19,11 +17,9 @@
 
 /* Returns an array with room for at least `need` items of `size` bytes:
  * `items` itself while *cap suffices, else `items` reallocated to the next
- * doubling of *cap (starting at `first`), with *cap updated.  NULL when
- * memory runs out; `items` and *cap are then unchanged and still valid. */
-void *lab_grow(void *items, size_t *cap, size_t need, size_t size, size_t first);
-
-/* The same, for callers that cannot go on without the memory: aborts. */
+ * doubling of *cap (starting at `first`), with *cap updated.  Out of
+ * memory, it stops the process, as every allocation in the runtime does
+ * (mem.h says why). */
 void *lab_grow_or_die(void *items, size_t *cap, size_t need, size_t size, size_t first);
 
 #endif

@@ -1,5 +1,6 @@
 /* lag.c — the loop-lag meter (see lag.h). */
 #include "lag.h"
+#include "events.h"
 #include "telemetry.h"
 
 static void on_tick(lab_timer *t)
@@ -11,7 +12,7 @@ static void on_tick(lab_timer *t)
     lag->last_ms = ms;
     if (ms > lag->max_ms) lag->max_ms = ms;
     lag->samples++;
-    lab_ev *e = lab_ev_new("lag");
+    lab_ev *e = lab_ev_new(LAB_EV(LAG));
     lab_ev_num(e, "ms", (double)(int64_t)(ms * 1000.0) / 1000.0);
     lab_ev_emit(e);
     if (lag->on_sample) lag->on_sample(lag, ms);

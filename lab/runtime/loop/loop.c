@@ -8,6 +8,7 @@
  */
 #include "loop.h"
 #include "grow.h"
+#include "mem.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -79,8 +80,7 @@ static void queue_push(cb_queue *q, lab_callback *cb, void *arg)
 {
     if (q->len == q->cap) {            /* grow, unrolling the ring */
         size_t cap = q->cap ? q->cap * 2 : 64;
-        void *items = malloc(cap * sizeof *q->items);
-        if (!items) abort();
+        void *items = lab_xmalloc(cap * sizeof *q->items);
         for (size_t i = 0; i < q->len; i++)
             memcpy((char *)items + i * sizeof *q->items,
                    &q->items[(q->head + i) % q->cap], sizeof *q->items);
@@ -110,8 +110,7 @@ static void queue_run_one(lab_loop *loop, cb_queue *q)
 
 lab_loop *lab_loop_new(void)
 {
-    lab_loop *loop = calloc(1, sizeof *loop);
-    if (!loop) return NULL;
+    lab_loop *loop = lab_xcalloc(1, sizeof *loop);
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) { free(loop); return NULL; }
     loop->thread = pthread_self();
@@ -167,6 +166,8 @@ static void run_ticks(lab_loop *loop)
     while (loop->ticks.len > 0) queue_run_one(loop, &loop->ticks);
 }
 
+void lab_loop_run_ticks(lab_loop *loop) { run_ticks(loop); }
+
 void lab_next_tick(lab_loop *loop, lab_callback *cb, void *arg)
 {
     queue_push(&loop->ticks, cb, arg);
@@ -205,8 +206,7 @@ int lab_io_start(lab_io *io, int direction, lab_io_cb *cb)
     if (io->fd >= loop->ios_cap) {
         int cap = loop->ios_cap ? loop->ios_cap : 64;
         while (cap <= io->fd) cap *= 2;
-        lab_io **ios = realloc(loop->ios, (size_t)cap * sizeof *ios);
-        if (!ios) return -1;
+        lab_io **ios = lab_xrealloc(loop->ios, (size_t)cap * sizeof *ios);
         memset(ios + loop->ios_cap, 0,
                (size_t)(cap - loop->ios_cap) * sizeof *ios);
         loop->ios = ios;

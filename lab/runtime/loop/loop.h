@@ -155,6 +155,10 @@ typedef void lab_callback(lab_loop *loop, void *arg);
 void lab_next_tick(lab_loop *loop, lab_callback *cb, void *arg);
 /* Runs cb in the check phase, after the poll: Node's setImmediate(). */
 void lab_set_immediate(lab_loop *loop, lab_callback *cb, void *arg);
+/* Drains the next-tick queue now.  For a handle that delivers several
+ * events from one poll callback (a port's batch of messages, port.h):
+ * Node drains the ticks between any two callbacks, so it does too. */
+void lab_loop_run_ticks(lab_loop *loop);
 
 /* Mostly for the thread pool (pool.c): the loop's private hooks. */
 typedef struct lab_pool lab_pool;

@@ -9,6 +9,8 @@
  * Every change of occupancy is reported as a `pool` telemetry event.
  */
 #include "pool.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -70,7 +72,7 @@ static void append(lab_work **head, lab_work **tail, lab_work *req)
 /* Called with the lock held, so the three numbers agree with each other. */
 static void report(lab_pool *pool)
 {
-    lab_ev *e = lab_ev_new("pool");
+    lab_ev *e = lab_ev_new(LAB_EV(POOL));
     lab_ev_int(e, "queued", pool->queued);
     lab_ev_int(e, "busy", pool->busy);
     lab_ev_int(e, "size", pool->size);
@@ -176,8 +178,7 @@ void lab_pool_run_local(lab_pool *pool)
 
 lab_pool *lab_pool_new(lab_loop *loop)
 {
-    lab_pool *pool = calloc(1, sizeof *pool);
-    if (!pool) return NULL;
+    lab_pool *pool = lab_xcalloc(1, sizeof *pool);
     pool->loop = loop;
     pool->size = lab_pool_default_size();
     pthread_mutex_init(&pool->lock, NULL);
@@ -196,15 +197,14 @@ static int pool_start(lab_pool *pool)
     lab_io_unref(&pool->wake_io);        /* queued requests hold the loop */
     lab_io_start(&pool->wake_io, LAB_READABLE, on_wake);
 
-    pool->threads = calloc((size_t)pool->size, sizeof *pool->threads);
-    if (!pool->threads) return -1;
+    pool->threads = lab_xcalloc((size_t)pool->size, sizeof *pool->threads);
     /* Pool threads must never receive signals: the loop reads them from
      * its signalfd, so they are blocked here and inherited blocked. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     for (int i = 0; i < pool->size; i++) {
-        struct thread_arg *arg = malloc(sizeof *arg);
+        struct thread_arg *arg = lab_xmalloc(sizeof *arg);
         arg->pool = pool;
         arg->number = i + 1;
         if (pthread_create(&pool->threads[i], NULL, pool_thread, arg) != 0) {

@@ -233,8 +233,7 @@ struct lab_http_client {
 /* Starts a request: connects, and sends the head with the first body
  * write or at lab_http_end(&c->out, ...).  on_response runs when the
  * response head has arrived (set res->on_data / on_end there); on_error
- * when the connection fails or the response is malformed.  NULL on out
- * of memory. */
+ * when the connection fails or the response is malformed. */
 lab_http_client *lab_http_request(lab_loop *loop,
                                   const lab_http_request_opts *opts,
                                   void (*on_response)(lab_http_client *c,

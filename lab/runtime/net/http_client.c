@@ -7,6 +7,8 @@
  * connection too; keep-alive reuse (Node's Agent) is not implemented.
  */
 #include "http_conn.h"
+#include "events.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -31,7 +33,7 @@ static void fail(lab_http_client *c, const char *code)
 {
     if (c->failed || c->user_closed) return;
     c->failed = true;
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     if (e) {
         char name[32];
         snprintf(name, sizeof name, "http-client#%u", c->conn->tcp.id);
@@ -72,7 +74,7 @@ static int cl_complete(lab_http_conn *conn)
 {
     lab_http_client *c = conn->client;
     if (!c->got_response) return 0;       /* the end of a 1xx */
-    lab_ev *e = lab_ev_new("response");
+    lab_ev *e = lab_ev_new(LAB_EV(RESPONSE));
     if (e) {
         lab_ev_int(e, "status", c->res.status);
         lab_ev_int(e, "us", (int64_t)(lab_clock_us() - c->started_us));
@@ -127,17 +129,16 @@ static void connect_failed(lab_loop *loop, void *arg)
 }
 
 /* Copies the three strings into one allocation the client owns. */
-static int keep_strings(lab_http_client *c, const lab_http_request_opts *o)
+static void keep_strings(lab_http_client *c, const lab_http_request_opts *o)
 {
     const char *method = o->method ? o->method : "GET";
     const char *path = o->path ? o->path : "/";
     const char *host = o->host ? o->host : "127.0.0.1";
     size_t lm = strlen(method) + 1, lp = strlen(path) + 1, lh = strlen(host) + 1;
-    if (!(c->strings = malloc(lm + lp + lh))) return -1;
+    c->strings = lab_xmalloc(lm + lp + lh);
     c->out.method = memcpy(c->strings, method, lm);
     c->out.path = memcpy(c->strings + lm, path, lp);
     c->out.host = memcpy(c->strings + lm + lp, host, lh);
-    return 0;
 }
 
 lab_http_client *lab_http_request(lab_loop *loop, const lab_http_request_opts *o,
@@ -145,13 +146,8 @@ lab_http_client *lab_http_request(lab_loop *loop, const lab_http_request_opts *o
                                   void (*on_error)(lab_http_client *, const char *),
                                   void *data)
 {
-    lab_http_client *c = calloc(1, sizeof *c);
-    lab_http_conn *conn = calloc(1, sizeof *conn);
-    if (!c || !conn) {
-        free(c);
-        free(conn);
-        return NULL;
-    }
+    lab_http_client *c = lab_xcalloc(1, sizeof *c);
+    lab_http_conn *conn = lab_xcalloc(1, sizeof *conn);
     c->conn = conn;
     c->on_response = on_response;
     c->on_error = on_error;
@@ -162,11 +158,7 @@ lab_http_client *lab_http_request(lab_loop *loop, const lab_http_request_opts *o
     http_out_init(&c->out, &conn->tcp, true, LAB_HTTP_MARK);
     http_msg_init(&c->res, conn);
     conn->in = &c->res;
-    if (keep_strings(c, o) < 0) {
-        free(conn);
-        free(c);
-        return NULL;
-    }
+    keep_strings(c, o);
     c->out.port = o->port;
     c->out.keep_alive = false;            /* no Agent: one request each */
     for (size_t i = 0; i < o->nheaders; i++)

@@ -12,6 +12,7 @@
  */
 #include "http_conn.h"
 #include "grow.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -42,38 +43,34 @@ void http_msg_free(lab_http_msg *m)
     m->headers = NULL;
 }
 
-static int arena_add(lab_http_msg *m, const char *p, size_t n)
+static void arena_add(lab_http_msg *m, const char *p, size_t n)
 {
-    char *a = lab_grow(m->arena, &m->arena_cap, m->arena_len + n + 1, 1, 256);
-    if (!a) return -1;
-    m->arena = a;
+    m->arena = lab_grow_or_die(m->arena, &m->arena_cap, m->arena_len + n + 1, 1, 256);
     memcpy(m->arena + m->arena_len, p, n);
     m->arena_len += n;
-    return 0;
 }
 
 /* Called when the parser moves from one kind of piece to another: the
  * previous string ends here. */
-static int switch_to(lab_http_msg *m, int kind)
+static void switch_to(lab_http_msg *m, int kind)
 {
-    if (m->last_cb == kind) return 0;
-    if (m->last_cb != CB_NONE && arena_add(m, "", 1) < 0) return -1;
+    if (m->last_cb == kind) return;
+    if (m->last_cb != CB_NONE) arena_add(m, "", 1);
     m->last_cb = kind;
     if (kind == CB_URL) m->url_off = m->arena_len;
     if (kind == CB_FIELD || kind == CB_VALUE) {
-        size_t *s = lab_grow(m->spans, &m->spans_cap, m->nspans + 1, sizeof *s, 32);
-        if (!s) return -1;
-        m->spans = s;
+        m->spans = lab_grow_or_die(m->spans, &m->spans_cap, m->nspans + 1, sizeof *m->spans, 32);
         m->spans[m->nspans++] = m->arena_len;
     }
-    return 0;
 }
 
 static int piece(http_parser *p, int kind, const char *at, size_t len)
 {
     lab_http_conn *c = p->data;
     lab_http_msg *m = c->in;
-    return switch_to(m, kind) < 0 || arena_add(m, at, len) < 0 ? -1 : 0;
+    switch_to(m, kind);
+    arena_add(m, at, len);
+    return 0;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -92,13 +89,13 @@ static int on_value(http_parser *p, const char *at, size_t len)
 }
 
 /* The arena will not move any more: point the public fields into it. */
-static int finish_head(http_parser *p, lab_http_msg *m)
+static void finish_head(http_parser *p, lab_http_msg *m)
 {
-    if (switch_to(m, CB_NONE) < 0 || arena_add(m, "", 1) < 0) return -1;
+    switch_to(m, CB_NONE);
+    arena_add(m, "", 1);
     m->last_cb = CB_NONE;
     size_t n = m->nspans / 2;
-    m->headers = calloc(n ? n : 1, sizeof *m->headers);
-    if (!m->headers) return -1;
+    m->headers = lab_xcalloc(n ? n : 1, sizeof *m->headers);
     for (size_t i = 0; i < n; i++) {
         m->headers[i].name = m->arena + m->spans[2 * i];
         m->headers[i].value = m->arena + m->spans[2 * i + 1];
@@ -116,7 +113,6 @@ static int finish_head(http_parser *p, lab_http_msg *m)
     m->chunked = (p->flags & F_CHUNKED) != 0;
     m->content_length = lab_http_msg_header(m, "content-length")
                       ? (int64_t)p->content_length : -1;
-    return 0;
 }
 
 const char *lab_http_msg_header(const lab_http_msg *m, const char *name)
@@ -137,7 +133,7 @@ static int on_begin(http_parser *p)
 static int on_headers_complete(http_parser *p)
 {
     lab_http_conn *c = p->data;
-    if (finish_head(p, c->in) < 0) return -1;
+    finish_head(p, c->in);
     return c->hooks->head(c);
 }
 
@@ -185,8 +181,7 @@ static void feed(lab_http_conn *c, const char *buf, size_t len)
     if (err == HPE_PAUSED) {              /* a hook paused it: keep the rest */
         c->parser_paused = true;
         if (used < len) {
-            c->pending = malloc(len - used);
-            if (!c->pending) { http_conn_close(c); return; }
+            c->pending = lab_xmalloc(len - used);
             memcpy(c->pending, buf + used, len - used);
             c->pending_len = len - used;
         }

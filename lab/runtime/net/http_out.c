@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "http_conn.h"
+#include "mem.h"
 #include "errors.h"
 
 #include <errno.h>
@@ -96,9 +97,7 @@ int lab_http_set_header(lab_http_out *o, const char *name, const char *value)
     if (o->head_sent || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
         return -1;                        /* no header injection */
     size_t add = strlen(name) + strlen(value) + 4;
-    char *h = realloc(o->hdrs, o->hdrs_len + add + 1);
-    if (!h) return -1;
-    o->hdrs = h;
+    char *h = o->hdrs = lab_xrealloc(o->hdrs, o->hdrs_len + add + 1);
     o->hdrs_len += (size_t)sprintf(h + o->hdrs_len, "%s: %s\r\n", name, value);
     /* The headers that decide framing and connection reuse. */
     if (strcasecmp(name, "content-length") == 0)
@@ -157,17 +156,13 @@ static char *build_head(lab_http_out *o, bool ending, size_t len)
                  o->keep_alive_s);
     else
         snprintf(conn, sizeof conn, "Connection: close\r\n");
-    char *head = NULL;
-    int n;
     if (o->is_request)
-        n = asprintf(&head, "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%s\r\n",
-                     o->method, o->path, o->host, o->port,
-                     o->hdrs ? o->hdrs : "", conn, framing);
-    else
-        n = asprintf(&head, "HTTP/1.1 %d %s\r\n%s%s%s%s\r\n", o->status,
-                     lab_http_status_text(o->status), o->hdrs ? o->hdrs : "",
-                     date, conn, framing);
-    return n < 0 ? NULL : head;
+        return lab_xasprintf("%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%s\r\n",
+                             o->method, o->path, o->host, o->port,
+                             o->hdrs ? o->hdrs : "", conn, framing);
+    return lab_xasprintf("HTTP/1.1 %d %s\r\n%s%s%s%s\r\n", o->status,
+                         lab_http_status_text(o->status), o->hdrs ? o->hdrs : "",
+                         date, conn, framing);
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -242,8 +237,7 @@ static void complete_later(out_write *w, int status)
 static bool send_piece(lab_http_out *o, const void *data, size_t len,
                        bool ending, lab_http_done_cb *cb, void *arg)
 {
-    out_write *w = calloc(1, sizeof *w);
-    if (!w) abort();                      /* as a failed malloc in libuv */
+    out_write *w = lab_xcalloc(1, sizeof *w);
     w->o = o;
     w->cb = cb;
     w->arg = arg;
@@ -257,7 +251,7 @@ static bool send_piece(lab_http_out *o, const void *data, size_t len,
     lab_iov iov[5];
     int n = 0;
     if (!o->head_sent) {
-        if (!(w->head = build_head(o, ending, len))) abort();
+        w->head = build_head(o, ending, len);
         iov[n++] = (lab_iov){ w->head, strlen(w->head) };
         o->head_sent = true;
     }

@@ -12,6 +12,8 @@
  * it stays idle for keep_alive_ms; otherwise send FIN and close.
  */
 #include "http_conn.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -23,7 +25,7 @@
 
 static void report_request(const http_exchange *x)
 {
-    lab_ev *e = lab_ev_new("request");
+    lab_ev *e = lab_ev_new(LAB_EV(REQUEST));
     if (!e) return;
     lab_ev_int(e, "status", x->res.status);
     lab_ev_int(e, "us", (int64_t)(lab_clock_us() - x->req.started_us));
@@ -37,7 +39,7 @@ static void report_request(const http_exchange *x)
 static void report_error(const lab_http_conn *c, const char *code,
                          const char *message)
 {
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     if (!e) return;
     char name[32];
     snprintf(name, sizeof name, "http#%u", c->tcp.id);
@@ -137,8 +139,7 @@ static void res_done(lab_http_out *o, void *owner)
 
 static int srv_begin(lab_http_conn *c)
 {
-    http_exchange *x = calloc(1, sizeof *x);
-    if (!x) return -1;
+    http_exchange *x = lab_xcalloc(1, sizeof *x);
     lab_timer_stop(&c->idle);             /* busy again */
     x->conn = c;
     http_msg_init(&x->req, c);
@@ -261,8 +262,7 @@ static void on_connection(lab_tcp *server, int status)
 {
     lab_http_server *srv = server->data;
     if (status < 0) return;               /* EMFILE: the next one may work */
-    lab_http_conn *c = calloc(1, sizeof *c);
-    if (!c) return;
+    lab_http_conn *c = lab_xcalloc(1, sizeof *c);
     http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
     if (lab_tcp_accept(server, &c->tcp) < 0) {
         free(c);
@@ -308,8 +308,7 @@ int lab_http_server_listen_fd(lab_http_server *srv, int fd)
 int lab_http_server_adopt(lab_http_server *srv, int fd)
 {
     if (srv->closing) return -EBADF;
-    lab_http_conn *c = calloc(1, sizeof *c);
-    if (!c) return -ENOMEM;
+    lab_http_conn *c = lab_xcalloc(1, sizeof *c);
     http_conn_init(c, srv->loop, &server_hooks, HTTP_REQUEST);
     int rc = lab_tcp_open(&c->tcp, fd);
     if (rc < 0) {

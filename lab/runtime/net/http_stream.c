@@ -7,6 +7,7 @@
  * back into the stream.
  */
 #include "http_stream.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -125,8 +126,7 @@ static const lab_stream_ops out_ops = {
 lab_stream *lab_http_out_stream(lab_loop *loop, lab_http_out *o,
                                 const lab_stream_opts *opts)
 {
-    out_stream *os = calloc(1, sizeof *os);
-    if (!os) return NULL;
+    out_stream *os = lab_xcalloc(1, sizeof *os);
     os->s = new_stream(loop, true, &out_ops, opts, "http-out", o->tcp, os);
     if (!os->s) {
         free(os);
@@ -202,8 +202,7 @@ static const lab_stream_ops msg_ops = {
 lab_stream *lab_http_msg_stream(lab_loop *loop, lab_http_msg *m,
                                 const lab_stream_opts *opts)
 {
-    msg_stream *ms = calloc(1, sizeof *ms);
-    if (!ms) return NULL;
+    msg_stream *ms = lab_xcalloc(1, sizeof *ms);
     /* (the handle is the first member of its connection) */
     ms->s = new_stream(loop, false, &msg_ops, opts, "http-in",
                        (const lab_tcp *)m->conn, ms);

@@ -6,6 +6,7 @@
  * because until then the handle may call back into it.
  */
 #include "net.h"
+#include "mem.h"
 #include "errors.h"
 
 #include <errno.h>
@@ -104,8 +105,7 @@ static void net_write(lab_stream *s, const lab_chunk *c)
 static void net_writev(lab_stream *s, const lab_chunk *c, size_t n)
 {
     net_socket *ns = N(s);
-    ns->iov = malloc(n * sizeof *ns->iov);
-    if (!ns->iov) abort();
+    ns->iov = lab_xmalloc(n * sizeof *ns->iov);
     for (size_t i = 0; i < n; i++) ns->iov[i] = (lab_iov){ c[i].data, c[i].len };
     send_iov(ns, ns->iov, (int)n);
 }
@@ -202,8 +202,7 @@ lab_stream *lab_net_connect(lab_loop *loop, const char *host, int port,
                             const lab_net_opts *opts,
                             void (*cb)(lab_stream *, void *), void *arg)
 {
-    net_socket *ns = calloc(1, sizeof *ns);
-    if (!ns) return NULL;
+    net_socket *ns = lab_xcalloc(1, sizeof *ns);
     lab_tcp_init(loop, &ns->tcp);
     lab_stream *s = wrap(loop, ns, opts);
     if (!s) {
@@ -224,8 +223,7 @@ lab_stream *lab_net_connect(lab_loop *loop, const char *host, int port,
 
 lab_stream *lab_net_socket(lab_loop *loop, int fd, const lab_net_opts *opts)
 {
-    net_socket *ns = calloc(1, sizeof *ns);
-    if (!ns) return NULL;
+    net_socket *ns = lab_xcalloc(1, sizeof *ns);
     lab_tcp_init(loop, &ns->tcp);
     if (lab_tcp_open(&ns->tcp, fd) < 0) {
         free(ns);
@@ -265,8 +263,7 @@ static void on_connection(lab_tcp *server, int status)
 {
     lab_net_server *srv = server->data;
     if (status < 0) return;               /* EMFILE: try with the next one */
-    net_socket *ns = calloc(1, sizeof *ns);
-    if (!ns) return;
+    net_socket *ns = lab_xcalloc(1, sizeof *ns);
     lab_tcp_init(srv->loop, &ns->tcp);
     if (lab_tcp_accept(server, &ns->tcp) < 0) {
         free(ns);

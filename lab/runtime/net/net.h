@@ -70,7 +70,7 @@ lab_stream *lab_net_connect(lab_loop *loop, const char *host, int port,
                             void *arg);
 /* Wraps a connected stream socket descriptor (passed over IPC, a
  * socketpair end).  The stream owns it from now on.  NULL if fd is not a
- * stream socket or on out of memory. */
+ * stream socket. */
 lab_stream *lab_net_socket(lab_loop *loop, int fd, const lab_net_opts *opts);
 
 /* The handle underneath: peer address, bytes, lab_tcp_queued(),

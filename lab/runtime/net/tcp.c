@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include "tcp.h"
+#include "events.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -223,8 +225,12 @@ static void accept_pending(lab_tcp *server)
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+                int err = errno;
+                /* EINVAL: the socket listens no more (a cluster primary
+                 * shut a shared one down): it would report ready forever. */
+                if (err == EINVAL) watch(server, LAB_READABLE, false);
                 /* EMFILE and friends: tell the owner, try again later. */
-                server->on_connection(server, -errno);
+                server->on_connection(server, -err);
                 return;
             }
             server->accepted_fd = fd;
@@ -264,7 +270,7 @@ static void finish_connect(lab_tcp *tcp)
     if (getsockopt(tcp->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
     tcp->connecting = 0;
     if (err == 0) remember_peer(tcp);
-    ev_conn("connect", tcp, -err);
+    ev_conn(LAB_EV(CONNECT), tcp, -err);
     watch(tcp, LAB_WRITABLE, tcp->wq_head != NULL && err == 0);
     if (err != 0) {
         tcp->write_error = -err;
@@ -312,15 +318,14 @@ static void start_listening(lab_tcp *tcp, int fd, lab_connection_cb *cb)
     tcp->listening = 1;
     tcp->on_connection = cb;
     watch(tcp, LAB_READABLE, true);
-    lab_ev *e = lab_ev_new("listening");
+    lab_ev *e = lab_ev_new(LAB_EV(LISTENING));
     lab_ev_int(e, "id", tcp->id);
     lab_ev_str(e, "address", tcp->peer);
     lab_ev_int(e, "port", tcp->port);
     lab_ev_emit(e);
 }
 
-int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
-                   lab_connection_cb *cb)
+int lab_tcp_bind_fd(const char *host, int port, int backlog, unsigned flags)
 {
     struct sockaddr_in sa;
     int rc = parse_addr(host, port, &sa);
@@ -329,14 +334,39 @@ int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
     if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(fd, backlog > 0 ? backlog : 511) < 0) {      /* Node: 511 */
+    if ((flags & LAB_TCP_REUSEPORT) &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
         rc = -errno;
         close(fd);
         return rc;
     }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        (!(flags & LAB_TCP_BIND_ONLY) &&
+         listen(fd, backlog > 0 ? backlog : 511) < 0)) {    /* Node: 511 */
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+int lab_tcp_listen(lab_tcp *tcp, const char *host, int port, int backlog,
+                   lab_connection_cb *cb)
+{
+    int fd = lab_tcp_bind_fd(host, port, backlog, 0);
+    if (fd < 0) return fd;
     start_listening(tcp, fd, cb);
     return 0;
+}
+
+int lab_tcp_sockname(int fd, char *address, size_t size)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0) return -errno;
+    if (sa.sin_family != AF_INET) return -EAFNOSUPPORT;
+    if (address && !inet_ntop(AF_INET, &sa.sin_addr, address, (socklen_t)size)) return -errno;
+    return ntohs(sa.sin_port);
 }
 
 /* Makes fd ours: non-blocking, close-on-exec. */
@@ -369,12 +399,22 @@ int lab_tcp_accept(lab_tcp *server, lab_tcp *client)
     remember_peer(client);
     if (server->listening && !server->closing)
         watch(server, LAB_READABLE, true);   /* resume if we had stopped */
-    lab_ev *e = lab_ev_new("connection");
+    lab_ev *e = lab_ev_new(LAB_EV(CONNECTION));
     lab_ev_int(e, "server", server->id);
     lab_ev_int(e, "id", client->id);
     lab_ev_str(e, "peer", client->peer);
     lab_ev_emit(e);
     return 0;
+}
+
+int lab_tcp_accept_fd(lab_tcp *server)
+{
+    if (server->accepted_fd < 0) return -EAGAIN;
+    int fd = server->accepted_fd;
+    server->accepted_fd = -1;
+    if (server->listening && !server->closing)
+        watch(server, LAB_READABLE, true);   /* resume if we had stopped */
+    return fd;
 }
 
 /* ---- client ------------------------------------------------------------ */
@@ -400,7 +440,7 @@ int lab_tcp_connect(lab_tcp *tcp, const char *host, int port, lab_tcp_cb *cb)
     tcp->connect_status = -errno;
     tcp->write_error = tcp->connect_status;
     tcp->connect_done = 1;
-    ev_conn("connect", tcp, tcp->connect_status);
+    ev_conn(LAB_EV(CONNECT), tcp, tcp->connect_status);
     defer(tcp);
     return 0;
 }
@@ -425,7 +465,7 @@ int lab_tcp_fileno(const lab_tcp *tcp) { return tcp->closing ? -1 : tcp->fd; }
 int lab_tcp_read_start(lab_tcp *tcp, lab_tcp_read_cb *cb)
 {
     if (tcp->fd < 0 || tcp->closing) return -EBADF;
-    if (!tcp->rbuf && !(tcp->rbuf = malloc(LAB_TCP_READ_SIZE))) return -ENOMEM;
+    if (!tcp->rbuf) tcp->rbuf = lab_xmalloc(LAB_TCP_READ_SIZE);
     tcp->on_read = cb;
     tcp->reading = 1;
     watch(tcp, LAB_READABLE, true);
@@ -444,8 +484,7 @@ int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
     if (nbufs < 1) return -EINVAL;
     if (tcp->closing || tcp->fd < 0) return -EBADF;
     req->bufs = req->bufs_inline;
-    if (nbufs > LAB_WRITE_BUFS && !(req->bufs = malloc(nbufs * sizeof *bufs)))
-        return -ENOMEM;
+    if (nbufs > LAB_WRITE_BUFS) req->bufs = lab_xmalloc(nbufs * sizeof *bufs);
     req->tcp = tcp;
     req->cb = cb;
     req->nbufs = nbufs;
@@ -504,7 +543,7 @@ void lab_tcp_close(lab_tcp *tcp, lab_tcp_close_cb *cb)
     tcp->on_close = cb;
     if (tcp->fd >= 0) {
         lab_io_close(&tcp->io);
-        lab_ev *e = lab_ev_new("socket_close");
+        lab_ev *e = lab_ev_new(LAB_EV(SOCKET_CLOSE));
         if (e) {
             lab_ev_int(e, "id", tcp->id);
             lab_ev_str(e, "peer", tcp->peer);

@@ -119,6 +119,23 @@ int lab_tcp_listen_fd(lab_tcp *tcp, int fd, lab_connection_cb *cb);
 /* Accepts one pending connection into client (initialised with
  * lab_tcp_init).  Returns 0 or -errno (-EAGAIN: none pending). */
 int lab_tcp_accept(lab_tcp *server, lab_tcp *client);
+/* Takes the pending connection as a bare descriptor (non-blocking,
+ * close-on-exec; yours to close), for handing it to another process as a
+ * cluster primary does.  Returns it, or -EAGAIN when none is pending. */
+int lab_tcp_accept_fd(lab_tcp *server);
+
+/* A socket bound to host:port and listening, but watched by nobody: a
+ * cluster primary makes one to share with its workers (lab_tcp_listen_fd
+ * adopts it).  flags: LAB_TCP_REUSEPORT sets SO_REUSEPORT first (several
+ * sockets on one port, the kernel spreading connections among them);
+ * LAB_TCP_BIND_ONLY binds without listening (the port is held, no
+ * connection is taken).  Returns the descriptor or -errno
+ * (-EADDRINUSE...). */
+enum { LAB_TCP_REUSEPORT = 1, LAB_TCP_BIND_ONLY = 2 };
+int lab_tcp_bind_fd(const char *host, int port, int backlog, unsigned flags);
+/* The port a socket is bound to (and its address, as text, if address is
+ * not NULL), or -errno. */
+int lab_tcp_sockname(int fd, char *address, size_t size);
 
 /* Client: cb(tcp, 0) once connected, or cb(tcp, -ECONNREFUSED) etc.  The
  * callback always comes from the loop, never from inside this call. */
@@ -135,7 +152,7 @@ void lab_tcp_read_stop(lab_tcp *tcp);
 
 /* Queues nbufs (>= 1) buffers as one request (one writev: a stream's
  * corked chunks go out together).  The array itself is copied; the bytes
- * are not.  Returns 0, -EINVAL / -ENOMEM for a bad request, -EBADF on a
+ * are not.  Returns 0, -EINVAL for a bad request, -EBADF on a
  * closed handle; failures of the socket come through cb. */
 int lab_tcp_write(lab_write_req *req, lab_tcp *tcp, const lab_iov *bufs,
                   int nbufs, lab_write_req_cb *cb);

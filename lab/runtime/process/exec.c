@@ -9,7 +9,9 @@
  */
 #define _GNU_SOURCE
 #include "exec.h"
+#include "events.h"
 #include "grow.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
@@ -48,7 +50,7 @@ static void on_data(lab_process *p, int fd, const char *data, size_t n)
     /* Over the limit: keep exactly max bytes, stop reading, kill. */
     append(b, data, req->max - b->len);
     req->maxed = fd == 1 ? "stdout" : "stderr";
-    lab_ev *e = lab_ev_new("maxbuffer");
+    lab_ev *e = lab_ev_new(LAB_EV(MAXBUFFER));
     lab_ev_int(e, "child", p->pid);
     lab_ev_str(e, "stream", req->maxed);
     lab_ev_int(e, "max", (int64_t)req->max);
@@ -80,7 +82,7 @@ static void on_close(lab_process *p, int code, int sig)
         r.error = LAB_EXEC_SPAWN;
         r.code = lab_errno_name(req->spawn_errno);
         r.exit_code = -1;
-        if (asprintf(&message, "spawn %s %s", p->file, r.code) < 0) message = NULL;
+        message = lab_xasprintf("spawn %s %s", p->file, r.code);
     } else if (req->maxed) {
         /* Node's error here is a fresh ERR_CHILD_PROCESS_STDIO_MAXBUFFER
          * with neither killed nor signal: those are set only on the
@@ -89,13 +91,13 @@ static void on_close(lab_process *p, int code, int sig)
         r.code = "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
         r.killed = false;
         r.signal = 0;
-        if (asprintf(&message, "%s maxBuffer length exceeded", req->maxed) < 0) message = NULL;
+        message = lab_xasprintf("%s maxBuffer length exceeded", req->maxed);
     } else if (code != 0 || sig != 0) {
         r.error = LAB_EXEC_FAILED;
-        if (asprintf(&message, "Command failed: %s\n%s", req->cmd, r.err) < 0) message = NULL;
+        message = lab_xasprintf("Command failed: %s\n%s", req->cmd, r.err);
     }
     r.message = message ? message : "";
-    lab_ev *e = lab_ev_new("exec");
+    lab_ev *e = lab_ev_new(LAB_EV(EXEC));
     lab_ev_int(e, "child", p->pid);
     lab_ev_str(e, "cmd", req->cmd);
     if (r.code) lab_ev_str(e, "code", r.code);
@@ -119,8 +121,7 @@ static void on_close(lab_process *p, int code, int sig)
 static lab_process *start(lab_loop *loop, const char *file, char *const argv[], char *cmd,
                           const lab_exec_options *o, lab_exec_cb *cb, void *arg)
 {
-    exec_req *req = calloc(1, sizeof *req);
-    if (!req || !cmd) { free(req); free(cmd); errno = ENOMEM; return NULL; }
+    exec_req *req = lab_xcalloc(1, sizeof *req);
     lab_exec_options none = { 0 };
     if (!o) o = &none;
     req->cb = cb;
@@ -151,7 +152,7 @@ lab_process *lab_exec(lab_loop *loop, const char *command, const lab_exec_option
 {
     if (!command || !cb) { errno = EINVAL; return NULL; }
     char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-    return start(loop, "/bin/sh", argv, strdup(command), opts, cb, arg);
+    return start(loop, "/bin/sh", argv, lab_xstrdup(command), opts, cb, arg);
 }
 
 /* Node's err.cmd for execFile: the file and its arguments, joined by spaces. */
@@ -159,8 +160,7 @@ static char *join_cmd(const char *file, char *const argv[])
 {
     size_t n = strlen(file) + 1;
     for (int i = 1; argv && argv[0] && argv[i]; i++) n += strlen(argv[i]) + 1;
-    char *cmd = malloc(n);
-    if (!cmd) return NULL;
+    char *cmd = lab_xmalloc(n);
     strcpy(cmd, file);
     for (int i = 1; argv && argv[0] && argv[i]; i++) {
         strcat(cmd, " ");

@@ -10,12 +10,14 @@
 #define _GNU_SOURCE
 #include "ipc.h"
 #include "grow.h"
+#include "mem.h"
 #include "errors.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,11 +26,12 @@
 
 #define READ_CHUNK (64 * 1024)      /* bytes asked of each recvmsg() */
 #define FLUSH_NOW (64 * 1024)       /* a burst this big is written at once */
-#define MAX_FDS_PER_READ 32
+#define MAX_FDS_PER_READ 32         /* room to see (and close) a peer's extras */
 #define HANDLE_CMD "NODELAB_HANDLE"
 
 struct lab_ipc_pending { uint64_t end; lab_ipc_send_cb *cb; void *arg; };
 struct lab_ipc_fdmark { uint64_t start; int fd; };
+struct lab_ipc_fdin { uint64_t from, to; int fd; };   /* came with bytes [from, to) */
 
 static void schedule(lab_ipc *ch);
 static void flush(lab_ipc *ch);
@@ -79,8 +82,7 @@ static void report(lab_ipc *ch, const char *dir, const char *text, size_t len, i
 
 lab_ipc *lab_ipc_open(lab_loop *loop, int fd, pid_t peer)
 {
-    lab_ipc *ch = calloc(1, sizeof *ch);
-    if (!ch) return NULL;
+    lab_ipc *ch = lab_xcalloc(1, sizeof *ch);
     ch->loop = loop;
     ch->fd = fd;
     ch->peer = peer;
@@ -126,7 +128,7 @@ static void late_tick(lab_loop *loop, void *arg)
 static bool refuse(lab_ipc *ch, lab_ipc_send_cb *cb, void *arg)
 {
     if (cb) {
-        late_cb *l = malloc(sizeof *l);
+        late_cb *l = lab_xmalloc(sizeof *l);
         *l = (late_cb){ ch, cb, arg, ENOTCONN };
         ch->ticks++;
         lab_next_tick(ch->loop, late_tick, l);
@@ -308,11 +310,6 @@ static void complete(lab_ipc *ch)
 
 /* ---- closing -------------------------------------------------------------- */
 
-static void close_fds(int *fds, size_t n)
-{
-    for (size_t i = 0; i < n; i++) close(fds[i]);
-}
-
 /* Closes the socket, fails what was never written, says 'disconnect'. */
 static void finish_close(lab_ipc *ch)
 {
@@ -323,7 +320,7 @@ static void finish_close(lab_ipc *ch)
     ch->fd = -1;
     for (size_t i = ch->fd_head; i < ch->fd_len; i++) close(ch->fdmarks[i].fd);
     ch->fd_head = ch->fd_len = 0;
-    close_fds(ch->fds_in, ch->fds_in_len);
+    for (size_t i = 0; i < ch->fds_in_len; i++) close(ch->fds_in[i].fd);
     ch->fds_in_len = 0;
     int status = ch->close_status ? ch->close_status : ENOTCONN;
     while (ch->pending_head < ch->pending_len) {
@@ -400,47 +397,83 @@ void lab_ipc_disconnect(lab_ipc *ch)
     schedule(ch);
 }
 
+void lab_ipc_flush(lab_ipc *ch)
+{
+    if (!ch->closed) flush(ch);
+}
+
 void lab_ipc_unref(lab_ipc *ch) { ch->unref = true; update_hold(ch); }
 void lab_ipc_ref(lab_ipc *ch) { ch->unref = false; update_hold(ch); }
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* Keeps the descriptors that arrived with a read, in arrival order. */
-static void take_fds(lab_ipc *ch, struct msghdr *mh)
+/* Keeps the descriptor that came with the bytes [from, to) of the stream.
+ * A sender following the protocol attaches one descriptor to the first
+ * byte of its handle message, and the kernel never lets one read take
+ * the descriptors of two sends: a read brings at most one.  What a peer
+ * sends beyond that is closed here, and said; what did not fit in our
+ * buffer the kernel has already closed (MSG_CTRUNC). */
+static void take_fds(lab_ipc *ch, struct msghdr *mh, uint64_t from, uint64_t to)
 {
+    size_t extra = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        ch->fds_in = lab_grow_or_die(ch->fds_in, &ch->fds_in_cap, ch->fds_in_len + n, sizeof(int), 16);
-        memcpy(ch->fds_in + ch->fds_in_len, CMSG_DATA(c), n * sizeof(int));
-        ch->fds_in_len += n;
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+            if (extra == 0 && i == 0) {
+                ch->fds_in = lab_grow_or_die(ch->fds_in, &ch->fds_in_cap, ch->fds_in_len + 1,
+                                             sizeof *ch->fds_in, 4);
+                ch->fds_in[ch->fds_in_len++] = (struct lab_ipc_fdin){ from, to, fd };
+            } else {
+                close(fd);
+            }
+        }
+        extra += n ? n - 1 : 0;
+    }
+    if (extra || (mh->msg_flags & MSG_CTRUNC)) {
+        char what[128];
+        snprintf(what, sizeof what, "%zu more descriptor%s than one with a message%s: closed",
+                 extra, extra == 1 ? "" : "s",
+                 mh->msg_flags & MSG_CTRUNC ? " (and more than fit)" : "");
+        lab_tel_error("ipc", EBADMSG, what);
     }
 }
 
-static int claim_fd(lab_ipc *ch)
+/* The descriptor for a message starting at byte `at` of the stream: the
+ * one that came with the read holding that byte.  A descriptor whose read
+ * ended before `at` belongs to no message (its bytes held no handle
+ * message): closed, never handed to a later message by mistake. */
+static int claim_fd(lab_ipc *ch, uint64_t at, bool handle)
 {
-    if (ch->fds_in_len == 0) return -1;
-    int fd = ch->fds_in[0];
-    memmove(ch->fds_in, ch->fds_in + 1, --ch->fds_in_len * sizeof(int));
+    while (ch->fds_in_len > 0 && ch->fds_in[0].to <= at) {
+        close(ch->fds_in[0].fd);
+        memmove(ch->fds_in, ch->fds_in + 1, --ch->fds_in_len * sizeof *ch->fds_in);
+        lab_tel_error("ipc", EBADMSG, "a descriptor came without a handle message: closed");
+    }
+    if (!handle || ch->fds_in_len == 0 || ch->fds_in[0].from > at) return -1;
+    int fd = ch->fds_in[0].fd;
+    memmove(ch->fds_in, ch->fds_in + 1, --ch->fds_in_len * sizeof *ch->fds_in);
     return fd;
 }
 
-/* Parses one line and hands it over; a handle envelope is unwrapped and
- * paired with the next received descriptor. */
-static void deliver(lab_ipc *ch, const char *line, size_t len)
+/* Parses one line, which starts at byte `at` of the stream, and hands it
+ * over; a handle envelope is unwrapped and paired with its descriptor. */
+static void deliver(lab_ipc *ch, const char *line, size_t len, uint64_t at)
 {
     cJSON *msg = cJSON_ParseWithLength(line, len);
+    cJSON *cmd = cJSON_GetObjectItemCaseSensitive(msg, "cmd");
+    bool handle = cJSON_IsString(cmd) && strcmp(cmd->valuestring, HANDLE_CMD) == 0;
+    int fd = claim_fd(ch, at, handle);
     if (!msg) {
         lab_tel_error("ipc", EBADMSG, "a message that is not JSON was dropped");
         return;
     }
-    int fd = -1;
-    cJSON *cmd = cJSON_GetObjectItemCaseSensitive(msg, "cmd");
-    if (cJSON_IsString(cmd) && strcmp(cmd->valuestring, HANDLE_CMD) == 0) {
+    if (handle) {
         cJSON *inner = cJSON_DetachItemFromObjectCaseSensitive(msg, "msg");
         cJSON_Delete(msg);
         msg = inner ? inner : cJSON_CreateNull();
-        fd = claim_fd(ch);
     }
     ch->received++;
     ch->bytes_received += len + 1;
@@ -453,13 +486,14 @@ static void deliver(lab_ipc *ch, const char *line, size_t len)
 static void dispatch(lab_ipc *ch)
 {
     size_t start = 0;
+    uint64_t base = ch->read_total - ch->in_len;   /* the stream offset of in[0] */
     char *nl;
     ch->dispatching = true;
     /* A local disconnect() inside on_message stops delivery. */
     while (ch->connected &&
            (nl = memchr(ch->in + start, '\n', ch->in_len - start))) {
         size_t len = (size_t)(nl - (ch->in + start));
-        deliver(ch, ch->in + start, len);
+        deliver(ch, ch->in + start, len, base + start);
         start += len + 1;
     }
     ch->dispatching = false;
@@ -491,11 +525,16 @@ static void on_readable(lab_io *io, int events)
                          .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
     ssize_t n = recvmsg(ch->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-    if (n > 0 || mh.msg_controllen > 0) take_fds(ch, &mh);
-    if (n <= 0) {
-        peer_gone(ch, n == 0 ? EPIPE : errno);
+    if (n < 0) {                   /* no control message either: nothing to read */
+        peer_gone(ch, errno);
         return;
     }
+    take_fds(ch, &mh, ch->read_total, ch->read_total + (uint64_t)n);
+    if (n == 0) {
+        peer_gone(ch, EPIPE);
+        return;
+    }
+    ch->read_total += (uint64_t)n;
     ch->in_len += (size_t)n;
     if (ch->connected) dispatch(ch);
     else ch->in_len = 0;                      /* disconnecting: ignore input */

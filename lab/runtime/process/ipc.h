@@ -84,7 +84,8 @@ struct lab_ipc {
     size_t fd_head, fd_len, fd_cap;
     char *in;              /* a partial line */
     size_t in_len, in_cap;
-    int *fds_in;           /* descriptors received, not yet claimed */
+    uint64_t read_total;   /* bytes received, counting partial lines */
+    struct lab_ipc_fdin *fds_in;            /* descriptors received, not yet claimed */
     size_t fds_in_len, fds_in_cap;
     int ticks;             /* our callbacks queued on the loop */
     bool flush_queued, closing, closed, eof, unref, held, dispatching;
@@ -114,6 +115,11 @@ bool lab_ipc_send_fd(lab_ipc *ch, const struct cJSON *msg, int fd,
 
 /* Flushes what is queued, then closes; on_disconnect runs on both sides. */
 void lab_ipc_disconnect(lab_ipc *ch);
+/* Writes what is queued now, as far as the socket takes it, instead of on
+ * the next tick (callbacks still come later).  For a process about to
+ * exit without running its loop again: Node writes a message at once
+ * when it can, so a worker that sends and exits still gets it out. */
+void lab_ipc_flush(lab_ipc *ch);
 /* Bytes waiting to be written. */
 size_t lab_ipc_queued(const lab_ipc *ch);
 /* The channel stops / starts keeping the loop alive (Node's

@@ -9,10 +9,12 @@
  */
 #define _GNU_SOURCE
 #include "process.h"
+#include "events.h"
 #include "process_child.h"
 #include "errors.h"
 #include "fdstream.h"
 #include "ipc.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
@@ -71,13 +73,14 @@ static reaper *reaper_for(lab_loop *loop)
     pthread_mutex_lock(&reapers_lock);
     reaper *r = reapers;
     while (r && r->loop != loop) r = r->next;
-    if (!r && (r = calloc(1, sizeof *r))) {
+    if (!r) {
+        r = lab_xcalloc(1, sizeof *r);
         r->loop = loop;
         r->next = reapers;
         reapers = r;
     }
     pthread_mutex_unlock(&reapers_lock);
-    if (r && r->count == 0 && r->sigchld.signum == 0) {
+    if (r->count == 0 && r->sigchld.signum == 0) {
         lab_signal_init(loop, &r->sigchld);
         r->sigchld.data = r;
         lab_signal_start(&r->sigchld, on_sigchld, SIGCHLD);
@@ -291,8 +294,7 @@ static char **make_env(const lab_process *p, int ipc_index, char *slot, size_t s
     char *const *base = p->opts.env ? p->opts.env : environ;
     size_t n = 0;
     while (base[n]) n++;
-    char **env = malloc((n + 2) * sizeof *env);
-    if (!env) return NULL;
+    char **env = lab_xmalloc((n + 2) * sizeof *env);
     size_t k = 0, keylen = strlen(LAB_IPC_ENV);
     for (size_t i = 0; i < n; i++)
         if (ipc_index < 0 || strncmp(base[i], LAB_IPC_ENV, keylen) != 0 ||
@@ -310,7 +312,7 @@ static char **make_env(const lab_process *p, int ipc_index, char *slot, size_t s
 
 static void report_spawn(const lab_process *p)
 {
-    lab_ev *e = lab_ev_new("spawn");
+    lab_ev *e = lab_ev_new(LAB_EV(SPAWN));
     if (!e) return;
     lab_ev_pid(e, p->pid);
     lab_ev_int(e, "ppid", getpid());
@@ -339,7 +341,7 @@ static void error_tick(lab_loop *loop, void *arg)
     lab_process *p = arg;
     char msg[160];
     snprintf(msg, sizeof msg, "spawn %s %s", p->file, lab_errno_name(p->spawn_error));
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     lab_ev_str(e, "file", p->file);
     lab_ev_str(e, "code", lab_errno_name(p->spawn_error));
     lab_ev_str(e, "message", msg);
@@ -356,7 +358,7 @@ static void error_tick(lab_loop *loop, void *arg)
 static void on_timeout(lab_timer *t)
 {
     lab_process *p = t->data;
-    lab_ev *e = lab_ev_new("timeout");
+    lab_ev *e = lab_ev_new(LAB_EV(TIMEOUT));
     lab_ev_int(e, "child", p->pid);
     lab_ev_int(e, "ms", (int64_t)p->opts.timeout_ms);
     lab_ev_str(e, "signal", lab_signal_name(p->opts.kill_signal));
@@ -420,13 +422,12 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     static bool sigpipe_ignored;          /* as Node: EPIPE, not death */
     if (!sigpipe_ignored) { signal(SIGPIPE, SIG_IGN); sigpipe_ignored = true; }
 
-    lab_process *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
+    lab_process *p = lab_xcalloc(1, sizeof *p);
     p->loop = loop;
     p->opts = *opts;
     p->data = opts->data;
     p->exit_code = -1;
-    p->file = strdup(opts->file ? opts->file : "(function)");
+    p->file = lab_xstrdup(opts->file ? opts->file : "(function)");
     if (p->opts.stdio_count == 0) {
         p->opts.stdio_count = 3;
         for (int i = 0; i < 3; i++) p->opts.stdio[i].kind = LAB_STDIO_PIPE;
@@ -445,7 +446,6 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
     char slot[48];
     int err = make_stdio(p, &s, to_close, &ipc_fd);
     char **env = err ? NULL : make_env(p, ipc_index, slot, sizeof slot);
-    if (!err && !env) err = ENOMEM;
     if (!err && pipe2(errpipe, O_CLOEXEC) < 0) err = errno;
     if (!err) {
         s.envp = env;
@@ -509,16 +509,16 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
 /* ---- the end: exit, close, free ----------------------------------------------------- */
 
 /* `exit` or `close`: about the child (pid), reported by us (ppid). */
-static void report_end(const char *ev, const lab_process *p)
+static void report_end(lab_ev_id ev, const lab_process *p)
 {
-    lab_ev *e = lab_ev_new(ev);
+    lab_ev *e = lab_ev_new(lab_ev_names[ev]);
     if (!e) return;                       /* telemetry off: not even getpid() */
     lab_ev_pid(e, p->pid);
     lab_ev_int(e, "ppid", getpid());
     if (p->term_signal) lab_ev_null(e, "code");
     else lab_ev_int(e, "code", p->exit_code);
     lab_ev_str(e, "signal", lab_signal_name(p->term_signal));
-    if (p->timed_out && strcmp(ev, "exit") == 0) lab_ev_bool(e, "timed_out", true);
+    if (p->timed_out && ev == LAB_EV_EXIT) lab_ev_bool(e, "timed_out", true);
     lab_ev_emit(e);
 }
 
@@ -542,7 +542,7 @@ static void child_exited(lab_process *p, int status)
     if (p->opts.timeout_ms) lab_timer_stop(&p->timeout);
     /* Nobody is left to read stdin: Node destroys it here too. */
     if (p->stdio[0]) lab_stream_destroy(p->stdio[0], NULL);
-    report_end("exit", p);
+    report_end(LAB_EV_EXIT, p);
     if (p->opts.on_exit) p->opts.on_exit(p, p->exit_code, p->term_signal);
     p->flush_pending = true;
     lab_next_tick(p->loop, flush_stdio, p);
@@ -553,7 +553,7 @@ static void maybe_close(lab_process *p)
 {
     if (p->closed || !p->exited || p->open_outputs > 0) return;
     p->closed = true;
-    report_end("close", p);
+    report_end(LAB_EV_CLOSE, p);
     if (p->opts.on_close) p->opts.on_close(p, p->exit_code, p->term_signal);
     if (p->held) lab_loop_release(p->loop);
     p->held = false;
@@ -598,7 +598,7 @@ static int send_signal(lab_process *p, pid_t target, int sig, bool group)
     if (sig == 0) sig = SIGTERM;
     int rc = kill(target, sig);
     int err = errno;
-    lab_ev *e = lab_ev_new("kill");
+    lab_ev *e = lab_ev_new(LAB_EV(KILL));
     lab_ev_int(e, "child", p->pid);
     lab_ev_str(e, "signal", lab_signal_name(sig));
     lab_ev_bool(e, "group", group);

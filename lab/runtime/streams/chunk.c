@@ -2,6 +2,7 @@
  * chunk.c — reference-counted buffers and the chunks that view them.
  */
 #include "chunk.h"
+#include "mem.h"
 #include "range.h"
 
 #include <stdlib.h>
@@ -9,8 +10,7 @@
 
 lab_buf *lab_buf_new(size_t size)
 {
-    lab_buf *b = malloc(sizeof *b + size);
-    if (!b) return NULL;
+    lab_buf *b = lab_xmalloc(sizeof *b + size);
     b->refs = 1;
     b->release = NULL;
     b->opaque = NULL;
@@ -34,14 +34,13 @@ void lab_buf_unref(lab_buf *b)
 lab_chunk lab_chunk_alloc(size_t len)
 {
     lab_buf *b = lab_buf_new(len);
-    if (!b) return (lab_chunk){ NULL, 0, NULL };
     return (lab_chunk){ b->data, len, b };
 }
 
 lab_chunk lab_chunk_copy(const void *data, size_t len)
 {
     lab_chunk c = lab_chunk_alloc(len);
-    if (c.buf && len) memcpy(c.data, data, len);
+    if (len) memcpy(c.data, data, len);
     return c;
 }
 
@@ -66,7 +65,6 @@ lab_chunk lab_chunk_object(void *obj, size_t len, void (*free_obj)(void *))
 {
     if (!free_obj) return (lab_chunk){ obj, len, NULL };
     lab_buf *b = lab_buf_new(sizeof free_obj);
-    if (!b) return (lab_chunk){ NULL, 0, NULL };
     memcpy(b->data, &free_obj, sizeof free_obj);
     b->opaque = obj;
     b->release = release_object;

@@ -59,16 +59,14 @@ typedef struct lab_chunk {
 
 /* ---- buffers ----------------------------------------------------------- */
 
-/* A buffer of size bytes, refs = 1, in one allocation.  NULL if out of
- * memory. */
+/* A buffer of size bytes, refs = 1, in one allocation. */
 lab_buf *lab_buf_new(size_t size);
 lab_buf *lab_buf_ref(lab_buf *b);          /* NULL-safe; returns b */
 void lab_buf_unref(lab_buf *b);            /* NULL-safe */
 
 /* ---- chunks ------------------------------------------------------------ */
 
-/* A chunk of len bytes in a fresh buffer (uninitialised bytes).  On out of
- * memory, data is NULL and len 0. */
+/* A chunk of len bytes in a fresh buffer (uninitialised bytes). */
 lab_chunk lab_chunk_alloc(size_t len);
 /* A chunk holding a copy of data[0..len). */
 lab_chunk lab_chunk_copy(const void *data, size_t len);

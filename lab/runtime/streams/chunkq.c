@@ -12,35 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(lab_chunkq *q)
+static void grow(lab_chunkq *q)
 {
     size_t cap = q->cap ? q->cap * 2 : 16;
-    lab_qentry *items = malloc(cap * sizeof *items);
-    if (!items) return -1;
+    lab_qentry *items = lab_xmalloc(cap * sizeof *items);
     for (size_t i = 0; i < q->len; i++)          /* unroll the ring */
         items[i] = q->items[(q->head + i) % q->cap];
     free(q->items);
     q->items = items;
     q->cap = cap;
     q->head = 0;
-    return 0;
 }
 
-int lab_chunkq_push(lab_chunkq *q, const lab_qentry *e)
+void lab_chunkq_push(lab_chunkq *q, const lab_qentry *e)
 {
-    if (q->len == q->cap && grow(q) < 0) return -1;
+    if (q->len == q->cap) grow(q);
     q->items[(q->head + q->len) % q->cap] = *e;
     q->len++;
-    return 0;
 }
 
-int lab_chunkq_unshift(lab_chunkq *q, const lab_qentry *e)
+void lab_chunkq_unshift(lab_chunkq *q, const lab_qentry *e)
 {
-    if (q->len == q->cap && grow(q) < 0) return -1;
+    if (q->len == q->cap) grow(q);
     q->head = (q->head + q->cap - 1) % q->cap;
     q->items[q->head] = *e;
     q->len++;
-    return 0;
 }
 
 lab_qentry *lab_chunkq_front(lab_chunkq *q)

@@ -148,12 +148,8 @@ static void free_nt(lab_loop *loop, void *p) { free(p); }
 lab_finished *lab_stream_finished(lab_stream *s, int sides,
                                   lab_finished_cb *cb, void *arg)
 {
-    lab_finished *f = calloc(1, sizeof *f);
-    if (!f) return NULL;
-    if (lab_stream_attach(s, f, release) < 0) {
-        free(f);
-        return NULL;
-    }
+    lab_finished *f = lab_xcalloc(1, sizeof *f);
+    lab_stream_attach(s, f, release);
     f->s = s;
     f->cb = cb;
     f->arg = arg;

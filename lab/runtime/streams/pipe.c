@@ -201,8 +201,7 @@ lab_stream *lab_pipe(lab_stream *src, lab_stream *dst, bool end)
     }
     if (lab_stream_lacks(dst, dst->w, __func__)) return NULL;
     lab_rstate *r = src->r;
-    pipe_rec *p = calloc(1, sizeof *p);
-    if (!p) abort();
+    pipe_rec *p = lab_xcalloc(1, sizeof *p);
     p->src = lab_stream_ref(src);
     p->dst = lab_stream_ref(dst);
     p->end = end;

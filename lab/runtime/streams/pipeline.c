@@ -217,8 +217,7 @@ lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
         if (lab_stream_lacks(s, rside, __func__) || lab_stream_lacks(s, wside, __func__))
             return NULL;
     }
-    pipeline *pl = calloc(1, sizeof *pl + n * sizeof pl->items[0]);
-    if (!pl) abort();
+    pipeline *pl = lab_xcalloc(1, sizeof *pl + n * sizeof pl->items[0]);
     pl->loop = streams[0]->loop;
     pl->cb = cb;
     pl->arg = arg;
@@ -230,7 +229,7 @@ lab_stream *lab_pipeline(lab_stream *const *streams, size_t n,
         it->pl = pl;
         it->s = lab_stream_ref(s);
         pl->refs++;
-        if (lab_stream_attach(s, pl, pl_unref) < 0) abort();
+        lab_stream_attach(s, pl, pl_unref);
 
         lab_stream_on(s, LAB_ON_CLOSE, destroyer_close, it);
         it->eos_self = lab_stream_finished(

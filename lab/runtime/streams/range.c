@@ -25,7 +25,6 @@ static void release_file(lab_buf *b)
 lab_buf *lab_range_file(int fd)
 {
     lab_buf *b = lab_buf_new(sizeof fd);
-    if (!b) return NULL;
     int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (own < 0) {
         free(b);
@@ -45,7 +44,6 @@ static void release_range(lab_buf *b)
 lab_chunk lab_range_chunk(lab_buf *file, int64_t offset, size_t len)
 {
     lab_buf *b = lab_buf_new(sizeof offset);
-    if (!b) return (lab_chunk){ NULL, 0, NULL };
     memcpy(b->data, &offset, sizeof offset);
     b->opaque = lab_buf_ref(file);
     b->release = release_range;
@@ -80,7 +78,7 @@ lab_chunk lab_range_load(lab_chunk c)
 {
     if (!lab_chunk_is_range(&c)) return c;
     lab_chunk out = lab_chunk_alloc(c.len);
-    int err = out.buf ? 0 : ENOMEM;
+    int err = 0;
     for (size_t done = 0; !err && done < c.len;) {
         ssize_t n = pread(lab_range_fd(&c), (char *)out.data + done, c.len - done,
                           lab_range_offset(&c) + (int64_t)done);

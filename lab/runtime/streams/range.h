@@ -35,11 +35,11 @@
 
 /* A handle on an open file for ranges to share: dup()s fd, so the caller
  * keeps (and may close) its own.  refs = 1; the last unref closes it.
- * NULL (errno set) if dup or malloc fails. */
+ * NULL (errno set) if dup fails. */
 lab_buf *lab_range_file(int fd);
 
 /* A chunk naming len bytes of file from offset (takes no reference of
- * file's: it adds its own).  On out of memory, the empty chunk. */
+ * file's: it adds its own). */
 lab_chunk lab_range_chunk(lab_buf *file, int64_t offset, size_t len);
 
 bool lab_chunk_is_range(const lab_chunk *c);

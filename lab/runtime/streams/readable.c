@@ -18,6 +18,7 @@
  * Node waits, so traces match line for line.
  */
 #include "stream_impl.h"
+#include "events.h"
 #include "range.h"
 #include "telemetry.h"
 
@@ -77,8 +78,7 @@ static void add_chunk(lab_stream *s, lab_chunk chunk, bool front)
     } else {
         r->length += len_of(r, &chunk);
         lab_qentry e = { .chunk = chunk };
-        if ((front ? lab_chunkq_unshift : lab_chunkq_push)(&r->buffer, &e) < 0)
-            abort();                         /* out of memory */
+        (front ? lab_chunkq_unshift : lab_chunkq_push)(&r->buffer, &e);
         if (r->need_readable) emit_readable(s);
     }
     maybe_read_more(s);
@@ -87,7 +87,7 @@ static void add_chunk(lab_stream *s, lab_chunk chunk, bool front)
 static bool tel_push(lab_stream *s, size_t size, bool ret)
 {
     if (lab_stream_tel(s))
-        lab_stream_tel_flow(s, "push", size, s->r->length, s->r->hwm, ret);
+        lab_stream_tel_flow(s, LAB_EV(PUSH), size, s->r->length, s->r->hwm, ret);
     return ret;
 }
 
@@ -128,7 +128,7 @@ static bool add_chunk_push(lab_stream *s, lab_chunk chunk, bool front)
          * what push() will return. */
         bool direct = r->flowing && !r->sync && r->data_listening && r->length == 0;
         size_t len = direct ? r->length : r->length + size;
-        lab_stream_tel_flow(s, "push", size, len, r->hwm, len < r->hwm || len == 0);
+        lab_stream_tel_flow(s, LAB_EV(PUSH), size, len, r->hwm, len < r->hwm || len == 0);
     }
     add_chunk(s, chunk, front);
     return can_push_more(r);
@@ -161,7 +161,7 @@ void lab_readable_push_eof(lab_stream *s)
     if (r->ended) return;
     r->ended = true;
     if (lab_stream_tel(s)) {
-        lab_ev *e = lab_ev_new("push");
+        lab_ev *e = lab_ev_new(LAB_EV(PUSH));
         lab_ev_str(e, "stream", s->name);
         lab_ev_int(e, "size", 0);
         lab_ev_int(e, "len", (int64_t)r->length);
@@ -271,7 +271,6 @@ static size_t how_much_to_read(size_t n, const lab_rstate *r)
 static lab_chunk concat(lab_rstate *r, size_t n)
 {
     lab_chunk out = lab_chunk_alloc(n);
-    if (!out.buf) abort();
     size_t done = 0;
     while (done < n) {
         lab_qentry *e = lab_chunkq_front(&r->buffer);

@@ -7,6 +7,7 @@
  * pipe.c, finished.c and pipeline.c.
  */
 #include "stream_impl.h"
+#include "events.h"
 #include "grow.h"
 #include "errors.h"
 #include "telemetry.h"
@@ -82,8 +83,7 @@ static lab_stream *stream_new(lab_loop *loop, enum lab_stream_kind kind,
 {
     static const lab_stream_opts defaults;
     if (!o) o = &defaults;
-    lab_stream *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    lab_stream *s = lab_xcalloc(1, sizeof *s);
     s->loop = loop;
     s->ops = ops;
     s->data = data;
@@ -98,46 +98,59 @@ static lab_stream *stream_new(lab_loop *loop, enum lab_stream_kind kind,
 
     bool duplex = kind == LAB_K_DUPLEX || kind == LAB_K_TRANSFORM;
     if (kind != LAB_K_WRITABLE) {
-        s->r = calloc(1, sizeof *s->r);
-        if (!s->r) goto fail;
+        s->r = lab_xcalloc(1, sizeof *s->r);
         lab_readable_init_state(s->r, o, duplex);
         s->r->hwm = resolve_hwm(duplex ? o->readable_hwm : 0, o->hwm,
                                 s->r->object_mode);
     }
     if (kind != LAB_K_READABLE) {
-        s->w = calloc(1, sizeof *s->w);
-        if (!s->w) goto fail;
+        s->w = lab_xcalloc(1, sizeof *s->w);
         lab_writable_init_state(s->w, o, duplex);
         s->w->hwm = resolve_hwm(duplex ? o->writable_hwm : 0, o->hwm,
                                 s->w->object_mode);
     }
     return s;
-fail:
-    free(s->r);
-    free(s->w);
-    free(s);
-    return NULL;
+}
+
+/* The `stream` event: a name the lab can give a gauge, and what kind of
+ * stream it is, with the marks of the sides it has.  Reported when the
+ * stream gets its name (at creation, and again if it is renamed). */
+static void tel_declare(const lab_stream *s)
+{
+    if (!lab_stream_tel(s)) return;
+    lab_ev *e = lab_ev_new(LAB_EV(STREAM));
+    lab_ev_str(e, "stream", s->name);
+    lab_ev_str(e, "kind", kind_names[s->kind]);
+    if (s->r) lab_ev_int(e, "readable_hwm", (int64_t)s->r->hwm);
+    if (s->w) lab_ev_int(e, "writable_hwm", (int64_t)s->w->hwm);
+    lab_ev_emit(e);
+}
+
+static lab_stream *declared(lab_stream *s)
+{
+    if (s) tel_declare(s);
+    return s;
 }
 
 lab_stream *lab_readable_new(lab_loop *loop, const lab_stream_ops *ops,
                              const lab_stream_opts *opts, void *data)
 {
     if (!ops || !ops->read) return NULL;
-    return stream_new(loop, LAB_K_READABLE, ops, opts, data);
+    return declared(stream_new(loop, LAB_K_READABLE, ops, opts, data));
 }
 
 lab_stream *lab_writable_new(lab_loop *loop, const lab_stream_ops *ops,
                              const lab_stream_opts *opts, void *data)
 {
     if (!ops || (!ops->write && !ops->writev)) return NULL;
-    return stream_new(loop, LAB_K_WRITABLE, ops, opts, data);
+    return declared(stream_new(loop, LAB_K_WRITABLE, ops, opts, data));
 }
 
 lab_stream *lab_duplex_new(lab_loop *loop, const lab_stream_ops *ops,
                            const lab_stream_opts *opts, void *data)
 {
     if (!ops || !ops->read || (!ops->write && !ops->writev)) return NULL;
-    return stream_new(loop, LAB_K_DUPLEX, ops, opts, data);
+    return declared(stream_new(loop, LAB_K_DUPLEX, ops, opts, data));
 }
 
 lab_stream *lab_transform_new(lab_loop *loop, const lab_stream_ops *ops,
@@ -150,7 +163,7 @@ lab_stream *lab_transform_new(lab_loop *loop, const lab_stream_ops *ops,
     if (rh == LAB_HWM_ZERO && !o.writable_hwm) o.writable_hwm = LAB_HWM_ZERO;
     lab_stream *s = stream_new(loop, LAB_K_TRANSFORM, ops, &o, data);
     if (s) s->r->sync = false;      /* Transform: readableState.sync = false */
-    return s;
+    return declared(s);
 }
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -180,15 +193,12 @@ void lab_stream_unref(lab_stream *s)
     if (s && --s->refs == 0) stream_free(s);
 }
 
-int lab_stream_attach(lab_stream *s, void *p, void (*release)(void *))
+void lab_stream_attach(lab_stream *s, void *p, void (*release)(void *))
 {
-    void *a = lab_grow(s->attach, &s->attach_cap, s->nattach + 1, sizeof *s->attach, 4);
-    if (!a) return -1;
-    s->attach = a;
+    s->attach = lab_grow_or_die(s->attach, &s->attach_cap, s->nattach + 1, sizeof *s->attach, 4);
     s->attach[s->nattach].p = p;
     s->attach[s->nattach].release = release;
     s->nattach++;
-    return 0;
 }
 
 void lab_stream_detach(lab_stream *s, void *p)
@@ -237,8 +247,7 @@ static void run_deferred_err(lab_loop *loop, void *p)
 void lab_stream_defer_err(lab_stream *s, lab_stream_err_fn *fn,
                           const lab_err *err, void *arg)
 {
-    deferred_err *d = calloc(1, sizeof *d);
-    if (!d) abort();
+    deferred_err *d = lab_xcalloc(1, sizeof *d);
     d->s = lab_stream_ref(s);
     d->fn = fn;
     d->arg = arg;
@@ -313,18 +322,27 @@ void lab_stream_tel_flow(const lab_stream *s, const char *ev, size_t size,
     lab_ev_emit(e);
 }
 
+/* The telemetry name of each stream event (events.h); 'readable' and
+ * 'prefinish' are not part of the vocabulary. */
+static const lab_ev_id tel_ids[LAB_ON_COUNT_] = {
+    [LAB_ON_DATA] = LAB_EV_DATA, [LAB_ON_READABLE] = LAB_EV_OTHER,
+    [LAB_ON_END] = LAB_EV_END, [LAB_ON_PAUSE] = LAB_EV_PAUSE,
+    [LAB_ON_RESUME] = LAB_EV_RESUME, [LAB_ON_DRAIN] = LAB_EV_DRAIN,
+    [LAB_ON_PREFINISH] = LAB_EV_OTHER, [LAB_ON_FINISH] = LAB_EV_FINISH,
+    [LAB_ON_CLOSE] = LAB_EV_CLOSE, [LAB_ON_ERROR] = LAB_EV_ERROR,
+    [LAB_ON_PIPE] = LAB_EV_PIPE, [LAB_ON_UNPIPE] = LAB_EV_UNPIPE,
+};
+
 static void tel_event(const lab_stream *s, const lab_event *ev)
 {
-    switch (ev->type) {
-    case LAB_ON_READABLE: case LAB_ON_PREFINISH:
-        return;                       /* not part of the vocabulary */
-    default: break;
-    }
-    lab_ev *e = lab_ev_new(event_names[ev->type]);
+    if (tel_ids[ev->type] == LAB_EV_OTHER) return;
+    lab_ev *e = lab_ev_new(lab_ev_names[tel_ids[ev->type]]);
     lab_ev_str(e, "stream", s->name);
     switch (ev->type) {
     case LAB_ON_DATA:
         lab_ev_int(e, "size", s->r && s->r->object_mode ? 1 : (int64_t)ev->chunk->len);
+        /* What the chunk left in the buffer: a gauge follows it down. */
+        if (s->r) lab_ev_int(e, "len", (int64_t)s->r->length);
         break;
     case LAB_ON_END:
         lab_ev_int(e, "bytes", (int64_t)s->r->total);
@@ -386,6 +404,7 @@ const char *lab_stream_name(const lab_stream *s) { return s->name; }
 void lab_stream_set_name(lab_stream *s, const char *name)
 {
     snprintf(s->name, sizeof s->name, "%s", name ? name : kind_names[s->kind]);
+    tel_declare(s);
 }
 bool lab_stream_is_readable_side(const lab_stream *s) { return s->r != NULL; }
 bool lab_stream_is_writable_side(const lab_stream *s) { return s->w != NULL; }

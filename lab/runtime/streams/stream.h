@@ -213,7 +213,7 @@ typedef struct lab_stream_opts {
     bool quiet;                /* no telemetry from this stream */
 } lab_stream_opts;
 
-/* Creators.  data is yours (lab_stream_data()).  NULL on out of memory.
+/* Creators.  data is yours (lab_stream_data()).
  * A readable needs ops->read, a writable ops->write or ops->writev, a
  * duplex both, a transform ops->transform (its read and write are
  * built in). */
@@ -360,7 +360,7 @@ enum { LAB_SIDE_READABLE = 1, LAB_SIDE_WRITABLE = 2, LAB_SIDE_BOTH = 3,
  * sides the stream has) or a mask.  As in Node, the listeners stay after
  * cb ran.  The handle lives as long as the stream; lab_finished_cancel()
  * (while you hold a reference to the stream) removes the listeners and
- * frees it, and cb will not run any more.  NULL on out of memory. */
+ * frees it, and cb will not run any more. */
 lab_finished *lab_stream_finished(lab_stream *s, int sides,
                                   lab_finished_cb *cb, void *arg);
 void lab_finished_cancel(lab_finished *f);

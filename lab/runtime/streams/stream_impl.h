@@ -14,6 +14,7 @@
 #define LAB_STREAM_IMPL_H
 
 #include "emitter.h"
+#include "mem.h"
 #include "stream.h"
 
 /* ---- a ring of chunks: the readable buffer and the writable queue ----- */
@@ -29,8 +30,8 @@ typedef struct lab_chunkq {
     size_t head, len, cap;
 } lab_chunkq;
 
-int lab_chunkq_push(lab_chunkq *q, const lab_qentry *e);
-int lab_chunkq_unshift(lab_chunkq *q, const lab_qentry *e);
+void lab_chunkq_push(lab_chunkq *q, const lab_qentry *e);
+void lab_chunkq_unshift(lab_chunkq *q, const lab_qentry *e);
 lab_qentry *lab_chunkq_front(lab_chunkq *q);
 lab_qentry *lab_chunkq_at(lab_chunkq *q, size_t i);
 void lab_chunkq_shift(lab_chunkq *q);              /* drops the front entry */
@@ -111,6 +112,11 @@ typedef struct lab_wstate {
     size_t non_finished, on_finished_cap;
 
     uint64_t total;            /* bytes (objects) written */
+
+    /* Telemetry: the length a `write` or `written` event last reported,
+     * and whether we are inside write() (whose own event will report). */
+    size_t tel_len;
+    bool tel_in_write;
 } lab_wstate;
 
 /* ---- the stream ------------------------------------------------------- */
@@ -171,7 +177,7 @@ void lab_stream_defer_err(lab_stream *s, lab_stream_err_fn *fn,
                           const lab_err *err, void *arg);
 /* Keeps p alive until the stream is freed (then release(p)), or until
  * lab_stream_detach(). */
-int lab_stream_attach(lab_stream *s, void *p, void (*release)(void *));
+void lab_stream_attach(lab_stream *s, void *p, void (*release)(void *));
 void lab_stream_detach(lab_stream *s, void *p);
 /* A verb called on a stream without the side it needs (a write on a
  * readable): one line on stderr, where Node would throw a TypeError.

@@ -18,6 +18,8 @@
  * 'finish' (on a tick) → autoDestroy → 'close' (on another tick).
  */
 #include "stream_impl.h"
+#include "events.h"
+#include "telemetry.h"
 #include "range.h"
 #include "grow.h"
 
@@ -68,8 +70,7 @@ static void deferred_cb(lab_stream *s, const lab_err *err, void *arg)
 static void defer_cb(lab_stream *s, lab_write_cb *cb, void *arg, const lab_err *err)
 {
     if (!cb) return;
-    struct { lab_write_cb *cb; void *arg; } *p = malloc(sizeof *p);
-    if (!p) abort();
+    struct { lab_write_cb *cb; void *arg; } *p = lab_xmalloc(sizeof *p);
     p->cb = cb;
     p->arg = arg;
     lab_stream_defer_err(s, deferred_cb, err, p);
@@ -106,15 +107,15 @@ static void do_write(lab_stream *s, size_t len, lab_write_cb *cb, void *arg,
 }
 
 /* writeOrBuffer(). */
-static bool write_or_buffer(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
-                            void *arg)
+static bool write_or_buffer(lab_stream *s, lab_chunk chunk,
+                            lab_write_cb *cb, void *arg)
 {
     lab_wstate *w = s->w;
     size_t len = len_of(w, &chunk);
     w->length += len;
     if (w->writing || s->errored || w->corked) {
         lab_qentry e = { chunk, cb, arg };
-        if (lab_chunkq_push(&w->buffered, &e) < 0) abort();
+        lab_chunkq_push(&w->buffered, &e);
     } else {
         w->inflight = chunk;
         do_write(s, len, cb, arg, false);
@@ -158,11 +159,32 @@ bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
         lab_stream_error_or_destroy(s, &err, true);
     } else {
         w->pendingcb++;
+        w->tel_in_write = true;
         ret = write_or_buffer(s, chunk, cb, arg);
+        w->tel_in_write = false;
     }
-    if (lab_stream_tel(s))
-        lab_stream_tel_flow(s, "write", size, w->length, w->hwm, ret);
+    if (lab_stream_tel(s)) {
+        lab_stream_tel_flow(s, LAB_EV(WRITE), size, w->length, w->hwm, ret);
+        w->tel_len = w->length;
+    }
     return ret;
+}
+
+/* A write completed and the length fell: say so, or a gauge fed only by
+ * `write` events would stay full while the buffer drains (a writer that
+ * waits for 'drain' writes nothing meanwhile).  Not from inside write():
+ * its own event reports the length a moment later. */
+static void tel_written(lab_stream *s, size_t size)
+{
+    lab_wstate *w = s->w;
+    if (w->tel_in_write || w->length == w->tel_len || !lab_stream_tel(s)) return;
+    lab_ev *e = lab_ev_new(LAB_EV(WRITTEN));
+    lab_ev_str(e, "stream", s->name);
+    lab_ev_int(e, "size", (int64_t)size);
+    lab_ev_int(e, "len", (int64_t)w->length);
+    lab_ev_int(e, "hwm", (int64_t)w->hwm);
+    lab_ev_emit(e);
+    w->tel_len = w->length;
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -265,14 +287,14 @@ void lab_write_done(lab_stream *s, const lab_err *err)
     w->writing = w->expect_write_cb = false;
     w->length -= w->writelen;
     if (!err) w->total += w->writelen;
+    tel_written(s, w->writelen);
     w->writelen = 0;
     release_inflight(w);
 
     if (err) {
         lab_stream_set_error(s, err);
         if (sync) {
-            struct { lab_write_cb *cb; void *arg; } *c = malloc(sizeof *c);
-            if (!c) abort();
+            struct { lab_write_cb *cb; void *arg; } *c = lab_xmalloc(sizeof *c);
             c->cb = cb;
             c->arg = arg;
             lab_stream_defer_err(s, on_write_error_nt, err, c);
@@ -303,8 +325,7 @@ void lab_write_done(lab_stream *s, const lab_err *err)
                w->after_info->arg == arg) {
         w->after_info->count++;
     } else if (need_tick) {
-        after_batch *b = malloc(sizeof *b);
-        if (!b) abort();
+        after_batch *b = lab_xmalloc(sizeof *b);
         *b = (after_batch){ lab_stream_ref(s), 1, cb, arg };
         w->after_info = b;
         lab_next_tick(s->loop, after_write_tick_nt, b);
@@ -323,11 +344,8 @@ static void build_writev(lab_stream *s, lab_write_cb **cb, void **arg)
     lab_wstate *w = s->w;
     size_t n = w->buffered.len;
     if (n > w->vec_cap) {
-        lab_qentry *v = realloc(w->vec, n * sizeof *v);
-        lab_chunk *c = v ? realloc(w->vec_chunks, n * sizeof *c) : NULL;
-        if (!v || !c) abort();
-        w->vec = v;
-        w->vec_chunks = c;
+        w->vec = lab_xrealloc(w->vec, n * sizeof *w->vec);
+        w->vec_chunks = lab_xrealloc(w->vec_chunks, n * sizeof *w->vec_chunks);
         w->vec_cap = n;
     }
     bool all_noop = true;
@@ -343,8 +361,7 @@ static void build_writev(lab_stream *s, lab_write_cb **cb, void **arg)
     if (all_noop) return;
     /* The callbacks outlive this batch (they may run on a tick), so they
      * get their own allocation, freed after they ran. */
-    vec_cbs *v = malloc(sizeof *v + n * sizeof v->e[0]);
-    if (!v) abort();
+    vec_cbs *v = lab_xmalloc(sizeof *v + n * sizeof v->e[0]);
     v->n = n;
     for (size_t i = 0; i < n; i++) {
         v->e[i].cb = w->vec[i].cb;

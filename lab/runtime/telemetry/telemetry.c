@@ -3,8 +3,10 @@
  * header for the promises this file keeps).
  */
 #include "telemetry.h"
+#include "events.h"
 #include "errors.h"
 #include "loop.h"
+#include "mem.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,8 +24,13 @@
  * this far behind is not reading, and the demo must not pay for it. */
 #define TEL_BUFFER_CAP (256 * 1024)
 
+/* Threads: the loop thread and the pool's threads all report.  Everything
+ * here is read and written with the lock held, except `fd`, which every
+ * event reads first to learn whether telemetry is on at all: an atomic,
+ * read without the lock (a relaxed load costs what a plain one does), and
+ * read again under the lock before anything is written. */
 static struct {
-    int fd;                    /* -1: off */
+    atomic_int fd;             /* -1: off */
     uint64_t epoch_us;
     char *buf;                 /* whole lines only */
     size_t len;
@@ -30,6 +38,8 @@ static struct {
     pthread_mutex_t lock;
     bool atfork_installed;
 } tel = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int tel_fd(void) { return atomic_load_explicit(&tel.fd, memory_order_relaxed); }
 
 struct lab_ev { cJSON *obj; };
 
@@ -50,8 +60,8 @@ static void atfork_child(void)
 void lab_tel_set_epoch(uint64_t epoch_us) { tel.epoch_us = epoch_us; }
 uint64_t lab_tel_epoch(void) { return tel.epoch_us; }
 uint64_t lab_tel_now(void) { return lab_clock_us() - tel.epoch_us; }
-bool lab_tel_on(void) { return tel.fd >= 0; }
-int lab_tel_fd(void) { return tel.fd; }
+bool lab_tel_on(void) { return tel_fd() >= 0; }
+int lab_tel_fd(void) { return tel_fd(); }
 
 void lab_tel_open(int fd)
 {
@@ -60,10 +70,11 @@ void lab_tel_open(int fd)
         tel.atfork_installed = true;
     }
     if (tel.epoch_us == 0) tel.epoch_us = lab_clock_us();
-    if (!tel.buf) tel.buf = malloc(TEL_BUFFER_CAP);
-    if (!tel.buf) return;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    tel.fd = fd;
+    pthread_mutex_lock(&tel.lock);
+    if (!tel.buf) tel.buf = lab_xmalloc(TEL_BUFFER_CAP);
+    atomic_store(&tel.fd, fd);
+    pthread_mutex_unlock(&tel.lock);
 }
 
 bool lab_tel_open_from_env(void)
@@ -94,12 +105,12 @@ static void flush_locked(void)
             n += line;                 /* a single long line goes alone */
             if (n >= PIPE_BUF) break;
         }
-        ssize_t w = write(tel.fd, p, n);
+        ssize_t w = write(tel_fd(), p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 tel.len = 0;           /* reader gone: nothing to keep */
-                tel.fd = -1;
+                atomic_store(&tel.fd, -1);
                 return;
             }
             break;
@@ -110,37 +121,53 @@ static void flush_locked(void)
             break;
         }
     }
+    if (off == 0) return;              /* a stalled reader costs no copying */
     memmove(tel.buf, tel.buf + off, tel.len - off);
     tel.len -= off;
 }
 
 void lab_tel_flush(void)
 {
-    if (tel.fd < 0 || tel.len == 0) return;
+    if (tel_fd() < 0) return;
     pthread_mutex_lock(&tel.lock);
-    if (tel.fd >= 0) flush_locked();
+    if (tel_fd() >= 0 && tel.len > 0) flush_locked();
     pthread_mutex_unlock(&tel.lock);
 }
 
-bool lab_tel_pending(void) { return tel.fd >= 0 && tel.len > 0; }
-uint64_t lab_tel_written(void) { return tel.written; }
-uint64_t lab_tel_dropped(void) { return tel.dropped; }
+/* Reads one counter under the lock. */
+static uint64_t locked_read(const uint64_t *counter)
+{
+    pthread_mutex_lock(&tel.lock);
+    uint64_t v = *counter;
+    pthread_mutex_unlock(&tel.lock);
+    return v;
+}
+
+bool lab_tel_pending(void)
+{
+    pthread_mutex_lock(&tel.lock);
+    bool pending = tel_fd() >= 0 && tel.len > 0;
+    pthread_mutex_unlock(&tel.lock);
+    return pending;
+}
+uint64_t lab_tel_written(void) { return locked_read(&tel.written); }
+uint64_t lab_tel_dropped(void) { return locked_read(&tel.dropped); }
 
 void lab_tel_close(int timeout_ms)
 {
-    if (tel.fd < 0) return;
+    if (tel_fd() < 0) return;
     /* Let a slow reader catch up for a little while: the last events of a
      * demo (its summary) are the ones people look for.  Never longer. */
     uint64_t deadline = lab_clock_us() + (uint64_t)timeout_ms * 1000u;
     pthread_mutex_lock(&tel.lock);
-    flush_locked();
-    while (tel.fd >= 0 && tel.len > 0 && lab_clock_us() < deadline) {
-        struct pollfd pfd = { .fd = tel.fd, .events = POLLOUT };
+    if (tel_fd() >= 0) flush_locked();
+    while (tel_fd() >= 0 && tel.len > 0 && lab_clock_us() < deadline) {
+        struct pollfd pfd = { .fd = tel_fd(), .events = POLLOUT };
         int left = (int)((deadline - lab_clock_us()) / 1000u);
         if (poll(&pfd, 1, left > 0 ? left : 1) < 0 && errno != EINTR) break;
         flush_locked();
     }
-    tel.fd = -1;
+    atomic_store(&tel.fd, -1);
     tel.len = 0;
     pthread_mutex_unlock(&tel.lock);
 }
@@ -149,9 +176,8 @@ void lab_tel_close(int timeout_ms)
 
 lab_ev *lab_ev_new(const char *name)
 {
-    if (tel.fd < 0) return NULL;           /* the cheap path */
-    lab_ev *e = malloc(sizeof *e);
-    if (!e) return NULL;
+    if (tel_fd() < 0) return NULL;         /* the cheap path */
+    lab_ev *e = lab_xmalloc(sizeof *e);
     e->obj = cJSON_CreateObject();
     cJSON_AddNumberToObject(e->obj, "ts", (double)lab_tel_now());
     cJSON_AddStringToObject(e->obj, "ev", name);
@@ -216,7 +242,7 @@ void lab_ev_emit(lab_ev *e)
     free(e);
     if (!line) return;
     pthread_mutex_lock(&tel.lock);
-    if (tel.fd >= 0) {
+    if (tel_fd() >= 0) {
         flush_locked();                    /* make room if the reader did */
         if (tel.dropped_unreported && tel.len + 128 < TEL_BUFFER_CAP) {
             char note[128];
@@ -247,7 +273,7 @@ void lab_tel_stream(const char *ev, const char *stream)
 
 void lab_tel_error(const char *stream, int err, const char *message)
 {
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     lab_ev_str(e, "stream", stream);
     lab_ev_str(e, "code", err > 0 ? lab_errno_name(err) : "ERR");
     lab_ev_str(e, "message", message ? message : (err > 0 ? strerror(err) : ""));
