@@ -109,6 +109,52 @@ expect_status 2 "threads.actors: actors=0 refused" -- "$NODELAB" demo threads.ac
 expect_grep "actors" "$TMP/err" "threads.actors: actors=0 named in the error"
 expect_status 2 "threads.actors: actors=9 refused" -- "$NODELAB" demo threads.actors --set actors=9
 
+# ---- threads.shared-memory -----------------------------------------------------------
+
+run_demo "$TMP/shm" threads.shared-memory --set threads=2 --set increments=200000 \
+    --set pingpong_rounds=500 --set share_kib=1024 \
+    && ok "threads.shared-memory runs" || fail "threads.shared-memory runs" "$(cat "$TMP/err")"
+check "threads.shared-memory: atomic, mutex, per-thread exact; plain's losses counted" "$TMP/shm" '
+stages = [e["mode"] for e in by("stage")]
+assert stages == ["plain", "atomic", "mutex", "per-thread", "ping-pong", "no-copy"], stages
+c = {e["mode"]: e for e in by("count")}
+assert list(c) == ["plain", "atomic", "mutex", "per-thread"], list(c)
+for m in ("atomic", "mutex", "per-thread"):
+    assert c[m]["exact"] and c[m]["final"] == c[m]["expected"] == 400000 and c[m]["lost"] == 0, c[m]
+p = c["plain"]   # losses depend on how the threads overlapped: counted, never negative
+assert 0 <= p["lost"] == p["expected"] - p["final"] and p["exact"] == (p["lost"] == 0), p
+a = by("atomics")[-1]   # the atomic stage used Atomics.add: one per increment, one per thread at the end
+assert a["add"] == 400000 + 2, a
+'
+check "threads.shared-memory: ping-pong by wait/notify; not-equal and timed-out" "$TMP/shm" '
+pp = by("pingpong")[-1]
+assert pp["round_trips"] == 500 and pp["final_cell"] == 0 and pp["wait_timed_out"] == 0, pp
+assert pp["probe_not_equal"] == "not-equal" and pp["probe_timed_out"] == "timed-out", pp
+a = by("atomics")[-1]
+assert a["wait_timed_out"] == 1 and a["woken"] <= a["wait_ok"], a   # a woken waiter returns "ok"
+'
+check "threads.shared-memory: two threads read the same bytes, nothing copied" "$TMP/shm" '
+n = by("nocopy")[-1]
+assert n["same_address"] and n["same_sum"] and n["bytes"] == 1024 * 1024, n
+assert n["message_bytes"] < 1024, n
+assert s["round"] == 1 and [x["mode"] for x in s["counts"]] == ["plain", "atomic", "mutex", "per-thread"], s
+'
+
+# Live: a key adds a thread; a later round runs with it.
+live "threads.shared-memory: more-threads takes effect at the next round" "$TMP/shm-live" count more-threads \
+    threads.shared-memory --set rounds=3 --set increments=100000 --set pingpong_rounds=2000 --set share_kib=64
+check "threads.shared-memory: a later round with 3 threads, still exact" "$TMP/shm-live" '
+sums = by("summary")
+assert [x["round"] for x in sums] == [1, 2, 3], sums
+assert sums[0]["threads"] == 2 and sums[-1]["threads"] == 3, [x["threads"] for x in sums]
+last = [e for e in by("count") if e["round"] == 3 and e["mode"] == "atomic"][0]
+assert last["final"] == 300000 and last["exact"], last
+'
+
+expect_status 2 "threads.shared-memory: threads=1 refused" -- "$NODELAB" demo threads.shared-memory --set threads=1
+expect_status 2 "threads.shared-memory: threads=17 refused" -- "$NODELAB" demo threads.shared-memory --set threads=17
+expect_grep "threads" "$TMP/err" "threads.shared-memory: the error names threads"
+
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing the demos started is left running" || fail "nothing left running" "$left"
 finish
