@@ -355,7 +355,7 @@ static int parse(int argc, char **argv, batch_ctx *b, int *jobs, double *scale, 
         else if (!strcmp(a, "--out") && v) { free(*out); *out = strdup(argv[++i]); }
         else if (!strcmp(a, "--only") && v && nargs < 64) only_args[nargs++] = argv[++i];
         else if (!strcmp(a, "--only-from") && v && nfiles < 16) only_files[nfiles++] = argv[++i];
-        else if (a[0] == '-') rc = nl_grader_error("batch: unknown option or missing value: %s", a);
+        else if (a[0] == '-') rc = nl_bad_option("batch", a, help);
         else if (b->dir) rc = nl_grader_error("batch: one DIR only (got %s and %s)", b->dir, a);
         else b->dir = a;
         if (rc) return rc;

@@ -491,7 +491,7 @@ const nl_prepared *nl_course_get(nl_course *c, const char *id, char *err, size_t
     course_entry *e = c->ex[c->n++] = calloc(1, sizeof *e);
     e->id = strdup(id);
     const char *dir = nl_exercise_dir(id);
-    if (!dir) snprintf(err, errlen, "no exercise '%s' (see nodelab list exercises)", id);
+    if (!dir) snprintf(err, errlen, "no exercise '%s'%s (see nodelab list exercises)", id, nl_exercise_hint(id));
     else if ((e->m = nl_manifest_load(dir, err, errlen)) && nl_prepare(e->m, c->root, &e->p, err, errlen) == 0)
         return &e->p;
     e->err = strdup(err);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "layout.h"
 #include "sha256.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -55,27 +56,6 @@ char *nl_layout_note(const nl_manifest *m, const char *submission, const char *d
 
 /* ---- did you mean ---- */
 
-/* A name as a person would confuse it: lower case, '_' and ' ' as '-'. */
-static void fold(const char *s, char *out, size_t len)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        out[i] = s[i] == '_' || s[i] == ' ' ? '-' : (char)tolower((unsigned char)s[i]);
-    out[i] = '\0';
-}
-
-/* At most one letter added, dropped, changed, or two swapped. */
-static bool one_edit(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i = 0;
-    if (la > lb + 1 || lb > la + 1) return false;
-    while (a[i] && a[i] == b[i]) i++;
-    if (la == lb)
-        return !strcmp(a + i + (a[i] != 0), b + i + (b[i] != 0)) ||
-               (a[i] && a[i + 1] == b[i] && a[i] == b[i + 1] && !strcmp(a + i + 2, b + i + 2));
-    return la > lb ? !strcmp(a + i + 1, b + i) : !strcmp(a + i, b + i + 1);
-}
-
 /* Would someone who meant `want` have typed `got`?  The same extension,
  * and the rest the same but for case, '_' for '-', or one slip (in names
  * long enough that one slip does not make another word). */
@@ -83,12 +63,12 @@ static bool near(const char *got, const char *want)
 {
     char g[256], w[256];
     if (!strcmp(got, want)) return false;
-    fold(got, g, sizeof g);
-    fold(want, w, sizeof w);
+    nl_fold_name(got, g, sizeof g);
+    nl_fold_name(want, w, sizeof w);
     const char *gd = strrchr(g, '.'), *wd = strrchr(w, '.');
     if ((gd == NULL) != (wd == NULL) || (gd && strcmp(gd, wd))) return false;
     if (!strcmp(g, w)) return true;
-    return strlen(w) >= 7 && one_edit(g, w);
+    return strlen(w) >= 7 && nl_edit_distance(g, w) <= 1;
 }
 
 typedef struct {

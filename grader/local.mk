@@ -18,6 +18,7 @@ grader_libgrade_a_SOURCES = \
 	grader/sandbox_reap.c grader/sandbox_reap.h \
 	grader/session.c grader/session.h \
 	grader/sha256.c grader/sha256.h \
+	grader/suggest.c grader/suggest.h \
 	grader/symbols.c grader/symbols.h \
 	grader/util.c grader/util.h
 # How exercises are compiled and linked, known to the installed grader.

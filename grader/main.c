@@ -6,8 +6,10 @@
 #include "config.h"
 #include "commands.h"
 #include "session.h"
+#include "suggest.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,28 @@ int nl_parse_cap(const char *arg, double *cap)
     return 0;
 }
 
+int nl_bad_option(const char *cmd, const char *arg, const char *help)
+{
+    if (arg[0] != '-')
+        return nl_grader_error("%s: unexpected argument '%s' (see %s --help)", cmd, arg, cmd);
+    /* The options are the --words of the help text. */
+    const char *opts[64];
+    char words[64][40];
+    size_t n = 0;
+    for (const char *p = help; (p = strstr(p, "--")) && n < 64; ) {
+        size_t len = 2;
+        while (isalnum((unsigned char)p[len]) || p[len] == '-') len++;
+        snprintf(words[n], sizeof words[n], "%.*s", (int)len, p);
+        if (!strcmp(words[n], arg))
+            return nl_grader_error("%s: %s needs a value (see %s --help)", cmd, arg, cmd);
+        if (len > 2) { opts[n] = words[n]; n++; }
+        p += len;
+    }
+    const char *meant = nl_closest(arg, opts, n);
+    if (meant) return nl_grader_error("%s: unknown option %s (did you mean %s?)", cmd, arg, meant);
+    return nl_grader_error("%s: unknown option %s (see %s --help)", cmd, arg, cmd);
+}
+
 /* Status of a finished grade: 0 full marks, 1 less, 3 grader error. */
 int nl_result_status(const nl_result *res)
 {
@@ -120,7 +144,7 @@ static int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--out") && has_value) out = argv[++i];
         else if (!strcmp(a, "--time-scale") && has_value) rc = nl_parse_scale(argv[++i], &scale);
         else if (!strcmp(a, "--submission-time") && has_value) rc = nl_parse_cap(argv[++i], &cap);
-        else if (a[0] == '-') rc = nl_grader_error("run: unknown option or missing value: %s", a);
+        else if (a[0] == '-') rc = nl_bad_option("run", a, run_help);
         else ids[nids++] = (char *)a;
     }
     nl_format f;

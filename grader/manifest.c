@@ -3,6 +3,7 @@
 #include "manifest.h"
 #include "course/catalog.h"
 #include "course/paths.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -279,6 +280,38 @@ nl_manifest *nl_manifest_load(const char *dir, char *err, size_t errlen)
     cJSON_Delete(root);
     if (c.failed) { nl_manifest_free(m); return NULL; }
     return m;
+}
+
+int nl_manifest_heading(const char *dir, int *chapter, char *title, size_t len)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/exercise.json", dir);
+    size_t n;
+    char *text = nl_read_file(path, &n);
+    cJSON *root = text ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(root, "chapter");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "title");
+    int ok = cJSON_IsNumber(ch) && cJSON_IsString(t);
+    if (ok) {
+        *chapter = ch->valueint;
+        snprintf(title, len, "%s", t->valuestring);
+    }
+    cJSON_Delete(root);
+    return ok ? 0 : -1;
+}
+
+const char *nl_exercise_hint(const char *id)
+{
+    static char hint[200];
+    char **ids = nl_exercise_ids();
+    size_t n = 0;
+    while (ids[n]) n++;
+    const char *meant = nl_closest(id, (const char *const *)ids, n);
+    if (meant) snprintf(hint, sizeof hint, " (did you mean '%s'?)", meant);
+    else hint[0] = '\0';
+    nl_free_list(ids);
+    return hint;
 }
 
 void nl_free_list(char **list)

@@ -56,7 +56,8 @@ int nl_workspace_target(const char *cmd, const char *exercise, nl_target *t)
     char *root = nl_workspace_root(cwd);
     if (exercise && !nl_exercise_dir(exercise)) {
         free(root);
-        return nl_usage_error("%s: no exercise '%s' (see nodelab list exercises)", cmd, exercise);
+        return nl_usage_error("%s: no exercise '%s'%s (see nodelab list exercises)", cmd, exercise,
+                              nl_exercise_hint(exercise));
     }
     char *here = root ? exercise_here(root, cwd) : NULL;
     if (exercise || here) {
