@@ -4,3 +4,4 @@ nobase_dist_pkgdata_DATA += \
 	chapters/02-streams.md \
 	chapters/03-clusters.md \
 	chapters/04-child-processes.md
+nobase_dist_pkgdata_DATA += chapters/05-worker-threads.md

@@ -74,3 +74,29 @@ nobase_dist_pkgdata_DATA += \
 	exercises/child-balancer/worker.c \
 	exercises/child-balancer/test_balancer.c \
 	solutions/child-balancer/balancer.c
+
+# Chapter 3 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-distribution/exercise.json \
+	exercises/cluster-distribution/README.md \
+	exercises/cluster-distribution/distribution.h \
+	exercises/cluster-distribution/distribution.c \
+	exercises/cluster-distribution/worker.c \
+	exercises/cluster-distribution/test_distribution.c \
+	solutions/cluster-distribution/distribution.c
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-respawn/exercise.json \
+	exercises/cluster-respawn/README.md \
+	exercises/cluster-respawn/respawn.h \
+	exercises/cluster-respawn/respawn.c \
+	exercises/cluster-respawn/worker.c \
+	exercises/cluster-respawn/test_respawn.c \
+	solutions/cluster-respawn/respawn.c
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-ipc-stats/exercise.json \
+	exercises/cluster-ipc-stats/README.md \
+	exercises/cluster-ipc-stats/ipcstats.h \
+	exercises/cluster-ipc-stats/ipcstats.c \
+	exercises/cluster-ipc-stats/worker.c \
+	exercises/cluster-ipc-stats/test_ipcstats.c \
+	solutions/cluster-ipc-stats/ipcstats.c

@@ -11,7 +11,6 @@ grader_libgrade_a_SOURCES = \
 	grader/jobs.c grader/jobs.h \
 	grader/layout.c grader/layout.h \
 	grader/manifest.c grader/manifest.h \
-	grader/progress.c grader/progress.h \
 	grader/report.h grader/report_ci.c grader/report_json.c grader/report_text.c \
 	grader/sandbox.c grader/sandbox.h grader/sandbox_fs.c grader/sandbox_fs.h \
 	grader/sandbox_landlock.c grader/sandbox_landlock.h \

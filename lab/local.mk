@@ -10,13 +10,17 @@ nodelab_SOURCES = \
 	lab/cli/cmd_init.c \
 	lab/cli/cmd_check.c \
 	lab/cli/cmd_hint.c \
-	lab/cli/workspace.c \
-	lab/cli/workspace.h \
+	lab/cli/student.c \
+	lab/cli/student.h \
 	lab/cli/format.c \
 	lab/course/catalog.c \
 	lab/course/catalog.h \
 	lab/course/paths.c \
 	lab/course/paths.h \
+	lab/course/progress.c \
+	lab/course/progress.h \
+	lab/course/workspace.c \
+	lab/course/workspace.h \
 	lab/doc/markdown.c \
 	lab/doc/markdown.h \
 	lab/demos/demo.c \
@@ -33,6 +37,17 @@ nodelab_SOURCES = \
 	lab/demos/child_ipc_cost.c \
 	lab/demos/child_spawn.c \
 	lab/demos/cluster_http.c \
+	lab/demos/cluster_demo.c \
+	lab/demos/cluster_demo.h \
+	lab/demos/cluster_scheduling.c \
+	lab/demos/cluster_single_vs_many.c \
+	lab/demos/cluster_respawn.c \
+	lab/demos/cluster_graceful.c \
+	lab/demos/cluster_cpu_heavy.c \
+	lab/demos/cluster_pitfalls.c \
+	lab/demos/cluster_lifecycle.c \
+	lab/demos/cluster_ipc.c \
+	lab/demos/cluster_logs.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
@@ -59,6 +74,8 @@ EXTRA_DIST += lab/demos/demos.list
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)
+nodelab_LDADD += $(HIREDIS_LIBS)
 # Chapter 5: the thread demos (actors, shared memory, transfer).
 nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
-	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c
+	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \
+	lab/demos/threads_transfer.c

@@ -155,6 +155,29 @@ expect_status 2 "threads.shared-memory: threads=1 refused" -- "$NODELAB" demo th
 expect_status 2 "threads.shared-memory: threads=17 refused" -- "$NODELAB" demo threads.shared-memory --set threads=17
 expect_grep "threads" "$TMP/err" "threads.shared-memory: the error names threads"
 
+# ---- threads.transfer ----------------------------------------------------------------
+
+run_demo "$TMP/xfer" threads.transfer --set sizes=1k,64k,1M --set count=3 \
+    && ok "threads.transfer runs" || fail "threads.transfer runs" "$(cat "$TMP/err")"
+check "threads.transfer: copy then transfer per size; the worker reads the sender's very bytes" "$TMP/xfer" '
+got = [(e["bytes"], e["mode"]) for e in by("size")]
+assert got == [(1024, "copy"), (1024, "transfer"), (65536, "copy"), (65536, "transfer"),
+               (1048576, "copy"), (1048576, "transfer")], got
+assert all(e["same_memory"] for e in by("size") if e["mode"] == "transfer"), by("size")
+assert s["same_memory"] and s["bytes_ok"] and s["sizes_done"] == 3, s
+modes = [(e["size"], e["mode"]) for e in by("message") if e["size"] > 0]
+assert modes[:3] == [(1024, "copy")] * 3 and modes[3] == (1024, "transfer"), modes[:4]
+'
+check "threads.transfer: the sender's chunk detached, and refused when posted again" "$TMP/xfer" '
+d = by("detached")
+assert len(d) == 1 and d[0]["sender_len_after"] == 0 and d[0]["sender_data_null"], d
+assert d[0]["post_again"].startswith("DataCloneError"), d
+assert s["detached"] and s["detached_refused_again"], s
+'
+expect_status 2 "threads.transfer: a size over 64M refused" -- "$NODELAB" demo threads.transfer --set sizes=1k,65M
+expect_grep "64M" "$TMP/err" "threads.transfer: the error says what is allowed"
+expect_status 2 "threads.transfer: count=0 refused" -- "$NODELAB" demo threads.transfer --set count=0
+
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing the demos started is left running" || fail "nothing left running" "$left"
 finish

@@ -171,6 +171,8 @@ check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
+TESTS += tests/demo_cluster2.sh
+EXTRA_DIST += tests/demo_cluster2.sh
 
 # Chapter 5: worker threads, shared memory, graceful shutdown
 # (lab/runtime/threads).
@@ -224,3 +226,12 @@ EXTRA_DIST += tests/chapter3.sh
 # Chapter 5: the thread demos, judged by their events.
 TESTS += tests/demo_threads.sh
 EXTRA_DIST += tests/demo_threads.sh
+
+# Chapter 3 exercises: verify (solution full marks, starter 0) and a class
+# of wrong solutions that must each lose the tests guarding them.
+TESTS += tests/cluster_exercises.sh
+EXTRA_DIST += tests/cluster_exercises.sh
+
+# Chapter 5's text against the runtime and the demo registry.
+TESTS += tests/chapter5.sh
+EXTRA_DIST += tests/chapter5.sh

@@ -284,6 +284,31 @@ START_TEST(keep_alive_two_requests_one_connection)
 }
 END_TEST
 
+START_TEST(close_answers_a_connection_not_yet_read)
+{
+    /* server.close() ends idle keep-alive connections at once, but a
+     * connection accepted and not yet read from still gets its first
+     * request answered (a cluster primary may have handed it over just
+     * before the close), then it closes. */
+    bg_start();
+    int fresh = raw_connect();
+    int used = raw_connect();             /* accepted after `fresh` */
+    raw_send(used, "GET /one HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw_read(used, "body=");
+    atomic_store(&bg.stop, 1);            /* the server closes */
+    const char *r = raw_read(used, NULL); /* the idle one: EOF */
+    ck_assert_ptr_null(strstr(r, "HTTP/1.1"));
+    close(used);
+    raw_send(fresh, "GET /late HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = raw_read(fresh, NULL);            /* answered, then EOF */
+    ck_assert_msg(strstr(r, "HTTP/1.1 200 OK\r\n") == r, "%s", r);
+    ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
+    ck_assert_ptr_nonnull(strstr(r, "GET /late"));
+    close(fresh);
+    bg_stop();
+}
+END_TEST
+
 START_TEST(pipelined_requests_answered_in_order)
 {
     bg_start();
@@ -526,7 +551,7 @@ int main(void)
     return CHECK_RUN("http", 60, NULL, NULL,
                      content_length_and_chunked_requests,
                      keep_alive_two_requests_one_connection,
-                     pipelined_requests_answered_in_order,
+                     pipelined_requests_answered_in_order, close_answers_a_connection_not_yet_read,
                      malformed_request_is_400_and_closed, client_against_server,
                      slow_client_gets_a_big_body_with_backpressure,
                      client_connection_refused,

@@ -90,6 +90,12 @@ struct lab_demo {
     void *data;                /* the demo's own state */
 };
 
+/* What run() returns when the demo cannot run here (an optional server
+ * such as redis-server is not installed) or its input is bad: it has said
+ * why in one line on stderr, and `nodelab demo` exits with this status
+ * without adding a line of its own. */
+#define LAB_DEMO_EXIT_UNAVAILABLE 2
+
 /* The registry (registry.c). */
 const lab_demo_def *const *lab_demo_all(void);    /* NULL-terminated */
 const lab_demo_def *lab_demo_find(const char *name);
@@ -111,6 +117,10 @@ const char *lab_demo_str(const lab_demo *d, const char *key);
  * then makes its own file). */
 const char *lab_param_input_file(const char *value);   /* a readable file */
 const char *lab_param_output_file(const char *value);  /* a file we may create */
+
+/* "100,1k,64k,1M" → sizes (k and M are powers of 1024; each 1..64M, at
+ * most max of them).  Returns how many, or -1 if text is not such a list. */
+int lab_demo_parse_sizes(const char *text, int64_t *out, int max);
 
 /* Emits the `demo` event: name, params, duration (call first in run()). */
 void lab_demo_announce(const lab_demo *d);
