@@ -100,3 +100,27 @@ nobase_dist_pkgdata_DATA += \
 	exercises/cluster-ipc-stats/worker.c \
 	exercises/cluster-ipc-stats/test_ipcstats.c \
 	solutions/cluster-ipc-stats/ipcstats.c
+# Chapter 5 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-atomics/exercise.json \
+	exercises/threads-atomics/README.md \
+	exercises/threads-atomics/counter.h \
+	exercises/threads-atomics/counter.c \
+	exercises/threads-atomics/test_counter.c \
+	solutions/threads-atomics/counter.c
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-actors/exercise.json \
+	exercises/threads-actors/README.md \
+	exercises/threads-actors/pipeline.h \
+	exercises/threads-actors/stages.c \
+	exercises/threads-actors/pipeline.c \
+	exercises/threads-actors/test_pipeline.c \
+	solutions/threads-actors/pipeline.c
+nobase_dist_pkgdata_DATA += \
+	exercises/shutdown-graceful/exercise.json \
+	exercises/shutdown-graceful/README.md \
+	exercises/shutdown-graceful/server.h \
+	exercises/shutdown-graceful/db.c \
+	exercises/shutdown-graceful/server.c \
+	exercises/shutdown-graceful/test_server.c \
+	solutions/shutdown-graceful/server.c

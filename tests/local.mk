@@ -235,3 +235,5 @@ EXTRA_DIST += tests/cluster_exercises.sh
 # Chapter 5's text against the runtime and the demo registry.
 TESTS += tests/chapter5.sh
 EXTRA_DIST += tests/chapter5.sh
+TESTS += tests/threads_exercises.sh
+EXTRA_DIST += tests/threads_exercises.sh

@@ -3,7 +3,10 @@
  * times; then a real cluster, whose workers the tests SIGKILL (or which
  * crash at start), with the student's respawn_on_exit as its on_exit.
  * Time is the loop's clock, and only as lower bounds: a busy machine
- * makes waits longer, never shorter. */
+ * makes waits longer, never shorter.
+ *
+ * bench/mutants.py: 13 of 14 killed; the survivor (`delay * 2 <=
+ * max_delay_ms`) gives max either way. */
 #define _GNU_SOURCE
 #include "respawn.h"
 

@@ -336,14 +336,11 @@ void lab_http_server_close(lab_http_server *srv, void (*cb)(lab_http_server *))
     if (!srv->listen_closed) lab_tcp_close(&srv->tcp, on_listen_closed);
     for (lab_http_conn *c = srv->conns; c; c = c->next) {
         if (c->cur) continue;             /* busy: it ends after its response */
-        /* A connection accepted but not yet read from is not idle: its
-         * request is most likely on its way (in a cluster, the primary
-         * handed it over just before the disconnect).  It gets the
-         * keep-alive time (at most 2 s) to send it, is answered, and
-         * then closes.
-         * (Node closes it at once; a client sees that as a failure on a
-         * new connection, which nothing retries.) */
-        if (c->fresh)
+        /* A connection accepted but not yet read from: Node closes it
+         * at once.  A cluster worker's (answer_unread_on_close, http.h)
+         * gets the keep-alive time (at most 2 s) to send its request,
+         * which is answered; then it closes. */
+        if (c->fresh && srv->answer_unread_on_close)
             lab_timer_start(&c->idle, on_idle, srv->keep_alive_ms < 2000 ? srv->keep_alive_ms : 2000, 0);
         else end_conn(c);                 /* idle keep-alive connections */
     }
