@@ -210,6 +210,7 @@ static void nap_us(long us)
 
 static void *formatter_main(void *arg)
 {
+    atomic_store(&tel.started, true);
     while (!atomic_load(&tel.stop)) {
         pthread_mutex_lock(&tel.fmt_lock);
         size_t n = tel_drain_locked(false);
@@ -238,7 +239,14 @@ static void *formatter_main(void *arg)
 void tel_formatter_start(void)
 {
     if (tel.thread_on || tel.direct) return;   /* json-direct: no thread */
+#ifdef __SANITIZE_THREAD__
+    /* ThreadSanitizer cannot follow a thread started after a fork of a
+     * process that has threads (it stops the child): under it, a forked
+     * child formats on its emitting threads instead, as json-direct does. */
+    if (tel.forked) return;
+#endif
     atomic_store(&tel.stop, false);
+    atomic_store(&tel.started, false);
     /* Signals are the loop's business (it blocks them for signalfd): the
      * formatter must not take one in its place. */
     sigset_t all, old;
@@ -247,6 +255,9 @@ void tel_formatter_start(void)
     int rc = pthread_create(&tel.thread, NULL, formatter_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) return;               /* no thread: every emitter formats its own */
+    /* Wait until it runs: a thread still starting may hold the allocator's
+     * locks, and a fork() then would leave them held in the child. */
+    while (!atomic_load(&tel.started)) sched_yield();
     pthread_setname_np(tel.thread, "lab-telemetry");
     tel.thread_on = true;
 }

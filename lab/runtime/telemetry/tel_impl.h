@@ -48,6 +48,7 @@ extern struct tel_state {
     uint64_t epoch_us;
     int pid;                           /* getpid() is a system call: asked once */
     bool direct;                       /* NODELAB_TELEMETRY=json-direct */
+    bool forked;                       /* a child forked from a reporting process */
     atomic_uint gen;                   /* a new one after fork: threads register again */
     atomic_uint_fast64_t seq;          /* the next event's number */
     atomic_uint_fast64_t lost;         /* events no ring could take */
@@ -66,6 +67,7 @@ extern struct tel_state {
     atomic_bool thread_on;             /* the formatter thread runs */
     pthread_t thread;
     atomic_bool stop;
+    atomic_bool started;               /* it has begun running */
     atomic_int sleeping;               /* the formatter waits for a wake-up */
 } tel;
 

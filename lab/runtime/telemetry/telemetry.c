@@ -136,6 +136,7 @@ static void atfork_child(void)
     tel.thread_on = false;
     atomic_store(&tel.sleeping, 0);
     tel.pid = getpid();
+    tel.forked = true;
 }
 
 /* ---- opening and closing ----------------------------------------------- */
