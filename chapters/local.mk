@@ -2,4 +2,6 @@
 nobase_dist_pkgdata_DATA += \
 	chapters/01-event-loop.md \
 	chapters/02-streams.md \
+	chapters/03-clusters.md \
 	chapters/04-child-processes.md
+nobase_dist_pkgdata_DATA += chapters/05-worker-threads.md

@@ -61,3 +61,7 @@ nodelab_SOURCES += lab/demos/bench_firehose.c
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)
+# Chapter 5: the thread demos (actors, shared memory, transfer).
+nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
+	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \
+	lab/demos/threads_transfer.c

@@ -5,26 +5,12 @@
 . "$top_srcdir/tests/lib.sh"
 
 CH="$top_srcdir/chapters/02-streams.md"
-RT="$top_srcdir/lab/runtime"
 
 . "$top_srcdir/tests/chapter_checks.sh"
 
-checks widths "$CH" 76
-checks excerpts "$CH" "$RT"
-mkdir "$TMP/progs"
-checks programs "$CH" "$TMP/progs"
+check_chapter "$CH"
 
 # ---- every program compiles, warning-free ----------------------------------
-for src in "$TMP"/progs/*.c; do
-    name=$(basename "$src" .c)
-    # shellcheck disable=SC2086
-    if $CC -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -pthread \
-           $NL_TEST_CFLAGS -I"$top_builddir/lab/runtime/include" -o "$TMP/$name" "$src" \
-           "$top_builddir/lab/runtime/liblab.a" $NL_TEST_LIBS 2>"$TMP/cc.err"
-    then ok "$name.c compiles"
-    else fail "$name.c compiles" "$(head -3 "$TMP/cc.err")"; fi
-done
-
 # ---- and does what the chapter says ----------------------------------------
 cd "$TMP" || exit 1
 run() { timeout 60 "$@" >"$TMP/out" 2>"$TMP/err"; }
@@ -123,9 +109,5 @@ if grep -q 'streams\.' "$TMP/demos"; then
 fi
 
 # ---- the reader ------------------------------------------------------------
-expect_status 0 "read 2" -- "$NODELAB" read 2
-[ "$(wc -l <"$TMP/out")" -gt 300 ] && ok "read 2 prints the chapter" || fail "read 2 prints the chapter"
-long=$(python3 -c 'import sys; print(sum(1 for l in open(sys.argv[1], encoding="utf-8") if not l.startswith("    ") and len(l.rstrip("\n")) > 80))' "$TMP/out")
-[ "$long" = 0 ] && ok "read 2: prose wrapped to 80 columns" || fail "read 2: prose wrapped to 80 columns" "$long long lines"
-expect_status 0 "read by name" -- "$NODELAB" read streams
+check_read 2 streams
 finish

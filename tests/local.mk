@@ -213,3 +213,15 @@ if TSAN
 AM_TESTS_ENVIRONMENT += CK_TIMEOUT_MULTIPLIER=5 NL_TEST_SPAWNS=1000; \
 	export CK_TIMEOUT_MULTIPLIER NL_TEST_SPAWNS;
 endif
+
+# Chapter 3: its programs compile and run as the text says (a cluster on
+# one port, a graceful stop, IPC), its excerpts are still in the runtime.
+TESTS += tests/chapter3.sh
+EXTRA_DIST += tests/chapter3.sh
+
+# Chapter 5: the thread demos, judged by their events.
+TESTS += tests/demo_threads.sh
+EXTRA_DIST += tests/demo_threads.sh
+# Chapter 5's text against the runtime and the demo registry.
+TESTS += tests/chapter5.sh
+EXTRA_DIST += tests/chapter5.sh

@@ -244,11 +244,21 @@ static int busy_main(lab_worker *self, lab_loop *loop)
     return 0;
 }
 
+static uint64_t cpu_seen;
 static void terminate_when_busy(lab_worker *w, const lab_message *m)
 {
     p_message(w, m);
-    ck_assert_uint_gt(lab_worker_cpu_us(w), 0);
+    cpu_seen = lab_worker_cpu_us(w);
+    ck_assert_uint_gt(cpu_seen, 0);
     lab_worker_terminate(w);
+}
+
+/* The thread is joined before on_exit: its CPU time, taken as it ended,
+ * is still there, and no less than what was seen while it ran. */
+static void exit_with_cpu(lab_worker *w, int code)
+{
+    p_exit(w, code);
+    ck_assert_uint_ge(lab_worker_cpu_us(w), cpu_seen);
 }
 
 START_TEST(terminate_reaches_a_busy_worker_that_checks)
@@ -257,6 +267,7 @@ START_TEST(terminate_reaches_a_busy_worker_that_checks)
     trace[0] = 0;
     lab_worker_options o = watched(busy_main);
     o.on_message = terminate_when_busy;
+    o.on_exit = exit_with_cpu;
     lab_worker_new(loop, &o);
     lab_loop_run(loop);
     ck_assert_str_eq(trace, "online message:busy exit:1");

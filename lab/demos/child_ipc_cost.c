@@ -45,30 +45,11 @@ typedef struct {
     long child_rss_kb;
 } cost_state;
 
-/* "100,1k,64k,1M" → sizes; k and M are powers of 1024. */
-static int parse_sizes(const char *text, int64_t *out)
-{
-    int n = 0;
-    for (const char *p = text; *p && n < MAX_SIZES; ) {
-        char *end;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || v < 1) return -1;
-        if (*end == 'k' || *end == 'K') { v *= 1024; end++; }
-        else if (*end == 'm' || *end == 'M') { v *= 1024 * 1024; end++; }
-        if (v > 64LL * 1024 * 1024) return -1;
-        out[n++] = v;
-        if (*end == ',') end++;
-        else if (*end) return -1;
-        p = end;
-    }
-    return n;
-}
-
 /* The parameter check: `nodelab demo` refuses a bad list before starting. */
 static const char *check_sizes(const char *text)
 {
     int64_t sizes[MAX_SIZES];
-    return parse_sizes(text, sizes) > 0 ? NULL
+    return lab_demo_parse_sizes(text, sizes, MAX_SIZES) > 0 ? NULL
          : "sizes must be a list like 100,1k,1M (at most 12, each up to 64M)";
 }
 
@@ -193,7 +174,7 @@ static int run(lab_demo *d)
 {
     cost_state s = { .demo = d };
     d->data = &s;
-    s.nsizes = parse_sizes(lab_demo_str(d, "sizes"), s.sizes);   /* checked: check_sizes */
+    s.nsizes = lab_demo_parse_sizes(lab_demo_str(d, "sizes"), s.sizes, MAX_SIZES);   /* checked: check_sizes */
     s.loop = lab_loop_new();
     lab_demo_announce(d);
     lab_demo_deadline(d, s.loop, on_deadline);

@@ -263,3 +263,21 @@ const char *lab_demo_thread_name(char buf[16])
     snprintf(buf, 16, "pool-%d", n);
     return buf;
 }
+
+int lab_demo_parse_sizes(const char *text, int64_t *out, int max)
+{
+    int n = 0;
+    for (const char *p = text; *p; ) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v < 1 || n == max) return -1;
+        if (*end == 'k' || *end == 'K') { v *= 1024; end++; }
+        else if (*end == 'm' || *end == 'M') { v *= 1024 * 1024; end++; }
+        if (v > 64LL * 1024 * 1024) return -1;
+        out[n++] = v;
+        if (*end == ',') end++;
+        else if (*end) return -1;
+        p = end;
+    }
+    return n;
+}

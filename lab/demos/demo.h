@@ -112,6 +112,10 @@ const char *lab_demo_str(const lab_demo *d, const char *key);
 const char *lab_param_input_file(const char *value);   /* a readable file */
 const char *lab_param_output_file(const char *value);  /* a file we may create */
 
+/* "100,1k,64k,1M" → sizes (k and M are powers of 1024; each 1..64M, at
+ * most max of them).  Returns how many, or -1 if text is not such a list. */
+int lab_demo_parse_sizes(const char *text, int64_t *out, int max);
+
 /* Emits the `demo` event: name, params, duration (call first in run()). */
 void lab_demo_announce(const lab_demo *d);
 

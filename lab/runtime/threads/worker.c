@@ -60,12 +60,23 @@ struct lab_worker {
 
     /* Both. */
     atomic_bool terminate_asked;
+    /* The CPU time the thread used, taken as it ends: its clock is gone
+     * once the parent has joined it (lab_worker_cpu_us). */
+    _Atomic uint64_t final_cpu_us;
+    atomic_bool finished;
 };
 
 static atomic_int next_thread_id = 1;
 static __thread bool on_worker_thread;
 
 bool lab_is_main_thread(void) { return !on_worker_thread; }
+
+static uint64_t cpu_us_of(clockid_t cid)
+{
+    struct timespec ts;
+    if (clock_gettime(cid, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static void report(const lab_worker *w, const char *phase)
 {
@@ -79,10 +90,8 @@ static void report(const lab_worker *w, const char *phase)
         lab_ev_str(e, "message", w->fail_message);
     }
     if (strcmp(phase, "exit") == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         lab_ev_int(e, "code", w->exit_code);
-        lab_ev_num(e, "cpu_ms", ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+        lab_ev_num(e, "cpu_ms", (double)atomic_load(&w->final_cpu_us) / 1e3);
     }
     lab_ev_emit(e);
 }
@@ -146,6 +155,8 @@ static void post_ending(lab_worker *w)
         memcpy(both + lc, w->fail_message, lm);
         lab_port_post_sys(w->worker_end, LAB_SYS_ERROR, 0, both, lc + lm);
     }
+    atomic_store(&w->final_cpu_us, cpu_us_of(CLOCK_THREAD_CPUTIME_ID));
+    atomic_store(&w->finished, true);
     report(w, "exit");
     lab_port_post_sys(w->worker_end, LAB_SYS_EXIT, w->exit_code, NULL, 0);
 }
@@ -308,8 +319,7 @@ void *lab_worker_user_data(const lab_worker *w) { return w->opts.data; }
 uint64_t lab_worker_cpu_us(const lab_worker *w)
 {
     clockid_t cid;
-    struct timespec ts;
-    if (pthread_getcpuclockid(w->thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    if (atomic_load(&w->finished)) return atomic_load(&w->final_cpu_us);
+    if (pthread_getcpuclockid(w->thread, &cid) != 0) return 0;
+    return cpu_us_of(cid);
 }
