@@ -380,6 +380,15 @@ void lab_ev_emit(lab_ev *e)
     bool sync = !tel.thread_on || sync_kind(e->kind);
     if (sync) pthread_mutex_lock(&tel.fmt_lock);
     void *slot = lab_ring_reserve(&t->ring, r->h.len);
+    if (!slot && !sync) {
+        /* The formatter is behind: on a busy machine its thread can wait
+         * for a core while this one emits.  Catch up here rather than
+         * drop, so that events are lost only when the reader is behind. */
+        pthread_mutex_lock(&tel.fmt_lock);
+        tel_drain_locked(tel.direct);
+        pthread_mutex_unlock(&tel.fmt_lock);
+        slot = lab_ring_reserve(&t->ring, r->h.len);
+    }
     if (slot) {
         /* Numbered only once it has room: the numbers have no gaps. */
         r->seq = atomic_fetch_add_explicit(&tel.seq, 1, memory_order_relaxed);

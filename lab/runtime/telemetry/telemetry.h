@@ -18,7 +18,9 @@
  *     emitted, and writes them.  docs/telemetry.md, "Records".
  *   - Never blocks: when the reader falls behind, the rings fill and new
  *     events are dropped and counted; the next line of that thread that
- *     gets through is preceded by {"ev":"dropped","count":N}.  The totals
+ *     gets through is preceded by {"ev":"dropped","count":N}.  (When only
+ *     the formatter is behind, the emitter whose ring is full formats and
+ *     writes the waiting lines itself.)  The totals
  *     of lab_tel_totals_of() count every event, dropped or not.
  *
  * Safe to call from any thread.  After fork() the child has rings and a
