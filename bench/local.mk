@@ -11,3 +11,9 @@ bench: bench/bench-child bench/streamcp
 # naming the directory in EXTRA_DIST would run the benchmarks in `make dist`.
 EXTRA_DIST += bench/run.sh bench/child.sh bench/streams.sh bench/grader.sh \
 	bench/tui.sh bench/child/spawn.js bench/child/ipc.js
+# Chapter 3: bench/cluster.sh runs with the rest; the reliability runs
+# (kills, rolling restart and SIGTERM under load) are a target of their own.
+EXTRA_DIST += bench/cluster.sh bench/cluster/server.js bench/reliability/cluster.sh
+.PHONY: bench-reliability
+bench-reliability: all
+	top_builddir=$(abs_top_builddir) NODELAB=$(abs_top_builddir)/nodelab $(SHELL) $(srcdir)/bench/reliability/cluster.sh

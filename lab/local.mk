@@ -33,6 +33,14 @@ nodelab_SOURCES = \
 	lab/demos/child_ipc_cost.c \
 	lab/demos/child_spawn.c \
 	lab/demos/cluster_http.c \
+	lab/demos/cluster_demo.c \
+	lab/demos/cluster_demo.h \
+	lab/demos/cluster_scheduling.c \
+	lab/demos/cluster_single_vs_many.c \
+	lab/demos/cluster_respawn.c \
+	lab/demos/cluster_graceful.c \
+	lab/demos/cluster_cpu_heavy.c \
+	lab/demos/cluster_pitfalls.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \
@@ -61,6 +69,7 @@ nodelab_SOURCES += lab/demos/bench_firehose.c
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)
+nodelab_LDADD += $(HIREDIS_LIBS)
 # Chapter 5: the thread demos (actors, shared memory, transfer).
 nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
 	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \

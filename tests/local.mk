@@ -169,6 +169,8 @@ check_PROGRAMS += tests/test_cluster
 TESTS += tests/test_cluster
 TESTS += tests/demo_cluster.sh
 EXTRA_DIST += tests/demo_cluster.sh
+TESTS += tests/demo_cluster2.sh
+EXTRA_DIST += tests/demo_cluster2.sh
 
 # Chapter 5: worker threads, shared memory, graceful shutdown
 # (lab/runtime/threads).

@@ -271,6 +271,7 @@ static int report_exit(runner *r, const lab_demo_def *def)
         fprintf(stderr, "nodelab: demo %s overran its duration and was stopped\n", def->name);
         return 1;
     }
+    if (code == LAB_DEMO_EXIT_UNAVAILABLE) return code;   /* it said why */
     if (code != 0) {
         fprintf(stderr, "nodelab: demo %s failed with exit status %d\n", def->name, code);
         return 1;

@@ -90,6 +90,12 @@ struct lab_demo {
     void *data;                /* the demo's own state */
 };
 
+/* What run() returns when the demo cannot run here (an optional server
+ * such as redis-server is not installed) or its input is bad: it has said
+ * why in one line on stderr, and `nodelab demo` exits with this status
+ * without adding a line of its own. */
+#define LAB_DEMO_EXIT_UNAVAILABLE 2
+
 /* The registry (registry.c). */
 const lab_demo_def *const *lab_demo_all(void);    /* NULL-terminated */
 const lab_demo_def *lab_demo_find(const char *name);

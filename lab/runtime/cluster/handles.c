@@ -26,7 +26,9 @@
  */
 #define _GNU_SOURCE
 #include "cluster_impl.h"
+#include "events.h"
 #include "grow.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -91,7 +93,7 @@ static cluster_conn queue_pop(cluster_handle *h)
 static void report_schedule(const cluster_handle *h, uint64_t no,
                             const lab_cluster_worker *w, const char *result)
 {
-    lab_ev *e = lab_ev_new("schedule");
+    lab_ev *e = lab_ev_new(LAB_EV(SCHEDULE));
     if (!e) return;
     lab_ev_str(e, "policy", lab_cluster_sched_name(h->sched));
     lab_ev_int(e, "port", h->port);
@@ -170,8 +172,7 @@ cluster_handle *cluster_handle_get(lab_cluster *cl, const char *key,
 {
     cluster_handle *h = cluster_handle_find(cl, key);
     if (h) return h;
-    h = calloc(1, sizeof *h);
-    if (!h) return NULL;
+    h = lab_xcalloc(1, sizeof *h);
     h->cl = cl;
     h->sched = cl->sched;
     h->fd = -1;

@@ -19,7 +19,9 @@
 #define _GNU_SOURCE
 #include "cluster_impl.h"
 #include "errors.h"
+#include "events.h"
 #include "grow.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -38,7 +40,7 @@ extern char **environ;
  * (`pid` is the primary; `worker_pid` the worker). */
 static lab_ev *worker_event(const lab_cluster_worker *w, const char *event)
 {
-    lab_ev *e = lab_ev_new("worker");
+    lab_ev *e = lab_ev_new(LAB_EV(WORKER));
     if (!e) return NULL;
     lab_ev_str(e, "event", event);
     lab_ev_int(e, "id", w->id);
@@ -60,8 +62,7 @@ lab_cluster *lab_cluster_new(lab_loop *loop, const lab_cluster_options *opts)
         errno = EINVAL;
         return NULL;
     }
-    lab_cluster *cl = calloc(1, sizeof *cl);
-    if (!cl) return NULL;
+    lab_cluster *cl = lab_xcalloc(1, sizeof *cl);
     cl->loop = loop;
     cl->opts = *opts;
     cl->data = opts->data;
@@ -75,7 +76,7 @@ lab_cluster *lab_cluster_new(lab_loop *loop, const lab_cluster_options *opts)
     cl->next_respawn_ms = o->respawn_min_ms;
     lab_timer_init(loop, &cl->stop_timer);
     cl->stop_timer.data = cl;
-    lab_ev *e = lab_ev_new("cluster");
+    lab_ev *e = lab_ev_new(LAB_EV(CLUSTER));
     lab_ev_str(e, "phase", "setup");
     lab_ev_str(e, "policy", lab_cluster_sched_name(cl->sched));
     lab_ev_bool(e, "respawn", o->respawn);
@@ -250,7 +251,7 @@ static void listen_error(lab_cluster_worker *w, int err, const char *address, in
     lab_cluster *cl = w->cluster;
     char msg[128];
     snprintf(msg, sizeof msg, "bind %s %s:%d", lab_errno_name(err), address, port);
-    lab_ev *e = lab_ev_new("error");
+    lab_ev *e = lab_ev_new(LAB_EV(ERROR));
     lab_ev_str(e, "stream", "cluster");
     lab_ev_str(e, "code", lab_errno_name(err));
     lab_ev_str(e, "message", msg);
@@ -271,9 +272,8 @@ static void on_query(lab_cluster_worker *w, const cJSON *msg, int seq)
     snprintf(key, sizeof key, "%s:%d:%d", address, port, (int)cluster_num(msg, "index", 0));
     cluster_handle *h = cluster_handle_get(w->cluster, key, address, port);
     cJSON *m = cluster_msg(NULL);
-    int fd = -1, err = h ? h->err : ENOMEM;
-    if (h) cluster_handle_add(h, w, m, &fd);      /* h is gone if it failed */
-    else cJSON_AddNumberToObject(m, "errno", -ENOMEM);
+    int fd = -1, err = h->err;
+    cluster_handle_add(h, w, m, &fd);             /* h is gone if it failed */
     reply(w, seq, m, fd);
     if (err) listen_error(w, err, address, port);
     else cluster_handle_ready(h, w);
@@ -305,7 +305,7 @@ static void on_stats(lab_cluster_worker *w, const cJSON *msg)
     s->rss = (uint64_t)cluster_num(msg, "rss", 0);
     s->cpu_us = (uint64_t)cluster_num(msg, "cpu_us", 0);
     s->reports++;
-    lab_ev *e = lab_ev_new("worker_stats");
+    lab_ev *e = lab_ev_new(LAB_EV(WORKER_STATS));
     lab_ev_int(e, "id", w->id);
     lab_ev_int(e, "worker_pid", w->pid);
     lab_ev_int(e, "requests", (int64_t)s->requests);
@@ -363,8 +363,7 @@ static char **worker_env(const lab_cluster *cl, char *slot, size_t slotlen, int 
     char *const *base = t && t->env ? t->env : environ;
     size_t n = 0, k = 0, keylen = strlen(LAB_CLUSTER_ID_ENV);
     while (base[n]) n++;
-    char **env = malloc((n + 2) * sizeof *env);
-    if (!env) return NULL;
+    char **env = lab_xmalloc((n + 2) * sizeof *env);
     for (size_t i = 0; i < n; i++)
         if (strncmp(base[i], LAB_CLUSTER_ID_ENV, keylen) != 0 || base[i][keylen] != '=')
             env[k++] = base[i];
@@ -385,14 +384,12 @@ static void fork_tick(lab_loop *loop, void *arg)
 lab_cluster_worker *cluster_fork(lab_cluster *cl)
 {
     if (cl->nworkers >= LAB_CLUSTER_MAX_WORKERS) { errno = ENOSPC; return NULL; }
-    lab_cluster_worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    lab_cluster_worker *w = lab_xcalloc(1, sizeof *w);
     w->cluster = cl;
     w->id = ++cl->next_id;
     w->exit_code = -1;
     char slot[48];
     char **env = worker_env(cl, slot, sizeof slot, w->id);
-    if (!env) { free(w); errno = ENOMEM; return NULL; }
 
     lab_spawn_options o;
     if (cl->opts.spawn) o = *cl->opts.spawn; else memset(&o, 0, sizeof o);

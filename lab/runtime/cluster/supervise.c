@@ -27,6 +27,8 @@
  */
 #define _GNU_SOURCE
 #include "cluster_impl.h"
+#include "events.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -49,7 +51,7 @@ struct cluster_restart {
 
 static lab_ev *cluster_event(const char *phase)
 {
-    lab_ev *e = lab_ev_new("cluster");
+    lab_ev *e = lab_ev_new(LAB_EV(CLUSTER));
     lab_ev_str(e, "phase", phase);
     return e;
 }
@@ -133,15 +135,14 @@ static void respawn(lab_cluster *cl, lab_cluster_worker *w)
         cl->quick_deaths = 0;
         cl->next_respawn_ms = o->respawn_min_ms;
     }
-    lab_ev *e = lab_ev_new("respawn");
+    lab_ev *e = lab_ev_new(LAB_EV(RESPAWN));
     lab_ev_int(e, "id", w->id);
     lab_ev_int(e, "worker_pid", w->pid);
     lab_ev_int(e, "lived_ms", (int64_t)lived);
     lab_ev_int(e, "delay_ms", (int64_t)delay);
     lab_ev_int(e, "quick_deaths", cl->quick_deaths);
     lab_ev_emit(e);
-    struct cluster_respawn *r = calloc(1, sizeof *r);
-    if (!r) return;
+    struct cluster_respawn *r = lab_xcalloc(1, sizeof *r);
     r->cl = cl;
     lab_timer_init(cl->loop, &r->timer);
     r->timer.data = r;
@@ -217,8 +218,7 @@ int lab_cluster_restart(lab_cluster *cl)
         errno = EBUSY;
         return -1;
     }
-    struct cluster_restart *r = calloc(1, sizeof *r);
-    if (!r) return -1;
+    struct cluster_restart *r = lab_xcalloc(1, sizeof *r);
     r->cl = cl;
     for (size_t i = 0; i < cl->nworkers && r->n < LAB_CLUSTER_MAX_WORKERS; i++) {
         lab_cluster_worker *w = cl->workers[i];

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include "cluster_impl.h"
 #include "errors.h"
+#include "mem.h"
 #include "telemetry.h"
 
 #include <errno.h>
@@ -268,8 +269,7 @@ lab_cluster_self *lab_cluster_self_open(lab_loop *loop)
     if (id <= 0) { errno = ENOENT; return NULL; }
     lab_ipc *ch = lab_ipc_from_env(loop);
     if (!ch) { errno = EBADF; return NULL; }
-    lab_cluster_self *self = calloc(1, sizeof *self);
-    if (!self) return NULL;
+    lab_cluster_self *self = lab_xcalloc(1, sizeof *self);
     self_id = id;
     unsetenv(LAB_CLUSTER_ID_ENV);      /* our own children are not workers */
     self->loop = loop;
@@ -305,8 +305,7 @@ int lab_cluster_http_listen(lab_cluster_self *self, lab_http_server *srv,
     if (!self || !srv || !on_request || port < 0 || port > 65535) return -EINVAL;
     if (!self->ipc || self->exited_after_disconnect) return -ENOTCONN;
     if (!host) host = "127.0.0.1";
-    cluster_server *s = calloc(1, sizeof *s);
-    if (!s) return -ENOMEM;
+    cluster_server *s = lab_xcalloc(1, sizeof *s);
     lab_http_server_init(srv, self->loop, on_request);
     s->srv = srv;
     snprintf(s->host, sizeof s->host, "%s", host);

@@ -16,7 +16,9 @@
 #define _GNU_SOURCE
 #include "loadgen.h"
 #include "errors.h"
+#include "events.h"
 #include "grow.h"
+#include "mem.h"
 #include "tcp.h"
 #include "telemetry.h"
 
@@ -47,6 +49,7 @@ typedef struct lab_loadgen_conn {
     bool retrying, reused, open, complete;
     int status;
     pid_t pid;
+    pid_t last_pid;            /* who answered this connection's last request */
     char field[16];            /* the header name being parsed (prefix) */
     size_t field_len;
     bool in_pid;               /* the value being parsed is X-Worker-Pid */
@@ -76,6 +79,7 @@ static void finish_request(conn *c, const char *error)
         lg->ok++;
         if (c->status < 200 || c->status > 299) lg->non_2xx++;
         if (c->pid) count_pid(lg, c->pid);
+        c->last_pid = c->pid;
         if (lg->nlat < MAX_LATENCIES) {
             lg->lat = lab_grow_or_die(lg->lat, &lg->lat_cap, lg->nlat + 1, sizeof *lg->lat, 1024);
             lg->lat[lg->nlat++] = r.latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)r.latency_us;
@@ -278,6 +282,7 @@ static void conn_next(conn *c)
     lab_tcp_init(lg->loop, &c->tcp);
     c->tcp.data = c;
     c->requests_here = 0;
+    c->last_pid = 0;
     c->open = true;
     c->state = C_CONNECTING;
     lg->connects++;
@@ -296,7 +301,7 @@ static void conn_next(conn *c)
 static void report_progress(lab_timer *t)
 {
     lab_loadgen *lg = t->data;
-    lab_ev *e = lab_ev_new("load");
+    lab_ev *e = lab_ev_new(LAB_EV(LOAD));
     if (!e) return;
     lab_ev_int(e, "sent", (int64_t)lg->sent);
     lab_ev_int(e, "ok", (int64_t)lg->ok);
@@ -332,8 +337,7 @@ lab_loadgen *lab_loadgen_start(lab_loop *loop, const lab_loadgen_options *opts)
         errno = EINVAL;
         return NULL;
     }
-    lab_loadgen *lg = calloc(1, sizeof *lg);
-    if (!lg) return NULL;
+    lab_loadgen *lg = lab_xcalloc(1, sizeof *lg);
     lg->loop = loop;
     lg->opts = *opts;
     lg->data = opts->data;
@@ -347,8 +351,7 @@ lab_loadgen *lab_loadgen_start(lab_loop *loop, const lab_loadgen_options *opts)
                      o->new_connection ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof lg->request) { free(lg); errno = EINVAL; return NULL; }
     lg->request_len = (size_t)n;
-    lg->conns = calloc((size_t)o->connections, sizeof *lg->conns);
-    if (!lg->conns) { free(lg); return NULL; }
+    lg->conns = lab_xcalloc((size_t)o->connections, sizeof *lg->conns);
     lg->started_us = lab_clock_us();
     lab_timer_init(loop, &lg->deadline);
     lg->deadline.data = lg;
@@ -394,6 +397,16 @@ void lab_loadgen_free(lab_loadgen *lg)
     free(lg);
 }
 
+int lab_loadgen_waiting(const lab_loadgen *lg, pid_t pid)
+{
+    int n = 0;
+    for (int i = 0; i < lg->opts.connections; i++) {
+        const conn *c = &lg->conns[i];
+        n += c->state == C_WAITING && c->last_pid == pid;
+    }
+    return n;
+}
+
 /* ---- results ------------------------------------------------------------------------- */
 
 static int by_value(const void *a, const void *b)
@@ -425,7 +438,7 @@ double lab_loadgen_rate(const lab_loadgen *lg)
 
 void lab_loadgen_report(lab_loadgen *lg)
 {
-    lab_ev *e = lab_ev_new("load_done");
+    lab_ev *e = lab_ev_new(LAB_EV(LOAD_DONE));
     if (!e) return;
     uint64_t end = lg->done ? lg->ended_us : lab_clock_us();
     lab_ev_int(e, "sent", (int64_t)lg->sent);

@@ -109,6 +109,10 @@ void lab_loadgen_stop(lab_loadgen *lg);
 /* Frees it (after on_done, or once the loop has ended). */
 void lab_loadgen_free(lab_loadgen *lg);
 
+/* Requests waiting now on keep-alive connections whose previous response
+ * came from pid: the queue that worker has in front of it, as its
+ * clients see it (a connection stays with the worker it landed on). */
+int lab_loadgen_waiting(const lab_loadgen *lg, pid_t pid);
 /* The p-th percentile of the latencies (p in 0..100), µs; 0 if none. */
 uint64_t lab_loadgen_percentile(lab_loadgen *lg, double p);
 /* Responses per second over the run (so far). */

@@ -41,6 +41,14 @@
     X(WORKER, "worker")   X(MESSAGE, "message") X(MAILBOX, "mailbox")         \
     X(PORT, "port")       X(SHARED, "shared")   X(ATOMICS, "atomics")         \
     X(SHUTDOWN, "shutdown")                                                   \
+    /* clusters (cluster/), the load generator (net/loadgen.c), and the      \
+     * Chapter 3 demos' events the cluster dashboard draws (`worker`: above) */ \
+    X(CLUSTER, "cluster") X(SCHEDULE, "schedule")                           \
+    X(RESPAWN, "respawn") X(WORKER_STATS, "worker_stats")                     \
+    X(LOAD, "load")       X(LOAD_START, "load_start") X(LOAD_DONE, "load_done") \
+    X(SERVING, "serving") X(STEP, "step")       X(LOG, "log")                 \
+    X(QUEUE, "queue")     X(RSS, "rss")         X(COMPONENT, "component")     \
+    X(CACHE, "cache")                                                         \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")
