@@ -74,3 +74,53 @@ nobase_dist_pkgdata_DATA += \
 	exercises/child-balancer/worker.c \
 	exercises/child-balancer/test_balancer.c \
 	solutions/child-balancer/balancer.c
+
+# Chapter 3 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-distribution/exercise.json \
+	exercises/cluster-distribution/README.md \
+	exercises/cluster-distribution/distribution.h \
+	exercises/cluster-distribution/distribution.c \
+	exercises/cluster-distribution/worker.c \
+	exercises/cluster-distribution/test_distribution.c \
+	solutions/cluster-distribution/distribution.c
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-respawn/exercise.json \
+	exercises/cluster-respawn/README.md \
+	exercises/cluster-respawn/respawn.h \
+	exercises/cluster-respawn/respawn.c \
+	exercises/cluster-respawn/worker.c \
+	exercises/cluster-respawn/test_respawn.c \
+	solutions/cluster-respawn/respawn.c
+nobase_dist_pkgdata_DATA += \
+	exercises/cluster-ipc-stats/exercise.json \
+	exercises/cluster-ipc-stats/README.md \
+	exercises/cluster-ipc-stats/ipcstats.h \
+	exercises/cluster-ipc-stats/ipcstats.c \
+	exercises/cluster-ipc-stats/worker.c \
+	exercises/cluster-ipc-stats/test_ipcstats.c \
+	solutions/cluster-ipc-stats/ipcstats.c
+# Chapter 5 exercises.
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-atomics/exercise.json \
+	exercises/threads-atomics/README.md \
+	exercises/threads-atomics/counter.h \
+	exercises/threads-atomics/counter.c \
+	exercises/threads-atomics/test_counter.c \
+	solutions/threads-atomics/counter.c
+nobase_dist_pkgdata_DATA += \
+	exercises/threads-actors/exercise.json \
+	exercises/threads-actors/README.md \
+	exercises/threads-actors/pipeline.h \
+	exercises/threads-actors/stages.c \
+	exercises/threads-actors/pipeline.c \
+	exercises/threads-actors/test_pipeline.c \
+	solutions/threads-actors/pipeline.c
+nobase_dist_pkgdata_DATA += \
+	exercises/shutdown-graceful/exercise.json \
+	exercises/shutdown-graceful/README.md \
+	exercises/shutdown-graceful/server.h \
+	exercises/shutdown-graceful/db.c \
+	exercises/shutdown-graceful/server.c \
+	exercises/shutdown-graceful/test_server.c \
+	solutions/shutdown-graceful/server.c

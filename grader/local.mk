@@ -10,7 +10,6 @@ grader_libgrade_a_SOURCES = \
 	grader/grade.c grader/grade.h \
 	grader/jobs.c grader/jobs.h \
 	grader/manifest.c grader/manifest.h \
-	grader/progress.c grader/progress.h \
 	grader/report.h grader/report_ci.c grader/report_json.c grader/report_text.c \
 	grader/sandbox.c grader/sandbox.h grader/sandbox_fs.c grader/sandbox_fs.h \
 	grader/sandbox_landlock.c grader/sandbox_landlock.h \
@@ -21,9 +20,9 @@ grader_libgrade_a_SOURCES = \
 # How exercises are compiled and linked, known to the installed grader.
 grader_libgrade_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DNL_EX_CC='"$(CC)"' \
-	-DNL_EX_CFLAGS='"-std=gnu11 -pthread $(CHECK_CFLAGS) $(CJSON_CFLAGS) $(ZLIB_CFLAGS)"' \
+	-DNL_EX_CFLAGS='"-std=gnu11 -pthread $(CHECK_CFLAGS) $(CJSON_CFLAGS) $(ZLIB_CFLAGS) $(SQLITE3_CFLAGS)"' \
 	-DNL_EX_SANITIZE='"$(SANITIZE_CFLAGS)"' \
-	-DNL_EX_LIBS='"$(CJSON_LIBS) $(ZLIB_LIBS) $(HTTP_PARSER_LIBS) $(CHECK_LIBS) -lm -pthread"'
+	-DNL_EX_LIBS='"$(CJSON_LIBS) $(ZLIB_LIBS) $(HTTP_PARSER_LIBS) $(SQLITE3_LIBS) $(CHECK_LIBS) -lm -pthread"'
 
 pkglib_LIBRARIES += lab/runtime/libnlrunner.a
 lab_runtime_libnlrunner_a_SOURCES = grader/runner.c grader/util.c grader/util.h

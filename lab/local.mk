@@ -10,13 +10,17 @@ nodelab_SOURCES = \
 	lab/cli/cmd_init.c \
 	lab/cli/cmd_check.c \
 	lab/cli/cmd_hint.c \
-	lab/cli/workspace.c \
-	lab/cli/workspace.h \
+	lab/cli/student.c \
+	lab/cli/student.h \
 	lab/cli/format.c \
 	lab/course/catalog.c \
 	lab/course/catalog.h \
 	lab/course/paths.c \
 	lab/course/paths.h \
+	lab/course/progress.c \
+	lab/course/progress.h \
+	lab/course/workspace.c \
+	lab/course/workspace.h \
 	lab/doc/markdown.c \
 	lab/doc/markdown.h \
 	lab/demos/demo.c \
@@ -41,6 +45,9 @@ nodelab_SOURCES = \
 	lab/demos/cluster_graceful.c \
 	lab/demos/cluster_cpu_heavy.c \
 	lab/demos/cluster_pitfalls.c \
+	lab/demos/cluster_lifecycle.c \
+	lab/demos/cluster_ipc.c \
+	lab/demos/cluster_logs.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "cli/cli.h"
 
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ static const char usage[] =
 "  watch [EXERCISE]         check again on every save\n"
 "  hint [EXERCISE]          the exercise's next hint\n"
 "\n"
+"\n"
+"Your exercise files live in a workspace (nodelab init DIR): the one you are\n"
+"in, else the one init made last; --workspace DIR or NODELAB_WORKSPACE\n"
+"names another, for the lab and every command.\n"
+"\n"
 "Every command takes --help.  Exit status: 0 ok, 1 failed, 2 bad input.\n";
 
 int nl_usage_error(const char *fmt, ...)
@@ -64,9 +70,34 @@ int nl_output_width(FILE *f)
     return 80;
 }
 
+/* --workspace DIR (or --workspace=DIR), anywhere: the current workspace
+ * for this run and every program it starts, as NODELAB_WORKSPACE
+ * (lab/course/workspace.h).  Taken out of argv. */
+static int take_workspace(int *argc, char **argv)
+{
+    for (int i = 1; i < *argc; i++) {
+        const char *dir = NULL;
+        int n = 0;
+        if (!strcmp(argv[i], "--workspace")) { dir = i + 1 < *argc ? argv[i + 1] : ""; n = 2; }
+        else if (!strncmp(argv[i], "--workspace=", 12)) { dir = argv[i] + 12; n = 1; }
+        else continue;
+        if (!*dir) return nl_usage_error("--workspace wants a folder (--workspace DIR)");
+        char abs[2 * PATH_MAX], cwd[PATH_MAX];
+        if (*dir == '/' || !getcwd(cwd, sizeof cwd)) snprintf(abs, sizeof abs, "%s", dir);
+        else snprintf(abs, sizeof abs, "%s/%s", cwd, dir);
+        setenv("NODELAB_WORKSPACE", abs, 1);
+        if (n > *argc - i) n = *argc - i;
+        memmove(&argv[i], &argv[i + n], (size_t)(*argc - i - n + 1) * sizeof *argv);
+        *argc -= n;
+        i--;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    if (take_workspace(&argc, argv)) return 2;
     if (argc < 2 || strcmp(argv[1], "open") == 0) return nl_cmd_tui(argc - 1, argv + 1);
     const char *cmd = argv[1];
     if (nl_is_help(cmd) || strcmp(cmd, "help") == 0) {

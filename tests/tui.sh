@@ -184,7 +184,7 @@ quit_and_check reader "reader"
 if python3 - "$TMP/state/nodelab/progress.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
-assert p["version"] == 1, p
+assert p["version"] == 2, p
 assert p["chapters"]["1"]["position"] > 1, p
 assert p["last"] == "chapter:1", p
 PY
@@ -399,13 +399,74 @@ WAIT_S=120 expect_screen exercise "^ $EX +chapter [0-9]+ +passed" "exercise: sav
 keys exercise s
 expect_screen exercise "reference solution" "exercise: s shows the reference solution after passing"
 quit_and_check exercise "exercise"
-if python3 - "$TMP/state/nodelab/progress.json" "$EX" <<'PY'
+if python3 - "$TMP/state/nodelab/progress.json" "$EX" "$(cd "$TMP/ws" && pwd -P)" <<'PY'
 import json, sys
-x = json.load(open(sys.argv[1]))["exercises"][sys.argv[2]]
+p = json.load(open(sys.argv[1]))
+assert p["workspace"] == sys.argv[3], p          # c made the folder a workspace, the current one
+x = p["workspaces"][sys.argv[3]]["exercises"][sys.argv[2]]
 assert x["status"] == "passed" and x["passed"] == x["total"] > 0 and x["hints_used"] == 1, x
 PY
 then ok "progress: exercise passed and hints used saved"
 else fail "progress: exercise passed and hints used saved" "$(cat "$TMP/state/nodelab/progress.json")"; fi
+
+# ---- The student's path: one workspace for the lab and the commands -----------
+# The workspace nodelab init made, checked from the shell: the lab started
+# elsewhere shows those files and that result, and follows the shell's
+# next check live; watch clears the screen between runs and offers the
+# next exercise once one passes.  (A separate state folder: the lab above
+# made $TMP/ws the current workspace.)
+S2="$TMP/state2"
+sws="$TMP/sws"
+XDG_STATE_HOME="$S2" "$NODELAB" init "$sws" >/dev/null
+for d in "$sws"/*/; do case $d in */loop-offload/|*/streams-uppercase/) ;; *) rm -rf "$d" ;; esac; done
+(cd "$sws/loop-offload" && XDG_STATE_HOME="$S2" "$NODELAB" check >/dev/null 2>&1)
+start same 80 24 XDG_STATE_HOME="$S2" NODELAB_WORKSPACE= -- open exercise:loop-offload
+expect_screen same "^ loop-offload +chapter 1 +failing 2/5 tests" "workspace: the lab shows the shell's result"
+keys same o
+expect_screen same "your files: $sws/loop-offload/offload.c *$" "workspace: beside the files that result is for"
+start other 80 24 XDG_STATE_HOME="$S2" NODELAB_WORKSPACE="$TMP/other" -- open exercise:loop-offload
+expect_screen other "^ loop-offload +chapter 1 +not started" "workspace: another workspace has its own progress"
+quit_and_check other "another workspace"
+start watch 100 60 XDG_STATE_HOME="$S2" NODELAB_WORKSPACE="$sws" -- watch loop-offload
+WAIT_S=120 expect_screen watch "^watching $sws/loop-offload for saves" "watch: the first check, then it waits"
+expect_screen watch "failing 2/5 tests" "watch: the starter fails"
+cp "$top_srcdir/solutions/loop-offload/offload.c" "$sws/loop-offload/offload.c.new"
+mv "$sws/loop-offload/offload.c.new" "$sws/loop-offload/offload.c"
+WAIT_S=120 expect_screen watch "^Next: streams-uppercase \(chapter 2\)" "watch: a pass offers the next exercise"
+shot watch | grep -q "failing 2/5" && fail "watch: each run on a clear screen" "$(shot watch | head -5)" \
+    || ok "watch: each run on a clear screen"
+expect_screen same "^ loop-offload +chapter 1 +passed" "workspace: the lab follows a check made in the shell"
+keys watch Enter
+WAIT_S=120 expect_screen watch "^watching $sws/streams-uppercase for saves" "watch: Enter moves on to the next"
+expect_screen watch "streams-uppercase +chapter 2 +failing" "watch: and checks it"
+keys watch q Enter
+expect_screen watch "lab exited 1" "watch: q and Enter stop it"
+quit_and_check same "same workspace"
+
+# Ctrl-Z suspends the lab and fg brings it back, in a shell with job control.
+tmx new-session -d -s tstp -x 80 -y 24 "env NODELAB_TEST_MARK=$MARK-tstp XDG_STATE_HOME=$TMP/state \
+NODELAB_WORKSPACE=$TMP/ws PS1='prompt\$ ' bash --norc --noprofile -i"
+expect_screen tstp "prompt\\$" "Ctrl-Z: a shell with job control"
+keys tstp "$NODELAB open 1" Enter
+expect_screen tstp "^ 1 " "Ctrl-Z: the lab runs in it"
+keys tstp "?"
+expect_screen tstp "Ctrl-Z +suspend the lab" "Ctrl-Z: ? says what it does"
+keys tstp Escape
+keys tstp C-z
+expect_screen tstp "Stopped" "Ctrl-Z: the lab stops and the shell says so"
+[ "$(tmx display-message -p -t tstp '#{alternate_on}')" = 0 ] && ok "Ctrl-Z: the terminal is the shell's again" \
+    || fail "Ctrl-Z: the terminal is the shell's again"
+keys tstp "fg" Enter
+expect_screen tstp "^ 1 " "Ctrl-Z: fg brings the lab back, redrawn"
+[ "$(tmx display-message -p -t tstp '#{alternate_on}')" = 1 ] && ok "Ctrl-Z: in its own screen again" \
+    || fail "Ctrl-Z: in its own screen again"
+keys tstp j
+keys tstp q
+keys tstp q
+expect_screen tstp "prompt\\$ *$" "Ctrl-Z: the lab quits as usual afterwards"
+keys tstp 'echo "lab exited $?"' Enter
+expect_screen tstp "^lab exited 0" "Ctrl-Z: with status 0"
+tmx kill-session -t tstp
 
 # ---- Bad targets ------------------------------------------------------------
 expect_status 2 "open: unknown target" -- "$NODELAB" open no.such.thing

@@ -15,7 +15,7 @@ if [ -z "${NODELAB_SETUP_NO_APT:-}" ]; then
     apt-get update
     apt-get install -y --no-install-recommends \
         build-essential autoconf automake pkg-config \
-        libncurses-dev libcjson-dev check libsubunit-dev zlib1g-dev libhttp-parser-dev
+        libncurses-dev libcjson-dev check libsubunit-dev zlib1g-dev libhttp-parser-dev libsqlite3-dev
 fi
 
 src="$here/nodelab-src"

@@ -3,13 +3,13 @@
 #include "cli.h"
 #include "manifest.h"
 #include "util.h"
-#include "workspace.h"
+#include "student.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char help[] =
 "usage: nodelab init DIR\n"
@@ -17,7 +17,9 @@ static const char help[] =
 "Creates a workspace: DIR/<exercise>/ for every exercise, with its starter\n"
 "files (yours to edit), the headers and sources it gives you, and its\n"
 "statement (README.md).  Run again on an existing workspace, it adds the\n"
-"exercises that are new and never touches your files.\n"
+"exercises that are new and never touches your files.  DIR becomes the\n"
+"current workspace: the lab and nodelab check use it from any folder\n"
+"outside another workspace.\n"
 "\n"
 "Then: cd DIR/<exercise> && nodelab check   (or nodelab watch)\n";
 
@@ -39,6 +41,23 @@ static int copy_exercise(const nl_manifest *m, const char *dir, int *added)
         }
     }
     return 0;
+}
+
+/* The next step as commands that work when pasted: the first exercise's
+ * folder as an absolute path, and nodelab as the shell will find it. */
+static void advise(const char *dir)
+{
+    char **ids = nl_exercise_ids(), path[8400], abs[PATH_MAX];
+    if (ids[0] && realpath(dir, abs)) {
+        snprintf(path, sizeof path, "%s/%s", abs, ids[0]);
+        char *cd = nl_shell_word(path);
+        const char *nodelab = nl_student_command();
+        printf("Start with %s (its statement is README.md there):\n", ids[0]);
+        printf("  cd %s\n  %s watch      (checks your file each time you save it; or: %s check)\n",
+               cd, nodelab, nodelab);
+        free(cd);
+    }
+    nl_free_list(ids);
 }
 
 int nl_cmd_init(int argc, char **argv)
@@ -71,14 +90,14 @@ int nl_cmd_init(int argc, char **argv)
     }
     nl_free_list(ids);
     if (rc) return rc;
-    if (!existing) {
-        char text[128];
-        snprintf(text, sizeof text, "{ \"nodelab\": \"%s\", \"created\": %ld }\n", PACKAGE_VERSION, (long)time(NULL));
-        if (nl_write_atomic(mark, text, strlen(text)) < 0)
-            return nl_usage_error("init: cannot write %s: %s", mark, strerror(errno));
-    }
+    nl_progress p;
+    char err[1200];
+    nl_student_progress(&p, NULL);
+    rc = nl_workspace_make(&p, dir, err, sizeof err);
+    nl_progress_close(&p);
+    if (rc < 0) return nl_usage_error("init: %s", err);
     printf("%s %s: %d exercise%s, %d file%s added.\n", existing ? "Updated" : "Created", dir,
            exercises, exercises == 1 ? "" : "s", files, files == 1 ? "" : "s");
-    printf("Next: cd %s/<exercise>, edit the starter, then `nodelab check` (or `nodelab watch`).\n", dir);
+    advise(dir);
     return 0;
 }

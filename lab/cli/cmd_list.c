@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "course/catalog.h"
 #include "demos/demo.h"
+#include "student.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -10,9 +11,11 @@
 static const char help[] =
 "usage: nodelab list [chapters|demos|exercises] [--json]\n"
 "\n"
-"Lists what nodelab has: chapters to read, demos to run, exercises to do.\n"
-"With no kind, lists all three.  --json prints one JSON object with the\n"
-"lists asked for (keys: chapters, demos, exercises).\n";
+"Lists what nodelab has: chapters to read, demos to run, exercises to do,\n"
+"each exercise with where you are with it in the current workspace\n"
+"(passed, failing, not started; see nodelab init).  With no kind, lists\n"
+"all three.  --json prints one JSON object with the lists asked for (keys:\n"
+"chapters, demos, exercises; and workspace, null if there is none).\n";
 
 static cJSON *chapters_json(void)
 {
@@ -61,20 +64,38 @@ static cJSON *demos_json(void)
     return arr;
 }
 
-static cJSON *exercises_json(void)
+/* Each exercise, with its progress in the current workspace. */
+static cJSON *exercises_json(const nl_progress *p)
 {
     nl_exercise_entry *list;
     size_t n = nl_exercises(&list);
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
+        nl_progress_ex e = nl_progress_exercise(p, list[i].id);
         cJSON_AddStringToObject(o, "id", list[i].id);
         cJSON_AddNumberToObject(o, "chapter", list[i].chapter);
         cJSON_AddStringToObject(o, "title", list[i].title);
+        cJSON_AddStringToObject(o, "status", e.status);
+        cJSON_AddStringToObject(o, "detail", e.detail);
+        cJSON_AddNumberToObject(o, "passed", e.passed);
+        cJSON_AddNumberToObject(o, "total", e.total);
+        cJSON_AddNumberToObject(o, "hints_used", e.hints_used);
         cJSON_AddItemToArray(arr, o);
     }
     free(list);
     return arr;
+}
+
+/* "passed 5/5", "failing 2/5", "not compiling", "not started". */
+static void status_text(const cJSON *o, char *out, size_t size)
+{
+    const char *status = cJSON_GetObjectItem(o, "status")->valuestring;
+    const char *detail = cJSON_GetObjectItem(o, "detail")->valuestring;
+    int passed = cJSON_GetObjectItem(o, "passed")->valueint, total = cJSON_GetObjectItem(o, "total")->valueint;
+    if (!strcmp(detail, "compile error")) snprintf(out, size, "not compiling");
+    else if (!strcmp(status, "not started")) snprintf(out, size, "%s", status);
+    else snprintf(out, size, "%s %d/%d", status, passed, total);
 }
 
 static void print_text(const char *kind, cJSON *arr, bool heading)
@@ -90,11 +111,21 @@ static void print_text(const char *kind, cJSON *arr, bool heading)
             printf("  %-28s ch%d  %s\n", cJSON_GetObjectItem(o, "name")->valuestring,
                    cJSON_GetObjectItem(o, "chapter")->valueint,
                    cJSON_GetObjectItem(o, "summary")->valuestring);
-        else
-            printf("  %-24s ch%d  %s\n", cJSON_GetObjectItem(o, "id")->valuestring,
-                   cJSON_GetObjectItem(o, "chapter")->valueint,
+        else {
+            char status[32];
+            status_text(o, status, sizeof status);
+            printf("  %-24s ch%d  %-14s %s\n", cJSON_GetObjectItem(o, "id")->valuestring,
+                   cJSON_GetObjectItem(o, "chapter")->valueint, status,
                    cJSON_GetObjectItem(o, "title")->valuestring);
+        }
     }
+}
+
+/* Under the exercises: whose progress that was. */
+static void print_workspace(const char *ws, nl_ws_how how)
+{
+    if (how == NL_WS_NONE) printf("  (no workspace yet: nodelab init DIR makes one)\n");
+    else printf("  (progress in the workspace %s, %s)\n", ws, nl_workspace_how(how));
 }
 
 int nl_cmd_list(int argc, char **argv)
@@ -112,13 +143,21 @@ int nl_cmd_list(int argc, char **argv)
                                   "exercises, --json)", argv[i]);
     }
     static const char *kinds[] = { "chapters", "demos", "exercises" };
+    nl_progress p;
+    char ws[4096];
+    nl_student_progress(&p, NULL);
+    nl_ws_how how = nl_workspace_find(&p, ws, sizeof ws);
+    nl_progress_use_workspace(&p, ws);
     cJSON *all = cJSON_CreateObject();
     for (int k = 0; k < 3; k++) {
         if (kind && strcmp(kind, kinds[k]) != 0) continue;
-        cJSON *arr = k == 0 ? chapters_json() : k == 1 ? demos_json() : exercises_json();
+        cJSON *arr = k == 0 ? chapters_json() : k == 1 ? demos_json() : exercises_json(&p);
         if (!json) print_text(kinds[k], arr, kind == NULL);
+        if (!json && k == 2) print_workspace(ws, how);
         cJSON_AddItemToObject(all, kinds[k], arr);
+        if (k == 2) cJSON_AddItemToObject(all, "workspace", ws[0] ? cJSON_CreateString(ws) : cJSON_CreateNull());
     }
+    nl_progress_close(&p);
     if (json) {
         char *s = cJSON_Print(all);
         puts(s);

@@ -2,6 +2,7 @@
 #include "paths.h"
 
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,14 @@ const char *nl_include_dir(void) { resolve(); return P.include; }
 const char *nl_lib_dir(void) { resolve(); return P.lib; }
 const char *nl_self_exe(void) { resolve(); return P.exe; }
 const char *nl_bin_dir(void) { resolve(); return P.bin; }
+
+const char *nl_home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (home && *home) return home;
+    struct passwd *pw = getpwuid(getuid());     /* a service or a cron job may have no HOME */
+    return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/tmp";
+}
 
 const char *nl_data_path(char *buf, unsigned long size, const char *rel)
 {

@@ -23,6 +23,8 @@ const char *nl_lib_dir(void);
 /* The running executable, and the folder it is in. */
 const char *nl_self_exe(void);
 const char *nl_bin_dir(void);
+/* The user's home folder: $HOME, else the password database's, else /tmp. */
+const char *nl_home_dir(void);
 /* A path under the data dir, in a static buffer per call site (copy it). */
 const char *nl_data_path(char *buf, unsigned long size, const char *rel);
 

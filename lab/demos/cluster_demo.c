@@ -171,7 +171,8 @@ static void on_listening(lab_http_server *srv, int status, const char *errmsg)
 }
 
 /* Messages from the primary (cluster.ipc): a ping is answered at once
- * with a pong carrying the same number and the primary's send time. */
+ * with a pong carrying the same number, the primary's send time and the
+ * same padding (a message as big each way). */
 static void on_message(lab_cluster_self *self, cJSON *msg, int fd)
 {
     if (fd >= 0) close(fd);
@@ -182,6 +183,8 @@ static void on_message(lab_cluster_self *self, cJSON *msg, int fd)
     const cJSON *sent = cJSON_GetObjectItemCaseSensitive(msg, "sent_us");
     if (cJSON_IsNumber(sent)) cJSON_AddNumberToObject(pong, "sent_us", sent->valuedouble);
     cJSON_AddNumberToObject(pong, "worker", lab_cluster_worker_id());
+    const cJSON *pad = cJSON_GetObjectItemCaseSensitive(msg, "pad");
+    if (cJSON_IsString(pad)) cJSON_AddStringToObject(pong, "pad", pad->valuestring);
     lab_cluster_self_send(self, pong, NULL, NULL);
     cJSON_Delete(pong);
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "app.h"
+#include "course/workspace.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -71,8 +72,8 @@ void app_replace(screen *s)
 
 void app_claim_last(const char *target)
 {
-    if (strcmp(progress_last(&APP.prog), target) != 0 &&
-        progress_set_last(&APP.prog, target) < 0)
+    if (strcmp(nl_progress_last(&APP.prog), target) != 0 &&
+        nl_progress_set_last(&APP.prog, target) < 0)
         app_status("%s", APP.prog.error);     /* the lab goes on without it */
 }
 
@@ -160,8 +161,20 @@ void app_dirty(void)
     lab_timer_start(&A.frame, on_frame, since >= FRAME_MS ? 0 : FRAME_MS - since, 0);
 }
 
+/* Another program (nodelab check in a second terminal, the lab's own
+ * test runs) may have written progress: read it again if so. */
+static void follow_progress(void)
+{
+    if (nl_progress_refresh(&APP.prog)) app_dirty();
+    if (APP.prog.notice[0]) {                 /* a damaged file was set aside */
+        app_status("%s", APP.prog.notice);
+        APP.prog.notice[0] = '\0';
+    }
+}
+
 static void on_tick(lab_timer *t)
 {
+    follow_progress();
     screen *s = app_top();
     if (s && s->tick) s->tick(s);
     if (A.status[0] && lab_clock_us() / 1000 >= A.status_until_ms) {
@@ -172,10 +185,32 @@ static void on_tick(lab_timer *t)
 
 /* ---- keys -------------------------------------------------------------- */
 
+/* Ctrl-Z.  In raw mode the terminal sends it as a key, not as SIGTSTP, so
+ * the lab does what the terminal would: give the screen back, stop the
+ * job (the shell says "Stopped"; fg continues it), then take the screen
+ * again, at its new size if it changed meanwhile.  Demos run in their own
+ * process groups and go on running (p pauses one first). */
+static void suspend(void)
+{
+    def_prog_mode();
+    endwin();
+    fflush(stdout);
+    struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &old);           /* not ncurses' handler: we did its work */
+    kill(0, SIGTSTP);                         /* returns once continued */
+    sigaction(SIGTSTP, &old, NULL);
+    reset_prog_mode();
+    clearok(curscr, TRUE);
+    ui_resize();
+    app_dirty();
+}
+
 static void handle_key(int key)
 {
     screen *s = app_top();
     if (key == 3) { APP.quit = true; return; }                  /* Ctrl-C */
+    if (key == 26) { suspend(); return; }                       /* Ctrl-Z */
     if (A.prompting) { prompt_key(key); return; }
     if (A.help_open) {
         if (key == KEY_DOWN || key == 'j' || key == ' ' || key == KEY_NPAGE) A.help_scroll++;
@@ -295,7 +330,11 @@ static void watch_signal(lab_signal *s, lab_signal_cb *cb, int signum)
 void app_init(void)
 {
     APP.loop = lab_loop_new();
-    progress_open(&APP.prog);
+    nl_progress_open(&APP.prog, NULL);
+    if (nl_workspace_find(&APP.prog, APP.workspace, sizeof APP.workspace) == NL_WS_NONE)
+        nl_workspace_default(APP.workspace, sizeof APP.workspace);
+    nl_progress_use_workspace(&APP.prog, APP.workspace);
+    follow_progress();
     lab_timer_init(APP.loop, &A.frame);
     lab_timer_unref(&A.frame);
     lab_timer_init(APP.loop, &A.tick);
@@ -332,6 +371,6 @@ void app_shutdown(void)
     lab_signal_stop(&A.intr);
     lab_signal_stop(&A.term);
     lab_signal_stop(&A.hup);
-    progress_close(&APP.prog);
+    nl_progress_close(&APP.prog);
     lab_loop_free(APP.loop);
 }

@@ -15,8 +15,8 @@
 #ifndef NL_TUI_APP_H
 #define NL_TUI_APP_H
 
+#include "course/progress.h"
 #include "loop.h"
-#include "progress.h"
 #include "ui.h"
 
 #include <stdbool.h>
@@ -62,7 +62,8 @@ typedef struct {
     screen *stack[16];
     int depth;
     bool quit;
-    progress prog;
+    nl_progress prog;          /* of the current workspace */
+    char workspace[4096];      /* the current workspace (course/workspace.h), else ~/nodelab-work */
 } app;
 
 extern app APP;

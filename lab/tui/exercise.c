@@ -1,11 +1,14 @@
 /* exercise.c — manifests and the student's workspace (see exercise.h). */
 #include "exercise.h"
+#include "app.h"
 #include "course/catalog.h"
 #include "course/paths.h"
+#include "course/workspace.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,17 +85,11 @@ void exercise_free(exercise *e)
     e->nhints = 0;
 }
 
-/* $NODELAB_WORKSPACE/<id>; else ./<id> when the lab was started in a
- * workspace (`nodelab init DIR; cd DIR; nodelab`); else ~/nodelab-work/<id>. */
+/* <the current workspace>/<id>: the lab and the commands agree on which
+ * folder that is (course/workspace.h); app_init found it. */
 void exercise_workspace(const exercise *e, char *buf, size_t size)
 {
-    const char *ws = getenv("NODELAB_WORKSPACE"), *home = getenv("HOME");
-    struct stat st;
-    char cwd[4000];
-    if (ws && *ws) snprintf(buf, size, "%s/%s", ws, e->id);
-    else if (stat(e->id, &st) == 0 && S_ISDIR(st.st_mode) && getcwd(cwd, sizeof cwd))
-        snprintf(buf, size, "%s/%s", cwd, e->id);
-    else snprintf(buf, size, "%s/nodelab-work/%s", home && *home ? home : ".", e->id);
+    snprintf(buf, size, "%s/%s", APP.workspace, e->id);
 }
 
 int exercise_files_present(const exercise *e)
@@ -138,7 +135,14 @@ static int copy_file(const char *src, const char *dst)
 
 int exercise_copy_starter(const exercise *e, char *err, size_t size)
 {
-    char ws[4096], src[4300], dst[4300];
+    char ws[4096], src[4300], dst[4300], real[PATH_MAX];
+    /* The first starter copied makes the folder a workspace, recorded as
+     * the current one: nodelab check then finds it from anywhere. */
+    if (nl_workspace_make(&APP.prog, APP.workspace, err, size) < 0) return -1;
+    if (realpath(APP.workspace, real) && strcmp(real, APP.workspace) != 0) {
+        snprintf(APP.workspace, sizeof APP.workspace, "%s", real);
+        nl_progress_use_workspace(&APP.prog, APP.workspace);
+    }
     exercise_workspace(e, ws, sizeof ws);
     if (mkdirs(ws) < 0) {
         snprintf(err, size, "cannot create %s: %s", ws, strerror(errno));

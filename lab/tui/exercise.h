@@ -3,10 +3,11 @@
  * (exercises/<id>/exercise.json), where the student's copy lives, and
  * running its tests (exercise_runner.c).
  *
- * The student's files live in a workspace, one folder per exercise (the
- * layout `nodelab init DIR` makes): $NODELAB_WORKSPACE/<id>/, or ./<id>/
- * when the lab starts in a workspace, or ~/nodelab-work/<id>/.  The lab
- * copies the starter there on request and never overwrites a student's file.
+ * The student's files live in the current workspace, one folder per
+ * exercise (the layout `nodelab init DIR` makes): the same workspace
+ * `nodelab check` means (lab/course/workspace.h), else ~/nodelab-work.
+ * The lab copies the starter there on request and never overwrites a
+ * student's file.
  */
 #ifndef NL_TUI_EXERCISE_H
 #define NL_TUI_EXERCISE_H

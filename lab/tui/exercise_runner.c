@@ -39,7 +39,8 @@ static void add(char *buf, size_t size, const char *text)
     strncat(buf, text, size - strlen(buf) - 1);
 }
 
-/* cd WORKSPACE && exec nodelab check ID --format json >TMP/report.json */
+/* cd FOLDER && exec nodelab check ID --workspace WS --format json >TMP/report.json
+ * (the lab's workspace, named: the check records the result there). */
 static size_t grader_script(const ex_runner *r, const exercise *e, char *s, size_t size)
 {
     char ws[4096];
@@ -51,6 +52,8 @@ static size_t grader_script(const ex_runner *r, const exercise *e, char *s, size
     quote(s, size, nl_self_exe());
     add(s, size, " check ");
     quote(s, size, e->id);
+    add(s, size, " --workspace ");
+    quote(s, size, APP.workspace);
     add(s, size, " --format json >");
     quote(s, size, r->tmp);
     add(s, size, "/report.json 2>");

@@ -91,7 +91,7 @@ void input_draw_help(screen *s, int rows, int cols, int scroll)
 {
     binding b[64];
     int n = input_bindings(s, b, 64);
-    int w = cols - 6 < 72 ? cols - 6 : 72, lines = n + 1;
+    int w = cols - 6 < 72 ? cols - 6 : 72, lines = n + 2;   /* + Ctrl-C, Ctrl-Z */
     int h = rows - 2 < lines + 4 ? rows - 2 : lines + 4;
     int y = (rows - h) / 2, x = (cols - w) / 2;
     int body = h - 4;
@@ -102,9 +102,10 @@ void input_draw_help(screen *s, int rows, int cols, int scroll)
     ui_text(y + 1, x + 2, w - 4, title, S_BOLD);
     for (int i = 0; i < body && scroll + i < lines; i++) {
         int k = scroll + i, row = y + 2 + i;
-        if (k == n) {
-            ui_text(row, x + 2, 12, "Ctrl-C", S_KEY);
-            ui_text(row, x + 15, w - 17, "quit the lab from anywhere", S_NORMAL);
+        if (k >= n) {                          /* the keys of every screen */
+            ui_text(row, x + 2, 12, k == n ? "Ctrl-C" : "Ctrl-Z", S_KEY);
+            ui_text(row, x + 15, w - 17, k == n ? "quit the lab from anywhere"
+                    : "suspend the lab (fg resumes it; a demo goes on running)", S_NORMAL);
             continue;
         }
         char keys[40];

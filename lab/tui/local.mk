@@ -10,7 +10,6 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/ui.c lab/tui/ui.h \
 	lab/tui/model.c lab/tui/model_log.c lab/tui/model.h \
 	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_impl.h \
-	lab/tui/progress.c lab/tui/progress.h \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
 	lab/tui/syntax.c lab/tui/syntax.h \

@@ -75,7 +75,7 @@ static dl_doc *layout(ex_screen *x, int view)
 
 static bool solved(ex_screen *x)
 {
-    return !strcmp(progress_get_exercise(&APP.prog, x->ex.id).status, "passed");
+    return !strcmp(nl_progress_exercise(&APP.prog, x->ex.id).status, "passed");
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -83,14 +83,10 @@ static bool solved(ex_screen *x)
 static void on_results(ex_runner *r)
 {
     ex_screen *x = r->data;
-    if (r->compiled) {
-        progress_set_result(&APP.prog, x->ex.id, r->passed, r->total);
-        if (r->passed == r->total)
-            app_status("all %d tests pass%s", r->total,
-                       exercise_solutions_allowed() ? ": s shows the reference solution" : "");
-    } else {
-        progress_set_result(&APP.prog, x->ex.id, 0, x->ex.ncases);
-    }
+    nl_progress_refresh(&APP.prog);      /* nodelab check recorded the result */
+    if (r->compiled && r->passed == r->total)
+        app_status("all %d tests pass%s", r->total,
+                   exercise_solutions_allowed() ? ": s shows the reference solution" : "");
     x->view = V_RESULTS;
     x->top = 0;
     app_dirty();
@@ -229,9 +225,12 @@ static void draw(screen *s, int rows, int cols)
 {
     ex_screen *x = (ex_screen *)s;
     ex_runner *r = &x->run;
-    progress_exercise pe = progress_get_exercise(&APP.prog, x->ex.id);
+    nl_progress_ex pe = nl_progress_exercise(&APP.prog, x->ex.id);
+    /* A hint revealed elsewhere (nodelab hint, nodelab check) shows here too. */
+    if (pe.hints_used > x->hints_used) x->hints_used = pe.hints_used < x->ex.nhints ? pe.hints_used : x->ex.nhints;
     char status[64];
     if (r->running) snprintf(status, sizeof status, "running...");
+    else if (!strcmp(pe.detail, "compile error")) snprintf(status, sizeof status, "does not compile");
     else if (!strcmp(pe.status, "failing")) snprintf(status, sizeof status, "failing %d/%d tests", pe.passed, pe.total);
     else snprintf(status, sizeof status, "%s", pe.status);
     int n = 1 + ui_text(0, 1, cols, x->ex.id, S_TITLE);
@@ -309,8 +308,8 @@ static void act(screen *s, int action, int key)
     case DO_RUN: run_tests(x); break;
     case DO_HINT:
         if (x->hints_used >= x->ex.nhints) { app_status("no more hints"); break; }
-        x->hints_used++;
-        progress_set_hints(&APP.prog, x->ex.id, x->hints_used);
+        x->hints_used = nl_progress_hint(&APP.prog, x->ex.id, x->ex.nhints, true, NULL);
+        if (x->hints_used == 0) app_status("%s", APP.prog.error);
         break;
     case DO_STATEMENT: x->view = x->view == V_STATEMENT ? V_RESULTS : V_STATEMENT; x->top = 0; break;
     case DO_WATCH: if (x->watching) stop_watch(x); else start_watch(x); break;
@@ -375,7 +374,7 @@ screen *screen_exercise_new(const char *id)
     snprintf(path, sizeof path, "%s/%s", x->ex.dir, x->ex.statement);
     char *text = nl_read_file(path, NULL);
     if (text) { x->statement = md_parse(text); free(text); }
-    x->hints_used = progress_get_exercise(&APP.prog, id).hints_used;
+    x->hints_used = nl_progress_exercise(&APP.prog, id).hints_used;
     if (x->hints_used > x->ex.nhints) x->hints_used = x->ex.nhints;
     x->view = V_STATEMENT;
     return &x->base;

@@ -4,6 +4,7 @@
  */
 #include "app.h"
 #include "course/catalog.h"
+#include "course/paths.h"
 #include "demos/demo.h"
 #include "doc/markdown.h"
 #include "widget.h"
@@ -46,7 +47,7 @@ static void section_at(const nl_chapter *c, int position, char *out, size_t size
 static void make_continue(home *h)
 {
     char prefixed[200];
-    const char *last = progress_last(&APP.prog);
+    const char *last = nl_progress_last(&APP.prog);
     if (*last && !strchr(last, ':')) {          /* nodelab check writes a bare id */
         nl_exercise_entry e;
         snprintf(prefixed, sizeof prefixed, "%s:%s",
@@ -59,7 +60,7 @@ static void make_continue(home *h)
         nl_chapter c;
         if (nl_chapter_find(last + 8, &c) < 0) { h->cont[0] = '\0'; return; }
         char section[128];
-        section_at(&c, progress_position(&APP.prog, c.number), section, sizeof section);
+        section_at(&c, nl_progress_position(&APP.prog, c.number), section, sizeof section);
         snprintf(h->cont_label, sizeof h->cont_label, "%d %s%s%s", c.number, c.title,
                  section[0] ? " — " : "", section);
     } else if (!strncmp(last, "demo:", 5) && lab_demo_find(last + 5)) {
@@ -90,7 +91,7 @@ static void draw(screen *s, int rows, int cols)
         for (int k = 0; k < nex; k++) {
             if (ex[k].chapter != c->number) continue;
             total++;
-            progress_exercise pe = progress_get_exercise(&APP.prog, ex[k].id);
+            nl_progress_ex pe = nl_progress_exercise(&APP.prog, ex[k].id);
             passed += strcmp(pe.status, "passed") == 0;
         }
         bool on = i == sel, wide = cols >= 80;
@@ -117,8 +118,11 @@ static void draw(screen *s, int rows, int cols)
     if (y < rows - 1) {
         int ndemos = 0;
         for (const lab_demo_def *const *d = lab_demo_all(); *d; d++) ndemos += lab_demo_listed(*d);
-        ui_printf(y, 4, cols - 6, S_DIM, "%d live demos (d) · %d exercises (e) · "
-                  "progress in %s", ndemos, nex, APP.prog.path);
+        const char *home = nl_home_dir();
+        size_t n = strlen(home);
+        bool tilde = n > 1 && !strncmp(APP.workspace, home, n) && APP.workspace[n] == '/';
+        ui_printf(y, 4, cols - 6, S_DIM, "%d live demos (d) · %d exercises (e) in %s%s", ndemos, nex,
+                  tilde ? "~" : "", APP.workspace + (tilde ? n : 0));
     }
     free(ex);
 }
@@ -158,7 +162,7 @@ static void act(screen *s, int action, int key)
 static void tick(screen *s)
 {
     home *h = (home *)s;
-    const char *last = progress_last(&APP.prog);
+    const char *last = nl_progress_last(&APP.prog);
     if (strcmp(h->cont, last) != 0 && !(*last && strstr(h->cont, last))) {
         make_continue(h);
         app_dirty();

@@ -25,7 +25,7 @@ static bool exercise_rows(picker *p)
 {
     bool changed = false;
     for (int i = 0; i < p->n; i++) {
-        progress_exercise pe = progress_get_exercise(&APP.prog, p->ex[i].id);
+        nl_progress_ex pe = nl_progress_exercise(&APP.prog, p->ex[i].id);
         const char *mark = !strcmp(pe.status, "passed") ? UI.g->ok
                          : !strcmp(pe.status, "failing") ? UI.g->fail : " ";
         char status[32], name[sizeof p->rows[0].name], text[sizeof p->rows[0].text];

@@ -78,7 +78,7 @@ static void save_position(reader *r)
 {
     if (r->lay->n == 0 || r->lay->lines[r->top].src_line == r->saved_src) return;
     r->saved_src = r->lay->lines[r->top].src_line;
-    if (progress_set_position(&APP.prog, r->ch.number, r->saved_src) < 0)
+    if (nl_progress_set_position(&APP.prog, r->ch.number, r->saved_src) < 0)
         app_status("%s", APP.prog.error);
 }
 
@@ -290,7 +290,7 @@ screen *screen_reader_new(const char *chapter)
     r->hit = -1;
     r->body = UI.rows - 3;
     r->lay = dl_layout(r->doc, width_for(UI.cols));
-    int pos = progress_position(&APP.prog, ch.number);
+    int pos = nl_progress_position(&APP.prog, ch.number);
     r->top = pos ? dl_line_of_source(r->lay, pos) : 0;
     r->saved_src = pos;
     return &r->base;

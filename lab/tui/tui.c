@@ -29,10 +29,11 @@ static const char help[] =
 "\n"
 "Progress (reading position, exercises passed, hints used) is kept in\n"
 "$XDG_STATE_HOME/nodelab/progress.json (default ~/.local/state/nodelab).\n"
-"NO_COLOR=1 turns colours off.  Exercise files live in a workspace, one\n"
-"folder per exercise: $NODELAB_WORKSPACE, else the current folder if it has\n"
-"one named after the exercise, else ~/nodelab-work.  NODELAB_RECORD=FILE\n"
-"appends the telemetry of every demo run in the lab to FILE.\n";
+"NO_COLOR=1 turns colours off.  Exercise files live in the current\n"
+"workspace, the same one nodelab check uses: --workspace DIR or\n"
+"$NODELAB_WORKSPACE, else the workspace you are in, else the one nodelab\n"
+"init made last, else ~/nodelab-work.  NODELAB_RECORD=FILE appends the\n"
+"telemetry of every demo run in the lab to FILE.\n";
 
 /* "2", "streams", "loop.blocking", "demo:loop.blocking"... to the one
  * canonical form "chapter:N", "demo:NAME" or "exercise:ID". */

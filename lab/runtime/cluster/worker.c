@@ -307,6 +307,7 @@ int lab_cluster_http_listen(lab_cluster_self *self, lab_http_server *srv,
     if (!host) host = "127.0.0.1";
     cluster_server *s = lab_xcalloc(1, sizeof *s);
     lab_http_server_init(srv, self->loop, on_request);
+    srv->answer_unread_on_close = true;   /* see http.h */
     s->srv = srv;
     snprintf(s->host, sizeof s->host, "%s", host);
     s->port = port;

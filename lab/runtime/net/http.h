@@ -173,6 +173,12 @@ struct lab_http_server {
     uint64_t keep_alive_ms;    /* idle keep-alive connections close after
                                   this (Node: 5000) */
     size_t mark;               /* for every response (LAB_HTTP_MARK) */
+    /* On close(), a connection accepted but not yet read from is given
+     * the keep-alive time (at most 2 s) to send its request, which is
+     * answered, instead of being closed at once as Node does.  A cluster
+     * worker sets it: the primary may hand a connection over just before
+     * the worker's disconnect, and nothing would retry it. */
+    bool answer_unread_on_close;
     uint64_t requests, connections, client_errors;   /* totals */
     void *data;                /* yours */
 

@@ -37,6 +37,7 @@ struct lab_http_conn {
     size_t pending_len;
     lab_timer idle;                /* keep-alive timeout (server) */
     bool in_parser, closing, peer_ended, user_paused, parser_paused;
+    bool fresh;                    /* server: accepted, no request begun yet */
     lab_write_req reject;          /* the 400 answer to a malformed request */
 
     lab_http_server *srv;          /* server side */

@@ -141,6 +141,7 @@ static int srv_begin(lab_http_conn *c)
 {
     http_exchange *x = lab_xcalloc(1, sizeof *x);
     lab_timer_stop(&c->idle);             /* busy again */
+    c->fresh = false;
     x->conn = c;
     http_msg_init(&x->req, c);
     c->cur = x;
@@ -255,6 +256,7 @@ static void serve(lab_http_server *srv, lab_http_conn *c)
     srv->conns = c;
     srv->nconns++;
     srv->connections++;
+    c->fresh = true;
     if (http_conn_read_start(c) < 0) http_conn_close(c);
 }
 
@@ -332,7 +334,15 @@ void lab_http_server_close(lab_http_server *srv, void (*cb)(lab_http_server *))
     srv->closing = true;
     srv->on_closed = cb;
     if (!srv->listen_closed) lab_tcp_close(&srv->tcp, on_listen_closed);
-    for (lab_http_conn *c = srv->conns; c; c = c->next)
-        if (!c->cur) end_conn(c);         /* idle keep-alive connections */
+    for (lab_http_conn *c = srv->conns; c; c = c->next) {
+        if (c->cur) continue;             /* busy: it ends after its response */
+        /* A connection accepted but not yet read from: Node closes it
+         * at once.  A cluster worker's (answer_unread_on_close, http.h)
+         * gets the keep-alive time (at most 2 s) to send its request,
+         * which is answered; then it closes. */
+        if (c->fresh && srv->answer_unread_on_close)
+            lab_timer_start(&c->idle, on_idle, srv->keep_alive_ms < 2000 ? srv->keep_alive_ms : 2000, 0);
+        else end_conn(c);                 /* idle keep-alive connections */
+    }
     maybe_closed(srv);                    /* nothing was open at all */
 }

@@ -48,7 +48,7 @@
     X(LOAD, "load")       X(LOAD_START, "load_start") X(LOAD_DONE, "load_done") \
     X(SERVING, "serving") X(STEP, "step")       X(LOG, "log")                 \
     X(QUEUE, "queue")     X(RSS, "rss")         X(COMPONENT, "component")     \
-    X(CACHE, "cache")                                                         \
+    X(CACHE, "cache")     X(ROUNDTRIP, "roundtrip")                           \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")

@@ -1,0 +1,48 @@
+#!/bin/sh
+# threads_exercises.sh — the Chapter 5 exercises (threads-atomics,
+# threads-actors, shutdown-graceful): verify gives each reference solution
+# full marks and each untouched starter 0; and one typical wrong solution
+# of each, graded as a class (batch), loses exactly the tests that guard
+# what it got wrong.
+. "$top_srcdir/tests/lib.sh"
+GRADER="$top_builddir/nodelab-grader"
+expect_status 0 "verify: the Chapter 5 exercises" -- "$GRADER" verify threads-atomics threads-actors shutdown-graceful --jobs 2
+for x in "threads-atomics: solution 16/16, starter 0/16" "threads-actors: solution 16/16, starter 0/16" \
+         "shutdown-graceful: solution 15/15, starter 0/15"; do
+    expect_grep "^ok   $x" "$TMP/out" "verify: $x"
+done
+
+# Wrong solutions, each one change away from the reference.
+class="$TMP/class"
+mkdir -p "$class/plain-increment" "$class/same-stage" "$class/uncounted"
+SOL="$top_srcdir/solutions"
+# The counter's threads add with a plain +=: updates are lost (or, when
+# the compiler folds the loop, no Atomics.add is ever made).
+sed 's/lab_atomics_add(j->counter, 1);/*j->counter += 1;/' "$SOL/threads-atomics/counter.c" \
+    >"$class/plain-increment/counter.c"
+# Every actor is told it is stage 1: each value goes through stage 1 N times.
+sed 's/a->stage = k + 1;/a->stage = 1;/' "$SOL/threads-actors/pipeline.c" >"$class/same-stage/pipeline.c"
+# The requests are never counted in flight: the drain ends at once.
+sed 's/    lab_shutdown_request_begin(s->sd);//' "$SOL/shutdown-graceful/server.c" >"$class/uncounted/server.c"
+for s in plain-increment same-stage uncounted; do
+    f=$(ls "$class/$s")
+    cmp -s "$class/$s/$f" "$(ls "$SOL"/*/"$f")" && fail "the $s mutant differs from its solution"
+done
+expect_status 0 "batch grades the wrong solutions" -- "$GRADER" batch "$class" --jobs 2 --out "$TMP/grades"
+python3 - "$TMP/grades" >"$TMP/py.out" 2>&1 <<'PY' && ok "each wrong solution loses the tests that guard it" \
+    || fail "each wrong solution loses the tests that guard it" "$(cat "$TMP/py.out")"
+import json, sys
+want = {
+    "plain-increment": ("threads-atomics", {"counts_exactly_under_contention"}),
+    "same-stage": ("threads-actors", {"exact_results_in_input_order", "each_stage_sees_the_values_in_order",
+                                      "one_stage_and_the_most", "inputs_are_sent_before_it_returns"}),
+    "uncounted": ("shutdown-graceful", {"sigterm_refuses_new_connections", "in_flight_requests_finish",
+                                        "deadline_forces_exit", "second_signal_forces_exit"}),
+}
+for name, (exercise, must_fail) in want.items():
+    ex = [e for e in json.load(open(f"{sys.argv[1]}/{name}.json"))["exercises"] if e["id"] == exercise][0]
+    failed = {t["tcase"] for t in ex["tests"] if t["status"] != "passed"}
+    assert ex["status"] == "failing" and must_fail <= failed, (name, sorted(must_fail - failed), sorted(failed))
+    print(name, exercise, ex["score"], "of", ex["max_score"], "failed:", sorted(failed))
+PY
+finish
