@@ -16,15 +16,7 @@ node=${NODE:-$(command -v node || true)}
 [ -x "$bench" ] || { echo "child.sh: $bench is not built (make bench builds it)"; exit 0; }
 [ -x "$NODELAB" ] || { echo "child.sh: $NODELAB is not built"; exit 0; }
 
-# median CMD... — runs CMD $runs times; prints the median of what it prints (ms).
-median() {
-    i=0; : >"$tmp/m"
-    while [ $i -lt "$runs" ]; do
-        "$@" >>"$tmp/m" 2>"$tmp/err" || { echo "failed: $(head -c 200 "$tmp/err")" >&2; echo nan; return; }
-        i=$((i + 1))
-    done
-    sort -g "$tmp/m" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$here/lib.sh"      # median
 shell_loop() {
     t0=$(date +%s%N)
     i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done

@@ -17,3 +17,9 @@ EXTRA_DIST += bench/cluster.sh bench/cluster/server.js bench/reliability/cluster
 .PHONY: bench-reliability
 bench-reliability: all
 	top_builddir=$(abs_top_builddir) NODELAB=$(abs_top_builddir)/nodelab $(SHELL) $(srcdir)/bench/reliability/cluster.sh
+# Chapter 5: bench/threads.sh (worker threads, atomics) against node.
+EXTRA_PROGRAMS += bench/bench-threads
+bench_bench_threads_SOURCES = bench/bench_threads.c
+bench_bench_threads_LDADD = $(RUNTIME_LIBS)
+bench: bench/bench-threads
+EXTRA_DIST += bench/threads.sh bench/threads/counter.js bench/threads/post.js bench/lib.sh

@@ -48,6 +48,7 @@ nodelab_SOURCES = \
 	lab/demos/cluster_lifecycle.c \
 	lab/demos/cluster_ipc.c \
 	lab/demos/cluster_logs.c \
+	lab/demos/cluster_external_lb.c \
 	lab/demos/loop_blocking.c \
 	lab/demos/loop_layers.c \
 	lab/demos/loop_threadpool.c \

@@ -10,7 +10,7 @@ export NL_DEMO_MARK
 unset NODE_CLUSTER_SCHED_POLICY
 
 cat >"$TMP/drive.py" <<'PY'
-import json, os, signal, subprocess, sys
+import json, os, select, signal, socket, subprocess, sys
 
 NODELAB = os.environ.get("NODELAB", "./nodelab")
 
@@ -285,6 +285,98 @@ def logs():
     rows = d.by("result")
     assert sum(r["lines"] for r in rows) == s["lines"], rows
 
+def external_lb():
+    d = Demo("cluster.external-lb", "--set", "workers=2", "--set", "requests=300",
+             "--duration", "120")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    comp = [(e["name"], e["state"]) for e in d.by("component")]
+    assert comp[:4] == [("server", "started")] * 2 + [("server", "ready")] * 2, comp
+    assert comp[4:6] == [("nginx", "started"), ("nginx", "ready")], comp
+    assert sorted(comp[6:]) == [("nginx", "stopped"), ("server", "stopped"), ("server", "stopped")], comp
+    rows = d.by("result")
+    assert [r["setup"] for r in rows] == ["nginx + single processes", "cluster module (rr)"], rows
+    for r in rows:
+        assert r["ok"] == 300 and r["failed"] == 0 and len(r["by_process"]) == 2, r
+        assert sum(p["responses"] for p in r["by_process"]) == 300, r
+    # Through nginx the answers came from the plain servers; then from the workers.
+    servers = {e["server_pid"] for e in d.by("component") if e["name"] == "server"}
+    assert {p["pid"] for p in rows[0]["by_process"]} == servers, (rows[0], servers)
+    workers = {e["worker_pid"] for e in d.by("worker", event="listening")}
+    assert {p["pid"] for p in rows[1]["by_process"]} == workers, (rows[1], workers)
+    # nginx and its servers were gone before the first worker was forked.
+    stops = [i for i, e in enumerate(d.events) if e["ev"] == "component" and e["state"] == "stopped"]
+    assert max(stops) < d.index(worker_ev("fork")), stops
+    conf = [e for e in d.by("spawn") if e["file"].endswith("nginx")][0]["argv"]
+    assert conf[1] == "-p" and conf[3] == "-c" and not os.path.exists(conf[2]), conf
+    assert d.by("summary")[-1]["nginx_stopped"] is True
+
+def external_lb_without_nginx():
+    env = dict(os.environ, NODELAB_NGINX="/nonexistent/nginx")
+    p = subprocess.run([NODELAB, "demo", "cluster.external-lb"], capture_output=True, text=True, env=env)
+    lines = p.stderr.splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and "nginx is not installed" in lines[0] \
+        and "apt-get install nginx-light" in lines[0], (p.returncode, p.stderr)
+
+def external_lb_port_in_use():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    port = s.getsockname()[1]
+    p = subprocess.run([NODELAB, "demo", "cluster.external-lb", "--set", f"port={port}"],
+                       capture_output=True, text=True)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert p.stderr.splitlines()[0] == \
+        f"nodelab: cluster.external-lb: listen EADDRINUSE: address already in use 127.0.0.1:{port}", p.stderr
+
+def all_gone(pids, ms):
+    """True once every pid has ended (pidfds say so), within ms."""
+    fds = []
+    for pid in pids:
+        try:
+            fds.append(os.pidfd_open(pid))
+        except ProcessLookupError:
+            pass
+    poll = select.poll()
+    for fd in fds:
+        poll.register(fd, select.POLLIN)
+    left = set(fds)
+    while left:
+        ready = poll.poll(ms)
+        if not ready:
+            return False
+        for fd, _ in ready:
+            poll.unregister(fd)
+            left.discard(fd)
+    return True
+
+def primary_killed():
+    # Every cluster demo: SIGKILL the primary once it serves; each process
+    # it started (its spawn events) is gone within a second.
+    for name in ("cluster.scheduling", "cluster.single-vs-many", "cluster.respawn",
+                 "cluster.graceful", "cluster.cpu-heavy", "cluster.pitfalls",
+                 "cluster.lifecycle", "cluster.ipc", "cluster.logs", "cluster.external-lb"):
+        d = Demo(name, "--duration", "120")
+        d.until(lambda e: e["ev"] in ("serving", "load_start"))
+        pids = [e["pid"] for e in d.by("spawn") if e["pid"] != d.primary]
+        assert pids, name
+        os.kill(d.primary, signal.SIGKILL)
+        assert all_gone(pids, 1000), (name, pids)
+        d.finish()
+
+def crash_at_start():
+    # A worker that dies at start: in the lifecycle its row says so, and
+    # cluster.http without respawn ends with one line (tests/demo_cluster.sh).
+    d = Demo("cluster.lifecycle", "--set", "workers=1", "--set", "script=0", "--duration", "120")
+    d.until(lambda e: e["ev"] == "serving")
+    d.control("fork-crash")
+    row = d.until(lambda e: e["ev"] == "result")
+    d.control("stop")
+    rc = d.finish()
+    assert rc == 0, (rc, d.err)
+    assert row["id"] == 2 and row["code"] == 1 and row["ended_by"] == "crash at start", row
+    assert "listening_ms" not in row, row
+
 import traceback
 for name in sys.argv[1:]:
     try:
@@ -311,7 +403,7 @@ drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
 
 # Bad input: one line, exit 2, nothing started.
 for demo in cluster.scheduling cluster.single-vs-many cluster.respawn cluster.graceful \
-            cluster.cpu-heavy cluster.pitfalls cluster.lifecycle cluster.ipc cluster.logs; do
+            cluster.cpu-heavy cluster.pitfalls cluster.lifecycle cluster.ipc cluster.logs cluster.external-lb; do
     for bad in workers=0 workers=65; do
         "$NODELAB" demo $demo --set "$bad" >"$TMP/out" 2>"$TMP/err" </dev/null
         [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "allowed: 1..64" "$TMP/err" \
@@ -334,7 +426,12 @@ drive \
     "pitfalls_without_redis cluster.pitfalls without redis-server: one line how to install it, exit 2" \
     "lifecycle cluster.lifecycle: disconnect, SIGKILL, SIGTERM, a crash at start, a graceful stop: each timeline in order" \
     "ipc cluster.ipc: pings and pongs both ways, sizes as the channel saw them, stats" \
-    "logs cluster.logs: every worker's lines in one stream sorted by time, the filter shows one PID"
+    "logs cluster.logs: every worker's lines in one stream sorted by time, the filter shows one PID" \
+    "external_lb cluster.external-lb: nginx (started, config in a temp dir) before single processes, then the cluster: same load, both rows, all stopped, dir gone" \
+    "external_lb_without_nginx cluster.external-lb without nginx: one line how to install it, exit 2" \
+    "external_lb_port_in_use cluster.external-lb on a port in use: Node's EADDRINUSE line, exit 1" \
+    "primary_killed every cluster demo: a SIGKILLed primary leaves nothing running within 1 s" \
+    "crash_at_start cluster.lifecycle: a worker crashing at start is online, exits 1, never listens"
 
 left=$(left_running "$TMP")
 [ -z "$left" ] && ok "nothing left running" || fail "nothing left running" "pids: $left"

@@ -453,9 +453,13 @@ static void stop_under_load(lab_cluster_sched sched)
     start(&o, 2, four_slow_then_more);
     lab_loop_run(P.loop);
     ck_assert(P.cl->stopped);
-    ck_assert_uint_eq(P.lg->ok, 4);            /* the four in flight */
+    /* The four in flight are answered; the four after them find nobody
+     * listening — but one whose connection the primary (or the kernel,
+     * for a shared socket) accepted just before the stop is answered
+     * too: a connection accepted is a connection served. */
+    ck_assert_uint_ge(P.lg->ok, 4);
     ck_assert_uint_eq(P.lg->failed, 0);
-    ck_assert_uint_eq(P.lg->refused, 4);       /* then nobody listens */
+    ck_assert_uint_eq(P.lg->ok + P.lg->refused, 8);
     ck_assert_uint_eq(P.cl->killed_at_deadline, 0);
     for (int id = 1; id <= 2; id++)
         ck_assert_str_eq(P.w[id], "fork listening disconnect exit:0");

@@ -200,6 +200,28 @@ START_TEST(a_push_makes_a_readable_and_data_counts_bytes)
 }
 END_TEST
 
+START_TEST(cluster_worker_stats_count_requests_without_request_events)
+{
+    feed("{\"ts\":1,\"ev\":\"demo\",\"pid\":10,\"name\":\"cluster.http\"}");
+    feed("{\"ts\":2,\"ev\":\"worker\",\"pid\":10,\"event\":\"fork\",\"id\":1,\"worker_pid\":11,\"state\":\"none\"}");
+    feed("{\"ts\":3,\"ev\":\"worker\",\"pid\":10,\"event\":\"fork\",\"id\":2,\"worker_pid\":12,\"state\":\"none\"}");
+    ck_assert_str_eq(model_proc_find(&M, 11)->role, "worker 1");
+    feed("{\"ts\":300000,\"ev\":\"worker_stats\",\"pid\":10,\"id\":1,\"worker_pid\":11,\"requests\":70,\"connections\":2,\"rss\":2000000,\"cpu_us\":5}");
+    feed("{\"ts\":300001,\"ev\":\"worker_stats\",\"pid\":10,\"id\":2,\"worker_pid\":12,\"requests\":30,\"connections\":2,\"rss\":2000000,\"cpu_us\":5}");
+    feed("{\"ts\":600000,\"ev\":\"worker_stats\",\"pid\":10,\"id\":1,\"worker_pid\":11,\"requests\":100,\"connections\":2,\"rss\":3000000,\"cpu_us\":9}");
+    model_proc *p = model_proc_find(&M, 11);
+    ck_assert_int_eq(p->requests, 100);           /* the total, not a sum of totals */
+    ck_assert_int_eq(p->rss, 3000000);
+    ck_assert_int_eq(M.nworkers, 2);
+    ck_assert_str_eq(M.workers[0].label, "pid 11");
+    ck_assert_int_eq(M.workers[0].count, 100);
+    ck_assert_int_eq(M.workers[1].count, 30);
+    /* A threads' worker event (no worker_pid) names no process. */
+    feed("{\"ts\":700000,\"ev\":\"worker\",\"pid\":10,\"event\":\"online\",\"id\":3}");
+    ck_assert_ptr_null(model_proc_find(&M, 0));
+}
+END_TEST
+
 START_TEST(a_spawn_adds_a_row_and_exit_reports_how_it_ended)
 {
     feed("{\"ts\":1,\"ev\":\"demo\",\"pid\":10,\"name\":\"child.fork\"}");
@@ -576,6 +598,7 @@ int main(void)
 {
     return CHECK_RUN("tui model", 60, setup, NULL,
                      demo_event_names_the_demo_and_its_parameters,
+                     cluster_worker_stats_count_requests_without_request_events,
                      param_replies_update_the_value_or_say_why_not,
                      writes_make_a_gauge_and_false_is_logged_with_its_burst,
                      falses_in_a_row_share_one_log_line,

@@ -419,6 +419,49 @@ START_TEST(under_load_every_acknowledged_row_is_there)
 }
 END_TEST
 
+/* Sends a request (method, url, a body of `len` bytes of 'b') and reads
+ * the status. */
+static int request(int port, const char *method, const char *url, size_t len, long long *id)
+{
+    int fd = dial(port);
+    if (fd < 0) return fd;
+    char head[256];
+    int n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n", method, url, len);
+    char *body = malloc(len + 1);
+    memset(body, 'b', len);
+    body[len] = '\0';
+    int st = send_all(fd, head, (size_t)n) ? post_end(fd, body, 0, id) : 0;
+    free(body);
+    return st;
+}
+
+START_TEST(only_post_slash_stores_and_bodies_have_a_limit)
+{
+    server s;
+    start(&s, 20000);
+    long long id = -1;
+    int st = request(s.port, "POST", "/", SERVER_BODY_MAX, &id);
+    ck_assert_msg(st == 200 && id > 0, "POST / with a body of SERVER_BODY_MAX bytes: status %d, wanted 200 "
+                  "{\"id\":N} (the limit itself is allowed)", st);
+    long long none;
+    st = request(s.port, "POST", "/", SERVER_BODY_MAX + 1, &none);
+    ck_assert_msg(st == 413, "POST / with a body of SERVER_BODY_MAX + 1 bytes: status %d, wanted 413", st);
+    st = request(s.port, "POST", "/x", 3, &none);
+    ck_assert_msg(st == 404, "POST /x: status %d, wanted 404 (only POST / stores)", st);
+    st = request(s.port, "GET", "/", 0, &none);
+    ck_assert_msg(st == 404, "GET /: status %d, wanted 404 (only POST / stores)", st);
+    st = request(s.port, "PUT", "/", 3, &none);
+    ck_assert_msg(st == 404, "PUT /: status %d, wanted 404 (only POST / stores)", st);
+    kill(s.pid, SIGTERM);
+    ck_assert_msg(finish(&s) == 0, "after SIGTERM with nothing in flight the server should exit 0");
+    row rows[8];
+    int n = read_rows(s.db, rows, 8);
+    ck_assert_msg(n == 1 && rows[0].id == id && strlen(rows[0].body) == 63,
+                  "only the one POST / within the limit should be stored: %d rows", n);
+}
+END_TEST
+
 START_TEST(deadline_forces_exit)
 {
     server s;
@@ -445,7 +488,7 @@ START_TEST(deadline_forces_exit)
 }
 END_TEST
 
-START_TEST(a_database_that_cannot_be_opened)
+START_TEST(start_failures_return_minus_1)
 {
     lab_loop *loop = lab_loop_new();
     int port = -7;
@@ -453,8 +496,27 @@ START_TEST(a_database_that_cannot_be_opened)
                   "server_start with a database in a folder that does not exist should return -1");
     /* Nothing listens, nothing keeps the loop: it returns at once. */
     lab_loop_run(loop);
-    lab_loop_free(loop);
     ck_assert_msg(port == -7, "server_start failed but set *bound_port (%d): was it listening?", port);
+    /* A port someone else already listens on. */
+    int taken = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    ck_assert(bind(taken, (struct sockaddr *)&a, sizeof a) == 0 && listen(taken, 1) == 0 &&
+              getsockname(taken, (struct sockaddr *)&a, &len) == 0);
+    char path[300];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/taken.%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    ck_assert_msg(server_start(loop, path, ntohs(a.sin_port), 1000, &port) == -1,
+                  "server_start on a port already in use should return -1");
+    ck_assert_msg(port == -7, "server_start failed but set *bound_port (%d)", port);
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    close(taken);
+    char wal[320];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    ck_assert_msg(access(wal, F_OK) != 0, "server_start failed to listen but left the database open "
+                  "(its -wal file is there): db_close it before returning -1");
+    unlink(path);
 }
 END_TEST
 
@@ -483,7 +545,8 @@ Suite *exercise_suite(void)
         { "in_flight_requests_finish", in_flight_requests_finish },
         { "under_load_every_acknowledged_row_is_there", under_load_every_acknowledged_row_is_there },
         { "deadline_forces_exit", deadline_forces_exit },
-        { "a_database_that_cannot_be_opened", a_database_that_cannot_be_opened },
+        { "only_post_slash_stores_and_bodies_have_a_limit", only_post_slash_stores_and_bodies_have_a_limit },
+        { "start_failures_return_minus_1", start_failures_return_minus_1 },
         { "second_signal_forces_exit", second_signal_forces_exit },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

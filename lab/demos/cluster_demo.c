@@ -1,6 +1,7 @@
 /* cluster_demo.c — the Chapter 3 demos' worker and primary (see cluster_demo.h). */
 #include "cluster_demo.h"
 #include "child_demo.h"
+#include "errors.h"
 #include "events.h"
 #include "telemetry.h"
 
@@ -83,11 +84,15 @@ static bool path_is(const char *url, const char *path)
 
 typedef struct { lab_timer t; lab_http_out *res; char url[160]; } pending_answer;
 
+/* This process's PID as text, set once at start (getpid() is a system
+ * call, and every answer names the PID). */
+static char my_pid[16];
+
 static void log_line(const char *url, int status)
 {
     char line[256];
-    int n = snprintf(line, sizeof line, "%llu %d %d GET %.150s %d\n",
-                     (unsigned long long)lab_tel_now(), (int)getpid(), lab_cluster_worker_id(),
+    int n = snprintf(line, sizeof line, "%llu %s %d GET %.150s %d\n",
+                     (unsigned long long)lab_tel_now(), my_pid, lab_cluster_worker_id(),
                      url, status);
     /* One write() per line, under PIPE_BUF: lines of many workers on one
      * pipe never mix. */
@@ -98,9 +103,9 @@ static bool log_on;
 
 static void answer(lab_http_out *res, const char *url)
 {
-    char body[160], pid[16], key[32], value[64];
+    char body[160], key[32], value[64];
+    const char *pid = my_pid;
     int status = 200, n;
-    snprintf(pid, sizeof pid, "%d", (int)getpid());
     if (path_is(url, "/")) {
         n = snprintf(body, sizeof body, "hello from worker %d, pid %s\n", lab_cluster_worker_id(), pid);
     } else if (path_is(url, "/set") || path_is(url, "/get")) {
@@ -198,6 +203,7 @@ int cluster_demo_worker_main(void *arg)
     if (c->crash) return 1;            /* a worker that dies at start */
     self->on_message = on_message;
     log_on = c->log;
+    snprintf(my_pid, sizeof my_pid, "%d", (int)getpid());
     if (c->ballast_mb > 0) {
         size_t n = (size_t)c->ballast_mb << 20;
         ballast = malloc(n);
@@ -215,12 +221,33 @@ int cluster_demo_worker_main(void *arg)
     if (lab_cluster_http_listen(self, &srv, "127.0.0.1", c->port, on_request, on_listening) < 0)
         return 1;
     srv.data = (void *)c;
+    srv.no_request_events = !c->trace;
     if (c->stats_ms) lab_cluster_self_stats(self, (uint64_t)c->stats_ms);
     lab_loop_run(loop);
     lab_loop_free(loop);
     if (redis) redisFree(redis);
     free(ballast);
     return listen_failed;
+}
+
+/* As Node's plain server.listen(): the port is ours, no primary asked. */
+int cluster_demo_single_main(void *arg)
+{
+    const cluster_demo_cfg *c = arg;
+    lab_loop *loop = lab_loop_new();
+    static lab_http_server srv;
+    log_on = c->log;
+    snprintf(my_pid, sizeof my_pid, "%d", (int)getpid());
+    int rc = lab_http_server_listen(&srv, loop, "127.0.0.1", c->port, on_request);
+    if (rc < 0) {
+        fprintf(stderr, "nodelab: server: listen %s 127.0.0.1:%d\n", lab_errno_name(-rc), c->port);
+        return 1;
+    }
+    srv.data = (void *)c;
+    srv.no_request_events = !c->trace;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    return 0;
 }
 
 /* ==== the primary =================================================================== */
@@ -574,12 +601,19 @@ static void on_server_exit(lab_process *p, int code, int sig)
 
 bool cluster_demo_server_start(cluster_demo_server *srv, lab_loop *loop, char *const *argv)
 {
-    lab_spawn_options o = { .file = argv[0], .argv = argv, .pdeathsig = SIGKILL,
+    lab_spawn_options o = { .file = argv ? argv[0] : NULL, .argv = argv, .pdeathsig = SIGKILL,
                             .stdio_count = 3, .on_exit = on_server_exit, .data = srv };
     o.stdio[0].kind = LAB_STDIO_IGNORE;
     o.stdio[1].kind = LAB_STDIO_IGNORE;   /* our stdout is the event stream */
     o.stdio[2].kind = LAB_STDIO_INHERIT;
-    srv->proc = lab_spawn(loop, &o);
+    if (argv) {
+        srv->proc = lab_spawn(loop, &o);
+    } else {
+        /* Our own server: it reports telemetry as the workers do. */
+        child_demo_options(&o, CHILD_DEMO_FORK, true);
+        o.stdio[3].kind = LAB_STDIO_IGNORE;   /* no channel: not a worker */
+        srv->proc = lab_fork_call(loop, srv->main, srv->arg, &o);
+    }
     if (!srv->proc) return false;
     srv->pid = srv->proc->pid;
     component_event(srv, "started");

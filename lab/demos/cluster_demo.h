@@ -40,12 +40,18 @@ typedef struct {
     int stats_ms;              /* lab_cluster_self_stats interval (0: none) */
     bool crash;                /* exit 1 right after "online" */
     bool log;                  /* a log line per request on stdout */
+    bool trace;                /* a `request` event per request (else only
+                                  the stats: the per-request JSON would
+                                  cost more than the request itself) */
     int ballast_mb;            /* memory each worker allocates and touches */
     char redis_socket[108];    /* the shared cache: redis on this socket */
 } cluster_demo_cfg;
 
 /* A worker: lab_child_main for lab_cluster_options.main (arg: the cfg). */
 int cluster_demo_worker_main(void *arg);
+/* The same server as one plain process, no cluster: it listens on
+ * 127.0.0.1:cfg.port itself (cluster.external-lb's backends). */
+int cluster_demo_single_main(void *arg);
 
 /* ---- the primary ---------------------------------------------------------------- */
 
@@ -134,6 +140,9 @@ struct cluster_demo_server {
     /* It exited (code/signal), before or after being ready. */
     void (*on_exit)(cluster_demo_server *srv, int code, int sig);
     void *data;
+    /* Instead of a program: run main(arg) in a forked child (argv NULL). */
+    lab_child_main *main;
+    void *arg;
 
     lab_process *proc;         /* NULL once it has exited */
     pid_t pid;
@@ -142,7 +151,8 @@ struct cluster_demo_server {
     int probes;
 };
 
-/* Spawns argv (argv[0] a path), its output to /dev/null (stderr kept),
+/* Spawns argv (argv[0] a path), or forks srv->main when argv is NULL,
+ * its output to /dev/null (stderr kept),
  * dying with the demo (PDEATHSIG); probes its socket every 20 ms and calls
  * on_ready once it accepts (at most 10 s of probes).  A `component` event
  * says started / ready / stopped.  false (errno) if it could not start. */

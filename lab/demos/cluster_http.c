@@ -184,7 +184,8 @@ static int run(lab_demo *d)
     s.k.cfg = (cluster_demo_cfg){ .port = (int)lab_demo_int(d, "port"),
                                   .delay_ms = (int)lab_demo_int(d, "delay_ms"),
                                   .stats_ms = (int)lab_demo_int(d, "stats_ms"),
-                                  .crash = lab_demo_int(d, "crash") };
+                                  .crash = lab_demo_int(d, "crash"),
+                                  .trace = lab_demo_int(d, "trace") };
     s.k.on_ready = on_ready;
     s.k.on_stopped = on_stopped;
     s.k.extra.stop_timeout_ms = (uint64_t)lab_demo_int(d, "stop_timeout_ms");
@@ -239,6 +240,9 @@ const lab_demo_def lab_demo_cluster_http = {
           "workers report their stats this often (0: never)", false },
         { "stop_timeout_ms", LAB_PARAM_INT, 5000, 100, 60000, NULL, "ms",
           "graceful stop: workers still alive after this are killed", false },
+        { "trace", LAB_PARAM_INT, 0, 0, 1, NULL, "0/1",
+          "1: a request event per request from every worker (slow: the stats "
+          "every stats_ms are the default)", false },
     },
     .keys = {
         { 'l', "load", "load on/off" },

@@ -3,7 +3,8 @@
  * life can go, as a timeline per worker.
  *
  * The primary forks `workers` workers and, once they all listen, acts out
- * one ending per worker, `step_ms` apart (script=1):
+ * one ending per worker, `step_ms` apart, each once the one before is
+ * over (script=1):
  *
  *   worker 1  disconnect()    it stops taking connections, closes its
  *                             channel, exits 0: exitedAfterDisconnect true
@@ -196,9 +197,20 @@ static void fork_one(life_state *s, bool crash)
     if (l && crash) l->ended_by = "crash at start";
 }
 
+/* Is a worker the script acted on still on its way out?  The next act
+ * waits for it: each ending is seen whole, and the graceful stop cannot
+ * catch a worker that was about to crash on its own. */
+static bool act_pending(const life_state *s)
+{
+    for (int i = 0; i < MAX_TIMELINES; i++)
+        if (s->lines[i].ended_by && !s->lines[i].reported) return true;
+    return false;
+}
+
 static void on_step(lab_timer *t)
 {
     life_state *s = t->data;
+    if (act_pending(s)) return;
     switch (s->act++) {
     case 0: end_worker(s, "disconnect()", 1); break;
     case 1: end_worker(s, "kill(SIGKILL)", 2); break;

@@ -29,7 +29,7 @@ lab_runtime_liblab_a_SOURCES += \
 lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
 # Chapter 5: worker threads, shared memory, graceful shutdown.
 lab_runtime_liblab_a_SOURCES += \
-	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/worker.c \
+	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/thread_worker.c \
 	$(RT)/threads/shared.c $(RT)/threads/shutdown.c
 
 # The public headers: what a demo, a test or a student's file may include.

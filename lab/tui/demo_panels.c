@@ -103,6 +103,13 @@ static void params_line(demo_screen *d, int y, int cols)
 
 /* ---- panels ------------------------------------------------------------ */
 
+/* Requests are counted one `request` event at a time, or from a cluster
+ * worker's periodic stats (worker_stats). */
+static bool has_requests(const model *m)
+{
+    return model_seen(m, LAB_EV_REQUEST) > 0 || model_seen(m, LAB_EV_WORKER_STATS) > 0;
+}
+
 /* ---- stream gauges ----------------------------------------------------- */
 
 /* The sides a stream has a gauge for: those that reported, or that its
@@ -241,7 +248,7 @@ static void panel_rates(demo_screen *d, int y, int h, int cols)
         y++;
         h--;
     }
-    if (model_seen(m, LAB_EV_REQUEST) > 0 && h > 0) {
+    if (has_requests(m) && h > 0) {
         snprintf(line, sizeof line, "%6.0f req/s", model_series_recent(&m->requests, 4));
         ui_text(y, 1, 11, "requests", S_NORMAL);
         int w = cols - 14 - ui_width(line);
@@ -331,7 +338,7 @@ static void panel_procs(demo_screen *d, int y, int h, int cols)
     int n = 0;
     for (int c = 0; c < C_N; c++) {
         if (c == C_IPC && !d->m.ipc_total) continue;
-        if (c == C_REQS && !model_seen(&d->m, LAB_EV_REQUEST)) continue;
+        if (c == C_REQS && !has_requests(&d->m)) continue;
         t.which[n] = c;
         columns[n++] = all_columns[c];
     }
@@ -468,7 +475,7 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     if (m->lag_samples) min[P_LAG] = want[P_LAG] = 1;
     if (m->has_pool) min[P_POOL] = want[P_POOL] = 1;
     int rates = (m->has_data_events || model_seen(m, LAB_EV_WRITE) > 0) +
-                (model_seen(m, LAB_EV_REQUEST) > 0);
+                has_requests(m);
     min[P_RATE] = want[P_RATE] = rates;
     min[P_LOG] = 3;
     want[P_LOG] = 1000;

@@ -479,6 +479,38 @@ static void on_request(event *e)
     bar_add(m->workers, &m->nworkers, label, 1);
 }
 
+/* A cluster worker's periodic stats (worker_stats): its total requests,
+ * RSS.  A busy cluster sends no `request` event per request (the JSON
+ * would cost more than the request), so these feed its process row, the
+ * requests history and the bars instead, by the difference since the last
+ * report.  The `worker` events name the process "worker N". */
+static void on_worker_stats(event *e)
+{
+    model *m = e->m;
+    int pid = (int)to_i64(ev_num(e->ev, "worker_pid", 0));
+    model_proc *p = pid ? model_proc_get(m, pid) : NULL;
+    if (!p) return;
+    int64_t total = to_i64(ev_num(e->ev, "requests", 0));
+    int64_t by = total > p->requests ? total - p->requests : 0;
+    p->requests = total;
+    p->rss = to_size(ev_num(e->ev, "rss", 0));
+    p->rss_from_event = true;
+    keep_peak(p, p->rss);
+    if (!by) return;
+    series_add(&m->requests, e->ts, by);
+    char label[24];
+    snprintf(label, sizeof label, "pid %d", pid);
+    bar_add(m->workers, &m->nworkers, label, by);
+}
+
+static void on_cluster_worker(event *e)
+{
+    int pid = (int)to_i64(ev_num(e->ev, "worker_pid", 0));
+    int id = (int)to_i64(ev_num(e->ev, "id", 0));
+    model_proc *p = pid ? model_proc_get(e->m, pid) : NULL;   /* threads' have no pid */
+    if (p && id > 0) snprintf(p->role, sizeof p->role, "worker %d", id);
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 void model_pause(model *m, int64_t from_us, int64_t to_us)
@@ -547,6 +579,7 @@ static void (*const handlers[LAB_EV_COUNT])(event *e) = {
     [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_exit, [LAB_EV_IPC] = model_on_ipc,
     [LAB_EV_MEM] = on_mem, [LAB_EV_REQUEST] = on_request, [LAB_EV_LAG] = on_lag,
     [LAB_EV_POOL] = on_pool, [LAB_EV_DROPPED] = on_dropped,
+    [LAB_EV_WORKER_STATS] = on_worker_stats, [LAB_EV_WORKER] = on_cluster_worker,
 };
 
 /* ---- feeding ----------------------------------------------------------- */

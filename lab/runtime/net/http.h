@@ -173,6 +173,9 @@ struct lab_http_server {
     uint64_t keep_alive_ms;    /* idle keep-alive connections close after
                                   this (Node: 5000) */
     size_t mark;               /* for every response (LAB_HTTP_MARK) */
+    bool no_request_events;    /* no `request` event per request: a busy
+                                  server reports its totals (requests)
+                                  another way, e.g. a cluster's stats */
     /* On close(), a connection accepted but not yet read from is given
      * the keep-alive time (at most 2 s) to send its request, which is
      * answered, instead of being closed at once as Node does.  A cluster

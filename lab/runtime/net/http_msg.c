@@ -207,9 +207,27 @@ void http_conn_feed_eof(lab_http_conn *c)
     if (c->closing) real_close(c);
 }
 
+/* Bytes that came while the parser was paused wait behind the ones it
+ * left, and only now does the socket stop being read. */
+static void hold_while_paused(lab_http_conn *c, ssize_t n, const char *buf)
+{
+    lab_tcp_read_stop(&c->tcp);
+    if (n <= 0) {                         /* resume_parser reports the end */
+        c->peer_ended = true;
+        return;
+    }
+    c->pending = lab_xrealloc(c->pending, c->pending_len + (size_t)n);
+    memcpy(c->pending + c->pending_len, buf, (size_t)n);
+    c->pending_len += (size_t)n;
+}
+
 static void on_read(lab_tcp *tcp, ssize_t n, const char *buf)
 {
     lab_http_conn *c = tcp->data;
+    if (c->parser_paused) {
+        hold_while_paused(c, n, buf);
+        return;
+    }
     if (n > 0) {
         if (lab_timer_active(&c->idle)) lab_timer_stop(&c->idle);
         feed(c, buf, (size_t)n);
@@ -236,12 +254,17 @@ int http_conn_read_start(lab_http_conn *c)
     return lab_tcp_read_start(&c->tcp, on_read);
 }
 
-/* The socket is read only while someone wants what it brings. */
+/* The socket is read only while someone wants what it brings.  A parser
+ * paused between two requests (the response is still being written) does
+ * not stop it at once: usually nothing comes before the response is done,
+ * and stopping and starting the watcher would cost two epoll_ctl calls per
+ * request.  What does come is held (hold_while_paused), and reading stops
+ * then.  A reader's own pause (backpressure) stops it at once. */
 void http_conn_update_reading(lab_http_conn *c)
 {
     if (c->closing || c->peer_ended || c->tcp.fd < 0) return;
-    if (c->parser_paused || c->user_paused) lab_tcp_read_stop(&c->tcp);
-    else if (!c->tcp.reading) http_conn_read_start(c);
+    if (c->user_paused) lab_tcp_read_stop(&c->tcp);
+    else if (!c->parser_paused && !c->tcp.reading) http_conn_read_start(c);
 }
 
 /* Lets the parser go on: first with the bytes it left behind, then with

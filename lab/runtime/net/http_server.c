@@ -113,8 +113,8 @@ static void res_done(lab_http_out *o, void *owner)
     http_exchange *x = owner;
     lab_http_conn *c = x->conn;
     x->res_done = true;
-    if (o->finished) report_request(x);
-    else report_error(c, "ERR_STREAM_PREMATURE_CLOSE", "response aborted");
+    if (!o->finished) report_error(c, "ERR_STREAM_PREMATURE_CLOSE", "response aborted");
+    else if (!c->srv->no_request_events) report_request(x);
     bool keep = o->finished && o->keep_alive && !c->srv->closing && !c->closing;
     if (!x->req_done && keep) {
         /* Answered before the body was all in: read the rest and drop it;
@@ -257,6 +257,9 @@ static void serve(lab_http_server *srv, lab_http_conn *c)
     srv->nconns++;
     srv->connections++;
     c->fresh = true;
+    /* Node's http servers set noDelay (v18+): a response written in more
+     * than one piece must not wait for the peer's delayed ACK (Nagle). */
+    lab_tcp_nodelay(&c->tcp, true);
     if (http_conn_read_start(c) < 0) http_conn_close(c);
 }
 

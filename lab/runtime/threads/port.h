@@ -41,9 +41,10 @@
  * Lifetime, as libuv's handles: a started port lives until its on_close
  * callback has returned.  lab_port_close() closes both ends: the peer gets
  * every message posted before, then its own close.  A port that was never
- * started is freed by lab_port_close() (or, inside a worker, when the
- * worker ends).  Close every port you create, or start it (a started port
- * closes itself when its peer closes).
+ * started is freed only by lab_port_close() — a worker's end closes the
+ * ports started on its own loop, not one it only posted to.  Close every
+ * port you create, or start it (a started port closes itself when its
+ * peer closes).
  *
  * Telemetry: `message` per post (size, copy or transfer, the receiver's
  * mailbox depth), `mailbox` per batch the receiver takes, `port` when a

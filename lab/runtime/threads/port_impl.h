@@ -1,5 +1,5 @@
 /*
- * port_impl.h — what worker.c needs from port.c and users do not.
+ * port_impl.h — what thread_worker.c needs from port.c and users do not.
  *
  * A worker talks to its parent over an ordinary channel.  Besides the
  * user's messages, the worker's side sends the runtime's own: "online",
@@ -34,7 +34,7 @@ void lab_port_wake(lab_port *port);
  * without close callbacks (their loop will not run again); their peers
  * are told, as when the thread of a Node worker ends. */
 void lab_port_close_thread_ports(void);
-/* The calling thread's threadId (worker.c sets it on each new thread). */
+/* The calling thread's threadId (thread_worker.c sets it on each new thread). */
 void lab_thread_set_id(int id);
 
 #endif

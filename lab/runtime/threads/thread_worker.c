@@ -1,5 +1,6 @@
 /*
- * worker.c — worker threads (see worker.h).
+ * thread_worker.c — worker threads (see worker.h).  (Not worker.c: the
+ * cluster has one, and both would be worker.o in one archive.)
  *
  * A lab_worker is shared by two threads, so its fields are in two groups:
  * the parent's (touched on the parent's loop only), the worker's (touched
