@@ -4,14 +4,17 @@
  * DIR holds one folder per student.  Every exercise whose files appear in
  * any student's folder becomes a column; each student is graded in a
  * child process of their own (jobs.c), N at a time, and their JSON report
- * is written atomically to OUT/<student>.json.  A report newer than every
- * file of the student's folder means "already graded": skipped unless
- * --force.  At the end the gradebook (OUT/gradebook.csv) and a summary of
- * the tests the class failed most (OUT/summary.txt) are rebuilt from all
- * the reports, so an interrupted run loses nothing already written.
+ * is written atomically to OUT/<student>.json.  A report records the
+ * SHA-256 of every file it graded: a student whose files hash the same is
+ * skipped (unless --force or --only names them), whatever the files'
+ * modification times say.  Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the
+ * run: students being graded are ended cleanly and not recorded, finished
+ * reports stay, and the same command resumes.  At the end the gradebook
+ * and summary are rebuilt from all the reports (gradebook.c).
  */
 #include "config.h"
 #include "commands.h"
+#include "gradebook.h"
 #include "jobs.h"
 #include "report.h"
 #include "sandbox.h"
@@ -22,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +34,39 @@
 #include <unistd.h>
 
 static const char help[] =
-"usage: nodelab-grader batch DIR [--jobs N] [--out OUT] [--force] [--rerun-failed] [--time-scale X]\n"
+"usage: nodelab-grader batch DIR [options]\n"
 "\n"
 "Grades a class.  DIR holds one folder per student, each with the files of\n"
 "one or more exercises (directly, or in subfolders named after them).\n"
 "Every exercise found is graded for every student, N students at a time.\n"
+"A student whose files are the ones their report names (by SHA-256) is\n"
+"not graded again.\n"
 "\n"
 "Writes, each file atomically:\n"
 "  OUT/<student>.json   the student's report (format: docs/grader.md)\n"
-"  OUT/gradebook.csv    student, points per exercise, total\n"
-"  OUT/summary.txt      the tests the class failed most\n"
+"  OUT/gradebook.csv    student, points per exercise, total; a Points\n"
+"                       Possible row; an empty cell has no grade\n"
+"  OUT/summary.txt      the tests the class failed most, who handed\n"
+"                       nothing in, why a cell is empty\n"
 "\n"
 "  --jobs N         grade N students at once (default 1)\n"
 "  --out OUT        where to write (default: DIR-grades beside DIR)\n"
-"  --force          grade again students whose report is up to date\n"
+"  --force          grade everyone again, even with unchanged files\n"
+"  --only NAMES     grade (again) only these students: folder names,\n"
+"                   separated by commas; may be repeated\n"
+"  --only-from FILE the same, one folder name a line ('#' starts a comment)\n"
+"  --submission-time S\n"
+"                   wall clock one student may take, every exercise\n"
+"                   together (compiles and tests); what is left when it\n"
+"                   runs out is not run\n"
 "  --rerun-failed   run every test that did not pass once more; a test\n"
 "                   that passes then keeps the pass and is flagged flaky\n"
 "                   (in the report and summary.txt): look at that test\n"
-"  --time-scale X   multiply every time limit by X\n";
+"  --time-scale X   multiply every time limit by X\n"
+"\n"
+"Ctrl-C stops cleanly: finished reports stay, and running the same\n"
+"command again grades the rest.  Exit status: 0 done, 2 bad input,\n"
+"3 a grader error for some student, 128+N stopped by signal N.\n";
 
 typedef struct {
     nl_session *s;
@@ -55,11 +74,15 @@ typedef struct {
     char **students;
     size_t nstudents;
     char **ids;                /* the exercise columns */
+    double *max_points;
     size_t nids;
+    char **only;               /* --only: NULL-ended, or NULL */
+    size_t nonly;
     size_t *todo;              /* indexes of students to grade */
-    size_t ntodo, finished, errors;
-    bool tty, rerun;
-    double t0;
+    bool *done_ok;             /* per todo: its report was written */
+    size_t ntodo, finished, errors, stopped;
+    bool tty, rerun, force;
+    double t0, cap_s;
 } batch_ctx;
 
 static int by_name(const void *a, const void *b)
@@ -92,7 +115,13 @@ static char **list_students(const char *dir, const char *out, size_t *n)
     return list;
 }
 
-/* The columns: every exercise some student has files for. */
+static void folder_of(const batch_ctx *b, const char *student, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", b->dir, student);
+}
+
+/* The columns: every exercise some student has files for (or nearly:
+ * they get a "did you mean"). */
 static int find_columns(batch_ctx *b)
 {
     char **all = nl_exercise_ids();
@@ -108,11 +137,13 @@ static int find_columns(batch_ctx *b)
         bool used = false;
         for (size_t k = 0; k < b->nstudents && !used; k++) {
             char path[4400];
-            snprintf(path, sizeof path, "%s/%s", b->dir, b->students[k]);
-            used = nl_find_files(p->m, path) != NULL;
+            folder_of(b, b->students[k], path, sizeof path);
+            used = nl_attempted(p->m, path);
         }
         if (!used) continue;
         b->ids = realloc(b->ids, (b->nids + 2) * sizeof *b->ids);
+        b->max_points = realloc(b->max_points, (b->nids + 1) * sizeof *b->max_points);
+        b->max_points[b->nids] = p->m->max_points;
         b->ids[b->nids++] = strdup(*id);
         b->ids[b->nids] = NULL;
     }
@@ -120,46 +151,81 @@ static int find_columns(batch_ctx *b)
     return 0;
 }
 
-static void report_path(const batch_ctx *b, const char *student, char *out, size_t len)
+/* Are the files the report graded for this exercise the files there now? */
+static bool same_files(const nl_manifest *m, const char *folder, const cJSON *ex)
 {
-    snprintf(out, len, "%s/%s.json", b->out, student);
+    const cJSON *graded = cJSON_GetObjectItemCaseSensitive(ex, "graded_files");
+    const char *dir = nl_find_files(m, folder);
+    if (!dir) return cJSON_IsNull(graded);
+    if (!cJSON_IsArray(graded) || cJSON_GetArraySize(graded) != (int)m->nfiles) return false;
+    char (*now)[65] = nl_hash_files(m, dir);
+    bool same = true;
+    for (size_t i = 0; i < m->nfiles && same; i++) {
+        const cJSON *f = cJSON_GetArrayItem(graded, (int)i);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+        same = cJSON_IsString(name) && !strcmp(name->valuestring, m->files[i]) &&
+               (cJSON_IsString(sha) ? !strcmp(sha->valuestring, now[i]) : !now[i][0]);
+    }
+    free(now);
+    return same;
 }
 
+/* Up to date: a report that graded, for every column, the files the
+ * student's folder holds now. */
 static bool up_to_date(const batch_ctx *b, const char *student)
 {
-    char report[4400], folder[4400];
-    struct stat st;
-    report_path(b, student, report, sizeof report);
-    snprintf(folder, sizeof folder, "%s/%s", b->dir, student);
-    if (stat(report, &st) < 0) return false;
-    return st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 >= nl_tree_mtime(folder);
+    cJSON *r = nl_gradebook_report(b->out, student);
+    bool same = r && !cJSON_GetObjectItemCaseSensitive(r, "error");
+    char folder[4400], err[1024];
+    folder_of(b, student, folder, sizeof folder);
+    for (size_t k = 0; k < b->nids && same; k++) {
+        const nl_prepared *p = nl_course_get(b->s->course, b->ids[k], err, sizeof err);
+        const cJSON *ex = NULL, *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "exercises")) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+            if (cJSON_IsString(id) && !strcmp(id->valuestring, b->ids[k])) ex = it;
+        }
+        same = p && ex && same_files(p->m, folder, ex);
+    }
+    cJSON_Delete(r);
+    return same;
 }
 
-/* In the child: grade one student, write their report. */
+/* In the child: grade one student, write their report.  A stop request
+ * (SIGTERM from the parent) ends the sandbox running and leaves the
+ * report unwritten: the student was not graded. */
 static int grade_student(size_t i, void *arg)
 {
     batch_ctx *b = arg;
+    nl_box_stop_on(SIGTERM);
     const char *student = b->students[b->todo[i]];
     nl_result res = { 0 };
     char folder[4400], err[1024];
-    snprintf(folder, sizeof folder, "%s/%s", b->dir, student);
+    folder_of(b, student, folder, sizeof folder);
     res.submission = nl_utf8_clean(folder, strlen(folder));
     res.student = nl_utf8_clean(student, strlen(student));
     double t0 = nl_now_ms();
+    nl_grade_opts opts = b->s->opts;
+    if (b->cap_s > 0) { opts.cap_s = b->cap_s; opts.deadline_ms = t0 + b->cap_s * 1e3; }
     int flips = 0;
-    for (size_t k = 0; k < b->nids; k++) {
+    for (size_t k = 0; k < b->nids && !nl_box_stop_requested(); k++) {
         const nl_prepared *p = nl_course_get(b->s->course, b->ids[k], err, sizeof err);
         if (!p) continue;
         nl_ex_report r;
-        nl_grade(p, folder, &b->s->opts, &r);
-        if (b->rerun) flips += nl_grade_rerun(p, folder, &b->s->opts, &r);
+        nl_grade(p, folder, &opts, &r);
+        if (b->rerun) flips += nl_grade_rerun(p, folder, &opts, &r);
         nl_result_add(&res, &r);
+    }
+    if (nl_box_stop_requested()) {
+        nl_result_free(&res);
+        return 128 + SIGTERM;
     }
     res.ms = nl_now_ms() - t0;
     cJSON *json = nl_result_json(&res, false);
     char *text = cJSON_Print(json);
     char path[4400];
-    report_path(b, student, path, sizeof path);
+    nl_gradebook_report_path(b->out, student, path, sizeof path);
     int rc = nl_write_atomic(path, text, strlen(text)) < 0 ? 3 : 0;
     if (rc) fprintf(stderr, "nodelab-grader: %s: %s\n", path, strerror(errno));
     printf("%g/%g", res.score, res.max_score);
@@ -190,183 +256,116 @@ static void progress(batch_ctx *b, const char *student, const char *what)
     fflush(stderr);
 }
 
+/* A student the grader failed on gets a report that says so, so that the
+ * gradebook's empty cells have their reason in the JSON. */
+static void write_error_report(const batch_ctx *b, const char *student, const char *why)
+{
+    char folder[4400], path[4400];
+    folder_of(b, student, folder, sizeof folder);
+    cJSON *o = cJSON_CreateObject();
+    char *sub = nl_utf8_clean(folder, strlen(folder)), *name = nl_utf8_clean(student, strlen(student));
+    cJSON_AddStringToObject(o, "schema", "nodelab-grade/1");
+    cJSON_AddStringToObject(o, "submission", sub);
+    cJSON_AddStringToObject(o, "student", name);
+    cJSON_AddNullToObject(o, "score");
+    cJSON_AddNullToObject(o, "max_score");
+    cJSON_AddStringToObject(o, "error", why);
+    cJSON_AddArrayToObject(o, "exercises");
+    char *text = cJSON_Print(o);
+    nl_gradebook_report_path(b->out, student, path, sizeof path);
+    if (nl_write_atomic(path, text, strlen(text)) < 0)
+        fprintf(stderr, "nodelab-grader: %s: %s\n", path, strerror(errno));
+    free(text);
+    free(sub);
+    free(name);
+    cJSON_Delete(o);
+}
+
 static void student_done(size_t i, int status, const char *output, void *arg)
 {
     batch_ctx *b = arg;
     const char *student = b->students[b->todo[i]];
     b->finished++;
-    char what[128];
+    char what[160];
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        b->done_ok[i] = true;
         snprintf(what, sizeof what, "%.*s", (int)strcspn(output, "\n"), output);
+    } else if (nl_jobs_stop_signal()) {
+        /* Ended by our stop request: not graded, not an error. */
+        b->stopped++;
+        snprintf(what, sizeof what, "stopped (%s): not graded", nl_signal_name(nl_jobs_stop_signal()));
     } else {
         b->errors++;
         if (WIFSIGNALED(status)) snprintf(what, sizeof what, "grader error (%s): not graded", nl_signal_name(WTERMSIG(status)));
         else snprintf(what, sizeof what, "grader error (status %d): not graded", WEXITSTATUS(status));
+        write_error_report(b, student, what);
     }
     progress(b, student, what);
 }
 
-/* One CSV cell of text: valid UTF-8, quoted when it must be, and never
- * read as a formula by a spreadsheet (a student folder named "=cmd|..."):
- * a cell starting with = + - @ (or a tab or CR) gets a ' in front. */
-static void csv_field(nl_buf *out, const char *raw)
+/* --only "a,b": a folder named with a comma is taken whole. */
+static int add_only(batch_ctx *b, const char *arg)
 {
-    char *s = nl_utf8_clean(raw, strlen(raw));
-    bool formula = strchr("=+-@\t\r", s[0]) && s[0];
-    if (!formula && !strpbrk(s, ",\"\n\r")) {
-        nl_buf_puts(out, s);
-    } else {
-        nl_buf_puts(out, formula ? "\"'" : "\"");
-        for (const char *c = s; *c; c++) nl_buf_add(out, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
-        nl_buf_puts(out, "\"");
-    }
-    free(s);
-}
-
-/* Failures per test across the class, for the summary. */
-typedef struct {
-    char key[400];
-    int failed, total;
-    char last_status[40];
-} tally;
-
-/* Tests whose verdict flipped on a rerun, for the summary. */
-static void list_flaky(nl_buf *flaky, const char *student, const cJSON *ex)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ex, "id"), *test;
-    cJSON_ArrayForEach(test, cJSON_GetObjectItemCaseSensitive(ex, "tests")) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(test, "name");
-        const cJSON *why = cJSON_GetObjectItemCaseSensitive(test, "flaky");
-        if (cJSON_IsString(id) && cJSON_IsString(name) && cJSON_IsString(why))
-            nl_buf_printf(flaky, "  %s: %s: %s (%s)\n", student, id->valuestring, name->valuestring,
-                          why->valuestring);
-    }
-}
-
-static int by_failures(const void *a, const void *b)
-{
-    const tally *x = a, *y = b;
-    return y->failed - x->failed;
-}
-
-static void count_tests(tally **t, size_t *n, const cJSON *ex)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ex, "id"), *test;
-    cJSON_ArrayForEach(test, cJSON_GetObjectItemCaseSensitive(ex, "tests")) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(test, "name");
-        const cJSON *status = cJSON_GetObjectItemCaseSensitive(test, "status");
-        if (!cJSON_IsString(id) || !cJSON_IsString(name) || !cJSON_IsString(status)) continue;
-        char key[400];
-        snprintf(key, sizeof key, "%s: %s", id->valuestring, name->valuestring);
-        size_t k = 0;
-        while (k < *n && strcmp((*t)[k].key, key)) k++;
-        if (k == *n) {
-            *t = realloc(*t, (*n + 1) * sizeof **t);
-            memset(&(*t)[k], 0, sizeof **t);
-            snprintf((*t)[k].key, sizeof (*t)[k].key, "%s", key);
-            (*n)++;
-        }
-        (*t)[k].total++;
-        if (strcmp(status->valuestring, "passed")) {
-            (*t)[k].failed++;
-            snprintf((*t)[k].last_status, sizeof (*t)[k].last_status, "%s", status->valuestring);
-        }
-    }
-}
-
-/* Rebuilds gradebook.csv and summary.txt from every report in OUT. */
-static int write_gradebook(batch_ctx *b)
-{
-    nl_buf csv = { 0 }, sum = { 0 }, flaky = { 0 };
-    tally *tallies = NULL;
-    size_t ntallies = 0, graded = 0;
-    nl_buf_puts(&csv, "student");
-    for (size_t k = 0; k < b->nids; k++) { nl_buf_puts(&csv, ","); csv_field(&csv, b->ids[k]); }
-    nl_buf_puts(&csv, ",total\n");
-    for (size_t i = 0; i < b->nstudents; i++) {
-        char path[4400];
-        report_path(b, b->students[i], path, sizeof path);
-        FILE *f = fopen(path, "r");
-        nl_buf text = { 0 };
-        char chunk[8192];
-        size_t got;
-        while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0) nl_buf_add(&text, chunk, got);
-        if (f) fclose(f);
-        cJSON *r = text.s ? cJSON_Parse(text.s) : NULL;
-        nl_buf_free(&text);
-        char *name = nl_utf8_clean(b->students[i], strlen(b->students[i]));
-        csv_field(&csv, name);
-        double total = 0;
-        for (size_t k = 0; k < b->nids; k++) {
-            const cJSON *ex, *score = NULL;
-            cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(r, "exercises")) {
-                const cJSON *id = cJSON_GetObjectItemCaseSensitive(ex, "id");
-                if (cJSON_IsString(id) && !strcmp(id->valuestring, b->ids[k]))
-                    score = cJSON_GetObjectItemCaseSensitive(ex, "score");
-            }
-            if (cJSON_IsNumber(score)) { nl_buf_printf(&csv, ",%g", score->valuedouble); total += score->valuedouble; }
-            else nl_buf_puts(&csv, ",");
-        }
-        /* No report at all (a grader failure): an empty total, not a 0. */
-        if (r) nl_buf_printf(&csv, ",%g\n", total);
-        else nl_buf_puts(&csv, ",\n");
-        const cJSON *ex;
-        cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(r, "exercises")) {
-            count_tests(&tallies, &ntallies, ex);
-            list_flaky(&flaky, name, ex);
-        }
-        graded += r != NULL;
-        cJSON_Delete(r);
-        free(name);
-    }
-    qsort(tallies, ntallies, sizeof *tallies, by_failures);
-    nl_buf_printf(&sum, "%zu of %zu students graded; exercises: ", graded, b->nstudents);
-    for (size_t k = 0; k < b->nids; k++) nl_buf_printf(&sum, "%s%s", k ? ", " : "", b->ids[k]);
-    nl_buf_puts(&sum, "\nTests failed most:\n");
-    size_t shown = 0;
-    for (size_t k = 0; k < ntallies && shown < 10; k++) {
-        if (!tallies[k].failed) break;
-        nl_buf_printf(&sum, "  %3d/%-3d %s (last: %s)\n", tallies[k].failed, tallies[k].total,
-                      tallies[k].key, tallies[k].last_status);
-        shown++;
-    }
-    if (!shown) nl_buf_puts(&sum, "  (none: every test passed for every student)\n");
-    if (flaky.len)
-        nl_buf_printf(&sum, "Verdicts that flipped when run again (flaky: look at these tests):\n%s", flaky.s);
-    nl_buf_free(&flaky);
-    free(tallies);
+    char *copy = strdup(arg);
+    for (size_t n = strlen(copy); n > 1 && copy[n - 1] == '/'; n--) copy[n - 1] = '\0';
     char path[4400];
-    int rc = 0;
-    snprintf(path, sizeof path, "%s/gradebook.csv", b->out);
-    rc |= nl_emit("nodelab-grader", path, csv.s);
-    snprintf(path, sizeof path, "%s/summary.txt", b->out);
-    rc |= nl_emit("nodelab-grader", path, sum.s);
-    fputs(sum.s, stdout);
-    printf("gradebook: %s/gradebook.csv\n", b->out);
-    nl_buf_free(&csv);
-    nl_buf_free(&sum);
-    return rc ? 2 : 0;
+    folder_of(b, copy, path, sizeof path);
+    bool whole = b->dir && nl_is_dir(path);
+    for (char *save = NULL, *name = whole ? copy : strtok_r(copy, ",", &save); name;
+         name = whole ? NULL : strtok_r(NULL, ",", &save)) {
+        if (!*name) continue;
+        b->only = realloc(b->only, (b->nonly + 2) * sizeof *b->only);
+        b->only[b->nonly++] = strdup(name);
+        b->only[b->nonly] = NULL;
+    }
+    free(copy);
+    return 0;
 }
 
-static int parse(int argc, char **argv, batch_ctx *b, int *jobs, bool *force, double *scale, char **out)
+static int add_only_file(batch_ctx *b, const char *file)
 {
+    FILE *f = fopen(file, "r");
+    if (!f) return nl_grader_error("batch: --only-from %s: %s", file, strerror(errno));
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#') continue;
+        b->only = realloc(b->only, (b->nonly + 2) * sizeof *b->only);
+        b->only[b->nonly++] = strdup(line);
+        b->only[b->nonly] = NULL;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int parse(int argc, char **argv, batch_ctx *b, int *jobs, double *scale, char **out)
+{
+    const char *only_args[64], *only_files[16];
+    size_t nargs = 0, nfiles = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool v = i + 1 < argc;
         int rc = 0;
         if (nl_grader_is_help(a)) { fputs(help, stdout); return -1; }
-        if (!strcmp(a, "--force")) *force = true;
+        if (!strcmp(a, "--force")) b->force = true;
         else if (!strcmp(a, "--rerun-failed")) b->rerun = true;
         else if (!strcmp(a, "--jobs") && v) rc = nl_parse_jobs(argv[++i], jobs);
         else if (!strcmp(a, "--time-scale") && v) rc = nl_parse_scale(argv[++i], scale);
+        else if (!strcmp(a, "--submission-time") && v) rc = nl_parse_cap(argv[++i], &b->cap_s);
         else if (!strcmp(a, "--out") && v) { free(*out); *out = strdup(argv[++i]); }
-        else if (a[0] == '-') rc = nl_grader_error("batch: unknown option or missing value: %s", a);
+        else if (!strcmp(a, "--only") && v && nargs < 64) only_args[nargs++] = argv[++i];
+        else if (!strcmp(a, "--only-from") && v && nfiles < 16) only_files[nfiles++] = argv[++i];
+        else if (a[0] == '-') rc = nl_bad_option("batch", a, help);
         else if (b->dir) rc = nl_grader_error("batch: one DIR only (got %s and %s)", b->dir, a);
         else b->dir = a;
         if (rc) return rc;
     }
     if (!b->dir) return nl_grader_error("batch: DIR is required (see batch --help)");
     if (!nl_is_dir(b->dir)) return nl_grader_error("batch: %s: not a folder", b->dir);
+    for (size_t k = 0; k < nargs; k++) add_only(b, only_args[k]);
+    for (size_t k = 0; k < nfiles; k++)
+        if (add_only_file(b, only_files[k])) return 2;
+    if ((nargs || nfiles) && !b->nonly) return nl_grader_error("batch: --only names no student");
     if (!*out) {
         size_t len = strlen(b->dir);
         while (len > 1 && b->dir[len - 1] == '/') len--;
@@ -376,18 +375,62 @@ static int parse(int argc, char **argv, batch_ctx *b, int *jobs, bool *force, do
     return 0;
 }
 
+/* The students to grade: --only's, or those not up to date (or all with
+ * --force).  2 after saying why if --only names no student folder. */
+static int choose(batch_ctx *b)
+{
+    b->todo = calloc(b->nstudents + 1, sizeof *b->todo);
+    b->done_ok = calloc(b->nstudents + 1, sizeof *b->done_ok);
+    for (size_t k = 0; k < b->nonly; k++) {
+        bool found = false;
+        for (size_t i = 0; i < b->nstudents && !found; i++) found = !strcmp(b->students[i], b->only[k]);
+        if (!found) return nl_grader_error("batch: --only: no student folder '%s' in %s", b->only[k], b->dir);
+    }
+    for (size_t i = 0; i < b->nstudents; i++) {
+        bool named = false;
+        for (size_t k = 0; k < b->nonly && !named; k++) named = !strcmp(b->students[i], b->only[k]);
+        if (b->only ? named : b->force || !up_to_date(b, b->students[i])) b->todo[b->ntodo++] = i;
+    }
+    return 0;
+}
+
+/* After a stop: what was done, and how to go on. */
+static void tell_how_to_resume(const batch_ctx *b, int sig, size_t never_started)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < b->ntodo; i++) done += b->done_ok[i];
+    size_t left = b->ntodo - done;
+    fprintf(stderr, "nodelab-grader: stopped by %s: %zu of %zu students graded in this run "
+            "(their reports are in %s); %zu not graded (%zu stopped, %zu not started)\n",
+            nl_signal_name(sig), done, b->ntodo, b->out, left, b->stopped, never_started);
+    if (!b->force && !b->only) {
+        fprintf(stderr, "nodelab-grader: to resume, run the same command again: students whose "
+                "files are unchanged are skipped; gradebook.csv is rebuilt then\n");
+        return;
+    }
+    /* --force or --only would grade the finished ones again: list the rest. */
+    nl_buf names = { 0 };
+    for (size_t i = 0; i < b->ntodo; i++)
+        if (!b->done_ok[i]) nl_buf_printf(&names, "%s\n", b->students[b->todo[i]]);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/not-graded.txt", b->out);
+    if (nl_write_atomic(path, names.s ? names.s : "", names.len) == 0)
+        fprintf(stderr, "nodelab-grader: to resume, grade the students left: the same command "
+                "without --force and --only, with --only-from %s\n", path);
+    nl_buf_free(&names);
+}
+
 int nl_cmd_batch(int argc, char **argv)
 {
     batch_ctx b = { 0 };
     int jobs = 1;
-    bool force = false;
     double scale = 1;
     char *out = NULL;
-    int rc = parse(argc, argv, &b, &jobs, &force, &scale, &out);
-    if (rc) { free(out); return rc < 0 ? 0 : rc; }
+    int rc = parse(argc, argv, &b, &jobs, &scale, &out);
+    if (rc) { free(out); nl_free_list(b.only); return rc < 0 ? 0 : rc; }
     b.out = out;
     nl_session s;
-    if (nl_session_open(&s, "nodelab-grader") < 0) { free(out); return 3; }
+    if (nl_session_open(&s, "nodelab-grader") < 0) { free(out); nl_free_list(b.only); return 3; }
     s.opts.time_scale = scale;
     b.s = &s;
     /* The reports and the other students are no business of a sandbox. */
@@ -397,22 +440,33 @@ int nl_cmd_batch(int argc, char **argv)
     rc = find_columns(&b);
     if (!rc && b.nids == 0) rc = nl_grader_error("batch: %s: no student folder holds any exercise's files", b.dir);
     if (!rc && nl_make_dirs(b.out, 0755) < 0) rc = nl_grader_error("batch: %s: %s", b.out, strerror(errno));
+    if (!rc) rc = choose(&b);
     if (!rc) {
-        b.todo = calloc(b.nstudents + 1, sizeof *b.todo);
-        for (size_t i = 0; i < b.nstudents; i++)
-            if (force || !up_to_date(&b, b.students[i])) b.todo[b.ntodo++] = i;
-        fprintf(stderr, "%zu students, %zu to grade (%zu up to date), %d at a time; sandbox: %s\n",
-                b.nstudents, b.ntodo, b.nstudents - b.ntodo, jobs, nl_box_mode());
+        fprintf(stderr, "%zu students, %zu to grade (%zu %s), %d at a time; sandbox: %s\n",
+                b.nstudents, b.ntodo, b.nstudents - b.ntodo, b.only ? "not named by --only" : "up to date",
+                jobs, nl_box_mode());
         nl_symbols_prepare();
         b.tty = isatty(2);
         b.t0 = nl_now_ms();
-        nl_jobs_run(b.ntodo, jobs, grade_student, student_done, &b);
-        rc = write_gradebook(&b);
-        if (!rc && b.errors) rc = 3;
+        nl_jobs_catch_stop();
+        size_t never = nl_jobs_run(b.ntodo, jobs, grade_student, student_done, &b);
+        int sig = nl_jobs_stop_signal();
+        if (sig) {
+            if (b.tty) fputc('\n', stderr);
+            tell_how_to_resume(&b, sig, never);
+            rc = 128 + sig;
+        } else {
+            nl_gradebook g = { b.out, b.students, b.nstudents, b.ids, b.max_points, b.nids };
+            rc = nl_gradebook_write(&g);
+            if (!rc && b.errors) rc = 3;
+        }
     }
     nl_free_list(b.students);
     nl_free_list(b.ids);
+    nl_free_list(b.only);
+    free(b.max_points);
     free(b.todo);
+    free(b.done_ok);
     nl_session_close(&s);
     free(out);
     return rc;

@@ -1,6 +1,7 @@
 /* build.c — compiling and linking a submission (see build.h). */
 #include "config.h"
 #include "build.h"
+#include "layout.h"
 #include "course/paths.h"
 #include "sandbox.h"
 #include "symbols.h"
@@ -171,7 +172,8 @@ static int copy_named(const char *from_dir, const char *name, const char *to_dir
 
 /* Copies the student's files and the headers they may include into the
  * folder the compile sandbox sees as /work. */
-static int stage(const nl_prepared *p, const char *files_dir, const char *work, char *err, size_t errlen)
+static int stage(const nl_prepared *p, const char *files_dir, const char *work, nl_built *b,
+                 char *err, size_t errlen)
 {
     char inc[4300];
     snprintf(inc, sizeof inc, "%s/include", work);
@@ -179,6 +181,7 @@ static int stage(const nl_prepared *p, const char *files_dir, const char *work, 
     const nl_manifest *m = p->m;
     for (size_t i = 0; i < m->nfiles; i++)
         if (copy_named(files_dir, m->files[i], work, err, errlen) < 0) return -1;
+    b->sha256 = nl_hash_files(m, work);
     for (size_t i = 0; i < m->nprovided; i++)
         if (has_suffix(m->provided[i], ".h") && copy_named(m->dir, m->provided[i], inc, err, errlen) < 0)
             return -1;
@@ -314,7 +317,7 @@ int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
         snprintf(err, errlen, "%s: %s", root, strerror(errno));
         goto out;
     }
-    if (stage(p, files_dir, work, err, errlen) < 0) goto out;
+    if (stage(p, files_dir, work, b, err, errlen) < 0) goto out;
     const char *sources[64];
     size_t ns = 0;
     for (size_t i = 0; i < m->nfiles && ns < 63; i++)
@@ -385,5 +388,6 @@ void nl_built_free(nl_built *b)
     free(b->diagnostics);
     free(b->warnings);
     free(b->box);
+    free(b->sha256);
     memset(b, 0, sizeof *b);
 }

@@ -41,6 +41,7 @@ typedef struct {
     char *diagnostics;         /* what to show the student for that status */
     char *warnings;            /* compiler warnings on success, or NULL */
     char *box;                 /* folder holding the program "tests" */
+    char (*sha256)[65];        /* per m->files: the hash of the copy compiled */
     double compile_ms, link_ms;
 } nl_built;
 

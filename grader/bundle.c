@@ -225,7 +225,7 @@ int nl_cmd_bundle(int argc, char **argv)
         if (!strcmp(argv[i], "--out") && v) out = argv[++i];
         else if (!strcmp(argv[i], "--source") && v) source = argv[++i];
         else if (!strcmp(argv[i], "--exercise") && v) ids[n++] = argv[++i];
-        else rc = nl_grader_error("bundle: unknown option or missing value: %s", argv[i]);
+        else rc = nl_bad_option("bundle", argv[i], help);
     }
     char guess[4400];
     snprintf(guess, sizeof guess, "%s/configure.ac", nl_data_dir());
@@ -236,9 +236,13 @@ int nl_cmd_bundle(int argc, char **argv)
     /* An exercise named must exist in the source being shipped (a folder);
      * a tarball's list is checked against its exercises/local.mk later. */
     for (size_t k = 0; k < n && !rc && nl_is_dir(source); k++) {
-        char manifest[4400];
-        snprintf(manifest, sizeof manifest, "%s/exercises/%s/exercise.json", source, ids[k]);
+        char folder[4400], manifest[4500], why[1024];
+        snprintf(folder, sizeof folder, "%s/exercises/%s", source, ids[k]);
+        snprintf(manifest, sizeof manifest, "%s/exercise.json", folder);
+        nl_manifest *m = NULL;
         if (!nl_is_file(manifest)) rc = nl_grader_error("bundle: no exercise '%s' in %s", ids[k], source);
+        else if (!(m = nl_manifest_load(folder, why, sizeof why))) rc = nl_grader_error("bundle: %s", why);
+        nl_manifest_free(m);
     }
     char *tmp = rc ? NULL : nl_make_temp_dir(NULL, "nodelab-bundle");
     if (!rc && !tmp) rc = nl_grader_error("bundle: cannot make a temporary folder: %s", strerror(errno));

@@ -32,23 +32,6 @@ const char nl_ex_passed[] = "passed", nl_ex_failing[] = "failing", nl_ex_compile
  * stacks, allocator arenas): added to RLIMIT_AS. */
 #define AS_OVERHEAD_MB 64
 
-const char *nl_find_files(const nl_manifest *m, const char *submission)
-{
-    static char dir[4400];
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0) snprintf(dir, sizeof dir, "%s/%s", submission, m->id);
-        else snprintf(dir, sizeof dir, "%s", submission);
-        bool all = nl_is_dir(dir);
-        for (size_t i = 0; all && i < m->nfiles; i++) {
-            char path[4500];
-            snprintf(path, sizeof path, "%s/%s", dir, m->files[i]);
-            all = nl_is_file(path);
-        }
-        if (all) return dir;
-    }
-    return NULL;
-}
-
 static void set_all(nl_ex_report *r, const char *status, const char *why)
 {
     for (size_t i = 0; i < r->m->ncases; i++) {
@@ -74,6 +57,7 @@ static void clean_report(nl_ex_report *r)
     r->diagnostics = nl_utf8_own(r->diagnostics);
     r->warnings = nl_utf8_own(r->warnings);
     r->files_dir = nl_utf8_own(r->files_dir);
+    r->notes = nl_utf8_own(r->notes);
     for (size_t i = 0; i < r->m->ncases; i++) {
         nl_test_report *t = &r->tests[i];
         t->message = nl_utf8_own(t->message);
@@ -180,12 +164,15 @@ static void read_records(nl_ex_report *r, const char *text, double time_s)
     }
 }
 
-/* Why tests have no record, from how the sandbox ended. */
-static void account_for_missing(nl_ex_report *r, const nl_box_result *box)
+/* Why tests have no record, from how the sandbox ended; `cap` says which
+ * limit the whole run's wall clock was. */
+static void account_for_missing(nl_ex_report *r, const nl_box_result *box, const char *cap)
 {
     char why[600];
     if (box->timed_out)
-        snprintf(why, sizeof why, "the test program as a whole ran out of time");
+        snprintf(why, sizeof why, "the tests ran out of time as a whole: %s", cap);
+    else if (box->stopped)
+        snprintf(why, sizeof why, "the grader was stopped");
     else if (WIFSIGNALED(box->status))
         snprintf(why, sizeof why, "the test runner was killed by %s during an earlier test",
                  nl_signal_name(WTERMSIG(box->status)));
@@ -236,7 +223,21 @@ static char *runner_cases(const nl_manifest *m, const char *const *only)
 static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, const nl_grade_opts *o)
 {
     const nl_manifest *m = r->m;
-    double time_s = m->limits.time_s * (o->time_scale > 0 ? o->time_scale : 1);
+    double scale = o->time_scale > 0 ? o->time_scale : 1, time_s = m->limits.time_s * scale;
+    /* The whole run's wall clock: the exercise's, cut short by what is
+     * left of the submission's (--submission-time). */
+    char cap[200];
+    double wall_s = m->ncases * (time_s + 3) + 10;
+    snprintf(cap, sizeof cap, "every test had its own limit of %g s", time_s);
+    if (m->limits.total_s) {
+        wall_s = m->limits.total_s * scale;
+        snprintf(cap, sizeof cap, "the exercise's tests may take %g s together (limits.total_s)", wall_s);
+    }
+    if (o->deadline_ms && (o->deadline_ms - nl_now_ms()) / 1e3 < wall_s) {
+        wall_s = (o->deadline_ms - nl_now_ms()) / 1e3;
+        if (wall_s < 0.1) wall_s = 0.1;
+        snprintf(cap, sizeof cap, "the submission's time cap of %g s (--submission-time) ran out", o->cap_s);
+    }
     char **argv = runner_argv(m, time_s, nl_box_is_namespaced());
     char *cases = runner_cases(m, o->only);
     /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
@@ -251,7 +252,7 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
     nl_box_spec spec = {
         .exe = "/box/tests", .argv = argv, .box_host = box_dir,
         .hide = nl_build_hidden(o->root, o->hide), .env = env,
-        .wall_s = m->ncases * (time_s + 3) + 10, .cpu_s = m->ncases * (time_s + 1) + 5,
+        .wall_s = wall_s, .cpu_s = m->ncases * (time_s + 1) + 5,
         .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
         .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
         .output_half = 8192, .result_channel = true, .stdin_data = cases, .tmp = tmp,
@@ -277,7 +278,7 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
         r->diagnostics = strdup(box.output);
     } else {
         read_records(r, box.results, time_s);
-        account_for_missing(r, &box);
+        account_for_missing(r, &box, cap);
         r->status = r->passed == m->ncases ? NL_EX_PASSED : NL_EX_FAILING;
     }
     nl_box_result_free(&box);
@@ -329,6 +330,9 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         nl_buf_printf(&d, "no ");
         for (size_t i = 0; i < p->m->nfiles; i++) nl_buf_printf(&d, "%s%s", i ? ", " : "", p->m->files[i]);
         nl_buf_printf(&d, " in %s or %s/%s", submission, submission, p->m->id);
+        char *hint = nl_near_miss(p->m, submission);
+        if (hint) nl_buf_printf(&d, "; %s", hint);
+        free(hint);
         r->status = NL_EX_MISSING;
         r->diagnostics = nl_buf_take(&d);
         r->files_dir = strdup(submission);
@@ -337,6 +341,18 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         return;
     }
     r->files_dir = strdup(dir);
+    r->notes = nl_layout_note(p->m, submission, dir);
+    r->sha256 = nl_hash_files(p->m, dir);
+    if (o->deadline_ms && nl_now_ms() >= o->deadline_ms) {
+        char why[160];
+        snprintf(why, sizeof why, "not run: the submission's time cap of %g s (--submission-time) "
+                 "ran out before this exercise", o->cap_s);
+        r->status = NL_EX_FAILING;
+        r->diagnostics = strdup(why);
+        set_all(r, NL_ST_NOT_RUN, why + strlen("not run: "));
+        clean_report(r);
+        return;
+    }
     if ((r->diagnostics = unsafe_files(p->m, submission, dir))) {
         r->status = NL_EX_REFUSED;
         set_all(r, NL_ST_NOT_RUN, "the submission was refused (see why above)");
@@ -354,6 +370,8 @@ void nl_grade(const nl_prepared *p, const char *submission, const nl_grade_opts 
         r->status = NL_EX_ERROR;
         r->diagnostics = strdup(err);
     } else {
+        /* The bytes compiled, not the folder's bytes of a moment ago. */
+        if (b.sha256) memcpy(r->sha256, b.sha256, p->m->nfiles * sizeof *r->sha256);
         r->timing.compile_ms = b.compile_ms;
         r->timing.link_ms = b.link_ms;
         r->warnings = b.warnings;
@@ -384,6 +402,8 @@ void nl_ex_report_free(nl_ex_report *r)
     }
     free(r->tests);
     free(r->files_dir);
+    free(r->sha256);
+    free(r->notes);
     free(r->diagnostics);
     free(r->warnings);
     memset(r, 0, sizeof *r);
@@ -443,9 +463,13 @@ void nl_result_free(nl_result *res)
 
 /* ---- the course: manifests and prepared tests, once per process ---- */
 
+/* One entry per exercise asked for, allocated apart: the pointers
+ * nl_course_get hands out stay valid while more exercises are added. */
+typedef struct { char *id; nl_manifest *m; nl_prepared p; char *err; } course_entry;
+
 struct nl_course {
     char *root;
-    struct { char *id; nl_manifest *m; nl_prepared p; char *err; } *ex;
+    course_entry **ex;
     size_t n;
 };
 
@@ -459,21 +483,18 @@ nl_course *nl_course_open(const char *root)
 const nl_prepared *nl_course_get(nl_course *c, const char *id, char *err, size_t errlen)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->ex[i].id, id)) {
-            if (c->ex[i].err) { snprintf(err, errlen, "%s", c->ex[i].err); return NULL; }
-            return &c->ex[i].p;
+        if (!strcmp(c->ex[i]->id, id)) {
+            if (c->ex[i]->err) { snprintf(err, errlen, "%s", c->ex[i]->err); return NULL; }
+            return &c->ex[i]->p;
         }
     c->ex = realloc(c->ex, (c->n + 1) * sizeof *c->ex);
-    memset(&c->ex[c->n], 0, sizeof c->ex[c->n]);
-    c->ex[c->n].id = strdup(id);
+    course_entry *e = c->ex[c->n++] = calloc(1, sizeof *e);
+    e->id = strdup(id);
     const char *dir = nl_exercise_dir(id);
-    if (!dir) snprintf(err, errlen, "no exercise '%s' (see nodelab list exercises)", id);
-    else if ((c->ex[c->n].m = nl_manifest_load(dir, err, errlen)) &&
-             nl_prepare(c->ex[c->n].m, c->root, &c->ex[c->n].p, err, errlen) == 0) {
-        return &c->ex[c->n++].p;
-    }
-    c->ex[c->n].err = strdup(err);
-    c->n++;
+    if (!dir) snprintf(err, errlen, "no exercise '%s'%s (see nodelab list exercises)", id, nl_exercise_hint(id));
+    else if ((e->m = nl_manifest_load(dir, err, errlen)) && nl_prepare(e->m, c->root, &e->p, err, errlen) == 0)
+        return &e->p;
+    e->err = strdup(err);
     return NULL;
 }
 
@@ -481,10 +502,11 @@ void nl_course_close(nl_course *c)
 {
     if (!c) return;
     for (size_t i = 0; i < c->n; i++) {
-        nl_prepared_free(&c->ex[i].p);
-        nl_manifest_free(c->ex[i].m);
-        free(c->ex[i].id);
-        free(c->ex[i].err);
+        nl_prepared_free(&c->ex[i]->p);
+        nl_manifest_free(c->ex[i]->m);
+        free(c->ex[i]->id);
+        free(c->ex[i]->err);
+        free(c->ex[i]);
     }
     free(c->ex);
     free(c->root);

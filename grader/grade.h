@@ -11,6 +11,7 @@
 #define NL_GRADE_H
 
 #include "build.h"
+#include "layout.h"
 #include "manifest.h"
 
 #include <stdbool.h>
@@ -59,6 +60,9 @@ typedef struct {
 typedef struct {
     const nl_manifest *m;
     char *files_dir;           /* where the student's files were taken from */
+    char (*sha256)[65];        /* per m->files: the hash of the bytes graded ("" if not a
+                                  regular file); NULL when none were found */
+    char *notes;               /* for the student: which layout was used, "did you mean" */
     const char *status;        /* NL_EX_* */
     char *diagnostics;         /* compile errors, refusal, grader error */
     char *warnings;            /* compiler warnings when it built */
@@ -90,11 +94,9 @@ typedef struct {
     const char *const *hide;           /* more host paths the sandbox must hide */
     const char *root;                  /* grader's private temp folder */
     const char *const *only;           /* run only these TCases (NULL: all) */
+    double deadline_ms;                /* nl_now_ms() past which nothing more runs (0: none) */
+    double cap_s;                      /* the cap that deadline stands for, for messages */
 } nl_grade_opts;
-
-/* Where a submission keeps an exercise's files: <sub>/<id>/ if that holds
- * them, else <sub>/ itself if it holds them, else NULL (static buffer). */
-const char *nl_find_files(const nl_manifest *m, const char *submission);
 
 /* Grades one exercise.  Never fails: a problem of the grader's own shows
  * as status NL_EX_ERROR with the reason in diagnostics. */

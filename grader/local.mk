@@ -9,12 +9,15 @@ grader_libgrade_a_SOURCES = \
 	grader/elfsyms.c grader/elfsyms.h \
 	grader/grade.c grader/grade.h \
 	grader/jobs.c grader/jobs.h \
+	grader/layout.c grader/layout.h \
 	grader/manifest.c grader/manifest.h \
 	grader/report.h grader/report_ci.c grader/report_json.c grader/report_text.c \
 	grader/sandbox.c grader/sandbox.h grader/sandbox_fs.c grader/sandbox_fs.h \
 	grader/sandbox_landlock.c grader/sandbox_landlock.h \
 	grader/sandbox_reap.c grader/sandbox_reap.h \
 	grader/session.c grader/session.h \
+	grader/sha256.c grader/sha256.h \
+	grader/suggest.c grader/suggest.h \
 	grader/symbols.c grader/symbols.h \
 	grader/util.c grader/util.h
 # How exercises are compiled and linked, known to the installed grader.
@@ -31,7 +34,7 @@ lab_runtime_libnlrunner_a_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 bin_PROGRAMS += nodelab-grader
 nodelab_grader_SOURCES = \
 	grader/main.c grader/commands.h \
-	grader/batch.c grader/bundle.c grader/verify.c grader/zip.c grader/zip.h \
+	grader/batch.c grader/bundle.c grader/gradebook.c grader/gradebook.h grader/verify.c grader/zip.c grader/zip.h \
 	lab/course/catalog.c lab/course/paths.c
 nodelab_grader_LDADD = grader/libgrade.a $(RUNTIME_LIBS)
 

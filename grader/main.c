@@ -6,8 +6,10 @@
 #include "config.h"
 #include "commands.h"
 #include "session.h"
+#include "suggest.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static const char usage[] =
 "Commands:\n"
 "  run [EXERCISE...] --submission PATH [--format F] [--out FILE]\n"
 "                      grade one submission (all exercises found if none named)\n"
-"  batch DIR [--jobs N] [--out OUT] [--force]\n"
+"  batch DIR [--jobs N] [--out OUT] [--force] [--only NAMES]\n"
 "                      grade a class: one folder per student; CSV gradebook\n"
 "  verify [EXERCISE...] [--jobs N]\n"
 "                      every reference solution gets full marks, every starter less\n"
@@ -45,6 +47,10 @@ static const char run_help[] =
 "  --out FILE       write the report to FILE (atomically) instead of stdout\n"
 "  --student        hide the names and details of hidden tests\n"
 "  --time-scale X   multiply every time limit by X (a slow machine: 2)\n"
+"  --submission-time S\n"
+"                   wall clock the whole submission may take, every\n"
+"                   exercise together; what is left when it runs out is\n"
+"                   not run\n"
 "\n"
 "Exit status: 0 full marks, 1 less, 2 bad input, 3 grader error.\n";
 
@@ -80,6 +86,38 @@ int nl_parse_scale(const char *arg, double *scale)
     return 0;
 }
 
+int nl_parse_cap(const char *arg, double *cap)
+{
+    char *end;
+    double x = strtod(arg, &end);
+    if (*end || !(x >= 1 && x <= 864000))
+        return nl_grader_error("--submission-time %s: a number of seconds from 1 to 864000", arg);
+    *cap = x;
+    return 0;
+}
+
+int nl_bad_option(const char *cmd, const char *arg, const char *help)
+{
+    if (arg[0] != '-')
+        return nl_grader_error("%s: unexpected argument '%s' (see %s --help)", cmd, arg, cmd);
+    /* The options are the --words of the help text. */
+    const char *opts[64];
+    char words[64][40];
+    size_t n = 0;
+    for (const char *p = help; (p = strstr(p, "--")) && n < 64; ) {
+        size_t len = 2;
+        while (isalnum((unsigned char)p[len]) || p[len] == '-') len++;
+        snprintf(words[n], sizeof words[n], "%.*s", (int)len, p);
+        if (!strcmp(words[n], arg))
+            return nl_grader_error("%s: %s needs a value (see %s --help)", cmd, arg, cmd);
+        if (len > 2) { opts[n] = words[n]; n++; }
+        p += len;
+    }
+    const char *meant = nl_closest(arg, opts, n);
+    if (meant) return nl_grader_error("%s: unknown option %s (did you mean %s?)", cmd, arg, meant);
+    return nl_grader_error("%s: unknown option %s (see %s --help)", cmd, arg, cmd);
+}
+
 /* Status of a finished grade: 0 full marks, 1 less, 3 grader error. */
 int nl_result_status(const nl_result *res)
 {
@@ -92,7 +130,7 @@ static int cmd_run(int argc, char **argv)
 {
     const char *submission = NULL, *out = NULL, *format = "text";
     bool student = false;
-    double scale = 1;
+    double scale = 1, cap = 0;
     char **ids = calloc((size_t)argc + 1, sizeof *ids);
     size_t nids = 0;
     int rc = 0;
@@ -105,7 +143,8 @@ static int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--format") && has_value) format = argv[++i];
         else if (!strcmp(a, "--out") && has_value) out = argv[++i];
         else if (!strcmp(a, "--time-scale") && has_value) rc = nl_parse_scale(argv[++i], &scale);
-        else if (a[0] == '-') rc = nl_grader_error("run: unknown option or missing value: %s", a);
+        else if (!strcmp(a, "--submission-time") && has_value) rc = nl_parse_cap(argv[++i], &cap);
+        else if (a[0] == '-') rc = nl_bad_option("run", a, run_help);
         else ids[nids++] = (char *)a;
     }
     nl_format f;
@@ -116,6 +155,7 @@ static int cmd_run(int argc, char **argv)
     if (!rc && nl_session_open(&s, "nodelab-grader") < 0) rc = 3;
     if (rc) { free(ids); return rc; }
     s.opts.time_scale = scale;
+    s.opts.cap_s = cap;
     nl_result res;
     rc = nl_session_grade(&s, "nodelab-grader", submission, nids ? ids : NULL, &res);
     if (!rc) {

@@ -3,6 +3,7 @@
 #include "manifest.h"
 #include "course/catalog.h"
 #include "course/paths.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -113,7 +114,7 @@ static double number_field(checker *c, const cJSON *obj, const char *where, cons
 
 static void load_limits(checker *c, const cJSON *root, nl_manifest *m)
 {
-    static const char *const keys[] = { "time_s", "memory_mb", "processes", "output_kb", NULL };
+    static const char *const keys[] = { "time_s", "memory_mb", "processes", "output_kb", "total_s", NULL };
     m->limits.time_s = 10;
     m->limits.memory_mb = 256;
     m->limits.processes = 32;
@@ -126,6 +127,9 @@ static void load_limits(checker *c, const cJSON *root, nl_manifest *m)
     m->limits.memory_mb = (long)number_field(c, l, "limits", "memory_mb", 256, 16, 16384);
     m->limits.processes = (int)number_field(c, l, "limits", "processes", 32, 1, 4096);
     m->limits.output_kb = (long)number_field(c, l, "limits", "output_kb", 64, 1, 65536);
+    m->limits.total_s = number_field(c, l, "limits", "total_s", 0, 1, 36000);
+    if (m->limits.total_s && m->limits.total_s < m->limits.time_s)
+        bad(c, "limits.total_s", "must be at least limits.time_s (%g)", m->limits.time_s);
 }
 
 static void load_cases(checker *c, const cJSON *root, nl_manifest *m)
@@ -276,6 +280,38 @@ nl_manifest *nl_manifest_load(const char *dir, char *err, size_t errlen)
     cJSON_Delete(root);
     if (c.failed) { nl_manifest_free(m); return NULL; }
     return m;
+}
+
+int nl_manifest_heading(const char *dir, int *chapter, char *title, size_t len)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/exercise.json", dir);
+    size_t n;
+    char *text = nl_read_file(path, &n);
+    cJSON *root = text ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(root, "chapter");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "title");
+    int ok = cJSON_IsNumber(ch) && cJSON_IsString(t);
+    if (ok) {
+        *chapter = ch->valueint;
+        snprintf(title, len, "%s", t->valuestring);
+    }
+    cJSON_Delete(root);
+    return ok ? 0 : -1;
+}
+
+const char *nl_exercise_hint(const char *id)
+{
+    static char hint[200];
+    char **ids = nl_exercise_ids();
+    size_t n = 0;
+    while (ids[n]) n++;
+    const char *meant = nl_closest(id, (const char *const *)ids, n);
+    if (meant) snprintf(hint, sizeof hint, " (did you mean '%s'?)", meant);
+    else hint[0] = '\0';
+    nl_free_list(ids);
+    return hint;
 }
 
 void nl_free_list(char **list)

@@ -45,6 +45,8 @@ typedef struct {
         long memory_mb;        /* address space per test process */
         int processes;         /* processes at once */
         long output_kb;        /* output per test */
+        double total_s;        /* wall clock for all the tests of one submission
+                                  together; 0: ncases * (time_s + 3) + 10 */
     } limits;
 } nl_manifest;
 
@@ -53,11 +55,19 @@ typedef struct {
 nl_manifest *nl_manifest_load(const char *dir, char *err, size_t errlen);
 void nl_manifest_free(nl_manifest *m);
 
+/* The catalog's view of <dir>/exercise.json: chapter and title only, read
+ * without validating the rest, so that a broken manifest is still listed
+ * (and its problem reported when it is loaded).  0, or -1. */
+int nl_manifest_heading(const char *dir, int *chapter, char *title, size_t len);
+
 /* The folder of exercise `id` under the data dir, or NULL (static buffer). */
 const char *nl_exercise_dir(const char *id);
 /* Every exercise id in the data dir, sorted by chapter then id; a
  * NULL-terminated malloc'd array (nl_free_list). */
 char **nl_exercise_ids(void);
+/* For an id that names no exercise: " (did you mean 'loop-offload'?)"
+ * when one is a slip away, else "" (static buffer). */
+const char *nl_exercise_hint(const char *id);
 void nl_free_list(char **list);
 
 #endif

@@ -63,6 +63,11 @@ char *nl_report_junit(const nl_result *res)
         xml_text(&b, r->m->id);
         nl_buf_printf(&b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
                       r->m->ncases, f, e, r->timing.total_ms / 1000.0);
+        if (r->notes) {
+            nl_buf_puts(&b, "    <system-out>note: ");
+            xml_text(&b, r->notes);
+            nl_buf_puts(&b, "</system-out>\n");
+        }
         if (r->diagnostics) {
             nl_buf_puts(&b, "    <system-err>");
             xml_text(&b, r->diagnostics);
@@ -133,6 +138,11 @@ char *nl_report_tap(const nl_result *res)
     for (size_t i = 0; i < res->nex; i++) {
         const nl_ex_report *r = &res->ex[i];
         nl_buf_printf(&b, "# %s: %s, %g/%g points\n", r->m->id, r->status, r->score, r->m->max_points);
+        if (r->notes) {
+            nl_buf_puts(&b, "# note: ");
+            for (const char *c = r->notes; *c; c++) nl_buf_add(&b, *c == '\n' || *c == '\r' ? " " : c, 1);
+            nl_buf_puts(&b, "\n");
+        }
         for (size_t k = 0; k < r->m->ncases; k++) {
             const nl_test_report *t = &r->tests[k];
             bool ok = t->status == NL_ST_PASSED;

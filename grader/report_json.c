@@ -113,6 +113,19 @@ static cJSON *exercise_json(const nl_ex_report *r, bool student)
     cJSON_AddNumberToObject(o, "tests_passed", (double)r->passed);
     cJSON_AddNumberToObject(o, "tests_total", (double)r->m->ncases);
     add_str(o, "files", r->files_dir);
+    /* Exactly what was graded: batch regrades a student when these change. */
+    if (r->sha256) {
+        cJSON *graded = cJSON_AddArrayToObject(o, "graded_files");
+        for (size_t i = 0; i < r->m->nfiles; i++) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "name", r->m->files[i]);
+            add_str(f, "sha256", r->sha256[i][0] ? r->sha256[i] : NULL);
+            cJSON_AddItemToArray(graded, f);
+        }
+    } else {
+        cJSON_AddNullToObject(o, "graded_files");
+    }
+    add_str(o, "notes", r->notes);
     add_str(o, "diagnostics", r->diagnostics);
     add_str(o, "warnings", r->warnings);
     cJSON *sb = cJSON_AddObjectToObject(o, "sandbox");
@@ -163,6 +176,7 @@ char *nl_report_gradescope(const nl_result *res)
         const nl_ex_report *r = &res->ex[i];
         nl_buf_printf(&out, "%s: %s, %g/%g points, %zu/%zu tests passed\n", r->m->id, r->status,
                       r->score, r->m->max_points, r->passed, r->m->ncases);
+        if (r->notes) nl_buf_printf(&out, "note: %s\n", r->notes);
         if (r->diagnostics) nl_buf_printf(&out, "%s\n", r->diagnostics);
     }
     nl_buf_printf(&out, "sandbox: %s; network: %s\n", res->nex ? res->ex[0].sandbox.mode : "-",

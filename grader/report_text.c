@@ -88,6 +88,7 @@ static void exercise(const out *w, const nl_ex_report *r)
     nl_buf_printf(w->b, "  %g/%g points\n", r->score, m->max_points);
     nl_buf_printf(w->b, "  %s%s%s\n", c(w, DIM), m->title, c(w, RESET));
     if (r->files_dir) nl_buf_printf(w->b, "  %sfiles: %s%s\n", c(w, DIM), r->files_dir, c(w, RESET));
+    if (r->notes) nl_buf_printf(w->b, "  %snote:%s %s\n", c(w, YELLOW), c(w, RESET), r->notes);
     if (r->diagnostics) {
         nl_buf_printf(w->b, "  %s:\n", r->status);
         indented(w, r->diagnostics, "    ", 60);

@@ -283,6 +283,26 @@ typedef struct {
     struct rusage ru;
 } watch_fds;
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void nl_box_stop_on(int sig)
+{
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+bool nl_box_stop_requested(void)
+{
+    return stop_requested;
+}
+
 /* Watches the running sandbox until its first process ends. */
 static void supervise(pid_t pid, const nl_box_spec *spec, watch_fds *w, nl_box_result *res,
                       nl_cap *cap, nl_buf *results, nl_buf *status_msg, double t0)
@@ -293,13 +313,17 @@ static void supervise(pid_t pid, const nl_box_spec *spec, watch_fds *w, nl_box_r
         struct pollfd p[4] = { { w->pidfd, POLLIN, 0 }, { w->out, POLLIN, 0 },
                                { w->res, POLLIN, 0 }, { w->status, POLLIN, 0 } };
         double left = deadline - nl_now_ms();
-        if (left <= 0 && !res->timed_out) {
-            res->timed_out = true;
+        if ((left <= 0 || stop_requested) && !res->timed_out && !res->stopped) {
+            if (left <= 0) res->timed_out = true;
+            else res->stopped = true;
             kill(pid, SIGKILL);            /* pid 1 of a namespace: all go */
             kill(-pid, SIGKILL);
         }
-        int wait_ms = res->timed_out ? 200 : (int)left + 1;
+        int wait_ms = res->timed_out || res->stopped ? 200 : (int)left + 1;
         if (w->pidfd < 0 && wait_ms > 50) wait_ms = 50;
+        /* A stop request's signal may come just before poll(): look again
+         * every second. */
+        if (wait_ms > 1000) wait_ms = 1000;
         int r = poll(p, 4, wait_ms);
         if (r < 0 && errno != EINTR) break;
         if (p[1].revents) {

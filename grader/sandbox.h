@@ -53,6 +53,7 @@ typedef struct {
     int status;                   /* wait status of the sandbox's first process */
     bool timed_out;               /* the wall clock ran out */
     bool setup_failed;            /* never got to exec the program */
+    bool stopped;                 /* ended early: the grader was asked to stop */
     char *output;                 /* captured stdout+stderr (head ... tail) */
     unsigned long long output_total;
     char *results;                /* what arrived on fd 3 */
@@ -68,6 +69,13 @@ typedef struct {
  * happened), or -1 if the grader itself could not set it up (err). */
 int nl_box_run(const nl_box_spec *spec, nl_box_result *res, char *err, size_t errlen);
 void nl_box_result_free(nl_box_result *res);
+
+/* From now on, signal `sig` asks this process to stop grading: the
+ * sandbox running then is ended at once (with the usual clean-up: its
+ * processes killed, its folders removed), and so is any started later,
+ * with `stopped` set.  Batch workers do this for SIGTERM. */
+void nl_box_stop_on(int sig);
+bool nl_box_stop_requested(void);
 
 /* Kills and removes what sandboxes of the grader process `owner` left in
  * the pids cgroup (the session janitor calls it if the grader died). */

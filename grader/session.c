@@ -92,26 +92,49 @@ int nl_session_grade(nl_session *s, const char *prog, const char *submission,
         ids = all;
     }
     char err[1024];
+    size_t n = 0, found = 0;
+    nl_buf hints = { 0 };
+    for (char *const *id = ids; *id; id++) n++;
+    const nl_prepared **todo = calloc(n + 1, sizeof *todo);
+    n = 0;
     for (char *const *id = ids; *id; id++) {
         const nl_prepared *p = nl_course_get(s->course, *id, err, sizeof err);
         if (!p) {
             fprintf(stderr, "%s: %s\n", prog, err);
             nl_free_list(all);
+            nl_buf_free(&hints);
+            free(todo);
             return 2;
         }
-        if (all && !nl_find_files(p->m, submission)) continue;
-        nl_ex_report r;
-        nl_grade(p, submission, &s->opts, &r);
-        nl_result_add(res, &r);
+        /* Every exercise found, and those nearly found (Parallel.c): they
+         * are reported missing, with a "did you mean".  When none is found
+         * there is nothing to grade, and the "did you mean"s say why. */
+        if (!all || nl_find_files(p->m, submission)) { todo[n++] = p; found++; continue; }
+        char *hint = nl_near_miss(p->m, submission);
+        if (hint) { todo[n++] = p; nl_buf_printf(&hints, "; %s", hint); }
+        free(hint);
     }
     nl_free_list(all);
-    res->ms = nl_now_ms() - t0;
-    if (res->nex == 0) {
+    if (!found) {
         fprintf(stderr, "%s: %s: no exercise's files found (name them as the exercise's "
-                "starter does, in the folder or in a subfolder named after the exercise)\n",
-                prog, submission);
+                "starter does, in the folder or in a subfolder named after the exercise)%s\n",
+                prog, submission, hints.s ? hints.s : "");
+        nl_buf_free(&hints);
+        free(todo);
         return 2;
     }
+    nl_buf_free(&hints);
+    /* The submission's time cap counts from here: the tests' own
+     * compiles are the course's, not the submission's. */
+    nl_grade_opts o = s->opts;
+    if (o.cap_s > 0) o.deadline_ms = nl_now_ms() + o.cap_s * 1e3;
+    for (size_t i = 0; i < n; i++) {
+        nl_ex_report r;
+        nl_grade(todo[i], submission, &o, &r);
+        nl_result_add(res, &r);
+    }
+    free(todo);
+    res->ms = nl_now_ms() - t0;
     return 0;
 }
 

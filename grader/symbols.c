@@ -213,9 +213,15 @@ static void check_symbol(const nl_elf_sym *sym, void *arg)
         for (char *const *a = c->api; *a && !listed; a++) listed = !strcmp(*a, sym->name);
         if (!listed) owner = "no one: it is not in the exercise's API";
     }
-    if (owner)
-        nl_buf_printf(c->why, "%s defines '%s', which belongs to %s. A submission may define only "
-                      "the exercise's own functions (and static helpers).", c->file, sym->name, owner);
+    if (!owner) return;
+    nl_buf_printf(c->why, "%s defines '%s', which belongs to %s. A submission may define only "
+                  "the exercise's own functions (and static helpers).", c->file, sym->name, owner);
+    /* Most often a helper of the student's own that happens to share a
+     * name with the C library's (error, send, index) or the tests'. */
+    if (strcmp(sym->name, "main") && !sym->ifunc)
+        nl_buf_printf(c->why, " If '%s' is a helper of yours, make it static (write 'static' before "
+                      "its definition: only your file sees it then) or %s.", sym->name,
+                      sym->name[0] == '_' ? "give it a name without the leading '_'" : "rename it");
 }
 
 static void check_section(const char *name, unsigned long size, void *arg)

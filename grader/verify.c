@@ -194,7 +194,7 @@ int nl_cmd_verify(int argc, char **argv)
         if (!strcmp(argv[i], "--jobs") && i + 1 < argc) rc = nl_parse_jobs(argv[++i], &jobs);
         else if (!strcmp(argv[i], "--time-scale") && i + 1 < argc) rc = nl_parse_scale(argv[++i], &scale);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) rc = parse_repeat(argv[++i], &repeat);
-        else if (argv[i][0] == '-') rc = nl_grader_error("verify: unknown option or missing value: %s", argv[i]);
+        else if (argv[i][0] == '-') rc = nl_bad_option("verify", argv[i], help);
         else named[n++] = strdup(argv[i]);
     }
     nl_session s;

@@ -100,6 +100,8 @@ parity-child: tests/parity/child-parity nodelab
 
 # The grader (tests/grader*.sh, tests/student.sh; the hostile corpus in tests/hostile/).
 TESTS += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh
+TESTS += tests/grader_workflow.sh
+EXTRA_DIST += tests/grader_workflow.sh
 EXTRA_DIST += tests/grader.sh tests/grader_batch.sh tests/grader_hostile.sh tests/grader_bundle.sh tests/student.sh \
 	tests/hostile
 

@@ -194,6 +194,54 @@ START_TEST(tasks_submitted_from_a_result)
 }
 END_TEST
 
+/* One worker, each task submitted from the previous one's result: the
+ * worker must be free again once it has answered, queue or no queue. */
+static void chain(int task, double result, pid_t worker, void *arg)
+{
+    run_state *r = arg;
+    on_result(task, result, worker, arg);
+    if (task < 3) balancer_submit(r->b, task + 1, 5, chain, r);
+    else balancer_close(r->b, on_closed, r);
+}
+
+START_TEST(one_worker_task_after_task)
+{
+    run_state r;
+    memset(&r, 0, sizeof r);
+    lab_loop *loop = setup_loop();
+    r.b = balancer_new(loop, 1);
+    ck_assert_ptr_nonnull(r.b);
+    balancer_submit(r.b, 0, 5, chain, &r);
+    finish_loop(loop);
+    for (int i = 0; i <= 3; i++)
+        ck_assert_msg(r.results[i] == 1, "task %d came back %d times, wanted once (one worker, "
+                      "each task submitted when the one before was done)", i, r.results[i]);
+    ck_assert_int_eq(r.closed_calls, 1);
+}
+END_TEST
+
+START_TEST(worker_counts_checked)
+{
+    static const int bad[] = { 0, -1, BALANCER_MAX_WORKERS + 1 };
+    lab_loop *loop = setup_loop();
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(balancer_new(loop, bad[i]) == NULL, "balancer_new with %d workers should be NULL", bad[i]);
+    errno = 0;
+    ck_assert_msg(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+                  "a worker was started for a worker count that was refused");
+    run_state r;
+    memset(&r, 0, sizeof r);
+    r.b = balancer_new(loop, BALANCER_MAX_WORKERS);
+    ck_assert_msg(r.b != NULL, "balancer_new with BALANCER_MAX_WORKERS (%d) workers is allowed",
+                  BALANCER_MAX_WORKERS);
+    balancer_submit(r.b, 0, 5, on_result, &r);
+    balancer_close(r.b, on_closed, &r);
+    finish_loop(loop);
+    ck_assert_int_eq(r.results[0], 1);
+    ck_assert_int_eq(r.closed_calls, 1);
+}
+END_TEST
+
 Suite *exercise_suite(void)
 {
     Suite *s = suite_create("child-balancer");
@@ -204,6 +252,8 @@ Suite *exercise_suite(void)
         { "every_worker_gets_work", every_worker_gets_work },
         { "close_waits_for_queued_tasks", close_waits_for_queued_tasks },
         { "tasks_submitted_from_a_result", tasks_submitted_from_a_result },
+        { "one_worker_task_after_task", one_worker_task_after_task },
+        { "worker_counts_checked", worker_counts_checked },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

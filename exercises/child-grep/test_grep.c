@@ -214,6 +214,22 @@ START_TEST(no_match_is_not_an_error)
 }
 END_TEST
 
+START_TEST(wrong_arguments_are_refused)
+{
+    static const char *const what[] = { "pattern", "path", "on_match", "on_done" };
+    lab_loop *loop = lab_loop_new();
+    static result r;       /* static: cleanup() frees its lines after the test */
+    for (int k = 0; k < 4; k++) {
+        int rc = grep_file(loop, k == 0 ? NULL : "x", k == 1 ? NULL : "/etc/hostname", NULL,
+                           k == 2 ? NULL : on_match, k == 3 ? NULL : on_done, &r);
+        ck_assert_msg(rc == -1, "grep_file with %s NULL returned %d, wanted -1", what[k], rc);
+    }
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_msg(r.done_calls == 0, "on_done was called for a search that was refused");
+}
+END_TEST
+
 Suite *exercise_suite(void)
 {
     Suite *s = suite_create("child-grep");
@@ -224,6 +240,7 @@ Suite *exercise_suite(void)
         { "missing_file_is_a_failure", missing_file_is_a_failure },
         { "grep_missing_from_path", grep_missing_from_path },
         { "no_match_is_not_an_error", no_match_is_not_an_error },
+        { "wrong_arguments_are_refused", wrong_arguments_are_refused },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

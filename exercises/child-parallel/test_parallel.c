@@ -3,6 +3,7 @@
 #include "parallel.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,21 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Forks that fail on purpose, as when the machine has too many processes:
+ * while forks_allowed >= 0, that many more fork() calls succeed and the
+ * next fails with EAGAIN.  This fork() stands in for the C library's in
+ * the whole test program (the runtime's lab_fork_call included). */
+static int forks_allowed = -1;
+
+pid_t fork(void)
+{
+    static pid_t (*real_fork)(void);
+    if (forks_allowed == 0) { errno = EAGAIN; return -1; }
+    if (forks_allowed > 0) forks_allowed--;
+    if (!real_fork) real_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
+    return real_fork();
+}
 
 typedef struct {
     int calls;
@@ -208,6 +224,26 @@ START_TEST(rejects_bad_arguments)
 }
 END_TEST
 
+START_TEST(a_worker_that_cannot_start)
+{
+    lab_loop *loop = lab_loop_new();
+    result r;
+    memset(&r, 0, sizeof r);
+    forks_allowed = 2;                              /* the third worker's fork fails */
+    int rc = parallel_sum(loop, 0, 1000, 4, on_done, &r);
+    forks_allowed = -1;
+    r.returned = true;
+    ck_assert_msg(rc == -1, "the fork of the third of four workers failed (EAGAIN): parallel_sum "
+                  "returned %d, wanted -1 (a worker that cannot start has p->ipc NULL)", rc);
+    lab_loop_run(loop);                             /* ends once the two started have exited */
+    lab_loop_free(loop);
+    ck_assert_msg(r.calls == 0, "done was called although a worker never started");
+    errno = 0;
+    ck_assert_msg(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+                  "a worker started before the failed fork is still running or unreaped");
+}
+END_TEST
+
 Suite *exercise_suite(void)
 {
     Suite *s = suite_create("child-parallel");
@@ -221,6 +257,7 @@ Suite *exercise_suite(void)
         { "one_worker_and_the_most", one_worker_and_the_most },
         { "empty_and_negative_ranges", empty_and_negative_ranges },
         { "rejects_bad_arguments", rejects_bad_arguments },
+        { "a_worker_that_cannot_start", a_worker_that_cannot_start },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -1,8 +1,11 @@
 /* test_offload.c — exercise loop-offload: the tests (one TCase per test). */
+#define _GNU_SOURCE                    /* RTLD_NEXT */
 #include "offload.h"
 #include "pool.h"
 
 #include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,6 +13,19 @@
 extern pthread_t count_primes_thread;
 extern int count_primes_calls;
 extern void (*count_primes_gate)(void);
+
+/* Threads that cannot start, as on a machine out of them: while
+ * threads_fail is set, pthread_create fails with EAGAIN.  This one stands
+ * in for the C library's in the whole test program (the pool's included). */
+static int threads_fail;
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    if (threads_fail) return EAGAIN;
+    if (!real) *(void **)&real = dlsym(RTLD_NEXT, "pthread_create");
+    return real(t, attr, fn, arg);
+}
 
 typedef struct {
     int calls;
@@ -101,6 +117,20 @@ START_TEST(callback_runs_later_on_the_loop_thread)
                   "done was called before count_primes_async returned: call back later");
     ck_assert_msg(pthread_equal(r.thread, pthread_self()),
                   "done ran on a pool thread: it must run on the loop thread");
+
+    /* No pool thread can start: the work cannot be queued, so -1, and
+     * done never runs. */
+    result none = { 0 };
+    lab_loop *loop = lab_loop_new();
+    threads_fail = 1;
+    int rc = count_primes_async(loop, 1000, on_done, &none);
+    threads_fail = 0;
+    none.returned = 1;
+    lab_loop_run(loop);
+    lab_loop_free(loop);
+    ck_assert_msg(rc == -1, "no pool thread could start (pthread_create failed), so lab_queue_work "
+                  "returned -1: count_primes_async returned %d, wanted -1", rc);
+    ck_assert_msg(none.calls == 0, "done was called for work that was never queued");
 }
 END_TEST
 

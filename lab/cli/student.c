@@ -77,7 +77,8 @@ int nl_workspace_target(const char *cmd, const char *exercise, nl_target *t)
     char cwd[PATH_MAX], ws[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) return nl_usage_error("%s: cannot read the current folder", cmd);
     if (exercise && !nl_exercise_dir(exercise))
-        return nl_usage_error("%s: no exercise '%s' (see nodelab list exercises)", cmd, exercise);
+        return nl_usage_error("%s: no exercise '%s'%s (see nodelab list exercises)", cmd, exercise,
+                              nl_exercise_hint(exercise));
     nl_progress p;
     nl_student_progress(&p, NULL);
     t->how = nl_workspace_find(&p, ws, sizeof ws);

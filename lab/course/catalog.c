@@ -1,8 +1,8 @@
 /* catalog.c — listing chapters and exercises (see catalog.h). */
 #include "catalog.h"
 #include "paths.h"
+#include "manifest.h"
 
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,27 +107,17 @@ static int by_chapter(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-/* Reads id, chapter and title from one manifest; 0 on success. */
+/* Reads id, chapter and title from one manifest (through its owner,
+ * grader/manifest.c); 0 on success. */
 static int read_entry(const char *dir, const char *name, nl_exercise_entry *e)
 {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/%s/exercise.json", dir, name);
-    char *text = nl_read_file(path, NULL);
-    if (!text) return -1;
-    cJSON *json = cJSON_Parse(text);
-    free(text);
-    const cJSON *chapter = cJSON_GetObjectItemCaseSensitive(json, "chapter");
-    const cJSON *title = cJSON_GetObjectItemCaseSensitive(json, "title");
-    int ok = cJSON_IsNumber(chapter) && cJSON_IsString(title);
-    if (ok) {
-        memset(e, 0, sizeof *e);
-        snprintf(e->id, sizeof e->id, "%s", name);
-        e->chapter = chapter->valueint;
-        snprintf(e->title, sizeof e->title, "%s", title->valuestring);
-        snprintf(e->dir, sizeof e->dir, "%s/%s", dir, name);
-    }
-    cJSON_Delete(json);
-    return ok ? 0 : -1;
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s/%s", dir, name);
+    memset(e, 0, sizeof *e);
+    if (nl_manifest_heading(folder, &e->chapter, e->title, sizeof e->title) < 0) return -1;
+    snprintf(e->id, sizeof e->id, "%s", name);
+    snprintf(e->dir, sizeof e->dir, "%s", folder);
+    return 0;
 }
 
 size_t nl_exercises(nl_exercise_entry **out)

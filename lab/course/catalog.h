@@ -3,8 +3,9 @@
  *
  * Chapters are chapters/NN-slug.md; their title is the first "# " line.
  * Exercises are exercises/<id>/exercise.json (see docs/grader.md for the
- * manifest); the catalog reads only the fields it lists, the grader
- * validates the whole manifest.
+ * manifest); the catalog takes only chapter and title, through the
+ * format's one owner (grader/manifest.c: nl_manifest_heading), which also
+ * loads and validates the whole manifest for the lab and the grader.
  */
 #ifndef NL_CATALOG_H
 #define NL_CATALOG_H

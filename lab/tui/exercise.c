@@ -4,8 +4,8 @@
 #include "course/catalog.h"
 #include "course/paths.h"
 #include "course/workspace.h"
+#include "manifest.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,13 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int string_list(const cJSON *json, const char *key, char out[][128], int max)
+/* The manifest is read by its one owner (grader/manifest.c), which
+ * validates it whole; the lab keeps the fields its screens show. */
+static void copy_list(char *const *from, size_t n, char out[][128], int *count)
 {
-    int n = 0;
-    const cJSON *item, *arr = cJSON_GetObjectItemCaseSensitive(json, key);
-    cJSON_ArrayForEach(item, arr)
-        if (cJSON_IsString(item) && n < max) snprintf(out[n++], 128, "%s", item->valuestring);
-    return n;
+    *count = 0;
+    for (size_t i = 0; i < n && *count < EX_MAX_FILES; i++) snprintf(out[(*count)++], 128, "%s", from[i]);
 }
 
 int exercise_load(const char *id, exercise *e, char *err, size_t size)
@@ -32,50 +31,27 @@ int exercise_load(const char *id, exercise *e, char *err, size_t size)
         snprintf(err, size, "no exercise '%s' (nodelab list exercises)", id);
         return -1;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/exercise.json", entry.dir);
-    char *text = nl_read_file(path, NULL);
-    cJSON *json = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    if (!json) {
-        snprintf(err, size, "%s: not valid JSON", path);
-        return -1;
-    }
-    snprintf(e->id, sizeof e->id, "%s", entry.id);
-    snprintf(e->title, sizeof e->title, "%s", entry.title);
+    nl_manifest *m = nl_manifest_load(entry.dir, err, size);
+    if (!m) return -1;
+    snprintf(e->id, sizeof e->id, "%s", m->id);
+    snprintf(e->title, sizeof e->title, "%s", m->title);
     snprintf(e->dir, sizeof e->dir, "%s", entry.dir);
-    e->chapter = entry.chapter;
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(json, "statement");
-    snprintf(e->statement, sizeof e->statement, "%s", cJSON_IsString(st) ? st->valuestring : "README.md");
-    e->nfiles = string_list(json, "files", e->files, EX_MAX_FILES);
-    e->nprovided = string_list(json, "provided", e->provided, EX_MAX_FILES);
-    e->ntests = string_list(json, "tests", e->tests, EX_MAX_FILES);
-    const cJSON *limits = cJSON_GetObjectItemCaseSensitive(json, "limits");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(limits, "time_s");
-    e->time_s = cJSON_IsNumber(t) ? t->valueint : 10;
-    const cJSON *c, *cases = cJSON_GetObjectItemCaseSensitive(json, "cases");
-    cJSON_ArrayForEach(c, cases) {
-        if (e->ncases == EX_MAX_CASES) break;
-        ex_case *k = &e->cases[e->ncases];
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
-        const cJSON *tc = cJSON_GetObjectItemCaseSensitive(c, "tcase");
-        const cJSON *pts = cJSON_GetObjectItemCaseSensitive(c, "points");
-        if (!cJSON_IsString(name) || !cJSON_IsString(tc)) continue;
-        snprintf(k->name, sizeof k->name, "%s", name->valuestring);
-        snprintf(k->tcase, sizeof k->tcase, "%s", tc->valuestring);
-        k->points = cJSON_IsNumber(pts) ? pts->valueint : 1;
-        k->hidden = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "hidden"));
-        e->ncases++;
+    snprintf(e->statement, sizeof e->statement, "%s", m->statement ? m->statement : "README.md");
+    e->chapter = m->chapter;
+    e->time_s = (int)m->limits.time_s;
+    copy_list(m->files, m->nfiles, e->files, &e->nfiles);
+    copy_list(m->provided, m->nprovided, e->provided, &e->nprovided);
+    copy_list(m->tests, m->ntests, e->tests, &e->ntests);
+    for (size_t i = 0; i < m->ncases && e->ncases < EX_MAX_CASES; i++) {
+        ex_case *k = &e->cases[e->ncases++];
+        snprintf(k->name, sizeof k->name, "%s", m->cases[i].name);
+        snprintf(k->tcase, sizeof k->tcase, "%s", m->cases[i].tcase);
+        k->points = (int)m->cases[i].points;
+        k->hidden = m->cases[i].hidden;
     }
-    const cJSON *h, *hints = cJSON_GetObjectItemCaseSensitive(json, "hints");
-    cJSON_ArrayForEach(h, hints)
-        if (cJSON_IsString(h) && e->nhints < EX_MAX_HINTS) e->hints[e->nhints++] = strdup(h->valuestring);
-    cJSON_Delete(json);
-    if (e->nfiles == 0 || e->ntests == 0 || e->ncases == 0) {
-        snprintf(err, size, "%s: needs files, tests and cases", path);
-        exercise_free(e);
-        return -1;
-    }
+    for (size_t i = 0; i < m->nhints && e->nhints < EX_MAX_HINTS; i++)
+        e->hints[e->nhints++] = strdup(m->hints[i]);
+    nl_manifest_free(m);
     return 0;
 }
 
