@@ -843,6 +843,9 @@ START_TEST(telemetry_reports_lengths_as_buffers_drain)
     ck_assert_str_eq(written, " 8 4 0");
     ck_assert_str_eq(data, " 8 4 0");
     ck_assert_str_eq(kinds, " sink:writable source:readable");
+    lab_stream_destroy(w, NULL);          /* closes on the loop: free both */
+    lab_stream_destroy(r, NULL);
+    lab_loop_run(loop);
     lab_stream_unref(w);
     lab_stream_unref(r);
     lab_loop_free(loop);

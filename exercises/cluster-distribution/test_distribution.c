@@ -113,7 +113,11 @@ static void run(run_state *r, int workers, int connections, bool new_connection,
     now_cluster = cl;
     ck_assert_int_eq(lab_cluster_start(cl, workers), 0);
     lab_loop_run(loop);
+    /* The clients' counts, read before the load generator is freed. */
+    bool started = r->lg != NULL;
+    uint64_t ok = started ? r->lg->ok : 0, failed = started ? r->lg->failed : 0;
     if (r->lg) lab_loadgen_free(r->lg);
+    r->lg = NULL;
     lab_cluster_free(cl);
     lab_loop_free(loop);
     close(fd);
@@ -123,10 +127,10 @@ static void run(run_state *r, int workers, int connections, bool new_connection,
                   r->listening, workers);
     ck_assert_msg(r->bad_exits == 0, "%d worker(s) crashed or exited with a non-zero status",
                   r->bad_exits);
-    ck_assert_msg(r->lg && r->lg->ok == requests && r->lg->failed == 0,
+    ck_assert_msg(started && ok == requests && failed == 0,
                   "the clients got %llu complete answers of %llu (%llu failed)",
-                  r->lg ? (unsigned long long)r->lg->ok : 0ULL, (unsigned long long)requests,
-                  r->lg ? (unsigned long long)r->lg->failed : 0ULL);
+                  (unsigned long long)ok, (unsigned long long)requests,
+                  (unsigned long long)failed);
 
     static char buf[1 << 20];
     int in = open("dist.log", O_RDONLY | O_CLOEXEC);
