@@ -56,7 +56,8 @@ typedef struct {
     lab_loop *loop;
     sd_config cfg;
     char db[PATH_MAX];
-    lab_process *server;
+    lab_process *server;       /* NULL once it exited: the runtime frees it */
+    int server_pid;            /* kept for the audit, after that */
     int port;
     bool server_exited;
     int server_code, server_signal;
@@ -200,7 +201,7 @@ static void maybe_audit(run_state *r)
     lab_demo_deadline_cancel(r->d);
     int64_t rows = 0, present = 0;
     char why[200] = "";
-    int rc = sdb_audit(r->db, r->server->pid, r->ids, r->nids, &rows, &present, why, sizeof why);
+    int rc = sdb_audit(r->db, r->server_pid, r->ids, r->nids, &rows, &present, why, sizeof why);
     lab_ev *e = lab_ev_new("summary");
     lab_ev_str(e, "role", "audit");
     lab_ev_str(e, "db", r->db);
@@ -264,6 +265,7 @@ static void on_server_exit(lab_process *p, int code, int sig)
 {
     run_state *r = p->data;
     r->server_exited = true;
+    r->server = NULL;                  /* freed after this returns */
     r->server_code = code;
     r->server_signal = sig;
     maybe_audit(r);
@@ -308,6 +310,7 @@ static int run_under_load(lab_demo *d, run_state *r)
                 strerror(r->server ? r->server->spawn_error : errno));
         return 1;
     }
+    r->server_pid = r->server->pid;
     lab_timer_init(r->loop, &r->progress);
     r->progress.data = r;
     lab_timer_start(&r->progress, on_progress, 250, 250);
