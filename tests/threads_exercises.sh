@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 GRADER="$top_builddir/nodelab-grader"
 expect_status 0 "verify: the Chapter 5 exercises" -- "$GRADER" verify threads-atomics threads-actors shutdown-graceful --jobs 2
-for x in "threads-atomics: solution 16/16, starter 0/16" "threads-actors: solution 16/16, starter 0/16" \
+for x in "threads-atomics: solution 18/18, starter 0/18" "threads-actors: solution 16/16, starter 0/16" \
          "shutdown-graceful: solution 17/17, starter 0/17"; do
     expect_grep "^ok   $x" "$TMP/out" "verify: $x"
 done

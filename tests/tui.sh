@@ -92,9 +92,12 @@ no_demo_left() {
 quit_and_check() {
     s=$1; name=$2
     _q=0
-    while [ $_q -lt 10 ] && ! shot "$s" | grep -q "lab exited"; do
+    # One q goes back a screen, the next quits: after each, a short wait
+    # (a lab still on a screen below needs another q, not the full WAIT_S).
+    while [ $_q -lt 20 ] && ! shot "$s" | grep -q "lab exited"; do
         keys "$s" q
-        wait_for "$s" "lab exited" >/dev/null 2>&1 && break
+        _w2=0
+        while [ $_w2 -lt 20 ] && ! shot "$s" | grep -q "lab exited"; do sleep 0.1; _w2=$((_w2 + 1)); done
         _q=$((_q + 1))
     done
     expect_screen "$s" "lab exited 0" "$name: q quits with status 0"

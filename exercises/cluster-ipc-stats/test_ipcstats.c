@@ -137,7 +137,9 @@ typedef struct {
     lab_loadgen *lg;
     bool lg_started;                   /* the clients' counts, kept at the end */
     uint64_t lg_ok, lg_failed;
-    bool load_done, stopped, gave_up, settled;
+    bool load_done, stopped, gave_up, settled, drifted;
+    uint64_t at_settle[MAX_WORKERS + 1];   /* per_worker when the total was right */
+    uint64_t drift_total;                  /* the total when it moved again */
     uint64_t want_reports;                 /* idle run: reports per worker */
     uint64_t settle_within;                /* loaded run: reports after the load */
     lab_timer safety;
@@ -177,6 +179,32 @@ static bool all_at_least(const uint64_t *n, int workers, uint64_t want)
     return true;
 }
 
+/* After the load: the total must reach the requests sent, and then stay
+ * there while every worker sends STAY_REPORTS more reports (no request
+ * comes any more, so nothing may change it).  Judged by reports, not time. */
+#define STAY_REPORTS 3
+
+static void settle(run_state *r)
+{
+    uint64_t total = stats_total(&r->table);
+    if (!r->settled) {
+        if (total == r->requests) {
+            r->settled = true;
+            memcpy(r->at_settle, r->per_worker, sizeof r->at_settle);
+        } else if (all_at_least(r->after_load, r->workers, r->settle_within)) {
+            stop(r);
+        }
+        return;
+    }
+    if (total != r->requests && !r->drifted) {
+        r->drifted = true;
+        r->drift_total = total;
+    }
+    for (int i = 1; i <= r->workers; i++)
+        if (r->per_worker[i] < r->at_settle[i] + STAY_REPORTS) return;
+    stop(r);
+}
+
 static void on_message(lab_cluster_worker *w, cJSON *msg, int fd)
 {
     run_state *r = R;
@@ -203,10 +231,7 @@ static void on_message(lab_cluster_worker *w, cJSON *msg, int fd)
     stats_on_message(w, msg, fd);
     if (r->stopped) return;
     if (r->want_reports && all_at_least(r->per_worker, r->workers, r->want_reports)) stop(r);
-    if (r->load_done) {
-        if (stats_total(&r->table) == r->requests) { r->settled = true; stop(r); }
-        else if (all_at_least(r->after_load, r->workers, r->settle_within)) stop(r);
-    }
+    if (r->load_done) settle(r);
 }
 
 static void on_load_done(lab_loadgen *lg)
@@ -288,7 +313,8 @@ START_TEST(reports_arrive_on_the_interval)
 END_TEST
 
 /* 150 requests; then the reports must bring the total to exactly 150
- * within 50 more reports from each worker (a second at 20 ms). */
+ * within 50 more reports from each worker (a second at 20 ms), and keep
+ * it there for STAY_REPORTS more from each. */
 START_TEST(totals_equal_requests_sent)
 {
     static run_state r;
@@ -300,6 +326,8 @@ START_TEST(totals_equal_requests_sent)
     ck_assert_msg(!r.gave_up, "no report came for 5 s after the load ended");
     ck_assert_msg(r.settled, "150 requests were answered, but after 50 more reports from each worker "
                   "the primary's total is %llu", (unsigned long long)stats_total(&r.table));
+    ck_assert_msg(!r.drifted, "the primary's total reached 150, then became %llu with the next reports, "
+                  "though no request came any more", (unsigned long long)r.drift_total);
     ck_assert_msg(r.table.nworkers == 3, "the table has %zu entries for 3 workers", r.table.nworkers);
     ck_assert_msg(r.early == 0, "%s", r.early_msg);
     uint64_t reports = 0;

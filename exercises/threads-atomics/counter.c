@@ -9,7 +9,8 @@
  *      arrival; the last of `parties` resets `arrived`, moves `round` on
  *      and notifies every sleeper on `round`;
  *   2. barrier_await: sleep with lab_atomics_wait on `round` while it
- *      still holds the ticket; "not-equal" means already open;
+ *      still holds the ticket — look again after each wake-up, "ok" is
+ *      not proof it opened; "not-equal" means already open;
  *   3. barrier_wait: the two together;
  *   4. count_together: pthread_create nthreads threads; each waits at a
  *      barrier, then adds with lab_atomics_add; join them all.

@@ -42,7 +42,10 @@ int barrier_arrive(barrier *b, int parties, int32_t *ticket);
  * timeout_ms milliseconds (INFINITY: no limit), sleeping in Atomics.wait —
  * no busy loop.  Returns 0 once it is over — at once if it already is
  * (Atomics.wait then answers "not-equal": the barrier opened between the
- * arrival and the wait), -1 if the time ran out first ("timed-out"). */
+ * arrival and the wait), -1 if the time ran out first ("timed-out").
+ * A wake-up alone does not say the round is over: a notify can come that
+ * was meant for another round (or for nobody).  Only `round` moving past
+ * the ticket does. */
 int barrier_await(barrier *b, int32_t ticket, double timeout_ms);
 
 /* barrier_arrive + barrier_await: returns 1 for the thread that opened the

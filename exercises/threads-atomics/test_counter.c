@@ -192,6 +192,43 @@ START_TEST(the_last_arrival_wakes_every_sleeper)
 }
 END_TEST
 
+static void *sleep_at_barrier_of_2(void *arg)
+{
+    sleeper *s = arg;
+    __atomic_store_n(&s->tid, gettid(), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&s->got, barrier_wait(s->b, 2, INFINITY), __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* A notify on `round` while it still holds the ticket (what a late notify
+ * from the round before looks like): the sleeper wakes with "ok", and must
+ * see that its round is not over and sleep again.  Judged by the runtime's
+ * count of waits: the thread either waits a second time or returns. */
+START_TEST(a_stray_notify_is_not_an_opening)
+{
+    barrier b = { 0, 7 };
+    sleeper s = { &b, 0, -9 };
+    pthread_t t;
+    pthread_create(&t, NULL, sleep_at_barrier_of_2, &s);
+    while (__atomic_load_n(&s.tid, __ATOMIC_SEQ_CST) == 0) sched_yield();
+    char st;
+    while ((st = thread_state(s.tid)) != 'S' && st != '?' && st != 'Z') sched_yield();
+    ck_assert_msg(st == 'S', "alone at a barrier of 2, barrier_wait returned %d", s.got);
+    uint64_t waits = lab_atomics_counts().waits;
+    ck_assert_msg(lab_atomics_notify(&b.round, -1) == 1, "the thread at the barrier was not asleep in "
+                  "lab_atomics_wait on b->round");
+    while (__atomic_load_n(&s.got, __ATOMIC_SEQ_CST) == -9 && lab_atomics_counts().waits == waits)
+        sched_yield();
+    ck_assert_msg(__atomic_load_n(&s.got, __ATOMIC_SEQ_CST) == -9, "woken by a notify while b->round was "
+                  "still its ticket (7), barrier_wait returned %d: \"ok\" only says someone notified; the "
+                  "round is over when b->round moves on", s.got);
+    ck_assert_msg(barrier_wait(&b, 2, 0) == 1, "the 2nd arrival of 2 should return 1 (it opens)");
+    pthread_join(t, NULL);
+    ck_assert_msg(s.got == 0 && b.round == 8, "once the 2nd arrived, the sleeper got %d (wanted 0), round "
+                  "%d (wanted 8)", s.got, b.round);
+}
+END_TEST
+
 START_TEST(timed_out_when_a_party_is_missing)
 {
     barrier b = { 0, 0 };
@@ -263,6 +300,7 @@ Suite *exercise_suite(void)
         { "the_last_arrival_wakes_every_sleeper", the_last_arrival_wakes_every_sleeper },
         { "timed_out_when_a_party_is_missing", timed_out_when_a_party_is_missing },
         { "not_equal_means_it_opened_already", not_equal_means_it_opened_already },
+        { "a_stray_notify_is_not_an_opening", a_stray_notify_is_not_an_opening },
         { "parties_of_one_and_the_most", parties_of_one_and_the_most },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -385,7 +385,9 @@ void kit_run_done(const lab_err *err, void *arg)
     kit_run *r = arg;
     r->done = true;
     r->end_us = lab_clock_us();
-    if (err) {
+    if (err && r->demo->expired) {
+        r->stopped = true;             /* on_deadline tore it down */
+    } else if (err) {
         r->failed = true;
         snprintf(r->code, sizeof r->code, "%s", err->code);
         snprintf(r->message, sizeof r->message, "%s", err->message);
@@ -401,9 +403,10 @@ uint64_t kit_run_us(const kit_run *r)
 
 void kit_run_fields(lab_ev *e, const kit_run *r)
 {
-    lab_ev_bool(e, "completed", r->done && !r->failed);
+    lab_ev_bool(e, "completed", r->done && !r->failed && !r->stopped);
     lab_ev_int(e, "elapsed_ms", (int64_t)(kit_run_us(r) / 1000));
     if (r->failed) lab_ev_str(e, "error", r->code);
+    if (r->stopped) lab_ev_bool(e, "stopped_at_duration", true);
 }
 
 int kit_run_status(const kit_run *r)

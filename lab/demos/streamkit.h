@@ -120,13 +120,16 @@ int kit_fds_event(const char *label, const char *prefix);
 
 /* What the file demos record about their pipeline(): pass kit_run_done
  * as its callback with the kit_run as argument.  It notes the time and
- * the error, stops `sampler` (if set) and cancels the demo's deadline. */
+ * the error, stops `sampler` (if set) and cancels the demo's deadline.
+ * A pipeline torn down because the demo's time ran out is not a failure:
+ * the demo did what it was asked (run for its duration), so it is noted
+ * as `stopped` and the demo exits 0 with `completed` false. */
 struct lab_err;
 typedef struct kit_run {
     struct lab_demo *demo;
     lab_timer *sampler;
     uint64_t start_us, end_us;
-    bool done, failed;
+    bool done, failed, stopped;
     char code[40], message[160];
 } kit_run;
 void kit_run_start(kit_run *r, struct lab_demo *d, lab_timer *sampler);

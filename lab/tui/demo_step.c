@@ -63,6 +63,7 @@ static bool feed_one(demo_screen *d)
     q->lines--;
     if (q->head == q->len) q->head = q->len = 0;
     if (q->lines <= STEP_GO_LINES) hold(d, false);
+    if (!q->lines && d->end_pending) demo_end_settle(d);
     return true;
 }
 

@@ -166,19 +166,34 @@ static void on_line(demo_proc *p, const char *line, size_t n)
 
 static void start(demo_screen *d);
 
+/* How the demo ended, once the model has seen all its events: its own
+ * `exit` event says so; without one, the runner failed or was killed. */
+void demo_end_settle(demo_screen *d)
+{
+    model *m = &d->m;
+    int st = d->proc.status;
+    d->end_pending = false;
+    if (m->exited) return;
+    m->exited = true;
+    m->crashed = !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    m->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (WIFSIGNALED(st))
+        snprintf(m->exit_signal, sizeof m->exit_signal, "SIG%s",
+                 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+}
+
 static void on_end(demo_proc *p)
 {
     demo_screen *d = p->data;
-    model *m = &d->m;
-    if (!m->exited) {                  /* the runner itself failed or was killed */
-        m->exited = true;
-        m->crashed = !d->restart_pending;
-        m->exit_code = WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
-        if (WIFSIGNALED(p->status))
-            snprintf(m->exit_signal, sizeof m->exit_signal, "SIG%s",
-                     sigabbrev_np(WTERMSIG(p->status)) ? sigabbrev_np(WTERMSIG(p->status)) : "?");
+    if (d->restart_pending) {
+        start(d);
+    } else if (d->stepping && d->step.lines) {
+        /* Its last events, `exit` among them, still wait in the step
+         * queue: how it ended is known once the student has seen them. */
+        d->end_pending = true;
+    } else {
+        demo_end_settle(d);
     }
-    if (d->restart_pending) start(d);
     app_dirty();
 }
 
@@ -203,6 +218,7 @@ static void start(demo_screen *d)
     demo_step_reset(d);
     d->recv_ts = 0;
     d->restart_pending = false;
+    d->end_pending = false;
     d->sel_proc = -1;
     d->proc.on_line = on_line;
     d->proc.on_end = on_end;

@@ -40,6 +40,7 @@ typedef struct {
     demo_step step;
     int64_t recv_ts;                     /* ts of the newest line received */
     bool restart_pending;
+    bool end_pending;                    /* ended; its last events still queued */
     uint64_t last_event_ms;              /* loop time of the newest event */
     uint64_t last_proc_sample_ms;
     int64_t paused_at_us;                /* demo time the lab paused it (p) */
@@ -50,6 +51,8 @@ void demo_step_hold(demo_screen *d, const char *line, size_t n);
 bool demo_step_next(demo_screen *d);          /* false: nothing waits */
 void demo_step_set(demo_screen *d, bool on);  /* off feeds all that waits */
 void demo_step_reset(demo_screen *d);
+/* screen_demo.c: how the demo ended, once its events are all shown. */
+void demo_end_settle(demo_screen *d);
 
 /* demo_result.c: the result panel; its rows wanted (and at least *min). */
 int demo_result_rows(const demo_screen *d, int cols, int *min);

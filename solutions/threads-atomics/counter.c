@@ -7,13 +7,16 @@
  * read before arriving as the expected value — so if the last arrival
  * moves `round` on between our add and our wait, the kernel sees the
  * change and the wait answers "not-equal" at once instead of sleeping
- * through the wake-up it missed.
+ * through the wake-up it missed.  And a wake-up is not an opening: a
+ * late notify from the round before can wake a sleeper of this one, so
+ * the sleeper looks at `round` again before it goes on.
  */
 #include "counter.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 int barrier_arrive(barrier *b, int parties, int32_t *ticket)
 {
@@ -31,10 +34,26 @@ int barrier_arrive(barrier *b, int parties, int32_t *ticket)
     return 1;
 }
 
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 int barrier_await(barrier *b, int32_t ticket, double timeout_ms)
 {
-    /* "ok": woken by the opener; "not-equal": it opened already. */
-    if (lab_atomics_wait(&b->round, ticket, timeout_ms) == LAB_WAIT_TIMED_OUT) return -1;
+    /* "ok" says only that someone notified `round`, not that our round is
+     * over: the opener of the round before may notify late, after we have
+     * gone on and are asleep in the next one.  The barrier is open when
+     * `round` has moved past the ticket; until then, sleep again for the
+     * time that is left.  ("not-equal": it moved before we slept.) */
+    double until = now_ms() + timeout_ms;
+    while (lab_atomics_load(&b->round) == ticket) {
+        double left = isfinite(timeout_ms) ? until - now_ms() : INFINITY;
+        if (lab_atomics_wait(&b->round, ticket, left > 0 ? left : 0) == LAB_WAIT_TIMED_OUT)
+            return lab_atomics_load(&b->round) == ticket ? -1 : 0;
+    }
     return 0;
 }
 
