@@ -307,6 +307,29 @@ if shot ipc | grep -Eq "running|sleeping"; then fail "ipc: no row says running a
 else ok "ipc: no row says running after the end"; fi
 quit_and_check ipc "ipc"
 
+# ---- The cluster view: 64 workers at 80×24, one killed from the keyboard -----
+# The table scrolls to the last worker; k kills the selected one; the
+# primary (respawn=1) forks a replacement with a new PID; the timeline
+# says the exit was the lab's doing.
+start cluster 80 24 -- open cluster.http --set workers=64 --set load=0 --set respawn=1
+expect_screen cluster "primary [0-9]+ +127\.0\.0\.1:[0-9]+ +policy rr +64/64 workers" "cluster: 64 workers listening"
+expect_screen cluster "workers 1-[0-9]+ of 64" "cluster: the table shows the first of them"
+[ "$(widest cluster)" -le 80 ] && ok "cluster: fits in 80 columns" || fail "cluster: fits in 80 columns" "$(shot cluster)"
+keys cluster NPage NPage NPage NPage NPage NPage NPage NPage NPage
+expect_screen cluster "workers [0-9]+-64 of 64" "cluster: PgDn scrolls to the last worker"
+expect_screen cluster "^ +▸ 64 +[0-9]+ +listening" "cluster: the last worker is selected"
+old=$(shot cluster | sed -n 's/^ *▸ 64 *\([0-9][0-9]*\) .*/\1/p')
+keys cluster k
+expect_screen cluster "exit +worker 64 pid $old signal SIGKILL \(you pressed k\)" "cluster: k kills it; the timeline says so"
+expect_screen cluster "^ +(▸ )?65 +[0-9]+ +listening" "cluster: a new worker listens in its place"
+new=$(shot cluster | sed -n 's/^ *\(▸ \)\{0,1\}65 *\([0-9][0-9]*\) .*/\2/p')
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "cluster: with a new PID ($old → $new)" \
+    || fail "cluster: with a new PID" "old '$old' new '$new'"
+keys cluster "?"
+expect_screen cluster "kill the selected worker" "cluster: ? lists the cluster keys"
+keys cluster Escape
+quit_and_check cluster "cluster"
+
 # ---- A result panel: the answer whole, not a cut log line --------------------
 start result 80 24 -- open streams.readfile-vs-stream --set size=8M
 expect_screen result "finished at" "result: readfile-vs-stream runs to its end"

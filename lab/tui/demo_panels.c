@@ -454,7 +454,23 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 
 /* ---- putting the panels together --------------------------------------- */
 
-enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
+enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST, P_PROCS,
+       P_BARS, P_IPC, P_N };
+
+/* A cluster's primary reported: its workers' table, distribution and
+ * timeline (demo_cluster.c) take the place of the process table, the bars,
+ * the IPC list and the log. */
+static void cluster_sizes(demo_screen *d, int min[P_N], int want[P_N], int avail)
+{
+    int alive = model_cluster_alive(&d->m);
+    min[P_PROCS] = want[P_PROCS] = min[P_BARS] = want[P_BARS] = min[P_IPC] = want[P_IPC] = 0;
+    min[P_CLUSTER] = 5;                    /* head, rule, header, two workers */
+    want[P_CLUSTER] = 3 + alive;
+    if (want[P_CLUSTER] > avail - 10) want[P_CLUSTER] = avail - 10;   /* room for the timeline */
+    if (want[P_CLUSTER] < min[P_CLUSTER]) want[P_CLUSTER] = min[P_CLUSTER];
+    min[P_CDIST] = want[P_CDIST] = demo_cluster_dist_rows(d, UI.cols);
+    min[P_LOG] = 4;
+}
 
 static void sizes(demo_screen *d, int min[P_N], int want[P_N])
 {
@@ -483,6 +499,7 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     int bars = m->nworkers ? m->nworkers : m->nthreads;
     if (bars) { min[P_BARS] = 1 + (bars < 2 ? bars : 2); want[P_BARS] = 1 + bars; }
     if (m->ipc_count) { min[P_IPC] = 2; want[P_IPC] = 1 + (m->ipc_count < 5 ? m->ipc_count : 5); }
+    if (m->cluster.active) cluster_sizes(d, min, want, UI.rows - 5);
 }
 
 void demo_draw(demo_screen *d, int rows, int cols)
@@ -503,8 +520,8 @@ void demo_draw(demo_screen *d, int rows, int cols)
     }
     h[P_LOG] += avail;
     int y = 3;
-    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
-                                 P_BARS, P_IPC, P_LOG };
+    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_CLUSTER,
+                                 P_CDIST, P_PROCS, P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
@@ -518,7 +535,15 @@ void demo_draw(demo_screen *d, int rows, int cols)
         case P_PROCS: panel_procs(d, y, h[p], cols); break;
         case P_BARS: panel_bars(d, y, h[p], cols); break;
         case P_IPC: panel_ipc(d, y, h[p], cols); break;
-        case P_LOG: panel_log(d, y, h[p], cols); break;
+        case P_CLUSTER:
+            demo_cluster_head(d, y, cols);
+            demo_cluster_table(d, y + 1, h[p] - 1, cols);
+            break;
+        case P_CDIST: demo_cluster_dist(d, y, h[p], cols); break;
+        case P_LOG:
+            if (d->m.cluster.active && !d->all_events) demo_cluster_timeline(d, y, h[p], cols);
+            else panel_log(d, y, h[p], cols);
+            break;
         }
         y += h[p];
     }

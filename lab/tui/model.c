@@ -489,6 +489,7 @@ static void on_worker_stats(event *e)
     model *m = e->m;
     int pid = (int)to_i64(ev_num(e->ev, "worker_pid", 0));
     model_proc *p = pid ? model_proc_get(m, pid) : NULL;
+    model_cluster_on_stats(e);
     if (!p) return;
     int64_t total = to_i64(ev_num(e->ev, "requests", 0));
     int64_t by = total > p->requests ? total - p->requests : 0;
@@ -509,6 +510,14 @@ static void on_cluster_worker(event *e)
     int id = (int)to_i64(ev_num(e->ev, "id", 0));
     model_proc *p = pid ? model_proc_get(e->m, pid) : NULL;   /* threads' have no pid */
     if (p && id > 0) snprintf(p->role, sizeof p->role, "worker %d", id);
+    model_cluster_on_worker(e);
+}
+
+/* An IPC message: listed (model_ipc.c), and the newest of its worker. */
+static void on_ipc(event *e)
+{
+    model_on_ipc(e);
+    model_cluster_on_ipc(e);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -576,10 +585,12 @@ static void (*const handlers[LAB_EV_COUNT])(event *e) = {
     [LAB_EV_CLOSE] = on_stream_state, [LAB_EV_ERROR] = on_error,
     [LAB_EV_DEMO] = on_demo, [LAB_EV_PARAM] = on_param, [LAB_EV_SUMMARY] = model_on_summary,
     [LAB_EV_RESULT] = model_on_result, [LAB_EV_SWEEP] = model_on_sweep,
-    [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_exit, [LAB_EV_IPC] = model_on_ipc,
+    [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_exit, [LAB_EV_IPC] = on_ipc,
     [LAB_EV_MEM] = on_mem, [LAB_EV_REQUEST] = on_request, [LAB_EV_LAG] = on_lag,
     [LAB_EV_POOL] = on_pool, [LAB_EV_DROPPED] = on_dropped,
     [LAB_EV_WORKER_STATS] = on_worker_stats, [LAB_EV_WORKER] = on_cluster_worker,
+    [LAB_EV_RESPAWN] = model_cluster_on_respawn, [LAB_EV_CLUSTER] = model_cluster_on_cluster,
+    [LAB_EV_SERVING] = model_cluster_on_serving,
 };
 
 /* ---- feeding ----------------------------------------------------------- */

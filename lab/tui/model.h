@@ -18,6 +18,7 @@
 #define NL_TUI_MODEL_H
 
 #include "events.h"
+#include "model_cluster.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -238,6 +239,8 @@ typedef struct model {
     int nnames, last_name;
     int64_t counts[LAB_EV_COUNT + 1];  /* per vocabulary id (events.h) */
     int64_t events, dropped, bad_lines, errors;
+
+    model_cluster cluster;     /* a cluster's primary and workers (model_cluster.c) */
 } model;
 
 void model_init(model *m);

@@ -51,5 +51,12 @@ void model_on_ipc(event *e);
 void model_on_summary(event *e);
 void model_on_result(event *e);
 void model_on_sweep(event *e);
+/* model_cluster.c */
+void model_cluster_on_worker(event *e);
+void model_cluster_on_stats(event *e);
+void model_cluster_on_respawn(event *e);
+void model_cluster_on_cluster(event *e);
+void model_cluster_on_serving(event *e);
+void model_cluster_on_ipc(event *e);
 
 #endif

@@ -33,6 +33,9 @@ typedef struct {
     bool pending[LAB_DEMO_MAX_PARAMS];   /* changed; applies on restart */
     char hotkey[LAB_DEMO_MAX_PARAMS];    /* a letter toggling a 0/1 param */
     int nparams, sel_param, sel_proc;
+    int sel_worker;                      /* the cluster view: a live worker's row */
+    bool all_events;                     /* the cluster view: f shows the log,
+                                            not the lifecycle timeline */
     int log_filter;                      /* index into the filters table */
     bool log_wrap;                       /* w: long log lines wrap */
     int log_hscroll;                     /* </>: columns scrolled right */
@@ -57,6 +60,14 @@ void demo_end_settle(demo_screen *d);
 /* demo_result.c: the result panel; its rows wanted (and at least *min). */
 int demo_result_rows(const demo_screen *d, int cols, int *min);
 void demo_result_draw(demo_screen *d, int y, int h, int cols);
+
+/* demo_cluster.c: the cluster view (when the model has a cluster). */
+void demo_cluster_head(demo_screen *d, int y, int cols);
+int demo_cluster_selected(const demo_screen *d);     /* the live worker's index */
+void demo_cluster_table(demo_screen *d, int y, int h, int cols);
+int demo_cluster_dist_rows(const demo_screen *d, int cols);
+void demo_cluster_dist(demo_screen *d, int y, int h, int cols);
+void demo_cluster_timeline(demo_screen *d, int y, int h, int cols);
 
 /* demo_panels.c */
 void demo_draw(demo_screen *d, int rows, int cols);
