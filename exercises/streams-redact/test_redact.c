@@ -6,8 +6,8 @@
  * what a test can see: add()'s growth test and loop (`>=`, `<=`, and the
  * `+ 1` made `+ 0` or `- 1`: at worst the NUL lands a byte or two past
  * the buffer, inside malloc's slack; a memory checker would see it, the
- * output cannot); the three `return -1` after a failed realloc made
- * `return 0` (allocation never fails here); `flags = 1` at the start
+ * output cannot); the two `return -1` of a failed realloc made `return 0`
+ * or `return -0` (allocation never fails here); `flags = 1` at the start
  * (1 is REG_NOTBOL, and the pattern has no ^ for it to change); and
  * `at <= end` (an empty rest holds no address). */
 #include "redact.h"
