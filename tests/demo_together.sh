@@ -87,9 +87,9 @@ o = s["at_producer_pause"]
 assert o["gunzip.stdout"] and o["gzip.stdout"], o
 assert o["gunzip.stdout"] < o["gzip.stdout"] < o["producer"], o
 # The same story in the runtime'"'"'s own pause and resume events (unless
-# some were dropped).  A relay pauses for a moment on every chunk of 16 KiB
-# (write() says false at the mark, as in Node): what counts is the pause
-# still running when the producer first waits.
+# some were dropped).  A source also pauses for a moment now and then (the
+# counter completes each chunk later, a pipe cannot take a whole chunk):
+# what counts is the pause still running when the producer first waits.
 if not by("dropped"):
     since = {}
     for i, e in enumerate(evs):

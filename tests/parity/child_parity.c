@@ -456,6 +456,39 @@ static void child_send_false(void)
     cJSON_Delete(done);
 }
 
+static void big_close(lab_process *p, int code, int sig)
+{
+    if (sig) T("close null %s", lab_signal_name(sig));
+    else T("close %d null", code);
+}
+
+static void ignore_error(lab_stream *s, const lab_event *ev, void *arg) { }
+
+/* The child reads nothing, so what the socketpair cannot take stays in
+ * the stream: the answer does not depend on how fast a reader is. */
+static void child_stdin_big_write(void)
+{
+    char *argv[] = { "sleep", "30", NULL };
+    lab_spawn_options o = { .file = "sleep", .argv = argv, .on_close = big_close, .stdio_count = 3 };
+    o.stdio[0].kind = LAB_STDIO_PIPE;
+    o.stdio[1].kind = LAB_STDIO_IGNORE;
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    lab_process *p = lab_spawn(loop, &o);
+    lab_stream *in = p->stdio[0];
+    lab_stream_on(in, LAB_ON_ERROR, ignore_error, NULL);   /* EPIPE once killed */
+    T("mark %zu", lab_writable_hwm(in));
+    size_t big = (size_t)1 << 20;
+    char *buf = malloc(big);
+    memset(buf, 'a', 64 * 1024);
+    bool ret = lab_writable_write(in, lab_chunk_copy(buf, 64 * 1024), NULL, NULL);
+    T("write 64 KiB %s buffered %zu", B(ret), lab_writable_length(in));
+    memset(buf, 'b', big);
+    ret = lab_writable_write(in, lab_chunk_copy(buf, big), NULL, NULL);
+    T("write 1 MiB %s buffered %s", B(ret), B(lab_writable_length(in) > 0));
+    free(buf);
+    lab_process_kill(p, 0);
+}
+
 /* ---- the driver ------------------------------------------------------------------------ */
 
 #define SCENARIOS(X) X(child_missing) X(child_eacces) X(child_exit_code) \
@@ -463,7 +496,7 @@ static void child_send_false(void)
     X(child_exec_timeout) X(child_exec_failed) X(child_execfile_enoent) \
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
     X(child_early_close) X(child_burst) X(child_send_false) X(child_unhandled_error) \
-    X(child_stdio_sockets) X(child_stdout_reset)
+    X(child_stdio_sockets) X(child_stdout_reset) X(child_stdin_big_write)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },
