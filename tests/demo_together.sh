@@ -65,7 +65,7 @@ python3 - "$NODELAB" "$TMP/slow" <<'PY' && ok "together.pipeline: a live brake, 
 import json, subprocess, sys
 out = open(sys.argv[2], "w")
 p = subprocess.Popen([sys.argv[1], "demo", "together.pipeline", "--control", "--json",
-                      "--set", "rate=1024", "--set", "slow=60000", "--set", "size=12M",
+                      "--set", "rate=1024", "--set", "slow=60000", "--set", "size=8M",
                       "--duration", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 lifted = ended = False
 for line in p.stdout:
@@ -132,7 +132,7 @@ left=$(wait_gone "$TMP")
 bad_files together.pipeline
 
 # A file in, a file out: the same bytes.
-head -c 1000000 /dev/urandom | od -An -tx1 >"$TMP/in.txt"
+head -c 300000 /dev/urandom | od -An -tx1 >"$TMP/in.txt"
 "$NODELAB" demo together.pipeline --set in="$TMP/in.txt" --set out="$TMP/out.txt" --json >"$TMP/file" 2>"$TMP/err" </dev/null
 cmp -s "$TMP/in.txt" "$TMP/out.txt" && ok "together.pipeline: in= and out= hold the same bytes" \
     || fail "together.pipeline: in= and out= hold the same bytes" "$(cat "$TMP/err")"
