@@ -12,8 +12,8 @@
 # The loadavg is printed first: on a shared machine the speed-up of two
 # threads can only be as good as the second core is free, so a last line
 # gives the demo's own `parallelism` (deflate time over wall time) from one
-# more run.  A missing tool
-# skips its row, saying so.  Never fails the build.
+# more run.  A missing tool skips its row, saying so.  Never fails the
+# build.
 : "${top_builddir:=$(pwd)}"
 : "${NODELAB:=$top_builddir/nodelab}"
 RUNS=${BENCH_RUNS:-3}
