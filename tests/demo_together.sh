@@ -191,6 +191,16 @@ env PATH=/nonexistent "$NODELAB" demo together.analytics >/dev/null 2>"$TMP/err"
     || fail "together.analytics: without python3, one line and exit 2" "$(cat "$TMP/err")"
 bad_files together.analytics
 
+# Chapter 6 links every Chapter 6 demo, and only those.
+"$NODELAB" list demos --json >"$TMP/demos.json"
+python3 - "$top_srcdir/chapters/06-together.md" "$TMP/demos.json" <<'PY' \
+    && ok "chapter 6 links each Chapter 6 demo" || fail "chapter 6 links each Chapter 6 demo"
+import json, re, sys
+links = set(re.findall(r"^\[Run demo: [^\]]+\]\(demo:([^)]+)\)$", open(sys.argv[1]).read(), re.M))
+demos = {d["name"] for d in json.load(open(sys.argv[2]))["demos"] if d["chapter"] == 6}
+assert links == demos and {"together.pipeline", "together.analytics"} <= demos, (links, demos)
+PY
+
 left=$(wait_gone "$TMP")
 [ -z "$left" ] && ok "no demo child left running" || fail "no demo child left running" "$left"
 finish
