@@ -91,7 +91,7 @@ CHILD_PARITY = \
 	child_execfile_enoent child_shell_vs_file child_fork_worker \
 	child_send_after_disconnect child_early_close child_burst child_send_false \
 	child_unhandled_error child_stdio_sockets child_stdout_reset
-CHILD_PARITY += child_stdin_big_write
+CHILD_PARITY += child_stdin_big_write child_pipeline_jam
 check_PROGRAMS += tests/parity/child-parity
 tests_parity_child_parity_SOURCES = tests/parity/child_parity.c \
 	tests/parity/driver.c tests/parity/driver.h
