@@ -190,6 +190,13 @@ env PATH=/nonexistent "$NODELAB" demo together.analytics >/dev/null 2>"$TMP/err"
     && ok "together.analytics: without python3, one line and exit 2" \
     || fail "together.analytics: without python3, one line and exit 2" "$(cat "$TMP/err")"
 bad_files together.analytics
+# A file without the columns (and larger than the pipe): the script says so
+# and exits 2 while rows are still coming; our write to its stdin fails
+# with EPIPE, which the demo reports in its summary, not on stderr.
+"$NODELAB" demo together.analytics --set in="$TMP/in.txt" --json >"$TMP/an3" 2>"$TMP/err" </dev/null
+[ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "has no column 'region'" "$TMP/err" \
+    && ok "together.analytics: no such column is the script's one line and exit 2" \
+    || fail "together.analytics: no such column is the script's one line and exit 2" "$(cat "$TMP/err")"
 
 # Chapter 6 links every Chapter 6 demo, and only those.
 "$NODELAB" list demos --json >"$TMP/demos.json"
