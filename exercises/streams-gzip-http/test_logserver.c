@@ -318,9 +318,11 @@ START_TEST(accept_encoding_parsing)
 {
     static const char *yes[] = { "gzip", "GZip", "  gzip  ", "deflate, gzip",
                                  "gzip;q=1.0", "br;q=1, gzip;q=0.5", "deflate,gzip",
-                                 "gzip ; q=0.001", "identity, gzip, br" };
+                                 "gzip ; q=0.001", "identity, gzip, br",
+                                 "gzip;level=1", "gzip;a=0" };
     static const char *no[] = { "", "deflate", "identity", "br, deflate", "gzipx",
-                                "x-gzip2", "gzip;q=0", "gzip; q=0.000", "deflate, gzip;q=0" };
+                                "x-gzip2", "gzip;q=0", "gzip; q=0.000", "deflate, gzip;q=0",
+                                "gzip;Q=0", "gzip;level=1;q=0" };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         ck_assert_msg(accepts_gzip(yes[i]), "accepts_gzip(\"%s\") should be true", yes[i]);
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
