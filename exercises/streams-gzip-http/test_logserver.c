@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,10 @@ START_TEST(missing_file_is_404)
                   r[0].status);
     ck_assert_msg(r[1].status == 404, "GET /missing.log (accepting gzip): status "
                   "%d, wanted 404", r[1].status);
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(r[i].len > 0 && !memchr(r[i].body, '\0', r[i].len),
+                      "GET /missing.log: the 404's body should be a short text "
+                      "(%zu bytes%s)", r[i].len, r[i].len ? ", with a NUL byte" : "");
     expect_file(&r[2], "app.log");
     ck_assert_msg(fd_count() == fds, "%d descriptors open before, %d after: "
                   "something was not closed", fds, fd_count());
@@ -386,16 +391,30 @@ START_TEST(no_path_outside_the_directory)
     FILE *f = fopen(secret, "w");
     fputs("password\n", f);
     fclose(f);
-    reply r[4] = { { .path = "/../secret.txt", .keep = true },
+    /* The longest name a file can have is served; one byte more is a
+     * 404.  "/" right after a good name must not reuse it. */
+    char longest[NAME_MAX + 1], too_long[NAME_MAX + 3];
+    memset(longest, 'a', NAME_MAX);
+    longest[NAME_MAX] = '\0';
+    make_log(longest, 1000);
+    char longest_url[NAME_MAX + 2];
+    snprintf(longest_url, sizeof longest_url, "/%s", longest);
+    snprintf(too_long, sizeof too_long, "/%sa", longest);
+    reply r[8] = { { .path = "/app.log?lines=10", .keep = true },
                    { .path = "/", .keep = true },
+                   { .path = "/../secret.txt", .keep = true },
                    { .path = "/logs/app.log", .keep = true },
-                   { .path = "/app.log?lines=10", .keep = true } };
-    fetch(r, 4);
-    for (int i = 0; i < 3; i++)
-        ck_assert_msg(r[i].status == 404, "GET %s: status %d, wanted 404",
-                      r[i].path, r[i].status);
-    expect_file(&r[3], "app.log");
-    free_bodies(r, 4);
+                   { .path = "/.", .keep = true },
+                   { .path = "/..", .keep = true },
+                   { .path = too_long, .keep = true },
+                   { .path = longest_url, .keep = true } };
+    fetch(r, 8);
+    expect_file(&r[0], "app.log");
+    for (int i = 1; i < 7; i++)
+        ck_assert_msg(r[i].status == 404, "GET %.40s%s: status %d, wanted 404",
+                      r[i].path, strlen(r[i].path) > 40 ? "..." : "", r[i].status);
+    expect_file(&r[7], longest);
+    free_bodies(r, 8);
     unlink(secret);
 }
 END_TEST
