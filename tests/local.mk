@@ -19,12 +19,17 @@ EXTRA_DIST += tests/check_run.h tests/iotest.h
 UNIT_TESTS = tests/test_loop tests/test_telemetry \
 	tests/test_tui_model tests/test_tui_exercise
 tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c \
-	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c
+	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
+	lab/tui/model_shutdown.c lab/tui/model_threads.c
 tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
 # The cluster view's model (lab/tui/model_cluster.c).
-UNIT_TESTS += tests/test_tui_cluster
+UNIT_TESTS += tests/test_tui_cluster tests/test_tui_shutdown
+tests_test_tui_shutdown_SOURCES = tests/test_tui_shutdown.c lab/tui/model.c lab/tui/model_log.c \
+	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
+	lab/tui/model_shutdown.c lab/tui/model_threads.c
 tests_test_tui_cluster_SOURCES = tests/test_tui_cluster.c lab/tui/model.c lab/tui/model_log.c \
-	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c
+	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
+	lab/tui/model_shutdown.c lab/tui/model_threads.c
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS) tests/tui.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/tui.sh tests/tui/fixture-chapter.md \
@@ -86,7 +91,7 @@ CHILD_PARITY = \
 	child_execfile_enoent child_shell_vs_file child_fork_worker \
 	child_send_after_disconnect child_early_close child_burst child_send_false \
 	child_unhandled_error child_stdio_sockets child_stdout_reset
-CHILD_PARITY += child_stdin_big_write
+CHILD_PARITY += child_stdin_big_write child_pipeline_jam
 check_PROGRAMS += tests/parity/child-parity
 tests_parity_child_parity_SOURCES = tests/parity/child_parity.c \
 	tests/parity/driver.c tests/parity/driver.h
@@ -129,7 +134,8 @@ EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
 # CI's list, a developer's tool).  A crash it finds goes into
 # tests/fuzz/regress/ with its fix.
 FUZZ_MODEL_SOURCES = lab/tui/model.c lab/tui/model_log.c lab/tui/model_ipc.c \
-	lab/tui/model_result.c lab/tui/model_cluster.c tests/fuzz/fuzz_model.c
+	lab/tui/model_result.c lab/tui/model_cluster.c \
+	lab/tui/model_shutdown.c lab/tui/model_threads.c tests/fuzz/fuzz_model.c
 check_PROGRAMS += tests/fuzz/replay
 tests_fuzz_replay_SOURCES = tests/fuzz/replay.c $(FUZZ_MODEL_SOURCES)
 tests_fuzz_replay_LDADD = $(RUNTIME_LIBS)

@@ -82,6 +82,29 @@ pg many 1 "$TMP/many1.gz" && pg many 4 "$TMP/many4.gz" &&
     cmp -s "$TMP/many1.gz" "$TMP/many4.gz" && cmp -s "$TMP/many1.gz" "$TMP/many.gz" &&
     ok "threads=1, 2 and 4 write the same file" || fail "threads=1, 2 and 4 write the same file"
 
+# hold_first=3: block 0 waits on its thread until 3 later blocks are done
+# (events, not time), so blocks 1, 2, 3 finish first with the reorder
+# window at 1, 2, 3, and the file is the same all the same.
+"$NODELAB" demo together.parallel-gzip --json --duration 120 --set hold_first=3 \
+    --set in="$TMP/many" --set out="$TMP/held.gz" >"$TMP/ev" 2>"$TMP/err" &&
+python3 - "$TMP/ev" <<'PY' && cmp -s "$TMP/held.gz" "$TMP/many.gz" && ok "hold_first=3: blocks 1-3 finish first, reorder 1-2-3, the same file" || fail "hold_first=3: blocks 1-3 finish first, reorder 1-2-3, the same file" "$(head -c 300 "$TMP/err")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+blocks = [e for e in evs if e["ev"] == "pgzip_block"]
+assert [b["index"] for b in blocks[:4]] == [1, 2, 3, 0], [b["index"] for b in blocks[:4]]
+assert [b["reorder"] for b in blocks[:3]] == [1, 2, 3], blocks[:3]
+s = [e for e in evs if e["ev"] == "summary"][-1]
+assert s["completed"] and s["max_reorder"] == 3 and s["hold_first"] == 3
+PY
+# More than can come is cut to what can (window - 1, blocks - 1): no hang.
+expect_status 0 "hold_first=50 on a 2-block input ends" -- "$NODELAB" demo together.parallel-gzip \
+    --duration 120 --set hold_first=50 --set in="$TMP/block1" --set out="$TMP/h2.gz"
+expect_status 0 "hold_first=5 on a 1-byte input ends" -- "$NODELAB" demo together.parallel-gzip \
+    --duration 120 --set hold_first=5 --set in="$TMP/one" --set out="$TMP/h3.gz"
+expect_status 2 "hold_first with threads=1: exit 2" -- "$NODELAB" demo together.parallel-gzip \
+    --set hold_first=1 --set threads=1 --set in="$TMP/one"
+[ "$(wc -l <"$TMP/err")" = 1 ] && ok "hold_first with threads=1: one line" || fail "hold_first with threads=1: one line" "$(cat "$TMP/err")"
+
 # Close to gzip -6 (within 1 %), though cut in 38 pieces.
 ours=$(wc -c <"$TMP/many.gz"); theirs=$(gzip -6 -c "$TMP/many" | wc -c)
 [ $((ours * 100)) -le $((theirs * 101)) ] && ok "ratio within 1 % of gzip -6 ($ours vs $theirs)" ||

@@ -26,15 +26,15 @@ static void feed(const char *line)
 static const char *tl(int i)
 {
     static char buf[160];
-    const model_cevent *e = model_cluster_event_at(&M, i);
-    ck_assert_msg(e != NULL, "no timeline line %d (of %d)", i, M.cluster.tl_count);
+    const model_cevent *e = model_timeline_at(&M.cluster.tl, i);
+    ck_assert_msg(e != NULL, "no timeline line %d (of %d)", i, M.cluster.tl.count);
     snprintf(buf, sizeof buf, "%s %s", e->what, e->text);
     return buf;
 }
 
 static bool timeline_has(const char *text)
 {
-    for (int i = 0; i < M.cluster.tl_count; i++)
+    for (int i = 0; i < M.cluster.tl.count; i++)
         if (strstr(tl(i), text)) return true;
     return false;
 }
@@ -80,8 +80,8 @@ START_TEST(the_timeline_has_each_step_in_order)
     ck_assert_str_eq(tl(2), "fork worker 2 → pid 23398");
     ck_assert_str_eq(tl(3), "online worker 1");
     ck_assert_str_eq(tl(4), "listening worker 1 on 127.0.0.1:36319");
-    ck_assert_int_eq(M.cluster.tl_count, 7);
-    ck_assert_int_eq(model_cluster_event_at(&M, 4)->ts, 33503);
+    ck_assert_int_eq(M.cluster.tl.count, 7);
+    ck_assert_int_eq(model_timeline_at(&M.cluster.tl, 4)->ts, 33503);
 }
 END_TEST
 
@@ -137,7 +137,7 @@ START_TEST(a_worker_the_lab_killed_is_replaced_and_the_timeline_says_you_did)
     feed("{\"ts\":1872946,\"ev\":\"worker\",\"pid\":23396,\"event\":\"exit\",\"id\":2,\"worker_pid\":23398,\"state\":\"dead\",\"code\":null,\"signal\":\"SIGKILL\",\"exitedAfterDisconnect\":false,\"lived_ms\":1863}");
     ck_assert_int_eq(model_cluster_alive(&M), 1);
     ck_assert(timeline_has("exit worker 2 pid 23398 signal SIGKILL (you pressed k)"));
-    ck_assert(model_cluster_event_at(&M, M.cluster.tl_count - 1)->by_lab);
+    ck_assert(model_timeline_at(&M.cluster.tl, M.cluster.tl.count - 1)->by_lab);
     feed("{\"ts\":1873084,\"ev\":\"respawn\",\"pid\":23396,\"id\":2,\"worker_pid\":23398,\"lived_ms\":1863,\"delay_ms\":0,\"quick_deaths\":0}");
     ck_assert(timeline_has("respawn worker 2 died after 1863 ms: a new one in 0 ms"));
     feed("{\"ts\":1880288,\"ev\":\"worker\",\"pid\":23396,\"event\":\"fork\",\"id\":3,\"worker_pid\":23625,\"state\":\"none\"}");
@@ -152,8 +152,8 @@ START_TEST(a_worker_the_lab_killed_is_replaced_and_the_timeline_says_you_did)
     feed("{\"ts\":2009942,\"ev\":\"cluster\",\"pid\":23396,\"phase\":\"stopping\",\"workers\":2,\"queued\":0}");
     ck_assert_str_eq(M.cluster.phase, "stopping");
     feed("{\"ts\":2014664,\"ev\":\"worker\",\"pid\":23396,\"event\":\"exit\",\"id\":3,\"worker_pid\":23625,\"state\":\"dead\",\"code\":0,\"signal\":null,\"exitedAfterDisconnect\":true,\"lived_ms\":141}");
-    ck_assert_str_eq(tl(M.cluster.tl_count - 1), "exit worker 3 pid 23625 code 0");
-    ck_assert(!model_cluster_event_at(&M, M.cluster.tl_count - 1)->by_lab);
+    ck_assert_str_eq(tl(M.cluster.tl.count - 1), "exit worker 3 pid 23625 code 0");
+    ck_assert(!model_timeline_at(&M.cluster.tl, M.cluster.tl.count - 1)->by_lab);
 }
 END_TEST
 
@@ -161,9 +161,9 @@ START_TEST(sigterm_to_the_primary_is_on_the_timeline)
 {
     two_workers();
     model_cluster_note(&M, 23396, 't', "SIGTERM", 3000000);
-    ck_assert_str_eq(tl(M.cluster.tl_count - 1), "you pressed t: SIGTERM to the primary, pid 23396");
-    model_cluster_said(&M, 3000001, "you", "pressed %c: %s", 'g', "rolling restart");
-    ck_assert_str_eq(tl(M.cluster.tl_count - 1), "you pressed g: rolling restart");
+    ck_assert_str_eq(tl(M.cluster.tl.count - 1), "you pressed t: SIGTERM to the primary, pid 23396");
+    model_timeline_said(&M.cluster.tl, 3000001, "you", "pressed %c: %s", 'g', "rolling restart");
+    ck_assert_str_eq(tl(M.cluster.tl.count - 1), "you pressed g: rolling restart");
 }
 END_TEST
 
@@ -202,7 +202,7 @@ START_TEST(sixty_four_workers_replaced_many_times_keep_their_rows)
     for (int i = 1; i < 64; i++)
         ck_assert_int_lt(model_cluster_alive_at(&M, i - 1)->id, model_cluster_alive_at(&M, i)->id);
     ck_assert_int_eq(model_cluster_alive_at(&M, 63)->id, next - 1);
-    ck_assert_int_eq(M.cluster.tl_count, MODEL_CLUSTER_TIMELINE);
+    ck_assert_int_eq(M.cluster.tl.count, MODEL_CLUSTER_TIMELINE);
     char want[64];
     snprintf(want, sizeof want, "fork worker %d → pid %d", next - 1, 1000 + next - 1);
     ck_assert_str_eq(tl(MODEL_CLUSTER_TIMELINE - 1), want);
@@ -218,7 +218,7 @@ START_TEST(odd_lines_make_no_rows)
     feed("{\"ts\":4,\"ev\":\"ipc\",\"pid\":10,\"from\":7,\"to\":10,\"body\":\"{\\\"act\\\":\\\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
     feed("{\"ts\":5,\"ev\":\"cluster\",\"pid\":10}");
     ck_assert_int_eq(model_cluster_alive(&M), 1);  /* pid 7: a row, no timeline line */
-    ck_assert_int_eq(M.cluster.tl_count, 0);
+    ck_assert_int_eq(M.cluster.tl.count, 0);
     ck_assert_int_lt((int)strlen(model_cluster_alive_at(&M, 0)->last_ipc), 40);
 }
 END_TEST

@@ -69,12 +69,12 @@ expect_screen() {
 widest() { shot "$1" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))'; }
 
 # Processes of session $1 (the lab and all it started), as "pid cmdline".
+# (One grep over every environ, its entries NUL-separated: two programs
+# per process took seconds on a busy machine, at every check.)
 marked() {
-    for e in /proc/[0-9]*/environ; do
-        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "NODELAB_TEST_MARK=$MARK-$1"; then
-            p=${e%/environ}
-            echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
-        fi
+    for e in $(grep -lzx "NODELAB_TEST_MARK=$MARK-$1" /proc/[0-9]*/environ 2>/dev/null); do
+        p=${e%/environ}
+        echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
     done
 }
 # no_demo_left SESSION NAME: soon, no `nodelab demo` of that session runs.
@@ -329,6 +329,17 @@ keys cluster "?"
 expect_screen cluster "kill the selected worker" "cluster: ? lists the cluster keys"
 keys cluster Escape
 quit_and_check cluster "cluster"
+
+# ---- The shutdown view: t plays the graceful stop, step by step ---------------
+start shutdown 80 24 -- open shutdown.graceful --set load=4 --set stop=key --set slow_ms=300
+expect_screen shutdown "◐ serving → ○ signal → ○ stop accepting" "shutdown: the strip says serving"
+expect_screen shutdown "acknowledged [1-9][0-9]* +rows in db \(counted after the exit\)" "shutdown: requests acknowledged"
+keys shutdown t
+expect_screen shutdown "● serving → ● SIGTERM → ● stop accepting → ● draining → ● close db → ● exit" \
+    "shutdown: t walks every step to the exit"
+expect_screen shutdown "acknowledged ([0-9]+) +rows in db \1 " "shutdown: every acknowledged request has its row"
+[ "$(widest shutdown)" -le 80 ] && ok "shutdown: fits in 80 columns" || fail "shutdown: fits in 80 columns" "$(shot shutdown)"
+quit_and_check shutdown "shutdown"
 
 # ---- A result panel: the answer whole, not a cut log line --------------------
 start result 80 24 -- open streams.readfile-vs-stream --set size=8M

@@ -382,5 +382,5 @@ const lab_demo_def lab_demo_together_pipeline = {
         { "sample_ms", LAB_PARAM_INT, 100, 10, 10000, NULL, "ms", "how often `hop` is reported", false },
     },
     .run = run,
-    .lab_sets = { "rate=2048", "slow=20", NULL },
+    .lab_sets = { "rate=2048", "slow=100", NULL },   /* 640 KiB/s out: the jam reaches the producer */
 };

@@ -155,19 +155,22 @@ void demo_cluster_dist(demo_screen *d, int y, int h, int cols)
 
 static const char *tline(int i, const char **time, ui_style *st, void *arg)
 {
-    demo_screen *d = arg;
+    const model_timeline *tl = arg;
     static char t[32], text[128];
-    const model_cevent *e = model_cluster_event_at(&d->m, i);
+    const model_cevent *e = model_timeline_at(tl, i);
     model_fmt_ts(t, sizeof t, e->ts);
     *time = t;
     snprintf(text, sizeof text, "%-13s %s", e->what, e->text);
-    bool ended_badly = !strcmp(e->what, "exit") && !strstr(e->text, "code 0");
-    *st = e->by_lab ? S_WARN : ended_badly ? S_BAD : !strcmp(e->what, "listening") ? S_GOOD : S_NORMAL;
+    bool ended_badly = (!strcmp(e->what, "exit") && !strstr(e->text, "code 0") && !strstr(e->text, "exit 0"))
+                       || !strcmp(e->what, "forced");
+    *st = e->by_lab ? S_WARN : ended_badly ? S_BAD
+        : !strcmp(e->what, "listening") || !strcmp(e->what, "done") ? S_GOOD : S_NORMAL;
     return text;
 }
 
-void demo_cluster_timeline(demo_screen *d, int y, int h, int cols)
+/* A timeline (the cluster's lifecycle, the shutdown's steps) under a rule. */
+void demo_timeline_draw(const model_timeline *tl, const char *title, int y, int h, int cols)
 {
-    ui_rule(y, 0, cols, "lifecycle (f: all events)");
-    w_log(y + 1, 1, cols - 2, h - 1, d->m.cluster.tl_count, tline, d, 0, false);
+    ui_rule(y, 0, cols, title);
+    w_log(y + 1, 1, cols - 2, h - 1, tl->count, tline, (void *)tl, 0, false);
 }

@@ -454,8 +454,8 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 
 /* ---- putting the panels together --------------------------------------- */
 
-enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST, P_PROCS,
-       P_BARS, P_IPC, P_N };
+enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST,
+       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_N };
 
 /* A cluster's primary reported: its workers' table, distribution and
  * timeline (demo_cluster.c) take the place of the process table, the bars,
@@ -500,6 +500,21 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     if (bars) { min[P_BARS] = 1 + (bars < 2 ? bars : 2); want[P_BARS] = 1 + bars; }
     if (m->ipc_count) { min[P_IPC] = 2; want[P_IPC] = 1 + (m->ipc_count < 5 ? m->ipc_count : 5); }
     if (m->cluster.active) cluster_sizes(d, min, want, UI.rows - 5);
+    /* Chapter 5's views: the shutdown's strip and gauges, the counters'
+     * rows, the actors' mailboxes. */
+    if (m->shutdown.active) {              /* its server's numbers say what those would */
+        min[P_SHUTDOWN] = want[P_SHUTDOWN] = demo_shutdown_rows();
+        min[P_STREAMS] = want[P_STREAMS] = min[P_PROCS] = want[P_PROCS] = 0;
+        min[P_BARS] = want[P_BARS] = min[P_IPC] = want[P_IPC] = 0;
+    }
+    if (demo_counts_shown(m)) min[P_COUNTS] = want[P_COUNTS] = demo_counts_rows(m);
+    if (demo_actors_shown(m)) { min[P_ACTORS] = 3; want[P_ACTORS] = demo_actors_rows(m); }
+    if (demo_timeline(d)) min[P_LOG] = 4;
+}
+
+model_timeline *demo_timeline(demo_screen *d)
+{
+    return d->m.cluster.active ? &d->m.cluster.tl : d->m.shutdown.active ? &d->m.shutdown.tl : NULL;
 }
 
 void demo_draw(demo_screen *d, int rows, int cols)
@@ -520,8 +535,8 @@ void demo_draw(demo_screen *d, int rows, int cols)
     }
     h[P_LOG] += avail;
     int y = 3;
-    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_CLUSTER,
-                                 P_CDIST, P_PROCS, P_BARS, P_IPC, P_LOG };
+    static const int order[] = { P_EXIT, P_SHUTDOWN, P_COUNTS, P_RESULT, P_STREAMS, P_RATE, P_LAG,
+                                 P_POOL, P_CLUSTER, P_CDIST, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
@@ -540,9 +555,15 @@ void demo_draw(demo_screen *d, int rows, int cols)
             demo_cluster_table(d, y + 1, h[p] - 1, cols);
             break;
         case P_CDIST: demo_cluster_dist(d, y, h[p], cols); break;
+        case P_SHUTDOWN: demo_shutdown_draw(d, y, h[p], cols); break;
+        case P_COUNTS: demo_counts_draw(d, y, h[p], cols); break;
+        case P_ACTORS: demo_actors_draw(d, y, h[p], cols); break;
         case P_LOG:
-            if (d->m.cluster.active && !d->all_events) demo_cluster_timeline(d, y, h[p], cols);
-            else panel_log(d, y, h[p], cols);
+            if (demo_timeline(d) && !d->all_events)
+                demo_timeline_draw(demo_timeline(d), d->m.cluster.active ? "lifecycle (f: all events)"
+                                   : "shutdown (f: all events)", y, h[p], cols);
+            else
+                panel_log(d, y, h[p], cols);
             break;
         }
         y += h[p];

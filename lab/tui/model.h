@@ -19,6 +19,8 @@
 
 #include "events.h"
 #include "model_cluster.h"
+#include "model_shutdown.h"
+#include "model_threads.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -241,6 +243,8 @@ typedef struct model {
     int64_t events, dropped, bad_lines, errors;
 
     model_cluster cluster;     /* a cluster's primary and workers (model_cluster.c) */
+    model_shutdown shutdown;   /* a graceful shutdown (model_shutdown.c) */
+    model_threads threads_view;   /* counters, actors (model_threads.c) */
 } model;
 
 void model_init(model *m);

@@ -76,28 +76,27 @@ const model_cworker *model_cluster_alive_at(const model *m, int i)
 
 /* ---- the timeline ------------------------------------------------------ */
 
-static model_cevent *timeline_add(model_cluster *c, int64_t ts, const char *what, bool by_lab)
+model_cevent *model_timeline_add(model_timeline *t, int64_t ts, const char *what, bool by_lab)
 {
-    model_cevent *t = &c->tl[(c->tl_head + c->tl_count) % MODEL_CLUSTER_TIMELINE];
-    if (c->tl_count == MODEL_CLUSTER_TIMELINE) c->tl_head = (c->tl_head + 1) % MODEL_CLUSTER_TIMELINE;
-    else c->tl_count++;
-    memset(t, 0, sizeof *t);
-    t->ts = ts;
-    t->by_lab = by_lab;
-    model_copy(t->what, sizeof t->what, what);
-    return t;
+    model_cevent *e = &t->tl[(t->head + t->count) % MODEL_CLUSTER_TIMELINE];
+    if (t->count == MODEL_CLUSTER_TIMELINE) t->head = (t->head + 1) % MODEL_CLUSTER_TIMELINE;
+    else t->count++;
+    memset(e, 0, sizeof *e);
+    e->ts = ts;
+    e->by_lab = by_lab;
+    model_copy(e->what, sizeof e->what, what);
+    return e;
 }
 
-const model_cevent *model_cluster_event_at(const model *m, int i)
+const model_cevent *model_timeline_at(const model_timeline *t, int i)
 {
-    const model_cluster *c = &m->cluster;
-    if (i < 0 || i >= c->tl_count) return NULL;
-    return &c->tl[(c->tl_head + i) % MODEL_CLUSTER_TIMELINE];
+    if (i < 0 || i >= t->count) return NULL;
+    return &t->tl[(t->head + i) % MODEL_CLUSTER_TIMELINE];
 }
 
-void model_cluster_said(model *m, int64_t ts, const char *what, const char *fmt, ...)
+void model_timeline_said(model_timeline *tl, int64_t ts, const char *what, const char *fmt, ...)
 {
-    model_cevent *t = timeline_add(&m->cluster, ts, what, true);
+    model_cevent *t = model_timeline_add(tl, ts, what, true);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->text, sizeof t->text, fmt, ap);
@@ -116,8 +115,8 @@ void model_cluster_note(model *m, int pid, char key, const char *signal, int64_t
     model_copy(c->notes[c->nnotes].signal, sizeof c->notes[0].signal, signal);
     c->nnotes++;
     const model_cworker *w = worker_find(c, pid);
-    if (w) model_cluster_said(m, ts, "you", "pressed %c: %s to worker %d, pid %d", key, signal, w->id, pid);
-    else model_cluster_said(m, ts, "you", "pressed %c: %s to the primary, pid %d", key, signal, pid);
+    if (w) model_timeline_said(&c->tl, ts, "you", "pressed %c: %s to worker %d, pid %d", key, signal, w->id, pid);
+    else model_timeline_said(&c->tl, ts, "you", "pressed %c: %s to the primary, pid %d", key, signal, pid);
 }
 
 /* The key that caused pid's end, if the lab sent it a signal: taken from
@@ -144,7 +143,7 @@ void model_cluster_on_worker(event *e)
     const char *step = ev_str(e->ev, "event"), *state = ev_str(e->ev, "state");
     if (!w || !step) return;
     if (state) model_copy(w->state, sizeof w->state, state);
-    model_cevent *t = timeline_add(&m->cluster, e->ts, step, false);
+    model_cevent *t = model_timeline_add(&m->cluster.tl, e->ts, step, false);
     if (!strcmp(step, "fork")) {
         snprintf(t->text, sizeof t->text, "worker %d → pid %d", w->id, w->pid);
     } else if (!strcmp(step, "listening")) {
@@ -196,7 +195,7 @@ void model_cluster_on_stats(event *e)
 void model_cluster_on_respawn(event *e)
 {
     model *m = e->m;
-    model_cevent *t = timeline_add(&m->cluster, e->ts, "respawn", false);
+    model_cevent *t = model_timeline_add(&m->cluster.tl, e->ts, "respawn", false);
     snprintf(t->text, sizeof t->text, "worker %d died after %lld ms: a new one in %lld ms",
              to_int(ev_num(e->ev, "id", 0)), (long long)to_i64(ev_num(e->ev, "lived_ms", 0)),
              (long long)to_i64(ev_num(e->ev, "delay_ms", 0)));
@@ -218,7 +217,7 @@ void model_cluster_on_cluster(event *e)
     if (workers >= 0 && (!strcmp(phase, "start") || !strcmp(phase, "resize") || !strcmp(phase, "restart")))
         c->wanted = workers;
     if (!strcmp(phase, "setup")) return;
-    model_cevent *t = timeline_add(c, e->ts, "primary", false);
+    model_cevent *t = model_timeline_add(&c->tl, e->ts, "primary", false);
     if (!strcmp(phase, "replacing"))
         snprintf(t->text, sizeof t->text, "replacing worker %d with worker %d",
                  to_int(ev_num(e->ev, "old", 0)), to_int(ev_num(e->ev, "new", 0)));

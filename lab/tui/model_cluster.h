@@ -44,6 +44,16 @@ typedef struct {
     bool by_lab;               /* the lab caused it (drawn bold) */
 } model_cevent;
 
+/* A ring of timeline lines, newest last (the cluster's lifecycle, the
+ * shutdown's steps). */
+typedef struct {
+    model_cevent tl[MODEL_CLUSTER_TIMELINE];
+    int head, count;
+} model_timeline;
+
+model_cevent *model_timeline_add(model_timeline *t, int64_t ts, const char *what, bool by_lab);
+const model_cevent *model_timeline_at(const model_timeline *t, int i);   /* 0 = oldest */
+
 typedef struct {
     bool active;               /* a cluster's events arrived */
     int primary_pid;
@@ -54,8 +64,7 @@ typedef struct {
     char phase[24];            /* the primary's newest phase: start, stopping... */
     model_cworker w[MODEL_CLUSTER_WORKERS];
     int nw;                    /* in id order: ids only grow */
-    model_cevent tl[MODEL_CLUSTER_TIMELINE];
-    int tl_head, tl_count;
+    model_timeline tl;
     /* Signals the lab sent to a pid, until the exit they cause arrives. */
     struct { int pid; char key; char signal[12]; } notes[MODEL_CLUSTER_NOTES];
     int nnotes;
@@ -65,14 +74,13 @@ struct model;
 /* The lab sent signal to pid because `key` was pressed; the timeline says
  * so now, and again at that pid's exit. */
 void model_cluster_note(struct model *m, int pid, char key, const char *signal, int64_t ts);
-/* The lab asked the demo for something (a key sending a command). */
-void model_cluster_said(struct model *m, int64_t ts, const char *what, const char *fmt, ...)
+/* The lab did something (a key sending a command): a line on tl. */
+void model_timeline_said(model_timeline *tl, int64_t ts, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Workers alive (exit not reported), in id order: the i-th of them. */
 int model_cluster_alive(const struct model *m);
 const model_cworker *model_cluster_alive_at(const struct model *m, int i);
 const model_cworker *model_cluster_find(const struct model *m, int pid);
-const model_cevent *model_cluster_event_at(const struct model *m, int i);   /* 0 = oldest */
 /* The share of the recent load each live worker had: req/s where some
  * worker reports a rate, else requests so far.  Writes up to max shares
  * (fractions of 1) in alive order; returns how many. */

@@ -58,5 +58,21 @@ void model_cluster_on_respawn(event *e);
 void model_cluster_on_cluster(event *e);
 void model_cluster_on_serving(event *e);
 void model_cluster_on_ipc(event *e);
+/* model_shutdown.c */
+void model_shutdown_init(model_shutdown *s);
+void model_shutdown_on_serving(event *e);
+void model_shutdown_on_request_start(event *e);
+void model_shutdown_on_db(event *e);
+void model_shutdown_on_shutdown(event *e);
+void model_shutdown_on_load(event *e);
+void model_shutdown_on_stop(event *e);
+void model_shutdown_on_exit(event *e);
+void model_shutdown_on_summary(event *e);
+/* model_threads.c */
+void model_threads_on_stage(event *e);
+void model_threads_on_count(event *e);
+void model_threads_on_pingpong(event *e);
+void model_threads_on_actors(event *e);
+void model_threads_on_nocopy(event *e);
 
 #endif

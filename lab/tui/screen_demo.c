@@ -373,7 +373,9 @@ static int bindings(screen *s, binding *out, int max)
     int n = 0;
     static char sel_help[64];
     bool cluster = d->m.cluster.active;
+    /* A view of its own (cluster, shutdown): the demo's keys come first. */
     if (cluster) n = demo_keys(d, out, cluster_bindings(d, out), max);
+    else if (demo_timeline(d)) n = demo_keys(d, out, 0, max);
     if (d->nparams) {
         const lab_param *p = param(d, d->sel_param);
         snprintf(sel_help, sizeof sel_help, "%s%s", p->key, p->live ? "" : " (on restart)");
@@ -395,7 +397,7 @@ static int bindings(screen *s, binding *out, int max)
         names[i][0] = d->hotkey[i];
         out[n++] = (binding){ d->hotkey[i], 0, names[i], toggle_help[i], DO_TOGGLE, true, NULL };
     }
-    if (!cluster) n = demo_keys(d, out, n, max);
+    if (!demo_timeline(d)) n = demo_keys(d, out, n, max);
     out[n++] = (binding){ 'p', ' ', "p", d->proc.paused ? "resume" : "pause", DO_PAUSE, true, NULL };
     out[n++] = (binding){ 'r', 0, "r", "restart", DO_RESTART, true, NULL };
     if (!cluster) {
@@ -403,7 +405,7 @@ static int bindings(screen *s, binding *out, int max)
         out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false, NULL };
         out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false, NULL };
     }
-    out[n++] = (binding){ 'f', 0, "f", cluster ? "lifecycle timeline / log: all events / backpressure / processes"
+    out[n++] = (binding){ 'f', 0, "f", demo_timeline(d) ? "timeline / log: all events / backpressure / processes"
                                                : "log: all events / backpressure / processes",
                           DO_FILTER, false, NULL };
     out[n++] = (binding){ 's', 0, "s", d->stepping ? "step mode: off (show events as they come)"
@@ -440,9 +442,9 @@ static void act(screen *s, int action, int key)
             if (d->def->keys[k].key != key) continue;
             if (demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
                 app_status("the demo is not running (r starts it again)");
-            else if (d->m.cluster.active)
-                model_cluster_said(&d->m, demo_now_us(d), "you", "pressed %c: %s", key,
-                                   d->def->keys[k].help);
+            else if (demo_timeline(d))
+                model_timeline_said(demo_timeline(d), demo_now_us(d), "you", "pressed %c: %s", key,
+                                    d->def->keys[k].help);
         }
         break;
     case DO_PAUSE: toggle_pause(d); break;
@@ -451,10 +453,10 @@ static void act(screen *s, int action, int key)
     case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;
     case DO_KILL: kill_selected(d); break;
     case DO_FILTER:
-        /* The cluster view: the timeline, then each log filter in turn. */
-        if (d->m.cluster.active && !d->all_events) { d->all_events = true; d->log_filter = 0; break; }
+        /* A view with a timeline: the timeline, then each log filter in turn. */
+        if (demo_timeline(d) && !d->all_events) { d->all_events = true; d->log_filter = 0; break; }
         d->log_filter = (d->log_filter + 1) % demo_log_nfilters;
-        if (d->m.cluster.active && d->log_filter == 0) d->all_events = false;
+        if (demo_timeline(d) && d->log_filter == 0) d->all_events = false;
         break;
     case DO_WORKER_DOWN: select_worker(d, d->sel_worker + 1); break;
     case DO_WORKER_UP: select_worker(d, demo_cluster_selected(d) - 1); break;

@@ -13,7 +13,9 @@
  * The life of a block:
  *   fill      on the loop thread, input chunks are copied into the slot;
  *             the slot also holds the 32 KiB before the block (the
- *             dictionary), copied from `tail` when the block starts;
+ *             dictionary), copied from `tail` when the block starts; a
+ *             full block is handed out when the next byte arrives (or at
+ *             _flush, as the last), so the last block is always known;
  *   deflate   on a pool thread: reset the slot's zlib state, set the
  *             dictionary, deflate, end on a byte boundary (Z_FINISH for
  *             the last block), and take the block's CRC-32;
