@@ -81,7 +81,11 @@ static void params_line(demo_screen *d, int y, int cols)
         const lab_param *p = &d->def->params[i];
         const model_param *mp = model_param_find(&d->m, p->key);
         char value[64];
-        if (p->type == LAB_PARAM_STR) snprintf(value, sizeof value, "%s", d->sval[i][0] ? d->sval[i] : "(auto)");
+        /* A cluster's `workers` is what its primary now aims for (+/- change
+         * it while it runs). */
+        if (!strcmp(p->key, "workers") && d->m.cluster.wanted > 0)
+            snprintf(value, sizeof value, "%d", d->m.cluster.wanted);
+        else if (p->type == LAB_PARAM_STR) snprintf(value, sizeof value, "%s", d->sval[i][0] ? d->sval[i] : "(auto)");
         else if (mp && !d->pending[i]) snprintf(value, sizeof value, "%.0f", mp->value);
         else snprintf(value, sizeof value, "%lld", (long long)d->ival[i]);
         snprintf(items[i], sizeof items[i], "%s %s%s", p->key, value, d->pending[i] ? "*" : "");
