@@ -354,8 +354,8 @@ lab_cluster *cluster_demo_start(cluster_demo *k, lab_cluster_sched sched, bool r
         return NULL;
     }
     lab_cluster_options o = k->extra;
-    o.main = cluster_demo_worker_main;
-    o.arg = &k->cfg;
+    o.main = k->worker_main ? k->worker_main : cluster_demo_worker_main;
+    o.arg = k->worker_main ? k->worker_arg : &k->cfg;
     o.spawn = &k->spawn;
     o.sched = sched;
     o.respawn = respawn;

@@ -75,6 +75,10 @@ struct cluster_demo {
     void (*on_stopped)(cluster_demo *k);        /* the current run stopped */
     lab_cluster_options extra;                  /* callbacks passed through */
     void *data;
+    /* Optional: the workers run worker_main(worker_arg) instead of the
+     * demo server above (together.uploads' upload server). */
+    lab_child_main *worker_main;
+    void *worker_arg;
 
     /* Private. */
     lab_cluster *runs[CLUSTER_DEMO_MAX_RUNS];

@@ -47,6 +47,8 @@ typedef struct fs_stream {
     size_t wn, wnext;          /*   done in parts from wnext on */
     struct iovec *iov;         /* the part being written, if bytes; kept */
     size_t iov_cap;            /*   from one write to the next */
+    uint64_t delay_ms;         /* write_delay_ms: a slow disk */
+    lab_timer delay;
 } fs_stream;
 
 static fs_stream *F(const lab_stream *s) { return lab_stream_data(s); }
@@ -307,6 +309,35 @@ static void write_next_part(fs_stream *f)
     }
 }
 
+/* A slow disk (write_delay_ms): the write waits on a timer, counted as
+ * busy like a pool job, so a destroy() meanwhile waits for it too. */
+static void after_delay(lab_timer *t)
+{
+    fs_stream *f = t->data;
+    lab_stream *s = f->s;
+    f->busy = false;
+    if (f->closing_after) {               /* destroyed while waiting */
+        lab_err e = lab_err_make(LAB_ERR_DESTROYED,
+                                 "Cannot call write after a stream was destroyed");
+        finish_write(f, &e);
+        close_now(f);
+    } else {
+        write_next_part(f);
+    }
+    lab_stream_unref(s);
+}
+
+static void start_write(fs_stream *f)
+{
+    if (!f->delay_ms) {
+        write_next_part(f);
+        return;
+    }
+    f->busy = true;
+    lab_stream_ref(f->s);
+    lab_timer_start(&f->delay, after_delay, f->delay_ms, 0);
+}
+
 /* One chunk or many, the same way.  The iovec array lives as long as the
  * stream, so a steady stream of writes allocates nothing here. */
 static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
@@ -316,7 +347,7 @@ static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
     f->wn = n;
     f->wnext = 0;
     if (f->fd < 0) f->write_waiting = true;   /* after the open */
-    else write_next_part(f);
+    else start_write(f);
 }
 
 static void fs_write(lab_stream *s, const lab_chunk *c) { queue_write(F(s), c, 1); }
@@ -350,7 +381,7 @@ static void after_open(lab_fs *req)
         lab_ev_int(e, "fd", f->fd);
         lab_ev_emit(e);
         if (f->want) start_read(f, f->want);
-        else if (held_write) write_next_part(f);
+        else if (held_write) start_write(f);
         f->want = 0;
     }
     lab_stream_unref(s);
@@ -379,6 +410,9 @@ static lab_stream *create(lab_loop *loop, const char *path,
     f->pos = o->start > 0 ? o->start : -1;
     f->end = o->has_end ? o->end : -1;
     f->ranges = reading && o->file_ranges;
+    f->delay_ms = reading ? 0 : o->write_delay_ms;
+    lab_timer_init(loop, &f->delay);
+    f->delay.data = f;
     lab_stream_opts so = o->stream;
     char name[32];
     if (!so.name) {
