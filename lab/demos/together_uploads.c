@@ -17,7 +17,7 @@
  *
  * What to watch: a worker's RSS stays where it started while hundreds of
  * MiB go through it, because pipe() stops reading the socket whenever the
- * file's write() says false.  disk_slow=MS makes every file write wait
+ * file's write() says false.  disk_slow=MS makes every MiB written take
  * that long (a slow disk): the pauses last longer, the clients slow down
  * to the disk's pace, and memory still does not move.
  *
@@ -537,8 +537,9 @@ const lab_demo_def lab_demo_together_uploads = {
         { "sizes", LAB_PARAM_STR, 0, 0, 0, "", "list",
           "instead of size: upload N gets the Nth of these (e.g. 256k,16M; cycling)", false,
           check_sizes },
-        { "disk_slow", LAB_PARAM_INT, 0, 0, 1000, NULL, "ms",
-          "a slow disk: each file write waits this long first (backpressure shows)", false },
+        { "disk_slow", LAB_PARAM_INT, 0, 0, 10000, NULL, "ms/MiB",
+          "a slow disk: each MiB written takes this long (100: 10 MiB/s; backpressure shows)",
+          false },
         { "max_bytes", LAB_PARAM_INT, 0, 0, 1LL << 40, NULL, "bytes",
           "quota per upload: over it, 413 and no file (0: none)", false },
         { "chunked", LAB_PARAM_INT, 0, 0, 1, NULL, "0/1",
@@ -551,6 +552,6 @@ const lab_demo_def lab_demo_together_uploads = {
         { "sample_ms", LAB_PARAM_INT, 200, 10, 10000, NULL, "ms",
           "how often upload, upload_worker and rss events are sent", false },
     },
-    .lab_sets = { "disk_slow=5" },
+    .lab_sets = { "disk_slow=100" },
     .run = run,
 };

@@ -29,7 +29,7 @@
 typedef struct {
     char dir[PATH_MAX];        /* where the files go */
     uint64_t max_bytes;        /* per upload; 0: no quota */
-    uint64_t disk_slow_ms;     /* each file write waits this long */
+    uint64_t disk_slow_ms;     /* ms each MiB written takes (0: full speed) */
     uint64_t sample_ms;        /* `upload` / `upload_worker` events */
 } upload_cfg;
 

@@ -223,12 +223,14 @@ static void on_file_finish(lab_stream *s, const lab_event *ev, void *arg)
            u->name, (unsigned long long)u->bytes, u->crc, lab_cluster_worker_id(), my_pid);
 }
 
-/* A write failed: ENOSPC is the disk's answer to "no room"; 507 says so. */
+/* A write failed: ENOSPC (the disk is full), EDQUOT (our share of it is)
+ * or EFBIG (the file may not grow: RLIMIT_FSIZE) all mean "no room for
+ * this upload", which is 507. */
 static void on_file_error(lab_stream *s, const lab_event *ev, void *arg)
 {
     upload *u = arg;
     const lab_err *e = ev->err;
-    bool full = e->errnum == ENOSPC || e->errnum == EDQUOT;
+    bool full = e->errnum == ENOSPC || e->errnum == EDQUOT || e->errnum == EFBIG;
     fail(u, full ? 507 : 500, "upload %s: %s", u->name, e->message);
 }
 
@@ -317,7 +319,7 @@ static void on_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *re
     snprintf(name, sizeof name, "file:%s", u->name);
     lab_fs_stream_opts fo = { .stream = { .name = name },
                               .flags = O_WRONLY | O_CREAT | O_EXCL, .mode = 0644,
-                              .write_delay_ms = cfg->disk_slow_ms };
+                              .write_ms_per_mib = cfg->disk_slow_ms };
     u->file = lab_fs_write_stream(loop, u->part, &fo);
     u->refs++;                             /* until the file's 'close' */
     lab_stream_on(u->body, LAB_ON_ERROR, ignore_error, NULL);   /* after we let go */

@@ -47,7 +47,8 @@ typedef struct fs_stream {
     size_t wn, wnext;          /*   done in parts from wnext on */
     struct iovec *iov;         /* the part being written, if bytes; kept */
     size_t iov_cap;            /*   from one write to the next */
-    uint64_t delay_ms;         /* write_delay_ms: a slow disk */
+    uint64_t ms_per_mib;       /* write_ms_per_mib: a slow disk */
+    uint64_t owed_us;          /*   the part of a millisecond not waited yet */
     lab_timer delay;
 } fs_stream;
 
@@ -101,6 +102,8 @@ static void close_now(fs_stream *f)
     }
 }
 
+static void after_delay(lab_timer *t);
+
 static void fs_destroy(lab_stream *s, const lab_err *err)
 {
     fs_stream *f = F(s);
@@ -108,6 +111,8 @@ static void fs_destroy(lab_stream *s, const lab_err *err)
     if (err) f->destroy_err = *err;
     if (f->busy) f->closing_after = true;   /* after the pool job returns */
     else close_now(f);
+    /* A slow disk's wait (write_ms_per_mib) ends now: nothing is written. */
+    if (lab_timer_active(&f->delay)) lab_timer_start(&f->delay, after_delay, 0, 0);
 }
 
 /* Every pool callback starts here: is the stream still wanted? */
@@ -309,8 +314,10 @@ static void write_next_part(fs_stream *f)
     }
 }
 
-/* A slow disk (write_delay_ms): the write waits on a timer, counted as
- * busy like a pool job, so a destroy() meanwhile waits for it too. */
+/* A slow disk (write_ms_per_mib): the write waits on a timer for as long
+ * as its bytes take at that pace, counted as busy like a pool job, so a
+ * destroy() meanwhile waits for it too.  Fractions of a millisecond are
+ * carried to the next write, so small writes add up to the same pace. */
 static void after_delay(lab_timer *t)
 {
     fs_stream *f = t->data;
@@ -329,13 +336,18 @@ static void after_delay(lab_timer *t)
 
 static void start_write(fs_stream *f)
 {
-    if (!f->delay_ms) {
+    uint64_t bytes = 0;
+    for (size_t i = f->wnext; i < f->wn; i++) bytes += f->wchunks[i].len;
+    f->owed_us += bytes * f->ms_per_mib * 1000 / (1024 * 1024);
+    uint64_t ms = f->owed_us / 1000;
+    if (!ms) {
         write_next_part(f);
         return;
     }
+    f->owed_us %= 1000;
     f->busy = true;
     lab_stream_ref(f->s);
-    lab_timer_start(&f->delay, after_delay, f->delay_ms, 0);
+    lab_timer_start(&f->delay, after_delay, ms, 0);
 }
 
 /* One chunk or many, the same way.  The iovec array lives as long as the
@@ -410,7 +422,7 @@ static lab_stream *create(lab_loop *loop, const char *path,
     f->pos = o->start > 0 ? o->start : -1;
     f->end = o->has_end ? o->end : -1;
     f->ranges = reading && o->file_ranges;
-    f->delay_ms = reading ? 0 : o->write_delay_ms;
+    f->ms_per_mib = reading ? 0 : o->write_ms_per_mib;
     lab_timer_init(loop, &f->delay);
     f->delay.data = f;
     lab_stream_opts so = o->stream;
