@@ -552,6 +552,6 @@ const lab_demo_def lab_demo_together_uploads = {
         { "sample_ms", LAB_PARAM_INT, 200, 10, 10000, NULL, "ms",
           "how often upload, upload_worker and rss events are sent", false },
     },
-    .lab_sets = { "disk_slow=100" },
+    .lab_sets = { "disk_slow=400" },
     .run = run,
 };
