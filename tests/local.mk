@@ -278,3 +278,7 @@ check-sanitized:
 	NL_TEST_SPAWNS=2000 $(MAKE) $(AM_MAKEFLAGS) check \
 	    TESTS='$(filter-out $(SANITIZER_SKIP),$(TESTS))'
 .PHONY: check-sanitized
+
+# The demos' shared parameter code (lab/demos/demo.c): live text parameters.
+UNIT_TESTS += tests/test_demo
+tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c
