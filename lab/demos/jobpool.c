@@ -124,13 +124,13 @@ static void on_close(lab_process *proc, int code, int sig)
     jobpool *p = c->pool;
     pid_t old = c->pid;
     jobpool_job *j = c->job;
-    const char *why = c->killed_for_timeout ? "timeout" : "crash";
+    const char *why = c->killed_for_stop ? "stopped" : c->killed_for_timeout ? "timeout" : "crash";
     lab_timer_stop(&c->timer);
     c->proc = NULL;
     c->job = NULL;
-    c->killed_for_timeout = false;
+    c->killed_for_timeout = c->killed_for_stop = false;
     p->alive--;
-    if (j && !p->stopping) {
+    if (j && !p->draining && !p->stopping) {
         if (strcmp(why, "timeout") == 0) { c->timeouts++; p->timeouts++; }
         else { c->crashes++; p->crashes++; job_event(j, "crash", sig ? lab_signal_name(sig) : "exit"); }
         snprintf(j->why, sizeof j->why, "%s", why);
@@ -143,10 +143,10 @@ static void on_close(lab_process *proc, int code, int sig)
             fail_job(p, j, why);
         }
     } else if (j) {
-        fail_job(p, j, "stopped");
+        fail_job(p, j, why);
     }
-    if (p->stopping) {
-        if (p->alive == 0 && p->opts.on_stopped) p->opts.on_stopped(p);
+    if (p->stopping || p->draining) {
+        if (p->stopping && p->alive == 0 && p->opts.on_stopped) p->opts.on_stopped(p);
         return;
     }
     if (fork_child(p, c)) {
@@ -181,7 +181,7 @@ static bool fork_child(jobpool *p, jobpool_child *c)
 /* Every idle child takes the job at the head of the queue. */
 static void dispatch(jobpool *p)
 {
-    for (int i = 0; i < p->opts.children && p->head && !p->stopping; i++) {
+    for (int i = 0; i < p->opts.children && p->head && !p->draining; i++) {
         jobpool_child *c = &p->child[i];
         if (!c->proc || c->job || !c->proc->ipc) continue;
         jobpool_job *j = dequeue(p);
@@ -208,6 +208,8 @@ bool jobpool_start(jobpool *p, lab_loop *loop, const jobpool_options *o)
     p->data = o->data;
     if (p->opts.children < 1) p->opts.children = 1;
     if (p->opts.children > JOBPOOL_MAX_CHILDREN) p->opts.children = JOBPOOL_MAX_CHILDREN;
+    lab_timer_init(loop, &p->grace);
+    p->grace.data = p;
     int err = 0;
     for (int i = 0; i < p->opts.children; i++) {
         jobpool_child *c = &p->child[i];
@@ -231,17 +233,38 @@ uint64_t jobpool_submit(jobpool *p, int from, uint64_t ref, cJSON *msg)
     j->attempt = 1;
     j->queued_us = lab_clock_us();
     p->submitted++;
-    if (p->stopping) { fail_job(p, j, "stopped"); return 0; }
+    if (p->draining) { fail_job(p, j, "stopped"); return 0; }
     enqueue(p, j, false);
     job_event(j, "queued", NULL);
     dispatch(p);
     return j->id;
 }
 
+static void grace_over(lab_timer *t)
+{
+    jobpool *p = t->data;
+    for (int i = 0; i < p->opts.children; i++) {
+        jobpool_child *c = &p->child[i];
+        if (!c->proc || !c->job || c->killed_for_timeout) continue;
+        c->killed_for_stop = true;
+        lab_process_kill(c->proc, SIGKILL);
+    }
+}
+
+void jobpool_drain(jobpool *p, uint64_t grace_ms)
+{
+    if (p->draining) return;
+    p->draining = true;
+    jobpool_job *j;
+    while ((j = dequeue(p))) fail_job(p, j, "stopped");
+    if (jobpool_running(p)) lab_timer_start(&p->grace, grace_over, grace_ms, 0);
+}
+
 void jobpool_stop(jobpool *p)
 {
     if (p->stopping) return;
-    p->stopping = true;
+    p->stopping = p->draining = true;
+    lab_timer_stop(&p->grace);
     jobpool_job *j;
     while ((j = dequeue(p))) fail_job(p, j, "stopped");
     for (int i = 0; i < p->opts.children; i++) {
@@ -250,7 +273,7 @@ void jobpool_stop(jobpool *p)
         /* A busy child would finish its job first, and nobody waits for
          * it any more: SIGKILL.  An idle one leaves when its channel
          * closes (its loop has nothing else). */
-        if (c->job) lab_process_kill(c->proc, SIGKILL);
+        if (c->job) { c->killed_for_stop = true; lab_process_kill(c->proc, SIGKILL); }
         else if (c->proc->ipc) lab_ipc_disconnect(c->proc->ipc);
     }
     if (p->alive == 0 && p->opts.on_stopped) p->opts.on_stopped(p);

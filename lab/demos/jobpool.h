@@ -58,7 +58,7 @@ typedef struct jobpool_child {
     lab_process *proc;         /* NULL once it has exited */
     pid_t pid;
     jobpool_job *job;          /* running now, or NULL */
-    bool killed_for_timeout;
+    bool killed_for_timeout, killed_for_stop;
     uint64_t done, crashes, timeouts;    /* in this slot, all its children */
     lab_timer timer;           /* the running job's timeout */
     jobpool *pool;
@@ -87,7 +87,7 @@ struct jobpool {
     size_t queued;
     pid_t *pids;               /* every child it has forked, in order */
     size_t npids;
-    bool stopping;
+    bool draining, stopping;
     void *data;
 
     /* Private below. */
@@ -95,12 +95,19 @@ struct jobpool {
     uint64_t next_id;
     int alive;
     size_t pids_cap;
+    lab_timer grace;
 };
 
 /* Forks the children.  false (errno) if not even one could be forked. */
 bool jobpool_start(jobpool *p, lab_loop *loop, const jobpool_options *o);
 /* Queues a job: msg is taken (the pool frees it).  Returns its id. */
 uint64_t jobpool_submit(jobpool *p, int from, uint64_t ref, struct cJSON *msg);
+/* Stops taking work, for a shutdown: queued jobs fail now (why
+ * "stopped"), a failed job is not retried and its child not replaced, and
+ * a job still running after grace_ms has its child killed (and fails,
+ * "stopped").  A shutdown waits for a hung job that long, not for its
+ * whole timeout.  The idle children stay until jobpool_stop(). */
+void jobpool_drain(jobpool *p, uint64_t grace_ms);
 /* Fails every queued job (why "stopped"), SIGKILLs children still
  * running a job, disconnects the idle ones (they exit); on_stopped once
  * every child is gone. */

@@ -378,6 +378,13 @@ static bool gens_done(const jobs_state *s, bool heavy_only)
 static void wind_down(jobs_state *s, const char *why)
 {
     if (!s->ended_by) s->ended_by = why;
+    /* Jobs not started yet are answered 503 now; a running one gets a
+     * moment to finish (the answer its client waits for), not its whole
+     * timeout: a stop must not wait on a hung job. */
+    if (s->pool_started) {
+        uint64_t t = (uint64_t)lab_demo_int(s->k.demo, "job_timeout_ms");
+        jobpool_drain(&s->pool, t < 1000 ? t : 1000);
+    }
     for (int i = 0; i < s->ngens; i++)
         if (!s->gens[i].lg->done) lab_loadgen_stop(s->gens[i].lg);
     if (gens_done(s, false)) cluster_demo_stop(&s->k);
