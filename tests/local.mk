@@ -279,6 +279,10 @@ check-sanitized:
 	    TESTS='$(filter-out $(SANITIZER_SKIP),$(TESTS))'
 .PHONY: check-sanitized
 
+# Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
+TESTS += tests/demo_jobs.sh
+EXTRA_DIST += tests/demo_jobs.sh
+
 # The demos' shared parameter code (lab/demos/demo.c): live text parameters.
 UNIT_TESTS += tests/test_demo
 tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c
