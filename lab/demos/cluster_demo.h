@@ -82,10 +82,6 @@ struct cluster_demo {
     lab_child_main *worker_main;
     void *worker_arg;
     void *data;
-    /* Optional: the workers run worker_main(worker_arg) instead of the
-     * demo server above (together.uploads' upload server). */
-    lab_child_main *worker_main;
-    void *worker_arg;
 
     /* Private. */
     lab_cluster *runs[CLUSTER_DEMO_MAX_RUNS];
