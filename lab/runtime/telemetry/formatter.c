@@ -220,6 +220,8 @@ static void *formatter_main(void *arg)
         if (blocked && fd >= 0) {                  /* the reader is behind */
             struct pollfd pfd = { .fd = fd, .events = POLLOUT };
             poll(&pfd, 1, 20);
+        } else if (n >= 256) {
+            sched_yield();                         /* a firehose: keep up */
         } else if (n > 0) {
             nap_us(1000);                          /* let a batch gather */
         } else {

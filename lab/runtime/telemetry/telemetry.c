@@ -380,10 +380,12 @@ void lab_ev_emit(lab_ev *e)
     bool sync = !tel.thread_on || sync_kind(e->kind);
     if (sync) pthread_mutex_lock(&tel.fmt_lock);
     void *slot = lab_ring_reserve(&t->ring, r->h.len);
-    if (!slot && !sync) {
-        /* The formatter is behind: on a busy machine its thread can wait
-         * for a core while this one emits.  Catch up here rather than
-         * drop, so that events are lost only when the reader is behind. */
+    if (!slot && !sync && atomic_load_explicit(&tel.out_len, memory_order_relaxed) < TEL_OUT_CAP / 2) {
+        /* The ring is full but the lines already made are being taken:
+         * the formatter, not the reader, is behind (on a busy machine its
+         * thread can wait for a core while this one emits).  Catch up here
+         * rather than drop, so that events are lost only when the reader
+         * is behind — and then dropping stays cheap. */
         pthread_mutex_lock(&tel.fmt_lock);
         tel_drain_locked(tel.direct);
         pthread_mutex_unlock(&tel.fmt_lock);
