@@ -5,3 +5,4 @@ nobase_dist_pkgdata_DATA += \
 	chapters/03-clusters.md \
 	chapters/04-child-processes.md
 nobase_dist_pkgdata_DATA += chapters/05-worker-threads.md
+nobase_dist_pkgdata_DATA += chapters/06-together.md

@@ -82,3 +82,5 @@ nodelab_LDADD += $(HIREDIS_LIBS)
 nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
 	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \
 	lab/demos/threads_transfer.c
+# Chapter 6: process pipelines (together.pipeline, together.analytics).
+nodelab_SOURCES += lab/demos/together_pipeline.c

@@ -1,5 +1,5 @@
 #!/bin/sh
-# chapters.sh — Chapters 1 and 4 say what the code does: their runtime
+# chapters.sh — Chapters 1, 4 and 6 say what the code does: their runtime
 # excerpts are still in lab/runtime (```c sketch blocks are usage, not
 # excerpts), their code fits 76 columns, every demo and exercise they
 # link exists, and `nodelab read` wraps them to 80 columns.  (Chapter 2
@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/chapter_checks.sh"
 
 "$NODELAB" list demos >"$TMP/demos" 2>&1
-for n in 1 4; do
+for n in 1 4 6; do
     ch=$(ls "$top_srcdir"/chapters/0$n-*.md)
     checks widths "$ch" 76
     checks excerpts "$ch" "$top_srcdir/lab/runtime"

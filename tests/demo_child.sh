@@ -37,7 +37,10 @@ assert len(written) == 4 and written[-1] - written[0] >= 0.8 * 600e3
 assert s["flood_code"] == "ERR_CHILD_PROCESS_STDIO_MAXBUFFER"
 assert s["flood_kept"] == 65536 and s["flood_child_killed"]
 assert not s["flood_killed"] and s["flood_signal"] is None, s     # as node reports err
-assert s["flood_child_signal"] == "SIGTERM" or s["flood_child_code"] == 1, s   # never SIGPIPE
+# SIGTERM, or exit 1 when its blocked write failed first (ECONNRESET: the
+# socketpair, tests/parity/child_stdio_sockets guards it); on a busy machine
+# a write that began only after the close gets EPIPE and SIGPIPE, as in node.
+assert s["flood_child_signal"] in ("SIGTERM", "SIGPIPE") or s["flood_child_code"] == 1, s
 '
 
 # child.execfile: the shell runs the injected command, execFile does not.

@@ -237,3 +237,7 @@ TESTS += tests/chapter5.sh
 EXTRA_DIST += tests/chapter5.sh
 TESTS += tests/threads_exercises.sh
 EXTRA_DIST += tests/threads_exercises.sh
+
+# Chapter 6: the process pipelines (together.pipeline, together.analytics).
+TESTS += tests/demo_together.sh
+EXTRA_DIST += tests/demo_together.sh

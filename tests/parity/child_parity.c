@@ -295,7 +295,7 @@ static void print_maxbuffer(const lab_exec_result *r, void *arg)
 
 static void child_exec_maxbuffer(void)
 {
-    lab_exec(loop, "yes | head -c 2000000", NULL, print_maxbuffer, NULL);
+    lab_exec(loop, "yes | head -c 2000000; read line", NULL, print_maxbuffer, NULL);
 }
 
 /* Node's err.code for "Command failed" is the exit status, or null. */

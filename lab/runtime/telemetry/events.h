@@ -49,6 +49,8 @@
     X(SERVING, "serving") X(STEP, "step")       X(LOG, "log")                 \
     X(QUEUE, "queue")     X(RSS, "rss")         X(COMPONENT, "component")     \
     X(CACHE, "cache")     X(ROUNDTRIP, "roundtrip")                           \
+    /* the Chapter 6 demos (lab/demos/together_*.c) */                       \
+    X(HOP, "hop")         X(AGGREGATE, "aggregate")                           \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")
