@@ -23,3 +23,5 @@ bench_bench_threads_SOURCES = bench/bench_threads.c
 bench_bench_threads_LDADD = $(RUNTIME_LIBS)
 bench: bench/bench-threads
 EXTRA_DIST += bench/threads.sh bench/threads/counter.js bench/threads/post.js bench/lib.sh
+# Chapter 6: bench/pgzip.sh (parallel gzip against gzip -6 and pigz -p 2).
+EXTRA_DIST += bench/pgzip.sh

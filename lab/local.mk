@@ -83,4 +83,8 @@ nodelab_SOURCES += lab/demos/threads_demo.h lab/demos/threads_demo.c \
 	lab/demos/threads_actors.c lab/demos/threads_shared_memory.c \
 	lab/demos/threads_transfer.c
 # Chapter 6: process pipelines (together.pipeline, together.analytics).
-nodelab_SOURCES += lab/demos/together_pipeline.c
+nodelab_SOURCES += lab/demos/together_demo.h lab/demos/together_demo.c \
+	lab/demos/together_pipeline.c lab/demos/together_analytics.c
+nobase_dist_pkgdata_DATA += data/analytics.py
+# Chapter 6: parallel gzip (together.parallel-gzip).
+nodelab_SOURCES += lab/demos/together_parallel_gzip.c

@@ -30,6 +30,16 @@ wait_gone() {
     echo "$left"
 }
 
+# bad_files DEMO: a missing in= and an unwritable out= are one line each,
+# and exit status 2.
+bad_files() {
+    for kv in in=/nonexistent/file out=/nonexistent/dir/out; do
+        "$NODELAB" demo "$1" --set "$kv" >/dev/null 2>"$TMP/err" </dev/null
+        [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "$1: bad $kv is one line and exit 2" \
+            || fail "$1: bad $kv is one line and exit 2" "$(cat "$TMP/err")"
+    done
+}
+
 # ---- together.pipeline ---------------------------------------------------
 
 # As fast as it goes: byte-exact end to end, every hop counted.
@@ -119,19 +129,67 @@ assert [e for e in by("exit") if e.get("role") == "demo"][0]["signal"] == "SIGTE
 left=$(wait_gone "$TMP")
 [ -z "$left" ] && ok "together.pipeline: no gzip left after SIGTERM" || fail "together.pipeline: no gzip left after SIGTERM" "$left"
 
-# Bad input: one line, exit 2.
-"$NODELAB" demo together.pipeline --set in=/nonexistent/file >/dev/null 2>"$TMP/err"
-[ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "together.pipeline: a missing in= is one line and exit 2" \
-    || fail "together.pipeline: a missing in= is one line and exit 2" "$(cat "$TMP/err")"
-"$NODELAB" demo together.pipeline --set out=/nonexistent/dir/out >/dev/null 2>"$TMP/err"
-[ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "together.pipeline: an unwritable out= is one line and exit 2" \
-    || fail "together.pipeline: an unwritable out= is one line and exit 2" "$(cat "$TMP/err")"
+bad_files together.pipeline
 
 # A file in, a file out: the same bytes.
 head -c 1000000 /dev/urandom | od -An -tx1 >"$TMP/in.txt"
 "$NODELAB" demo together.pipeline --set in="$TMP/in.txt" --set out="$TMP/out.txt" --json >"$TMP/file" 2>"$TMP/err" </dev/null
 cmp -s "$TMP/in.txt" "$TMP/out.txt" && ok "together.pipeline: in= and out= hold the same bytes" \
     || fail "together.pipeline: in= and out= hold the same bytes" "$(cat "$TMP/err")"
+
+# ---- together.analytics ---------------------------------------------------
+
+# Rows into python3, running aggregates back; the script's totals equal the
+# same sums done in C from the same bytes, and equal a third count done here.
+"$NODELAB" demo together.analytics --set rows=60000 --set report=5000 --set out="$TMP/agg.jsonl" \
+    --json >"$TMP/an" 2>"$TMP/err" </dev/null \
+    && ok "together.analytics runs" || fail "together.analytics runs" "$(cat "$TMP/err")"
+check "together.analytics: python's aggregates equal the C check" "$TMP/an" '
+assert s["match"] and s["final"] and s["mismatch"] is None, s
+assert s["rows"] == 60000 and s["bad"] == 0 and s["python_code"] == 0, s
+assert s["bytes"] == s["python_in"], s
+final = [e for e in by("aggregate") if e["final"]]
+assert len(final) == 1, len(final)
+py, c = final[0]["groups"], s["c_groups"]
+assert set(py) == set(c) and sum(g["count"] for g in c.values()) == 60000
+for k in c:
+    for f in ("count", "sum", "mean", "min", "max"):
+        assert abs(py[k][f] - c[k][f]) <= 1e-9 * max(1, abs(c[k][f])), (k, f, py[k], c[k])
+# out= holds the lines as the script wrote them (events print 15 digits).
+out = [json.loads(l) for l in open(sys.argv[1].rsplit("/", 1)[0] + "/agg.jsonl")]
+assert out[-1]["final"] and len(out) == s["reports"] and set(out[-1]["groups"]) == set(c)
+for k in c:
+    for f in ("count", "sum", "mean", "min", "max"):
+        assert abs(out[-1]["groups"][k][f] - c[k][f]) <= 1e-9 * max(1, abs(c[k][f]))
+'
+check "together.analytics: results stream back while rows still go in" "$TMP/an" '
+# The first report arrives before the producer has sent its last row: the
+# script answers as it reads, it does not wait for the end.
+first = next(i for i, e in enumerate(evs) if e["ev"] == "aggregate")
+eof = next(i for i, e in enumerate(evs) if e["ev"] == "push" and e.get("stream") == "producer" and e.get("eof"))
+assert first < eof, (first, eof)
+assert evs[first]["sent_rows"] > evs[first]["rows"], evs[first]
+# and python.stdin filled: the producer waited for the script.
+assert s["producer.pauses"] >= 1 and s["python.stdin.max_kernel"] > 0, s
+'
+
+# A file of our own: quoted commas, a bad value, a blank line.
+printf 'region,amount,note\nnorth,1.5,x\n"so,uth",2,"a ""q"""\nnorth,abc,y\n\nwest,3\nnorth,-0.5,z' >"$TMP/small.csv"
+"$NODELAB" demo together.analytics --set in="$TMP/small.csv" --json >"$TMP/an2" 2>"$TMP/err" </dev/null \
+    && ok "together.analytics: in= runs" || fail "together.analytics: in= runs" "$(cat "$TMP/err")"
+check "together.analytics: in= agrees with C, bad rows counted on both sides" "$TMP/an2" '
+assert s["match"] and s["rows"] == 6 and s["bad"] == 2, s
+c = s["c_groups"]
+assert c["north"] == {"count": 2, "sum": 1.0, "mean": 0.5, "min": -0.5, "max": 1.5}, c
+assert c["so,uth"]["sum"] == 2 and c["west"]["count"] == 1, c
+'
+
+# No python3: one line saying so, exit 2.
+env PATH=/nonexistent "$NODELAB" demo together.analytics >/dev/null 2>"$TMP/err" </dev/null
+[ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "python3 is not installed" "$TMP/err" \
+    && ok "together.analytics: without python3, one line and exit 2" \
+    || fail "together.analytics: without python3, one line and exit 2" "$(cat "$TMP/err")"
+bad_files together.analytics
 
 left=$(wait_gone "$TMP")
 [ -z "$left" ] && ok "no demo child left running" || fail "no demo child left running" "$left"

@@ -3,10 +3,14 @@
  *                     this number before and after;
  *   refused_port()    a port that refuses connections, held by a socket
  *                     bound but never listening (so nobody else takes it);
- *   tmpdir_make/remove()  a scratch directory for one test.
+ *   tmpdir_make/remove()  a scratch directory for one test;
+ *   sink_buf, sink_ops    a writable that keeps everything written to it
+ *                         (lab_writable_new(loop, &sink_ops, opts, &buf)).
  * main()'s body is check_run.h's CHECK_RUN. */
 #ifndef NL_TEST_IOTEST_H
 #define NL_TEST_IOTEST_H
+
+#include "stream.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -56,5 +60,22 @@ static inline void tmpdir_remove(const char *dir)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
 }
+
+/* A sink that keeps everything written to it (free b->p after). */
+typedef struct { unsigned char *p; size_t len, cap; } sink_buf;
+
+static inline void sink_write(lab_stream *s, const lab_chunk *c)
+{
+    sink_buf *b = lab_stream_data(s);
+    if (b->len + c->len > b->cap) {
+        b->cap = (b->len + c->len) * 2;
+        b->p = realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, c->data, c->len);
+    b->len += c->len;
+    lab_write_done(s, NULL);
+}
+
+static const lab_stream_ops sink_ops = { .write = sink_write };
 
 #endif

@@ -241,3 +241,9 @@ EXTRA_DIST += tests/threads_exercises.sh
 # Chapter 6: the process pipelines (together.pipeline, together.analytics).
 TESTS += tests/demo_together.sh
 EXTRA_DIST += tests/demo_together.sh
+
+# Chapter 6: parallel gzip (lab/runtime/io/pgzip.c) and its demo's output
+# through gzip and pigz.
+check_PROGRAMS += tests/test_pgzip
+TESTS += tests/test_pgzip tests/pgzip.sh
+EXTRA_DIST += tests/pgzip.sh

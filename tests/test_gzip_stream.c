@@ -11,22 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A sink that keeps everything written to it. */
-typedef struct { char *p; size_t len, cap; } sink_buf;
-
-static void sink_write(lab_stream *s, const lab_chunk *c)
-{
-    sink_buf *b = lab_stream_data(s);
-    if (b->len + c->len > b->cap) {
-        b->cap = (b->len + c->len) * 2;
-        b->p = realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, c->data, c->len);
-    b->len += c->len;
-    lab_write_done(s, NULL);
-}
-
-static const lab_stream_ops sink_ops = { .write = sink_write };
 
 static lab_err result;
 static bool called;

@@ -34,43 +34,30 @@
 #include <cjson/cJSON.h>
 #include "demo.h"
 #include "events.h"
-#include "fdstream.h"
 #include "mem.h"
 #include "stream.h"
 #include "streamkit.h"
 #include "telemetry.h"
+#include "together_demo.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #define CHUNK 8192               /* what the producer pushes at a time */
 #define TICK_MS 10               /* the producer's pace-keeping timer */
 
-/* The streams along the chain, upstream first. */
+/* The streams along the chain, upstream first (tg_chain stages). */
 enum { PRODUCER, GZ_IN, GZ_OUT, GUNZ_IN, GUNZ_OUT, COUNTER, NSTAGES };
-static const char *const stage_name[NSTAGES] = {
-    "producer", "gzip.stdin", "gzip.stdout", "gunzip.stdin", "gunzip.stdout", "counter",
-};
-
-typedef struct stage {
-    lab_stream *s;               /* our reference, dropped at the end */
-    int pauses, drains;
-    uint64_t paused_at_us, paused_us;
-    uint64_t pause_seq;          /* order of the pause now running (0: none) */
-    int64_t max_kernel;
-} stage;
 
 typedef struct {
     lab_demo *demo;
     lab_loop *loop;
-    stage st[NSTAGES];
-    uint64_t seq;                /* counts pauses across all stages */
+    tg_chain chain;              /* chain.st[PRODUCER]... */
     uint64_t at_producer_pause[NSTAGES];   /* pause_seq of each, then */
     bool producer_paused_once;
 
@@ -116,7 +103,7 @@ static void produce(pl *p)
             got = read(p->in_fd, buf, n);
             if (got < 0) {
                 lab_err e = lab_err_sys(errno, "read");
-                lab_stream_destroy(p->st[PRODUCER].s, &e);
+                lab_stream_destroy(p->chain.st[PRODUCER].s, &e);
                 return;
             }
         } else {
@@ -126,14 +113,14 @@ static void produce(pl *p)
         }
         if (got == 0) {
             p->eof = true;
-            lab_readable_push_eof(p->st[PRODUCER].s);
+            lab_readable_push_eof(p->chain.st[PRODUCER].s);
             return;
         }
         p->made += (uint64_t)got;
         p->crc_in = crc32(p->crc_in, (const Bytef *)buf, (uInt)got);
         if (P(p, "rate") > 0) p->budget -= (uint64_t)got < p->budget ? (uint64_t)got : p->budget;
         /* push() false: the buffer is at its mark; wait for the next _read. */
-        p->wants = lab_readable_push(p->st[PRODUCER].s, lab_chunk_copy(buf, (size_t)got));
+        p->wants = lab_readable_push(p->chain.st[PRODUCER].s, lab_chunk_copy(buf, (size_t)got));
     }
 }
 
@@ -165,8 +152,8 @@ static void counter_done(lab_timer *t)
     pl *p = t->data;
     p->busy = false;
     p->counted += p->pending;
-    lab_write_done(p->st[COUNTER].s, NULL);
-    lab_stream_unref(p->st[COUNTER].s);          /* the timer's reference */
+    lab_write_done(p->chain.st[COUNTER].s, NULL);
+    lab_stream_unref(p->chain.st[COUNTER].s);          /* the timer's reference */
 }
 
 static void counter_write(lab_stream *s, const lab_chunk *c)
@@ -175,7 +162,7 @@ static void counter_write(lab_stream *s, const lab_chunk *c)
     p->crc_out = crc32(p->crc_out, (const Bytef *)c->data, (uInt)c->len);
     if (p->out_fd >= 0) {
         for (size_t off = 0; off < c->len;) {
-            ssize_t w = write(p->out_fd, c->data + off, c->len - off);
+            ssize_t w = write(p->out_fd, (const char *)c->data + off, c->len - off);
             if (w < 0 && errno == EINTR) continue;
             if (w < 0) { lab_err e = lab_err_sys(errno, "write"); lab_write_done(s, &e); return; }
             off += (size_t)w;
@@ -214,43 +201,14 @@ static void on_set(lab_demo *d, const char *key)
 
 /* ---- watching each stage ------------------------------------------------ */
 
-static stage *stage_of(pl *p, lab_stream *s)
+/* Who was already stalled downstream when the producer first had to wait:
+ * the order the jam travelled in. */
+static void on_pause(tg_chain *c, tg_stage *g)
 {
-    for (int i = 0; i < NSTAGES; i++)
-        if (p->st[i].s == s) return &p->st[i];
-    return NULL;
-}
-
-static void on_pause(lab_stream *s, const lab_event *ev, void *arg)
-{
-    pl *p = arg;
-    stage *g = stage_of(p, s);
-    /* A source that has pushed its end is paused as pipe() lets go of it
-     * (unpipe, as in Node): the end, not backpressure. */
-    if (!g || lab_readable_eof(s)) return;
-    g->pauses++;
-    g->paused_at_us = lab_clock_us();
-    g->pause_seq = ++p->seq;
-    if (g == &p->st[PRODUCER] && !p->producer_paused_once) {
-        /* Who was already stalled downstream when the producer first had
-         * to wait: the order the jam travelled in. */
-        p->producer_paused_once = true;
-        for (int i = 0; i < NSTAGES; i++) p->at_producer_pause[i] = p->st[i].pause_seq;
-    }
-}
-
-static void on_resume(lab_stream *s, const lab_event *ev, void *arg)
-{
-    stage *g = stage_of(arg, s);
-    if (!g || !g->pause_seq) return;
-    g->paused_us += lab_clock_us() - g->paused_at_us;
-    g->pause_seq = 0;
-}
-
-static void on_drain(lab_stream *s, const lab_event *ev, void *arg)
-{
-    stage *g = stage_of(arg, s);
-    if (g) g->drains++;
+    pl *p = c->data;
+    if (g != &c->st[PRODUCER] || p->producer_paused_once) return;
+    p->producer_paused_once = true;
+    for (int i = 0; i < NSTAGES; i++) p->at_producer_pause[i] = c->st[i].pause_seq;
 }
 
 static void on_counter_finish(lab_stream *s, const lab_event *ev, void *arg)
@@ -260,39 +218,7 @@ static void on_counter_finish(lab_stream *s, const lab_event *ev, void *arg)
     lab_demo_deadline_cancel(p->demo);
 }
 
-/* Bytes the kernel holds in the socketpair under this stream: for an end
- * we write, what the child has not read yet (SIOCOUTQ); for an end we
- * read, what the child wrote that we have not read (FIONREAD).  -1: none. */
-static int64_t kernel_queue(const stage *g, bool writing)
-{
-    int fd = g->s ? lab_fdstream_fd(g->s) : -1, n = 0;
-    if (fd < 0 || ioctl(fd, writing ? TIOCOUTQ : FIONREAD, &n) < 0) return -1;
-    return n;
-}
-
-static void sample(pl *p)
-{
-    for (int i = 0; i < NSTAGES; i++) {
-        stage *g = &p->st[i];
-        if (!g->s) continue;
-        bool writable = i == GZ_IN || i == GUNZ_IN || i == COUNTER;
-        int64_t kernel = i == PRODUCER || i == COUNTER ? -1 : kernel_queue(g, writable);
-        if (kernel > g->max_kernel) g->max_kernel = kernel;
-        lab_ev *e = lab_ev_new(LAB_EV(HOP));
-        if (!e) continue;
-        lab_ev_str(e, "stage", stage_name[i]);
-        if (kernel >= 0) lab_ev_int(e, "kernel", kernel);
-        else lab_ev_null(e, "kernel");
-        lab_ev_int(e, "buffered", (int64_t)(writable ? lab_writable_length(g->s) : lab_readable_length(g->s)));
-        lab_ev_int(e, "hwm", (int64_t)(writable ? lab_writable_hwm(g->s) : lab_readable_hwm(g->s)));
-        lab_ev_bool(e, "waiting", writable ? lab_writable_need_drain(g->s) : g->pause_seq != 0);
-        lab_ev_int(e, "bytes", (int64_t)(writable ? lab_writable_total(g->s) : lab_readable_total(g->s)));
-        lab_ev_int(e, writable ? "drains" : "pauses", writable ? g->drains : g->pauses);
-        lab_ev_emit(e);
-    }
-}
-
-static void on_sample(lab_timer *t) { sample(t->data); }
+static void on_sample(lab_timer *t) { tg_sample(&((pl *)t->data)->chain); }
 
 /* ---- the children ------------------------------------------------------- */
 
@@ -310,17 +236,6 @@ static lab_process *start_gzip(pl *p, char **argv)
     child_demo_options(&o, CHILD_DEMO_PIPES, false);
     o.stdio[2].kind = LAB_STDIO_INHERIT;        /* gzip's complaints, if any */
     return lab_spawn(p->loop, &o);
-}
-
-static void watch(pl *p, int i, lab_stream *s)
-{
-    stage *g = &p->st[i];
-    g->s = lab_stream_ref(s);
-    g->max_kernel = -1;
-    lab_stream_set_name(s, stage_name[i]);
-    lab_stream_on(s, LAB_ON_PAUSE, on_pause, p);
-    lab_stream_on(s, LAB_ON_RESUME, on_resume, p);
-    lab_stream_on(s, LAB_ON_DRAIN, on_drain, p);
 }
 
 /* The run time is up: the producer ends its stream, and the counter stops
@@ -346,33 +261,18 @@ static void summary(pl *p)
     lab_ev_int(e, "crc_in", (int64_t)p->crc_in);
     lab_ev_int(e, "crc_out", (int64_t)p->crc_out);
     lab_ev_bool(e, "exact", p->finished && p->made == p->counted && p->crc_in == p->crc_out);
-    lab_ev_int(e, "gzip_in", (int64_t)lab_writable_total(p->st[GZ_IN].s));
-    lab_ev_int(e, "gzip_out", (int64_t)lab_readable_total(p->st[GZ_OUT].s));
-    lab_ev_int(e, "gunzip_in", (int64_t)lab_writable_total(p->st[GUNZ_IN].s));
-    lab_ev_int(e, "gunzip_out", (int64_t)lab_readable_total(p->st[GUNZ_OUT].s));
-    for (int i = 0; i < NSTAGES; i++) {
-        stage *g = &p->st[i];
-        char key[64];
-        bool writable = i == GZ_IN || i == GUNZ_IN || i == COUNTER;
-        const char *n = stage_name[i];
-        snprintf(key, sizeof key, "%s.%s", n, writable ? "drains" : "pauses");
-        lab_ev_int(e, key, writable ? g->drains : g->pauses);
-        if (!writable) {
-            snprintf(key, sizeof key, "%s.paused_ms", n);
-            lab_ev_num(e, key, (double)g->paused_us / 1000.0);
-        }
-        if (i != PRODUCER && i != COUNTER) {
-            snprintf(key, sizeof key, "%s.max_kernel", n);
-            lab_ev_int(e, key, g->max_kernel);
-        }
-    }
+    lab_ev_int(e, "gzip_in", (int64_t)lab_writable_total(p->chain.st[GZ_IN].s));
+    lab_ev_int(e, "gzip_out", (int64_t)lab_readable_total(p->chain.st[GZ_OUT].s));
+    lab_ev_int(e, "gunzip_in", (int64_t)lab_writable_total(p->chain.st[GUNZ_IN].s));
+    lab_ev_int(e, "gunzip_out", (int64_t)lab_readable_total(p->chain.st[GUNZ_OUT].s));
+    for (int i = 0; i < NSTAGES; i++) tg_stage_fields(e, &p->chain.st[i]);
     /* At the producer's first pause: which sources were paused, and in
      * what order their pauses began (1 = first); null: not paused. */
     cJSON *order = cJSON_CreateObject();
     for (int i = PRODUCER; i <= GUNZ_OUT; i += 2) {
         if (p->producer_paused_once && p->at_producer_pause[i])
-            cJSON_AddNumberToObject(order, stage_name[i], (double)p->at_producer_pause[i]);
-        else cJSON_AddNullToObject(order, stage_name[i]);
+            cJSON_AddNumberToObject(order, p->chain.st[i].name, (double)p->at_producer_pause[i]);
+        else cJSON_AddNullToObject(order, p->chain.st[i].name);
     }
     lab_ev_json(e, "at_producer_pause", order);
     lab_ev_int(e, "gzip_pid", p->gz_pid);
@@ -426,13 +326,15 @@ static int run(lab_demo *d)
     lab_stream *counter = lab_writable_new(p.loop, &counter_ops, &co, &p);
     lab_timer_init(p.loop, &p.slow_timer);
     p.slow_timer.data = &p;
-    watch(&p, PRODUCER, producer);
-    watch(&p, GZ_IN, p.gz->stdio[0]);
-    watch(&p, GZ_OUT, p.gz->stdio[1]);
-    watch(&p, GUNZ_IN, p.gunz->stdio[0]);
-    watch(&p, GUNZ_OUT, p.gunz->stdio[1]);
-    watch(&p, COUNTER, counter);
-    lab_stream_unref(producer);                 /* watch() holds them */
+    p.chain.on_pause = on_pause;
+    p.chain.data = &p;
+    tg_watch(&p.chain, producer, "producer", false, false);         /* PRODUCER */
+    tg_watch(&p.chain, p.gz->stdio[0], "gzip.stdin", true, true);
+    tg_watch(&p.chain, p.gz->stdio[1], "gzip.stdout", false, true);
+    tg_watch(&p.chain, p.gunz->stdio[0], "gunzip.stdin", true, true);
+    tg_watch(&p.chain, p.gunz->stdio[1], "gunzip.stdout", false, true);
+    tg_watch(&p.chain, counter, "counter", true, false);           /* COUNTER */
+    lab_stream_unref(producer);                 /* the chain holds them */
     lab_stream_unref(counter);
     lab_stream_on(counter, LAB_ON_FINISH, on_counter_finish, &p);
 
@@ -444,11 +346,11 @@ static int run(lab_demo *d)
     kit_every(p.loop, &p.sampler, (uint64_t)P(&p, "sample_ms"), on_sample, &p);
     lab_loop_run(p.loop);
 
-    sample(&p);
+    tg_sample(&p.chain);
     summary(&p);
     lab_timer_stop(&p.sampler);
     lab_timer_stop(&p.tick);
-    for (int i = 0; i < NSTAGES; i++) lab_stream_unref(p.st[i].s);
+    tg_chain_release(&p.chain);
     lab_loop_free(p.loop);
     if (p.in_fd >= 0) close(p.in_fd);
     if (p.out_fd >= 0) close(p.out_fd);

@@ -31,6 +31,8 @@ lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
 lab_runtime_liblab_a_SOURCES += \
 	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/thread_worker.c \
 	$(RT)/threads/shared.c $(RT)/threads/shutdown.c
+# Chapter 6: parallel gzip (pigz's blocks on the pool).
+lab_runtime_liblab_a_SOURCES += $(RT)/io/pgzip.c
 
 # The public headers: what a demo, a test or a student's file may include.
 RUNTIME_PUBLIC_H = \
@@ -46,6 +48,7 @@ RUNTIME_PUBLIC_H = \
 RUNTIME_PUBLIC_H += $(RT)/cluster/cluster.h $(RT)/net/loadgen.h
 RUNTIME_PUBLIC_H += $(RT)/threads/port.h $(RT)/threads/worker.h \
 	$(RT)/threads/shared.h $(RT)/threads/shutdown.h
+RUNTIME_PUBLIC_H += $(RT)/io/pgzip.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into

@@ -16,6 +16,8 @@
  * instead of zlib's.  Node's Gzip and Gunzip use the same numbers. */
 #define GZIP_WINDOW_BITS (15 + 16)
 #define MEM_LEVEL 8
+/* -15: the same window, and no wrapper at all (raw deflate). */
+#define RAW_WINDOW_BITS (-15)
 
 const char *lab_gzip_code_name(int zerr)
 {
@@ -56,10 +58,11 @@ int lab_gzip_init(lab_gzip *z, lab_gzip_mode mode, int level)
     z->level = level < 0 ? 6 : level > 9 ? 9 : level;
     z->zs.zalloc = zalloc_or_die;
     z->zs.zfree = zfree;
-    int rc = mode == LAB_GZIP
-        ? deflateInit2(&z->zs, z->level, Z_DEFLATED, GZIP_WINDOW_BITS,
-                       MEM_LEVEL, Z_DEFAULT_STRATEGY)
-        : inflateInit2(&z->zs, GZIP_WINDOW_BITS);
+    int rc = mode == LAB_GUNZIP
+        ? inflateInit2(&z->zs, GZIP_WINDOW_BITS)
+        : deflateInit2(&z->zs, z->level, Z_DEFLATED,
+                       mode == LAB_GZIP ? GZIP_WINDOW_BITS : RAW_WINDOW_BITS,
+                       MEM_LEVEL, Z_DEFAULT_STRATEGY);
     if (rc != Z_OK) return fail(z, rc, "zlib initialisation failed");
     z->ready = true;
     return 0;
@@ -115,7 +118,7 @@ ssize_t lab_gzip_step(lab_gzip *z, void *out, size_t cap, int flush,
     zs->next_out = out;
     zs->avail_out = (uInt)cap;
     int rc;
-    if (z->mode == LAB_GZIP) {
+    if (z->mode != LAB_GUNZIP) {
         if (z->ended) return 0;           /* the trailer is out: nothing more */
         rc = deflate(zs, flush);
         if (rc == Z_STREAM_END) z->ended = true;
@@ -136,10 +139,19 @@ ssize_t lab_gzip_step(lab_gzip *z, void *out, size_t cap, int flush,
     return (ssize_t)produced;
 }
 
+void lab_gzip_reset(lab_gzip *z)
+{
+    if (!z->ready || z->zerr) return;
+    if (z->mode == LAB_GUNZIP) inflateReset(&z->zs);
+    else deflateReset(&z->zs);
+    z->ended = false;
+    z->bytes_in = z->bytes_out = 0;
+}
+
 void lab_gzip_end(lab_gzip *z)
 {
     if (!z->ready) return;
-    if (z->mode == LAB_GZIP) deflateEnd(&z->zs);
+    if (z->mode != LAB_GUNZIP) deflateEnd(&z->zs);
     else inflateEnd(&z->zs);
     z->ready = false;
 }

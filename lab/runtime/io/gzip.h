@@ -36,7 +36,11 @@
 #include <sys/types.h>
 #include <zlib.h>
 
-typedef enum { LAB_GZIP, LAB_GUNZIP } lab_gzip_mode;
+typedef enum {
+    LAB_GZIP, LAB_GUNZIP,
+    LAB_DEFLATE_RAW,           /* deflate alone, no gzip header or trailer:
+                                  the pieces pgzip.c lays end to end */
+} lab_gzip_mode;
 
 enum {
     LAB_Z_NO_FLUSH = Z_NO_FLUSH,     /* let zlib buffer as it likes */
@@ -69,6 +73,9 @@ size_t lab_gzip_pending(const lab_gzip *z);
  * true when out filled up and the same input/flush has more to give. */
 ssize_t lab_gzip_step(lab_gzip *z, void *out, size_t cap, int flush,
                       bool *more);
+/* Starts a new stream on the same state (no reallocation): deflateReset.
+ * Keeps the level; clears the byte counts. */
+void lab_gzip_reset(lab_gzip *z);
 /* Frees zlib's state.  Safe to call twice. */
 void lab_gzip_end(lab_gzip *z);
 

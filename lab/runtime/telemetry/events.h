@@ -53,7 +53,10 @@
     X(HOP, "hop")         X(AGGREGATE, "aggregate")                           \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
-    X(RESULT, "result")   X(SWEEP, "sweep")
+    X(RESULT, "result")   X(SWEEP, "sweep")                                   \
+    /* parallel gzip (io/pgzip.c) and its demo (together.parallel-gzip) */    \
+    X(PGZIP, "pgzip")     X(PGZIP_BLOCK, "pgzip_block")                       \
+    X(PGZIP_PROGRESS, "pgzip_progress")
 
 typedef enum {
 #define LAB_EV_ENUM_(id, name) LAB_EV_##id,
