@@ -1,8 +1,9 @@
 #!/bin/sh
 # pgzip.sh — the demo together.parallel-gzip against the real tools: its
-# output passes `gzip -t`, and `gzip -d` and `pigz -d` restore the input
-# byte for byte, for empty, one-byte, one-block, block+1, many-block and
-# incompressible inputs; one thread and four write the same file; its
+# output passes `gzip -t`, `gzip -d` and `pigz -d` restore the input byte
+# for byte, and it is the very file `pigz -6 -n` writes, for empty,
+# one-byte, one-block, block+1, many-block and incompressible inputs; one
+# thread and four write the same file; its
 # events say what happened (every block reported, on more than one thread
 # when there are several); bad input costs one line and exit 2.  No timing.
 . "$top_srcdir/tests/lib.sh"
@@ -44,6 +45,10 @@ for f in empty one block block1 many random; do
         fail "$f: gzip -d restores it byte for byte"
     pigz -dc "$TMP/$f.gz" | cmp -s - "$TMP/$f" && ok "$f: pigz -d restores it byte for byte" ||
         fail "$f: pigz -d restores it byte for byte"
+    # The same blocks, dictionaries, block endings and zlib as pigz (with
+    # -n: no name or time in the header): the very same bytes.
+    pigz -6 -n -p 2 -c "$TMP/$f" | cmp -s - "$TMP/$f.gz" && ok "$f: byte for byte what pigz -6 -n writes" ||
+        fail "$f: byte for byte what pigz -6 -n writes"
     # gzip -l reads the trailer: the length it holds is the input's.
     size=$(wc -c <"$TMP/$f")
     [ "$(gzip -l "$TMP/$f.gz" | awk 'NR == 2 { print $2 }')" = "$size" ] &&
@@ -76,6 +81,29 @@ PY
 pg many 1 "$TMP/many1.gz" && pg many 4 "$TMP/many4.gz" &&
     cmp -s "$TMP/many1.gz" "$TMP/many4.gz" && cmp -s "$TMP/many1.gz" "$TMP/many.gz" &&
     ok "threads=1, 2 and 4 write the same file" || fail "threads=1, 2 and 4 write the same file"
+
+# hold_first=3: block 0 waits on its thread until 3 later blocks are done
+# (events, not time), so blocks 1, 2, 3 finish first with the reorder
+# window at 1, 2, 3, and the file is the same all the same.
+"$NODELAB" demo together.parallel-gzip --json --duration 120 --set hold_first=3 \
+    --set in="$TMP/many" --set out="$TMP/held.gz" >"$TMP/ev" 2>"$TMP/err" &&
+python3 - "$TMP/ev" <<'PY' && cmp -s "$TMP/held.gz" "$TMP/many.gz" && ok "hold_first=3: blocks 1-3 finish first, reorder 1-2-3, the same file" || fail "hold_first=3: blocks 1-3 finish first, reorder 1-2-3, the same file" "$(head -c 300 "$TMP/err")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+blocks = [e for e in evs if e["ev"] == "pgzip_block"]
+assert [b["index"] for b in blocks[:4]] == [1, 2, 3, 0], [b["index"] for b in blocks[:4]]
+assert [b["reorder"] for b in blocks[:3]] == [1, 2, 3], blocks[:3]
+s = [e for e in evs if e["ev"] == "summary"][-1]
+assert s["completed"] and s["max_reorder"] == 3 and s["hold_first"] == 3
+PY
+# More than can come is cut to what can (window - 1, blocks - 1): no hang.
+expect_status 0 "hold_first=50 on a 2-block input ends" -- "$NODELAB" demo together.parallel-gzip \
+    --duration 120 --set hold_first=50 --set in="$TMP/block1" --set out="$TMP/h2.gz"
+expect_status 0 "hold_first=5 on a 1-byte input ends" -- "$NODELAB" demo together.parallel-gzip \
+    --duration 120 --set hold_first=5 --set in="$TMP/one" --set out="$TMP/h3.gz"
+expect_status 2 "hold_first with threads=1: exit 2" -- "$NODELAB" demo together.parallel-gzip \
+    --set hold_first=1 --set threads=1 --set in="$TMP/one"
+[ "$(wc -l <"$TMP/err")" = 1 ] && ok "hold_first with threads=1: one line" || fail "hold_first with threads=1: one line" "$(cat "$TMP/err")"
 
 # Close to gzip -6 (within 1 %), though cut in 38 pieces.
 ours=$(wc -c <"$TMP/many.gz"); theirs=$(gzip -6 -c "$TMP/many" | wc -c)

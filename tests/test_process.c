@@ -281,15 +281,27 @@ static void feed_on_spawn(lab_process *p)
         if (!ok && f->writes_before_false == 0) f->writes_before_false = i + 1;
     }
     lab_stream_once(p->stdio[0], LAB_ON_DRAIN, on_drain, f);
+    /* Only now may the child read (see below). */
+    ck_assert(lab_process_write(p, 3, "go\n", 3));
 }
 
+/* The child reads nothing until it gets "go" on descriptor 3, sent once
+ * the megabyte is written: write() must say false whatever the machine's
+ * speed.  (With `wc -c` reading from the start, an instrumented, slower
+ * parent sometimes saw every write taken at once, true each time — Node
+ * would say the same — and then no 'drain' ever came to end stdin.) */
 START_TEST(stdin_write_says_false_then_drains)
 {
-    char *argv[] = { "wc", "-c", NULL };
-    lab_spawn_options o = traced("wc", argv);
+    char *argv[] = { "sh", "-c", "read go <&3; exec wc -c", NULL };
+    lab_spawn_options o = traced("sh", argv);
     feeder f = { 0 };
     o.on_spawn = feed_on_spawn;
     o.data = &f;
+    o.stdio_count = 4;
+    o.stdio[0].kind = LAB_STDIO_PIPE;
+    o.stdio[1].kind = LAB_STDIO_PIPE;
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    o.stdio[3].kind = LAB_STDIO_PIPE;
     run(&o);
     /* The pipe takes what it can at once; false comes once 16 KiB (Node's
      * mark) wait on top of it. */

@@ -69,12 +69,12 @@ expect_screen() {
 widest() { shot "$1" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))'; }
 
 # Processes of session $1 (the lab and all it started), as "pid cmdline".
+# (One grep over every environ, its entries NUL-separated: two programs
+# per process took seconds on a busy machine, at every check.)
 marked() {
-    for e in /proc/[0-9]*/environ; do
-        if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "NODELAB_TEST_MARK=$MARK-$1"; then
-            p=${e%/environ}
-            echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
-        fi
+    for e in $(grep -lzx "NODELAB_TEST_MARK=$MARK-$1" /proc/[0-9]*/environ 2>/dev/null); do
+        p=${e%/environ}
+        echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
     done
 }
 # no_demo_left SESSION NAME: soon, no `nodelab demo` of that session runs.
@@ -306,6 +306,40 @@ expect_screen ipc "worker +exit 0" "ipc: the worker's row says it exited"
 if shot ipc | grep -Eq "running|sleeping"; then fail "ipc: no row says running after the end" "$(shot ipc)"
 else ok "ipc: no row says running after the end"; fi
 quit_and_check ipc "ipc"
+
+# ---- The cluster view: 64 workers at 80×24, one killed from the keyboard -----
+# The table scrolls to the last worker; k kills the selected one; the
+# primary (respawn=1) forks a replacement with a new PID; the timeline
+# says the exit was the lab's doing.
+start cluster 80 24 -- open cluster.http --set workers=64 --set load=0 --set respawn=1
+expect_screen cluster "primary [0-9]+ +127\.0\.0\.1:[0-9]+ +policy rr +64/64 workers" "cluster: 64 workers listening"
+expect_screen cluster "workers 1-[0-9]+ of 64" "cluster: the table shows the first of them"
+[ "$(widest cluster)" -le 80 ] && ok "cluster: fits in 80 columns" || fail "cluster: fits in 80 columns" "$(shot cluster)"
+keys cluster NPage NPage NPage NPage NPage NPage NPage NPage NPage
+expect_screen cluster "workers [0-9]+-64 of 64" "cluster: PgDn scrolls to the last worker"
+expect_screen cluster "^ +▸ 64 +[0-9]+ +listening" "cluster: the last worker is selected"
+old=$(shot cluster | sed -n 's/^ *▸ 64 *\([0-9][0-9]*\) .*/\1/p')
+keys cluster k
+expect_screen cluster "exit +worker 64 pid $old signal SIGKILL \(you pressed k\)" "cluster: k kills it; the timeline says so"
+expect_screen cluster "^ +(▸ )?65 +[0-9]+ +listening" "cluster: a new worker listens in its place"
+new=$(shot cluster | sed -n 's/^ *\(▸ \)\{0,1\}65 *\([0-9][0-9]*\) .*/\2/p')
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "cluster: with a new PID ($old → $new)" \
+    || fail "cluster: with a new PID" "old '$old' new '$new'"
+keys cluster "?"
+expect_screen cluster "kill the selected worker" "cluster: ? lists the cluster keys"
+keys cluster Escape
+quit_and_check cluster "cluster"
+
+# ---- The shutdown view: t plays the graceful stop, step by step ---------------
+start shutdown 80 24 -- open shutdown.graceful --set load=4 --set stop=key --set slow_ms=300
+expect_screen shutdown "◐ serving → ○ signal → ○ stop accepting" "shutdown: the strip says serving"
+expect_screen shutdown "acknowledged [1-9][0-9]* +rows in db \(counted after the exit\)" "shutdown: requests acknowledged"
+keys shutdown t
+expect_screen shutdown "● serving → ● SIGTERM → ● stop accepting → ● draining → ● close db → ● exit" \
+    "shutdown: t walks every step to the exit"
+expect_screen shutdown "acknowledged ([0-9]+) +rows in db \1 " "shutdown: every acknowledged request has its row"
+[ "$(widest shutdown)" -le 80 ] && ok "shutdown: fits in 80 columns" || fail "shutdown: fits in 80 columns" "$(shot shutdown)"
+quit_and_check shutdown "shutdown"
 
 # ---- A result panel: the answer whole, not a cut log line --------------------
 start result 80 24 -- open streams.readfile-vs-stream --set size=8M

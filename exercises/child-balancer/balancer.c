@@ -14,6 +14,9 @@
  *   3. when an answer arrives, that worker is free: give it the first
  *      waiting task, if any;
  *   4. make sure balancer_close() still waits for the queued tasks.
+ *   5. a fork that fails (EAGAIN) gives a process with p->ipc NULL that
+ *      reports to opts.on_error on the next tick: balancer_new() must then
+ *      return NULL and let the workers already started go.
  */
 #include "balancer.h"
 
@@ -83,7 +86,7 @@ balancer *balancer_new(lab_loop *loop, int workers)
     for (int i = 0; i < workers; i++) {
         lab_spawn_options o = { .on_message = on_message, .on_close = on_close, .data = b };
         b->workers[i] = lab_fork_call(loop, task_worker_main, NULL, &o);
-        if (!b->workers[i]) break;
+        if (!b->workers[i]) break;      /* TODO 5: and when ->ipc is NULL? */
         b->nworkers++;
         b->open++;
     }

@@ -3,6 +3,7 @@
 #include "balancer.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,21 @@
 #include <unistd.h>
 
 #define MAX_TASKS 64
+
+/* Forks that fail on purpose, as when the machine has too many processes:
+ * while forks_allowed >= 0, that many more fork() calls succeed and the
+ * next fails with EAGAIN.  This fork() stands in for the C library's in
+ * the whole test program (the runtime's lab_fork_call included). */
+static int forks_allowed = -1;
+
+pid_t fork(void)
+{
+    static pid_t (*real_fork)(void);
+    if (forks_allowed == 0) { errno = EAGAIN; return -1; }
+    if (forks_allowed > 0) forks_allowed--;
+    if (!real_fork) real_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
+    return real_fork();
+}
 
 typedef struct {
     int results[MAX_TASKS];            /* how many times each task came back */
@@ -242,6 +258,29 @@ START_TEST(worker_counts_checked)
 }
 END_TEST
 
+/* The third of four forks fails, then (a second balancer) the first of
+ * two: balancer_new() is NULL both times, the loop still ends, and no
+ * worker is left running or unreaped. */
+START_TEST(a_worker_that_cannot_start)
+{
+    lab_loop *loop = lab_loop_new();
+    forks_allowed = 2;
+    balancer *b = balancer_new(loop, 4);
+    forks_allowed = 0;
+    balancer *none = balancer_new(loop, 2);
+    forks_allowed = -1;
+    ck_assert_msg(b == NULL, "the fork of the third of four workers failed (EAGAIN), yet "
+                  "balancer_new did not return NULL (a worker that cannot start has p->ipc NULL)");
+    ck_assert_msg(none == NULL, "the fork of the first worker failed (EAGAIN), yet balancer_new "
+                  "did not return NULL");
+    lab_loop_run(loop);                 /* ends once the two started have exited */
+    lab_loop_free(loop);
+    errno = 0;
+    ck_assert_msg(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+                  "a worker started before the failed fork is still running or unreaped");
+}
+END_TEST
+
 Suite *exercise_suite(void)
 {
     Suite *s = suite_create("child-balancer");
@@ -254,6 +293,7 @@ Suite *exercise_suite(void)
         { "tasks_submitted_from_a_result", tasks_submitted_from_a_result },
         { "one_worker_task_after_task", one_worker_task_after_task },
         { "worker_counts_checked", worker_counts_checked },
+        { "a_worker_that_cannot_start", a_worker_that_cannot_start },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -64,9 +64,9 @@ void log_server_on_request(lab_http_server *http, lab_http_msg *req,
  * comma-separated list of codings, each optionally followed by
  * parameters: "gzip, deflate, br" or "deflate;q=1.0, gzip;q=0.5".  gzip
  * is accepted when the list has an entry whose coding is "gzip" (in any
- * case, spaces around entries ignored) and whose q parameter, if any, is
- * not zero (q=0, q=0.0, q=0.000 mean "not acceptable").  NULL (no
- * header): false. */
+ * case, spaces around entries ignored) and whose q parameter (q or Q),
+ * if any, is not zero (q=0, q=0.0, q=0.000 mean "not acceptable"; other
+ * parameters may come before or after it).  NULL (no header): false. */
 bool accepts_gzip(const char *accept_encoding);
 
 #endif

@@ -245,12 +245,16 @@ const lab_demo_def lab_demo_cluster_http = {
           "every stats_ms are the default)", false },
     },
     .keys = {
-        { 'l', "load", "load on/off" },
-        { 'k', "kill-worker", "kill a worker (SIGKILL)" },
-        { '+', "add-worker", "one more worker" },
-        { '-', "remove-worker", "one worker less" },
-        { 'g', "restart", "rolling restart" },
-        { 's', "stop", "graceful stop" },
+        { 'l', "load", "load on/off", "load" },
+        { 'k', "kill-worker", "kill a worker (SIGKILL)", "kill" },
+        { '+', "add-worker", "one more worker", "workers" },
+        { '-', "remove-worker", "one worker less", NULL },
+        { 'g', "restart", "rolling restart: one worker at a time", "restart" },
+        /* (`stop`, the graceful stop, is a command too; in the lab, t
+         * sends the primary SIGTERM, which does the same.) */
     },
+    /* In the lab: a worker killed with k is replaced (its new PID shows),
+     * and a light load makes the table and the bars move. */
+    .lab_sets = { "respawn=1", "load=1", "rate=1000" },
     .run = run,
 };

@@ -47,6 +47,8 @@ typedef struct {
     char key;                  /* one printable character */
     const char *command;       /* "load", "kill-worker 1" */
     const char *help;          /* a few words for the footer */
+    const char *footer;        /* optional: fewer words, when the footer is
+                                  crowded (the ? help keeps `help`) */
 } lab_demo_key;
 
 typedef struct lab_demo lab_demo;

@@ -63,6 +63,8 @@ typedef struct {
     int server_code, server_signal;
     int stop_signal;           /* 0: wait for a key or the duration */
     bool signalled, stopping_load;
+    int sent_signal;           /* the signal sent (a key may differ from `stop`) */
+    bool paused;               /* l in the lab: no new requests for now */
     uint64_t stop_after, max_requests;
     int clients_active;
     uint64_t started, acked, refused, cut_off, errors, acked_after_signal;
@@ -87,6 +89,7 @@ static void send_signal(run_state *r, int sig)
 {
     if (r->signalled || r->server_exited) return;
     r->signalled = true;
+    r->sent_signal = sig;
     lab_ev *e = lab_ev_new("stop");
     lab_ev_str(e, "signal", sig == SIGKILL ? "SIGKILL" : "SIGTERM");
     lab_ev_int(e, "server", r->server->pid);
@@ -173,7 +176,7 @@ static void maybe_audit(run_state *r);
  * is bounded by max_requests and by the server's own end. */
 static void client_next(run_state *r)
 {
-    bool more = !r->stopping_load && !r->server_exited && r->started < r->max_requests &&
+    bool more = !r->paused && !r->stopping_load && !r->server_exited && r->started < r->max_requests &&
                 !(r->signalled && r->refused > 0);
     client_req *c = more ? calloc(1, sizeof *c) : NULL;
     lab_http_client *hc = NULL;
@@ -205,7 +208,7 @@ static void maybe_audit(run_state *r)
     lab_ev *e = lab_ev_new("summary");
     lab_ev_str(e, "role", "audit");
     lab_ev_str(e, "db", r->db);
-    lab_ev_str(e, "stop", !r->signalled ? "none" : r->stop_signal == SIGKILL ? "SIGKILL" : "SIGTERM");
+    lab_ev_str(e, "stop", !r->signalled ? "none" : r->sent_signal == SIGKILL ? "SIGKILL" : "SIGTERM");
     lab_ev_int(e, "load", lab_demo_int(r->d, "load"));
     lab_ev_int(e, "requests", (int64_t)r->started);
     lab_ev_int(e, "acknowledged", (int64_t)r->acked);
@@ -283,12 +286,26 @@ static void on_progress(lab_timer *t)
     lab_ev_emit(e);
 }
 
+/* l in the lab: the clients finish their requests and wait; again, they
+ * start over (as many as `load`). */
+static void toggle_load(run_state *r)
+{
+    r->paused = !r->paused;
+    if (r->paused || !r->port || r->server_exited) return;
+    int n = (int)lab_demo_int(r->d, "load");
+    for (int i = r->clients_active; i < n; i++) {    /* (client_next may give up) */
+        r->clients_active++;
+        client_next(r);
+    }
+}
+
 /* Keys in the lab, and the duration: stop the server now. */
 static void on_command(lab_demo *d, const char *cmd, const char *arg)
 {
     run_state *r = d->data;
     if (strcmp(cmd, "term") == 0) send_signal(r, SIGTERM);
     else if (strcmp(cmd, "kill") == 0) send_signal(r, SIGKILL);
+    else if (strcmp(cmd, "load") == 0) toggle_load(r);
 }
 
 static void on_duration(lab_demo *d)
@@ -397,8 +414,12 @@ const lab_demo_def lab_demo_shutdown_graceful = {
           "with load: at most this many in all", false },
     },
     .keys = {
-        { 't', "term", "SIGTERM: graceful stop" },
-        { 'k', "kill", "SIGKILL: no shutdown at all" },
+        { 't', "term", "SIGTERM: graceful stop", "SIGTERM" },
+        { 'K', "kill", "SIGKILL: no shutdown at all (then count what is lost)", "SIGKILL" },
+        { 'l', "load", "load on/off (the clients pause)", "load" },
     },
+    /* In the lab: the server waits for t or K, and one request in four is
+     * slow enough to be seen draining. */
+    .lab_sets = { "stop=key", "slow_ms=400" },
     .run = run,
 };

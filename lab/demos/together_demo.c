@@ -41,6 +41,12 @@ static void on_drain(lab_stream *s, const lab_event *ev, void *arg)
     if (g) g->drains++;
 }
 
+static void on_error(lab_stream *s, const lab_event *ev, void *arg)
+{
+    tg_stage *g = stage_of(arg, s);
+    if (g && !g->error[0]) snprintf(g->error, sizeof g->error, "%s", ev->err->code);
+}
+
 tg_stage *tg_watch(tg_chain *c, lab_stream *s, const char *name, bool writable, bool socket)
 {
     if (c->n == TG_MAX_STAGES || !s) return NULL;
@@ -48,6 +54,7 @@ tg_stage *tg_watch(tg_chain *c, lab_stream *s, const char *name, bool writable, 
     *g = (tg_stage){ .s = lab_stream_ref(s), .name = name, .writable = writable,
                      .socket = socket, .max_kernel = -1 };
     lab_stream_set_name(s, name);
+    lab_stream_on(s, LAB_ON_ERROR, on_error, c);
     if (!writable) {
         lab_stream_on(s, LAB_ON_PAUSE, on_pause, c);
         lab_stream_on(s, LAB_ON_RESUME, on_resume, c);
@@ -101,6 +108,10 @@ void tg_stage_fields(lab_ev *e, const tg_stage *g)
     if (g->socket) {
         snprintf(key, sizeof key, "%s.max_kernel", g->name);
         lab_ev_int(e, key, g->max_kernel);
+    }
+    if (g->error[0]) {
+        snprintf(key, sizeof key, "%s.error", g->name);
+        lab_ev_str(e, key, g->error);
     }
 }
 

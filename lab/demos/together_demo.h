@@ -29,6 +29,7 @@ typedef struct tg_stage {
     uint64_t pause_seq;        /* when the pause now running began, in
                                   the chain's pause order (0: not paused) */
     int64_t max_kernel;        /* -1: never sampled */
+    char error[40];            /* the stream's error code ("EPIPE"), or "" */
 } tg_stage;
 
 #define TG_MAX_STAGES 8
@@ -47,7 +48,10 @@ tg_stage *tg_watch(tg_chain *c, lab_stream *s, const char *name, bool writable, 
 /* One `hop` event per stage, now. */
 void tg_sample(tg_chain *c);
 /* The stage's totals into a summary: NAME.pauses and NAME.paused_ms (a
- * readable), NAME.drains (a writable), NAME.max_kernel (on a socket). */
+ * readable), NAME.drains (a writable), NAME.max_kernel (on a socket),
+ * NAME.error (if it failed: a child that exits early makes our write to
+ * its stdin fail with EPIPE; the chain listens, so that is reported here
+ * and in the stream's `error` event, not as an unhandled error). */
 void tg_stage_fields(struct lab_ev *e, const tg_stage *g);
 /* Drops the references tg_watch() took. */
 void tg_chain_release(tg_chain *c);

@@ -32,6 +32,8 @@
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
 
 #define MAX_THREADS 64
 
@@ -47,13 +49,47 @@ typedef struct {
     uint64_t per_thread[MAX_THREADS + 1];   /* blocks each pool thread did */
     uint64_t deflate_us;                    /* summed over the blocks */
     int max_pool_busy;
+    /* hold_first: block 0 waits on its pool thread until `hold` later
+     * blocks have finished (a slow block, made on purpose and by events,
+     * not by time), so the reorder window fills and the reader stops. */
+    int hold;
+    uint64_t finished;
+    bool released;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
 } pg_state;
+
+static void release_hold(pg_state *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->released = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* A file that fails stops the pipeline, and blocks that finish after that
+ * are not reported: block 0 must not wait for them. */
+static void on_side_error(lab_stream *s, const lab_event *ev, void *arg)
+{
+    release_hold(arg);
+}
+
+/* On the pool thread, before a block is deflated. */
+static void hold_block0(void *arg, uint64_t index)
+{
+    pg_state *p = arg;
+    if (index != 0 || p->hold == 0) return;
+    pthread_mutex_lock(&p->lock);
+    while (!p->released) pthread_cond_wait(&p->cond, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
 
 static void on_block(void *arg, const lab_pgzip_block *b)
 {
     pg_state *p = arg;
     if (b->thread >= 0 && b->thread <= MAX_THREADS) p->per_thread[b->thread]++;
     p->deflate_us += b->deflate_us;
+    if (p->hold && ++p->finished >= (uint64_t)p->hold && !p->released) release_hold(p);
 }
 
 static void on_sample(lab_timer *t)
@@ -88,6 +124,7 @@ static void on_done(const lab_err *err, void *arg)
 static void on_deadline(lab_demo *d)
 {
     pg_state *p = d->data;
+    if (p->hold) release_hold(p);             /* never leave a thread waiting */
     lab_stream_destroy(p->reader, NULL);      /* pipeline() closes the rest */
 }
 
@@ -108,6 +145,7 @@ static void summary(pg_state *p)
     lab_ev_int(e, "blocks", (int64_t)st.blocks_written);
     lab_ev_int(e, "max_in_flight", st.max_in_flight);
     lab_ev_int(e, "max_reorder", st.max_reorder);
+    lab_ev_int(e, "hold_first", p->hold);
     lab_ev_int(e, "max_pool_busy", p->max_pool_busy);
     lab_ev_int(e, "elapsed_us", (int64_t)us);
     lab_ev_num(e, "bytes_per_s", kit_rate(in, us));
@@ -124,8 +162,15 @@ static void summary(pg_state *p)
 
 static int run(lab_demo *d)
 {
-    pg_state p = { .demo = d, .threads = (int)lab_demo_int(d, "threads") };
+    pg_state p = { .demo = d, .threads = (int)lab_demo_int(d, "threads"),
+                   .hold = (int)lab_demo_int(d, "hold_first"),
+                   .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
     d->data = &p;
+    if (p.hold && p.threads < 2) {
+        fprintf(stderr, "together.parallel-gzip: hold_first needs threads >= 2 "
+                        "(one thread held on block 0 would leave none to run the rest)\n");
+        return LAB_DEMO_EXIT_UNAVAILABLE;
+    }
     lab_demo_announce(d);
     if (kit_files_open(d, &p.files, KIT_LOG, 20, "output.gz") < 0) {
         kit_files_close(&p.files);
@@ -142,8 +187,18 @@ static int run(lab_demo *d)
                           .on_block = on_block, .arg = &p };
     lab_fs_stream_opts wo = { .stream = { .name = "writer" } };
     p.reader = lab_fs_read_stream(p.loop, p.files.in, &ro);
+    if (p.hold) zo.before_deflate = hold_block0;
     p.pgzip = lab_pgzip_stream(p.loop, &zo);
+    /* Only blocks 1 .. window-1 can finish while block 0 waits, and only
+     * as many as the input has: ask for no more than can come. */
+    uint64_t blocks = (p.files.size + block - 1) / block;
+    int can = lab_pgzip_get_stats(p.pgzip).window - 1;
+    if ((uint64_t)can > (blocks ? blocks - 1 : 0)) can = (int)(blocks ? blocks - 1 : 0);
+    if (p.hold > can) p.hold = can;
+    if (p.hold == 0) release_hold(&p);
     p.writer = lab_fs_write_stream(p.loop, p.files.out, &wo);
+    lab_stream_on(p.reader, LAB_ON_ERROR, on_side_error, &p);
+    lab_stream_on(p.writer, LAB_ON_ERROR, on_side_error, &p);
     kit_run_start(&p.run, d, &p.sample_timer);
     lab_pipeline((lab_stream *[]){ p.reader, p.pgzip, p.writer }, 3, on_done, &p);
 
@@ -188,6 +243,9 @@ const lab_demo_def lab_demo_together_parallel_gzip = {
           "bytes per block (pigz -b 128 is 128 KiB); smaller blocks cost ratio", false },
         { "window", LAB_PARAM_INT, 0, 0, 1024, NULL, "blocks",
           "blocks in flight at most (memory bound); 0: twice the threads", false },
+        { "hold_first", LAB_PARAM_INT, 0, 0, 1024, NULL, "blocks",
+          "block 0 waits until this many later blocks finished (at most window-1): "
+          "watch `reorder` climb and the reader stop", false },
         { "sample_ms", LAB_PARAM_INT, 50, 5, 10000, NULL, "ms",
           "how often `pgzip_progress` and `mem` samples are taken", false },
     },

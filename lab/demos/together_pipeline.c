@@ -21,11 +21,13 @@
  * the kernel's queue (SIOCOUTQ on the end we write, FIONREAD on the end we
  * read) and the stream's own buffer against its mark.
  *
- * A pause is not yet congestion: Node's child.stdin has a 16 KiB mark, so a
- * 16 KiB chunk from gzip makes write() say false every time, and the relay
- * pauses and resumes once per chunk even when all is well.  What tells a
- * jam is how long a source stays paused (`paused_ms`) and how full the
- * pipes are.
+ * A pause is not yet congestion.  As in Node v20, write() compares the
+ * buffer with the mark after handing the chunk on: a chunk the kernel takes
+ * at once leaves nothing buffered and write() says true.  The counter's
+ * writes complete later (a timer), so every chunk of 16 KiB or more makes
+ * its write() say false, and gunzip.stdout pauses and resumes once per
+ * chunk even with slow=0.  What tells a jam is how long a source stays
+ * paused (`paused_ms`) and how full the pipes are.
  *
  * The check at the end: every byte the producer made came out of gzip -d,
  * in order (counts and CRC-32 equal).
@@ -380,5 +382,5 @@ const lab_demo_def lab_demo_together_pipeline = {
         { "sample_ms", LAB_PARAM_INT, 100, 10, 10000, NULL, "ms", "how often `hop` is reported", false },
     },
     .run = run,
-    .lab_sets = { "rate=2048", "slow=20", NULL },
+    .lab_sets = { "rate=2048", "slow=100", NULL },   /* 640 KiB/s out: the jam reaches the producer */
 };

@@ -81,7 +81,11 @@ static void params_line(demo_screen *d, int y, int cols)
         const lab_param *p = &d->def->params[i];
         const model_param *mp = model_param_find(&d->m, p->key);
         char value[64];
-        if (p->type == LAB_PARAM_STR) snprintf(value, sizeof value, "%s", d->sval[i][0] ? d->sval[i] : "(auto)");
+        /* A cluster's `workers` is what its primary now aims for (+/- change
+         * it while it runs). */
+        if (!strcmp(p->key, "workers") && d->m.cluster.wanted > 0)
+            snprintf(value, sizeof value, "%d", d->m.cluster.wanted);
+        else if (p->type == LAB_PARAM_STR) snprintf(value, sizeof value, "%s", d->sval[i][0] ? d->sval[i] : "(auto)");
         else if (mp && !d->pending[i]) snprintf(value, sizeof value, "%.0f", mp->value);
         else snprintf(value, sizeof value, "%lld", (long long)d->ival[i]);
         snprintf(items[i], sizeof items[i], "%s %s%s", p->key, value, d->pending[i] ? "*" : "");
@@ -454,7 +458,23 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 
 /* ---- putting the panels together --------------------------------------- */
 
-enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_PROCS, P_BARS, P_IPC, P_N };
+enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST,
+       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_N };
+
+/* A cluster's primary reported: its workers' table, distribution and
+ * timeline (demo_cluster.c) take the place of the process table, the bars,
+ * the IPC list and the log. */
+static void cluster_sizes(demo_screen *d, int min[P_N], int want[P_N], int avail)
+{
+    int alive = model_cluster_alive(&d->m);
+    min[P_PROCS] = want[P_PROCS] = min[P_BARS] = want[P_BARS] = min[P_IPC] = want[P_IPC] = 0;
+    min[P_CLUSTER] = 5;                    /* head, rule, header, two workers */
+    want[P_CLUSTER] = 3 + alive;
+    if (want[P_CLUSTER] > avail - 10) want[P_CLUSTER] = avail - 10;   /* room for the timeline */
+    if (want[P_CLUSTER] < min[P_CLUSTER]) want[P_CLUSTER] = min[P_CLUSTER];
+    min[P_CDIST] = want[P_CDIST] = demo_cluster_dist_rows(d, UI.cols);
+    min[P_LOG] = 4;
+}
 
 static void sizes(demo_screen *d, int min[P_N], int want[P_N])
 {
@@ -483,6 +503,22 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     int bars = m->nworkers ? m->nworkers : m->nthreads;
     if (bars) { min[P_BARS] = 1 + (bars < 2 ? bars : 2); want[P_BARS] = 1 + bars; }
     if (m->ipc_count) { min[P_IPC] = 2; want[P_IPC] = 1 + (m->ipc_count < 5 ? m->ipc_count : 5); }
+    if (m->cluster.active) cluster_sizes(d, min, want, UI.rows - 5);
+    /* Chapter 5's views: the shutdown's strip and gauges, the counters'
+     * rows, the actors' mailboxes. */
+    if (m->shutdown.active) {              /* its server's numbers say what those would */
+        min[P_SHUTDOWN] = want[P_SHUTDOWN] = demo_shutdown_rows();
+        min[P_STREAMS] = want[P_STREAMS] = min[P_PROCS] = want[P_PROCS] = 0;
+        min[P_BARS] = want[P_BARS] = min[P_IPC] = want[P_IPC] = 0;
+    }
+    if (demo_counts_shown(m)) min[P_COUNTS] = want[P_COUNTS] = demo_counts_rows(m);
+    if (demo_actors_shown(m)) { min[P_ACTORS] = 3; want[P_ACTORS] = demo_actors_rows(m); }
+    if (demo_timeline(d)) min[P_LOG] = 4;
+}
+
+model_timeline *demo_timeline(demo_screen *d)
+{
+    return d->m.cluster.active ? &d->m.cluster.tl : d->m.shutdown.active ? &d->m.shutdown.tl : NULL;
 }
 
 void demo_draw(demo_screen *d, int rows, int cols)
@@ -503,8 +539,8 @@ void demo_draw(demo_screen *d, int rows, int cols)
     }
     h[P_LOG] += avail;
     int y = 3;
-    static const int order[] = { P_EXIT, P_RESULT, P_STREAMS, P_RATE, P_LAG, P_POOL, P_PROCS,
-                                 P_BARS, P_IPC, P_LOG };
+    static const int order[] = { P_EXIT, P_SHUTDOWN, P_COUNTS, P_RESULT, P_STREAMS, P_RATE, P_LAG,
+                                 P_POOL, P_CLUSTER, P_CDIST, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
@@ -518,7 +554,21 @@ void demo_draw(demo_screen *d, int rows, int cols)
         case P_PROCS: panel_procs(d, y, h[p], cols); break;
         case P_BARS: panel_bars(d, y, h[p], cols); break;
         case P_IPC: panel_ipc(d, y, h[p], cols); break;
-        case P_LOG: panel_log(d, y, h[p], cols); break;
+        case P_CLUSTER:
+            demo_cluster_head(d, y, cols);
+            demo_cluster_table(d, y + 1, h[p] - 1, cols);
+            break;
+        case P_CDIST: demo_cluster_dist(d, y, h[p], cols); break;
+        case P_SHUTDOWN: demo_shutdown_draw(d, y, h[p], cols); break;
+        case P_COUNTS: demo_counts_draw(d, y, h[p], cols); break;
+        case P_ACTORS: demo_actors_draw(d, y, h[p], cols); break;
+        case P_LOG:
+            if (demo_timeline(d) && !d->all_events)
+                demo_timeline_draw(demo_timeline(d), d->m.cluster.active ? "lifecycle (f: all events)"
+                                   : "shutdown (f: all events)", y, h[p], cols);
+            else
+                panel_log(d, y, h[p], cols);
+            break;
         }
         y += h[p];
     }

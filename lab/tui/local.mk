@@ -10,6 +10,9 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/ui.c lab/tui/ui.h \
 	lab/tui/model.c lab/tui/model_log.c lab/tui/model.h \
 	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_impl.h \
+	lab/tui/model_cluster.c lab/tui/model_cluster.h \
+	lab/tui/model_shutdown.c lab/tui/model_shutdown.h \
+	lab/tui/model_threads.c lab/tui/model_threads.h \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
 	lab/tui/syntax.c lab/tui/syntax.h \
@@ -20,6 +23,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/screen_reader.c \
 	lab/tui/screen_demo.c lab/tui/screen_demo.h lab/tui/demo_panels.c \
 	lab/tui/demo_result.c lab/tui/demo_step.c \
+	lab/tui/demo_cluster.c lab/tui/demo_shutdown.c lab/tui/demo_threads.c \
 	lab/tui/screen_exercise.c \
 	lab/tui/widget.h \
 	lab/tui/widget_gauge.c \

@@ -458,6 +458,25 @@ static void on_exit(event *e)
     }
 }
 
+/* Events more than one view reads. */
+static void on_process_exit(event *e)
+{
+    on_exit(e);
+    model_shutdown_on_exit(e);
+}
+
+static void on_summary(event *e)
+{
+    model_on_summary(e);
+    model_shutdown_on_summary(e);
+}
+
+static void on_serving(event *e)
+{
+    model_cluster_on_serving(e);
+    model_shutdown_on_serving(e);
+}
+
 static void on_mem(event *e)
 {
     model_proc *p = model_proc_get(e->m, e->pid);
@@ -489,6 +508,7 @@ static void on_worker_stats(event *e)
     model *m = e->m;
     int pid = (int)to_i64(ev_num(e->ev, "worker_pid", 0));
     model_proc *p = pid ? model_proc_get(m, pid) : NULL;
+    model_cluster_on_stats(e);
     if (!p) return;
     int64_t total = to_i64(ev_num(e->ev, "requests", 0));
     int64_t by = total > p->requests ? total - p->requests : 0;
@@ -509,6 +529,14 @@ static void on_cluster_worker(event *e)
     int id = (int)to_i64(ev_num(e->ev, "id", 0));
     model_proc *p = pid ? model_proc_get(e->m, pid) : NULL;   /* threads' have no pid */
     if (p && id > 0) snprintf(p->role, sizeof p->role, "worker %d", id);
+    model_cluster_on_worker(e);
+}
+
+/* An IPC message: listed (model_ipc.c), and the newest of its worker. */
+static void on_ipc(event *e)
+{
+    model_on_ipc(e);
+    model_cluster_on_ipc(e);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -574,12 +602,19 @@ static void (*const handlers[LAB_EV_COUNT])(event *e) = {
     [LAB_EV_PAUSE] = on_stream_state, [LAB_EV_RESUME] = on_stream_state,
     [LAB_EV_END] = on_stream_state, [LAB_EV_FINISH] = on_stream_state,
     [LAB_EV_CLOSE] = on_stream_state, [LAB_EV_ERROR] = on_error,
-    [LAB_EV_DEMO] = on_demo, [LAB_EV_PARAM] = on_param, [LAB_EV_SUMMARY] = model_on_summary,
+    [LAB_EV_DEMO] = on_demo, [LAB_EV_PARAM] = on_param, [LAB_EV_SUMMARY] = on_summary,
     [LAB_EV_RESULT] = model_on_result, [LAB_EV_SWEEP] = model_on_sweep,
-    [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_exit, [LAB_EV_IPC] = model_on_ipc,
+    [LAB_EV_SPAWN] = on_spawn, [LAB_EV_EXIT] = on_process_exit, [LAB_EV_IPC] = on_ipc,
     [LAB_EV_MEM] = on_mem, [LAB_EV_REQUEST] = on_request, [LAB_EV_LAG] = on_lag,
     [LAB_EV_POOL] = on_pool, [LAB_EV_DROPPED] = on_dropped,
     [LAB_EV_WORKER_STATS] = on_worker_stats, [LAB_EV_WORKER] = on_cluster_worker,
+    [LAB_EV_RESPAWN] = model_cluster_on_respawn, [LAB_EV_CLUSTER] = model_cluster_on_cluster,
+    [LAB_EV_SERVING] = on_serving, [LAB_EV_SHUTDOWN] = model_shutdown_on_shutdown,
+    [LAB_EV_LOAD] = model_shutdown_on_load, [LAB_EV_REQUEST_START] = model_shutdown_on_request_start,
+    [LAB_EV_STOP] = model_shutdown_on_stop, [LAB_EV_DB] = model_shutdown_on_db,
+    [LAB_EV_STAGE] = model_threads_on_stage, [LAB_EV_COUNT_RESULT] = model_threads_on_count,
+    [LAB_EV_PINGPONG] = model_threads_on_pingpong, [LAB_EV_ACTORS] = model_threads_on_actors,
+    [LAB_EV_NOCOPY] = model_threads_on_nocopy,
 };
 
 /* ---- feeding ----------------------------------------------------------- */
@@ -596,6 +631,7 @@ void model_init(model *m)
     series_init(&m->busy, true);
     series_init(&m->queued, true);
     series_init(&m->rss, true);
+    model_shutdown_init(&m->shutdown);
 }
 
 /* The slot for an event name: the same as last time (the common case),

@@ -18,6 +18,9 @@
 #define NL_TUI_MODEL_H
 
 #include "events.h"
+#include "model_cluster.h"
+#include "model_shutdown.h"
+#include "model_threads.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -238,6 +241,10 @@ typedef struct model {
     int nnames, last_name;
     int64_t counts[LAB_EV_COUNT + 1];  /* per vocabulary id (events.h) */
     int64_t events, dropped, bad_lines, errors;
+
+    model_cluster cluster;     /* a cluster's primary and workers (model_cluster.c) */
+    model_shutdown shutdown;   /* a graceful shutdown (model_shutdown.c) */
+    model_threads threads_view;   /* counters, actors (model_threads.c) */
 } model;
 
 void model_init(model *m);

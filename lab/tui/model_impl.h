@@ -51,5 +51,28 @@ void model_on_ipc(event *e);
 void model_on_summary(event *e);
 void model_on_result(event *e);
 void model_on_sweep(event *e);
+/* model_cluster.c */
+void model_cluster_on_worker(event *e);
+void model_cluster_on_stats(event *e);
+void model_cluster_on_respawn(event *e);
+void model_cluster_on_cluster(event *e);
+void model_cluster_on_serving(event *e);
+void model_cluster_on_ipc(event *e);
+/* model_shutdown.c */
+void model_shutdown_init(model_shutdown *s);
+void model_shutdown_on_serving(event *e);
+void model_shutdown_on_request_start(event *e);
+void model_shutdown_on_db(event *e);
+void model_shutdown_on_shutdown(event *e);
+void model_shutdown_on_load(event *e);
+void model_shutdown_on_stop(event *e);
+void model_shutdown_on_exit(event *e);
+void model_shutdown_on_summary(event *e);
+/* model_threads.c */
+void model_threads_on_stage(event *e);
+void model_threads_on_count(event *e);
+void model_threads_on_pingpong(event *e);
+void model_threads_on_actors(event *e);
+void model_threads_on_nocopy(event *e);
 
 #endif

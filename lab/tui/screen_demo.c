@@ -23,6 +23,7 @@ enum {
     DO_PARAM_NEXT, DO_PARAM_PREV, DO_PARAM_UP, DO_PARAM_DOWN, DO_PARAM_TYPE,
     DO_TOGGLE, DO_COMMAND, DO_PAUSE, DO_RESTART, DO_PROC_UP, DO_PROC_DOWN, DO_KILL,
     DO_FILTER, DO_STEP, DO_NEXT, DO_WRAP, DO_LEFT, DO_RIGHT,
+    DO_WORKER_UP, DO_WORKER_DOWN, DO_WORKER_PGUP, DO_WORKER_PGDN, DO_WORKER_KILL, DO_TERM_PRIMARY,
 };
 
 /* Letters with a meaning of their own on this screen. */
@@ -220,6 +221,8 @@ static void start(demo_screen *d)
     d->restart_pending = false;
     d->end_pending = false;
     d->sel_proc = -1;
+    d->sel_worker = 0;
+    d->all_events = false;
     d->proc.on_line = on_line;
     d->proc.on_end = on_end;
     d->proc.data = d;
@@ -262,6 +265,89 @@ static void kill_selected(demo_screen *d)
                   p->pid, p->role);
 }
 
+/* ---- the cluster view's keys -------------------------------------------- */
+
+/* k: SIGKILL to the selected worker, as `kill -9 PID` from a shell would:
+ * the primary sees a worker die that it did not ask to (its respawn, if
+ * on, replaces it). */
+static void kill_worker(demo_screen *d)
+{
+    const model_cworker *w = model_cluster_alive_at(&d->m, demo_cluster_selected(d));
+    if (!w || !demo_proc_running(&d->proc)) {
+        app_status("no live worker selected");
+        return;
+    }
+    if (kill(w->pid, SIGKILL) < 0) {
+        app_status("kill %d: %s", w->pid, strerror(errno));
+        return;
+    }
+    model_cluster_note(&d->m, w->pid, 'k', "SIGKILL", demo_now_us(d));
+}
+
+/* t: SIGTERM to the primary: the graceful stop, as a process manager
+ * would ask for it. */
+static void term_primary(demo_screen *d)
+{
+    int pid = d->m.cluster.primary_pid;
+    if (!pid || !demo_proc_running(&d->proc)) {
+        app_status("the primary is not running");
+        return;
+    }
+    if (kill(pid, SIGTERM) < 0) {
+        app_status("kill %d: %s", pid, strerror(errno));
+        return;
+    }
+    model_cluster_note(&d->m, pid, 't', "SIGTERM", demo_now_us(d));
+}
+
+/* Moves the selection, within the live workers. */
+static void select_worker(demo_screen *d, int i)
+{
+    int alive = model_cluster_alive(&d->m);
+    d->sel_worker = i >= alive ? alive - 1 : i;
+    if (d->sel_worker < 0) d->sel_worker = 0;
+}
+
+static bool demo_has_key(const demo_screen *d, int key)
+{
+    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key; k++)
+        if (d->def->keys[k].key == key) return true;
+    return false;
+}
+
+/* The cluster view's own keys, ahead of the others: ↑/↓ move over the
+ * workers, k kills the selected one, t stops the primary (unless the demo
+ * has a t of its own). */
+static int cluster_bindings(demo_screen *d, binding *out)
+{
+    int n = 0;
+    out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select the worker below", DO_WORKER_DOWN, false, NULL };
+    out[n++] = (binding){ KEY_UP, 0, "↑", "select the worker above", DO_WORKER_UP, false, NULL };
+    out[n++] = (binding){ KEY_NPAGE, 0, "PgDn", "workers: a page down", DO_WORKER_PGDN, false, NULL };
+    out[n++] = (binding){ KEY_PPAGE, 0, "PgUp", "workers: a page up", DO_WORKER_PGUP, false, NULL };
+    out[n++] = (binding){ 'k', 0, "k", "kill the selected worker (SIGKILL)", DO_WORKER_KILL, true, "kill" };
+    if (!demo_has_key(d, 't'))
+        out[n++] = (binding){ 't', 0, "t", "SIGTERM to the primary (graceful stop)", DO_TERM_PRIMARY,
+                              true, "SIGTERM" };
+    return n;
+}
+
+/* The demo's own keys (lab_demo_def.keys).  In the cluster view k is the
+ * lab's (the selected worker), and a +/- pair shares one footer entry. */
+static int demo_keys(demo_screen *d, binding *out, int n, int max)
+{
+    static char key_names[LAB_DEMO_MAX_KEYS][4];
+    bool cluster = d->m.cluster.active, pair = demo_has_key(d, '+') && demo_has_key(d, '-');
+    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 8; k++) {
+        const lab_demo_key *dk = &d->def->keys[k];
+        if (cluster && dk->key == 'k') continue;
+        snprintf(key_names[k], sizeof key_names[k], "%s", pair && dk->key == '+' ? "+/-" : (char[]){ dk->key, 0 });
+        out[n++] = (binding){ dk->key, 0, key_names[k], dk->help, DO_COMMAND,
+                              !(pair && dk->key == '-'), dk->footer };
+    }
+    return n;
+}
+
 /* p: SIGSTOP / SIGCONT.  The model learns how long the demo was held,
  * so that a timer that came due meanwhile is not shown as loop lag. */
 static void toggle_pause(demo_screen *d)
@@ -286,12 +372,18 @@ static int bindings(screen *s, binding *out, int max)
     demo_screen *d = (demo_screen *)s;
     int n = 0;
     static char sel_help[64];
+    bool cluster = d->m.cluster.active;
+    /* A view of its own (cluster, shutdown): the demo's keys come first. */
+    if (cluster) n = demo_keys(d, out, cluster_bindings(d, out), max);
+    else if (demo_timeline(d)) n = demo_keys(d, out, 0, max);
     if (d->nparams) {
         const lab_param *p = param(d, d->sel_param);
         snprintf(sel_help, sizeof sel_help, "%s%s", p->key, p->live ? "" : " (on restart)");
-        out[n++] = (binding){ KEY_RIGHT, '+', "←/→", "raise the selected parameter", DO_PARAM_UP,
-                              true, sel_help };
-        out[n++] = (binding){ KEY_LEFT, '-', "←", "lower the selected parameter", DO_PARAM_DOWN, false, NULL };
+        /* + and - step the parameter too, unless the demo uses them. */
+        out[n++] = (binding){ KEY_RIGHT, demo_has_key(d, '+') ? 0 : '+', "←/→",
+                              "raise the selected parameter", DO_PARAM_UP, true, sel_help };
+        out[n++] = (binding){ KEY_LEFT, demo_has_key(d, '-') ? 0 : '-', "←",
+                              "lower the selected parameter", DO_PARAM_DOWN, false, NULL };
         out[n++] = (binding){ '\t', 0, "Tab", "select the next parameter", DO_PARAM_NEXT, true,
                               "param" };
         out[n++] = (binding){ KEY_BTAB, 0, "S-Tab", "previous parameter", DO_PARAM_PREV, false, NULL };
@@ -305,18 +397,17 @@ static int bindings(screen *s, binding *out, int max)
         names[i][0] = d->hotkey[i];
         out[n++] = (binding){ d->hotkey[i], 0, names[i], toggle_help[i], DO_TOGGLE, true, NULL };
     }
-    static char key_names[LAB_DEMO_MAX_KEYS][2];
-    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 8; k++) {
-        key_names[k][0] = d->def->keys[k].key;
-        out[n++] = (binding){ d->def->keys[k].key, 0, key_names[k], d->def->keys[k].help,
-                              DO_COMMAND, true, NULL };
-    }
+    if (!demo_timeline(d)) n = demo_keys(d, out, n, max);
     out[n++] = (binding){ 'p', ' ', "p", d->proc.paused ? "resume" : "pause", DO_PAUSE, true, NULL };
     out[n++] = (binding){ 'r', 0, "r", "restart", DO_RESTART, true, NULL };
-    out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select the process below", DO_PROC_DOWN, false, NULL };
-    out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false, NULL };
-    out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false, NULL };
-    out[n++] = (binding){ 'f', 0, "f", "log: all events / backpressure / processes", DO_FILTER, false, NULL };
+    if (!cluster) {
+        out[n++] = (binding){ KEY_DOWN, 'j', "↓/↑", "select the process below", DO_PROC_DOWN, false, NULL };
+        out[n++] = (binding){ KEY_UP, 0, "↑", "select the process above", DO_PROC_UP, false, NULL };
+        out[n++] = (binding){ 'k', 0, "k", "kill the selected process (SIGKILL)", DO_KILL, false, NULL };
+    }
+    out[n++] = (binding){ 'f', 0, "f", demo_timeline(d) ? "timeline / log: all events / backpressure / processes"
+                                               : "log: all events / backpressure / processes",
+                          DO_FILTER, false, NULL };
     out[n++] = (binding){ 's', 0, "s", d->stepping ? "step mode: off (show events as they come)"
                                                    : "step mode: one event at a time", DO_STEP,
                           d->stepping, d->stepping ? "steps off" : NULL };
@@ -347,16 +438,32 @@ static void act(screen *s, int action, int key)
             if (d->hotkey[i] == key) { d->sel_param = i; change_param(d, i, +1); }
         break;
     case DO_COMMAND:
-        for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key; k++)
-            if (d->def->keys[k].key == key && demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
+        for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key; k++) {
+            if (d->def->keys[k].key != key) continue;
+            if (demo_proc_send(&d->proc, d->def->keys[k].command) < 0)
                 app_status("the demo is not running (r starts it again)");
+            else if (demo_timeline(d))
+                model_timeline_said(demo_timeline(d), demo_now_us(d), "you", "pressed %c: %s", key,
+                                    d->def->keys[k].help);
+        }
         break;
     case DO_PAUSE: toggle_pause(d); break;
     case DO_RESTART: restart(d); break;
     case DO_PROC_DOWN: if (d->sel_proc + 1 < d->m.nprocs) d->sel_proc++; break;
     case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;
     case DO_KILL: kill_selected(d); break;
-    case DO_FILTER: d->log_filter = (d->log_filter + 1) % demo_log_nfilters; break;
+    case DO_FILTER:
+        /* A view with a timeline: the timeline, then each log filter in turn. */
+        if (demo_timeline(d) && !d->all_events) { d->all_events = true; d->log_filter = 0; break; }
+        d->log_filter = (d->log_filter + 1) % demo_log_nfilters;
+        if (demo_timeline(d) && d->log_filter == 0) d->all_events = false;
+        break;
+    case DO_WORKER_DOWN: select_worker(d, d->sel_worker + 1); break;
+    case DO_WORKER_UP: select_worker(d, demo_cluster_selected(d) - 1); break;
+    case DO_WORKER_PGDN: select_worker(d, d->sel_worker + 8); break;
+    case DO_WORKER_PGUP: select_worker(d, demo_cluster_selected(d) - 8); break;
+    case DO_WORKER_KILL: kill_worker(d); break;
+    case DO_TERM_PRIMARY: term_primary(d); break;
     case DO_STEP:
         demo_step_set(d, !d->stepping);
         app_status(d->stepping ? "step mode: n shows the next event, s turns it off"

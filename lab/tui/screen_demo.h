@@ -33,6 +33,9 @@ typedef struct {
     bool pending[LAB_DEMO_MAX_PARAMS];   /* changed; applies on restart */
     char hotkey[LAB_DEMO_MAX_PARAMS];    /* a letter toggling a 0/1 param */
     int nparams, sel_param, sel_proc;
+    int sel_worker;                      /* the cluster view: a live worker's row */
+    bool all_events;                     /* the cluster view: f shows the log,
+                                            not the lifecycle timeline */
     int log_filter;                      /* index into the filters table */
     bool log_wrap;                       /* w: long log lines wrap */
     int log_hscroll;                     /* </>: columns scrolled right */
@@ -57,6 +60,26 @@ void demo_end_settle(demo_screen *d);
 /* demo_result.c: the result panel; its rows wanted (and at least *min). */
 int demo_result_rows(const demo_screen *d, int cols, int *min);
 void demo_result_draw(demo_screen *d, int y, int h, int cols);
+
+/* demo_cluster.c: the cluster view (when the model has a cluster). */
+void demo_cluster_head(demo_screen *d, int y, int cols);
+int demo_cluster_selected(const demo_screen *d);     /* the live worker's index */
+void demo_cluster_table(demo_screen *d, int y, int h, int cols);
+int demo_cluster_dist_rows(const demo_screen *d, int cols);
+void demo_cluster_dist(demo_screen *d, int y, int h, int cols);
+void demo_timeline_draw(const model_timeline *tl, const char *title, int y, int h, int cols);
+/* demo_shutdown.c: the graceful-shutdown view (when the model has one). */
+int demo_shutdown_rows(void);
+void demo_shutdown_draw(demo_screen *d, int y, int h, int cols);
+/* demo_threads.c: the shared-counter rows, the actors' mailboxes. */
+bool demo_counts_shown(const model *m);
+int demo_counts_rows(const model *m);
+void demo_counts_draw(demo_screen *d, int y, int h, int cols);
+bool demo_actors_shown(const model *m);
+int demo_actors_rows(const model *m);
+void demo_actors_draw(demo_screen *d, int y, int h, int cols);
+/* The view's own timeline, if it has one (cluster, shutdown), else NULL. */
+model_timeline *demo_timeline(demo_screen *d);
 
 /* demo_panels.c */
 void demo_draw(demo_screen *d, int rows, int cols);

@@ -5,6 +5,12 @@
  * owes an answer, and `queue` holds the tasks no free worker could take.
  * A task leaves the queue only when an answer frees a worker — the one
  * that answered takes it — so no worker ever has two tasks at once.
+ *
+ * A fork can fail (too many processes): lab_fork_call() then still returns
+ * a lab_process, with no channel (p->ipc NULL), that reports the error to
+ * on_error and closes on the next tick.  balancer_new() gives up: NULL,
+ * and the workers already started are let go; the balancer frees itself
+ * when the last of them (the failed one included) has closed.
  */
 #include "balancer.h"
 
@@ -78,15 +84,33 @@ static void on_message(lab_process *p, cJSON *msg, int fd)
     if (b->closing && b->outstanding == 0) let_workers_go(b);
 }
 
+/* A worker that could not start reports it here, on the next tick (as
+ * Node's 'error' event: without a listener it would end the program).
+ * balancer_new() has already returned NULL for it: nothing more to do. */
+static void on_error(lab_process *p, int err, const char *message)
+{
+    (void)p, (void)err, (void)message;
+}
+
 static void on_close(lab_process *p, int code, int sig)
 {
     balancer *b = p->data;
     for (int i = 0; i < b->nworkers; i++)
         if (b->workers[i] == p) b->workers[i] = NULL;
-    if (--b->open == 0 && b->closing) {
+    if (--b->open == 0 && b->closing) {      /* closed is NULL after a failed start */
         if (b->closed) b->closed(b->closed_arg);
         free(b);
     }
+}
+
+/* A worker could not start: let the others go (they exit when their
+ * channel closes); the last to close frees the balancer. */
+static balancer *give_up(balancer *b)
+{
+    b->closing = true;
+    let_workers_go(b);
+    if (b->open == 0) free(b);
+    return NULL;
 }
 
 balancer *balancer_new(lab_loop *loop, int workers)
@@ -96,11 +120,13 @@ balancer *balancer_new(lab_loop *loop, int workers)
     if (!b) return NULL;
     b->loop = loop;
     for (int i = 0; i < workers; i++) {
-        lab_spawn_options o = { .on_message = on_message, .on_close = on_close, .data = b };
-        b->workers[i] = lab_fork_call(loop, task_worker_main, NULL, &o);
-        if (!b->workers[i]) break;
+        lab_spawn_options o = { .on_message = on_message, .on_error = on_error,
+                                .on_close = on_close, .data = b };
+        lab_process *p = lab_fork_call(loop, task_worker_main, NULL, &o);
+        if (p) b->open++;               /* it will close: on_close counts it */
+        if (!p || !p->ipc) return give_up(b);
+        b->workers[i] = p;
         b->nworkers++;
-        b->open++;
     }
     return b;
 }

@@ -456,6 +456,142 @@ static void child_send_false(void)
     cJSON_Delete(done);
 }
 
+static void big_close(lab_process *p, int code, int sig)
+{
+    if (sig) T("close null %s", lab_signal_name(sig));
+    else T("close %d null", code);
+}
+
+static void ignore_error(lab_stream *s, const lab_event *ev, void *arg) { }
+
+/* The child reads nothing, so what the socketpair cannot take stays in
+ * the stream: the answer does not depend on how fast a reader is. */
+static void child_stdin_big_write(void)
+{
+    char *argv[] = { "sleep", "30", NULL };
+    lab_spawn_options o = { .file = "sleep", .argv = argv, .on_close = big_close, .stdio_count = 3 };
+    o.stdio[0].kind = LAB_STDIO_PIPE;
+    o.stdio[1].kind = LAB_STDIO_IGNORE;
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    lab_process *p = lab_spawn(loop, &o);
+    lab_stream *in = p->stdio[0];
+    lab_stream_on(in, LAB_ON_ERROR, ignore_error, NULL);   /* EPIPE once killed */
+    T("mark %zu", lab_writable_hwm(in));
+    size_t big = (size_t)1 << 20;
+    char *buf = malloc(big);
+    memset(buf, 'a', 64 * 1024);
+    bool ret = lab_writable_write(in, lab_chunk_copy(buf, 64 * 1024), NULL, NULL);
+    T("write 64 KiB %s buffered %zu", B(ret), lab_writable_length(in));
+    memset(buf, 'b', big);
+    ret = lab_writable_write(in, lab_chunk_copy(buf, big), NULL, NULL);
+    T("write 1 MiB %s buffered %s", B(ret), B(lab_writable_length(in) > 0));
+    free(buf);
+    lab_process_kill(p, 0);
+}
+
+/* ---- child_pipeline_jam: producer → gzip → gzip -d → a held counter ---- */
+
+enum { JAM_CHUNK = 8192, JAM_MAX = 8 << 20 };
+static struct {
+    lab_stream *producer, *counter, *gz_out, *gunz_out;
+    size_t made, counted, stop_at;
+    uint64_t seq, since_gz, since_gunz;       /* 0: not paused */
+    bool released, held;
+    lab_timer tick;
+} JAM;
+
+static void jam_text(char *out, size_t n)    /* the same bytes as the JS side */
+{
+    size_t len = 0;
+    while (len < n) {
+        char row[64];
+        int k = snprintf(row, sizeof row, "%zu,row,%zu\n", JAM.made + len, (JAM.made + len) % 977);
+        size_t take = (size_t)k < n - len ? (size_t)k : n - len;
+        memcpy(out + len, row, take);
+        len += take;
+    }
+}
+
+static void jam_tick(lab_timer *t)
+{
+    if (JAM.made >= JAM.stop_at) { lab_readable_push_eof(JAM.producer); goto done; }
+    char buf[JAM_CHUNK];
+    jam_text(buf, sizeof buf);
+    JAM.made += sizeof buf;
+    lab_readable_push(JAM.producer, lab_chunk_copy(buf, sizeof buf));
+done:
+    lab_stream_unref(JAM.producer);
+}
+
+static void jam_read(lab_stream *s, size_t n)
+{
+    lab_stream_ref(s);                        /* the timer's */
+    lab_timer_start(&JAM.tick, jam_tick, 8, 0);
+}
+
+static void jam_write(lab_stream *s, const lab_chunk *c)
+{
+    JAM.counted += c->len;
+    if (JAM.released) lab_write_done(s, NULL);
+    else JAM.held = true;
+}
+
+static void jam_pause(lab_stream *s, const lab_event *ev, void *arg)
+{
+    if (lab_readable_eof(s) || JAM.made >= JAM.stop_at) return;
+    if (s == JAM.gz_out) JAM.since_gz = ++JAM.seq;
+    if (s == JAM.gunz_out) JAM.since_gunz = ++JAM.seq;
+    if (s != JAM.producer || JAM.released) return;
+    T("producer paused; relays paused %s ; nearest first %s", B(JAM.since_gz && JAM.since_gunz),
+      B(JAM.since_gunz < JAM.since_gz));
+    JAM.released = true;
+    JAM.stop_at = JAM.made + 64 * 1024;
+    if (JAM.held) lab_write_done(JAM.counter, NULL);
+}
+
+static void jam_resume(lab_stream *s, const lab_event *ev, void *arg)
+{
+    if (s == JAM.gz_out) JAM.since_gz = 0;
+    if (s == JAM.gunz_out) JAM.since_gunz = 0;
+}
+
+static void jam_finish(lab_stream *s, const lab_event *ev, void *arg)
+{
+    T("finish; every byte %s", B(JAM.counted == JAM.made));
+}
+
+static lab_process *jam_gzip(char **argv)
+{
+    lab_spawn_options o = { .file = "gzip", .argv = argv, .stdio_count = 3 };
+    o.stdio[0].kind = o.stdio[1].kind = LAB_STDIO_PIPE;
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    return lab_spawn(loop, &o);
+}
+
+static void child_pipeline_jam(void)
+{
+    static const lab_stream_ops producer_ops = { .read = jam_read }, counter_ops = { .write = jam_write };
+    char *gz_argv[] = { "gzip", "-c", "-1", NULL }, *gunz_argv[] = { "gzip", "-d", "-c", NULL };
+    lab_process *gz = jam_gzip(gz_argv), *gunz = jam_gzip(gunz_argv);
+    JAM.stop_at = JAM_MAX;
+    lab_timer_init(loop, &JAM.tick);
+    JAM.producer = lab_readable_new(loop, &producer_ops, NULL, NULL);
+    JAM.counter = lab_writable_new(loop, &counter_ops, NULL, NULL);
+    JAM.gz_out = gz->stdio[1];
+    JAM.gunz_out = gunz->stdio[1];
+    lab_stream *watched[] = { JAM.gz_out, JAM.gunz_out, JAM.producer };
+    for (int i = 0; i < 3; i++) {
+        lab_stream_on(watched[i], LAB_ON_PAUSE, jam_pause, NULL);
+        lab_stream_on(watched[i], LAB_ON_RESUME, jam_resume, NULL);
+    }
+    lab_stream_on(JAM.counter, LAB_ON_FINISH, jam_finish, NULL);
+    lab_pipe(JAM.producer, gz->stdio[0], true);
+    lab_pipe(JAM.gz_out, gunz->stdio[0], true);
+    lab_pipe(JAM.gunz_out, JAM.counter, true);
+    lab_stream_unref(JAM.producer);
+    lab_stream_unref(JAM.counter);
+}
+
 /* ---- the driver ------------------------------------------------------------------------ */
 
 #define SCENARIOS(X) X(child_missing) X(child_eacces) X(child_exit_code) \
@@ -463,7 +599,8 @@ static void child_send_false(void)
     X(child_exec_timeout) X(child_exec_failed) X(child_execfile_enoent) \
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
     X(child_early_close) X(child_burst) X(child_send_false) X(child_unhandled_error) \
-    X(child_stdio_sockets) X(child_stdout_reset)
+    X(child_stdio_sockets) X(child_stdout_reset) X(child_stdin_big_write) \
+    X(child_pipeline_jam)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },

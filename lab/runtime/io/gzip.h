@@ -45,6 +45,8 @@ typedef enum {
 enum {
     LAB_Z_NO_FLUSH = Z_NO_FLUSH,     /* let zlib buffer as it likes */
     LAB_Z_SYNC_FLUSH = Z_SYNC_FLUSH, /* emit everything so far (gzip) */
+    LAB_Z_BLOCK = Z_BLOCK,           /* end the deflate block, leave the
+                                        last few bits unaligned (pgzip.c) */
     LAB_Z_FINISH = Z_FINISH,         /* the input is complete */
 };
 

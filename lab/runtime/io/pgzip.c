@@ -13,10 +13,12 @@
  * The life of a block:
  *   fill      on the loop thread, input chunks are copied into the slot;
  *             the slot also holds the 32 KiB before the block (the
- *             dictionary), copied from `tail` when the block starts;
+ *             dictionary), copied from `tail` when the block starts; a
+ *             full block is handed out when the next byte arrives (or at
+ *             _flush, as the last), so the last block is always known;
  *   deflate   on a pool thread: reset the slot's zlib state, set the
- *             dictionary, deflate with Z_SYNC_FLUSH (Z_FINISH for the
- *             last block), and take the block's CRC-32;
+ *             dictionary, deflate, end on a byte boundary (Z_FINISH for
+ *             the last block), and take the block's CRC-32;
  *   write     on the loop thread, after-work: the block is marked done,
  *             and every done block from next_write on is pushed in order,
  *             its CRC folded into the running one with crc32_combine().
@@ -104,6 +106,43 @@ static void grow_out(pg_slot *b, size_t used, size_t need)
     b->out = bigger;
 }
 
+/* Runs deflate with `flush` until it has nothing more to give.  Returns
+ * false if zlib failed. */
+static bool run_deflate(pg_slot *b, size_t *used, int flush)
+{
+    bool more = true;
+    while (more) {
+        if (*used == b->out.len) grow_out(b, *used, 64);
+        ssize_t n = lab_gzip_step(&b->z, (char *)b->out.data + *used, b->out.len - *used,
+                                  flush, &more);
+        if (n < 0) { b->zcode = b->z.code; return false; }
+        *used += (size_t)n;
+    }
+    return true;
+}
+
+/* Ends a piece that is not the last on a byte boundary, with no block
+ * marked final, so the next piece can follow it byte for byte.  A sync
+ * flush would do (an empty stored block: 3 bits, padding, then 00 00 ff
+ * ff), but pigz saves most of those 4 bytes: after Z_BLOCK ends the
+ * current deflate block, up to 7 bits are left over; if their count is
+ * even, empty fixed-Huffman blocks (10 bits each: header 010, end code
+ * 0000000) bring it to a multiple of 8; only an odd count needs the
+ * stored block.  Doing the same makes our output pigz's, byte for byte. */
+static bool end_on_byte(pg_slot *b, size_t *used)
+{
+    if (!run_deflate(b, used, LAB_Z_BLOCK)) return false;
+    int bits;
+    deflatePending(&b->z.zs, NULL, &bits);
+    if (bits & 1) return run_deflate(b, used, LAB_Z_SYNC_FLUSH);
+    if ((bits & 7) == 0) return true;
+    do {
+        deflatePrime(&b->z.zs, 10, 2);     /* 2 = 010 read LSB first */
+        deflatePending(&b->z.zs, NULL, &bits);
+    } while (bits & 7);
+    return run_deflate(b, used, LAB_Z_BLOCK);
+}
+
 static void deflate_block(lab_work *w)
 {
     pg_slot *b = w->data;
@@ -116,19 +155,13 @@ static void deflate_block(lab_work *w)
     if (b->dict_len)
         deflateSetDictionary(&b->z.zs, b->buf + LAB_PGZIP_DICT - b->dict_len,
                              (uInt)b->dict_len);
-    /* Z_SYNC_FLUSH ends the piece with an empty stored block: the bits
-     * stop on a byte boundary and no block is marked final, so the next
-     * piece can follow it byte for byte.  Only the last piece finishes. */
-    int flush = b->last ? LAB_Z_FINISH : LAB_Z_SYNC_FLUSH;
+    /* All of the block, then its end: only the last piece finishes the
+     * stream (its final deflate block says "last"). */
     lab_gzip_input(&b->z, b->buf + LAB_PGZIP_DICT, b->len);
     size_t used = 0;
-    bool more = true;
-    while (more) {
-        if (used == b->out.len) grow_out(b, used, 64);
-        ssize_t n = lab_gzip_step(&b->z, (char *)b->out.data + used, b->out.len - used,
-                                  flush, &more);
-        if (n < 0) { b->zcode = b->z.code; break; }
-        used += (size_t)n;
+    if (run_deflate(b, &used, LAB_Z_NO_FLUSH)) {
+        if (b->last) run_deflate(b, &used, LAB_Z_FINISH);
+        else end_on_byte(b, &used);
     }
     b->out.len = used;
     b->crc = (uint32_t)crc32(0L, b->buf + LAB_PGZIP_DICT, (uInt)b->len);
@@ -265,6 +298,11 @@ static bool consume(pgz *g)
 {
     const lab_chunk *c = g->pending;
     while (g->pending_off < c->len) {
+        /* A full block goes out only once a byte for the next one has
+         * come: until then it may be the last (pigz reads ahead the same
+         * way), and the last must end the stream itself rather than be
+         * followed by an empty final piece. */
+        if (g->filling && g->filling->len == g->block) hand_out(g, false);
         if (!g->filling && !start_block(g)) return false;
         pg_slot *b = g->filling;
         size_t n = g->block - b->len;
@@ -273,12 +311,12 @@ static bool consume(pgz *g)
         b->len += n;
         g->pending_off += n;
         g->st.bytes_in += n;
-        if (b->len == g->block) hand_out(g, false);
     }
     return true;
 }
 
-/* Hands out the last block (perhaps empty) once a slot is free. */
+/* Hands out the last block (the one being filled, full or not; an empty
+ * one for empty input) once a slot is free. */
 static bool finish(pgz *g)
 {
     if (!g->filling && !start_block(g)) return false;

@@ -10,17 +10,18 @@
  *   2. deflate each block on its own thread, primed with the previous
  *      block's last 32 KiB as a preset dictionary, so matches may still
  *      reach back across the cut, exactly as far as gzip's would;
- *   3. end every block but the last with a sync flush (an empty stored
- *      block), which leaves the bit stream on a byte boundary with the
- *      "last block" bit clear, so the pieces can simply be laid end to end;
+ *   3. end every block but the last on a byte boundary with the "last
+ *      block" bit clear (a sync flush's empty stored block, or pigz's
+ *      cheaper empty fixed blocks), so the pieces can be laid end to end;
  *   4. write them out in block order, whatever order they finished in,
  *      after one gzip header and before one trailer whose CRC-32 is the
  *      blocks' CRCs combined (crc32_combine) and whose length is the sum.
  *
  * The result is one ordinary gzip member: `gzip -d`, `pigz -d` and Node's
  * zlib.gunzip read it, and its size is within a fraction of a percent of
- * `gzip -6`'s (the cost is a few bytes of flush marker per block, and
- * deflate choosing its Huffman blocks within each piece).
+ * `gzip -6`'s (the cost is a byte or two of padding per block, and
+ * deflate choosing its Huffman blocks within each piece).  It is, byte
+ * for byte, what `pigz -n` writes at the same level and block size.
  *
  * Here it is a Transform stream (stream.h), so it drops into a pipeline
  * where lab_gzip_stream() would go:

@@ -56,7 +56,11 @@
     X(RESULT, "result")   X(SWEEP, "sweep")                                   \
     /* parallel gzip (io/pgzip.c) and its demo (together.parallel-gzip) */    \
     X(PGZIP, "pgzip")     X(PGZIP_BLOCK, "pgzip_block")                       \
-    X(PGZIP_PROGRESS, "pgzip_progress")
+    X(PGZIP_PROGRESS, "pgzip_progress")                                       \
+    /* the Chapter 5 demos' events the lab's dashboards draw */               \
+    X(REQUEST_START, "request_start") X(STOP, "stop") X(DB, "db")             \
+    X(STAGE, "stage") X(COUNT_RESULT, "count") X(PINGPONG, "pingpong")       \
+    X(ACTORS, "actors")   X(NOCOPY, "nocopy")
 
 typedef enum {
 #define LAB_EV_ENUM_(id, name) LAB_EV_##id,
