@@ -63,7 +63,7 @@ void lab_rec_field(lab_rec_buf *b, int type, const char *key, const void *value,
         memcpy(p, &len, 4);
         p += 4;
     }
-    memcpy(p, value, n);
+    if (n) memcpy(p, value, n);        /* an empty value may come as NULL */
     b->len = (size_t)(p + n - b->buf);
 }
 
