@@ -53,6 +53,7 @@
 static const char ns_network[] = "none (own network namespace, loopback only)";
 static const char basic_network[] = "not isolated (no network namespace on this machine)";
 static int mode = -1;              /* -1 unknown, 0 basic, 1 namespaces */
+static const char *probe_dir;      /* where the probe's folder goes (NULL: $TMPDIR) */
 static char pids_how[96];
 
 /* ---- the sandbox's first process ---- */
@@ -498,7 +499,8 @@ static void probe(void)
     mode = 1;
     char *const argv[] = { "true", NULL };
     nl_box_spec s = { .exe = "/bin/true", .argv = argv, .wall_s = 10, .cpu_s = 5, .procs = 4,
-                      .fsize_mb = 1, .nofile = 32, .tmpfs_mb = 1, .output_half = 1024 };
+                      .fsize_mb = 1, .nofile = 32, .tmpfs_mb = 1, .output_half = 1024,
+                      .tmp = probe_dir };
     nl_box_result r;
     char err[256];
     if (nl_box_run(&s, &r, err, sizeof err) < 0 || r.setup_failed ||
@@ -536,6 +538,11 @@ const char *nl_box_files(void)
     snprintf(how, sizeof how, "Landlock (ABI %d): the course and the grader's folders hidden, writes only in its own",
              nl_landlock_abi());
     return how;
+}
+
+void nl_box_probe_in(const char *dir)
+{
+    probe_dir = dir;
 }
 
 bool nl_box_is_namespaced(void)

@@ -90,5 +90,9 @@ const char *nl_box_pids(void);
 /* What the code can reach on disk, in words. */
 const char *nl_box_files(void);
 bool nl_box_is_namespaced(void);
+/* Where the probe makes its one temporary folder (default: $TMPDIR).  The
+ * session points it into a folder its janitor already covers, so that a
+ * grader killed while probing leaves nothing behind. */
+void nl_box_probe_in(const char *dir);
 
 #endif

@@ -13,10 +13,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A child that outlives nothing: it blocks on a pipe whose only writer
- * is the grader, and when that pipe closes — normal exit, crash, Ctrl-C,
- * SIGKILL — it removes the temporary folder. */
-static void start_janitor(const char *root)
+/* The janitor: a child that outlives nothing.  It blocks on a pipe
+ * whose only writer is the grader, and learns through it, one
+ * NUL-ended path at a time, each folder the grader made.  When that pipe
+ * closes — normal exit, crash, Ctrl-C, SIGKILL — it removes them all
+ * and what the sandboxes left.  It starts before the grader makes any
+ * folder or runs any sandbox (even the probe), so that nothing is left
+ * whenever the grader dies. */
+static int janitor_fd = -1;
+
+static void janitor_main(int in, pid_t owner)
+{
+    char paths[8192];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(in, paths + len, sizeof paths - 1 - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        len += (size_t)n;
+        if (len == sizeof paths - 1) break;    /* never: a session makes 2 */
+    }
+    paths[len] = '\0';
+    nl_box_cleanup(owner);
+    for (size_t i = 0; i < len; i += strlen(paths + i) + 1)
+        if (paths[i]) nl_remove_tree(paths + i);
+    _exit(0);
+}
+
+static void start_janitor(void)
 {
     int p[2];
     pid_t owner = getpid();
@@ -29,31 +53,46 @@ static void start_janitor(const char *root)
         close(p[1]);
         close_range(3, (unsigned)p[0] - 1, 0);
         close_range((unsigned)p[0] + 1, ~0u, 0);
-        char c;
-        for (;;) {
-            ssize_t n = read(p[0], &c, 1);
-            if (n < 0 && errno == EINTR) continue;
-            if (n != 1) break;
-        }
-        nl_box_cleanup(owner);
-        nl_remove_tree(root);
-        _exit(0);
+        janitor_main(p[0], owner);
     }
     close(p[0]);
     /* On success the write end stays open, close-on-exec, until we exit. */
     if (pid < 0) close(p[1]);
+    else janitor_fd = p[1];
+}
+
+/* Tells the janitor about a folder (one write of under PIPE_BUF bytes:
+ * it arrives whole or not at all). */
+static void janitor_watch(const char *dir)
+{
+    if (janitor_fd >= 0 && strlen(dir) < 1024 && write(janitor_fd, dir, strlen(dir) + 1) < 0) {}
 }
 
 int nl_session_open(nl_session *s, const char *prog)
 {
     memset(s, 0, sizeof *s);
     signal(SIGPIPE, SIG_IGN);
-    /* In basic mode the sandbox writes in /tmp only if nothing it must not
-     * see lives there (Landlock can grant a folder, not a folder but one
-     * of its children): our folder goes to /var/tmp, unless TMPDIR says. */
-    const char *base = NULL;
-    if (!nl_box_is_namespaced() && !getenv("TMPDIR") && nl_is_dir("/var/tmp")) base = "/var/tmp";
-    s->root = nl_make_temp_dir(base, "nodelab-grader");
+    start_janitor();
+    /* The sandbox probes once what it can do, with a run of its own: in
+     * a first folder in $TMPDIR, already known to the janitor. */
+    s->root = nl_make_temp_dir(NULL, "nodelab-grader");
+    if (s->root) {
+        janitor_watch(s->root);
+        chmod(s->root, 0711);      /* as below: the probe runs as the graded code does */
+        nl_box_probe_in(s->root);
+        /* In basic mode the sandbox writes in /tmp only if nothing it must
+         * not see lives there (Landlock can grant a folder, not a folder
+         * but one of its children): our folder goes to /var/tmp, unless
+         * TMPDIR says. */
+        if (!nl_box_is_namespaced() && !getenv("TMPDIR") && nl_is_dir("/var/tmp")) {
+            char *moved = nl_make_temp_dir("/var/tmp", "nodelab-grader");
+            if (moved) janitor_watch(moved);
+            nl_remove_tree(s->root);
+            free(s->root);
+            s->root = moved;
+        }
+        nl_box_probe_in(NULL);
+    }
     if (!s->root) {
         fprintf(stderr, "%s: cannot make a temporary folder: %s\n", prog, strerror(errno));
         return -1;
@@ -61,7 +100,6 @@ int nl_session_open(nl_session *s, const char *prog)
     /* Sandboxes in basic mode run as other uids and must pass through
      * to their own folders inside; they cannot list it. */
     chmod(s->root, 0711);
-    start_janitor(s->root);
     s->course = nl_course_open(s->root);
     s->opts.time_scale = 1;
     s->opts.root = s->root;
