@@ -190,6 +190,14 @@ void lab_tel_flush(void)
     if (tel_fd() >= 0 && tel.thread_on) tel_formatter_wake();
 }
 
+void lab_tel_sync(void)
+{
+    if (tel_fd() < 0) return;
+    pthread_mutex_lock(&tel.fmt_lock);
+    tel_drain_locked(tel.direct);
+    pthread_mutex_unlock(&tel.fmt_lock);
+}
+
 bool lab_tel_pending(void)
 {
     if (tel_fd() < 0) return false;

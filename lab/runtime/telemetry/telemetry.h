@@ -62,6 +62,12 @@ uint64_t lab_tel_now(void);
 
 /* Wakes the formatter, without waiting for it.  The loop calls this each turn. */
 void lab_tel_flush(void);
+/* Formats and writes, before it returns, every event this process emitted
+ * before the call (as much as the reader takes without waiting: a full
+ * pipe keeps the rest).  For "the file is complete now": the end of a
+ * loop's run, a test that reads the file next, a child about to be
+ * watched by its parent. */
+void lab_tel_sync(void);
 /* True when events are waiting for the reader. */
 bool lab_tel_pending(void);
 /* Totals of this process: events queued for the reader, and dropped. */
