@@ -88,3 +88,5 @@ nodelab_SOURCES += lab/demos/together_demo.h lab/demos/together_demo.c \
 nobase_dist_pkgdata_DATA += data/analytics.py
 # Chapter 6: parallel gzip (together.parallel-gzip).
 nodelab_SOURCES += lab/demos/together_parallel_gzip.c
+# Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
+nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jobs.c

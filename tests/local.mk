@@ -278,3 +278,7 @@ check-sanitized:
 	NL_TEST_SPAWNS=2000 $(MAKE) $(AM_MAKEFLAGS) check \
 	    TESTS='$(filter-out $(SANITIZER_SKIP),$(TESTS))'
 .PHONY: check-sanitized
+
+# Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
+TESTS += tests/demo_jobs.sh
+EXTRA_DIST += tests/demo_jobs.sh

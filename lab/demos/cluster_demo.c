@@ -82,6 +82,13 @@ static bool path_is(const char *url, const char *path)
     return strncmp(url, path, n) == 0 && (url[n] == 0 || url[n] == '?');
 }
 
+bool cluster_demo_path_is(const char *url, const char *path) { return path_is(url, path); }
+
+void cluster_demo_query(const char *url, const char *name, char *out, size_t outlen)
+{
+    query_param(url, name, out, outlen);
+}
+
 typedef struct { lab_timer t; lab_http_out *res; char url[160]; } pending_answer;
 
 /* This process's PID as text, set once at start (getpid() is a system
@@ -354,8 +361,8 @@ lab_cluster *cluster_demo_start(cluster_demo *k, lab_cluster_sched sched, bool r
         return NULL;
     }
     lab_cluster_options o = k->extra;
-    o.main = cluster_demo_worker_main;
-    o.arg = &k->cfg;
+    o.main = k->worker_main ? k->worker_main : cluster_demo_worker_main;
+    o.arg = k->worker_main ? k->worker_arg : &k->cfg;
     o.spawn = &k->spawn;
     o.sched = sched;
     o.respawn = respawn;

@@ -49,6 +49,10 @@ typedef struct {
 
 /* A worker: lab_child_main for lab_cluster_options.main (arg: the cfg). */
 int cluster_demo_worker_main(void *arg);
+/* For other workers' servers: is url's path exactly path ("/get?x" is
+ * "/get"), and name's value in its query ("" if absent, cut to outlen). */
+bool cluster_demo_path_is(const char *url, const char *path);
+void cluster_demo_query(const char *url, const char *name, char *out, size_t outlen);
 /* The same server as one plain process, no cluster: it listens on
  * 127.0.0.1:cfg.port itself (cluster.external-lb's backends). */
 int cluster_demo_single_main(void *arg);
@@ -74,6 +78,9 @@ struct cluster_demo {
     void (*on_ready)(cluster_demo *k);          /* all `workers` listen */
     void (*on_stopped)(cluster_demo *k);        /* the current run stopped */
     lab_cluster_options extra;                  /* callbacks passed through */
+    /* The workers' body (NULL: cluster_demo_worker_main with &cfg). */
+    lab_child_main *worker_main;
+    void *worker_arg;
     void *data;
 
     /* Private. */

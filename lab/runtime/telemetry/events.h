@@ -51,6 +51,9 @@
     X(CACHE, "cache")     X(ROUNDTRIP, "roundtrip")                           \
     /* the Chapter 6 demos (lab/demos/together_*.c) */                       \
     X(HOP, "hop")         X(AGGREGATE, "aggregate")                           \
+    /* together.jobs: the job pool (lab/demos/jobpool.c) and request latency */ \
+    X(JOB, "job")         X(JOB_POOL, "job_pool") X(JOB_CHILD, "job_child")   \
+    X(LATENCY, "latency")                                                     \
     /* every demo (lab/demos/demo.h), and results the lab draws */            \
     X(DEMO, "demo")       X(PARAM, "param")     X(SUMMARY, "summary")         \
     X(RESULT, "result")   X(SWEEP, "sweep")                                   \
