@@ -93,6 +93,7 @@ struct uploads_demo {
     worker_mem mem[LAB_CLUSTER_MAX_WORKERS];
     int nmem;
     int partials_removed;
+    uint64_t started_us, ended_us;     /* the first byte sent, the last answer */
 };
 
 /* ---- the bytes ------------------------------------------------------------------------ */
@@ -300,6 +301,7 @@ static void read_back(uploads_demo *h, sender *s)
  * live (their peak RSS is read now), then the cluster stops. */
 static void all_sent(uploads_demo *h)
 {
+    h->ended_us = lab_clock_us();
     sample_mem(h, true);
     for (int i = 0; i < h->nsenders; i++) read_back(h, &h->senders[i]);
     if (!h->stopped_by) h->stopped_by = "done";
@@ -407,6 +409,11 @@ static bool summary(uploads_demo *h)
     lab_ev_int(e, "failed", failed);
     lab_ev_int(e, "bytes_received", (int64_t)received);
     lab_ev_int(e, "max_rss_growth", (int64_t)max_growth);
+    /* From the first byte sent to the last answer (the reading back
+     * after is not counted). */
+    uint64_t us = h->ended_us > h->started_us && h->started_us ? h->ended_us - h->started_us : 0;
+    lab_ev_int(e, "elapsed_ms", (int64_t)(us / 1000));
+    lab_ev_num(e, "mib_per_s", us ? (double)received / (1 << 20) / ((double)us / 1e6) : 0);
     lab_ev_int(e, "partials_removed", h->partials_removed);
     lab_ev_str(e, "stopped_by", h->stopped_by ? h->stopped_by : "done");
     lab_ev_str(e, "dir", h->own_dir ? NULL : h->cfg.dir);
@@ -426,6 +433,7 @@ static void on_ready(cluster_demo *k)
     lab_timer_start(&h->sample, on_sample, every, every);
     lab_timer_unref(&h->sample);
     if (h->stopping) return;
+    h->started_us = lab_clock_us();
     for (int i = 0; i < h->nsenders; i++) start_sender(h, &h->senders[i]);
 }
 
