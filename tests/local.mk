@@ -259,6 +259,10 @@ check_PROGRAMS += tests/test_pgzip
 TESTS += tests/test_pgzip tests/pgzip.sh
 EXTRA_DIST += tests/pgzip.sh
 
+# Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
+TESTS += tests/demo_uploads.sh
+EXTRA_DIST += tests/demo_uploads.sh
+
 # `make check-sanitized` (in a ./configure --enable-sanitizers build; CI's
 # second stage): the suite again under ASan and UBSan, without the scripts
 # that spend their minutes compiling and re-grading reference solutions or
