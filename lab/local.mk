@@ -88,3 +88,7 @@ nobase_dist_pkgdata_DATA += data/analytics.py
 nodelab_SOURCES += lab/demos/together_parallel_gzip.c
 # Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
 nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jobs.c
+
+# Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
+nodelab_SOURCES += lab/demos/together_uploads.h lab/demos/together_uploads.c \
+	lab/demos/together_uploads_worker.c

@@ -123,6 +123,10 @@ for m in ("atomic", "mutex", "per-thread"):
     assert c[m]["exact"] and c[m]["final"] == c[m]["expected"] == 400000 and c[m]["lost"] == 0, c[m]
 p = c["plain"]   # losses depend on how the threads overlapped: counted, never negative
 assert 0 <= p["lost"] == p["expected"] - p["final"] and p["exact"] == (p["lost"] == 0), p
+assert p["overlap_ms"] >= 0 and p["overlap_ms"] <= p["ms"], p
+for x in s["counts"]:   # the summary says what the count events said
+    assert (x["expected"], x["final"], x["lost"], x["ms"]) == \
+        (c[x["mode"]]["expected"], c[x["mode"]]["final"], c[x["mode"]]["lost"], c[x["mode"]]["ms"]), x
 a = by("atomics")[-1]   # the atomic stage used Atomics.add: one per increment, one per thread at the end
 assert a["add"] == 400000 + 2, a
 '
@@ -140,6 +144,33 @@ assert n["message_bytes"] < 1024, n
 assert s["round"] == 1 and [x["mode"] for x in s["counts"]] == ["plain", "atomic", "mutex", "per-thread"], s
 '
 
+# The plain stage alone, at its default size (millions of increments, so
+# the threads overlap).  One run may lose nothing: a busy machine can run
+# both threads on one core, one after the other.  So each run is only
+# checked for consistent numbers, and up to 15 runs must show a loss at
+# least once (stopping at the first).  Were the increment atomic (or the
+# threads started one after the other), no run would.
+lost_seen=no
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+    run_demo "$TMP/plain" threads.shared-memory --set stages=plain || { fail "threads.shared-memory stages=plain runs" "$(cat "$TMP/err")"; break; }
+    python3 - "$TMP/plain" >"$TMP/plain.out" 2>&1 <<'PY'
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+assert [e["mode"] for e in evs if e["ev"] == "stage"] == ["plain"], "stages=plain ran other stages"
+p = [e for e in evs if e["ev"] == "count"]
+assert len(p) == 1 and p[0]["mode"] == "plain", p
+p = p[0]
+assert p["expected"] == 2 * 20000000 and p["increments"] == 20000000, p
+assert 0 < p["final"] <= p["expected"] and p["lost"] == p["expected"] - p["final"], p
+assert p["exact"] == (p["lost"] == 0) and 0 <= p["overlap_ms"] <= p["ms"], p
+print("lost", p["lost"], "overlap_ms", p["overlap_ms"])
+PY
+    [ $? = 0 ] || { fail "threads.shared-memory: plain's numbers agree (run $i)" "$(cat "$TMP/plain.out")"; break; }
+    grep -q "^lost 0 " "$TMP/plain.out" || { lost_seen=$i; break; }
+done
+[ "$lost_seen" != no ] && ok "threads.shared-memory: plain loses updates (run $lost_seen: $(cat "$TMP/plain.out"))" \
+    || fail "threads.shared-memory: plain loses updates in one of 15 runs" "$(cat "$TMP/plain.out")"
+
 # Live: a key adds a thread; a later round runs with it.
 live "threads.shared-memory: more-threads takes effect at the next round" "$TMP/shm-live" count more-threads \
     threads.shared-memory --set rounds=3 --set increments=100000 --set pingpong_rounds=2000 --set share_kib=64
@@ -154,6 +185,8 @@ assert last["final"] == 300000 and last["exact"], last
 expect_status 2 "threads.shared-memory: threads=1 refused" -- "$NODELAB" demo threads.shared-memory --set threads=1
 expect_status 2 "threads.shared-memory: threads=17 refused" -- "$NODELAB" demo threads.shared-memory --set threads=17
 expect_grep "threads" "$TMP/err" "threads.shared-memory: the error names threads"
+expect_status 2 "threads.shared-memory: an unknown stage refused" -- "$NODELAB" demo threads.shared-memory --set stages=plain,fast
+expect_grep "stages" "$TMP/err" "threads.shared-memory: the error names stages"
 
 # ---- threads.transfer ----------------------------------------------------------------
 

@@ -259,6 +259,10 @@ check_PROGRAMS += tests/test_pgzip
 TESTS += tests/test_pgzip tests/pgzip.sh
 EXTRA_DIST += tests/pgzip.sh
 
+# Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
+TESTS += tests/demo_uploads.sh
+EXTRA_DIST += tests/demo_uploads.sh
+
 # `make check-sanitized` (in a ./configure --enable-sanitizers build; CI's
 # second stage): the suite again under ASan and UBSan, without the scripts
 # that spend their minutes compiling and re-grading reference solutions or
@@ -282,3 +286,7 @@ check-sanitized:
 # Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
 TESTS += tests/demo_jobs.sh
 EXTRA_DIST += tests/demo_jobs.sh
+
+# The demos' shared parameter code (lab/demos/demo.c): live text parameters.
+UNIT_TESTS += tests/test_demo
+tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c

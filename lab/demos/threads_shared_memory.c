@@ -26,13 +26,18 @@
  *
  * Every stage starts its threads at once: they sleep in Atomics.wait on a
  * "go" cell until the main thread has seen every one online, stores 1 and
- * notifies them all (a wait/notify barrier).
- *
- * The plain stage is written with relaxed C11 atomic loads and stores:
- * on x86 and ARM they are the very instructions `ia[0]++` compiles to,
- * without making the race undefined behaviour in C (and ThreadSanitizer
- * stays quiet).  The updates are lost all the same: each load and each
- * store is whole, the pair is not.
+ * notifies them all (a wait/notify barrier).  A futex wakes its sleepers
+ * one after another, tens of microseconds apart, and a thread that counts
+ * to a few million is done in a few milliseconds: woken alone, the first
+ * could finish before the last is running, and plain would lose nothing
+ * (the race is real, it just never got the chance).  So the counting
+ * stages add a start line after the barrier: each thread checks in on a
+ * "ready" cell and spins until all have, then all count at once.  Each
+ * count event says how long the threads' counting overlapped in time
+ * (`overlap_ms`): 0, one after the other, and nothing can be lost.  More
+ * than 0 is no proof of two cores: on a busy machine the scheduler may
+ * run both on one core, taking turns, and a turn almost never ends
+ * between a load and its store.
  */
 #define _GNU_SOURCE
 #include "threads_demo.h"
@@ -44,6 +49,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +59,7 @@ static const char *const stage_name[STAGES] = {
     "plain", "atomic", "mutex", "per-thread", "ping-pong", "no-copy"
 };
 /* The region's int32 cells (the bytes for no-copy come after them). */
-enum { CELL_COUNTER, CELL_GO, CELL_PING, CELLS = 16 };
+enum { CELL_COUNTER, CELL_GO, CELL_PING, CELL_READY, CELLS = 16 };
 
 typedef struct shm_demo shm_demo;
 
@@ -61,6 +67,7 @@ typedef struct shm_demo shm_demo;
 typedef struct {
     int stage, index;
     uint64_t us;               /* from "go" to done, its own wall clock */
+    uint64_t start_us, end_us; /* counting stages: when it counted (lab_clock_us) */
     int waits[3];              /* its Atomics.wait results, by lab_wait_result */
     uintptr_t addr;            /* no-copy: where it saw the bytes */
     uint64_t sum;              /* no-copy: their checksum */
@@ -69,7 +76,7 @@ typedef struct {
 /* workerData (by pointer): the stage, and everything it shares. */
 typedef struct {
     shm_demo *s;
-    int stage, index;
+    int stage, index, of;      /* thread `index` of `of` */
 } part;
 
 struct shm_demo {
@@ -83,6 +90,7 @@ struct shm_demo {
     part parts[16];
     result results[16];
     uint64_t go_us;
+    unsigned chosen;           /* the stages to run, a bit per stage */
     bool again;
     cJSON *counts;             /* this round's count events, for the summary */
     double pingpong_per_s;
@@ -96,10 +104,35 @@ static lab_wait_result wait_for_go(shm_demo *s)
     return lab_atomics_wait(&s->cells[CELL_GO], 0, INFINITY);
 }
 
+/* The start line: check in, then spin until every thread has.  Spinning,
+ * not sleeping, so that all of them leave it within a few nanoseconds of
+ * the last arrival.  With more threads than cores a spinner could hold
+ * the core a latecomer needs, so after a while it yields its turn. */
+static void start_line(shm_demo *s, int threads)
+{
+    int32_t *ready = &s->cells[CELL_READY];
+    __atomic_add_fetch(ready, 1, __ATOMIC_SEQ_CST);
+    for (unsigned spins = 0; __atomic_load_n(ready, __ATOMIC_ACQUIRE) < threads; spins++) {
+        if (spins > 100000) sched_yield();
+        else lab_cpu_relax();
+    }
+}
+
 static void count(shm_demo *s, int stage, int64_t n)
 {
     int32_t *cell = &s->cells[CELL_COUNTER];
     if (stage == PLAIN) {
+        /* `counter++` as two steps, a load and a store, each a *relaxed*
+         * C11 atomic.  Why not a plain `(*cell)++`?  The compiler, allowed
+         * to assume no other thread writes the cell, would keep it in a
+         * register and store once at the end (n increments folded into
+         * one add), and a data race on a plain int is undefined behaviour
+         * in C.  Why not `volatile`?  It would stop the folding too, but
+         * the race would still be undefined behaviour.  A relaxed load and
+         * a relaxed store compile to the very `mov` instructions of an
+         * unsynchronised `ia[0]++`, one per increment, and are defined:
+         * each is whole.  The pair is not one step, so two threads can
+         * both load 41 and both store 42, and one update is lost. */
         for (int64_t i = 0; i < n; i++) {
             int32_t v = __atomic_load_n(cell, __ATOMIC_RELAXED);   /* load */
             __atomic_store_n(cell, v + 1, __ATOMIC_RELAXED);        /* store */
@@ -156,7 +189,10 @@ static int part_main(lab_worker *self, lab_loop *loop)
         r.addr = (uintptr_t)bytes;
         r.sum = checksum(bytes, lab_shared_size(s->region) - CELLS * sizeof(int32_t));
     } else {
+        start_line(s, p->of);
+        r.start_us = lab_clock_us();
         count(s, p->stage, s->increments);
+        r.end_us = lab_clock_us();
     }
     r.us = lab_clock_us() - t0;
     lab_port_post(lab_worker_parent_port(self), &r, sizeof r);
@@ -166,6 +202,36 @@ static int part_main(lab_worker *self, lab_loop *loop)
 /* ---- the main thread -------------------------------------------------------- */
 
 static void start_stage(shm_demo *s);
+
+/* `stages`: a comma-separated list of stage names, "" for all of them.
+ * Returns a bit per stage, 0 if a name is unknown. */
+static unsigned parse_stages(const char *text)
+{
+    if (!text || !*text) return (1u << STAGES) - 1;
+    unsigned bits = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        int k = 0;
+        while (k < STAGES && !(strlen(stage_name[k]) == n && strncmp(p, stage_name[k], n) == 0)) k++;
+        if (k == STAGES) return 0;
+        bits |= 1u << k;
+        p += n + (p[n] == ',');
+    }
+    return bits;
+}
+
+static const char *check_stages(const char *text)
+{
+    return parse_stages(text) ? NULL
+         : "stages must be a list of plain, atomic, mutex, per-thread, ping-pong, no-copy";
+}
+
+/* The first chosen stage from `from` on (STAGES: none is left). */
+static int next_stage(const shm_demo *s, int from)
+{
+    while (from < STAGES && !(s->chosen & (1u << from))) from++;
+    return from;
+}
 
 static void on_part_online(lab_worker *w)
 {
@@ -194,10 +260,23 @@ static void wait_counts(const shm_demo *s, int n, int out[3])
         for (int k = 0; k < 3; k++) out[k] += s->results[i].waits[k];
 }
 
+/* How long every thread was counting at once: from the last one's start
+ * to the first one's end (0 if one finished before another began). */
+static double overlap_ms(const shm_demo *s)
+{
+    uint64_t last_start = 0, first_end = UINT64_MAX;
+    for (int i = 0; i < s->threads; i++) {
+        if (s->results[i].start_us > last_start) last_start = s->results[i].start_us;
+        if (s->results[i].end_us < first_end) first_end = s->results[i].end_us;
+    }
+    return first_end > last_start ? (double)(first_end - last_start) / 1000.0 : 0.0;
+}
+
 static void report_count(shm_demo *s, double ms)
 {
     int64_t expected = s->increments * s->threads;
     int32_t final = lab_atomics_load(&s->cells[CELL_COUNTER]);
+    double overlap = overlap_ms(s);
     lab_ev *e = lab_ev_new("count");
     lab_ev_str(e, "mode", stage_name[s->stage]);
     lab_ev_int(e, "round", s->round);
@@ -208,12 +287,15 @@ static void report_count(shm_demo *s, double ms)
     lab_ev_int(e, "lost", expected - final);
     lab_ev_bool(e, "exact", final == expected);
     lab_ev_num(e, "ms", ms);
+    lab_ev_num(e, "overlap_ms", overlap);
     lab_ev_emit(e);
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "mode", stage_name[s->stage]);
+    cJSON_AddNumberToObject(c, "expected", (double)expected);
     cJSON_AddNumberToObject(c, "final", final);
     cJSON_AddNumberToObject(c, "lost", (double)(expected - final));
     cJSON_AddNumberToObject(c, "ms", ms);
+    cJSON_AddNumberToObject(c, "overlap_ms", overlap);
     cJSON_AddItemToArray(s->counts, c);
 }
 
@@ -282,12 +364,15 @@ static void on_part_exit(lab_worker *w, int code)
     else if (s->stage == PING_PONG) report_ping_pong(s, ms);
     else report_no_copy(s);
     /* The duration's end lets the running stage finish, then stops. */
-    if (++s->stage < STAGES && !s->d->expired) { start_stage(s); return; }
+    if ((s->stage = next_stage(s, s->stage + 1)) < STAGES && !s->d->expired) {
+        start_stage(s);
+        return;
+    }
     end_round(s);
     bool more = s->again || s->rounds == 0 || s->rounds_done < s->rounds;
     if (more && !s->d->expired) {
         s->again = false;
-        s->stage = PLAIN;
+        s->stage = next_stage(s, 0);
         start_stage(s);
     } else {
         lab_demo_deadline_cancel(s->d);
@@ -296,7 +381,7 @@ static void on_part_exit(lab_worker *w, int code)
 
 static void start_stage(shm_demo *s)
 {
-    if (s->stage == PLAIN) {
+    if (s->stage == next_stage(s, 0)) {
         /* A round takes the parameters as they are now (live keys). */
         s->threads = (int)lab_demo_int(s->d, "threads");
         s->increments = lab_demo_int(s->d, "increments");
@@ -307,6 +392,7 @@ static void start_stage(shm_demo *s)
     lab_atomics_store(&s->cells[CELL_COUNTER], 0);
     lab_atomics_store(&s->cells[CELL_GO], 0);
     lab_atomics_store(&s->cells[CELL_PING], 0);
+    lab_atomics_store(&s->cells[CELL_READY], 0);
     memset(s->results, 0, sizeof s->results);
     s->online = 0;
     s->running = n;
@@ -316,7 +402,7 @@ static void start_stage(shm_demo *s)
     lab_ev_int(e, "threads", n);
     lab_ev_emit(e);
     for (int i = 0; i < n; i++) {
-        s->parts[i] = (part){ .s = s, .stage = s->stage, .index = i };
+        s->parts[i] = (part){ .s = s, .stage = s->stage, .index = i, .of = n };
         char name[32];
         snprintf(name, sizeof name, "%s-%d", stage_name[s->stage], i + 1);
         lab_worker_options o = { .name = name, .main = part_main, .worker_data = &s->parts[i],
@@ -351,7 +437,8 @@ static void on_deadline(lab_demo *d) { (void)d; /* on_part_exit reads d->expired
 
 static int run(lab_demo *d)
 {
-    shm_demo s = { .d = d, .rounds = lab_demo_int(d, "rounds") };
+    shm_demo s = { .d = d, .rounds = lab_demo_int(d, "rounds"),
+                   .chosen = parse_stages(lab_demo_str(d, "stages")) };
     d->data = &s;
     size_t bytes = (size_t)lab_demo_int(d, "share_kib") * 1024;
     s.loop = lab_loop_new();
@@ -367,6 +454,7 @@ static int run(lab_demo *d)
     pthread_mutex_init(&s.lock, NULL);
     lab_demo_listen(d, s.loop, NULL, on_command);
     lab_demo_deadline(d, s.loop, on_deadline);
+    s.stage = next_stage(&s, 0);
     start_stage(&s);
     lab_loop_run(s.loop);
     cJSON_Delete(s.counts);
@@ -386,14 +474,17 @@ const lab_demo_def lab_demo_threads_shared_memory = {
     .duration_s = 60,
     .params = {
         { "threads", LAB_PARAM_INT, 2, 2, 16, NULL, "threads", "threads on the one counter", true },
-        { "increments", LAB_PARAM_INT, 5000000, 1, 100000000, NULL, "per thread",
-          "how many times each thread adds 1", true },
+        { "increments", LAB_PARAM_INT, 20000000, 1, 100000000, NULL, "per thread",
+          "how many times each thread adds 1 (enough for the threads to overlap)", true },
         { "pingpong_rounds", LAB_PARAM_INT, 20000, 1, 10000000, NULL, "round trips",
           "wait/notify turns between two threads", false },
         { "share_kib", LAB_PARAM_INT, 16384, 1, 1048576, NULL, "KiB",
           "bytes both no-copy threads read", false },
         { "rounds", LAB_PARAM_INT, 1, 0, 1000, NULL, "rounds",
           "how many times to run every stage (0: until the duration ends)", false },
+        { "stages", LAB_PARAM_STR, 0, 0, 0, "", "list",
+          "which stages to run: plain,atomic,mutex,per-thread,ping-pong,no-copy (default all)",
+          false, check_stages },
     },
     .keys = {
         { '>', "more-threads", "threads +1" },
