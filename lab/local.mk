@@ -72,6 +72,8 @@ nodelab_SOURCES = \
 nodelab_SOURCES += lab/demos/shutdown_demo.h lab/demos/shutdown_db.c \
 	lab/demos/shutdown_server.c lab/demos/shutdown_graceful.c
 EXTRA_DIST += lab/demos/demos.list
+# bench.firehose: telemetry at a million events a second (bench/telemetry.sh).
+nodelab_SOURCES += lab/demos/bench_firehose.c
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)

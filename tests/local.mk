@@ -163,6 +163,7 @@ CLEANFILES += tests/fuzz/fuzz_model
 CLUSTER_PARITY = \
 	cluster_listen_two cluster_disconnect_one cluster_kill cluster_exit_start \
 	cluster_message cluster_disconnect_inflight cluster_rr_even cluster_port_in_use
+CLUSTER_PARITY += cluster_upload_cut
 check_PROGRAMS += tests/parity/cluster-parity
 tests_parity_cluster_parity_SOURCES = tests/parity/cluster_parity.c \
 	tests/parity/driver.c tests/parity/driver.h

@@ -395,6 +395,9 @@ int upload_worker_main(void *arg)
     if (lab_cluster_http_listen(self, &srv, "127.0.0.1", 0, on_request, on_listening) < 0)
         return 1;
     srv.no_request_events = true;          /* `upload_done` says more */
+    /* The cluster's own stats (RSS, CPU, requests) for the lab's cluster
+     * table, at the same pace as our samples. */
+    lab_cluster_self_stats(self, cfg->sample_ms);
     last_us = lab_clock_us();
     lab_timer_init(loop, &sample_timer);
     lab_timer_start(&sample_timer, on_sample, cfg->sample_ms, cfg->sample_ms);
