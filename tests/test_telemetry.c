@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -121,6 +123,71 @@ START_TEST(stalled_reader_costs_nothing_and_drops_are_counted)
     ck_assert_int_eq(r1 + r2, (long)dropped);
     free(first);
     free(second);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+/* A rare event (a worker's exit, a respawn, a summary) is never among the
+ * dropped: with the ring full of data-path events and the reader away, its
+ * emitter waits until the reader has made room.  The reader comes back
+ * only once the respawn has been counted (emit counts before it looks for
+ * room), and a little later, so that without the wait it is dropped. */
+static atomic_bool rare_sent;
+static int rare_fd;
+static char *rare_text;
+
+static void *read_after_the_rare_one(void *arg)
+{
+    while (lab_tel_totals_of(LAB_EV_RESPAWN).events == 0) sched_yield();
+    struct timespec later = { 0, 50 * 1000000L };
+    nanosleep(&later, NULL);
+    size_t cap = 1 << 20, len = 0;
+    rare_text = calloc(1, cap);
+    for (;;) {
+        bool sent = atomic_load(&rare_sent);
+        lab_tel_flush();
+        char *more = drain(rare_fd);
+        size_t n = strlen(more);
+        if (len + n + 1 > cap) rare_text = realloc(rare_text, cap = 2 * (len + n + 1));
+        memcpy(rare_text + len, more, n + 1);
+        len += n;
+        free(more);
+        if (sent && !lab_tel_pending()) break;
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+START_TEST(a_rare_event_waits_for_the_reader)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    alarm(60);
+    for (int i = 0; i < 40000; i++) {          /* the ring fills, and stays full */
+        lab_ev *e = lab_ev_new("push");
+        lab_ev_int(e, "size", i);
+        lab_ev_emit(e);
+    }
+    uint64_t dropped_before = lab_tel_dropped();
+    ck_assert_uint_gt(dropped_before, 0);
+    ck_assert_uint_eq(lab_tel_totals_of(LAB_EV_RESPAWN).events, 0);
+    rare_fd = fds[0];
+    atomic_store(&rare_sent, false);
+    pthread_t reader;
+    pthread_create(&reader, NULL, read_after_the_rare_one, NULL);
+    lab_ev *e = lab_ev_new("respawn");
+    lab_ev_int(e, "id", 7);
+    lab_ev_emit(e);
+    atomic_store(&rare_sent, true);
+    pthread_join(reader, NULL);
+    alarm(0);
+    ck_assert_uint_eq(lab_tel_dropped(), dropped_before);  /* it waited */
+    ck_assert_msg(strstr(rare_text, "\"ev\":\"respawn\""), "the respawn was dropped");
+    lab_tel_close(1000);
+    free(rare_text);
     close(fds[0]);
     close(fds[1]);
 }
@@ -480,6 +547,7 @@ int main(void)
     return CHECK_RUN("telemetry", 30, NULL, NULL,
                      off_means_no_event_objects, every_line_is_json_with_required_fields,
                      stalled_reader_costs_nothing_and_drops_are_counted,
+                     a_rare_event_waits_for_the_reader,
                      forked_child_does_not_repeat_parent_lines, threads_write_whole_lines,
                      ring_wraps_around_whole_records, full_ring_drops_and_counts,
                      record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,

@@ -362,6 +362,44 @@ static bool sync_kind(int kind)
            kind == LAB_EV_IPC || kind == LAB_EV_DISCONNECT;
 }
 
+/* Events of the data path, which may come by the hundred thousand a
+ * second: when the reader is behind, these are the ones dropped (and
+ * counted).  Every other kind — a worker's exit, a respawn, a summary —
+ * is rare and is what a reader waits for: it waits for room instead. */
+static bool droppable_kind(int kind)
+{
+    switch (kind) {
+    case LAB_EV_WRITE: case LAB_EV_WRITTEN: case LAB_EV_DRAIN: case LAB_EV_PUSH:
+    case LAB_EV_DATA: case LAB_EV_PAUSE: case LAB_EV_RESUME: case LAB_EV_LAG:
+    case LAB_EV_POOL: case LAB_EV_MEM: case LAB_EV_FS: case LAB_EV_CONNECTION:
+    case LAB_EV_CONNECT: case LAB_EV_SOCKET_CLOSE: case LAB_EV_GZIP: case LAB_EV_REQUEST:
+    case LAB_EV_RESPONSE: case LAB_EV_REQUEST_START: case LAB_EV_IPC: case LAB_EV_SCHEDULE:
+    case LAB_EV_MESSAGE: case LAB_EV_MAILBOX: case LAB_EV_SHARED: case LAB_EV_ATOMICS:
+    case LAB_EV_CACHE: case LAB_EV_ROUNDTRIP: case LAB_EV_HOP: case LAB_EV_QUEUE:
+    case LAB_EV_PGZIP_BLOCK: case LAB_EV_PGZIP_PROGRESS: case LAB_EV_PINGPONG:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A rare event and a full ring: the reader is behind.  Format what can
+ * be formatted and wait for the reader to take lines, as the old path
+ * (one write per event) always did — for 10 s at most, or until the
+ * reader is gone.  Called with fmt_lock held. */
+static void *wait_for_room(tel_ring *t, size_t len)
+{
+    uint64_t give_up = lab_clock_us() + 10 * 1000000u;
+    void *slot = NULL;
+    while (!slot && tel_fd() >= 0 && lab_clock_us() < give_up) {
+        tel_drain_locked(tel.direct);
+        if ((slot = lab_ring_reserve(&t->ring, len))) break;
+        struct pollfd pfd = { .fd = tel_fd(), .events = POLLOUT };
+        poll(&pfd, 1, 20);
+    }
+    return slot;
+}
+
 /* The owner's counters: a relaxed load and store, no locked instruction. */
 static void bump(atomic_uint_fast64_t *c, uint64_t by)
 {
@@ -398,6 +436,11 @@ void lab_ev_emit(lab_ev *e)
         tel_drain_locked(tel.direct);
         pthread_mutex_unlock(&tel.fmt_lock);
         slot = lab_ring_reserve(&t->ring, r->h.len);
+    }
+    if (!slot && !droppable_kind(e->kind)) {
+        if (!sync) pthread_mutex_lock(&tel.fmt_lock);
+        slot = wait_for_room(t, r->h.len);
+        if (!sync) pthread_mutex_unlock(&tel.fmt_lock);
     }
     if (slot) {
         /* Numbered only once it has room: the numbers have no gaps. */
