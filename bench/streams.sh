@@ -11,6 +11,11 @@
 #               every output must pass gzip -t and inflate to the input
 #   backpressure  a fast source into a 1 ms-per-chunk sink, 62 MiB, 250 MiB
 #               and 1 GiB, with pipe() and with ignore_backpressure=1
+#   telemetry   what watching costs (issue 16): the 1 GiB copy headless,
+#               as a demo (lines, --json, and the old JSON-per-event path
+#               NODELAB_TELEMETRY=json-direct), node; and bench.firehose,
+#               ten million events at about a million a second, silent
+#               and reported, with its totals checked against the lines
 #
 # Each command runs BENCH_RUNS times (default 3), the runs of one table
 # interleaved so they share the machine's load; the table gives the median
@@ -20,7 +25,7 @@
 # directory on disk (BENCH_TMPDIR, else TMPDIR, else /var/tmp) and are
 # removed at the end.  A missing tool skips its row, saying so.  Never
 # fails the build.  STREAMS="copy gzip" runs only those tables (of copy,
-# uppercase, gzip, backpressure).
+# uppercase, gzip, backpressure, telemetry).
 : "${top_builddir:=$(pwd)}"
 : "${NODELAB:=$top_builddir/nodelab}"
 STREAMCP=$top_builddir/bench/streamcp
@@ -123,7 +128,7 @@ OUT=$W/out
 AFTER_EACH='rm -f "$OUT"'
 export W OUT NODELAB STREAMCP NODE      # the rows run through sh -c
 
-want() { case " ${STREAMS:-copy uppercase gzip backpressure} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${STREAMS:-copy uppercase gzip backpressure telemetry} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ---- copy -----------------------------------------------------------------
 
@@ -198,4 +203,44 @@ want backpressure && for total in 62M 250M 1G; do
     } >"$W/rows"
     table "backpressure $total (fast source, 1 ms per 256 KiB chunk)"
 done
+
+# ---- telemetry ------------------------------------------------------------
+
+AFTER_EACH='rm -f "$OUT"'
+want telemetry && {
+{
+    echo "bench/streamcp (64K/16K marks, no telemetry)|\"\$STREAMCP\" \"\$W/in1g\" \"\$OUT\""
+    echo "nodelab demo streams.pipe-copy (lines)|\"\$NODELAB\" demo streams.pipe-copy --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
+    echo "nodelab demo streams.pipe-copy --json|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
+    echo "the same, old path (json-direct)|env NODELAB_TELEMETRY=json-direct \"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
+    [ -n "$NODE" ] && echo "node createReadStream().pipe(createWriteStream())|\"\$NODE\" -e 'const fs=require(\"fs\");fs.createReadStream(process.argv[1]).pipe(fs.createWriteStream(process.argv[2]))' \"\$W/in1g\" \"\$OUT\""
+} >"$W/rows"
+table "telemetry: copy 1g at Node's marks"
+AFTER_EACH=''
+# (No old-path row here: json-direct takes minutes for ten million events;
+# the copy table above shows it.)
+FH="demo bench.firehose --json --duration 600"
+{
+    echo "bench.firehose emit=0 (the work, silent)|\"\$NODELAB\" $FH --set emit=0"
+    echo "bench.firehose emit=1 (10M events, --json)|\"\$NODELAB\" $FH --set emit=1"
+} >"$W/rows"
+table "telemetry: bench.firehose, 10M events at ~1M/s"
+# One run with reported and silent blocks in turn (emit=2): the overhead
+# on the demo's thread measured within the run.  Every event counted: the
+# lines that got through plus the dropped ones reported, and the
+# telemetry's totals, against what the demo emitted.
+"$NODELAB" $FH --set emit=2 | awk '
+    /"ev":"push"/ { lines++ }
+    /"ev":"dropped"/ { match($0, /"count":[0-9]+/); dropped += substr($0, RSTART + 8, RLENGTH - 8) }
+    /"ev":"summary"/ { summary = $0 }
+    END {
+        match(summary, /"events":[0-9]+/); events = substr(summary, RSTART + 9, RLENGTH - 9)
+        exact = summary ~ /"exact":true/
+        ok = exact && lines + dropped == events
+        match(summary, /"overhead":[-0-9.e]+/); overhead = substr(summary, RSTART + 11, RLENGTH - 11)
+        printf "  emit=2: reported blocks took %.1f%% longer than silent ones\n", overhead * 100
+        printf "  check: %s: %d events, %d lines + %d reported dropped, totals exact: %s\n",
+            ok ? "every event accounted for" : "CHECK FAILED", events, lines, dropped, exact ? "yes" : "no"
+    }'
+}
 exit 0

@@ -72,6 +72,8 @@ nodelab_SOURCES = \
 nodelab_SOURCES += lab/demos/shutdown_demo.h lab/demos/shutdown_db.c \
 	lab/demos/shutdown_server.c lab/demos/shutdown_graceful.c
 EXTRA_DIST += lab/demos/demos.list
+# bench.firehose: telemetry at a million events a second (bench/telemetry.sh).
+nodelab_SOURCES += lab/demos/bench_firehose.c
 nodelab_LDADD = lab/tui/libnltui.a grader/libgrade.a $(RUNTIME_LIBS) $(NCURSES_LIBS)
 nodelab_LDADD += $(SQLITE3_LIBS)
 AM_CPPFLAGS += $(SQLITE3_CFLAGS)
@@ -88,3 +90,7 @@ nobase_dist_pkgdata_DATA += data/analytics.py
 nodelab_SOURCES += lab/demos/together_parallel_gzip.c
 # Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
 nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jobs.c
+
+# Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
+nodelab_SOURCES += lab/demos/together_uploads.h lab/demos/together_uploads.c \
+	lab/demos/together_uploads_worker.c

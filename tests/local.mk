@@ -163,6 +163,7 @@ CLEANFILES += tests/fuzz/fuzz_model
 CLUSTER_PARITY = \
 	cluster_listen_two cluster_disconnect_one cluster_kill cluster_exit_start \
 	cluster_message cluster_disconnect_inflight cluster_rr_even cluster_port_in_use
+CLUSTER_PARITY += cluster_upload_cut
 check_PROGRAMS += tests/parity/cluster-parity
 tests_parity_cluster_parity_SOURCES = tests/parity/cluster_parity.c \
 	tests/parity/driver.c tests/parity/driver.h
@@ -259,6 +260,10 @@ check_PROGRAMS += tests/test_pgzip
 TESTS += tests/test_pgzip tests/pgzip.sh
 EXTRA_DIST += tests/pgzip.sh
 
+# Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
+TESTS += tests/demo_uploads.sh
+EXTRA_DIST += tests/demo_uploads.sh
+
 # `make check-sanitized` (in a ./configure --enable-sanitizers build; CI's
 # second stage): the suite again under ASan and UBSan, without the scripts
 # that spend their minutes compiling and re-grading reference solutions or
@@ -282,3 +287,7 @@ check-sanitized:
 # Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
 TESTS += tests/demo_jobs.sh
 EXTRA_DIST += tests/demo_jobs.sh
+
+# The demos' shared parameter code (lab/demos/demo.c): live text parameters.
+UNIT_TESTS += tests/test_demo
+tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c

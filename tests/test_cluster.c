@@ -527,7 +527,7 @@ static int tel_file;
 /* The delay_ms of every `respawn` event written so far. */
 static void respawn_delays(char *out, size_t size)
 {
-    lab_tel_flush();
+    lab_tel_sync();
     out[0] = 0;
     FILE *f = fdopen(dup(tel_file), "r");
     rewind(f);

@@ -294,6 +294,78 @@ START_TEST(no_space_left_is_ENOSPC)
 }
 END_TEST
 
+/* A slow disk (write_ms_per_mib, not in Node): 64 KiB at 100 ms per MiB
+ * take at least 6 ms of the loop's clock, write() says false meanwhile
+ * and 'drain' follows; the bytes arrive whole. */
+static void on_drain_note(lab_stream *s, const lab_event *ev, void *arg)
+{
+    note("%s:drain%s", arg, "");
+    lab_writable_end(s);
+}
+
+START_TEST(slow_disk_says_false_then_drains)
+{
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .write_ms_per_mib = 100 };
+    lab_stream *w = lab_fs_write_stream(loop, path_of("slow"), &o);
+    watch(w, "w");
+    lab_stream_on(w, LAB_ON_DRAIN, on_drain_note, "w");
+    static char block[16384];
+    memset(block, 'x', sizeof block);
+    bool said = true;
+    for (int i = 0; i < 4; i++)
+        said = lab_writable_write(w, lab_chunk_static(block, sizeof block), NULL, NULL) && said;
+    ck_assert(!said);
+    uint64_t t0 = lab_loop_now(loop);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "w:drain w:finish w:close");
+    ck_assert_uint_ge(lab_loop_now(loop) - t0, 6);      /* never shorter */
+    struct stat st;
+    ck_assert_int_eq(stat(path_of("slow"), &st), 0);
+    ck_assert_int_eq(st.st_size, 65536);
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), 65536);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+}
+END_TEST
+
+/* destroy() while the slow disk makes a write wait: the wait ends at once
+ * (not after the minute 64 KiB would take), nothing is written or counted. */
+static void destroy_once_open(lab_timer *t)
+{
+    lab_stream *w = t->data;
+    if (lab_fs_stream_fd(w) < 0) return;     /* still opening: next time */
+    lab_timer_stop(t);
+    lab_stream_destroy(w, NULL);
+}
+
+START_TEST(destroy_ends_a_slow_disk_wait)
+{
+    int fds_before = fd_count();
+    lab_loop *loop = lab_loop_new();
+    lab_fs_stream_opts o = { .write_ms_per_mib = 1000000 };
+    lab_stream *w = lab_fs_write_stream(loop, path_of("waits"), &o);
+    watch(w, "w");
+    static char block[65536];
+    lab_writable_write(w, lab_chunk_static(block, sizeof block), on_write_cb, NULL);
+    lab_timer t;
+    lab_timer_init(loop, &t);
+    t.data = w;
+    lab_timer_start(&t, destroy_once_open, 1, 1);
+    uint64_t t0 = lab_loop_now(loop);
+    lab_loop_run(loop);
+    ck_assert_str_eq(trace, "cb:ERR_STREAM_DESTROYED w:close");
+    ck_assert_uint_lt(lab_loop_now(loop) - t0, 30000);  /* 64 KiB would take 61 s */
+    struct stat st;
+    ck_assert_int_eq(stat(path_of("waits"), &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    ck_assert_uint_eq(lab_fs_stream_bytes(w), 0);
+    lab_stream_unref(w);
+    lab_loop_free(loop);
+    ck_assert_int_eq(fd_count(), fds_before);
+}
+END_TEST
+
 static char range_got[64];
 static void on_range_data(lab_stream *s, const lab_event *ev, void *arg)
 {
@@ -434,6 +506,7 @@ int main(void)
                      file_ranges_from_a_pipe_read_bytes,
                      missing_file_errors_then_closes,
                      full_disk_errors_and_never_finishes, no_space_left_is_ENOSPC,
+                     slow_disk_says_false_then_drains, destroy_ends_a_slow_disk_wait,
                      reads_a_byte_range_in_small_chunks,
                      destroy_mid_read_closes_the_file);
 }

@@ -147,6 +147,7 @@ static struct {
 /* Set before bg_start(): the server's answer_unread_on_close (each test
  * runs in its own process, so it does not leak into the next). */
 static bool bg_answer_unread;
+static uint64_t bg_keep_ms = 1000;     /* the server's keep_alive_ms */
 
 static void bg_closed(lab_http_server *srv) { bg.closed = true; }
 
@@ -162,7 +163,7 @@ static void *bg_main(void *arg)
     bg.loop = lab_loop_new();
     ck_assert_int_eq(lab_http_server_listen(&bg.srv, bg.loop, NULL, 0, on_request), 0);
     bg.srv.on_client_error = on_client_error;
-    bg.srv.keep_alive_ms = 1000;
+    bg.srv.keep_alive_ms = bg_keep_ms;
     bg.srv.answer_unread_on_close = bg_answer_unread;
     lab_timer_init(bg.loop, &bg.poll);
     lab_timer_start(&bg.poll, bg_poll, 10, 10);
@@ -285,6 +286,35 @@ START_TEST(keep_alive_two_requests_one_connection)
     close(fd);
     ck_assert_uint_eq(bg.srv.connections, 2);
     ck_assert_uint_eq(bg.srv.requests, 3);
+    bg_stop();
+}
+END_TEST
+
+START_TEST(keep_alive_timeout_counts_from_the_last_response)
+{
+    /* The idle timer is armed once and checked when it fires (lazily,
+     * http_server.c): a request in between must push the close back to
+     * keep_alive_ms after that request's response.  Had it not been
+     * pushed back, the close would come 3000 - 500 ms after the second
+     * request; timers never fire early, so a slow machine can only make
+     * the measured idle time longer, never hide that. */
+    bg_keep_ms = 3000;
+    bg_start();
+    int fd = raw_connect();
+    raw_send(fd, "GET /first HTTP/1.1\r\nHost: t\r\n\r\n");
+    raw_read(fd, "body=");
+    usleep(500 * 1000);                   /* (the scenario: a pause between requests) */
+    uint64_t sent = lab_clock_us();
+    raw_send(fd, "GET /second HTTP/1.1\r\nHost: t\r\n\r\n");
+    const char *r = raw_read(fd, NULL);   /* both responses' rest, then EOF */
+    uint64_t closed = lab_clock_us();
+    ck_assert_ptr_nonnull(strstr(r, "GET /second"));
+    char more;
+    ck_assert_int_eq(recv(fd, &more, 1, 0), 0);   /* it was EOF, not the 5 s timeout */
+    ck_assert_msg(closed - sent >= 2990 * 1000u, "closed %llu ms after the second request",
+                  (unsigned long long)((closed - sent) / 1000));
+    close(fd);
+    ck_assert_uint_eq(bg.srv.requests, 2);
     bg_stop();
 }
 END_TEST
@@ -577,6 +607,7 @@ int main(void)
     return CHECK_RUN("http", 60, NULL, NULL,
                      content_length_and_chunked_requests,
                      keep_alive_two_requests_one_connection,
+                     keep_alive_timeout_counts_from_the_last_response,
                      pipelined_requests_answered_in_order, close_answers_a_connection_not_yet_read,
                      close_ends_an_unread_connection_as_node_does,
                      malformed_request_is_400_and_closed, client_against_server,

@@ -1,12 +1,18 @@
 /* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
 #include "telemetry.h"
 #include "check_run.h"
+#include "record.h"
+#include "ring.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +123,71 @@ START_TEST(stalled_reader_costs_nothing_and_drops_are_counted)
     ck_assert_int_eq(r1 + r2, (long)dropped);
     free(first);
     free(second);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+/* A rare event (a worker's exit, a respawn, a summary) is never among the
+ * dropped: with the ring full of data-path events and the reader away, its
+ * emitter waits until the reader has made room.  The reader comes back
+ * only once the respawn has been counted (emit counts before it looks for
+ * room), and a little later, so that without the wait it is dropped. */
+static atomic_bool rare_sent;
+static int rare_fd;
+static char *rare_text;
+
+static void *read_after_the_rare_one(void *arg)
+{
+    while (lab_tel_totals_of(LAB_EV_RESPAWN).events == 0) sched_yield();
+    struct timespec later = { 0, 50 * 1000000L };
+    nanosleep(&later, NULL);
+    size_t cap = 1 << 20, len = 0;
+    rare_text = calloc(1, cap);
+    for (;;) {
+        bool sent = atomic_load(&rare_sent);
+        lab_tel_flush();
+        char *more = drain(rare_fd);
+        size_t n = strlen(more);
+        if (len + n + 1 > cap) rare_text = realloc(rare_text, cap = 2 * (len + n + 1));
+        memcpy(rare_text + len, more, n + 1);
+        len += n;
+        free(more);
+        if (sent && !lab_tel_pending()) break;
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+START_TEST(a_rare_event_waits_for_the_reader)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    alarm(60);
+    for (int i = 0; i < 40000; i++) {          /* the ring fills, and stays full */
+        lab_ev *e = lab_ev_new("push");
+        lab_ev_int(e, "size", i);
+        lab_ev_emit(e);
+    }
+    uint64_t dropped_before = lab_tel_dropped();
+    ck_assert_uint_gt(dropped_before, 0);
+    ck_assert_uint_eq(lab_tel_totals_of(LAB_EV_RESPAWN).events, 0);
+    rare_fd = fds[0];
+    atomic_store(&rare_sent, false);
+    pthread_t reader;
+    pthread_create(&reader, NULL, read_after_the_rare_one, NULL);
+    lab_ev *e = lab_ev_new("respawn");
+    lab_ev_int(e, "id", 7);
+    lab_ev_emit(e);
+    atomic_store(&rare_sent, true);
+    pthread_join(reader, NULL);
+    alarm(0);
+    ck_assert_uint_eq(lab_tel_dropped(), dropped_before);  /* it waited */
+    ck_assert_msg(strstr(rare_text, "\"ev\":\"respawn\""), "the respawn was dropped");
+    lab_tel_close(1000);
+    free(rare_text);
     close(fds[0]);
     close(fds[1]);
 }
@@ -233,11 +304,252 @@ START_TEST(threads_write_whole_lines)
 }
 END_TEST
 
+/* ---- the ring and the records under the events ------------------------- */
+
+/* Records of every size go round a small ring many times: each comes out
+ * whole, in order, across the wrap. */
+START_TEST(ring_wraps_around_whole_records)
+{
+    lab_ring r;
+    lab_ring_init(&r, 4096);
+    uint32_t next_in = 0, next_out = 0;
+    for (int round = 0; round < 20000; round++) {
+        uint32_t len = lab_ring_align(sizeof(lab_ring_hdr) + 4 + (round * 37) % 300);
+        unsigned char *p = lab_ring_reserve(&r, len);
+        if (p) {
+            lab_ring_hdr h = { len, 7 };
+            memcpy(p, &h, sizeof h);
+            memcpy(p + sizeof h, &next_in, 4);
+            memset(p + sizeof h + 4, (int)(next_in & 0xff), len - sizeof h - 4);
+            lab_ring_commit(&r);
+            next_in++;
+        }
+        if (!p || round % 3 == 0) {                /* the reader lags, then catches up */
+            const lab_ring_hdr *h;
+            while ((h = lab_ring_peek(&r))) {
+                uint32_t n;
+                memcpy(&n, (const char *)h + sizeof *h, 4);
+                ck_assert_uint_eq(n, next_out);
+                ck_assert_uint_eq(h->kind, 7);
+                unsigned char want[512];
+                memset(want, (int)(next_out & 0xff), sizeof want);
+                ck_assert(memcmp((const char *)h + sizeof *h + 4, want, h->len - sizeof *h - 4) == 0);
+                lab_ring_consume(&r, h);
+                next_out++;
+            }
+        }
+    }
+    ck_assert_uint_gt(next_in, 5000);
+    ck_assert_uint_eq(atomic_load(&r.head) / r.cap > 100, 1);    /* wrapped, often */
+    lab_ring_free(&r);
+}
+END_TEST
+
+/* A full ring refuses, and the writer's count says how many it refused. */
+START_TEST(full_ring_drops_and_counts)
+{
+    lab_ring r;
+    lab_ring_init(&r, 4096);
+    int kept = 0, refused = 0;
+    for (int i = 0; i < 1000; i++) {
+        void *p = lab_ring_reserve(&r, 64);
+        if (p) {
+            lab_ring_hdr h = { 64, 1 };
+            memcpy(p, &h, sizeof h);
+            lab_ring_commit(&r);
+            kept++;
+        } else {
+            lab_ring_drop(&r);
+            refused++;
+        }
+    }
+    ck_assert_int_eq(kept, 4096 / 64);             /* every byte used, none lost */
+    ck_assert_uint_eq(atomic_load(&r.dropped), refused);
+    int read = 0;
+    for (const lab_ring_hdr *h; (h = lab_ring_peek(&r)); lab_ring_consume(&r, h)) read++;
+    ck_assert_int_eq(read, kept);
+    ck_assert_ptr_nonnull(lab_ring_reserve(&r, 64));   /* room again */
+    lab_ring_free(&r);
+}
+END_TEST
+
+/* A record's line is, byte for byte, what cJSON printed for the same
+ * event before records existed: numbers of every shape, strings with
+ * every escape, nested values, a replaced pid. */
+START_TEST(record_lines_are_cjson_lines)
+{
+    static const double nums[] = { 0, -0.0, 1, -1, 0.5, 0.1, 1.0 / 3, 2.5e-7, 1e21, -1e300,
+                                   2147483647.0, 2147483648.0, -2147483648.0, -2147483649.0,
+                                   4294967296.5, 123456789012345678.0, 1e15, 9007199254740993.0,
+                                   NAN, INFINITY, -INFINITY, 3.14159, 100.25, 1e-300 };
+    static const int64_t ints[] = { 0, 1, -1, 65536, 2147483647, 2147483648LL, -2147483649LL,
+                                    1073741824LL * 5, INT64_MAX, INT64_MIN, 999999999999999LL };
+    static const char *strs[] = { "", "plain", "sink \"quoted\"\n", "tab\there\\back",
+                                  "\x01\x1f\x7f ctl", "caf\xc3\xa9 /slash/", "\b\f\r" };
+    srand(7);
+    for (int round = 0; round < 2000; round++) {
+        lab_rec_buf b;
+        lab_rec_begin(&b, round % 2 ? "write" : "a \"demo\" event", (uint64_t)rand() * 977, 4242);
+        int fields = rand() % 8;
+        for (int f = 0; f < fields; f++) {
+            char key[16];
+            snprintf(key, sizeof key, f % 3 ? "k%d" : "k\"%d\n", f);
+            switch (rand() % 7) {
+            case 0: { int64_t v = ints[rand() % (sizeof ints / sizeof *ints)];
+                      lab_rec_field(&b, LAB_F_INT, key, &v, 8); break; }
+            case 1: { double v = nums[rand() % (sizeof nums / sizeof *nums)] * (rand() % 3 ? 1 : 1.0001);
+                      lab_rec_field(&b, LAB_F_NUM, key, &v, 8); break; }
+            case 2: { unsigned char v = rand() % 2; lab_rec_field(&b, LAB_F_BOOL, key, &v, 1); break; }
+            case 3: lab_rec_field(&b, LAB_F_NULL, key, NULL, 0); break;
+            case 4: { const char *v = strs[rand() % (sizeof strs / sizeof *strs)];
+                      lab_rec_field(&b, LAB_F_STR, key, v, strlen(v)); break; }
+            case 5: { double v = (double)rand() / 7.0; lab_rec_field(&b, LAB_F_NUM, key, &v, 8); break; }
+            default: {
+                cJSON *o = cJSON_Parse("{\"a\":[1,2.5,\"x\\ty\"],\"b\":{\"c\":null,\"d\":true}}");
+                char *t = cJSON_PrintUnformatted(o);
+                lab_rec_field(&b, LAB_F_JSON, key, t, strlen(t));
+                free(t);
+                cJSON_Delete(o);
+            }
+            }
+        }
+        if (round % 5 == 0) lab_rec_set_pid(&b, round % 10 ? 77 : 0);
+        lab_rec *r = lab_rec_end(&b);
+        char *line = malloc(lab_rec_json_max(r));
+        size_t n = lab_rec_format(r, line);
+        cJSON *obj = lab_rec_to_cjson(r);
+        char *want = cJSON_PrintUnformatted(obj);
+        ck_assert_msg(n == strlen(want) && memcmp(line, want, n) == 0,
+                      "\n got  %.*s\n want %s", (int)n, line, want);
+        ck_assert_uint_le(n, lab_rec_json_max(r));
+        free(want);
+        cJSON_Delete(obj);
+        free(line);
+        lab_rec_release(&b);
+    }
+}
+END_TEST
+
+/* Several threads, each with its own ring, report at once while nobody
+ * reads: each thread's events come out in its own order, the totals count
+ * every event (dropped or not), and written + dropped adds up. */
+enum { PRODUCERS = 8, PER_PRODUCER = 5000 };
+
+static void *numbered_producer(void *arg)
+{
+    intptr_t id = (intptr_t)arg;
+    for (int i = 0; i < PER_PRODUCER; i++) {
+        lab_ev *e = lab_ev_new(LAB_EV(PUSH));
+        lab_ev_int(e, "t", id);
+        lab_ev_int(e, "i", i);
+        lab_ev_int(e, "size", 10);
+        lab_ev_bool(e, "ret", i % 4 != 0);
+        lab_ev_emit(e);
+    }
+    return NULL;
+}
+
+START_TEST(producers_keep_their_order_and_exact_totals)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    reader r = { .fd = fds[0], .cap = 32 << 20 };
+    r.text = malloc(r.cap);
+    lab_tel_open(fds[1]);
+    lab_tel_totals before = lab_tel_totals_of(LAB_EV_PUSH);
+    uint64_t w0 = lab_tel_written(), d0 = lab_tel_dropped();
+    pthread_t rt, pt[PRODUCERS];
+    pthread_create(&rt, NULL, reader_thread, &r);
+    for (intptr_t i = 0; i < PRODUCERS; i++) pthread_create(&pt[i], NULL, numbered_producer, (void *)i);
+    for (int i = 0; i < PRODUCERS; i++) pthread_join(pt[i], NULL);
+    lab_tel_totals after = lab_tel_totals_of(LAB_EV_PUSH);
+    ck_assert_uint_eq(after.events - before.events, PRODUCERS * PER_PRODUCER);
+    ck_assert_uint_eq(after.bytes - before.bytes, 10u * PRODUCERS * PER_PRODUCER);
+    ck_assert_uint_eq(after.falses - before.falses, PRODUCERS * PER_PRODUCER / 4);
+    ck_assert_uint_eq(lab_tel_written() - w0 + lab_tel_dropped() - d0, PRODUCERS * PER_PRODUCER);
+    lab_tel_close(10000);
+    __atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+    pthread_join(rt, NULL);
+    int last[PRODUCERS], lines = 0;
+    long reported = 0;
+    for (int i = 0; i < PRODUCERS; i++) last[i] = -1;
+    for (char *line = strtok(r.text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        ck_assert_ptr_nonnull(ev);
+        if (strcmp(cJSON_GetObjectItem(ev, "ev")->valuestring, "dropped") == 0) {
+            reported += cJSON_GetObjectItem(ev, "count")->valueint;
+        } else {
+            int t = cJSON_GetObjectItem(ev, "t")->valueint, i = cJSON_GetObjectItem(ev, "i")->valueint;
+            ck_assert_int_gt(i, last[t]);          /* a thread's events in its order */
+            last[t] = i;
+            lines++;
+        }
+        cJSON_Delete(ev);
+    }
+    ck_assert_int_gt(lines, 0);
+    ck_assert_uint_le(lines + reported, PRODUCERS * PER_PRODUCER);
+    free(r.text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+/* After fork the child's events go through rings of its own, in its own
+ * order, with totals of its own. */
+START_TEST(forked_child_has_its_own_rings)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    for (int i = 0; i < 10; i++) lab_ev_emit(lab_ev_new(LAB_EV(DRAIN)));
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = lab_tel_totals_of(LAB_EV_DRAIN).events == 0;
+        for (int i = 0; i < 100; i++) {
+            lab_ev *e = lab_ev_new("child");
+            lab_ev_int(e, "i", i);
+            lab_ev_emit(e);
+        }
+        ok = ok && lab_tel_totals_of(LAB_EV_OTHER).events == 100;
+        lab_tel_close(10000);
+        _exit(ok ? 0 : 3);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    lab_tel_close(1000);
+    char *text = drain(fds[0]);
+    int next = 0, drains = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        const char *name = cJSON_GetObjectItem(ev, "ev")->valuestring;
+        if (strcmp(name, "child") == 0) {
+            ck_assert_int_eq(cJSON_GetObjectItem(ev, "i")->valueint, next);
+            ck_assert_int_eq(cJSON_GetObjectItem(ev, "pid")->valueint, pid);
+            next++;
+        } else if (strcmp(name, "drain") == 0) {
+            drains++;
+        }
+        cJSON_Delete(ev);
+    }
+    ck_assert_int_eq(next, 100);
+    ck_assert_int_eq(drains, 10);                  /* the parent's, once */
+    free(text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     return CHECK_RUN("telemetry", 30, NULL, NULL,
                      off_means_no_event_objects, every_line_is_json_with_required_fields,
                      stalled_reader_costs_nothing_and_drops_are_counted,
-                     forked_child_does_not_repeat_parent_lines, threads_write_whole_lines);
+                     a_rare_event_waits_for_the_reader,
+                     forked_child_does_not_repeat_parent_lines, threads_write_whole_lines,
+                     ring_wraps_around_whole_records, full_ring_drops_and_counts,
+                     record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,
+                     forked_child_has_its_own_rings);
 }

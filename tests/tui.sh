@@ -330,6 +330,14 @@ expect_screen cluster "kill the selected worker" "cluster: ? lists the cluster k
 keys cluster Escape
 quit_and_check cluster "cluster"
 
+# ---- open NAME --set k=v: one key changes, the lab's other defaults stay -------
+# cluster.http's lab defaults are respawn=1 load=1 rate=1000 (lab_sets);
+# --set workers=3 must not put them back to the headless 0/0/0.
+start labsets 250 24 -- open cluster.http --set workers=3 --set rate=900
+expect_screen labsets "workers 3 │ .*load 1 │ .*rate 900 │ .*respawn 1 │" \
+    "open --set: the set keys change, the lab's other defaults stay"
+quit_and_check labsets "labsets"
+
 # ---- The shutdown view: t plays the graceful stop, step by step ---------------
 start shutdown 80 24 -- open shutdown.graceful --set load=4 --set stop=key --set slow_ms=300
 expect_screen shutdown "◐ serving → ○ signal → ○ stop accepting" "shutdown: the strip says serving"

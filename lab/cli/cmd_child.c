@@ -86,7 +86,7 @@ static int child_lines(int argc, char **argv)
         lab_ev_int(e, "n", i);
         lab_ev_int(e, "of", count);
         lab_ev_emit(e);
-        lab_tel_flush();
+        lab_tel_sync();
         if (i < count) sleep_ms(interval);
     }
     return 0;
@@ -180,7 +180,7 @@ static void worker_message(lab_ipc *ch, cJSON *msg, int fd)
         lab_ev_str(e, "phase", "start");
         lab_ev_num(e, "ms", ms);
         lab_ev_emit(e);
-        lab_tel_flush();
+        lab_tel_sync();
         uint64_t primes = lab_demo_burn_cpu(ms > 0 ? (uint64_t)ms : 0);
         e = lab_ev_new("work");
         lab_ev_str(e, "phase", "done");

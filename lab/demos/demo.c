@@ -1,6 +1,7 @@
 /* demo.c — parameters, live control and deadlines shared by every demo. */
 #include "demo.h"
 #include "events.h"
+#include "mem.h"
 #include "pool.h"
 #include "telemetry.h"
 
@@ -22,6 +23,34 @@ void lab_demo_init(lab_demo *d, const lab_demo_def *def)
         d->ival[i] = def->params[i].def;
         d->sval[i] = def->params[i].def_str ? def->params[i].def_str : "";
     }
+}
+
+void lab_demo_free(lab_demo *d)
+{
+    for (int i = 0; i < LAB_DEMO_MAX_PARAMS; i++) {
+        free(d->sval_owned[i]);
+        d->sval_owned[i] = NULL;
+    }
+}
+
+const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *index)
+{
+    for (int i = 0; i < LAB_DEMO_MAX_PARAMS && def->params[i].key; i++)
+        if (strcmp(def->params[i].key, key) == 0) {
+            if (index) *index = i;
+            return &def->params[i];
+        }
+    return NULL;
+}
+
+/* A string value is copied: the caller's text may be a control line whose
+ * buffer the next line overwrites (on_control below). */
+static void set_string(lab_demo *d, int i, const char *value)
+{
+    char *copy = lab_xstrdup(value);
+    free(d->sval_owned[i]);
+    d->sval_owned[i] = copy;
+    d->sval[i] = copy;
 }
 
 /* Parses "4096", "64k", "16M", "1G" (powers of 1024). */
@@ -63,7 +92,7 @@ const char *lab_demo_set(lab_demo *d, const char *key, const char *value)
             snprintf(msg, sizeof msg, "parameter %s: '%s': %s", key, value, why);
             return msg;
         }
-        d->sval[i] = value;
+        set_string(d, i, value);
         return NULL;
     }
     int64_t v;

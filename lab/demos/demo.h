@@ -76,6 +76,7 @@ struct lab_demo {
     const lab_demo_def *def;
     int64_t ival[LAB_DEMO_MAX_PARAMS];
     const char *sval[LAB_DEMO_MAX_PARAMS];
+    char *sval_owned[LAB_DEMO_MAX_PARAMS];   /* the copies lab_demo_set made */
     uint64_t duration_ms;
     int control_fd;            /* live commands ("set key=value"), or -1 */
 
@@ -106,11 +107,12 @@ bool lab_demo_listed(const lab_demo_def *def);
 const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *index);
 
 /* Parameters.  lab_demo_set() validates: returns NULL on success or a
- * message saying what is allowed. */
+ * message saying what is allowed.  A string value is copied (d owns it
+ * until the next set of that key or lab_demo_free()). */
 void lab_demo_init(lab_demo *d, const lab_demo_def *def);
+void lab_demo_free(lab_demo *d);
 const char *lab_demo_set(lab_demo *d, const char *key, const char *value);
-/* The same for one "KEY=VALUE" argument, as --set takes it.  A string
- * value keeps pointing into kv, which must outlive the demo. */
+/* The same for one "KEY=VALUE" argument, as --set takes it. */
 const char *lab_demo_set_kv(lab_demo *d, const char *kv);
 int64_t lab_demo_int(const lab_demo *d, const char *key);
 const char *lab_demo_str(const lab_demo *d, const char *key);

@@ -24,16 +24,6 @@ const lab_demo_def *lab_demo_find(const char *name)
     return NULL;
 }
 
-const lab_param *lab_demo_param(const lab_demo_def *def, const char *key, int *index)
-{
-    for (int i = 0; i < LAB_DEMO_MAX_PARAMS && def->params[i].key; i++)
-        if (strcmp(def->params[i].key, key) == 0) {
-            if (index) *index = i;
-            return &def->params[i];
-        }
-    return NULL;
-}
-
 bool lab_demo_listed(const lab_demo_def *def)
 {
     const char *show = getenv("NODELAB_SHOW_HIDDEN");

@@ -229,7 +229,7 @@ static void summary(server *s, int code)
  * last thing the server says. */
 static int close_log(lab_shutdown *sd, void *arg)
 {
-    lab_tel_flush();
+    lab_tel_sync();
     return 0;
 }
 

@@ -66,6 +66,10 @@ clean-runtime-include:
 
 # The telemetry vocabulary: one list of event names (events.h).
 lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/events.c
+# Telemetry as records in per-thread rings, made JSON by a formatter thread.
+lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/ring.c $(RT)/telemetry/ring.h \
+	$(RT)/telemetry/record.c $(RT)/telemetry/record.h \
+	$(RT)/telemetry/formatter.c $(RT)/telemetry/tel_impl.h
 RUNTIME_PUBLIC_H += $(RT)/telemetry/events.h
 
 # The runtime again, compiled under ThreadSanitizer, for the exercises

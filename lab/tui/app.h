@@ -112,10 +112,10 @@ const char *input_key_name(int key, char buf[16]);
 screen *screen_home_new(void);
 screen *screen_reader_new(const char *chapter);
 screen *screen_demo_new(const char *name);
-/* Parameters for the next dashboard of values->def (nodelab open NAME
- * --set), checked already; values must outlive that screen's start. */
-struct lab_demo;
-void screen_demo_preset(const struct lab_demo *values);
+/* Parameters for the next dashboard of demo NAME (nodelab open NAME
+ * --set KEY=VALUE...), checked already: applied over the lab's defaults.
+ * sets must outlive that screen's start. */
+void screen_demo_preset(const char *name, const char *const *sets, int n);
 screen *screen_picker_new(int kind);     /* PICK_DEMOS or PICK_EXERCISES */
 screen *screen_exercise_new(const char *id);
 enum { PICK_DEMOS, PICK_EXERCISES };

@@ -103,6 +103,7 @@ static void typed_value(screen *s, const char *text)
     lab_demo tmp;                              /* the registry's own checks */
     lab_demo_init(&tmp, d->def);
     const char *err = lab_demo_set(&tmp, param(d, i)->key, text);
+    lab_demo_free(&tmp);
     if (err) { app_status("%s", err); return; }
     if (param(d, i)->type == LAB_PARAM_INT) d->ival[i] = tmp.ival[i];
     else snprintf(d->sval[i], sizeof d->sval[i], "%s", text);
@@ -482,34 +483,38 @@ static void act(screen *s, int action, int key)
 
 /* ---- the screen -------------------------------------------------------- */
 
-/* `nodelab open NAME --set k=v`: values tui.c has checked already, for
- * the first dashboard of that demo. */
-static const lab_demo *preset;
+/* `nodelab open NAME --set k=v`: the KEY=VALUE texts tui.c has checked
+ * already, for the first dashboard of that demo. */
+static const char *preset_name;
+static const char *const *preset_sets;
+static int preset_n;
 
-void screen_demo_preset(const lab_demo *values) { preset = values; }
+void screen_demo_preset(const char *name, const char *const *sets, int n)
+{
+    preset_name = name;
+    preset_sets = sets;
+    preset_n = n;
+}
 
-/* The values the demo's entry names for the lab (slower, to be watched);
- * `nodelab open NAME --set` still has the last word. */
+/* The values the demo's entry names for the lab (slower, to be watched),
+ * then the `nodelab open NAME --set` ones on top: each --set changes its
+ * own key and leaves the lab's other defaults as they are. */
 static void apply_lab_defaults(demo_screen *d)
 {
     lab_demo values;
     lab_demo_init(&values, d->def);
     for (int k = 0; k < LAB_DEMO_MAX_LAB_SETS && d->def->lab_sets[k]; k++)
-        if (lab_demo_set_kv(&values, d->def->lab_sets[k]) != NULL) return;   /* (a test says) */
+        if (lab_demo_set_kv(&values, d->def->lab_sets[k]) != NULL) goto out;   /* (a test says) */
+    if (preset_name && strcmp(preset_name, d->def->name) == 0)
+        for (int k = 0; k < preset_n; k++)
+            lab_demo_set_kv(&values, preset_sets[k]);
+    preset_name = NULL;                        /* the first dashboard only */
     for (int i = 0; i < d->nparams; i++) {
         d->ival[i] = values.ival[i];
         snprintf(d->sval[i], sizeof d->sval[i], "%s", values.sval[i]);
     }
-}
-
-static void apply_preset(demo_screen *d)
-{
-    if (!preset || preset->def != d->def) return;
-    for (int i = 0; i < d->nparams; i++) {
-        d->ival[i] = preset->ival[i];
-        snprintf(d->sval[i], sizeof d->sval[i], "%s", preset->sval[i]);
-    }
-    preset = NULL;
+out:
+    lab_demo_free(&values);
 }
 
 /* VmHWM (the peak RSS) from /proc/PID/status, in bytes, or 0. */
@@ -595,7 +600,6 @@ screen *screen_demo_new(const char *name)
     }
     assign_hotkeys(d);
     apply_lab_defaults(d);
-    apply_preset(d);
     d->stepping = def->lab_step;
     start(d);
     return &d->base;

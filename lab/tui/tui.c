@@ -86,12 +86,15 @@ static void on_fatal(int sig)
 }
 
 /* --set KEY=VALUE after a demo target: checked here, applied when the
- * dashboard starts the demo. */
+ * dashboard starts the demo, over the lab's own defaults for it. */
 static int parse_sets(int argc, char **argv, const char *target)
 {
     const lab_demo_def *def = strncmp(target, "demo:", 5) ? NULL : lab_demo_find(target + 5);
-    static lab_demo check;                   /* (the dashboard reads it later) */
+    static const char **sets;                /* (the dashboard reads them later) */
+    int n = 0;
+    lab_demo check;
     if (def) lab_demo_init(&check, def);
+    sets = calloc((size_t)argc, sizeof *sets);
     for (int i = 2; i < argc; i++) {
         const char *kv = argv[i];
         if (!strcmp(kv, "--set") && i + 1 < argc) kv = argv[++i];
@@ -100,9 +103,11 @@ static int parse_sets(int argc, char **argv, const char *target)
                                    "for a demo)", argv[i]);
         if (!def) return nl_usage_error("open: --set is for demos; %s is not one", target);
         const char *err = lab_demo_set_kv(&check, kv);
+        lab_demo_free(&check);
         if (err) return nl_usage_error("open %s: %s", def->name, err);
+        sets[n++] = kv;
     }
-    if (def) screen_demo_preset(&check);
+    if (def) screen_demo_preset(def->name, sets, n);
     return 0;
 }
 

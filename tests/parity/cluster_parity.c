@@ -15,10 +15,13 @@
 #include "cluster.h"
 #include "driver.h"
 #include "errors.h"
+#include "fs_stream.h"
+#include "http_stream.h"
 #include "http.h"
 #include "telemetry.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -484,11 +487,182 @@ static void cluster_port_in_use(void)
     start(&o, port_worker, &the_port, 1);
 }
 
+/* ---- cluster_upload_cut: together.uploads' rule (the demo's worker is
+ * lab/demos/together_uploads_worker.c) --------------------------------------------- */
+
+static char upload_dir[128];
+static lab_http_client *cut_client;
+static lab_cluster_worker *upload_w;
+
+typedef struct {
+    lab_cluster_self *self;
+    lab_http_out *res;
+    lab_stream *body, *file;
+    char name[32], part[256], final[256], answer[40];
+    bool told, kept;
+} upload;
+
+static void up_send(lab_cluster_self *self, cJSON *m)
+{
+    lab_cluster_self_send(self, m, NULL, NULL);
+    cJSON_Delete(m);
+}
+
+static void up_data(lab_stream *s, const lab_event *ev, void *arg)
+{
+    upload *u = arg;
+    if (u->told) return;
+    u->told = true;
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "data", u->name);
+    up_send(u->self, m);
+}
+
+static void up_error(lab_stream *s, const lab_event *ev, void *arg)
+{
+    upload *u = arg;
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "body", "error");
+    cJSON_AddStringToObject(m, "code", ev->err->code);
+    cJSON_AddStringToObject(m, "message", ev->err->message);
+    up_send(u->self, m);
+    lab_stream_destroy(u->file, NULL);
+}
+
+static void up_close(lab_stream *s, const lab_event *ev, void *arg)
+{
+    upload *u = arg;
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "body", "close");
+    cJSON_AddBoolToObject(m, "complete", lab_readable_ended(s));
+    up_send(u->self, m);
+}
+
+static void up_file_error(lab_stream *s, const lab_event *ev, void *arg) { }
+
+static void up_finish(lab_stream *s, const lab_event *ev, void *arg)
+{
+    upload *u = arg;
+    rename(u->part, u->final);
+    u->kept = true;
+    int n = snprintf(u->answer, sizeof u->answer, "%s\n", u->name);
+    lab_http_set_status(u->res, 201);
+    lab_http_end(u->res, u->answer, (size_t)n, NULL, NULL);
+}
+
+static void up_file_close(lab_stream *s, const lab_event *ev, void *arg)
+{
+    upload *u = arg;
+    if (u->kept) return;
+    unlink(u->part);
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "file", "close");
+    cJSON_AddBoolToObject(m, "gone", access(u->part, F_OK) != 0);
+    up_send(u->self, m);
+}
+
+/* req.pipe(fs.createWriteStream(part)), with the listeners of the .js. */
+static void upload_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *res)
+{
+    upload *u = calloc(1, sizeof *u);          /* lives as long as the worker */
+    u->self = srv->data;
+    u->res = res;
+    snprintf(u->name, sizeof u->name, "%s", req->url + strlen("/upload/"));
+    snprintf(u->part, sizeof u->part, "%s/.%s.part", upload_dir, u->name);
+    snprintf(u->final, sizeof u->final, "%s/%s", upload_dir, u->name);
+    u->body = lab_http_msg_stream(srv->loop, req, NULL);
+    u->file = lab_fs_write_stream(srv->loop, u->part, NULL);
+    lab_stream_on(u->body, LAB_ON_DATA, up_data, u);
+    lab_stream_on(u->body, LAB_ON_ERROR, up_error, u);
+    lab_stream_on(u->body, LAB_ON_CLOSE, up_close, u);
+    lab_stream_on(u->file, LAB_ON_ERROR, up_file_error, u);
+    lab_stream_on(u->file, LAB_ON_FINISH, up_finish, u);
+    lab_stream_on(u->file, LAB_ON_CLOSE, up_file_close, u);
+    lab_pipe(u->body, u->file, true);
+}
+
+static int upload_worker(void *arg)
+{
+    lab_loop *l = lab_loop_new();
+    lab_cluster_self *self = lab_cluster_self_open(l);
+    static lab_http_server srv;
+    lab_cluster_http_listen(self, &srv, "127.0.0.1", 0, upload_request, NULL);
+    srv.data = self;
+    return run_worker(l);
+}
+
+static char whole_body[65536], cut_body[65536];
+
+static void whole_answered(int status, const char *body)
+{
+    G("client", "whole %d %.*s", status, (int)strcspn(body, "\n"), body);
+    cJSON *names = cJSON_CreateArray();
+    DIR *d = opendir(upload_dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            cJSON_AddItemToArray(names, cJSON_CreateString(e->d_name));
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", upload_dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+    rmdir(upload_dir);
+    char *j = cJSON_PrintUnformatted(names);
+    G("client", "files %s", j);
+    free(j);
+    cJSON_Delete(names);
+    lab_cluster_worker_disconnect(upload_w);
+}
+
+static lab_http_client *put(int port, const char *path, const char *length, get_cb *cb)
+{
+    lab_http_header h[] = { { "Content-Length", length } };
+    lab_http_request_opts o = { .port = port, .method = "PUT", .path = path,
+                                .headers = h, .nheaders = 1 };
+    get_req *g = calloc(1, sizeof *g);
+    g->cb = cb;
+    return lab_http_request(loop, &o, get_response, get_error, g);
+}
+
+static void upload_listening(lab_cluster_worker *w, const char *address, int port)
+{
+    log_listening(w, address, port);
+    the_port = port;
+    upload_w = w;
+    memset(cut_body, 'a', sizeof cut_body);
+    cut_client = put(port, "/upload/a", "131072", NULL);
+    lab_http_write(&cut_client->out, cut_body, sizeof cut_body, NULL, NULL);
+}
+
+static void upload_message(lab_cluster_worker *w, cJSON *msg, int fd)
+{
+    log_message(w, msg);
+    if (cJSON_GetObjectItem(msg, "data") && cut_client) {   /* hang up */
+        free(cut_client->data);
+        lab_http_client_close(cut_client);
+        cut_client = NULL;
+    }
+    if (cJSON_GetObjectItem(msg, "gone")) {
+        memset(whole_body, 'b', sizeof whole_body);
+        lab_http_client *c = put(the_port, "/upload/b", "65536", whole_answered);
+        lab_http_end(&c->out, whole_body, sizeof whole_body, NULL, NULL);
+    }
+}
+
+static void cluster_upload_cut(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(upload_dir, sizeof upload_dir, "%s/upload-cut-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(upload_dir)) { G("primary", "mkdtemp failed"); return; }
+    lab_cluster_options o = { .on_listening = upload_listening, .on_message = upload_message };
+    start(&o, upload_worker, NULL, 1);
+}
+
 /* ---- the driver ------------------------------------------------------------------------ */
 
 #define SCENARIOS(X) X(cluster_listen_two) X(cluster_disconnect_one) X(cluster_kill) \
     X(cluster_exit_start) X(cluster_message) X(cluster_disconnect_inflight) \
-    X(cluster_rr_even) X(cluster_port_in_use)
+    X(cluster_rr_even) X(cluster_port_in_use) X(cluster_upload_cut)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },

@@ -47,6 +47,9 @@ typedef struct fs_stream {
     size_t wn, wnext;          /*   done in parts from wnext on */
     struct iovec *iov;         /* the part being written, if bytes; kept */
     size_t iov_cap;            /*   from one write to the next */
+    uint64_t ms_per_mib;       /* write_ms_per_mib: a slow disk */
+    uint64_t owed_us;          /*   the part of a millisecond not waited yet */
+    lab_timer delay;
 } fs_stream;
 
 static fs_stream *F(const lab_stream *s) { return lab_stream_data(s); }
@@ -99,6 +102,8 @@ static void close_now(fs_stream *f)
     }
 }
 
+static void after_delay(lab_timer *t);
+
 static void fs_destroy(lab_stream *s, const lab_err *err)
 {
     fs_stream *f = F(s);
@@ -106,6 +111,8 @@ static void fs_destroy(lab_stream *s, const lab_err *err)
     if (err) f->destroy_err = *err;
     if (f->busy) f->closing_after = true;   /* after the pool job returns */
     else close_now(f);
+    /* A slow disk's wait (write_ms_per_mib) ends now: nothing is written. */
+    if (lab_timer_active(&f->delay)) lab_timer_start(&f->delay, after_delay, 0, 0);
 }
 
 /* Every pool callback starts here: is the stream still wanted? */
@@ -307,6 +314,42 @@ static void write_next_part(fs_stream *f)
     }
 }
 
+/* A slow disk (write_ms_per_mib): the write waits on a timer for as long
+ * as its bytes take at that pace, counted as busy like a pool job, so a
+ * destroy() meanwhile waits for it too.  Fractions of a millisecond are
+ * carried to the next write, so small writes add up to the same pace. */
+static void after_delay(lab_timer *t)
+{
+    fs_stream *f = t->data;
+    lab_stream *s = f->s;
+    f->busy = false;
+    if (f->closing_after) {               /* destroyed while waiting */
+        lab_err e = lab_err_make(LAB_ERR_DESTROYED,
+                                 "Cannot call write after a stream was destroyed");
+        finish_write(f, &e);
+        close_now(f);
+    } else {
+        write_next_part(f);
+    }
+    lab_stream_unref(s);
+}
+
+static void start_write(fs_stream *f)
+{
+    uint64_t bytes = 0;
+    for (size_t i = f->wnext; i < f->wn; i++) bytes += f->wchunks[i].len;
+    f->owed_us += bytes * f->ms_per_mib * 1000 / (1024 * 1024);
+    uint64_t ms = f->owed_us / 1000;
+    if (!ms) {
+        write_next_part(f);
+        return;
+    }
+    f->owed_us %= 1000;
+    f->busy = true;
+    lab_stream_ref(f->s);
+    lab_timer_start(&f->delay, after_delay, ms, 0);
+}
+
 /* One chunk or many, the same way.  The iovec array lives as long as the
  * stream, so a steady stream of writes allocates nothing here. */
 static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
@@ -316,7 +359,7 @@ static void queue_write(fs_stream *f, const lab_chunk *chunks, size_t n)
     f->wn = n;
     f->wnext = 0;
     if (f->fd < 0) f->write_waiting = true;   /* after the open */
-    else write_next_part(f);
+    else start_write(f);
 }
 
 static void fs_write(lab_stream *s, const lab_chunk *c) { queue_write(F(s), c, 1); }
@@ -350,7 +393,7 @@ static void after_open(lab_fs *req)
         lab_ev_int(e, "fd", f->fd);
         lab_ev_emit(e);
         if (f->want) start_read(f, f->want);
-        else if (held_write) write_next_part(f);
+        else if (held_write) start_write(f);
         f->want = 0;
     }
     lab_stream_unref(s);
@@ -379,6 +422,9 @@ static lab_stream *create(lab_loop *loop, const char *path,
     f->pos = o->start > 0 ? o->start : -1;
     f->end = o->has_end ? o->end : -1;
     f->ranges = reading && o->file_ranges;
+    f->ms_per_mib = reading ? 0 : o->write_ms_per_mib;
+    lab_timer_init(loop, &f->delay);
+    f->delay.data = f;
     lab_stream_opts so = o->stream;
     char name[32];
     if (!so.name) {

@@ -51,6 +51,11 @@ typedef struct lab_fs_stream_opts {
                                   file's bytes instead of reading them
                                   (range.h); a file write stream copies
                                   them in the kernel.  Not in Node. */
+    uint64_t write_ms_per_mib; /* writing: a slow disk — each write first
+                                  waits as long as its bytes take at this
+                                  pace (1000: 1 MiB/s), so the stream's
+                                  buffer fills and write() says false for
+                                  longer.  For demos; not in Node. */
 } lab_fs_stream_opts;
 
 /* Every failure arrives as 'error'. */

@@ -533,6 +533,6 @@ int lab_loop_run(lab_loop *loop)
         if (run_poll(loop) < 0) return -1;
         run_immediates(loop);
     }
-    lab_tel_flush();
+    lab_tel_sync();       /* write out what this run reported */
     return 0;
 }

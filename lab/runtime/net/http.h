@@ -122,10 +122,10 @@ struct lab_http_out {
     const char *method, *path, *host;      /* requests */
     int port;
     char *hdrs;                /* "Name: value\r\n"... set by the user */
-    size_t hdrs_len;
+    size_t hdrs_len, hdrs_cap;
     int64_t content_length;    /* -1 unknown */
     bool head_sent, chunked, ended, finished, closed, no_body, need_drain;
-    bool keep_alive, http10_peer, user_close, has_date;
+    bool keep_alive, http10_peer, user_close, user_conn, has_date;
     int keep_alive_s;          /* announced in the Keep-Alive header */
     int writes_pending;
     uint64_t body_bytes;

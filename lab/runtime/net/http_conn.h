@@ -35,7 +35,8 @@ struct lab_http_conn {
     lab_http_msg *in;              /* the message being parsed */
     char *pending;                 /* read but not parsed (parser paused) */
     size_t pending_len;
-    lab_timer idle;                /* keep-alive timeout (server) */
+    lab_timer idle;                /* keep-alive timeout (server), lazy */
+    uint64_t idle_since;           /* loop ms the last response ended, or 0 */
     bool in_parser, closing, peer_ended, user_paused, parser_paused;
     bool fresh;                    /* server: accepted, no request begun yet */
     lab_write_req reject;          /* the 400 answer to a malformed request */

@@ -229,7 +229,8 @@ static void on_read(lab_tcp *tcp, ssize_t n, const char *buf)
         return;
     }
     if (n > 0) {
-        if (lab_timer_active(&c->idle)) lab_timer_stop(&c->idle);
+        /* (The server's keep-alive timer stays armed: bytes begin a
+         * request, and a connection with a request is not idle.) */
         feed(c, buf, (size_t)n);
         return;
     }

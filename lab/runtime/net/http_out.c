@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "http_conn.h"
+#include "grow.h"
 #include "mem.h"
 #include "errors.h"
 
@@ -28,10 +29,11 @@ typedef struct out_write {
     lab_http_out *o;
     lab_http_done_cb *cb;
     void *arg;
-    char *head;
+    char *head;                /* head_inline, or a bigger one of its own */
     size_t body;
     bool refused;              /* never sent: says nothing about the socket */
     char line[24];             /* "1f40\r\n": a chunk's size */
+    char head_inline[256];     /* most heads fit: no allocation of their own */
 } out_write;
 
 const char *lab_http_status_text(int status)
@@ -96,26 +98,52 @@ int lab_http_set_header(lab_http_out *o, const char *name, const char *value)
 {
     if (o->head_sent || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
         return -1;                        /* no header injection */
-    size_t add = strlen(name) + strlen(value) + 4;
-    char *h = o->hdrs = lab_xrealloc(o->hdrs, o->hdrs_len + add + 1);
-    o->hdrs_len += (size_t)sprintf(h + o->hdrs_len, "%s: %s\r\n", name, value);
-    /* The headers that decide framing and connection reuse. */
+    /* "Name: value\r\n" appended with memcpy: this runs for every header
+     * of every response, where a printf would parse its format each time. */
+    size_t nl = strlen(name), vl = strlen(value);
+    o->hdrs = lab_grow_or_die(o->hdrs, &o->hdrs_cap, o->hdrs_len + nl + vl + 5, 1, 128);
+    char *h = o->hdrs + o->hdrs_len;
+    memcpy(h, name, nl);
+    memcpy(h + nl, ": ", 2);
+    memcpy(h + nl + 2, value, vl);
+    memcpy(h + nl + 2 + vl, "\r\n", 3);   /* with its NUL */
+    o->hdrs_len += nl + vl + 4;
+    /* The headers that decide framing and connection reuse (all begin
+     * with c, t or d: most headers need no comparison at all). */
+    char first = (char)(name[0] | 0x20);
+    if (first != 'c' && first != 't' && first != 'd') return 0;
     if (strcasecmp(name, "content-length") == 0)
         o->content_length = strtoll(value, NULL, 10);
     else if (strcasecmp(name, "transfer-encoding") == 0)
         o->chunked = strcasestr(value, "chunked") != NULL;
-    else if (strcasecmp(name, "connection") == 0)
+    else if (strcasecmp(name, "connection") == 0) {
+        o->user_conn = true;
         o->user_close = strcasestr(value, "close") != NULL;
-    else if (strcasecmp(name, "date") == 0)
+    } else if (strcasecmp(name, "date") == 0)
         o->has_date = true;
     return 0;
 }
 
 bool lab_http_headers_sent(const lab_http_out *o) { return o->head_sent; }
 
+/* Writes a, the decimal digits of v, then b (with its NUL) to out, and
+ * returns the length: "Content-Length: " 31 "\r\n".  A head is built for
+ * every response; snprintf would parse its format each time. */
+static size_t put_num(char *out, const char *a, uint64_t v, const char *b)
+{
+    char digits[24];
+    int n = 0;
+    do digits[n++] = (char)('0' + v % 10); while ((v /= 10) > 0);
+    size_t at = strlen(a), blen = strlen(b);
+    memcpy(out, a, at);
+    while (n > 0) out[at++] = digits[--n];
+    memcpy(out + at, b, blen + 1);
+    return at + blen;
+}
+
 /* Chooses how the body is delimited, as Node's OutgoingMessage does. */
 static void choose_framing(lab_http_out *o, bool ending, size_t len,
-                           char *extra, size_t size)
+                           char extra[64])
 {
     extra[0] = '\0';
     if (o->user_close) o->keep_alive = false;
@@ -128,41 +156,89 @@ static void choose_framing(lab_http_out *o, bool ending, size_t len,
     if (ending) {                          /* the whole body is known */
         bool bodyless = o->is_request && len == 0 &&
             (strcmp(o->method, "GET") == 0 || strcmp(o->method, "HEAD") == 0);
-        if (!bodyless) snprintf(extra, size, "Content-Length: %zu\r\n", len);
+        if (!bodyless) put_num(extra, "Content-Length: ", len, "\r\n");
         o->content_length = (int64_t)len;
     } else if (!o->is_request && o->http10_peer) {
         o->keep_alive = false;            /* the body ends when we close */
     } else {
         o->chunked = true;
-        snprintf(extra, size, "Transfer-Encoding: chunked\r\n");
+        strcpy(extra, "Transfer-Encoding: chunked\r\n");
     }
 }
 
-static char *build_head(lab_http_out *o, bool ending, size_t len)
+/* "Date: Sat, 05 Dec 2026 21:30:00 GMT\r\n": it changes once a second, so
+ * it is formatted once a second (Node caches it the same way: utcDate()
+ * in lib/internal/http.js), not for every response.  Per thread: servers
+ * may run on worker threads too. */
+static const char *date_line(size_t *len)
 {
-    char framing[64], date[64] = "", conn[64];
-    choose_framing(o, ending, len, framing, sizeof framing);
-    if (!o->is_request && !o->has_date) {
-        time_t now = time(NULL);
+    static __thread time_t cached_at = -1;
+    static __thread char line[48];
+    static __thread size_t line_len;
+    time_t now = time(NULL);
+    if (now != cached_at) {
         struct tm tm;
-        strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n",
-                 gmtime_r(&now, &tm));
+        line_len = strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n",
+                            gmtime_r(&now, &tm));
+        cached_at = now;
     }
-    if (o->user_close || (o->hdrs && strcasestr(o->hdrs, "\nconnection:")))
-        conn[0] = '\0';                   /* the user wrote their own */
+    *len = line_len;
+    return line;
+}
+
+/* A piece of the head being assembled. */
+typedef struct { const char *p; size_t n; } head_piece;
+
+/* The head, assembled with memcpy into out (when it fits) or a new
+ * buffer: the pieces are known strings, so nothing needs a format. */
+static char *build_head(lab_http_out *o, bool ending, size_t len,
+                        char *out, size_t outsize, size_t *head_len)
+{
+    char framing[64], status[64], conn[64], *request = NULL;
+    choose_framing(o, ending, len, framing);
+    head_piece pc[6];
+    int n = 0;
+    if (o->is_request) {                  /* a path may be long */
+        request = lab_xasprintf("%s %s HTTP/1.1\r\nHost: %s:%d\r\n",
+                                o->method, o->path, o->host, o->port);
+        pc[n++] = (head_piece){ request, strlen(request) };
+    } else {
+        size_t at = put_num(status, "HTTP/1.1 ", (uint64_t)o->status, " ");
+        const char *text = lab_http_status_text(o->status);   /* short: fits */
+        size_t tl = strlen(text);
+        memcpy(status + at, text, tl);
+        memcpy(status + at + tl, "\r\n", 2);
+        pc[n++] = (head_piece){ status, at + tl + 2 };
+    }
+    if (o->hdrs) pc[n++] = (head_piece){ o->hdrs, o->hdrs_len };
+    if (!o->is_request && !o->has_date) {
+        pc[n].p = date_line(&pc[n].n);
+        n++;
+    }
+    if (o->user_conn)
+        conn[0] = '\0';                  /* the user wrote their own */
+    else if (o->keep_alive && o->is_request)
+        strcpy(conn, "Connection: keep-alive\r\n");
     else if (o->keep_alive)
-        snprintf(conn, sizeof conn, o->is_request ? "Connection: keep-alive\r\n"
-                 : "Connection: keep-alive\r\nKeep-Alive: timeout=%d\r\n",
-                 o->keep_alive_s);
+        put_num(conn, "Connection: keep-alive\r\nKeep-Alive: timeout=",
+                (uint64_t)(o->keep_alive_s > 0 ? o->keep_alive_s : 0), "\r\n");
     else
-        snprintf(conn, sizeof conn, "Connection: close\r\n");
-    if (o->is_request)
-        return lab_xasprintf("%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%s\r\n",
-                             o->method, o->path, o->host, o->port,
-                             o->hdrs ? o->hdrs : "", conn, framing);
-    return lab_xasprintf("HTTP/1.1 %d %s\r\n%s%s%s%s\r\n", o->status,
-                         lab_http_status_text(o->status), o->hdrs ? o->hdrs : "",
-                         date, conn, framing);
+        strcpy(conn, "Connection: close\r\n");
+    pc[n++] = (head_piece){ conn, strlen(conn) };
+    pc[n++] = (head_piece){ framing, strlen(framing) };
+    pc[n++] = (head_piece){ "\r\n", 2 };
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += pc[i].n;
+    char *h = total + 1 <= outsize ? out : lab_xmalloc(total + 1);
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(h + at, pc[i].p, pc[i].n);
+        at += pc[i].n;
+    }
+    h[at] = '\0';
+    *head_len = at;
+    free(request);
+    return h;
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -201,7 +277,7 @@ static void complete(out_write *w, int status)
     lab_http_done_cb *cb = w->cb;
     void *arg = w->arg;
     bool refused = w->refused;
-    free(w->head);
+    if (w->head != w->head_inline) free(w->head);
     free(w);
     if (status < 0 && !refused && !o->finished && !o->closed) {
         o->closed = true;
@@ -251,8 +327,9 @@ static bool send_piece(lab_http_out *o, const void *data, size_t len,
     lab_iov iov[5];
     int n = 0;
     if (!o->head_sent) {
-        w->head = build_head(o, ending, len);
-        iov[n++] = (lab_iov){ w->head, strlen(w->head) };
+        size_t head_len;
+        w->head = build_head(o, ending, len, w->head_inline, sizeof w->head_inline, &head_len);
+        iov[n++] = (lab_iov){ w->head, head_len };
         o->head_sent = true;
     }
     if (o->no_body) len = 0;

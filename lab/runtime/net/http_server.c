@@ -71,7 +71,34 @@ static void end_conn(lab_http_conn *c)
     if (lab_tcp_shutdown(&c->tcp, on_shutdown) < 0) http_conn_close(c);
 }
 
-static void on_idle(lab_timer *t) { end_conn(t->data); }
+/* ---- the keep-alive timeout, armed lazily ------------------------------
+ *
+ * A keep-alive connection is closed after keep_alive_ms without a request.
+ * Stopping the timer when a request begins and starting it again when its
+ * response ends would move it in the loop's timer heap twice per request.
+ * Instead each response's end only notes the time (idle_since), and the
+ * timer, once armed, is left alone; when it fires it looks: a connection
+ * busy with a request is left for its response's end to re-arm; one that
+ * was busy since the timer was armed gets what is left of its idle time.
+ * Node's keep-alive timeout rides on the same trick (timer.refresh() only
+ * updates the start time; lib/internal/timers.js checks at expiry). */
+
+static void on_idle(lab_timer *t)
+{
+    lab_http_conn *c = t->data;
+    if (c->cur) return;                   /* busy: its response re-arms */
+    uint64_t keep = c->srv->keep_alive_ms, idle = lab_loop_now(t->loop) - c->idle_since;
+    if (c->idle_since && idle < keep) lab_timer_start(&c->idle, on_idle, keep - idle, 0);
+    else end_conn(c);
+}
+
+/* A response is over and the connection waits for the next request. */
+static void idle_from_now(lab_http_conn *c)
+{
+    c->idle_since = lab_loop_now(c->tcp.loop);
+    if (!lab_timer_active(&c->idle))
+        lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
+}
 
 static void free_exchange(http_exchange *x)
 {
@@ -132,7 +159,7 @@ static void res_done(lab_http_out *o, void *owner)
     }
     http_conn_resume_parser(c);           /* a pipelined request may wait */
     if (!c->closing && !c->cur && !c->parser_paused && !c->peer_ended)
-        lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
+        idle_from_now(c);
 }
 
 /* ---- parser hooks ------------------------------------------------------ */
@@ -140,8 +167,7 @@ static void res_done(lab_http_out *o, void *owner)
 static int srv_begin(lab_http_conn *c)
 {
     http_exchange *x = lab_xcalloc(1, sizeof *x);
-    lab_timer_stop(&c->idle);             /* busy again */
-    c->fresh = false;
+    c->fresh = false;                     /* busy again (c->cur): see on_idle */
     x->conn = c;
     http_msg_init(&x->req, c);
     c->cur = x;
@@ -181,7 +207,7 @@ static int srv_complete(lab_http_conn *c)
     if (x->res_done) {                    /* answered already: go on */
         c->cur = NULL;
         free_exchange(x);
-        lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
+        idle_from_now(c);
         return 0;
     }
     if (x->req.on_end) x->req.on_end(&x->req);

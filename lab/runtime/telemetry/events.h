@@ -63,7 +63,10 @@
     /* the Chapter 5 demos' events the lab's dashboards draw */               \
     X(REQUEST_START, "request_start") X(STOP, "stop") X(DB, "db")             \
     X(STAGE, "stage") X(COUNT_RESULT, "count") X(PINGPONG, "pingpong")       \
-    X(ACTORS, "actors")   X(NOCOPY, "nocopy")
+    X(ACTORS, "actors")   X(NOCOPY, "nocopy")                               \
+    /* together.uploads (lab/demos/together_uploads*.c) */                   \
+    X(UPLOAD, "upload")   X(UPLOAD_DONE, "upload_done")                       \
+    X(UPLOAD_WORKER, "upload_worker") X(UPLOAD_SENT, "upload_sent")
 
 typedef enum {
 #define LAB_EV_ENUM_(id, name) LAB_EV_##id,

@@ -1,9 +1,17 @@
 /*
- * telemetry.c — JSON Lines events on a non-blocking descriptor (see the
- * header for the promises this file keeps).
+ * telemetry.c — the emitting side: events as records into the calling
+ * thread's ring (see the header for the promises, tel_impl.h for the
+ * picture, formatter.c for the JSON).
+ *
+ * What an event costs the thread that emits it: the clock, a few small
+ * copies into a buffer on its own stack of events, one atomic increment
+ * (the event's number), a copy into its ring, a fence.  No lock, no
+ * allocation, no system call, no JSON — those happen on the formatter's
+ * thread.
  */
+#define _GNU_SOURCE
 #include "telemetry.h"
-#include "events.h"
+#include "tel_impl.h"
 #include "errors.h"
 #include "loop.h"
 #include "mem.h"
@@ -11,48 +19,124 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Lines waiting for the reader.  Small on purpose: a reader that falls
- * this far behind is not reading, and the demo must not pay for it. */
-#define TEL_BUFFER_CAP (256 * 1024)
+struct tel_state tel = {
+    .fd = -1,
+    .reg_lock = PTHREAD_MUTEX_INITIALIZER,
+    .fmt_lock = PTHREAD_MUTEX_INITIALIZER,
+};
 
-/* Threads: the loop thread and the pool's threads all report.  Everything
- * here is read and written with the lock held, except `fd`, which every
- * event reads first to learn whether telemetry is on at all: an atomic,
- * read without the lock (a relaxed load costs what a plain one does), and
- * read again under the lock before anything is written. */
-static struct {
-    atomic_int fd;             /* -1: off */
-    uint64_t epoch_us;
-    char *buf;                 /* whole lines only */
-    size_t len;
-    uint64_t written, dropped, dropped_unreported;
-    pthread_mutex_t lock;
-    bool atfork_installed;
-} tel = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+/* An event being built.  Each thread has a few in its own storage: events
+ * are built one at a time, but one may be started while another is open
+ * (an error reported halfway through another report).  More than that at
+ * once come from the heap. */
+#define EVS_PER_THREAD 4
+
+struct lab_ev {
+    lab_rec_buf b;
+    int kind;                  /* lab_ev_id, for the counters */
+    int64_t size;              /* the "size" field, if any */
+    bool ret_false;            /* a "ret": false field */
+    int slot;                  /* in the thread's evs[], or -1: from the heap */
+};
+
+/* The id of a name: a small cache on the emitting thread, keyed by the
+ * name's address (emitters pass LAB_EV(...), the same pointer each time). */
+#define KIND_CACHE 64
+
+static __thread struct {
+    tel_ring *ring;
+    unsigned gen;
+    unsigned used;                         /* bit i: evs[i] is being built */
+    lab_ev evs[EVS_PER_THREAD];
+    struct { const char *name; int kind; } kinds[KIND_CACHE];
+} me;
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ring_key;
 
 static int tel_fd(void) { return atomic_load_explicit(&tel.fd, memory_order_relaxed); }
 
-struct lab_ev { cJSON *obj; };
+/* ---- rings: one per thread --------------------------------------------- */
+
+/* A thread ended: its ring is read to the end, then given to a new one. */
+static void thread_ended(void *arg)
+{
+    tel_ring *t = arg;
+    atomic_store(&t->state, RING_ORPHAN);
+}
+
+static void make_key(void) { pthread_key_create(&ring_key, thread_ended); }
+
+static tel_ring *new_ring(void)
+{
+    for (int i = 0; i < atomic_load(&tel.nrings); i++) {
+        int free_state = RING_FREE;
+        if (atomic_compare_exchange_strong(&tel.rings[i]->state, &free_state, RING_OWNED))
+            return tel.rings[i];
+    }
+    int n = atomic_load(&tel.nrings);
+    if (n == TEL_MAX_RINGS) return NULL;
+    tel_ring *t = lab_xcalloc(1, sizeof *t);
+    lab_ring_init(&t->ring, TEL_RING_BYTES);
+    atomic_store(&t->state, RING_OWNED);
+    tel.rings[n] = t;
+    atomic_store_explicit(&tel.nrings, n + 1, memory_order_release);
+    return t;
+}
+
+/* The calling thread's ring: registered on its first event (and again in
+ * a forked child, whose rings are its own). */
+static tel_ring *my_ring(void)
+{
+    unsigned gen = atomic_load_explicit(&tel.gen, memory_order_relaxed);
+    if (me.ring && me.gen == gen) return me.ring;
+    pthread_once(&key_once, make_key);
+    pthread_mutex_lock(&tel.reg_lock);
+    me.ring = new_ring();
+    me.gen = gen;
+    pthread_setspecific(ring_key, me.ring);
+    tel_formatter_start();
+    pthread_mutex_unlock(&tel.reg_lock);
+    return me.ring;
+}
 
 /* ---- fork safety ------------------------------------------------------- */
 
-static void atfork_prepare(void) { pthread_mutex_lock(&tel.lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&tel.lock); }
-/* The child must not re-send the parent's buffered lines. */
+static void atfork_prepare(void) { pthread_mutex_lock(&tel.reg_lock); }
+static void atfork_parent(void) { pthread_mutex_unlock(&tel.reg_lock); }
+
+/* The child is a new reporter: the parent's rings and its unwritten lines
+ * are the parent's to write, not the child's (they would appear twice).
+ * Its threads — only the one that forked survives — register anew, and
+ * its formatter starts with its first event. */
 static void atfork_child(void)
 {
-    tel.len = 0;
-    tel.dropped_unreported = 0;
-    pthread_mutex_init(&tel.lock, NULL);
+    pthread_mutex_init(&tel.reg_lock, NULL);
+    pthread_mutex_init(&tel.fmt_lock, NULL);
+    int n = atomic_load(&tel.nrings);
+    for (int i = 0; i < n; i++) {
+        lab_ring_free(&tel.rings[i]->ring);
+        free(tel.rings[i]);
+        tel.rings[i] = NULL;
+    }
+    atomic_store(&tel.nrings, 0);
+    pthread_setspecific(ring_key, NULL);
+    atomic_fetch_add(&tel.gen, 1);
+    atomic_store(&tel.seq, 0);
+    atomic_store(&tel.lost, 0);
+    tel.next_seq = 0;
+    tel.cur = NULL;
+    atomic_store(&tel.out_len, 0);
+    tel.thread_on = false;
+    atomic_store(&tel.sleeping, 0);
+    tel.pid = getpid();
+    tel.forked = true;
 }
 
 /* ---- opening and closing ----------------------------------------------- */
@@ -63,18 +147,27 @@ uint64_t lab_tel_now(void) { return lab_clock_us() - tel.epoch_us; }
 bool lab_tel_on(void) { return tel_fd() >= 0; }
 int lab_tel_fd(void) { return tel_fd(); }
 
+/* A process that returns from main() or calls exit() says what it has
+ * left to say (the reader gets a moment, not more). */
+static void at_exit(void) { lab_tel_close(200); }
+
 void lab_tel_open(int fd)
 {
-    if (!tel.atfork_installed) {
+    static bool installed;
+    if (!installed) {
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-        tel.atfork_installed = true;
+        atexit(at_exit);
+        installed = true;
     }
     if (tel.epoch_us == 0) tel.epoch_us = lab_clock_us();
+    const char *mode = getenv("NODELAB_TELEMETRY");
+    tel.direct = mode && strcmp(mode, "json-direct") == 0;
+    tel.pid = getpid();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    pthread_mutex_lock(&tel.lock);
-    if (!tel.buf) tel.buf = lab_xmalloc(TEL_BUFFER_CAP);
+    pthread_mutex_lock(&tel.fmt_lock);
+    if (!tel.out) tel.out = lab_xmalloc(TEL_OUT_CAP);
     atomic_store(&tel.fd, fd);
-    pthread_mutex_unlock(&tel.lock);
+    pthread_mutex_unlock(&tel.fmt_lock);
 }
 
 bool lab_tel_open_from_env(void)
@@ -90,178 +183,281 @@ bool lab_tel_open_from_env(void)
     return true;
 }
 
-/* Writes whole lines, at most PIPE_BUF bytes per write(), so that a write
- * to a pipe is atomic.  Call with the lock held. */
-static void flush_locked(void)
-{
-    size_t off = 0;
-    while (off < tel.len) {
-        size_t n = 0;                  /* whole lines that fit in PIPE_BUF */
-        const char *p = tel.buf + off;
-        while (off + n < tel.len) {
-            const char *nl = memchr(p + n, '\n', tel.len - off - n);
-            size_t line = (size_t)(nl - (p + n)) + 1;
-            if (n > 0 && n + line > PIPE_BUF) break;
-            n += line;                 /* a single long line goes alone */
-            if (n >= PIPE_BUF) break;
-        }
-        ssize_t w = write(tel_fd(), p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                tel.len = 0;           /* reader gone: nothing to keep */
-                atomic_store(&tel.fd, -1);
-                return;
-            }
-            break;
-        }
-        off += (size_t)w;
-        if ((size_t)w < n) {
-            /* Only a long line or a non-pipe can be cut: keep the rest. */
-            break;
-        }
-    }
-    if (off == 0) return;              /* a stalled reader costs no copying */
-    memmove(tel.buf, tel.buf + off, tel.len - off);
-    tel.len -= off;
-}
-
+/* Wakes the formatter: whatever is waiting goes out without the caller
+ * waiting for it (the loop calls this each turn). */
 void lab_tel_flush(void)
 {
-    if (tel_fd() < 0) return;
-    pthread_mutex_lock(&tel.lock);
-    if (tel_fd() >= 0 && tel.len > 0) flush_locked();
-    pthread_mutex_unlock(&tel.lock);
+    if (tel_fd() >= 0 && tel.thread_on) tel_formatter_wake();
 }
 
-/* Reads one counter under the lock. */
-static uint64_t locked_read(const uint64_t *counter)
+void lab_tel_sync(void)
 {
-    pthread_mutex_lock(&tel.lock);
-    uint64_t v = *counter;
-    pthread_mutex_unlock(&tel.lock);
-    return v;
+    if (tel_fd() < 0) return;
+    pthread_mutex_lock(&tel.fmt_lock);
+    tel_drain_locked(tel.direct);
+    pthread_mutex_unlock(&tel.fmt_lock);
 }
 
 bool lab_tel_pending(void)
 {
-    pthread_mutex_lock(&tel.lock);
-    bool pending = tel_fd() >= 0 && tel.len > 0;
-    pthread_mutex_unlock(&tel.lock);
-    return pending;
+    if (tel_fd() < 0) return false;
+    /* Rings first: a line leaves its ring only once it is in `out`. */
+    return tel_rings_pending() || atomic_load_explicit(&tel.out_len, memory_order_acquire) > 0;
 }
-uint64_t lab_tel_written(void) { return locked_read(&tel.written); }
-uint64_t lab_tel_dropped(void) { return locked_read(&tel.dropped); }
+
+static uint64_t sum_rings(size_t offset)
+{
+    uint64_t sum = 0;
+    int n = atomic_load_explicit(&tel.nrings, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        sum += atomic_load_explicit((atomic_uint_fast64_t *)((char *)tel.rings[i] + offset),
+                                    memory_order_relaxed);
+    return sum;
+}
+
+uint64_t lab_tel_written(void) { return sum_rings(offsetof(tel_ring, accepted)); }
+uint64_t lab_tel_dropped(void)
+{
+    return sum_rings(offsetof(tel_ring, ring.dropped)) + atomic_load(&tel.lost);
+}
+
+lab_tel_totals lab_tel_totals_of(lab_ev_id kind)
+{
+    lab_tel_totals t = { 0, 0, 0 };
+    if ((int)kind < 0 || kind > LAB_EV_OTHER) return t;
+    t.events = sum_rings(offsetof(tel_ring, kinds) + kind * sizeof(tel_counter) +
+                         offsetof(tel_counter, events));
+    t.bytes = sum_rings(offsetof(tel_ring, kinds) + kind * sizeof(tel_counter) +
+                        offsetof(tel_counter, bytes));
+    t.falses = sum_rings(offsetof(tel_ring, kinds) + kind * sizeof(tel_counter) +
+                         offsetof(tel_counter, falses));
+    return t;
+}
 
 void lab_tel_close(int timeout_ms)
 {
     if (tel_fd() < 0) return;
+    tel_formatter_stop();
     /* Let a slow reader catch up for a little while: the last events of a
      * demo (its summary) are the ones people look for.  Never longer. */
     uint64_t deadline = lab_clock_us() + (uint64_t)timeout_ms * 1000u;
-    pthread_mutex_lock(&tel.lock);
-    if (tel_fd() >= 0) flush_locked();
-    while (tel_fd() >= 0 && tel.len > 0 && lab_clock_us() < deadline) {
+    pthread_mutex_lock(&tel.fmt_lock);
+    tel_drain_locked(tel.direct);
+    while (tel_fd() >= 0 && (atomic_load(&tel.out_len) > 0 || tel_rings_pending()) &&
+           lab_clock_us() < deadline) {
         struct pollfd pfd = { .fd = tel_fd(), .events = POLLOUT };
         int left = (int)((deadline - lab_clock_us()) / 1000u);
         if (poll(&pfd, 1, left > 0 ? left : 1) < 0 && errno != EINTR) break;
-        flush_locked();
+        tel_drain_locked(tel.direct);
     }
     atomic_store(&tel.fd, -1);
-    tel.len = 0;
-    pthread_mutex_unlock(&tel.lock);
+    /* What could not be written is forgotten; the next open starts clean. */
+    int n = atomic_load(&tel.nrings);
+    for (int i = 0; i < n; i++) {
+        lab_ring_discard(&tel.rings[i]->ring);
+        tel.rings[i]->dropped_reported = atomic_load(&tel.rings[i]->ring.dropped);
+    }
+    atomic_store(&tel.out_len, 0);
+    atomic_store(&tel.seq, 0);
+    tel.next_seq = 0;
+    tel.cur = NULL;
+    pthread_mutex_unlock(&tel.fmt_lock);
 }
 
 /* ---- building events --------------------------------------------------- */
 
+static int kind_of(const char *name)
+{
+    unsigned h = (unsigned)(((uintptr_t)name >> 3) % KIND_CACHE);
+    if (me.kinds[h].name != name) {
+        me.kinds[h].name = name;
+        me.kinds[h].kind = lab_ev_lookup(name);
+    }
+    return me.kinds[h].kind;
+}
+
 lab_ev *lab_ev_new(const char *name)
 {
     if (tel_fd() < 0) return NULL;         /* the cheap path */
-    lab_ev *e = lab_xmalloc(sizeof *e);
-    e->obj = cJSON_CreateObject();
-    cJSON_AddNumberToObject(e->obj, "ts", (double)lab_tel_now());
-    cJSON_AddStringToObject(e->obj, "ev", name);
-    cJSON_AddNumberToObject(e->obj, "pid", (double)getpid());
+    lab_ev *e;
+    int slot = __builtin_ffs((int)~me.used & ((1 << EVS_PER_THREAD) - 1)) - 1;
+    if (slot >= 0) {
+        me.used |= 1u << slot;
+        e = &me.evs[slot];
+    } else {
+        e = lab_xmalloc(sizeof *e);
+    }
+    e->slot = slot;
+    lab_rec_begin(&e->b, name, lab_tel_now(), tel.pid);
+    e->kind = kind_of(name);
+    e->size = 0;
+    e->ret_false = false;
     return e;
 }
+
+static bool is_key(const char *key, const char *want) { return key[0] == want[0] && strcmp(key, want) == 0; }
 
 void lab_ev_str(lab_ev *e, const char *key, const char *value)
 {
     if (!e) return;
-    if (value) cJSON_AddStringToObject(e->obj, key, value);
-    else cJSON_AddNullToObject(e->obj, key);
+    if (value) lab_rec_field(&e->b, LAB_F_STR, key, value, strlen(value));
+    else lab_rec_field(&e->b, LAB_F_NULL, key, NULL, 0);
 }
 
 void lab_ev_int(lab_ev *e, const char *key, int64_t value)
 {
-    if (e) cJSON_AddNumberToObject(e->obj, key, (double)value);
+    if (!e) return;
+    lab_rec_field(&e->b, LAB_F_INT, key, &value, 8);
+    if (is_key(key, "size")) e->size = value;
 }
 
 void lab_ev_num(lab_ev *e, const char *key, double value)
 {
-    if (e) cJSON_AddNumberToObject(e->obj, key, value);
+    if (e) lab_rec_field(&e->b, LAB_F_NUM, key, &value, 8);
 }
 
 void lab_ev_bool(lab_ev *e, const char *key, bool value)
 {
-    if (e) cJSON_AddBoolToObject(e->obj, key, value);
+    if (!e) return;
+    unsigned char b = value;
+    lab_rec_field(&e->b, LAB_F_BOOL, key, &b, 1);
+    if (!value && is_key(key, "ret")) e->ret_false = true;
 }
 
 void lab_ev_null(lab_ev *e, const char *key)
 {
-    if (e) cJSON_AddNullToObject(e->obj, key);
+    if (e) lab_rec_field(&e->b, LAB_F_NULL, key, NULL, 0);
 }
 
 void lab_ev_pid(lab_ev *e, int pid)
 {
-    if (e) cJSON_ReplaceItemInObjectCaseSensitive(e->obj, "pid",
-                                                  pid > 0 ? cJSON_CreateNumber(pid) : cJSON_CreateNull());
+    if (e) lab_rec_set_pid(&e->b, pid);
 }
 
+/* A cJSON value is printed now (rare: a demo's parameters, a spawn's
+ * argv) and kept as text. */
 void lab_ev_json(lab_ev *e, const char *key, cJSON *value)
 {
-    if (e) cJSON_AddItemToObject(e->obj, key, value);
-    else cJSON_Delete(value);
+    if (e) {
+        char *text = cJSON_PrintUnformatted(value);
+        if (text) lab_rec_field(&e->b, LAB_F_JSON, key, text, strlen(text));
+        free(text);
+    }
+    cJSON_Delete(value);
 }
 
-/* Appends one line to the buffer, or counts it as dropped. */
-static bool append_line(const char *line, size_t n)
+static void ev_free(lab_ev *e)
 {
-    if (tel.len + n + 1 > TEL_BUFFER_CAP) return false;
-    memcpy(tel.buf + tel.len, line, n);
-    tel.buf[tel.len + n] = '\n';
-    tel.len += n + 1;
-    return true;
+    lab_rec_release(&e->b);
+    if (e->slot >= 0) me.used &= ~(1u << e->slot);
+    else free(e);
+}
+
+/* Events another process answers: their lines must be in the pipe before
+ * the answer can be reported there, so their emitter formats everything
+ * up to them itself instead of leaving it to the formatter. */
+static bool sync_kind(int kind)
+{
+    return kind == LAB_EV_SPAWN || kind == LAB_EV_EXIT || kind == LAB_EV_KILL ||
+           kind == LAB_EV_IPC || kind == LAB_EV_DISCONNECT;
+}
+
+/* Events of the data path, which may come by the hundred thousand a
+ * second: when the reader is behind, these are the ones dropped (and
+ * counted).  Every other kind — a worker's exit, a respawn, a summary —
+ * is rare and is what a reader waits for: it waits for room instead. */
+static bool droppable_kind(int kind)
+{
+    switch (kind) {
+    case LAB_EV_WRITE: case LAB_EV_WRITTEN: case LAB_EV_DRAIN: case LAB_EV_PUSH:
+    case LAB_EV_DATA: case LAB_EV_PAUSE: case LAB_EV_RESUME: case LAB_EV_LAG:
+    case LAB_EV_POOL: case LAB_EV_MEM: case LAB_EV_FS: case LAB_EV_CONNECTION:
+    case LAB_EV_CONNECT: case LAB_EV_SOCKET_CLOSE: case LAB_EV_GZIP: case LAB_EV_REQUEST:
+    case LAB_EV_RESPONSE: case LAB_EV_REQUEST_START: case LAB_EV_IPC: case LAB_EV_SCHEDULE:
+    case LAB_EV_MESSAGE: case LAB_EV_MAILBOX: case LAB_EV_SHARED: case LAB_EV_ATOMICS:
+    case LAB_EV_CACHE: case LAB_EV_ROUNDTRIP: case LAB_EV_HOP: case LAB_EV_QUEUE:
+    case LAB_EV_PGZIP_BLOCK: case LAB_EV_PGZIP_PROGRESS: case LAB_EV_PINGPONG:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A rare event and a full ring: the reader is behind.  Format what can
+ * be formatted and wait for the reader to take lines, as the old path
+ * (one write per event) always did — for 10 s at most, or until the
+ * reader is gone.  Called with fmt_lock held. */
+static void *wait_for_room(tel_ring *t, size_t len)
+{
+    uint64_t give_up = lab_clock_us() + 10 * 1000000u;
+    void *slot = NULL;
+    while (!slot && tel_fd() >= 0 && lab_clock_us() < give_up) {
+        tel_drain_locked(tel.direct);
+        if ((slot = lab_ring_reserve(&t->ring, len))) break;
+        struct pollfd pfd = { .fd = tel_fd(), .events = POLLOUT };
+        poll(&pfd, 1, 20);
+    }
+    return slot;
+}
+
+/* The owner's counters: a relaxed load and store, no locked instruction. */
+static void bump(atomic_uint_fast64_t *c, uint64_t by)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+                          memory_order_relaxed);
 }
 
 void lab_ev_emit(lab_ev *e)
 {
     if (!e) return;
-    char *line = cJSON_PrintUnformatted(e->obj);
-    cJSON_Delete(e->obj);
-    free(e);
-    if (!line) return;
-    pthread_mutex_lock(&tel.lock);
-    if (tel_fd() >= 0) {
-        flush_locked();                    /* make room if the reader did */
-        if (tel.dropped_unreported && tel.len + 128 < TEL_BUFFER_CAP) {
-            char note[128];
-            int n = snprintf(note, sizeof note,
-                             "{\"ts\":%llu,\"ev\":\"dropped\",\"pid\":%d,\"count\":%llu}",
-                             (unsigned long long)lab_tel_now(), (int)getpid(),
-                             (unsigned long long)tel.dropped_unreported);
-            if (append_line(note, (size_t)n)) tel.dropped_unreported = 0;
-        }
-        if (append_line(line, strlen(line))) {
-            tel.written++;
-        } else {
-            tel.dropped++;
-            tel.dropped_unreported++;
-        }
-        flush_locked();
+    tel_ring *t = tel_fd() >= 0 ? my_ring() : NULL;
+    if (!t) {
+        if (tel_fd() >= 0) atomic_fetch_add(&tel.lost, 1);     /* too many threads */
+        ev_free(e);
+        return;
     }
-    pthread_mutex_unlock(&tel.lock);
-    free(line);
+    /* Counted whether or not its record gets through: exact totals. */
+    tel_counter *c = &t->kinds[e->kind];
+    bump(&c->events, 1);
+    if (e->size > 0) bump(&c->bytes, (uint64_t)e->size);
+    if (e->ret_false) bump(&c->falses, 1);
+
+    lab_rec *r = lab_rec_end(&e->b);
+    bool sync = !tel.thread_on || sync_kind(e->kind);
+    if (sync) pthread_mutex_lock(&tel.fmt_lock);
+    void *slot = lab_ring_reserve(&t->ring, r->h.len);
+    if (!slot && !sync && atomic_load_explicit(&tel.out_len, memory_order_relaxed) < TEL_OUT_CAP / 2) {
+        /* The ring is full but the lines already made are being taken:
+         * the formatter, not the reader, is behind (on a busy machine its
+         * thread can wait for a core while this one emits).  Catch up here
+         * rather than drop, so that events are lost only when the reader
+         * is behind — and then dropping stays cheap. */
+        pthread_mutex_lock(&tel.fmt_lock);
+        tel_drain_locked(tel.direct);
+        pthread_mutex_unlock(&tel.fmt_lock);
+        slot = lab_ring_reserve(&t->ring, r->h.len);
+    }
+    if (!slot && !droppable_kind(e->kind)) {
+        if (!sync) pthread_mutex_lock(&tel.fmt_lock);
+        slot = wait_for_room(t, r->h.len);
+        if (!sync) pthread_mutex_unlock(&tel.fmt_lock);
+    }
+    if (slot) {
+        /* Numbered only once it has room: the numbers have no gaps. */
+        r->seq = atomic_fetch_add_explicit(&tel.seq, 1, memory_order_relaxed);
+        memcpy(slot, r, r->h.len);
+        lab_ring_commit(&t->ring);
+        bump(&t->accepted, 1);
+    } else {
+        lab_ring_drop(&t->ring);
+    }
+    if (sync) {
+        tel_drain_locked(tel.direct);
+        pthread_mutex_unlock(&tel.fmt_lock);
+    } else if (slot) {
+        tel_formatter_wake();
+    }
+    ev_free(e);
 }
 
 void lab_tel_stream(const char *ev, const char *stream)

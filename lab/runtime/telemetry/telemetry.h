@@ -9,21 +9,33 @@
  *   pid  the process that emitted it
  * plus the event's own fields (docs/telemetry.md lists them all).
  *
- * Two promises:
+ * Three promises:
  *   - Cheap when off: lab_ev_new() returns NULL and every other call is a
  *     no-op on NULL, so an unobserved program pays one branch per event.
- *   - Never blocks: the descriptor is non-blocking.  Lines the reader has
- *     not taken wait in a bounded buffer; when that is full, new events are
- *     dropped and counted, and the next line that gets through is preceded
- *     by {"ev":"dropped","count":N}.
+ *   - Cheap when on: an event is written as a binary record into a ring
+ *     of the calling thread (no lock, no system call, no JSON there); a
+ *     formatter thread makes the JSON lines, in the order the events were
+ *     emitted, and writes them.  docs/telemetry.md, "Records".
+ *   - Never blocks: when the reader falls behind, the rings fill and new
+ *     events are dropped and counted; the next line of that thread that
+ *     gets through is preceded by {"ev":"dropped","count":N}.  (When only
+ *     the formatter is behind, the emitter whose ring is full formats and
+ *     writes the waiting lines itself.)  The totals
+ *     of lab_tel_totals_of() count every event, dropped or not.
  *
- * Safe to call from any thread.  After fork() the child starts with an
- * empty buffer (pthread_atfork), writing to the same descriptor: a line is
- * written whole in one write() of at most PIPE_BUF bytes, so lines from
- * several processes never interleave mid-line.
+ * Safe to call from any thread.  After fork() the child has rings and a
+ * formatter of its own (pthread_atfork), writing to the same descriptor:
+ * a line is written whole in one write() of at most PIPE_BUF bytes, so
+ * lines from several processes never interleave mid-line.  Events another
+ * process answers (spawn, exit, kill, ipc, disconnect) are written before
+ * lab_ev_emit() returns, so the answer is never reported first.
+ * NODELAB_TELEMETRY=json-direct selects the old path (cJSON per event,
+ * written by the emitter), for comparison in `make bench`.
  */
 #ifndef LAB_TELEMETRY_H
 #define LAB_TELEMETRY_H
+
+#include "events.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,13 +60,25 @@ uint64_t lab_tel_epoch(void);
 /* Microseconds since time 0. */
 uint64_t lab_tel_now(void);
 
-/* Writes buffered lines without blocking.  The loop calls this each turn. */
+/* Wakes the formatter, without waiting for it.  The loop calls this each turn. */
 void lab_tel_flush(void);
-/* True when lines are waiting for the reader. */
+/* Formats and writes, before it returns, every event this process emitted
+ * before the call (as much as the reader takes without waiting: a full
+ * pipe keeps the rest).  For "the file is complete now": the end of a
+ * loop's run, a test that reads the file next, a child about to be
+ * watched by its parent. */
+void lab_tel_sync(void);
+/* True when events are waiting for the reader. */
 bool lab_tel_pending(void);
-/* Totals since lab_tel_open(): lines written and lines dropped. */
+/* Totals of this process: events queued for the reader, and dropped. */
 uint64_t lab_tel_written(void);
 uint64_t lab_tel_dropped(void);
+/* Exact totals per kind of event, dropped ones included (kept apart from
+ * the records, so a reader that misses records still gets the sums):
+ * events; bytes, the sum of their "size" fields; falses, how many had
+ * "ret": false.  LAB_EV_OTHER adds up every name not in events.h. */
+typedef struct { uint64_t events, bytes, falses; } lab_tel_totals;
+lab_tel_totals lab_tel_totals_of(lab_ev_id kind);
 
 /* Building one event.  All setters accept NULL (telemetry off). */
 typedef struct lab_ev lab_ev;
@@ -70,7 +94,7 @@ void lab_ev_json(lab_ev *e, const char *key, struct cJSON *value);
 /* For events about another process (spawn, exit): "pid" names that
  * process instead of the emitter. */
 void lab_ev_pid(lab_ev *e, int pid);
-/* Serialises, queues and frees the event. */
+/* Queues the event's record and frees the event. */
 void lab_ev_emit(lab_ev *e);
 
 /* Shorthand for the most common shapes. */
