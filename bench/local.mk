@@ -25,3 +25,5 @@ bench: bench/bench-threads
 EXTRA_DIST += bench/threads.sh bench/threads/counter.js bench/threads/post.js bench/lib.sh
 # Chapter 6: bench/pgzip.sh (parallel gzip against gzip -6 and pigz -p 2).
 EXTRA_DIST += bench/pgzip.sh
+# Chapter 6: bench/uploads.sh (together.uploads against node's cluster and req.pipe(file)).
+EXTRA_DIST += bench/uploads.sh bench/uploads/server.js

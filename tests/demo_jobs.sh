@@ -205,6 +205,41 @@ assert all(c["child_pid"] == 0 for c in pool["children"]), pool
 left=$(wait_gone "$TMP")
 [ -z "$left" ] && ok "no worker or job child left after SIGTERM mid-run" || fail "no worker or job child left after SIGTERM mid-run" "$left"
 
+# ---- in the lab: the pool's rows, the failures on the timeline, a key --------------
+if command -v tmux >/dev/null 2>&1; then
+    SOCK="nljobs-$$"
+    tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+    # wait_for REGEX: polls the pane until REGEX shows, at most 30 s.
+    wait_for() {
+        _w=0
+        while [ $_w -lt 300 ]; do
+            tmx capture-pane -p -J -t jobs | grep -Eq -- "$1" && return 0
+            sleep 0.1; _w=$((_w + 1))
+        done
+        return 1
+    }
+    lab_sees() {
+        if wait_for "$1"; then ok "lab: $2"; else fail "lab: $2" "$(tmx capture-pane -p -J -t jobs)"; fi
+    }
+    LANG=C.UTF-8 tmx new-session -d -s jobs -x 100 -y 34 \
+        "env XDG_STATE_HOME=$TMP/state NODELAB_WORKSPACE=$TMP/ws $NODELAB open together.jobs \
+--set heavy=100000 --set job_timeout_ms=800 --set hang=0; echo lab exited \$?; sleep 60"
+    lab_sees "job pool +queued [0-9]+ +running [0-9]+ +done [0-9]+" "the job pool's line"
+    lab_sees "child 2 +pid [0-9]+" "a row per child, with its PID"
+    lab_sees "latency +cheap p50 [0-9.]+ ms" "the latency of each class"
+    lab_sees "child replaced +slot [12]: pid [0-9]+ \(SIG(SEGV|ABRT)\) -> pid" "a crash and its replacement on the timeline"
+    tmx send-keys -t jobs h
+    lab_sees "pressed h" "h sends a job that hangs"
+    lab_sees "job timeout +job [0-9]+ \(hang, attempt 1\)" "the hung job's timeout on the timeline"
+    tmx send-keys -t jobs q
+    sleep 0.5
+    tmx send-keys -t jobs q
+    lab_sees "lab exited 0" "q leaves the lab"
+    tmx kill-server >/dev/null 2>&1
+    left=$(wait_gone "$TMP")
+    [ -z "$left" ] && ok "lab: no worker or job child left" || fail "lab: no worker or job child left" "$left"
+fi
+
 # ---- parameters --------------------------------------------------------------------
 expect_status 2 "children=0 is refused (exit 2)" -- "$NODELAB" demo together.jobs --set children=0
 [ "$(wc -l <"$TMP/err")" = 1 ] && ok "children=0: one line" || fail "children=0: one line" "$(cat "$TMP/err")"

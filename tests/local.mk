@@ -20,16 +20,16 @@ UNIT_TESTS = tests/test_loop tests/test_telemetry \
 	tests/test_tui_model tests/test_tui_exercise
 tests_test_tui_model_SOURCES = tests/test_tui_model.c lab/tui/model.c lab/tui/model_log.c \
 	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
-	lab/tui/model_shutdown.c lab/tui/model_threads.c
+	lab/tui/model_shutdown.c lab/tui/model_threads.c lab/tui/model_jobs.c
 tests_test_tui_exercise_SOURCES = tests/test_tui_exercise.c lab/tui/exercise_report.c
 # The cluster view's model (lab/tui/model_cluster.c).
 UNIT_TESTS += tests/test_tui_cluster tests/test_tui_shutdown
 tests_test_tui_shutdown_SOURCES = tests/test_tui_shutdown.c lab/tui/model.c lab/tui/model_log.c \
 	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
-	lab/tui/model_shutdown.c lab/tui/model_threads.c
+	lab/tui/model_shutdown.c lab/tui/model_threads.c lab/tui/model_jobs.c
 tests_test_tui_cluster_SOURCES = tests/test_tui_cluster.c lab/tui/model.c lab/tui/model_log.c \
 	lab/tui/model_ipc.c lab/tui/model_result.c lab/tui/model_cluster.c \
-	lab/tui/model_shutdown.c lab/tui/model_threads.c
+	lab/tui/model_shutdown.c lab/tui/model_threads.c lab/tui/model_jobs.c
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS) tests/tui.sh tests/cli.sh tests/demo_loop.sh tests/exercises.sh
 EXTRA_DIST += tests/lib.sh tests/tui.sh tests/tui/fixture-chapter.md \
@@ -135,7 +135,7 @@ EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
 # tests/fuzz/regress/ with its fix.
 FUZZ_MODEL_SOURCES = lab/tui/model.c lab/tui/model_log.c lab/tui/model_ipc.c \
 	lab/tui/model_result.c lab/tui/model_cluster.c \
-	lab/tui/model_shutdown.c lab/tui/model_threads.c tests/fuzz/fuzz_model.c
+	lab/tui/model_shutdown.c lab/tui/model_threads.c lab/tui/model_jobs.c tests/fuzz/fuzz_model.c
 check_PROGRAMS += tests/fuzz/replay
 tests_fuzz_replay_SOURCES = tests/fuzz/replay.c $(FUZZ_MODEL_SOURCES)
 tests_fuzz_replay_LDADD = $(RUNTIME_LIBS)

@@ -291,7 +291,10 @@ int nl_cmd_demo(int argc, char **argv)
     lab_demo_init(&d, def);
     bool json = false, control = false;
     int rc = parse_args(argc, argv, &d, &json, &control);
-    if (rc != 0) return rc < 0 ? 0 : rc;
+    if (rc != 0) {
+        lab_demo_free(&d);
+        return rc < 0 ? 0 : rc;
+    }
 
     int tel[2];
     if (pipe2(tel, O_CLOEXEC) < 0) { perror("nodelab: pipe"); return 1; }
@@ -338,5 +341,6 @@ int nl_cmd_demo(int argc, char **argv)
     lab_signal_stop(&r.sigterm);
     lab_loop_free(r.loop);
     free(r.buf);
+    lab_demo_free(&d);             /* the copied text parameters (LSan) */
     return rc;
 }

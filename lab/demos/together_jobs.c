@@ -257,7 +257,7 @@ static int jobs_worker_main(void *arg)
 enum { CHEAP, HEAVY, FAULT, NCLASSES };
 static const char *const class_names[NCLASSES] = { "cheap", "heavy", "fault" };
 
-#define MAX_GENS 16
+#define MAX_GENS 64            /* the load's, and one per key pressed */
 
 typedef struct {
     lab_loadgen *lg;
@@ -437,6 +437,15 @@ static void fault(jobs_state *s, const char *kind, const char *param)
     if (n > 0) add_gen(s, FAULT, kind, 1, (uint64_t)n, 0);
 }
 
+/* A key in the lab: one more job of a failing kind, now. */
+static void on_command(lab_demo *d, const char *cmd, const char *arg)
+{
+    jobs_state *s = ((cluster_demo *)d->data)->data;
+    if (s->ended_by || !s->ngens) return;
+    for (int i = 1; kinds[i]; i++)
+        if (strcmp(cmd, kinds[i]) == 0) add_gen(s, FAULT, kinds[i], 1, 1, 0);
+}
+
 static void on_ready(cluster_demo *k)
 {
     jobs_state *s = k->data;
@@ -590,6 +599,7 @@ static int run(lab_demo *d)
         lab_signal_unref(&s.sigterm);
         lab_signal_unref(&s.sigint);
         lab_demo_deadline(d, loop, on_deadline);
+        lab_demo_listen(d, loop, NULL, on_command);
         uint64_t every = (uint64_t)lab_demo_int(d, "sample_ms");
         lab_timer_start(&s.sampler, sample, every, every);
         lab_timer_unref(&s.sampler);
@@ -645,5 +655,13 @@ const lab_demo_def lab_demo_together_jobs = {
         { "port", LAB_PARAM_INT, 0, 0, 65535, NULL, "port",
           "127.0.0.1 port to serve (0: a free one, named in each listening event)", false },
     },
+    .keys = {
+        { 'c', "crash-once", "send a job that crashes its child once", "crash once" },
+        { 'x', "crash", "send a job that crashes every child", "crash" },
+        { 'h', "hang", "send a job that hangs (killed at job_timeout_ms)", "hang" },
+    },
+    /* In the lab: heavy load until the end, so that the keys have
+     * something to interrupt. */
+    .lab_sets = { "heavy=100000" },
     .run = run,
 };

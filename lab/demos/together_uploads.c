@@ -60,7 +60,8 @@ typedef struct sender {
     char name[32];
     uint64_t size;             /* the body's length */
     uint64_t cut_at;           /* close the connection after this many bytes (0: never) */
-    uint64_t sent, rng;
+    uint64_t sent;
+    uint64_t start;            /* where in the pattern its bytes begin */
     uint32_t crc;              /* of the bytes sent */
     lab_http_client *client;
     bool done, answered, cut;
@@ -93,21 +94,31 @@ struct uploads_demo {
     worker_mem mem[LAB_CLUSTER_MAX_WORKERS];
     int nmem;
     int partials_removed;
+    uint64_t started_us, ended_us;     /* the first byte sent, the last answer */
 };
 
 /* ---- the bytes ------------------------------------------------------------------------ */
 
-/* The same pseudo-random bytes for the same upload on every run
- * (xorshift64*): compressible by nothing, checkable by CRC. */
-static void fill(uint64_t *state, unsigned char *buf, size_t n)
+/* What the client sends: slices of one block of pseudo-random bytes
+ * (xorshift64*, the same on every run), made once.  Each upload starts at
+ * its own offset and wraps around; the block's length is no multiple of
+ * the write size, so a piece lost or sent twice changes the CRC.  The
+ * writes point into the block (lab_http_write does not copy), so sending
+ * costs no allocation and no filling: the client stays faster than the
+ * workers, which is the side being measured. */
+#define PATTERN_LEN ((4 << 20) + 4093)
+static unsigned char *pattern;
+
+static void make_pattern(void)
 {
-    uint64_t x = *state;
-    for (size_t i = 0; i < n; i += 8) {
+    if (pattern) return;
+    pattern = lab_xmalloc(PATTERN_LEN);
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < PATTERN_LEN; i += 8) {
         x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
         uint64_t v = x * 0x2545F4914F6CDD1DULL;
-        memcpy(buf + i, &v, n - i < 8 ? n - i : 8);
+        memcpy(pattern + i, &v, PATTERN_LEN - i < 8 ? PATTERN_LEN - i : 8);
     }
-    *state = x;
 }
 
 /* ---- the client ------------------------------------------------------------------------- */
@@ -143,8 +154,6 @@ static void sender_done(sender *s, const char *error)
     if (--s->h->left == 0) all_sent(s->h);
 }
 
-static void piece_written(void *arg, int status) { free(arg); }
-
 /* Writes until the socket's queue is at its mark (write() says false),
  * then waits for on_drain: the client obeys backpressure too, so the
  * server's pauses reach it as a slower stream of writes. */
@@ -163,12 +172,13 @@ static void pump(sender *s)
             return;
         }
         uint64_t limit = s->cut_at ? s->cut_at : s->size;
-        size_t n = limit - s->sent < PIECE ? (size_t)(limit - s->sent) : PIECE;
-        unsigned char *buf = lab_xmalloc(n);   /* freed once written */
-        fill(&s->rng, buf, n);
-        s->crc = (uint32_t)crc32(s->crc, buf, (uInt)n);
+        size_t off = (size_t)((s->start + s->sent) % PATTERN_LEN), n = PIECE;
+        if (n > PATTERN_LEN - off) n = PATTERN_LEN - off;
+        if (n > limit - s->sent) n = (size_t)(limit - s->sent);
+        const unsigned char *piece = pattern + off;
+        s->crc = (uint32_t)crc32(s->crc, piece, (uInt)n);
         s->sent += n;
-        if (!lab_http_write(out, buf, n, piece_written, buf)) return;
+        if (!lab_http_write(out, piece, n, NULL, NULL)) return;
     }
 }
 
@@ -300,6 +310,7 @@ static void read_back(uploads_demo *h, sender *s)
  * live (their peak RSS is read now), then the cluster stops. */
 static void all_sent(uploads_demo *h)
 {
+    h->ended_us = lab_clock_us();
     sample_mem(h, true);
     for (int i = 0; i < h->nsenders; i++) read_back(h, &h->senders[i]);
     if (!h->stopped_by) h->stopped_by = "done";
@@ -407,6 +418,11 @@ static bool summary(uploads_demo *h)
     lab_ev_int(e, "failed", failed);
     lab_ev_int(e, "bytes_received", (int64_t)received);
     lab_ev_int(e, "max_rss_growth", (int64_t)max_growth);
+    /* From the first byte sent to the last answer (the reading back
+     * after is not counted). */
+    uint64_t us = h->ended_us > h->started_us && h->started_us ? h->ended_us - h->started_us : 0;
+    lab_ev_int(e, "elapsed_ms", (int64_t)(us / 1000));
+    lab_ev_num(e, "mib_per_s", us ? (double)received / (1 << 20) / ((double)us / 1e6) : 0);
     lab_ev_int(e, "partials_removed", h->partials_removed);
     lab_ev_str(e, "stopped_by", h->stopped_by ? h->stopped_by : "done");
     lab_ev_str(e, "dir", h->own_dir ? NULL : h->cfg.dir);
@@ -426,6 +442,8 @@ static void on_ready(cluster_demo *k)
     lab_timer_start(&h->sample, on_sample, every, every);
     lab_timer_unref(&h->sample);
     if (h->stopping) return;
+    make_pattern();                        /* after the fork: not in the workers */
+    h->started_us = lab_clock_us();
     for (int i = 0; i < h->nsenders; i++) start_sender(h, &h->senders[i]);
 }
 
@@ -474,7 +492,7 @@ static int run(lab_demo *d)
         sender *s = &h->senders[i];
         uint64_t size = nsizes > 0 ? (uint64_t)sizes[i % nsizes] : (uint64_t)lab_demo_int(d, "size");
         *s = (sender){ .h = h, .id = i + 1, .size = size,
-                       .rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1), .file_size = -1 };
+                       .start = (uint64_t)i * 1000003, .file_size = -1 };
         s->crc = (uint32_t)crc32(0, NULL, 0);
         if (cut == s->id) s->cut_at = s->size / 2 ? s->size / 2 : 1;
         snprintf(s->name, sizeof s->name, "upload-%d.bin", s->id);
@@ -514,6 +532,8 @@ static int run(lab_demo *d)
     }
     if (h->own_dir) cluster_demo_rmdir(h->cfg.dir);
     lab_loop_free(loop);
+    free(pattern);
+    pattern = NULL;
     free(h);
     return rc;
 }

@@ -459,7 +459,7 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 /* ---- putting the panels together --------------------------------------- */
 
 enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST,
-       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_N };
+       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_JOBS, P_N };
 
 /* A cluster's primary reported: its workers' table, distribution and
  * timeline (demo_cluster.c) take the place of the process table, the bars,
@@ -513,6 +513,7 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     }
     if (demo_counts_shown(m)) min[P_COUNTS] = want[P_COUNTS] = demo_counts_rows(m);
     if (demo_actors_shown(m)) { min[P_ACTORS] = 3; want[P_ACTORS] = demo_actors_rows(m); }
+    if (m->jobs.active) min[P_JOBS] = want[P_JOBS] = demo_jobs_rows(m);
     if (demo_timeline(d)) min[P_LOG] = 4;
 }
 
@@ -540,7 +541,7 @@ void demo_draw(demo_screen *d, int rows, int cols)
     h[P_LOG] += avail;
     int y = 3;
     static const int order[] = { P_EXIT, P_SHUTDOWN, P_COUNTS, P_RESULT, P_STREAMS, P_RATE, P_LAG,
-                                 P_POOL, P_CLUSTER, P_CDIST, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
+                                 P_POOL, P_CLUSTER, P_CDIST, P_JOBS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
@@ -559,6 +560,7 @@ void demo_draw(demo_screen *d, int rows, int cols)
             demo_cluster_table(d, y + 1, h[p] - 1, cols);
             break;
         case P_CDIST: demo_cluster_dist(d, y, h[p], cols); break;
+        case P_JOBS: demo_jobs_draw(d, y, h[p], cols); break;
         case P_SHUTDOWN: demo_shutdown_draw(d, y, h[p], cols); break;
         case P_COUNTS: demo_counts_draw(d, y, h[p], cols); break;
         case P_ACTORS: demo_actors_draw(d, y, h[p], cols); break;

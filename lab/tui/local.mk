@@ -13,6 +13,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/model_cluster.c lab/tui/model_cluster.h \
 	lab/tui/model_shutdown.c lab/tui/model_shutdown.h \
 	lab/tui/model_threads.c lab/tui/model_threads.h \
+	lab/tui/model_jobs.c lab/tui/model_jobs.h lab/tui/demo_jobs.c \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
 	lab/tui/syntax.c lab/tui/syntax.h \

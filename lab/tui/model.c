@@ -615,6 +615,8 @@ static void (*const handlers[LAB_EV_COUNT])(event *e) = {
     [LAB_EV_STAGE] = model_threads_on_stage, [LAB_EV_COUNT_RESULT] = model_threads_on_count,
     [LAB_EV_PINGPONG] = model_threads_on_pingpong, [LAB_EV_ACTORS] = model_threads_on_actors,
     [LAB_EV_NOCOPY] = model_threads_on_nocopy,
+    [LAB_EV_JOB_POOL] = model_jobs_on_pool, [LAB_EV_LATENCY] = model_jobs_on_latency,
+    [LAB_EV_JOB] = model_jobs_on_job, [LAB_EV_JOB_CHILD] = model_jobs_on_child,
 };
 
 /* ---- feeding ----------------------------------------------------------- */

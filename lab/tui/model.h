@@ -21,6 +21,7 @@
 #include "model_cluster.h"
 #include "model_shutdown.h"
 #include "model_threads.h"
+#include "model_jobs.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -245,6 +246,7 @@ typedef struct model {
     model_cluster cluster;     /* a cluster's primary and workers (model_cluster.c) */
     model_shutdown shutdown;   /* a graceful shutdown (model_shutdown.c) */
     model_threads threads_view;   /* counters, actors (model_threads.c) */
+    model_jobs jobs;           /* a pool of job children (model_jobs.c) */
 } model;
 
 void model_init(model *m);

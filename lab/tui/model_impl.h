@@ -70,6 +70,11 @@ void model_shutdown_on_exit(event *e);
 void model_shutdown_on_summary(event *e);
 /* model_threads.c */
 void model_threads_on_stage(event *e);
+/* model_jobs.c */
+void model_jobs_on_pool(event *e);
+void model_jobs_on_latency(event *e);
+void model_jobs_on_job(event *e);
+void model_jobs_on_child(event *e);
 void model_threads_on_count(event *e);
 void model_threads_on_pingpong(event *e);
 void model_threads_on_actors(event *e);

@@ -78,6 +78,9 @@ void demo_counts_draw(demo_screen *d, int y, int h, int cols);
 bool demo_actors_shown(const model *m);
 int demo_actors_rows(const model *m);
 void demo_actors_draw(demo_screen *d, int y, int h, int cols);
+/* demo_jobs.c: a job pool's rows (when the model has one). */
+int demo_jobs_rows(const model *m);
+void demo_jobs_draw(demo_screen *d, int y, int h, int cols);
 /* The view's own timeline, if it has one (cluster, shutdown), else NULL. */
 model_timeline *demo_timeline(demo_screen *d);
 
