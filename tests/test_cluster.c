@@ -777,6 +777,33 @@ START_TEST(loadgen_counts_refused_connections)
 }
 END_TEST
 
+static lab_http_server ka_srv;
+static void ka_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *res) { answer_now(res); }
+static void ka_done(lab_loadgen *lg) { lab_http_server_close(&ka_srv, NULL); }
+
+START_TEST(loadgen_reconnects_when_an_idle_connection_is_closed)
+{
+    /* Paced requests (rate 5/s on one connection: one each 200 ms) leave
+     * the keep-alive connection idle between them, and the server closes
+     * it after 50 ms idle.  The client must notice that while idle and
+     * connect anew for the next request; it used to write the request
+     * into the closed connection and count a timeout (in the lab, a killed
+     * worker's paced connections did that: the load fell to ~100 req/s).
+     * (Should the machine be so slow that the close comes after the next
+     * request, that request is simply answered: nothing can fail then.) */
+    ck_assert_int_eq(lab_http_server_listen(&ka_srv, P.loop, "127.0.0.1", 0, ka_request), 0);
+    ka_srv.keep_alive_ms = 50;
+    lab_loadgen_options o = { .port = ka_srv.port, .connections = 1, .requests = 4, .rate = 5,
+                              .timeout_ms = 2000, .on_done = ka_done };
+    P.lg = lab_loadgen_start(P.loop, &o);
+    ck_assert_ptr_nonnull(P.lg);
+    lab_loop_run(P.loop);
+    ck_assert_uint_eq(P.lg->ok, 4);
+    ck_assert_uint_eq(P.lg->failed, 0);
+    ck_assert(P.lg->done);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     /* Started as a cluster worker (a_program_can_be_a_worker): be one. */
@@ -797,5 +824,6 @@ int main(int argc, char **argv)
                      set_workers_grows_and_shrinks, workers_die_with_their_primary,
                      workers_leave_when_the_channel_closes, workers_report_stats,
                      a_port_in_use_is_eaddrinuse, loadgen_needs_a_bound_and_a_port,
-                     loadgen_counts_refused_connections);
+                     loadgen_counts_refused_connections,
+                     loadgen_reconnects_when_an_idle_connection_is_closed);
 }

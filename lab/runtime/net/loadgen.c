@@ -175,6 +175,16 @@ static void broken(conn *c, const char *code)
 static void on_read(lab_tcp *tcp, ssize_t n, const char *buf)
 {
     conn *c = tcp->data;
+    if (c->state == C_IDLE && n < 0) {
+        /* The server ended the connection between two requests (its idle
+         * timeout, a worker killed, a graceful stop): the next request
+         * goes on a new one, as Node's agent drops a free socket on
+         * 'close'.  Ignored, the next request would be written into a dead
+         * connection and wait for its timeout (paced load, where
+         * connections idle between requests, fell to a trickle). */
+        conn_close(c);                     /* on_closed: conn_next */
+        return;
+    }
     if (c->state != C_WAITING) return;
     if (n == LAB_EOF) http_parser_execute(&c->parser, &settings, NULL, 0);  /* body until EOF */
     if (n < 0 && !c->complete) {
