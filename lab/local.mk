@@ -23,6 +23,8 @@ nodelab_SOURCES = \
 	lab/course/workspace.h \
 	lab/doc/markdown.c \
 	lab/doc/markdown.h \
+	lab/doc/doctag.c \
+	lab/doc/doctag.h \
 	lab/demos/demo.c \
 	lab/demos/demo.h \
 	lab/demos/registry.c \

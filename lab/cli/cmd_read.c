@@ -1,6 +1,8 @@
 /* cmd_read.c — `nodelab read CHAPTER`: a chapter as plain text. */
 #include "cli.h"
 #include "course/catalog.h"
+#include "course/paths.h"
+#include "doc/doctag.h"
 #include "doc/markdown.h"
 
 #include <stdlib.h>
@@ -43,6 +45,7 @@ int nl_cmd_read(int argc, char **argv)
         return 1;
     }
     md_doc *doc = md_parse(text);
+    nl_doctag_resolve(doc, nl_data_dir());     /* the runtime's lines as they are now */
     int width = nl_output_width(stdout);
     md_render_plain(stdout, doc, width > 100 ? 100 : width);
     md_free(doc);

@@ -149,7 +149,13 @@ md_doc *md_parse(const char *text)
             if (cur && cur->kind == MD_PARA) promote_link(cur);
             cur = table = NULL;
             code = add_block(doc, MD_CODE, lineno);
-            code->lang = dup_range(s + 3, sn - 3);
+            /* "```c doc:NAME": the language, then the tag of the region of
+             * the runtime the block quotes (doctag.c fills it in). */
+            const char *info = s + 3, *sp = memchr(info, ' ', sn - 3);
+            size_t ln = sp ? (size_t)(sp - info) : sn - 3;
+            code->lang = dup_range(info, ln);
+            if (sp && sn - 3 - ln > 5 && strncmp(sp + 1, "doc:", 4) == 0)
+                code->tag = dup_range(sp + 5, sn - 3 - ln - 5);
             code->text = NULL;
             continue;
         }
@@ -224,6 +230,8 @@ void md_free(md_doc *doc)
         md_block *b = &doc->blocks[i];
         free(b->text);
         free(b->lang);
+        free(b->tag);
+        free(b->source);
         free(b->target);
         for (int c = 0; c < b->rows * b->cols; c++) free(b->cells[c]);
         free(b->cells);
@@ -395,6 +403,7 @@ void md_render_plain(FILE *out, const md_doc *doc, int width)
             break;
         }
         case MD_CODE: {
+            if (b->source) fprintf(out, "    -- %s\n", b->source);
             const char *p = b->text;
             while (*p) {
                 const char *nl = strchr(p, '\n');

@@ -2,7 +2,8 @@
  * markdown.h — the small Markdown dialect the chapters are written in.
  *
  * Blocks: "#"..."###" headings, paragraphs, "-" bullets, "1." numbered
- * items, fenced code with a language, pipe tables, "> " quotes, "---"
+ * items, fenced code with a language (and, for "```c doc:NAME", the name
+ * of the runtime region it quotes: see doctag.h), pipe tables, "> " quotes, "---"
  * rules, and link lines: a paragraph that is only [text](demo:NAME) or
  * [text](exercise:ID) becomes an MD_LINK block, which the reader can follow.
  * Inline: *em*, **strong**, `code`, [text](target).
@@ -26,6 +27,9 @@ typedef struct {
     int level;                 /* heading level 1-3; item number; */
     char *text;                /* inline text (raw markers), or code */
     char *lang;                /* MD_CODE: "c", "js", "sh" or "" */
+    char *tag;                 /* MD_CODE: NAME of a "```c doc:NAME" fence, or NULL */
+    char *source;              /* MD_CODE with a tag: "lab/runtime/loop/loop.c:96-110"
+                                  once doctag.c has put the current lines in */
     char *target;              /* MD_LINK: "demo:loop.blocking" */
     char **cells;              /* MD_TABLE: rows*cols inline texts */
     int rows, cols;            /* MD_TABLE: row 0 is the header */

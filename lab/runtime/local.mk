@@ -50,6 +50,9 @@ RUNTIME_PUBLIC_H += $(RT)/threads/port.h $(RT)/threads/worker.h \
 	$(RT)/threads/shared.h $(RT)/threads/shutdown.h
 RUNTIME_PUBLIC_H += $(RT)/io/pgzip.h
 pkginclude_HEADERS += $(RUNTIME_PUBLIC_H)
+# The sources themselves, beside the chapters: the reader shows the regions
+# the chapters quote ("```c doc:NAME", lab/doc/doctag.h) as they are now.
+nobase_dist_pkgdata_DATA += $(lab_runtime_liblab_a_SOURCES) $(RUNTIME_PUBLIC_H)
 
 # In the build tree the public headers are also gathered, flat, into
 # lab/runtime/include: the same set `make install` puts in pkgincludedir,

@@ -169,6 +169,11 @@ static void code_block(builder *b, const md_block *blk, int width)
     const char *p = blk->text;
     code_out o = { .b = b, .indent = 2, .avail = width - 4 };
     if (o.avail < 10) o.avail = 10;
+    if (blk->source) {                         /* where these lines are, now */
+        dl_line *cap = new_line(b, o.indent);
+        put(cap, "-- ", 3, S_RULE);
+        put(cap, blk->source, strlen(blk->source), S_RULE);
+    }
     for (;;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "app.h"
 #include "course/catalog.h"
+#include "course/paths.h"
+#include "doc/doctag.h"
 #include "doc_layout.h"
 #include "widget.h"
 
@@ -286,6 +288,7 @@ screen *screen_reader_new(const char *chapter)
     r->ch = ch;
     r->text = text;
     r->doc = md_parse(text);
+    nl_doctag_resolve(r->doc, nl_data_dir());  /* the runtime's lines as they are now */
     r->sel_link = -1;
     r->hit = -1;
     r->body = UI.rows - 3;

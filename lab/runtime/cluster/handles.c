@@ -153,6 +153,7 @@ static void accept_backlog(cluster_handle *h)
         distribute(h, (cluster_conn){ fd, ++h->accepted });
 }
 
+/* doc:stop-accepting */
 static void stop_accepting(cluster_handle *h)
 {
     if (!h->accepting) return;
@@ -164,6 +165,7 @@ static void stop_accepting(cluster_handle *h)
      * only drop our copy. */
     else if (h->sched == LAB_CLUSTER_NONE) shutdown(h->fd, SHUT_RD);
 }
+/* end doc:stop-accepting */
 
 static void on_connection(lab_tcp *server, int status);
 
@@ -269,6 +271,7 @@ static void check_drained(lab_cluster *cl)
 }
 
 /* A connection joins the queue and goes to the longest-free worker, if any. */
+/* doc:distribute */
 static void distribute(cluster_handle *h, cluster_conn c)
 {
     queue_push(h, c);
@@ -277,6 +280,7 @@ static void distribute(cluster_handle *h, cluster_conn c)
     set_del(h->free, &h->nfree, w);
     handoff(h, w);
 }
+/* end doc:distribute */
 
 static void on_connection(lab_tcp *server, int status)
 {

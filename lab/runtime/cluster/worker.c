@@ -149,6 +149,7 @@ static void on_query_reply(lab_cluster_self *self, cluster_server *s, const cJSO
 /* rr: the primary hands us a connection.  Ack first (Node does), then
  * serve it; a server that is closing refuses, and the primary gives the
  * connection to another worker. */
+/* doc:on-newconn */
 static void on_newconn(lab_cluster_self *self, const cJSON *msg, int seq, int fd)
 {
     const char *key = cluster_str(msg, "key");
@@ -162,6 +163,7 @@ static void on_newconn(lab_cluster_self *self, const cJSON *msg, int seq, int fd
     if (fd < 0) return;
     if (!s || lab_http_server_adopt(s->srv, fd) < 0) close(fd);
 }
+/* end doc:on-newconn */
 
 /* ---- disconnecting ------------------------------------------------------------ */
 
@@ -250,6 +252,7 @@ static void self_message(lab_ipc *ch, cJSON *msg, int fd)
     if (fd >= 0) close(fd);
 }
 
+/* doc:self-disconnected */
 static void self_disconnected(lab_ipc *ch)
 {
     lab_cluster_self *self = ch->data;
@@ -262,6 +265,7 @@ static void self_disconnected(lab_ipc *ch)
     lab_tel_close(200);
     _exit(0);
 }
+/* end doc:self-disconnected */
 
 lab_cluster_self *lab_cluster_self_open(lab_loop *loop)
 {

@@ -58,11 +58,13 @@ typedef struct lab_listener_list {
     unsigned len, cap;
 } lab_listener_list;
 
+/* doc:emitter-struct */
 typedef struct lab_emitter {
     lab_listener_list lists[LAB_EMITTER_MAX_EVENTS];
     unsigned long next_id;
     unsigned long once_fired;  /* once-listeners removed by emits, ever */
 } lab_emitter;
+/* end doc:emitter-struct */
 
 /* Calls one listener with its real type.  ctx is what the owner passed to
  * lab_emitter_emit() (the payload of the event, typically). */

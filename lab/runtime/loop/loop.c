@@ -154,17 +154,21 @@ void lab_loop_set_spin(lab_loop *loop, unsigned spin_us)
 }
 
 /* The loop lives while anything could still call back. */
+/* doc:loop-alive */
 static bool loop_alive(const lab_loop *loop)
 {
     return loop->active > 0 || loop->holds > 0 ||
            loop->ticks.len > 0 || loop->immediates.len > 0;
 }
+/* end doc:loop-alive */
 
 /* Runs every queued tick, including ticks queued by ticks. */
+/* doc:run-ticks */
 static void run_ticks(lab_loop *loop)
 {
     while (loop->ticks.len > 0) queue_run_one(loop, &loop->ticks);
 }
+/* end doc:run-ticks */
 
 void lab_loop_run_ticks(lab_loop *loop) { run_ticks(loop); }
 
@@ -341,6 +345,7 @@ void lab_timer_unref(lab_timer *timer)
  * keeps starting 0 ms timers would never let the loop reach the poll.
  * A repeating timer is put back before its callback runs, so the callback
  * may stop it. */
+/* doc:run-timers */
 static void run_timers(lab_loop *loop)
 {
     uint64_t started_before = loop->timer_seq;
@@ -360,6 +365,7 @@ static void run_timers(lab_loop *loop)
         run_ticks(loop);
     }
 }
+/* end doc:run-timers */
 
 /* ---- signals: one signalfd carries every watched signal ----------------- */
 
@@ -512,6 +518,7 @@ static int run_poll(lab_loop *loop)
 
 /* Phase 3: the immediates queued before this phase; ones they queue wait
  * for the next iteration, as in Node. */
+/* doc:run-immediates */
 static void run_immediates(lab_loop *loop)
 {
     size_t n = loop->immediates.len;
@@ -520,7 +527,9 @@ static void run_immediates(lab_loop *loop)
         run_ticks(loop);
     }
 }
+/* end doc:run-immediates */
 
+/* doc:loop-run */
 int lab_loop_run(lab_loop *loop)
 {
     loop->thread = pthread_self();
@@ -536,3 +545,4 @@ int lab_loop_run(lab_loop *loop)
     lab_tel_sync();       /* write out what this run reported */
     return 0;
 }
+/* end doc:loop-run */

@@ -48,6 +48,7 @@ static __thread int this_thread_number;   /* 0 outside the pool */
 
 int lab_pool_thread_number(void) { return this_thread_number; }
 
+/* doc:pool-default-size */
 int lab_pool_default_size(void)
 {
     static int size;
@@ -61,6 +62,7 @@ int lab_pool_default_size(void)
     }
     return size;
 }
+/* end doc:pool-default-size */
 
 static void append(lab_work **head, lab_work **tail, lab_work *req)
 {
@@ -146,12 +148,14 @@ static void *pool_thread(void *p)
 /* On the loop thread: call after() for each request of a finished list. */
 static void run_after(lab_pool *pool, lab_work *req)
 {
+    /* doc:pool-run-after */
     while (req) {
         lab_work *next = req->next;      /* after() may reuse req */
         lab_loop_release(pool->loop);
         req->after(req, req->status);
         req = next;
     }
+    /* end doc:pool-run-after */
 }
 
 /* On the loop thread, when the eventfd says pool threads finished work. */
@@ -160,12 +164,14 @@ static void on_wake(lab_io *io, int events)
     lab_pool *pool = io->data;
     uint64_t count;
     if (read(pool->wakefd, &count, sizeof count) < 0) { /* spurious */ }
+    /* doc:pool-take-done */
     pthread_mutex_lock(&pool->lock);
     lab_work *req = pool->done_head;
     pool->done_head = pool->done_tail = NULL;
     atomic_store_explicit(&pool->ndone, 0, memory_order_relaxed);
     pthread_mutex_unlock(&pool->lock);
     run_after(pool, req);
+    /* end doc:pool-take-done */
 }
 
 void lab_pool_run_local(lab_pool *pool)

@@ -40,8 +40,10 @@ struct lab_work {
 };
 
 /* Queues req.  Returns 0, or -1 if the pool could not be started. */
+/* doc:queue-work */
 int lab_queue_work(lab_loop *loop, lab_work *req,
                    lab_work_cb *work, lab_after_work_cb *after);
+/* end doc:queue-work */
 /* Finishes req without a thread: its work was already done on the loop
  * thread (a file read the page cache answered at once, see fs.c).  after()
  * still runs later, in the poll phase, exactly as for a pooled request, so

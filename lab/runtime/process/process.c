@@ -55,6 +55,7 @@ static void child_exited(lab_process *p, int status);
  * may share one signal.  So ask about every live child, without waiting.
  * Only our own children are asked: waitpid(-1) would steal the exits of
  * processes someone else started (a popen(), a test harness). */
+/* doc:on-sigchld */
 static void on_sigchld(lab_signal *sig, int signum)
 {
     reaper *r = sig->data;
@@ -67,6 +68,7 @@ static void on_sigchld(lab_signal *sig, int signum)
         p = next;
     }
 }
+/* end doc:on-sigchld */
 
 static reaper *reaper_for(lab_loop *loop)
 {
@@ -159,6 +161,7 @@ int lab_signal_number(const char *name)
 static void maybe_close(lab_process *p);
 static void maybe_free(lab_process *p);
 
+/* doc:on-stdio-close */
 /* A readable stdio stream closed: one less thing 'close' waits for (Node
  * counts every stdio stream but stdin the same way). */
 static void on_stdio_close(lab_stream *s, const lab_event *ev, void *arg)
@@ -167,6 +170,7 @@ static void on_stdio_close(lab_stream *s, const lab_event *ev, void *arg)
     p->open_outputs--;
     maybe_close(p);
 }
+/* end doc:on-stdio-close */
 
 static void on_stdio_data(lab_stream *s, const lab_event *ev, void *arg)
 {
@@ -347,8 +351,10 @@ static void error_tick(lab_loop *loop, void *arg)
     lab_ev_str(e, "message", msg);
     lab_ev_str(e, "syscall", "spawn");
     lab_ev_emit(e);
+    /* doc:unhandled-error */
     if (!p->opts.on_error)                /* nobody listens: Node throws */
         lab_unhandled_error("ChildProcess", lab_errno_name(p->spawn_error), msg);
+    /* end doc:unhandled-error */
     p->opts.on_error(p, p->spawn_error, msg);
     p->exit_code = -p->spawn_error;
     p->exited = true;                     /* for maybe_close: nothing to wait for */
@@ -458,6 +464,7 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
      * exec succeeded, four bytes are the errno of what failed. */
     for (int i = 0; i < s.count; i++) close_quietly(&to_close[i]);
     close_quietly(&errpipe[1]);
+    /* doc:spawn-exec-error */
     if (p->pid > 0) {
         int child_err = 0;
         ssize_t n;
@@ -468,6 +475,7 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
             p->pid = 0;
         }
     }
+    /* end doc:spawn-exec-error */
     close_quietly(&errpipe[0]);
     free(env);
     p->opts.argv = opts->argv;           /* default_argv dies with this frame */

@@ -51,11 +51,13 @@ struct lab_buf {
     char data[];               /* the bytes, for lab_buf_new() buffers */
 };
 
+/* doc:chunk-struct */
 typedef struct lab_chunk {
     void *data;                /* first byte, or the object in object mode */
     size_t len;                /* bytes (object mode: the producer's choice) */
     lab_buf *buf;              /* owner of the storage, or NULL */
 } lab_chunk;
+/* end doc:chunk-struct */
 
 /* ---- buffers ----------------------------------------------------------- */
 
@@ -85,7 +87,9 @@ lab_chunk lab_chunk_ref(const lab_chunk *c);
 void lab_chunk_release(lab_chunk *c);
 /* A view of c->data[off .. off+len) holding its own reference (no copy).
  * Of a range chunk (range.h): the range of the range. */
+/* doc:chunk-slice */
 lab_chunk lab_chunk_slice(const lab_chunk *c, size_t off, size_t len);
+/* end doc:chunk-slice */
 /* True if the chunk carries nothing (len 0 and no data). */
 bool lab_chunk_empty(const lab_chunk *c);
 

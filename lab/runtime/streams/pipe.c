@@ -96,12 +96,14 @@ static void pipe_pause(pipe_rec *p)
     }
 }
 
+/* doc:on-data */
 static void on_data(lab_stream *src, const lab_event *ev, void *arg)
 {
     pipe_rec *p = arg;
     if (!lab_writable_write(p->dst, lab_chunk_ref(ev->chunk), NULL, NULL))
         pipe_pause(p);
 }
+/* end doc:on-data */
 
 /* ---- the end of a pipe ------------------------------------------------- */
 

@@ -76,10 +76,12 @@ static void finish_impl(pipeline *pl, const lab_err *err, bool final)
         pl->has_error = true;
     }
     if (!pl->has_error && !final) return;
+    /* doc:pipeline-destroy-all */
     while (pl->next_destroy < pl->n) {
         lab_err e = pl->error;
         destroy_item(&pl->items[pl->next_destroy++], pl->has_error ? &e : NULL);
     }
+    /* end doc:pipeline-destroy-all */
     if (!final || pl->called) return;
     pl->called = true;
     if (!pl->has_error) {

@@ -51,10 +51,12 @@ static size_t len_of(const lab_rstate *r, const lab_chunk *c)
 
 /* canPushMore(): below the mark, or empty (so a mark of 0 still lets one
  * chunk through). */
+/* doc:can-push-more */
 static bool can_push_more(const lab_rstate *r)
 {
     return !r->ended && (r->length < r->hwm || r->length == 0);
 }
+/* end doc:can-push-more */
 
 static void clear_await_drain(lab_rstate *r) { r->nawait = 0; }
 

@@ -373,18 +373,22 @@ static void invoke(lab_fnptr fn, void *arg, void *ctx)
 bool lab_stream_emit(lab_stream *s, const lab_event *ev)
 {
     if (lab_stream_tel(s)) tel_event(s, ev);
+    /* doc:stream-emit */
     lab_stream_ref(s);                 /* a listener may drop the last ref */
     emit_ctx c = { s, ev };
     unsigned long fired = s->em.once_fired;
     bool heard = lab_emitter_emit(&s->em, ev->type, invoke, &c);
+    /* end doc:stream-emit */
     /* A once-listener removes itself through removeListener in Node, with
      * the same side effects as lab_stream_off(). */
     if (s->r && fired != s->em.once_fired)
         lab_readable_off_listener(s, ev->type);
+    /* doc:stream-unhandled-error */
     if (!heard && ev->type == LAB_ON_ERROR)
         /* Node would throw here and end the process. */
         fprintf(stderr, "nodelab: unhandled 'error' on stream %s: %s: %s\n",
                 s->name, ev->err->code, ev->err->message);
+    /* end doc:stream-unhandled-error */
     lab_stream_unref(s);
     return heard;
 }

@@ -19,6 +19,7 @@
 #include "stream_impl.h"
 
 /* The built-in _read: someone wants output, so release a held write. */
+/* doc:transform-read */
 void lab_transform_read(lab_stream *s, size_t n)
 {
     if (s->t_held) {
@@ -26,6 +27,7 @@ void lab_transform_read(lab_stream *s, size_t n)
         lab_write_done(s, NULL);
     }
 }
+/* end doc:transform-read */
 
 /* The built-in _write: run the user's transform on the chunk. */
 void lab_transform_write(lab_stream *s, const lab_chunk *chunk)
@@ -55,12 +57,14 @@ void lab_transform_done(lab_stream *s, const lab_err *err)
         lab_write_done(s, err);
     } else if (r->ended) {
         lab_stream_defer(s, write_done_nt);
+    /* doc:transform-write-held */
     } else if (s->w->ended || s->t_rlen == r->length || r->length < r->hwm) {
         /* Room on the readable side (or nothing was buffered): go on. */
         lab_write_done(s, NULL);
     } else {
         s->t_held = true;          /* wait for a read */
     }
+    /* end doc:transform-write-held */
 }
 
 /* The transform's _final: flush, then EOF. */

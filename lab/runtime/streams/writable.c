@@ -107,6 +107,7 @@ static void do_write(lab_stream *s, size_t len, lab_write_cb *cb, void *arg,
 }
 
 /* writeOrBuffer(). */
+/* doc:write-or-buffer */
 static bool write_or_buffer(lab_stream *s, lab_chunk chunk,
                             lab_write_cb *cb, void *arg)
 {
@@ -124,6 +125,7 @@ static bool write_or_buffer(lab_stream *s, lab_chunk chunk,
     if (!ret) w->need_drain = true;
     return ret && !s->destroyed && !s->errored;
 }
+/* end doc:write-or-buffer */
 
 bool lab_writable_write(lab_stream *s, lab_chunk chunk, lab_write_cb *cb,
                         void *arg)

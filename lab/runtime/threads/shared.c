@@ -205,7 +205,9 @@ void lab_atomics_report(const char *label)
  * alignment, so the cast is how every C runtime does it. */
 #define A(cell) ((_Atomic int32_t *)(cell))
 
+/* doc:atomics-add */
 int32_t lab_atomics_add(int32_t *cell, int32_t v) { bump(C_ADD, 1); return atomic_fetch_add(A(cell), v); }
+/* end doc:atomics-add */
 int32_t lab_atomics_sub(int32_t *cell, int32_t v) { bump(C_SUB, 1); return atomic_fetch_sub(A(cell), v); }
 int32_t lab_atomics_and(int32_t *cell, int32_t v) { bump(C_AND, 1); return atomic_fetch_and(A(cell), v); }
 int32_t lab_atomics_or(int32_t *cell, int32_t v) { bump(C_OR, 1); return atomic_fetch_or(A(cell), v); }
@@ -257,10 +259,12 @@ lab_wait_result lab_atomics_wait(int32_t *cell, int32_t expected, double timeout
         abs = &deadline;
     }
     for (bool first = true;; first = false) {
+        /* doc:futex-wait-result */
         if (futex(cell, FUTEX_WAIT_BITSET, expected, abs) == 0) return counted(LAB_WAIT_OK);
         if (errno == ETIMEDOUT) return counted(LAB_WAIT_TIMED_OUT);
         if (errno == EAGAIN)   /* the kernel saw another value */
             return counted(first ? LAB_WAIT_NOT_EQUAL : LAB_WAIT_OK);
+        /* end doc:futex-wait-result */
         if (errno != EINTR) return counted(LAB_WAIT_TIMED_OUT);   /* EFAULT... */
     }
 }

@@ -191,6 +191,7 @@ void lab_shutdown_closer_done(lab_shutdown *sd, int status)
 
 /* ---- step 2: the drain ------------------------------------------------------------------ */
 
+/* doc:check-drained */
 static void check_drained(lab_shutdown *sd)
 {
     if (sd->phase != DRAINING || sd->in_flight > 0) return;
@@ -199,6 +200,7 @@ static void check_drained(lab_shutdown *sd)
     sd->next_closer = sd->closers.len;
     run_closers(sd);
 }
+/* end doc:check-drained */
 
 void lab_shutdown_request_begin(lab_shutdown *sd) { sd->in_flight++; }
 
