@@ -114,7 +114,10 @@ static void fail_job(jobpool *p, jobpool_job *j, const char *why)
 }
 
 /* The child is gone, and its channel is closed (every message it sent has
- * been delivered: on_close comes after them, on_exit may not).  If it was
+ * been delivered: on_close comes after them, on_exit may not; node does
+ * the same, tests/parity/child_burst.js: 'exit' first, then every message,
+ * then 'close').  So a child that answered and then died is not blamed
+ * for a job it finished.  If it was
  * running a job, the job failed on this child: once, it goes back to the
  * front of the queue; twice, it has failed.  Either way a new child takes
  * the slot. */
