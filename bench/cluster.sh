@@ -6,7 +6,10 @@
 #               $BENCH_RUNS runs (default 3), ratios against node's cluster
 #               (goal: >= 2x its req/s, a lower p99)
 #   rr spread   2,000 requests, each on a new connection, to 2 workers: the
-#               responses per worker (goal: within 1% of even)
+#               responses per worker (goal: within 1% of even); then side
+#               by side, the same outside client (wrk, 4 connections, a new
+#               one per request, bench/cluster/pids.lua counting who
+#               answered) against node's cluster and ours
 # The reliability runs (kills, SIGTERM, rolling restart under load) are
 # `make bench-reliability` (bench/reliability/cluster.sh).
 # A missing wrk or node says so and skips its rows.  Never fails the build.
@@ -112,4 +115,37 @@ worst = max(abs(c - even) for c in counts) / even * 100 if counts else 0
 print(f"  ok {d['ok']}  failed {d['failed']}  per worker {counts}  "
       f"largest deviation from even {worst:.2f}% ({'within' if worst <= 1 else 'NOT within'} 1%)")
 PY
+
+# rr spread, side by side.  Both primaries hand each connection to the
+# worker free the longest (Node's RoundRobinHandle): while a worker waits
+# for a CPU it acknowledges later and gets fewer, so on a busy machine the
+# split strays from even for both; these rows show how far, from one client.
+rr_secs=${BENCH_RR_SECONDS:-2}
+spread() {
+    "$wrk" -t1 -c4 -d"${rr_secs}s" -H "Connection: close" -s "$here/cluster/pids.lua" \
+        "http://127.0.0.1:$port/" 2>&1 | awk -v label="$1" '
+        /^by pid:/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); c[++n] = kv[2]; total += kv[2] } }
+        END {
+            if (!n) { printf "  %-36s no answers counted\n", label; exit }
+            even = total / n; worst = 0; list = ""
+            for (i = 1; i <= n; i++) {
+                d = (c[i] > even ? c[i] - even : even - c[i]) / even * 100
+                if (d > worst) worst = d
+                list = list (i > 1 ? "/" : "") c[i]
+            }
+            printf "  %-36s %6d requests  per worker %-12s  largest deviation %.2f%%\n", label, total, list, worst
+        }'
+}
+if [ -n "$wrk" ]; then
+    echo
+    echo "rr spread, side by side: wrk -t1 -c4 -d${rr_secs}s, a new connection per request, 2 workers"
+    if [ -n "$node" ]; then
+        start_server node2
+        if [ -n "$port" ]; then spread "node cluster (rr)"; else echo "  node cluster: did not start"; fi
+        stop_server
+    fi
+    start_server c
+    if [ -n "$port" ]; then spread "nodelab cluster.http (rr)"; else echo "  nodelab: did not start"; fi
+    stop_server
+fi
 exit 0

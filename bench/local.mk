@@ -14,6 +14,7 @@ EXTRA_DIST += bench/run.sh bench/child.sh bench/streams.sh bench/grader.sh \
 # Chapter 3: bench/cluster.sh runs with the rest; the reliability runs
 # (kills, rolling restart and SIGTERM under load) are a target of their own.
 EXTRA_DIST += bench/cluster.sh bench/cluster/server.js bench/reliability/cluster.sh
+EXTRA_DIST += bench/cluster/pids.lua
 .PHONY: bench-reliability
 bench-reliability: all
 	top_builddir=$(abs_top_builddir) NODELAB=$(abs_top_builddir)/nodelab $(SHELL) $(srcdir)/bench/reliability/cluster.sh

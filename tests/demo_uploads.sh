@@ -164,9 +164,39 @@ i=0
 while left=$(left_running "$TMP") && [ -n "$left" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -z "$left" ] && ok "uploads: no worker left after SIGTERM" || fail "uploads: no worker left after SIGTERM" "$left"
 
+# A worker that cannot finish in time (its disk writes 0.1 MiB/s and the
+# kernel still holds MiBs of the abandoned body) is killed at the stop's
+# deadline and cannot remove its partial file: the primary does.
+mkdir -p "$TMP/stuck"
+"$NODELAB" demo together.uploads --json --set dir="$TMP/stuck" --set uploads=1 --set size=64M \
+    --set disk_slow=10000 --set stop_timeout_ms=300 --duration 120 >"$TMP/stuck.json" 2>"$TMP/stuck.err" </dev/null &
+runner=$!
+python3 - "$TMP/stuck.json" <<'PY2'
+import json, os, signal, sys, time
+f, t0, demo = open(sys.argv[1], "rb"), time.monotonic(), None
+while time.monotonic() - t0 < 60:
+    line = f.readline()
+    if not line.endswith(b"\n"):
+        f.seek(f.tell() - len(line)); time.sleep(0.02); continue
+    e = json.loads(line)
+    if e["ev"] == "demo": demo = e["pid"]
+    if e["ev"] == "upload" and e["bytes"] > 0:
+        os.kill(demo, signal.SIGTERM)
+        break
+PY2
+wait "$runner"
+check "uploads: a worker killed at the stop deadline leaves a partial, the primary removes it" "$TMP/stuck.json" "$TMP/stuck" '
+assert files == [], files
+assert [e for e in by("cluster") if e.get("phase") == "killed"], "no worker was killed"
+assert s["partials_removed"] == 1 and s["stopped_by"] == "SIGTERM" and s["ok"] == 0, s
+'
+i=0
+while left=$(left_running "$TMP") && [ -n "$left" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -z "$left" ] && ok "uploads: no worker left after the stop deadline" || fail "uploads: no worker left after the stop deadline" "$left"
+
 # ---- bad input: one line, exit 2 ---------------------------------------------------------
 
-for kv in dir=/nonexistent/dir size=300M sizes=lots uploads=9 cut=9; do
+for kv in dir=/nonexistent/dir size=300M sizes=lots uploads=9 cut=9 stop_timeout_ms=5; do
     "$NODELAB" demo together.uploads --set "$kv" >/dev/null 2>"$TMP/err" </dev/null
     [ $? = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && ok "uploads: bad $kv is one line and exit 2" \
         || fail "uploads: bad $kv is one line and exit 2" "$(cat "$TMP/err")"

@@ -505,6 +505,7 @@ static int run(lab_demo *d)
     h->k.worker_arg = &h->cfg;
     h->k.on_ready = on_ready;
     h->k.on_stopped = on_stopped;
+    h->k.extra.stop_timeout_ms = (uint64_t)lab_demo_int(d, "stop_timeout_ms");
     lab_ev *e = lab_ev_new(LAB_EV(SERVING));
     lab_ev_str(e, "dir", h->cfg.dir);
     lab_ev_emit(e);
@@ -569,6 +570,9 @@ const lab_demo_def lab_demo_together_uploads = {
         { "dir", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the files go (default: a temporary directory, removed after)", false,
           check_dir },
+        { "stop_timeout_ms", LAB_PARAM_INT, 5000, 100, 60000, NULL, "ms",
+          "graceful stop: a worker still busy after this is killed (its partial files "
+          "are then removed by the primary)", false },
         { "sample_ms", LAB_PARAM_INT, 200, 10, 10000, NULL, "ms",
           "how often upload, upload_worker and rss events are sent", false },
     },
