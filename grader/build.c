@@ -32,10 +32,34 @@
 /* Warnings help a student; optimisation stays low so a compile is quick. */
 #define WARN_FLAGS "-Wall -Wextra -Wno-unused-parameter -O1 -g -fno-lto -fdiagnostics-color=never"
 
+/* An exercise that asks for ThreadSanitizer ("sanitize": "thread") gets
+ * it whatever the build's own choice; it excludes AddressSanitizer. */
+#define TSAN_FLAGS "-fsanitize=thread -fno-omit-frame-pointer"
+
+static bool wants_tsan(const nl_manifest *m) { return m && m->sanitize == NL_SANITIZE_THREAD; }
+
 const char *nl_build_cc(void) { return NL_EX_CC; }
-const char *nl_build_cflags(void) { return NL_EX_CFLAGS " " NL_EX_SANITIZE; }
-const char *nl_build_libs(void) { return NL_EX_SANITIZE " " NL_EX_LIBS; }
-bool nl_build_sanitized(void) { return NL_EX_SANITIZE[0] != '\0'; }
+const char *nl_build_cflags(const nl_manifest *m)
+{
+    return wants_tsan(m) ? NL_EX_CFLAGS " " TSAN_FLAGS : NL_EX_CFLAGS " " NL_EX_SANITIZE;
+}
+const char *nl_build_libs(const nl_manifest *m)
+{
+    return wants_tsan(m) ? TSAN_FLAGS " " NL_EX_LIBS : NL_EX_SANITIZE " " NL_EX_LIBS;
+}
+bool nl_build_sanitized(const nl_manifest *m) { return wants_tsan(m) || NL_EX_SANITIZE[0] != '\0'; }
+bool nl_build_tsan(const nl_manifest *m) { return wants_tsan(m) || strstr(NL_EX_SANITIZE, "=thread"); }
+
+/* The runtime and the runner to link.  ThreadSanitizer must see the
+ * runtime's own synchronisation (its atomics), so a TSan exercise links
+ * copies compiled with it (liblab_tsan.a, lab/runtime/local.mk) — unless
+ * this is a --enable-tsan build, whose liblab.a is compiled with it. */
+static void runtime_libs(const nl_manifest *m, char *lab, char *runner, size_t len)
+{
+    bool other = wants_tsan(m) && !strstr(NL_EX_SANITIZE, "=thread");
+    snprintf(lab, len, "%s/liblab%s.a", nl_lib_dir(), other ? "_tsan" : "");
+    snprintf(runner, len, "%s/libnlrunner%s.a", nl_lib_dir(), other ? "_tsan" : "");
+}
 
 const char *const *nl_build_hidden(const char *root, const char *const *extra)
 {
@@ -55,11 +79,11 @@ static bool has_suffix(const char *s, const char *suffix)
 }
 
 /* cc [cflags] ARGS... as an argv (NULL-ended, malloc'd). */
-static char **compiler_argv(const char *const *args)
+static char **compiler_argv(const nl_manifest *m, const char *const *args)
 {
     char **argv = NULL;
     size_t n = nl_split_words(NL_EX_CC, &argv, 0);
-    n = nl_split_words(nl_build_cflags(), &argv, n);
+    n = nl_split_words(nl_build_cflags(m), &argv, n);
     n = nl_split_words(WARN_FLAGS, &argv, n);
     for (const char *const *a = args; *a; a++) {
         argv = realloc(argv, (n + 2) * sizeof *argv);
@@ -110,7 +134,7 @@ int nl_prepare(const nl_manifest *m, const char *root, nl_prepared *p, char *err
             if (!has_suffix(src, ".c")) continue;
             char *obj = object_for(p->dir, src);
             const char *args[] = { inc1, inc2, "-c", src, "-o", obj, NULL };
-            char **argv = compiler_argv(args);
+            char **argv = compiler_argv(m, args);
             char *out = NULL;
             int st = nl_run_tool(argv, m->dir, 120, &out);
             nl_free_argv(argv);
@@ -216,7 +240,7 @@ static char *only_student_lines(const nl_manifest *m, const char *out)
 }
 
 /* Runs the compiler in a sandbox on `sources` (names relative to work). */
-static int compile_boxed(const char *work, const char *root, const char *const *hide,
+static int compile_boxed(const nl_manifest *m, const char *work, const char *root, const char *const *hide,
                          const char *const *sources, int *status, char **output, char *err, size_t errlen)
 {
     char *cc = resolve_cc();
@@ -228,10 +252,10 @@ static int compile_boxed(const char *work, const char *root, const char *const *
     args[n++] = "-c";
     for (const char *const *s = sources; *s && n < 62; s++) args[n++] = *s;
     args[n] = NULL;
-    char **argv = compiler_argv(args);
+    char **argv = compiler_argv(m, args);
     nl_box_spec spec = {
         .exe = cc, .argv = argv, .work_host = work, .hide = nl_build_hidden(root, hide),
-        .wall_s = 120, .cpu_s = 60, .mem_mb = nl_build_sanitized() ? 0 : 2048, .procs = 16,
+        .wall_s = 120, .cpu_s = 60, .mem_mb = nl_build_sanitized(NULL) ? 0 : 2048, .procs = 16,
         .fsize_mb = 64, .nofile = 128, .tmpfs_mb = 128, .output_half = 16384, .tmp = root,
     };
     nl_box_result r;
@@ -272,15 +296,14 @@ static void link_program(const nl_prepared *p, char **objs, const char *box, nl_
     size_t n = nl_split_words(NL_EX_CC, &argv, 0);
     char exe[4300], runner[4300], lab[4300];
     snprintf(exe, sizeof exe, "%s/tests", box);
-    snprintf(runner, sizeof runner, "%s/libnlrunner.a", nl_lib_dir());
-    snprintf(lab, sizeof lab, "%s/liblab.a", nl_lib_dir());
+    runtime_libs(p->m, lab, runner, sizeof lab);
     push(&argv, &n, "-o");
     push(&argv, &n, exe);
     for (char **o = objs; *o; o++) push(&argv, &n, *o);
     for (size_t i = 0; i < p->nobjs; i++) push(&argv, &n, p->objs[i]);
     push(&argv, &n, runner);
     push(&argv, &n, lab);
-    nl_split_words(nl_build_libs(), &argv, n);
+    nl_split_words(nl_build_libs(p->m), &argv, n);
     char *out = NULL;
     int st = nl_run_tool(argv, box, 120, &out);
     nl_free_argv(argv);
@@ -294,7 +317,7 @@ static void link_program(const nl_prepared *p, char **objs, const char *box, nl_
      * code out of it.  A sanitizer build needs it readable: exec'ing an
      * unreadable file makes the process non-dumpable, and ASan then
      * cannot read its options from /proc/self/environ. */
-    chmod(exe, nl_build_sanitized() ? 0755 : 0711);
+    chmod(exe, nl_build_sanitized(p->m) ? 0755 : 0711);
 }
 
 int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
@@ -326,7 +349,7 @@ int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
     double t0 = nl_now_ms();
     int st;
     char *output = NULL;
-    if (compile_boxed(work, root, hide, sources, &st, &output, err, errlen) < 0) goto out;
+    if (compile_boxed(m, work, root, hide, sources, &st, &output, err, errlen) < 0) goto out;
     if (st != 0) {
         b->status = "compile error";
         b->diagnostics = output;
@@ -355,7 +378,7 @@ int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
                 objs[nobjs++] = object_for(work, lists[l][i]);
             }
         tsrc[nt] = NULL;
-        if (compile_boxed(work, root, hide, tsrc, &st, &output, err, errlen) < 0) goto out;
+        if (compile_boxed(m, work, root, hide, tsrc, &st, &output, err, errlen) < 0) goto out;
         if (st != 0) {
             char *mine = only_student_lines(m, output);
             nl_buf d = { 0 };

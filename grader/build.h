@@ -53,11 +53,16 @@ int nl_build(const nl_prepared *p, const char *files_dir, const char *root,
              const char *const *hide, nl_built *b, char *err, size_t errlen);
 void nl_built_free(nl_built *b);
 
-/* The compile and link settings compiled in from configure. */
+/* The compile and link settings compiled in from configure, for exercise
+ * m (NULL: the build's own) — an exercise's "sanitize" replaces the
+ * build's sanitizer flags with its own. */
 const char *nl_build_cc(void);
-const char *nl_build_cflags(void);
-const char *nl_build_libs(void);
-bool nl_build_sanitized(void);
+const char *nl_build_cflags(const nl_manifest *m);
+const char *nl_build_libs(const nl_manifest *m);
+/* Compiled with a sanitizer (its shadow memory cannot live under RLIMIT_AS). */
+bool nl_build_sanitized(const nl_manifest *m);
+/* ... and that sanitizer is ThreadSanitizer. */
+bool nl_build_tsan(const nl_manifest *m);
 
 /* Host paths the sandboxes hide: the data dir, the grader's work root. */
 const char *const *nl_build_hidden(const char *root, const char *const *extra);

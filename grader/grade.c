@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "grade.h"
+#include "build.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -71,6 +72,14 @@ static double json_num(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* A test under ThreadSanitizer may keep this much resident: its shadow
+ * memory comes on top of what the program uses (several times as much
+ * for memory the program writes), so the limit is scaled up. */
+static long tsan_rss_mb(const nl_manifest *m)
+{
+    return 4 * (m->limits.memory_mb + AS_OVERHEAD_MB);
+}
+
 /* The statuses the runner may send; anything else is not from it. */
 static const char *known_status(const char *s)
 {
@@ -79,6 +88,33 @@ static const char *known_status(const char *s)
     for (const char *const *a = all; s && *a; a++)
         if (!strcmp(*a, s)) return *a;
     return NULL;
+}
+
+/* One line from ThreadSanitizer's report: its SUMMARY ("data race
+ * /tmp/…/work/pipeline.c:52 in actor_value"), the file without its folders. */
+static char *tsan_summary(const char *output)
+{
+    char line[300] = "a problem";
+    const char *s = strstr(output, "SUMMARY: ThreadSanitizer: ");
+    if (s) {
+        s += strlen("SUMMARY: ThreadSanitizer: ");
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(s, "\n"), s);
+        char *slash = strrchr(line, '/'), *word = slash;
+        while (word && word > line && word[-1] != ' ') word--;
+        if (word && *word == '(') word++;
+        if (slash) memmove(word, slash + 1, strlen(slash + 1) + 1);
+        /* "data race pipeline.c:54 in f" → "data race at pipeline.c:54 in f" */
+        if (word && word > line && word[-1] == ' ' && strlen(line) + 4 < sizeof line) {
+            memmove(word + 3, word, strlen(word) + 1);
+            memcpy(word, "at ", 3);
+        }
+    }
+    nl_buf b = { 0 };
+    nl_buf_printf(&b, "the test stopped: ThreadSanitizer found a %s%s (its report, with both "
+                  "threads' stacks, is in the output)", line,
+                  strncmp(line, "data race", 9) ? "" : ": two threads used the same memory, at "
+                  "least one writing, and nothing (a lock, an atomic, a message) ordered them");
+    return nl_buf_take(&b);
 }
 
 static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, double time_s)
@@ -104,6 +140,12 @@ static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, d
             free(leaks);
             return;
         }
+        if (t->output && strstr(t->output, "WARNING: ThreadSanitizer: ")) {
+            t->message = tsan_summary(t->output);
+            free(detail);
+            free(leaks);
+            return;
+        }
         snprintf(buf, sizeof buf, "the test crashed with %s%s", sig,
                  !strcmp(sig, "SIGSEGV") ? " (a bad pointer: segmentation fault)" :
                  !strcmp(sig, "SIGABRT") ? " (abort() was called, perhaps by a failed assert)" :
@@ -113,6 +155,12 @@ static void explain(nl_test_report *t, const cJSON *rec, const nl_manifest *m, d
     } else if (st == NL_ST_TIMEOUT) {
         snprintf(buf, sizeof buf, "the test did not finish within its limit of %g s%s", time_s,
                  t->signal && !strcmp(t->signal, "SIGXCPU") ? " of CPU time" : "");
+        t->message = strdup(buf);
+    } else if (st == NL_ST_OOM && nl_build_tsan(m)) {
+        snprintf(buf, sizeof buf, "the test ran out of memory: it had %.0f MB resident of the %ld MB a test may "
+                 "keep under ThreadSanitizer (4 x (%ld MB for its data + %d MB for code and thread stacks): "
+                 "the race detector's shadow memory counts too)", json_num(rec, "maxrss_kb") / 1024,
+                 tsan_rss_mb(m), m->limits.memory_mb, AS_OVERHEAD_MB);
         t->message = strdup(buf);
     } else if (st == NL_ST_OOM) {
         snprintf(buf, sizeof buf, "the test ran out of memory: it had used %.0f MB of the %ld MB a test may "
@@ -198,9 +246,11 @@ static char **runner_argv(const nl_manifest *m, double time_s, bool ns)
     char buf[256];
     n = nl_split_words("tests", &argv, n);
     if (ns) n = nl_split_words("--pid-ns", &argv, n);
+    bool tsan = nl_build_tsan(m);
     snprintf(buf, sizeof buf, "--time-ms %ld --output-bytes %ld --mem-kb %ld", (long)(time_s * 1000),
-             m->limits.output_kb * 1024, m->limits.memory_mb * 1024);
+             m->limits.output_kb * 1024, (tsan ? tsan_rss_mb(m) : m->limits.memory_mb) * 1024);
     n = nl_split_words(buf, &argv, n);
+    if (tsan) n = nl_split_words("--watch-rss", &argv, n);
     if (m->checks) {
         snprintf(buf, sizeof buf, "--checks %s%s%s", m->checks & NL_CHECK_CHILDREN ? "children," : "",
                  m->checks & NL_CHECK_ZOMBIES ? "zombies," : "", m->checks & NL_CHECK_FDS ? "fds" : "");
@@ -243,17 +293,27 @@ static void run_tests(nl_ex_report *r, const char *box_dir, const char *tmp, con
     /* A sanitizer build cannot live under RLIMIT_AS (its shadow memory is
      * terabytes of address space): ASan's own mmap limit stands in, and
      * signals end the test as they would without it, so that a segfault
-     * is a crash and a memory error an abort. */
-    char asan[300];
-    snprintf(asan, sizeof asan, "ASAN_OPTIONS=detect_leaks=0:mmap_limit_mb=%ld:allocator_may_return_null=1:"
-             "abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0",
-             m->limits.memory_mb + AS_OVERHEAD_MB);
-    const char *env[] = { nl_build_sanitized() ? asan : NULL, NULL };
+     * is a crash and a memory error an abort.  ThreadSanitizer counts its
+     * own bookkeeping in that limit (gigabytes before main) and has no
+     * hard one of its own: the runner watches the test's resident memory
+     * instead (runner_argv), and TSan is told to aim below it by dropping
+     * shadow memory (memory_limit_mb).  The first data race ends the test
+     * as an abort, its report in the test's output (explain()). */
+    char san[400];
+    if (nl_build_tsan(m))
+        snprintf(san, sizeof san, "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:memory_limit_mb=%ld:"
+                 "allocator_may_return_null=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
+                 "handle_sigill=0:handle_abort=0", tsan_rss_mb(m) / 2);
+    else
+        snprintf(san, sizeof san, "ASAN_OPTIONS=detect_leaks=0:mmap_limit_mb=%ld:allocator_may_return_null=1:"
+                 "abort_on_error=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0",
+                 m->limits.memory_mb + AS_OVERHEAD_MB);
+    const char *env[] = { nl_build_sanitized(m) ? san : NULL, NULL };
     nl_box_spec spec = {
         .exe = "/box/tests", .argv = argv, .box_host = box_dir,
         .hide = nl_build_hidden(o->root, o->hide), .env = env,
         .wall_s = wall_s, .cpu_s = m->ncases * (time_s + 1) + 5,
-        .mem_mb = nl_build_sanitized() ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
+        .mem_mb = nl_build_sanitized(m) ? 0 : m->limits.memory_mb + AS_OVERHEAD_MB,
         .procs = m->limits.processes + 2, .fsize_mb = 16, .nofile = 256, .tmpfs_mb = 64,
         .output_half = 8192, .result_channel = true, .stdin_data = cases, .tmp = tmp,
     };

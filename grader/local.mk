@@ -41,3 +41,12 @@ nodelab_grader_LDADD = grader/libgrade.a $(RUNTIME_LIBS)
 # The Gradescope bundle's scripts: data, read by `nodelab-grader bundle`.
 nobase_dist_pkgdata_DATA += grader/gradescope/setup.sh grader/gradescope/run_autograder
 EXTRA_DIST += bench/run.sh bench/grader.sh
+
+# The runner beside liblab_tsan.a (lab/runtime/local.mk), for exercises
+# whose tests run under ThreadSanitizer: in an --enable-sanitizers build
+# libnlrunner.a is AddressSanitizer's, which a TSan program cannot link.
+if !TSAN
+pkglib_LIBRARIES += lab/runtime/libnlrunner_tsan.a
+lab_runtime_libnlrunner_tsan_a_SOURCES = $(lab_runtime_libnlrunner_a_SOURCES)
+lab_runtime_libnlrunner_tsan_a_CFLAGS = $(TSAN_RT_CFLAGS) $(CHECK_CFLAGS)
+endif

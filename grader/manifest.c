@@ -218,10 +218,22 @@ static void check_files_exist(checker *c, nl_manifest *m)
     }
 }
 
+/* "sanitize": "thread" — the tests run under ThreadSanitizer. */
+static void load_sanitize(checker *c, const cJSON *root, nl_manifest *m)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "sanitize");
+    m->sanitize = NL_SANITIZE_NONE;
+    if (!v) return;
+    if (!cJSON_IsString(v)) { bad(c, "sanitize", "must be a string: \"thread\""); return; }
+    if (!strcmp(v->valuestring, "thread")) m->sanitize = NL_SANITIZE_THREAD;
+    else bad(c, "sanitize", "'%s' is not a sanitizer the grader runs tests under (only \"thread\")",
+             v->valuestring);
+}
+
 static void validate(checker *c, const cJSON *root, nl_manifest *m)
 {
     static const char *const keys[] = { "id", "chapter", "title", "statement", "files",
-        "provided", "tests", "limits", "cases", "hints", "checks", "api", NULL };
+        "provided", "tests", "limits", "cases", "hints", "checks", "api", "sanitize", NULL };
     if (!cJSON_IsObject(root)) { bad(c, "(top)", "must be a JSON object"); return; }
     if (!only_keys(c, root, "", keys)) return;
     m->id = string_field(c, root, "id", true);
@@ -253,6 +265,7 @@ static void validate(checker *c, const cJSON *root, nl_manifest *m)
     load_limits(c, root, m);
     load_cases(c, root, m);
     load_checks(c, root, m);
+    load_sanitize(c, root, m);
     if (!c->failed) check_files_exist(c, m);
 }
 

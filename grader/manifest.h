@@ -19,6 +19,12 @@ enum {
     NL_CHECK_FDS = 1 << 2,        /* ... or a descriptor open */
 };
 
+/* A sanitizer the exercise's tests run under (manifest "sanitize"). */
+typedef enum {
+    NL_SANITIZE_NONE,             /* the build's own flags (none, or ASan+UBSan) */
+    NL_SANITIZE_THREAD,           /* ThreadSanitizer: a data race fails the test */
+} nl_sanitize;
+
 typedef struct {
     char *name;        /* what the student reads */
     char *tcase;       /* the Check TCase that is this test */
@@ -40,6 +46,7 @@ typedef struct {
     size_t ncases;
     double max_points;
     int checks;                /* NL_CHECK_* */
+    nl_sanitize sanitize;      /* compile student code and tests with it */
     struct {
         double time_s;         /* wall clock per test */
         long memory_mb;        /* address space per test process */

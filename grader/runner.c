@@ -19,7 +19,9 @@
  *    that descriptor through /proc either.  stdout and stderr are only
  *    ever shown to people, never parsed.
  *  - Time, output and memory limits are the parent's: it kills the
- *    test's process group on a deadline or an output flood, and as pid 1
+ *    test's process group on a deadline, an output flood or (with
+ *    --watch-rss, for ThreadSanitizer, which cannot live under an
+ *    address-space limit) too much resident memory, and as pid 1
  *    of the sandbox's PID namespace it kills every process a test leaves
  *    behind, setsid() daemons included.
  */
@@ -52,8 +54,8 @@ Suite *exercise_suite(void);
 
 static struct {
     long time_ms, output_bytes, mem_kb;
-    bool pid_ns, check_children, check_zombies, check_fds;
-} opt = { 10000, 65536, 0, false, false, false, false };
+    bool pid_ns, check_children, check_zombies, check_fds, watch_rss;
+} opt = { 10000, 65536, 0, false, false, false, false, false };
 
 /* ---- in the test child ---- */
 
@@ -225,13 +227,25 @@ static int kill_leftovers(pid_t group)
 }
 
 typedef struct {
-    bool timed_out, flooded;
+    bool timed_out, flooded, too_big;
     int status;
     struct rusage ru;
     double ms;
     nl_cap out;
     nl_buf verdict;
 } outcome;
+
+/* The test process's resident memory, in KB (0 if it cannot be read). */
+static long resident_kb(pid_t pid)
+{
+    char path[64];
+    long size, pages = 0;
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f && fscanf(f, "%ld %ld", &size, &pages) != 2) pages = 0;
+    if (f) fclose(f);
+    return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
 
 static void watch_child(pid_t pid, int out_fd, int verdict_fd, outcome *o)
 {
@@ -244,6 +258,7 @@ static void watch_child(pid_t pid, int out_fd, int verdict_fd, outcome *o)
         if (left <= 0 && !killed) { o->timed_out = true; kill(-pid, SIGKILL); killed = true; }
         int wait_ms = killed ? 100 : (int)left + 1;
         if (pidfd < 0 && wait_ms > 20) wait_ms = 20;
+        if (opt.watch_rss && wait_ms > 20) wait_ms = 20;   /* a look every 20 ms */
         int r = poll(p, 3, wait_ms);
         if (r < 0 && errno != EINTR) break;
         char buf[16384];
@@ -261,6 +276,11 @@ static void watch_child(pid_t pid, int out_fd, int verdict_fd, outcome *o)
             ssize_t n = read(verdict_fd, buf, sizeof buf);
             if (n > 0 && o->verdict.len < 65536) nl_buf_add(&o->verdict, buf, (size_t)n);
             if (n == 0) verdict_fd = -1;
+        }
+        if (opt.watch_rss && !killed && resident_kb(pid) > opt.mem_kb) {
+            o->too_big = true;
+            kill(-pid, SIGKILL);
+            killed = true;
         }
         if (p[0].revents) break;
         if (pidfd < 0 && wait4(pid, &o->status, WNOHANG, &o->ru) == pid) { reaped = true; break; }
@@ -301,6 +321,8 @@ static cJSON *classify(const char *tcase, const char *token, outcome *o, int lef
     const char *status;
     if (o->flooded) {
         status = "output limit exceeded";
+    } else if (o->too_big) {
+        status = "out of memory";
     } else if (o->timed_out) {
         status = "timed out";
     } else if (o->verdict.len && !genuine) {
@@ -394,7 +416,7 @@ static void run_one(const char *tcase)
 static void usage(void)
 {
     fputs("usage: tests [--pid-ns] [--time-ms N] [--output-bytes N] [--mem-kb N]\n"
-          "             [--checks children,zombies,fds] (TCASE... | -)\n"
+          "             [--watch-rss] [--checks children,zombies,fds] (TCASE... | -)\n"
           "Runs the named test cases one at a time and reports each, as a JSON\n"
           "line, on descriptor 3; '-' reads the names from stdin, one a line.\n"
           "Built and run by nodelab-grader.\n", stderr);
@@ -435,6 +457,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
         if (!strcmp(a, "--pid-ns")) { opt.pid_ns = true; continue; }
+        if (!strcmp(a, "--watch-rss")) { opt.watch_rss = true; continue; }
         if (i + 1 >= argc) usage();
         const char *v = argv[++i];
         if (!strcmp(a, "--time-ms")) opt.time_ms = atol(v);

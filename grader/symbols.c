@@ -148,7 +148,7 @@ static symset *library_symbols(void)
         free(path);
     }
     char **words = NULL;
-    nl_split_words(nl_build_libs(), &words, 0);
+    nl_split_words(nl_build_libs(NULL), &words, 0);
     for (char **w = words; *w; w++)
         if (!strncmp(*w, "-l", 2) && (*w)[2]) add_library(&set, *w + 2);
     nl_free_argv(words);
@@ -183,9 +183,9 @@ static bool refused_section(const char *name)
 /* A sanitizer build instruments every object with a module constructor
  * and destructor of its own (GCC names them _sub_I_00099_N, _sub_D_...);
  * C source cannot define those names without clashing with them. */
-static bool sanitizer_ctor(const char *function)
+static bool sanitizer_ctor(const char *function, bool sanitized)
 {
-    return nl_build_sanitized() &&
+    return sanitized &&
            (!strncmp(function, "_sub_I_00099_", 13) || !strncmp(function, "_sub_D_00099_", 13));
 }
 
@@ -196,6 +196,7 @@ typedef struct {
     nl_buf *why;
     unsigned long table_entries, allowed_entries;
     char ctor[128];            /* a constructor's name, for the message */
+    bool sanitized;            /* compiled with a sanitizer (nl_build_sanitized) */
 } check_ctx;
 
 static void check_symbol(const nl_elf_sym *sym, void *arg)
@@ -236,7 +237,7 @@ static void check_section(const char *name, unsigned long size, void *arg)
 static void check_table_entry(const char *section, const char *function, void *arg)
 {
     check_ctx *c = arg;
-    if (sanitizer_ctor(function)) c->allowed_entries++;
+    if (sanitizer_ctor(function, c->sanitized)) c->allowed_entries++;
     else if (!c->ctor[0]) snprintf(c->ctor, sizeof c->ctor, "%s", *function ? function : section);
 }
 
@@ -257,7 +258,8 @@ void nl_symset_free(nl_symset *s)
 char *nl_symbols_check(const nl_prepared *p, const char *obj, const char *shown_name)
 {
     nl_buf why = { 0 };
-    check_ctx c = { library_symbols(), p->syms, p->m->api, shown_name, &why, 0, 0, "" };
+    check_ctx c = { library_symbols(), p->syms, p->m->api, shown_name, &why, 0, 0, "",
+                    nl_build_sanitized(p->m) };
     static const nl_elf_section_cbs cbs = { check_section, check_table_entry };
     char err[256];
     if (nl_elf_scan(obj, check_symbol, &cbs, &c, err, sizeof err) < 0)

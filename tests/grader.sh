@@ -38,6 +38,8 @@ bad_manifest "path in files" 'm["files"] = ["../offload.c"]' "files\[0\]: '../of
 bad_manifest "time limit" 'm["limits"]["time_s"] = 0' 'limits\.time_s: must be a number from'
 bad_manifest "unknown check" 'm["checks"] = ["threads"]' "checks\[0\]: 'threads' is not one of"
 bad_manifest "hidden not a bool" 'm["cases"][4]["hidden"] = "yes"' 'cases\[4\]\.hidden: must be true or false'
+bad_manifest "unknown sanitizer" 'm["sanitize"] = "address"' "sanitize: 'address' is not a sanitizer the grader runs tests under"
+bad_manifest "sanitize not a string" 'm["sanitize"] = True' 'sanitize: must be a string'
 
 # --- grading: the reference solution, the starter, in every format ---
 expect_status 0 "solution: full marks" -- "$GRADER" run loop-offload --submission "$SOL"

@@ -3,18 +3,20 @@
 # threads-actors, shutdown-graceful): verify gives each reference solution
 # full marks and each untouched starter 0; and one typical wrong solution
 # of each, graded as a class (batch), loses exactly the tests that guard
-# what it got wrong.
+# what it got wrong.  threads-actors runs under ThreadSanitizer
+# ("sanitize": "thread"): a solution whose stage threads share a counter
+# fails "no data race", with the race's line in the message.
 . "$top_srcdir/tests/lib.sh"
 GRADER="$top_builddir/nodelab-grader"
 expect_status 0 "verify: the Chapter 5 exercises" -- "$GRADER" verify threads-atomics threads-actors shutdown-graceful --jobs 2
-for x in "threads-atomics: solution 18/18, starter 0/18" "threads-actors: solution 16/16, starter 0/16" \
+for x in "threads-atomics: solution 18/18, starter 0/18" "threads-actors: solution 18/18, starter 0/18" \
          "shutdown-graceful: solution 17/17, starter 0/17"; do
     expect_grep "^ok   $x" "$TMP/out" "verify: $x"
 done
 
 # Wrong solutions, each one change away from the reference.
 class="$TMP/class"
-mkdir -p "$class/plain-increment" "$class/same-stage" "$class/uncounted"
+mkdir -p "$class/plain-increment" "$class/same-stage" "$class/uncounted" "$class/racy"
 SOL="$top_srcdir/solutions"
 # The counter's threads add with a plain +=: updates are lost (or, when
 # the compiler folds the loop, no Atomics.add is ever made).
@@ -24,7 +26,12 @@ sed 's/lab_atomics_add(j->counter, 1);/*j->counter += 1;/' "$SOL/threads-atomics
 sed 's/a->stage = k + 1;/a->stage = 1;/' "$SOL/threads-actors/pipeline.c" >"$class/same-stage/pipeline.c"
 # The requests are never counted in flight: the drain ends at once.
 sed 's/    lab_shutdown_request_begin(s->sd);//' "$SOL/shutdown-graceful/server.c" >"$class/uncounted/server.c"
-for s in plain-increment same-stage uncounted; do
+# Every stage counts the values it handled in one static variable: the
+# results stay right, but two stage threads write it with nothing
+# ordering them — a data race only ThreadSanitizer sees.
+sed 's|^    v = stage_apply(a->stage, v);|    static unsigned long handled;   /* all stages together */\n    handled++;\n    v = stage_apply(a->stage, v);|' \
+    "$SOL/threads-actors/pipeline.c" >"$class/racy/pipeline.c"
+for s in plain-increment same-stage uncounted racy; do
     f=$(ls "$class/$s")
     cmp -s "$class/$s/$f" "$(ls "$SOL"/*/"$f")" && fail "the $s mutant differs from its solution"
 done
@@ -38,11 +45,18 @@ want = {
                                       "one_stage_and_the_most", "inputs_are_sent_before_it_returns"}),
     "uncounted": ("shutdown-graceful", {"sigterm_refuses_new_connections", "in_flight_requests_finish",
                                         "deadline_forces_exit", "second_signal_forces_exit"}),
+    "racy": ("threads-actors", {"no_data_race"}),
 }
 for name, (exercise, must_fail) in want.items():
     ex = [e for e in json.load(open(f"{sys.argv[1]}/{name}.json"))["exercises"] if e["id"] == exercise][0]
     failed = {t["tcase"] for t in ex["tests"] if t["status"] != "passed"}
     assert ex["status"] == "failing" and must_fail <= failed, (name, sorted(must_fail - failed), sorted(failed))
     print(name, exercise, ex["score"], "of", ex["max_score"], "failed:", sorted(failed))
+ex = [e for e in json.load(open(f"{sys.argv[1]}/racy.json"))["exercises"] if e["id"] == "threads-actors"][0]
+race = [t for t in ex["tests"] if t["tcase"] == "no_data_race"][0]
+assert race["name"] == "no data race (ThreadSanitizer)", race["name"]
+assert race["message"].startswith("the test stopped: ThreadSanitizer found a data race at pipeline.c:"), race["message"]
+assert "in actor_value" in race["message"] and "WARNING: ThreadSanitizer: data race" in race["output"], race
+print("racy:", race["message"][:120])
 PY
 finish

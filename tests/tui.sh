@@ -359,6 +359,18 @@ expect_screen result "readfile_peak_rss [0-9.]+ MiB" "result: the summary, in fu
 expect_screen result "process +gone" "result: the children's rows say they are gone"
 quit_and_check result "result"
 
+# ---- v: the runtime code the demo's section quotes, beside the live view ----
+start code 140 40 -- open loop.threadpool --set job_ms=300
+expect_screen code "loop.threadpool +pid [0-9]+" "code: the demo runs"
+keys code v
+expect_screen code "│ *The code behind it" "code: v opens the code beside the dashboard"
+expect_screen code "│  -- lab/runtime/loop/pool.c:[0-9]+-[0-9]+" "code: each region under its file and lines"
+expect_screen code "│  │ int lab_pool_default_size\\(void\\)" "code: the region's current lines"
+expect_screen code "^ pool " "code: the dashboard stays on the left"
+keys code v
+expect_screen code "· v code ·" "code: v again hides it"
+quit_and_check code "code"
+
 # ---- Step mode: one event at a time ------------------------------------------
 start step 80 24 -- open streams.modes
 expect_screen step "STEP at 00:00.0 · [0-9]+ waiting · n next" "step: an event-order demo starts in step mode"

@@ -34,3 +34,5 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/widget_log.c \
 	lab/tui/widget_doc.c \
 	lab/tui/widget_box.c
+# v on a dashboard: the runtime code its chapter section quotes.
+lab_tui_libnltui_a_SOURCES += lab/tui/demo_source.c

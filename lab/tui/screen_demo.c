@@ -24,10 +24,11 @@ enum {
     DO_TOGGLE, DO_COMMAND, DO_PAUSE, DO_RESTART, DO_PROC_UP, DO_PROC_DOWN, DO_KILL,
     DO_FILTER, DO_STEP, DO_NEXT, DO_WRAP, DO_LEFT, DO_RIGHT,
     DO_WORKER_UP, DO_WORKER_DOWN, DO_WORKER_PGUP, DO_WORKER_PGDN, DO_WORKER_KILL, DO_TERM_PRIMARY,
+    DO_SOURCE, DO_SOURCE_UP, DO_SOURCE_DOWN,
 };
 
 /* Letters with a meaning of their own on this screen. */
-static const char reserved[] = "qprkfsnw";
+static const char reserved[] = "qprkfsnwv";
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -339,7 +340,7 @@ static int demo_keys(demo_screen *d, binding *out, int n, int max)
 {
     static char key_names[LAB_DEMO_MAX_KEYS][4];
     bool cluster = d->m.cluster.active, pair = demo_has_key(d, '+') && demo_has_key(d, '-');
-    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 8; k++) {
+    for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 16; k++) {
         const lab_demo_key *dk = &d->def->keys[k];
         if (cluster && dk->key == 'k') continue;
         snprintf(key_names[k], sizeof key_names[k], "%s", pair && dk->key == '+' ? "+/-" : (char[]){ dk->key, 0 });
@@ -391,7 +392,7 @@ static int bindings(screen *s, binding *out, int max)
         out[n++] = (binding){ '=', 0, "=", "type a value for the selected parameter", DO_PARAM_TYPE, false, NULL };
     }
     static char toggle_help[LAB_DEMO_MAX_PARAMS][64], names[LAB_DEMO_MAX_PARAMS][2];
-    for (int i = 0; i < d->nparams && n < max - 12; i++) {
+    for (int i = 0; i < d->nparams && n < max - 24; i++) {
         if (!d->hotkey[i]) continue;
         snprintf(toggle_help[i], sizeof toggle_help[i], "%s [%s]", param(d, i)->key,
                  d->ival[i] ? "on" : "off");
@@ -415,6 +416,11 @@ static int bindings(screen *s, binding *out, int max)
     out[n++] = (binding){ 'n', 0, "n", "next event (step mode)", DO_NEXT, d->stepping, "next" };
     out[n++] = (binding){ 'w', 0, "w", d->log_wrap ? "log: cut long lines" : "log: wrap long lines",
                           DO_WRAP, false, NULL };
+    out[n++] = (binding){ 'v', 0, "v", demo_source_shown(d) ? "hide the code"
+                                                        : "the runtime code behind this demo, beside it",
+                          DO_SOURCE, true, demo_source_shown(d) ? "code off" : "code" };
+    out[n++] = (binding){ ']', 0, "]", "code: scroll down", DO_SOURCE_DOWN, false, NULL };
+    out[n++] = (binding){ '[', 0, "[", "code: scroll up", DO_SOURCE_UP, false, NULL };
     out[n++] = (binding){ '>', '.', ">", "log: scroll right", DO_RIGHT, false, NULL };
     out[n++] = (binding){ '<', ',', "<", "log: scroll left", DO_LEFT, false, NULL };
     return n;
@@ -449,6 +455,9 @@ static void act(screen *s, int action, int key)
         }
         break;
     case DO_PAUSE: toggle_pause(d); break;
+    case DO_SOURCE: demo_source_toggle(d); break;
+    case DO_SOURCE_DOWN: demo_source_scroll(d, +8); break;
+    case DO_SOURCE_UP: demo_source_scroll(d, -8); break;
     case DO_RESTART: restart(d); break;
     case DO_PROC_DOWN: if (d->sel_proc + 1 < d->m.nprocs) d->sel_proc++; break;
     case DO_PROC_UP: if (d->sel_proc > 0) d->sel_proc--; break;
@@ -572,13 +581,20 @@ static void tick(screen *s)
     app_dirty();
 }
 
-static void draw(screen *s, int rows, int cols) { demo_draw((demo_screen *)s, rows, cols); }
+static void draw(screen *s, int rows, int cols)
+{
+    demo_screen *d = (demo_screen *)s;
+    int left = demo_source_split(d, cols);
+    if (left) demo_draw(d, rows, left);
+    demo_source_draw(d, rows, cols);
+}
 
 static void destroy(screen *s)
 {
     demo_screen *d = (demo_screen *)s;
     demo_proc_destroy(&d->proc);
     demo_step_reset(d);
+    demo_source_free(d);
     free(d);
 }
 

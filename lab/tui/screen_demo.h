@@ -47,7 +47,19 @@ typedef struct {
     uint64_t last_event_ms;              /* loop time of the newest event */
     uint64_t last_proc_sample_ms;
     int64_t paused_at_us;                /* demo time the lab paused it (p) */
+    struct demo_source *source;          /* v: the code beside it (demo_source.c) */
 } demo_screen;
+
+/* demo_source.c: v shows the runtime code the demo's chapter section
+ * quotes, beside the dashboard ([ and ] scroll it). */
+typedef struct demo_source demo_source;
+void demo_source_toggle(demo_screen *d);
+bool demo_source_shown(const demo_screen *d);
+void demo_source_scroll(demo_screen *d, int by);
+/* Columns left to the dashboard (0: the code takes the whole screen). */
+int demo_source_split(const demo_screen *d, int cols);
+void demo_source_draw(demo_screen *d, int rows, int cols);
+void demo_source_free(demo_screen *d);
 
 /* demo_step.c: step mode. */
 void demo_step_hold(demo_screen *d, const char *line, size_t n);

@@ -291,6 +291,7 @@ static void on_connection(lab_tcp *server, int status)
     distribute(h, (cluster_conn){ fd, ++h->accepted });
 }
 
+/* doc:handoff */
 /* w is ready for a connection: send it the next one, or mark it free. */
 static void handoff(cluster_handle *h, lab_cluster_worker *w)
 {
@@ -308,6 +309,7 @@ static void handoff(cluster_handle *h, lab_cluster_worker *w)
         queue_push(h, c);
         return;
     }
+/* end doc:handoff */
     w->pending = lab_grow_or_die(w->pending, &w->pending_cap, w->npending + 1, sizeof *w->pending, 4);
     w->pending[w->npending++] = (struct cluster_pending){ seq, h, c };
     h->refs++;

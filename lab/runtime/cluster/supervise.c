@@ -123,6 +123,7 @@ static void on_respawn_timer(lab_timer *t)
 }
 
 /* w died unasked: replace it, after a wait that grows in a crash loop. */
+/* doc:respawn */
 static void respawn(lab_cluster *cl, lab_cluster_worker *w)
 {
     const lab_cluster_options *o = &cl->opts;
@@ -150,6 +151,7 @@ static void respawn(lab_cluster *cl, lab_cluster_worker *w)
     cl->respawns_pending = r;
     lab_timer_start(&r->timer, on_respawn_timer, delay, 0);
 }
+/* end doc:respawn */
 
 /* ---- rolling restart ------------------------------------------------------------- */
 

@@ -123,6 +123,7 @@ static void *pool_thread(void *p)
         lab_work *req = pool->pending_head;
         pool->pending_head = req->next;
         if (!pool->pending_head) pool->pending_tail = NULL;
+        /* doc:pool-worker-runs-job */
         pool->queued--;
         pool->busy++;
         req->thread = arg.number;
@@ -136,6 +137,7 @@ static void *pool_thread(void *p)
         req->finished_us = lab_clock_us();
         pool->busy--;
         append(&pool->done_head, &pool->done_tail, req);
+        /* end doc:pool-worker-runs-job */
         atomic_fetch_add_explicit(&pool->ndone, 1, memory_order_release);
         report(pool);
         uint64_t one = 1;

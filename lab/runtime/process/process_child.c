@@ -82,6 +82,7 @@ static int setup_stdio(lab_child_setup *s)
  * signals by itself, but an ignored one (our SIGPIPE) stays ignored, and
  * the mask stays as it is.  Like libuv, only the classic signals 1-31 are
  * touched: the real-time ones above belong partly to the C library. */
+/* doc:reset-signals */
 static void reset_signals(void)
 {
     struct sigaction dfl;
@@ -95,6 +96,7 @@ static void reset_signals(void)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
+/* end doc:reset-signals */
 
 static int prepare(lab_child_setup *s)
 {

@@ -62,6 +62,7 @@ static void list_remove_at(lab_stream **v, size_t *n, size_t i)
 
 /* pipeOnDrain(): dst drained; resume src when no destination is still
  * full. */
+/* doc:on-drain */
 static void on_drain(lab_stream *dst, const lab_event *ev, void *arg)
 {
     pipe_rec *p = arg;
@@ -74,6 +75,7 @@ static void on_drain(lab_stream *dst, const lab_event *ev, void *arg)
     }
     if (r->nawait == 0 && r->data_listening) lab_readable_resume(p->src);
 }
+/* end doc:on-drain */
 
 /* pause() inside pipe(): remember which destination we wait for. */
 static void pipe_pause(pipe_rec *p)

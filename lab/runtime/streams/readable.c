@@ -416,6 +416,7 @@ void lab_readable_resume(lab_stream *s)
     r->paused = false;
 }
 
+/* doc:readable-pause */
 void lab_readable_pause(lab_stream *s)
 {
     if (lab_stream_lacks(s, s->r, __func__)) return;
@@ -427,6 +428,7 @@ void lab_readable_pause(lab_stream *s)
     }
     r->has_paused = r->paused = true;
 }
+/* end doc:readable-pause */
 
 bool lab_readable_is_paused(const lab_stream *s)
 {

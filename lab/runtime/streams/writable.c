@@ -192,6 +192,7 @@ static void tel_written(lab_stream *s, size_t size)
 /* ---- completion -------------------------------------------------------- */
 
 /* afterWrite(): 'drain' if it is due, then the write callbacks. */
+/* doc:after-write */
 static void after_write(lab_stream *s, unsigned count, lab_write_cb *cb, void *arg)
 {
     lab_wstate *w = s->w;
@@ -204,6 +205,7 @@ static void after_write(lab_stream *s, unsigned count, lab_write_cb *cb, void *a
         w->pendingcb--;
         call_cb(s, cb, arg, NULL);
     }
+/* end doc:after-write */
     if (s->destroyed) error_buffer(s);
     if (w->ending) finish_maybe(s, true);
 }

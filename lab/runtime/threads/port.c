@@ -111,6 +111,7 @@ static void msg_free(msg *m)
 /* Appends m to to's mailbox.  Returns false (m untouched) if to is
  * closed.  The eventfd is written outside the lock: the wake-up does not
  * need it, and the receiver should not wait on our syscall. */
+/* doc:enqueue */
 static bool enqueue(lab_port *to, msg *m, size_t *depth_after)
 {
     m->next = NULL;
@@ -137,6 +138,7 @@ static bool enqueue(lab_port *to, msg *m, size_t *depth_after)
     if (depth_after) *depth_after = depth;
     return true;
 }
+/* end doc:enqueue */
 
 /* Takes the whole mailbox. */
 static msg *take_all(lab_port *p, size_t *n)
