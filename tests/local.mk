@@ -263,6 +263,8 @@ EXTRA_DIST += tests/pgzip.sh
 # Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
 TESTS += tests/demo_uploads.sh
 EXTRA_DIST += tests/demo_uploads.sh
+check_PROGRAMS += tests/test_upload
+TESTS += tests/test_upload
 
 # `make check-sanitized` (in a ./configure --enable-sanitizers build; CI's
 # second stage): the suite again under ASan and UBSan, without the scripts

@@ -6,8 +6,8 @@
  *   ──────────────────────────            ────────────────────────────────────
  *   forks `workers`, hands out            PUT /upload/NAME:
  *   connections (rr)            ───────►      req.pipe(createWriteStream(DIR/.NAME.part-…))
- *   the built-in client sends                 'finish' → rename to NAME → 201
- *   `uploads` bodies of `size`
+ *   the load generator's uploads              'finish' → rename to NAME → 201
+ *   (loadgen.h) send `uploads` bodies of `size`
  *   bytes at once, each with its         every sample_ms: `upload` (per upload:
  *   CRC-32                                bytes, pauses, the file's buffer vs
  *                                         its mark) and `upload_worker` (RSS,
@@ -49,27 +49,26 @@
 #include <zlib.h>
 
 #define MAX_UPLOADS 8
-#define PIECE (64 * 1024)      /* the client's write size */
 
 typedef struct uploads_demo uploads_demo;
 
-/* One upload the built-in client sends. */
+/* One upload the built-in client sends, and what became of it. */
 typedef struct sender {
     uploads_demo *h;
     int id;
     char name[32];
     uint64_t size;             /* the body's length */
-    uint64_t cut_at;           /* close the connection after this many bytes (0: never) */
+    uint64_t cut_at;           /* the client hangs up after this many bytes (0: never) */
+    uint64_t start;            /* where in the load generator's pattern it begins */
+    lab_upload *up;            /* while it runs */
+    bool done, cut;
+    /* When it has ended (copied from the upload). */
     uint64_t sent;
-    uint64_t start;            /* where in the pattern its bytes begin */
     uint32_t crc;              /* of the bytes sent */
-    lab_http_client *client;
-    bool done, answered, cut;
     int status;                /* the answer's, or 0 */
     pid_t worker_pid;          /* X-Worker-Pid */
     char error[48];
     char response[256];
-    size_t response_len;
     /* The file, read back at the end. */
     int64_t file_size;         /* -1: no file */
     uint32_t file_crc;
@@ -97,31 +96,7 @@ struct uploads_demo {
     uint64_t started_us, ended_us;     /* the first byte sent, the last answer */
 };
 
-/* ---- the bytes ------------------------------------------------------------------------ */
-
-/* What the client sends: slices of one block of pseudo-random bytes
- * (xorshift64*, the same on every run), made once.  Each upload starts at
- * its own offset and wraps around; the block's length is no multiple of
- * the write size, so a piece lost or sent twice changes the CRC.  The
- * writes point into the block (lab_http_write does not copy), so sending
- * costs no allocation and no filling: the client stays faster than the
- * workers, which is the side being measured. */
-#define PATTERN_LEN ((4 << 20) + 4093)
-static unsigned char *pattern;
-
-static void make_pattern(void)
-{
-    if (pattern) return;
-    pattern = lab_xmalloc(PATTERN_LEN);
-    uint64_t x = 0x9E3779B97F4A7C15ULL;
-    for (size_t i = 0; i < PATTERN_LEN; i += 8) {
-        x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-        uint64_t v = x * 0x2545F4914F6CDD1DULL;
-        memcpy(pattern + i, &v, PATTERN_LEN - i < 8 ? PATTERN_LEN - i : 8);
-    }
-}
-
-/* ---- the client ------------------------------------------------------------------------- */
+/* ---- the client: the load generator's uploads (loadgen.h) ------------------------ */
 
 static void all_sent(uploads_demo *h);
 
@@ -137,99 +112,45 @@ static void sender_event(const sender *s)
     lab_ev_bool(e, "cut", s->cut);
     if (s->worker_pid) lab_ev_int(e, "worker_pid", s->worker_pid);
     if (s->error[0]) lab_ev_str(e, "error", s->error);
-    if (s->response_len) lab_ev_str(e, "response", s->response);
+    if (s->response[0]) lab_ev_str(e, "response", s->response);
     lab_ev_emit(e);
 }
 
-/* The upload is over, however it ended: the client goes. */
 static void sender_done(sender *s, const char *error)
 {
     if (s->done) return;
     s->done = true;
     if (error && !s->error[0]) snprintf(s->error, sizeof s->error, "%s", error);
-    lab_http_client *c = s->client;
-    s->client = NULL;
-    if (c) lab_http_client_close(c);
     sender_event(s);
     if (--s->h->left == 0) all_sent(s->h);
 }
 
-/* Writes until the socket's queue is at its mark (write() says false),
- * then waits for on_drain: the client obeys backpressure too, so the
- * server's pauses reach it as a slower stream of writes. */
-static void pump(sender *s)
+/* The upload ended (answered, cut, failed, abandoned): what it did is
+ * kept in the sender, the upload is freed. */
+static void upload_ended(lab_upload *up)
 {
-    lab_http_out *out = &s->client->out;
-    for (;;) {
-        if (s->done || s->answered) return;
-        if (s->cut_at && s->sent >= s->cut_at) {
-            s->cut = true;
-            sender_done(s, "cut off by the client (cut)");
-            return;
-        }
-        if (s->sent == s->size) {
-            lab_http_end(out, NULL, 0, NULL, NULL);
-            return;
-        }
-        uint64_t limit = s->cut_at ? s->cut_at : s->size;
-        size_t off = (size_t)((s->start + s->sent) % PATTERN_LEN), n = PIECE;
-        if (n > PATTERN_LEN - off) n = PATTERN_LEN - off;
-        if (n > limit - s->sent) n = (size_t)(limit - s->sent);
-        const unsigned char *piece = pattern + off;
-        s->crc = (uint32_t)crc32(s->crc, piece, (uInt)n);
-        s->sent += n;
-        if (!lab_http_write(out, piece, n, NULL, NULL)) return;
-    }
+    sender *s = up->data;
+    s->up = NULL;
+    s->sent = up->sent;
+    s->crc = up->crc;
+    s->status = up->status;
+    s->worker_pid = up->worker_pid;
+    s->cut = up->cut;
+    snprintf(s->response, sizeof s->response, "%s", up->response);
+    snprintf(s->error, sizeof s->error, "%s", up->error);
+    lab_upload_free(up);
+    sender_done(s, NULL);
 }
-
-static void on_drain(lab_http_out *out) { pump(out->data); }
-
-static void on_answer_data(lab_http_msg *m, const char *data, size_t len)
-{
-    sender *s = m->data;
-    size_t room = sizeof s->response - 1 - s->response_len;
-    if (len > room) len = room;
-    memcpy(s->response + s->response_len, data, len);
-    s->response_len += len;
-    s->response[s->response_len] = 0;
-    /* one line: drop the newline */
-    if (s->response_len && s->response[s->response_len - 1] == '\n')
-        s->response[--s->response_len] = 0;
-}
-
-static void on_answer_end(lab_http_msg *m) { sender_done(m->data, NULL); }
-
-static void on_answer_abort(lab_http_msg *m, const char *code) { sender_done(m->data, code); }
-
-/* The answer may come before the whole body went (413 from the
- * Content-Length): then nothing more is sent. */
-static void on_response(lab_http_client *c, lab_http_msg *res)
-{
-    sender *s = c->data;
-    s->answered = true;
-    s->status = res->status;
-    const char *pid = lab_http_msg_header(res, "x-worker-pid");
-    if (pid) s->worker_pid = (pid_t)atoi(pid);
-    res->data = s;
-    res->on_data = on_answer_data;
-    res->on_end = on_answer_end;
-    res->on_abort = on_answer_abort;
-}
-
-static void on_client_error(lab_http_client *c, const char *code) { sender_done(c->data, code); }
 
 static void start_sender(uploads_demo *h, sender *s)
 {
-    char path[64], len[32];
+    char path[64];
     snprintf(path, sizeof path, "/upload/%s", s->name);
-    snprintf(len, sizeof len, "%llu", (unsigned long long)s->size);
-    lab_http_header hdr[] = { { "Content-Length", len } };
-    lab_http_request_opts o = { .port = h->k.port, .method = "PUT", .path = path,
-                                .headers = hdr, .nheaders = h->chunked ? 0 : 1 };
-    s->client = lab_http_request(h->k.loop, &o, on_response, on_client_error, s);
-    s->client->out.data = s;
-    s->client->out.on_drain = on_drain;
-    pump(s);
+    lab_upload_options o = { .port = h->k.port, .path = path, .size = s->size,
+                             .chunked = h->chunked, .cut_at = s->cut_at, .start = s->start,
+                             .on_done = upload_ended, .data = s };
+    s->up = lab_upload_start(h->k.loop, &o);
+    if (!s->up) sender_done(s, "cannot start");
 }
 
 /* ---- memory, from /proc --------------------------------------------------------------- */
@@ -325,7 +246,11 @@ static void stop_all(uploads_demo *h, const char *why)
     if (h->stopping) return;
     h->stopping = true;
     h->stopped_by = why;
-    for (int i = 0; i < h->nsenders; i++) sender_done(&h->senders[i], why);
+    for (int i = 0; i < h->nsenders; i++) {
+        sender *s = &h->senders[i];
+        if (s->up) lab_upload_abort(s->up, why);   /* upload_ended follows */
+        else sender_done(s, why);                   /* never started */
+    }
 }
 
 static void on_signal(lab_signal *sig, int signum)
@@ -442,7 +367,6 @@ static void on_ready(cluster_demo *k)
     lab_timer_start(&h->sample, on_sample, every, every);
     lab_timer_unref(&h->sample);
     if (h->stopping) return;
-    make_pattern();                        /* after the fork: not in the workers */
     h->started_us = lab_clock_us();
     for (int i = 0; i < h->nsenders; i++) start_sender(h, &h->senders[i]);
 }
@@ -493,7 +417,6 @@ static int run(lab_demo *d)
         uint64_t size = nsizes > 0 ? (uint64_t)sizes[i % nsizes] : (uint64_t)lab_demo_int(d, "size");
         *s = (sender){ .h = h, .id = i + 1, .size = size,
                        .start = (uint64_t)i * 1000003, .file_size = -1 };
-        s->crc = (uint32_t)crc32(0, NULL, 0);
         if (cut == s->id) s->cut_at = s->size / 2 ? s->size / 2 : 1;
         snprintf(s->name, sizeof s->name, "upload-%d.bin", s->id);
     }
@@ -533,8 +456,6 @@ static int run(lab_demo *d)
     }
     if (h->own_dir) cluster_demo_rmdir(h->cfg.dir);
     lab_loop_free(loop);
-    free(pattern);
-    pattern = NULL;
     free(h);
     return rc;
 }

@@ -26,7 +26,7 @@ lab_runtime_liblab_a_SOURCES = \
 lab_runtime_liblab_a_SOURCES += \
 	$(RT)/cluster/cluster_impl.h $(RT)/cluster/proto.c $(RT)/cluster/primary.c \
 	$(RT)/cluster/handles.c $(RT)/cluster/worker.c $(RT)/cluster/supervise.c
-lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c
+lab_runtime_liblab_a_SOURCES += $(RT)/net/loadgen.c $(RT)/net/loadgen_upload.c
 # Chapter 5: worker threads, shared memory, graceful shutdown.
 lab_runtime_liblab_a_SOURCES += \
 	$(RT)/threads/port.c $(RT)/threads/port_impl.h $(RT)/threads/thread_worker.c \

@@ -120,4 +120,61 @@ double lab_loadgen_rate(const lab_loadgen *lg);
 /* Emits the `load_done` event: the totals, percentiles, per PID counts. */
 void lab_loadgen_report(lab_loadgen *lg);
 
+/* ---- uploads: large request bodies, one connection each (loadgen_upload.c) ----
+ *
+ * The other half of a load test: instead of many small GETs, a few large
+ * bodies sent at once, as clients uploading files do.  Each upload is one
+ * `method` request (PUT by default) with `size` bytes of pseudo-random
+ * body: slices of one block made once per process (xorshift64*, the same
+ * on every run), each upload starting at its own offset `start`.  The
+ * block's length is no multiple of the write size, so a piece lost or
+ * sent twice changes the CRC-32 the upload keeps of what it sent.  The
+ * writes point into the block (no copy, no allocation per piece) and obey
+ * backpressure: write until the socket says false, wait for its drain.  A
+ * server that pauses its reading therefore slows the sender down, which
+ * is the point of the exercise.
+ *
+ * An answer that comes before the whole body was sent (413 from the
+ * Content-Length) ends the sending.  cut_at > 0 makes the client hang up
+ * after that many bytes: a client gone mid-body, for the server to clean
+ * up after.  on_done runs once, however it ended (answer, error, cut,
+ * lab_upload_abort); then lab_upload_free(). */
+typedef struct lab_upload lab_upload;
+
+typedef struct {
+    int port;                  /* 127.0.0.1:port */
+    const char *method;        /* NULL: "PUT" */
+    const char *path;          /* "/upload/NAME" */
+    uint64_t size;             /* the body's length (sent as Content-Length) */
+    bool chunked;              /* no Content-Length: chunked framing */
+    uint64_t cut_at;           /* hang up after this many bytes (0: never) */
+    uint64_t start;            /* where in the pattern its bytes begin */
+    void (*on_done)(lab_upload *u);
+    void *data;
+} lab_upload_options;
+
+struct lab_upload {
+    /* Read these freely (after on_done: final). */
+    uint64_t size, sent;
+    uint32_t crc;              /* CRC-32 of the bytes sent */
+    int status;                /* the answer's HTTP status, or 0 */
+    pid_t worker_pid;          /* its X-Worker-Pid, or 0 */
+    bool done, answered, cut;
+    char error[48];            /* why it ended without an answer, or "" */
+    char response[256];        /* the answer's body (one line, newline cut) */
+    size_t response_len;
+    void *data;
+
+    /* Private below. */
+    lab_upload_options opts;
+    struct lab_http_client *client;
+};
+
+/* Starts at once.  NULL with errno EINVAL for a port out of 1..65535 or
+ * no path. */
+lab_upload *lab_upload_start(lab_loop *loop, const lab_upload_options *opts);
+/* Hangs up now, if it has not ended (error = why); on_done follows. */
+void lab_upload_abort(lab_upload *u, const char *why);
+void lab_upload_free(lab_upload *u);
+
 #endif
