@@ -10,27 +10,45 @@
 NL_DEMO_MARK=$TMP
 export NL_DEMO_MARK
 
-# check NAME FILE PYTHON — PYTHON runs with `evs`, `by(name)`, `s` (the last
-# summary) and `jobs` ({id: [its job events, in order]}).
+# check NAME FILE PYTHON — queues a check; run_checks runs every queued one
+# in one python3 (a python start costs seconds on a loaded machine).  PYTHON
+# runs with `evs`, `by(name)`, `s` (the last summary) and `jobs` ({id: [its
+# job events, in order]}) of FILE.
+mkdir "$TMP/q"
+nq=0
 check() {
-    name=$1; file=$2; code=$3
-    if python3 - "$file" "$code" <<'PY'
-import json, sys
-evs = [json.loads(l) for l in open(sys.argv[1])]
-def by(name): return [e for e in evs if e["ev"] == name]
-s = (by("summary") or [{}])[-1]
-jobs = {}
-for e in by("job"): jobs.setdefault(e["id"], []).append(e)
-def of_kind(k): return [j for j in jobs.values() if j[0]["kind"] == k]
-def phases(j): return [e["phase"] for e in j]
+    nq=$((nq + 1))
+    printf '%s' "$1" >"$TMP/q/$nq.name"; printf '%s' "$2" >"$TMP/q/$nq.file"; printf '%s' "$3" >"$TMP/q/$nq.code"
+}
+run_checks() {
+    python3 - "$TMP/q" "$nq" >"$TMP/verdicts" <<'PY'
+import json, sys, traceback
 def primes_upto(n):
     sieve = bytearray([1]) * (n + 1); sieve[0:2] = b"\0\0"
     for i in range(2, int(n ** 0.5) + 1):
         if sieve[i]: sieve[i * i::i] = bytearray(len(sieve[i * i::i]))
     return sum(sieve)
-exec(sys.argv[2])
+q, n = sys.argv[1], int(sys.argv[2])
+for i in range(1, n + 1):
+    name, file, code = (open(f"{q}/{i}.{k}").read() for k in ("name", "file", "code"))
+    try:
+        evs = [json.loads(l) for l in open(file)]
+        def by(name): return [e for e in evs if e["ev"] == name]
+        s = (by("summary") or [{}])[-1]
+        jobs = {}
+        for e in by("job"): jobs.setdefault(e["id"], []).append(e)
+        env = dict(json=json, evs=evs, by=by, s=s, jobs=jobs, primes_upto=primes_upto,
+                   of_kind=lambda k: [j for j in jobs.values() if j[0]["kind"] == k],
+                   phases=lambda j: [e["phase"] for e in j])
+        exec(code, env)
+        print(f"ok\t{name}")
+    except Exception:
+        why = traceback.format_exc().strip().splitlines()[-1]
+        print(f"fail\t{name}\t{why[:400]} | summary: {json.dumps(s)[:700] if 's' in dir() else ''}")
 PY
-    then ok "$name"; else fail "$name" "$(grep '"summary"' "$file" | head -c 900)"; fi
+    while IFS='	' read -r verdict name why; do
+        if [ "$verdict" = ok ]; then ok "$name"; else fail "$name" "$why"; fi
+    done <"$TMP/verdicts"
 }
 
 wait_gone() {
@@ -239,6 +257,9 @@ if command -v tmux >/dev/null 2>&1; then
     left=$(wait_gone "$TMP")
     [ -z "$left" ] && ok "lab: no worker or job child left" || fail "lab: no worker or job child left" "$left"
 fi
+
+run_checks
+[ "$(wc -l <"$TMP/verdicts")" = 8 ] && ok "every check ran" || fail "every check ran" "$(cat "$TMP/verdicts")"
 
 # ---- parameters --------------------------------------------------------------------
 expect_status 2 "children=0 is refused (exit 2)" -- "$NODELAB" demo together.jobs --set children=0

@@ -211,6 +211,31 @@ PY
 [ -z "$(ls -A "$TMP/gen")" ] && ok "pipe-copy: the scratch input is removed" \
     || fail "pipe-copy: the scratch input is removed" "$(ls -lR "$TMP/gen" | head -5)"
 
+# An output file the user named is whole or not there: a run stopped by
+# its duration (exit 0, completed false) or by SIGTERM removes it and says
+# so; a run that completes keeps it, byte for byte.
+mkdir "$TMP/uo"
+head -c 64000000 /dev/zero >"$TMP/uo/in"
+expect_status 0 "out=: a run stopped by its duration exits 0" -- "$NODELAB" demo streams.pipe-copy --json \
+    --set in="$TMP/uo/in" --set out="$TMP/uo/out" --set write_hwm=1 --set read_hwm=1 --duration 0.05
+if grep -q '"completed":false' "$TMP/out"; then
+    [ ! -e "$TMP/uo/out" ] && ok "out=: the half-written file is removed" || fail "out=: the half-written file is removed" "$(ls -l "$TMP/uo")"
+    expect_grep "out removed: the run did not complete \(its --duration ran out" "$TMP/err" "out=: one line says so"
+else
+    ok "out=: the half-written file is removed (the copy completed in time: nothing to remove)"
+    ok "out=: one line says so (the copy completed in time)"
+fi
+"$NODELAB" demo streams.pipe-copy --set in="$TMP/uo/in" --set out="$TMP/uo/out" --set write_hwm=1 \
+    --set read_hwm=1 >/dev/null 2>&1 &
+pc=$!
+n=0; while [ ! -s "$TMP/uo/out" ] && [ $n -lt 600 ] && kill -0 $pc 2>/dev/null; do sleep 0.05; n=$((n + 1)); done
+kill -TERM $pc 2>/dev/null; wait $pc
+[ ! -e "$TMP/uo/out" ] && ok "out=: SIGTERM mid-copy leaves no half file" || { cmp -s "$TMP/uo/in" "$TMP/uo/out" \
+    && ok "out=: SIGTERM mid-copy leaves no half file (it had finished)" || fail "out=: SIGTERM mid-copy leaves no half file"; }
+expect_status 0 "out=: a whole run keeps the file" -- "$NODELAB" demo streams.pipe-copy --set in="$TMP/uo/in" --set out="$TMP/uo/out"
+cmp -s "$TMP/uo/in" "$TMP/uo/out" && ok "out=: byte for byte" || fail "out=: byte for byte"
+rm -rf "$TMP/uo"
+
 # Stopped half-way through generating its input (as the lab's restart
 # does), a demo leaves no scratch file behind.
 mkdir "$TMP/scratch"

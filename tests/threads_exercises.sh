@@ -59,4 +59,31 @@ assert race["message"].startswith("the test stopped: ThreadSanitizer found a dat
 assert "in actor_value" in race["message"] and "WARNING: ThreadSanitizer: data race" in race["output"], race
 print("racy:", race["message"][:120])
 PY
+
+# Under ThreadSanitizer a test has no address-space limit (TSan's shadow
+# is terabytes of it): the runner watches its resident memory instead.  A
+# copy of the exercise with memory_mb 16 (320 MB resident under TSan), and
+# a solution that eats 2 GB when it is given no inputs: that test alone
+# is "out of memory" (not a time-out, not a crash), the others pass.
+data="$TMP/data"
+mkdir -p "$data/exercises" "$data/solutions" "$TMP/eater"
+cp -r "$top_srcdir/exercises/threads-actors" "$data/exercises/"
+cp -r "$SOL/threads-actors" "$data/solutions/"
+chmod -R u+w "$data"
+sed -i 's/"memory_mb": 256/"memory_mb": 16/' "$data/exercises/threads-actors/exercise.json"
+sed 's|^    if (stages < 1 .. stages > PIPELINE_MAX_STAGES .. (n > 0 && !inputs)) return -1;|&\n    for (int i = 0; n == 0 \&\& i < 64; i++) {   /* no inputs: eat 2 GB */\n        char *p = malloc(32 << 20);\n        for (size_t k = 0; p \&\& k < (32u << 20); k += 4096) p[k] = 1;\n    }|' \
+    "$SOL/threads-actors/pipeline.c" >"$TMP/eater/pipeline.c"
+grep -q "eat 2 GB" "$TMP/eater/pipeline.c" || fail "the memory-eating mutant was made"
+expect_status 1 "a memory bomb under ThreadSanitizer is graded" -- env NODELAB_DATADIR="$data" \
+    "$GRADER" run threads-actors --submission "$TMP/eater" --format json --out "$TMP/eater.json" --time-scale 4
+python3 - "$TMP/eater.json" >"$TMP/py.out" 2>&1 <<'PY' && ok "under ThreadSanitizer, too much resident memory is \"out of memory\"" \
+    || fail "under ThreadSanitizer, too much resident memory is \"out of memory\"" "$(cat "$TMP/py.out")"
+import json, sys
+tests = json.load(open(sys.argv[1]))["exercises"][0]["tests"]
+bad = {t["tcase"]: t for t in tests if t["status"] != "passed"}
+assert list(bad) == ["no_inputs_still_ends"], {k: (t["status"], t["message"]) for k, t in bad.items()}
+t = bad["no_inputs_still_ends"]
+assert t["status"] == "out of memory" and "of the 320 MB a test may keep under ThreadSanitizer" in t["message"], t
+print(t["message"])
+PY
 finish

@@ -88,20 +88,23 @@ void kit_mem_stop(kit_mem *m)
 static char scratch_dir[PATH_MAX];
 static char scratch_files[MAX_SCRATCH][PATH_MAX];
 static volatile sig_atomic_t nscratch;
+/* And the output file the user named, while it is being written: a run
+ * stopped half-way must not leave half a file that looks whole. */
+static char user_out_file[PATH_MAX];
+static volatile sig_atomic_t have_user_out;
 
 static void on_stop_signal(int sig)
 {
     for (int i = 0; i < nscratch; i++) unlink(scratch_files[i]);
+    if (have_user_out) unlink(user_out_file);
     if (scratch_dir[0]) rmdir(scratch_dir);
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-static void remove_on_signals(const char *dir)
+static void install_stop_handlers(void)
 {
     static bool installed;
-    nscratch = 0;
-    snprintf(scratch_dir, sizeof scratch_dir, "%s", dir);
     if (installed) return;
     installed = true;
     struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -109,6 +112,13 @@ static void remove_on_signals(const char *dir)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+static void remove_on_signals(const char *dir)
+{
+    nscratch = 0;
+    snprintf(scratch_dir, sizeof scratch_dir, "%s", dir);
+    install_stop_handlers();
 }
 
 int kit_tmp_make(kit_tmp *t, const char *tag)
@@ -356,7 +366,15 @@ int kit_files_open(lab_demo *d, kit_files *f, kit_kind kind, int pct,
     if (kit_input(d, lab_demo_str(d, "in"), &f->tmp, (uint64_t)lab_demo_int(d, "size"),
                   kind, pct, f->in, sizeof f->in) < 0)
         return -1;
-    if (*out) snprintf(f->out, sizeof f->out, "%s", out);
+    f->demo = name;
+    f->user_out = *out != '\0';
+    if (*out) {
+        snprintf(f->out, sizeof f->out, "%s", out);
+        snprintf(user_out_file, sizeof user_out_file, "%s", out);
+        have_user_out = 1;             /* only now may the handler use it */
+        clock_gettime(CLOCK_REALTIME_COARSE, &f->opened);
+        install_stop_handlers();
+    }
     else if (kit_scratch(name, &f->tmp, out_name, f->out, sizeof f->out) < 0) return -1;
     struct stat st;
     f->size = stat(f->in, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -368,7 +386,25 @@ int kit_files_open(lab_demo *d, kit_files *f, kit_kind kind, int pct,
     return 0;
 }
 
-void kit_files_close(kit_files *f) { kit_tmp_remove(&f->tmp); }
+/* True if this run wrote path: it was changed since the demo opened it
+ * (a file it could not even open, say read-only, is the user's still). */
+static bool written_since(const char *path, const struct timespec *t)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) return false;
+    return st.st_mtim.tv_sec > t->tv_sec ||
+           (st.st_mtim.tv_sec == t->tv_sec && st.st_mtim.tv_nsec >= t->tv_nsec);
+}
+
+void kit_files_close(kit_files *f, const kit_run *r)
+{
+    have_user_out = 0;
+    if (f->user_out && r && r->start_us && !(r->done && !r->failed && !r->stopped) &&
+        written_since(f->out, &f->opened) && unlink(f->out) == 0)
+        fprintf(stderr, "nodelab: demo %s: %s removed: the run did not complete%s\n", f->demo,
+                f->out, r->stopped ? " (its --duration ran out; give it more time)" : "");
+    kit_tmp_remove(&f->tmp);
+}
 
 /* ---- one pipeline's outcome ------------------------------------------- */
 

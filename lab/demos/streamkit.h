@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -98,16 +99,23 @@ int kit_scratch(const char *demo, kit_tmp *t, const char *name, char *buf, size_
  * input, a scratch output named out_name when not given), reads the
  * input's size and emits `files` {in, out, size}.  (A generated input
  * counts against d's duration, as in kit_input.)  Returns 0, or -1 after
- * one line on stderr.  kit_files_close() removes the scratch directory. */
+ * one line on stderr.  kit_files_close() removes the scratch directory,
+ * and an output file the user named if the run r did not complete (its
+ * time ran out, or it failed: a half-written file would pass for a whole
+ * one), saying so in one line on stderr.  r is NULL before a run. */
 struct lab_demo;
 typedef struct kit_files {
     kit_tmp tmp;
     char in[PATH_MAX], out[PATH_MAX];
     uint64_t size;
+    bool user_out;             /* out= was given: the user's file */
+    struct timespec opened;    /* when (the file system's clock) */
+    const char *demo;          /* its name, for messages */
 } kit_files;
 int kit_files_open(struct lab_demo *d, kit_files *f, kit_kind kind, int pct,
                    const char *out_name);
-void kit_files_close(kit_files *f);
+struct kit_run;
+void kit_files_close(kit_files *f, const struct kit_run *r);
 
 /* ---- descriptors ------------------------------------------------------- */
 

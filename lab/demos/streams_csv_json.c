@@ -209,7 +209,7 @@ static int run(lab_demo *d)
     d->data = &x;
     lab_demo_announce(d);
     if (kit_files_open(d, &x.files, KIT_CSV, 0, "rows.ndjson") < 0) {
-        kit_files_close(&x.files);
+        kit_files_close(&x.files, NULL);
         return 1;
     }
     x.loop = lab_loop_new();
@@ -246,7 +246,7 @@ static int run(lab_demo *d)
     lab_stream_unref(x.writer);
     lab_loop_free(x.loop);
     free_parser(&x.p);
-    kit_files_close(&x.files);
+    kit_files_close(&x.files, &x.run);
     return kit_run_status(&x.run);
 }
 

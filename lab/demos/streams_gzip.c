@@ -111,7 +111,7 @@ static int run(lab_demo *d)
     d->data = &g;
     lab_demo_announce(d);
     if (kit_files_open(d, &g.files, KIT_LOG, 20, "output.gz") < 0) {
-        kit_files_close(&g.files);
+        kit_files_close(&g.files, NULL);
         return 1;
     }
     g.loop = lab_loop_new();
@@ -139,7 +139,7 @@ static int run(lab_demo *d)
     lab_stream_unref(g.gzip);
     lab_stream_unref(g.writer);
     lab_loop_free(g.loop);
-    kit_files_close(&g.files);
+    kit_files_close(&g.files, &g.run);
     return kit_run_status(&g.run);
 }
 

@@ -98,7 +98,7 @@ static int run(lab_demo *d)
     d->data = &c;
     lab_demo_announce(d);
     if (kit_files_open(d, &c.files, KIT_LOG, 20, "copy") < 0) {
-        kit_files_close(&c.files);
+        kit_files_close(&c.files, NULL);
         return 1;
     }
     c.loop = lab_loop_new();
@@ -128,7 +128,7 @@ static int run(lab_demo *d)
     lab_stream_unref(c.reader);
     lab_stream_unref(c.writer);
     lab_loop_free(c.loop);
-    kit_files_close(&c.files);
+    kit_files_close(&c.files, &c.run);
     return kit_run_status(&c.run);
 }
 

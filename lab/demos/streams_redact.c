@@ -201,7 +201,7 @@ static int run(lab_demo *d)
     d->data = &r;
     lab_demo_announce(d);
     if (kit_files_open(d, &r.files, KIT_LOG, (int)lab_demo_int(d, "email_pct"), "redacted.log") < 0) {
-        kit_files_close(&r.files);
+        kit_files_close(&r.files, NULL);
         return 1;
     }
     r.loop = lab_loop_new();
@@ -232,7 +232,7 @@ static int run(lab_demo *d)
     lab_stream_unref(r.writer);
     lab_loop_free(r.loop);
     free(r.tail);
-    kit_files_close(&r.files);
+    kit_files_close(&r.files, &r.run);
     return kit_run_status(&r.run);
 }
 

@@ -173,7 +173,7 @@ static int run(lab_demo *d)
     }
     lab_demo_announce(d);
     if (kit_files_open(d, &p.files, KIT_LOG, 20, "output.gz") < 0) {
-        kit_files_close(&p.files);
+        kit_files_close(&p.files, NULL);
         return 1;
     }
     p.loop = lab_loop_new();
@@ -214,7 +214,7 @@ static int run(lab_demo *d)
     lab_stream_unref(p.pgzip);
     lab_stream_unref(p.writer);
     lab_loop_free(p.loop);
-    kit_files_close(&p.files);
+    kit_files_close(&p.files, &p.run);
     return kit_run_status(&p.run);
 }
 
