@@ -127,6 +127,36 @@ for n, e in sent.items():
     assert not done[n]["kept"], done[n]
 '
 
+# ---- the lab's x key: `cut` on the control channel, mid-upload ------------------------
+
+mkdir -p "$TMP/hand"
+python3 - "$NODELAB" "$TMP/hand" "$TMP/hand.json" <<'PY2'
+import json, subprocess, sys, time
+nodelab, d, out = sys.argv[1:4]
+with open(out, "wb") as f:
+    p = subprocess.Popen([nodelab, "demo", "together.uploads", "--json", "--control", "--set", "uploads=2",
+                          "--set", "size=16M", "--set", "disk_slow=300", "--set", "dir=" + d,
+                          "--duration", "120"], stdin=subprocess.PIPE, stdout=f)
+    r, t0 = open(out, "rb"), time.monotonic()
+    while time.monotonic() - t0 < 60:
+        line = r.readline()
+        if not line.endswith(b"\n"):
+            r.seek(r.tell() - len(line)); time.sleep(0.02); continue
+        e = json.loads(line)
+        if e["ev"] == "upload" and e["bytes"] > 0:
+            p.stdin.write(b"cut\n"); p.stdin.flush()
+            break
+    p.wait(timeout=100)
+PY2
+check "uploads: the cut command hangs up one upload, its partial file goes, the other is whole" "$TMP/hand.json" "$TMP/hand" '
+cut = [e for e in sent.values() if e["cut"]]
+assert len(cut) == 1 and cut[0]["status"] == 0 and "by hand" in cut[0]["error"], sent
+kept = [n for n, e in sent.items() if e["status"] == 201]
+assert files == kept and len(kept) == 1, (files, kept)
+assert crc(kept[0]) == (sent[kept[0]]["crc32"], 16 << 20), kept
+assert not done[cut[0]["name"]]["kept"], done
+'
+
 # ---- SIGTERM with one upload in flight -------------------------------------------------
 
 # Two small uploads finish at once; a 64 MiB one crawls at 5 MiB/s.  Once

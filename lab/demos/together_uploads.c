@@ -62,6 +62,7 @@ typedef struct sender {
     uint64_t start;            /* where in the load generator's pattern it begins */
     lab_upload *up;            /* while it runs */
     bool done, cut;
+    bool cut_by_hand;          /* the `cut` command (x in the lab) */
     /* When it has ended (copied from the upload). */
     uint64_t sent;
     uint32_t crc;              /* of the bytes sent */
@@ -135,7 +136,7 @@ static void upload_ended(lab_upload *up)
     s->crc = up->crc;
     s->status = up->status;
     s->worker_pid = up->worker_pid;
-    s->cut = up->cut;
+    s->cut = up->cut || s->cut_by_hand;
     snprintf(s->response, sizeof s->response, "%s", up->response);
     snprintf(s->error, sizeof s->error, "%s", up->error);
     lab_upload_free(up);
@@ -264,6 +265,21 @@ static void on_deadline(lab_demo *d)
     uploads_demo *h = d->data;
     stop_all(h, "deadline");
     cluster_demo_stop(&h->k);
+}
+
+/* `cut` (x in the lab): the first upload still sending hangs up now, as a
+ * client whose connection dropped — watch its partial file go. */
+static void on_command(lab_demo *d, const char *cmd, const char *arg)
+{
+    uploads_demo *h = d->data;
+    if (strcmp(cmd, "cut") != 0) return;
+    for (int i = 0; i < h->nsenders; i++) {
+        sender *s = &h->senders[i];
+        if (!s->up) continue;
+        s->cut_by_hand = true;
+        lab_upload_abort(s->up, "cut off by hand (cut)");
+        return;
+    }
 }
 
 static void on_stopped(cluster_demo *k)
@@ -443,7 +459,7 @@ static int run(lab_demo *d)
         lab_signal_start(&h->sig_int, on_signal, SIGINT);
         lab_signal_unref(&h->sig_term);
         lab_signal_unref(&h->sig_int);
-        lab_demo_listen(d, loop, NULL, NULL);
+        lab_demo_listen(d, loop, NULL, on_command);
         lab_demo_deadline(d, loop, on_deadline);
         lab_loop_run(loop);
     }
@@ -500,6 +516,9 @@ const lab_demo_def lab_demo_together_uploads = {
           "are then removed by the primary)", false },
         { "sample_ms", LAB_PARAM_INT, 200, 10, 10000, NULL, "ms",
           "how often upload, upload_worker and rss events are sent", false },
+    },
+    .keys = {
+        { 'x', "cut", "cut an upload off (the client hangs up)", "cut" },
     },
     .lab_sets = { "disk_slow=400" },
     .run = run,
