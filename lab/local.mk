@@ -91,7 +91,8 @@ nobase_dist_pkgdata_DATA += data/analytics.py
 # Chapter 6: parallel gzip (together.parallel-gzip).
 nodelab_SOURCES += lab/demos/together_parallel_gzip.c
 # Chapter 6: CPU jobs from clustered workers to a pool of forked children (together.jobs).
-nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jobs.c
+nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jobs.c \
+	lab/demos/together_jobs.h lab/demos/together_jobs_worker.c
 
 # Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
 nodelab_SOURCES += lab/demos/together_uploads.h lab/demos/together_uploads.c \

@@ -194,6 +194,38 @@ i=0
 while left=$(left_running "$TMP") && [ -n "$left" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -z "$left" ] && ok "uploads: no worker left after the stop deadline" || fail "uploads: no worker left after the stop deadline" "$left"
 
+# ---- serving only (uploads=0): curl -T, which asks "Expect: 100-continue" ----------
+
+mkdir -p "$TMP/curl"
+head -c 3000000 /dev/urandom >"$TMP/curl.in"
+"$NODELAB" demo together.uploads --json --set uploads=0 --set dir="$TMP/curl" --duration 60 \
+    >"$TMP/serve.json" 2>"$TMP/serve.err" </dev/null &
+runner=$!
+port=$(python3 - "$TMP/serve.json" <<'PY2'
+import json, sys, time
+f, t0 = open(sys.argv[1], "rb"), time.monotonic()
+while time.monotonic() - t0 < 30:
+    line = f.readline()
+    if not line.endswith(b"\n"):
+        f.seek(f.tell() - len(line)); time.sleep(0.02); continue
+    e = json.loads(line)
+    if e["ev"] == "serving" and e.get("port"):
+        print(e["port"]); break
+PY2
+)
+curl -sS -v --max-time 30 -T "$TMP/curl.in" "http://127.0.0.1:$port/upload/c.bin" >"$TMP/curl.out" 2>"$TMP/curl.err"
+grep -q '^< HTTP/1.1 100 Continue' "$TMP/curl.err" && grep -q '^< HTTP/1.1 201' "$TMP/curl.err" \
+    && cmp -s "$TMP/curl.in" "$TMP/curl/c.bin" \
+    && ok "uploads=0: curl -T gets 100 Continue, then 201, and the file is the same bytes" \
+    || fail "uploads=0: curl -T gets 100 Continue, then 201, and the file is the same bytes" "$(grep '^<' "$TMP/curl.err" | head -5)"
+code=$(curl -sS -o "$TMP/bad.out" -w '%{http_code}' --max-time 30 -T "$TMP/curl.in" "http://127.0.0.1:$port/upload/..x")
+[ "$code" = 400 ] && [ "$(wc -l <"$TMP/bad.out")" = 1 ] && [ ! -e "$TMP/curl/..x" ] \
+    && ok "uploads=0: a bad name is 400 with one line, no file" || fail "uploads=0: a bad name is 400 with one line, no file" "$code $(cat "$TMP/bad.out")"
+kill -TERM "$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][0]["pid"])' "$TMP/serve.json")"
+wait "$runner"
+[ "$(ls -A "$TMP/curl")" = c.bin ] && ok "uploads=0: SIGTERM leaves only the uploaded file" \
+    || fail "uploads=0: SIGTERM leaves only the uploaded file" "$(ls -A "$TMP/curl")"
+
 # ---- bad input: one line, exit 2 ---------------------------------------------------------
 
 for kv in dir=/nonexistent/dir size=300M sizes=lots uploads=9 cut=9 stop_timeout_ms=5; do

@@ -103,6 +103,18 @@ static void on_req_end(lab_http_msg *m)
     } else if (strncmp(m->url, "/chunked", 8) == 0) {
         lab_http_write(r->res, "hello ", 6, NULL, NULL);
         lab_http_end(r->res, "world", 5, NULL, NULL);
+    } else if (strncmp(m->url, "/longhead/", 10) == 0) {
+        /* A head too big for the write's own buffer (http_out.c). */
+        static char value[2048];
+        size_t n = strtoull(m->url + 10, NULL, 10);
+        memset(value, 'h', n < sizeof value ? n : sizeof value - 1);
+        value[n < sizeof value ? n : sizeof value - 1] = '\0';
+        lab_http_set_header(r->res, "X-Long", value);
+        reply_now(r);
+    } else if (strcmp(m->url, "/ownconn") == 0) {
+        /* The user's Connection header, set first: ours is left out. */
+        lab_http_set_header(r->res, "Connection", "keep-alive");
+        reply_now(r);
     } else if (strncmp(m->url, "/big/", 5) == 0) {
         r->total = strtoull(m->url + 5, NULL, 10);
         r->res->on_drain = on_big_drain;
@@ -315,6 +327,27 @@ START_TEST(keep_alive_timeout_counts_from_the_last_response)
                   (unsigned long long)((closed - sent) / 1000));
     close(fd);
     ck_assert_uint_eq(bg.srv.requests, 2);
+    bg_stop();
+}
+END_TEST
+
+START_TEST(response_heads_long_and_with_the_users_connection)
+{
+    bg_start();
+    int fd = raw_connect();
+    raw_send(fd, "GET /longhead/1500 HTTP/1.1\r\nHost: t\r\n\r\n");
+    const char *r = raw_read(fd, "body=");
+    char want[1600] = "X-Long: ";
+    memset(want + 8, 'h', 1500);
+    memcpy(want + 1508, "\r\n", 3);
+    ck_assert_ptr_nonnull(strstr(r, want));
+    ck_assert_ptr_nonnull(strstr(r, "\r\nContent-Length: "));
+    ck_assert_ptr_nonnull(strstr(r, "\r\nDate: "));
+    raw_send(fd, "GET /ownconn HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = raw_read(fd, "body=");
+    ck_assert_int_eq(count(r, "Connection: "), 1);
+    ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Type"));
+    close(fd);
     bg_stop();
 }
 END_TEST
@@ -608,6 +641,7 @@ int main(void)
                      content_length_and_chunked_requests,
                      keep_alive_two_requests_one_connection,
                      keep_alive_timeout_counts_from_the_last_response,
+                     response_heads_long_and_with_the_users_connection,
                      pipelined_requests_answered_in_order, close_answers_a_connection_not_yet_read,
                      close_ends_an_unread_connection_as_node_does,
                      malformed_request_is_400_and_closed, client_against_server,

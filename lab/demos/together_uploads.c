@@ -407,6 +407,7 @@ static int run(lab_demo *d)
     h->cfg.max_bytes = (uint64_t)lab_demo_int(d, "max_bytes");
     h->cfg.disk_slow_ms = (uint64_t)lab_demo_int(d, "disk_slow");
     h->cfg.sample_ms = (uint64_t)lab_demo_int(d, "sample_ms");
+    h->cfg.port = (int)lab_demo_int(d, "port");
     h->chunked = lab_demo_int(d, "chunked");
     h->nsenders = h->left = (int)lab_demo_int(d, "uploads");
     int cut = (int)lab_demo_int(d, "cut");
@@ -472,8 +473,11 @@ const lab_demo_def lab_demo_together_uploads = {
     .params = {
         { "workers", LAB_PARAM_STR, 0, 0, 0, "", "1..64",
           "worker processes (default: one per online core)", false, cluster_demo_check_workers },
-        { "uploads", LAB_PARAM_INT, 4, 1, MAX_UPLOADS, NULL, "uploads",
-          "concurrent uploads the built-in client sends", false },
+        { "uploads", LAB_PARAM_INT, 4, 0, MAX_UPLOADS, NULL, "uploads",
+          "concurrent uploads the load generator sends (0: none, only serve: "
+          "curl -T FILE http://127.0.0.1:PORT/upload/NAME)", false },
+        { "port", LAB_PARAM_INT, 0, 0, 65535, NULL, "port",
+          "127.0.0.1 port to serve (0: a free one, named in the serving event)", false },
         { "size", LAB_PARAM_INT, 32 << 20, 1, 256 << 20, NULL, "bytes",
           "each upload's body (up to 256M)", false },
         { "sizes", LAB_PARAM_STR, 0, 0, 0, "", "list",

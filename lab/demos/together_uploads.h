@@ -31,6 +31,7 @@ typedef struct {
     uint64_t max_bytes;        /* per upload; 0: no quota */
     uint64_t disk_slow_ms;     /* ms each MiB written takes (0: full speed) */
     uint64_t sample_ms;        /* `upload` / `upload_worker` events */
+    int port;                  /* 0: a free one (the primary picks) */
 } upload_cfg;
 
 /* A cluster worker's main (lab_child_main; arg: an upload_cfg). */

@@ -392,7 +392,7 @@ int upload_worker_main(void *arg)
     if (!self) return 70;
     snprintf(my_pid, sizeof my_pid, "%d", (int)getpid());
     static lab_http_server srv;
-    if (lab_cluster_http_listen(self, &srv, "127.0.0.1", 0, on_request, on_listening) < 0)
+    if (lab_cluster_http_listen(self, &srv, "127.0.0.1", cfg->port, on_request, on_listening) < 0)
         return 1;
     srv.no_request_events = true;          /* `upload_done` says more */
     /* The cluster's own stats (RSS, CPU, requests) for the lab's cluster
