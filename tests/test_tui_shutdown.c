@@ -155,12 +155,13 @@ START_TEST(counts_make_a_row_per_way_and_a_new_round_replaces_them)
     const model_threads *t = &M.threads_view;
     feed("{\"ts\":534883,\"ev\":\"stage\",\"pid\":21554,\"mode\":\"plain\",\"round\":1,\"threads\":2}");
     ck_assert_str_eq(t->running, "plain");
-    feed("{\"ts\":571036,\"ev\":\"count\",\"pid\":21554,\"mode\":\"plain\",\"round\":1,\"threads\":2,\"increments\":200000,\"expected\":400000,\"final\":312345,\"lost\":87655,\"exact\":false,\"ms\":1.479}");
+    feed("{\"ts\":571036,\"ev\":\"count\",\"pid\":21554,\"mode\":\"plain\",\"round\":1,\"threads\":2,\"increments\":200000,\"expected\":400000,\"final\":312345,\"lost\":87655,\"exact\":false,\"ms\":1.479,\"overlap_ms\":1.25}");
     feed("{\"ts\":582110,\"ev\":\"count\",\"pid\":21554,\"mode\":\"atomic\",\"round\":1,\"threads\":2,\"increments\":200000,\"expected\":400000,\"final\":400000,\"lost\":0,\"exact\":true,\"ms\":9.249}");
     ck_assert_int_eq(t->ncounts, 2);
     ck_assert_str_eq(t->running, "");
     ck_assert_str_eq(t->counts[0].mode, "plain");
     ck_assert_int_eq(t->counts[0].lost, 87655);
+    ck_assert_double_eq_tol(t->counts[0].overlap_ms, 1.25, 1e-9);
     ck_assert(!t->counts[0].exact);
     ck_assert(t->counts[1].exact);
     ck_assert_double_eq_tol(t->counts[1].ms, 9.249, 1e-9);

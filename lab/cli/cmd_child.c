@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +41,8 @@ static const char help[] =
 "                            (one that does not exist) with an exit handler\n"
 "                            and no error handler; the unhandled 'error'\n"
 "                            ends it with status 1, as it ends node\n"
-"  worker                    IPC: answer {cmd: compute|sum|echo|exit} messages\n"
+"  worker                    IPC: answer {cmd: compute|sum|echo|exit} messages;\n"
+"                            {cmd: abort} aborts, {cmd: hang} never answers\n"
 "  pong                      IPC: send every message straight back\n"
 "  sink NAP_MS               IPC: block NAP_MS (nothing is read), then count\n"
 "                            messages; on {done:true} reply {count}\n"
@@ -194,6 +196,13 @@ static void worker_message(lab_ipc *ch, cJSON *msg, int fd)
         long long sum = 0;
         for (long long i = (long long)from; i < (long long)to; i++) sum += i;
         cJSON_AddNumberToObject(out, "sum", (double)sum);
+    } else if (cmd && strcmp(cmd, "abort") == 0) {      /* process.abort() */
+        struct rlimit none = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &none);             /* no core file left behind */
+        signal(SIGABRT, SIG_DFL);
+        abort();
+    } else if (cmd && strcmp(cmd, "hang") == 0) {       /* never answers */
+        for (volatile unsigned long spin = 0;; spin++) { }
     } else if (cmd && strcmp(cmd, "exit") == 0) {
         child_of(ch)->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(msg, "code"));
         cJSON_Delete(out);

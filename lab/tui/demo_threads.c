@@ -13,10 +13,19 @@
 bool demo_counts_shown(const model *m) { return m->threads_view.ncounts > 0 || m->threads_view.running[0]; }
 bool demo_actors_shown(const model *m) { return m->threads_view.nactors > 0; }
 
+/* The plain way's tally, if a round has counted it. */
+static const model_tally *plain_tally(const model_threads *t)
+{
+    for (int i = 0; i < t->ncounts; i++)
+        if (!strcmp(t->counts[i].mode, "plain")) return &t->counts[i];
+    return NULL;
+}
+
 int demo_counts_rows(const model *m)
 {
     const model_threads *t = &m->threads_view;
-    return 1 + t->ncounts + (t->running[0] != 0) + t->has_pingpong + t->has_nocopy;
+    return 1 + t->ncounts + (plain_tally(t) != NULL) + (t->running[0] != 0) + t->has_pingpong +
+           t->has_nocopy;
 }
 
 /* "2 threads × 200000 increments   expected 400000", then a row a way. */
@@ -41,6 +50,12 @@ void demo_counts_draw(demo_screen *d, int y, int h, int cols)
                 c->exact ? S_GOOD : S_BAD);
         ui_printf(row, x + bar, cols - 1 - x - bar, S_NORMAL, " %5.1f%% %8.1f ms", pct, c->ms);
     }
+    /* Why plain lost what it lost: only threads counting at the same
+     * time can lose an update. */
+    const model_tally *p = plain_tally(t);
+    if (p && row < y + h)
+        ui_printf(row++, 1, cols - 2, S_NORMAL, "plain's threads counted at the same time for %.1f ms%s",
+                  p->overlap_ms, p->overlap_ms > 0 ? "" : ": one after the other, nothing to lose");
     if (t->running[0] && row < y + h)
         ui_printf(row++, 1, cols - 2, S_WARN, "%-10s running...", t->running);
     if (t->has_pingpong && row < y + h)

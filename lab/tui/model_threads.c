@@ -39,6 +39,8 @@ void model_threads_on_count(event *e)
     c->exact = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->ev, "exact"));
     double ms = ev_num(e->ev, "ms", 0);
     c->ms = ms >= 0 && ms < 1e12 ? ms : 0;
+    double overlap = ev_num(e->ev, "overlap_ms", 0);
+    c->overlap_ms = overlap >= 0 && overlap < 1e12 ? overlap : 0;
     t->threads = to_int(ev_num(e->ev, "threads", t->threads));
     t->increments = to_i64(ev_num(e->ev, "increments", (double)t->increments));
     t->running[0] = '\0';

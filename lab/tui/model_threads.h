@@ -19,6 +19,7 @@ typedef struct {
     int64_t final, expected, lost;
     bool exact;
     double ms;
+    double overlap_ms;         /* how long every thread was counting at once */
 } model_tally;
 
 typedef struct {

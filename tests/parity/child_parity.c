@@ -405,6 +405,84 @@ static void child_send_after_disconnect(void)
     T("connected %s", B(p->ipc->connected));
 }
 
+/* ---- child_job_retry: together.jobs' pool rule, on a bare lab_fork --------- */
+
+static struct { int id; const char *first, *then; } retry_jobs[] = {
+    { 1, "abort", "sum" }, { 2, "hang", "hang" },
+};
+static int retry_children, retry_next;
+typedef struct { int job, attempt, n; bool answered; lab_timer timer; } retry_try;
+
+static void retry_start(void);
+static void retry_run(int job, int attempt);
+
+static void retry_timeout(lab_timer *t)
+{
+    lab_process *p = t->data;
+    retry_try *r = p->data;
+    T("job %d timeout: kill child %d", retry_jobs[r->job].id, r->n);
+    lab_process_kill(p, SIGKILL);
+}
+
+static void retry_message(lab_process *p, cJSON *m, int fd)
+{
+    retry_try *r = p->data;
+    const char *cmd = cJSON_GetStringValue(cJSON_GetObjectItem(m, "cmd"));
+    if (cmd && strcmp(cmd, "online") == 0) {
+        const char *what = r->attempt == 1 ? retry_jobs[r->job].first : retry_jobs[r->job].then;
+        T("job %d attempt %d on child %d %s", retry_jobs[r->job].id, r->attempt, r->n, what);
+        cJSON *job = cJSON_CreateObject();
+        cJSON_AddStringToObject(job, "cmd", what);
+        cJSON_AddNumberToObject(job, "id", retry_jobs[r->job].id);
+        cJSON_AddNumberToObject(job, "from", 1);
+        cJSON_AddNumberToObject(job, "to", 101);
+        lab_ipc_send(p->ipc, job, NULL, NULL);
+        cJSON_Delete(job);
+        r->timer.data = p;
+        lab_timer_start(&r->timer, retry_timeout, 300, 0);
+        return;
+    }
+    lab_timer_stop(&r->timer);
+    r->answered = true;
+    T("job %d done sum %.0f", retry_jobs[r->job].id, cJSON_GetNumberValue(cJSON_GetObjectItem(m, "sum")));
+    lab_process_kill(p, SIGKILL);
+}
+
+static void retry_close(lab_process *p, int code, int sig)
+{
+    retry_try *r = p->data;
+    lab_timer_stop(&r->timer);
+    if (sig) T("child %d close null %s", r->n, lab_signal_name(sig));
+    else T("child %d close %d null", r->n, code);
+    int job = r->job, attempt = r->attempt;
+    bool answered = r->answered;
+    free(r);
+    if (answered) { retry_start(); return; }
+    if (attempt < 2) {
+        T("job %d retry", retry_jobs[job].id);
+        retry_run(job, attempt + 1);
+    } else {
+        T("job %d failed", retry_jobs[job].id);
+        retry_start();
+    }
+}
+
+static void retry_run(int job, int attempt)
+{
+    retry_try *r = calloc(1, sizeof *r);
+    *r = (retry_try){ .job = job, .attempt = attempt, .n = ++retry_children };
+    lab_timer_init(loop, &r->timer);
+    lab_spawn_options o = { .on_message = retry_message, .on_close = retry_close, .data = r };
+    fork_child(&o, "worker", NULL, NULL);
+}
+
+static void retry_start(void)
+{
+    if (retry_next < (int)(sizeof retry_jobs / sizeof retry_jobs[0])) retry_run(retry_next++, 1);
+}
+
+static void child_job_retry(void) { retry_start(); }
+
 static void early_disconnect(lab_process *p) { T("child disconnect exited: %s", B(p->exited)); }
 
 static void child_early_close(void)
@@ -600,7 +678,7 @@ static void child_pipeline_jam(void)
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
     X(child_early_close) X(child_burst) X(child_send_false) X(child_unhandled_error) \
     X(child_stdio_sockets) X(child_stdout_reset) X(child_stdin_big_write) \
-    X(child_pipeline_jam)
+    X(child_pipeline_jam) X(child_job_retry)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },

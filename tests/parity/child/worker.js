@@ -9,6 +9,10 @@ process.on('message', (m) => {
     let sum = 0;
     for (let i = m.from; i < m.to; i++) sum += i;
     out.sum = sum;
+  } else if (m.cmd === 'abort') {
+    process.abort();
+  } else if (m.cmd === 'hang') {
+    for (;;) { /* never answers */ }
   } else if (m.cmd === 'exit') {
     process.disconnect();
     return;
