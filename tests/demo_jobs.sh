@@ -249,8 +249,10 @@ if command -v tmux >/dev/null 2>&1; then
     tmx send-keys -t jobs h
     lab_sees "pressed h" "h sends a job that hangs"
     lab_sees "job timeout +job [0-9]+ \(hang, attempt 1\)" "the hung job's timeout on the timeline"
+    # q leaves the dashboard (its footer goes), a second q the lab.
     tmx send-keys -t jobs q
-    sleep 0.5
+    _w=0
+    while tmx capture-pane -p -J -t jobs | grep -q "h hang" && [ $_w -lt 300 ]; do sleep 0.1; _w=$((_w + 1)); done
     tmx send-keys -t jobs q
     lab_sees "lab exited 0" "q leaves the lab"
     tmx kill-server >/dev/null 2>&1
