@@ -365,7 +365,9 @@ expect_screen code "loop.threadpool +pid [0-9]+" "code: the demo runs"
 keys code v
 expect_screen code "│ *The code behind it" "code: v opens the code beside the dashboard"
 expect_screen code "│  -- lab/runtime/loop/pool.c:[0-9]+-[0-9]+" "code: each region under its file and lines"
-expect_screen code "│  │ int lab_pool_default_size\\(void\\)" "code: the region's current lines"
+expect_screen code "│  │ pool->queued--;" "code: the region's current lines"
+keys code ']' ']' ']' ']'
+expect_screen code "│  │ int lab_pool_default_size\\(void\\)" "code: ] scrolls down to the next regions"
 expect_screen code "^ pool " "code: the dashboard stays on the left"
 keys code v
 expect_screen code "· v code ·" "code: v again hides it"
