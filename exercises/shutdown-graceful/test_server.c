@@ -373,11 +373,14 @@ static void *load(void *arg)
         if (st == 200 && id > 0) {
             c->ids[c->acks++] = id;
             __atomic_add_fetch(c->acks_total, 1, __ATOMIC_SEQ_CST);
-        } else if (st != 0 && st != -ECONNRESET) {
+        } else if (st != 0 && st != -ECONNRESET && st != -EPIPE) {
             c->bad++;                 /* a wrong answer: this client stops */
             c->last_bad = st;
             break;
-        }                             /* else no answer: cut off, or refused mid-way */
+        }                             /* else no answer: cut off, or refused mid-way
+                                         (-EPIPE: the kernel reset a connection still
+                                         in the backlog when the server stopped
+                                         listening, before its head was sent) */
     }
     __atomic_sub_fetch(c->clients_left, 1, __ATOMIC_SEQ_CST);
     return NULL;
