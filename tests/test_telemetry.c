@@ -145,7 +145,10 @@ static void *read_after_the_rare_one(void *arg)
     size_t cap = 1 << 20, len = 0;
     rare_text = calloc(1, cap);
     for (;;) {
-        bool sent = atomic_load(&rare_sent);
+        /* Both asked before this turn's read: once the respawn was in its
+         * ring and nothing is left to format, its line is in the pipe,
+         * and the read below takes it. */
+        bool sent = atomic_load(&rare_sent), pending = lab_tel_pending();
         lab_tel_flush();
         char *more = drain(rare_fd);
         size_t n = strlen(more);
@@ -153,7 +156,7 @@ static void *read_after_the_rare_one(void *arg)
         memcpy(rare_text + len, more, n + 1);
         len += n;
         free(more);
-        if (sent && !lab_tel_pending()) break;
+        if (sent && !pending) break;
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }
