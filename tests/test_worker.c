@@ -423,6 +423,62 @@ START_TEST(channel_delivers_in_order_then_both_ends_close)
 }
 END_TEST
 
+/* Large copies reuse a buffer the receiver is done with, and never one it
+ * still holds. */
+enum { BIG = 256 * 1024 };
+static struct { lab_port *a, *b; int n; lab_chunk held; const void *second; } R;
+
+static void post_big(lab_loop *loop, void *arg)
+{
+    static char bytes[BIG];
+    memset(bytes, *(const char *)arg, BIG);
+    ck_assert_int_eq(lab_port_post(R.a, bytes, BIG), 0);
+}
+
+static bool all_of(const lab_chunk *c, char v)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if (((const char *)c->data)[i] != v) return false;
+    return c->len == BIG;
+}
+
+static void big_message(lab_port *p, const lab_message *m)
+{
+    switch (++R.n) {
+    case 1:                                  /* kept past the callback */
+        ck_assert(all_of(&m->data, 'A'));
+        R.held = lab_chunk_ref(&m->data);
+        lab_set_immediate(loop_of_test, post_big, "B");
+        break;
+    case 2:                                  /* not the held buffer */
+        ck_assert(all_of(&m->data, 'B'));
+        ck_assert_ptr_ne(m->data.data, R.held.data);
+        ck_assert(all_of(&R.held, 'A'));
+        lab_chunk_release(&R.held);
+        R.second = m->data.data;
+        lab_set_immediate(loop_of_test, post_big, "C");
+        break;
+    case 3:                                  /* the second's, back again */
+        ck_assert(all_of(&m->data, 'C'));
+        ck_assert_ptr_eq(m->data.data, R.second);
+        lab_port_close(R.a);
+        break;
+    }
+}
+
+START_TEST(a_large_copy_reuses_a_buffer_the_receiver_let_go)
+{
+    lab_loop *loop = lab_loop_new();
+    loop_of_test = loop;
+    ck_assert_int_eq(lab_channel_new(&R.a, &R.b), 0);
+    lab_port_on_message(R.b, loop, big_message);
+    post_big(loop, "A");
+    lab_loop_run(loop);
+    ck_assert_int_eq(R.n, 3);
+    lab_loop_free(loop);
+}
+END_TEST
+
 START_TEST(an_unreferenced_port_does_not_keep_the_loop_alive)
 {
     lab_loop *loop = lab_loop_new();
@@ -557,6 +613,7 @@ int main(void)
                      transfer_moves_the_memory_and_detaches_the_sender,
                      a_detached_chunk_cannot_be_copied,
                      channel_delivers_in_order_then_both_ends_close,
+                     a_large_copy_reuses_a_buffer_the_receiver_let_go,
                      an_unreferenced_port_does_not_keep_the_loop_alive,
                      many_senders_every_message_once_in_order,
                      two_workers_keep_the_order_of_their_channel);

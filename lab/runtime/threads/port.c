@@ -76,6 +76,13 @@ struct lab_port {
     char name[32];
     _Atomic uint64_t posted, bytes, copies, transfers, dropped, received;
     _Atomic uint64_t depth_now, max_depth;
+
+    /* Large copied messages' buffers, handed back by this port's owner
+     * once delivered, for the next copies posted to this port (see
+     * keep_spare): under the mailbox's lock. */
+    lab_buf *spares[16];
+    int nspares;
+    size_t spare_bytes;
 };
 
 struct channel {
@@ -97,6 +104,51 @@ static void count(_Atomic uint64_t *c, uint64_t n)
 }
 
 /* ---- messages ------------------------------------------------------------ */
+
+/* Recycling large copies.  A copied message of a megabyte is a megabyte
+ * that malloc hands out, the receiver frees, and malloc gives back to the
+ * kernel (the heap is trimmed): the next copy then faults every page in
+ * again, and that, not memcpy, is most of its cost.  So the receiver
+ * hands a large buffer it is done with back to its port, and the next
+ * copy posted there reuses it: one buffer going round, as a buffer pool
+ * does.  Small messages come from malloc's caches and gain nothing.  The
+ * spares are bounded (16 buffers, 16 MiB a port): enough for a sender
+ * that posts a burst while the receiver finishes the last one. */
+enum { SPARE_MIN = 64 * 1024, SPARE_BYTES = 16 << 20 };
+
+static void keep_spare(lab_port *p, lab_chunk *c)
+{
+    lab_buf *b = c->buf;
+    if (!b || b->refs != 1 || b->release || b->size < SPARE_MIN) return;   /* still someone's */
+    *c = (lab_chunk){ NULL, 0, NULL };
+    pthread_mutex_lock(&p->lock);
+    int n = p->nspares;
+    bool kept = n < (int)(sizeof p->spares / sizeof p->spares[0]) &&
+                p->spare_bytes + b->size <= SPARE_BYTES;
+    if (kept) { p->spares[p->nspares++] = b; p->spare_bytes += b->size; }
+    pthread_mutex_unlock(&p->lock);
+    if (!kept) free(b);
+}
+
+/* A buffer for a copy of len bytes posted to p: a spare if the newest
+ * fits without wasting more than half of it, else a new one. */
+static lab_chunk take_spare(lab_port *p, size_t len)
+{
+    lab_buf *b = NULL;
+    if (len >= SPARE_MIN) {
+        pthread_mutex_lock(&p->lock);
+        if (p->nspares > 0) {
+            lab_buf *top = p->spares[p->nspares - 1];
+            if (top->size >= len && top->size / 2 <= len) {
+                b = top;
+                p->nspares--;
+                p->spare_bytes -= b->size;
+            }
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    return b ? (lab_chunk){ b->data, len, b } : lab_chunk_alloc(len);
+}
 
 static void msg_free(msg *m)
 {
@@ -192,7 +244,8 @@ static msg *msg_new(void)
 int lab_port_post(lab_port *port, const void *data, size_t len)
 {
     msg *m = msg_new();
-    m->data = lab_chunk_copy(data, len);
+    m->data = take_spare(port->peer, len);
+    if (len) memcpy(m->data.data, data, len);
     return post_msg(port, m);
 }
 
@@ -241,6 +294,7 @@ static void channel_release(channel *ch)
     for (int i = 0; i < 2; i++) {
         lab_port *p = &ch->port[i];
         msg_free(p->head);
+        for (int k = 0; k < p->nspares; k++) free(p->spares[k]);
         if (p->efd >= 0) close(p->efd);
         pthread_mutex_destroy(&p->lock);
     }
@@ -302,6 +356,7 @@ static void deliver(lab_port *p)
             count(&p->received, 1);
             lab_message pub = { m->data, m->transferred };
             if (p->on_message) p->on_message(p, &pub);
+            if (!m->transferred) keep_spare(p, &m->data);
         }
         msg_free(m);
         lab_loop_run_ticks(p->loop);
