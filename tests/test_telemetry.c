@@ -1,6 +1,7 @@
 /* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
 #include "telemetry.h"
 #include "check_run.h"
+#include "iotest.h"
 #include "record.h"
 #include "ring.h"
 #include "tel_impl.h"
@@ -534,16 +535,6 @@ START_TEST(producers_keep_their_order_and_exact_totals)
 }
 END_TEST
 
-/* Threads of this process (the formatter is one). */
-static int threads_now(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/task");
-    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 /* A forked child that reports little (a cluster worker: its lifecycle,
  * a stats line now and then) formats its events itself and stays one
  * thread — its system calls are cheaper so (telemetry.c); one that
@@ -562,13 +553,13 @@ START_TEST(a_forked_child_starts_its_formatter_only_when_it_reports_much)
             lab_ev_int(e, "i", i);
             lab_ev_emit(e);
         }
-        int few = threads_now();
+        int few = thread_count();
         for (int i = 100; i < 400; i++) {
             lab_ev *e = lab_ev_new("child");
             lab_ev_int(e, "i", i);
             lab_ev_emit(e);
         }
-        int many = threads_now();
+        int many = thread_count();
         lab_tel_close(10000);
 #ifdef __SANITIZE_THREAD__
         int want_many = 1;                    /* formatter.c: no thread after fork */
