@@ -822,6 +822,6 @@ const lab_demo_def lab_demo_together_system = {
         { 'r', "restart", "rolling restart of the workers", "restart" },
         { 'q', "shutdown", "graceful stop: finish the uploads in flight, then exit", "stop" },
     },
-    .lab_sets = { "size=16777216", "uploads=200", "level=9" },
+    .lab_sets = { "size=8388608", "uploads=60", "level=9" },   /* about 20 s to watch */
     .run = run,
 };
