@@ -3,6 +3,7 @@
 #include "check_run.h"
 #include "record.h"
 #include "ring.h"
+#include "tel_impl.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -203,6 +204,40 @@ static int count_of(const char *text, const char *needle)
     for (const char *p = text; (p = strstr(p, needle)); p++) n++;
     return n;
 }
+
+START_TEST(the_loops_flush_wakes_the_formatter_only_when_a_record_waits)
+{
+    /* The loop calls lab_tel_flush() every turn.  Waking a formatter that
+     * has nothing to format costs two futex calls and a switch to its
+     * thread, every turn: a busy HTTP worker that emits nothing per
+     * request paid that per request.  So it is woken only when a record
+     * waits.  No formatter thread here (json-direct): the test plays one
+     * that sleeps, and watches its flag (a wake-up clears it). */
+    setenv("NODELAB_TELEMETRY", "json-direct", 1);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_ev_emit(lab_ev_new("push"));          /* this thread's ring; written at once */
+    ck_assert(!lab_tel_pending());
+    atomic_store(&tel.thread_on, true);       /* "a formatter runs..." */
+    atomic_store(&tel.sleeping, 1);           /* "...and sleeps" */
+    for (int i = 0; i < 100; i++) lab_tel_flush();
+    ck_assert_int_eq(atomic_load(&tel.sleeping), 1);   /* nothing waited: left asleep */
+    lab_ev_emit(lab_ev_new("push"));          /* now one waits in the ring (emit wakes too) */
+    ck_assert(lab_tel_pending());
+    atomic_store(&tel.sleeping, 1);
+    lab_tel_flush();
+    ck_assert_int_eq(atomic_load(&tel.sleeping), 0);   /* woken for it */
+    atomic_store(&tel.thread_on, false);
+    lab_tel_sync();
+    char *text = drain(fds[0]);
+    ck_assert_int_eq(count_of(text, "\"ev\":\"push\""), 2);
+    free(text);
+    lab_tel_close(1000);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
 
 /* The parent's line is still in its buffer when it forks (the pipe is
  * full: nobody has read yet).  The child must start with an empty buffer,
@@ -554,5 +589,6 @@ int main(void)
                      forked_child_does_not_repeat_parent_lines, threads_write_whole_lines,
                      ring_wraps_around_whole_records, full_ring_drops_and_counts,
                      record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,
-                     forked_child_has_its_own_rings);
+                     forked_child_has_its_own_rings,
+                     the_loops_flush_wakes_the_formatter_only_when_a_record_waits);
 }
