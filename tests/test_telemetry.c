@@ -1,12 +1,14 @@
 /* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
 #include "telemetry.h"
 #include "check_run.h"
+#include "iotest.h"
 #include "record.h"
 #include "ring.h"
 #include "tel_impl.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -533,6 +535,62 @@ START_TEST(producers_keep_their_order_and_exact_totals)
 }
 END_TEST
 
+/* A forked child that reports little (a cluster worker: its lifecycle,
+ * a stats line now and then) formats its events itself and stays one
+ * thread — its system calls are cheaper so (telemetry.c); one that
+ * reports much gets its formatter thread after 256 events.  Every line
+ * arrives either way, in order. */
+START_TEST(a_forked_child_starts_its_formatter_only_when_it_reports_much)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_ev_emit(lab_ev_new("parent"));        /* the parent has its thread */
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < 100; i++) {
+            lab_ev *e = lab_ev_new("child");
+            lab_ev_int(e, "i", i);
+            lab_ev_emit(e);
+        }
+        int few = thread_count();
+        for (int i = 100; i < 400; i++) {
+            lab_ev *e = lab_ev_new("child");
+            lab_ev_int(e, "i", i);
+            lab_ev_emit(e);
+        }
+        int many = thread_count();
+        lab_tel_close(10000);
+#ifdef __SANITIZE_THREAD__
+        int want_many = 1;                    /* formatter.c: no thread after fork */
+#else
+        int want_many = 2;
+#endif
+        _exit(few == 1 && many == want_many ? 0 : 10 * few + many);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child's threads (10 x after 100 events + after 400): %d", WEXITSTATUS(status));
+    lab_tel_close(1000);
+    char *text = drain(fds[0]);
+    int next = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        ck_assert_ptr_nonnull(ev);
+        if (strcmp(cJSON_GetObjectItem(ev, "ev")->valuestring, "child") == 0) {
+            ck_assert_int_eq(cJSON_GetObjectItem(ev, "i")->valueint, next);
+            next++;
+        }
+        cJSON_Delete(ev);
+    }
+    ck_assert_int_eq(next, 400);
+    free(text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
 /* After fork the child's events go through rings of its own, in its own
  * order, with totals of its own. */
 START_TEST(forked_child_has_its_own_rings)
@@ -590,5 +648,6 @@ int main(void)
                      ring_wraps_around_whole_records, full_ring_drops_and_counts,
                      record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,
                      forked_child_has_its_own_rings,
-                     the_loops_flush_wakes_the_formatter_only_when_a_record_waits);
+                     the_loops_flush_wakes_the_formatter_only_when_a_record_waits,
+                     a_forked_child_starts_its_formatter_only_when_it_reports_much);
 }
