@@ -97,3 +97,6 @@ nodelab_SOURCES += lab/demos/jobpool.h lab/demos/jobpool.c lab/demos/together_jo
 # Chapter 6: uploads streamed to disk by clustered workers (together.uploads).
 nodelab_SOURCES += lab/demos/together_uploads.h lab/demos/together_uploads.c \
 	lab/demos/together_uploads_worker.c
+# Chapter 6: the whole system: uploads -> gzip children -> disk, records in SQLite (together.system).
+nodelab_SOURCES += lab/demos/together_system.h lab/demos/together_system.c \
+	lab/demos/together_system_worker.c lab/demos/system_db.c

@@ -1,6 +1,7 @@
 /* iotest.h — what the I/O tests share (tests only, header-only):
  *   fd_count()        descriptors open now: "every descriptor closed" is
  *                     this number before and after;
+ *   thread_count()    threads of this process now;
  *   refused_port()    a port that refuses connections, held by a socket
  *                     bound but never listening (so nobody else takes it);
  *   tmpdir_make/remove()  a scratch directory for one test;
@@ -20,6 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+static inline int thread_count(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
 
 static inline int fd_count(void)
 {

@@ -294,3 +294,7 @@ EXTRA_DIST += tests/demo_jobs.sh
 # The demos' shared parameter code (lab/demos/demo.c): live text parameters.
 UNIT_TESTS += tests/test_demo
 tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c
+
+# Chapter 6: the whole system: uploads -> gzip children -> disk, records in SQLite (together.system).
+TESTS += tests/demo_system.sh
+EXTRA_DIST += tests/demo_system.sh

@@ -115,6 +115,21 @@ static void on_req_end(lab_http_msg *m)
         /* The user's Connection header, set first: ours is left out. */
         lab_http_set_header(r->res, "Connection", "keep-alive");
         reply_now(r);
+    } else if (strncmp(m->url, "/heads", 6) == 0) {
+        /* What the request brought, and where its memory is (the next
+         * request on the connection should get the same exchange). */
+        int n = snprintf(r->reply, sizeof r->reply, "n=%zu cl=%lld hdrs=%p ", m->nheaders,
+                         (long long)m->content_length, (void *)m->headers);
+        for (size_t i = 0; i < m->nheaders && n < (int)sizeof r->reply - 64; i++)
+            n += snprintf(r->reply + n, sizeof r->reply - (size_t)n, "%s=%s;",
+                          m->headers[i].name, m->headers[i].value);
+        snprintf(r->reply + n, sizeof r->reply - (size_t)n, "end.");
+        if (strstr(m->url, "mark")) {     /* a response unlike the next one */
+            lab_http_set_status(r->res, 201);
+            lab_http_set_header(r->res, "X-First", "yes");
+            lab_http_set_header(r->res, "Connection", "keep-alive");
+        }
+        lab_http_end(r->res, r->reply, strlen(r->reply), NULL, NULL);
     } else if (strncmp(m->url, "/big/", 5) == 0) {
         r->total = strtoull(m->url + 5, NULL, 10);
         r->res->on_drain = on_big_drain;
@@ -298,6 +313,39 @@ START_TEST(keep_alive_two_requests_one_connection)
     close(fd);
     ck_assert_uint_eq(bg.srv.connections, 2);
     ck_assert_uint_eq(bg.srv.requests, 3);
+    bg_stop();
+}
+END_TEST
+
+START_TEST(a_keep_alive_connections_next_request_reuses_its_exchange_clean)
+{
+    /* A keep-alive connection's next request gets the last exchange back
+     * with its buffers (http_server.c: no malloc per request), and nothing
+     * else of it: not its headers, length, status, response headers or
+     * the user's own Connection header. */
+    bg_start();
+    int fd = raw_connect();
+    raw_send(fd, "POST /heads/mark HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+                 "X-A: 1\r\nX-B: 22\r\nX-C: 333\r\nX-D: 4444\r\nX-E: 55555\r\n"
+                 "X-F: 666666\r\nX-G: 7\r\nX-H: 8\r\nX-I: 9\r\n\r\nabc");
+    char first[1024];
+    snprintf(first, sizeof first, "%s", raw_read(fd, "end."));
+    ck_assert_msg(strstr(first, "HTTP/1.1 201 Created\r\n") == first, "%s", first);
+    ck_assert_ptr_nonnull(strstr(first, "X-First: yes\r\n"));
+    ck_assert_int_eq(count(first, "Connection: "), 1);
+    ck_assert_msg(strstr(first, "n=11 cl=3 ") && strstr(first, "X-I=9;end."), "%s", first);
+
+    raw_send(fd, "GET /heads HTTP/1.1\r\nHost: u\r\n\r\n");
+    const char *r = raw_read(fd, "end.");
+    ck_assert_msg(strstr(r, "HTTP/1.1 200 OK\r\n") == r, "%s", r);
+    ck_assert_msg(!strstr(r, "X-First") && !strstr(r, "X-A="), "%s", r);
+    ck_assert_ptr_nonnull(strstr(r, "Connection: keep-alive\r\nKeep-Alive: timeout=1\r\n"));
+    ck_assert_msg(strstr(r, "n=1 cl=-1 ") && strstr(r, " Host=u;end."), "%s", r);
+    /* The same header array: the first request's, kept (it had room). */
+    const char *h1 = strstr(first, "hdrs="), *h2 = strstr(r, "hdrs=");
+    ck_assert_msg(h1 && h2 && strncmp(h1, h2, strcspn(h1, " ")) == 0,
+                  "the exchange was not reused: %.30s vs %.30s", h1, h2);
+    close(fd);
     bg_stop();
 }
 END_TEST
@@ -640,6 +688,7 @@ int main(void)
     return CHECK_RUN("http", 60, NULL, NULL,
                      content_length_and_chunked_requests,
                      keep_alive_two_requests_one_connection,
+                     a_keep_alive_connections_next_request_reuses_its_exchange_clean,
                      keep_alive_timeout_counts_from_the_last_response,
                      response_heads_long_and_with_the_users_connection,
                      pipelined_requests_answered_in_order, close_answers_a_connection_not_yet_read,

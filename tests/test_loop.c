@@ -3,6 +3,7 @@
 #include "pool.h"
 #include "grow.h"
 #include "check_run.h"
+#include "iotest.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -287,20 +288,11 @@ START_TEST(pool_work_runs_off_loop_and_completes_on_loop_thread)
 }
 END_TEST
 
-static int threads_now(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/task");
-    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 /* Work the loop thread did itself (lab_queue_done) completes later, on
  * the loop thread, and starts no pool thread. */
 START_TEST(done_work_completes_on_the_loop_without_threads)
 {
-    int before = threads_now();
+    int before = thread_count();
     lab_loop *loop = lab_loop_new();
     job j = { .req.data = &j };
     j.status = -1;
@@ -310,7 +302,7 @@ START_TEST(done_work_completes_on_the_loop_without_threads)
     ck_assert_int_eq(j.status, 0);
     ck_assert(pthread_equal(j.after_thread, pthread_self()));
     ck_assert_int_eq(j.req.thread, 0);
-    ck_assert_int_eq(threads_now(), before);
+    ck_assert_int_eq(thread_count(), before);
     lab_loop_free(loop);
 }
 END_TEST

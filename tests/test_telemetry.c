@@ -2,11 +2,14 @@
 #define _GNU_SOURCE
 #include "telemetry.h"
 #include "check_run.h"
+#include "iotest.h"
 #include "record.h"
 #include "ring.h"
+#include "tel_impl.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -204,6 +207,40 @@ static int count_of(const char *text, const char *needle)
     for (const char *p = text; (p = strstr(p, needle)); p++) n++;
     return n;
 }
+
+START_TEST(the_loops_flush_wakes_the_formatter_only_when_a_record_waits)
+{
+    /* The loop calls lab_tel_flush() every turn.  Waking a formatter that
+     * has nothing to format costs two futex calls and a switch to its
+     * thread, every turn: a busy HTTP worker that emits nothing per
+     * request paid that per request.  So it is woken only when a record
+     * waits.  No formatter thread here (json-direct): the test plays one
+     * that sleeps, and watches its flag (a wake-up clears it). */
+    setenv("NODELAB_TELEMETRY", "json-direct", 1);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_ev_emit(lab_ev_new("push"));          /* this thread's ring; written at once */
+    ck_assert(!lab_tel_pending());
+    atomic_store(&tel.thread_on, true);       /* "a formatter runs..." */
+    atomic_store(&tel.sleeping, 1);           /* "...and sleeps" */
+    for (int i = 0; i < 100; i++) lab_tel_flush();
+    ck_assert_int_eq(atomic_load(&tel.sleeping), 1);   /* nothing waited: left asleep */
+    lab_ev_emit(lab_ev_new("push"));          /* now one waits in the ring (emit wakes too) */
+    ck_assert(lab_tel_pending());
+    atomic_store(&tel.sleeping, 1);
+    lab_tel_flush();
+    ck_assert_int_eq(atomic_load(&tel.sleeping), 0);   /* woken for it */
+    atomic_store(&tel.thread_on, false);
+    lab_tel_sync();
+    char *text = drain(fds[0]);
+    ck_assert_int_eq(count_of(text, "\"ev\":\"push\""), 2);
+    free(text);
+    lab_tel_close(1000);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
 
 /* The parent's line is still in its buffer when it forks (the pipe is
  * full: nobody has read yet).  The child must start with an empty buffer,
@@ -499,6 +536,62 @@ START_TEST(producers_keep_their_order_and_exact_totals)
 }
 END_TEST
 
+/* A forked child that reports little (a cluster worker: its lifecycle,
+ * a stats line now and then) formats its events itself and stays one
+ * thread — its system calls are cheaper so (telemetry.c); one that
+ * reports much gets its formatter thread after 256 events.  Every line
+ * arrives either way, in order. */
+START_TEST(a_forked_child_starts_its_formatter_only_when_it_reports_much)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    lab_tel_open(fds[1]);
+    lab_ev_emit(lab_ev_new("parent"));        /* the parent has its thread */
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < 100; i++) {
+            lab_ev *e = lab_ev_new("child");
+            lab_ev_int(e, "i", i);
+            lab_ev_emit(e);
+        }
+        int few = thread_count();
+        for (int i = 100; i < 400; i++) {
+            lab_ev *e = lab_ev_new("child");
+            lab_ev_int(e, "i", i);
+            lab_ev_emit(e);
+        }
+        int many = thread_count();
+        lab_tel_close(10000);
+#ifdef __SANITIZE_THREAD__
+        int want_many = 1;                    /* formatter.c: no thread after fork */
+#else
+        int want_many = 2;
+#endif
+        _exit(few == 1 && many == want_many ? 0 : 10 * few + many);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child's threads (10 x after 100 events + after 400): %d", WEXITSTATUS(status));
+    lab_tel_close(1000);
+    char *text = drain(fds[0]);
+    int next = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *ev = cJSON_Parse(line);
+        ck_assert_ptr_nonnull(ev);
+        if (strcmp(cJSON_GetObjectItem(ev, "ev")->valuestring, "child") == 0) {
+            ck_assert_int_eq(cJSON_GetObjectItem(ev, "i")->valueint, next);
+            next++;
+        }
+        cJSON_Delete(ev);
+    }
+    ck_assert_int_eq(next, 400);
+    free(text);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
 /* After fork the child's events go through rings of its own, in its own
  * order, with totals of its own. */
 START_TEST(forked_child_has_its_own_rings)
@@ -702,6 +795,8 @@ int main(void)
                      ring_wraps_around_whole_records, full_ring_drops_and_counts,
                      record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,
                      forked_child_has_its_own_rings,
+                     the_loops_flush_wakes_the_formatter_only_when_a_record_waits,
+                     a_forked_child_starts_its_formatter_only_when_it_reports_much,
                      a_frame_folds_a_burst_into_a_coalesced_line,
                      a_streams_folds_keep_the_order_of_their_last_events);
 }

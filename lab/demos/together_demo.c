@@ -68,12 +68,14 @@ tg_stage *tg_watch(tg_chain *c, lab_stream *s, const char *name, bool writable, 
  * we write, what the child has not read yet (SIOCOUTQ, the same number as
  * TIOCOUTQ); for an end we read, what the child wrote that we have not
  * read (FIONREAD).  -1 once the descriptor is closed. */
-static int64_t kernel_queue(const tg_stage *g)
+int64_t tg_kernel_queued(const lab_stream *s, bool writable)
 {
-    int fd = lab_fdstream_fd(g->s), n = 0;
-    if (fd < 0 || ioctl(fd, g->writable ? TIOCOUTQ : FIONREAD, &n) < 0) return -1;
+    int fd = lab_fdstream_fd(s), n = 0;
+    if (fd < 0 || ioctl(fd, writable ? TIOCOUTQ : FIONREAD, &n) < 0) return -1;
     return n;
 }
+
+static int64_t kernel_queue(const tg_stage *g) { return tg_kernel_queued(g->s, g->writable); }
 
 void tg_sample(tg_chain *c)
 {

@@ -53,6 +53,10 @@ void tg_sample(tg_chain *c);
  * its stdin fail with EPIPE; the chain listens, so that is reported here
  * and in the stream's `error` event, not as an unhandled error). */
 void tg_stage_fields(struct lab_ev *e, const tg_stage *g);
+/* Bytes the kernel holds under a stream on a socketpair (the stages'
+ * `kernel`): SIOCOUTQ for an end we write, FIONREAD for one we read; -1
+ * once its descriptor is closed. */
+int64_t tg_kernel_queued(const lab_stream *s, bool writable);
 /* Drops the references tg_watch() took. */
 void tg_chain_release(tg_chain *c);
 

@@ -91,6 +91,7 @@ struct lab_http_msg {
     size_t arena_len, arena_cap;
     size_t *spans;             /* arena offsets while the head is parsed */
     size_t nspans, spans_cap;
+    size_t headers_cap;        /* entries `headers` has room for */
     size_t url_off;
     int last_cb;
 };
@@ -133,6 +134,7 @@ struct lab_http_out {
     void (*owner_aborting)(lab_http_out *o, void *owner);
     void (*owner_done)(lab_http_out *o, void *owner);
     void *owner;
+    struct out_write *spare;   /* a finished write, kept for the next one */
 };
 
 /* Before the first write: the status (200 by default) and extra headers.

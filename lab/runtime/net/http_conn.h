@@ -44,6 +44,7 @@ struct lab_http_conn {
     lab_http_server *srv;          /* server side */
     lab_http_conn *next, *prev;
     http_exchange *cur;            /* the request being parsed or served */
+    http_exchange *spare;          /* the last one, kept for the next request */
 
     lab_http_client *client;       /* client side */
 };
@@ -70,10 +71,14 @@ void http_conn_close(lab_http_conn *c);
 /* Incoming messages (http_msg.c). */
 void http_msg_init(lab_http_msg *m, lab_http_conn *c);
 void http_msg_free(lab_http_msg *m);
+/* http_msg_init for a message used before: its buffers are kept. */
+void http_msg_reuse(lab_http_msg *m, lab_http_conn *c);
 
 /* Outgoing messages (http_out.c). */
 void http_out_init(lab_http_out *o, lab_tcp *tcp, bool is_request, size_t mark);
 void http_out_free(lab_http_out *o);
+/* http_out_init for a message used before: its buffers are kept. */
+void http_out_reuse(lab_http_out *o, lab_tcp *tcp, bool is_request, size_t mark);
 /* The connection went away: fail the message (on_close, once). */
 void http_out_abort(lab_http_out *o, const char *code);
 /* Who to tell that the message failed (just before the user's on_close)

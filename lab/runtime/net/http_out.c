@@ -33,7 +33,7 @@ typedef struct out_write {
     size_t body;
     bool refused;              /* never sent: says nothing about the socket */
     char line[24];             /* "1f40\r\n": a chunk's size */
-    char head_inline[256];     /* most heads fit: no allocation of their own */
+    char head_inline[384];     /* most heads fit: no allocation of their own */
 } out_write;
 
 const char *lab_http_status_text(int status)
@@ -70,10 +70,26 @@ void http_out_init(lab_http_out *o, lab_tcp *tcp, bool is_request, size_t mark)
     o->content_length = -1;
 }
 
+/* The next response on a keep-alive connection: it starts over with the
+ * last one's header buffer and spare write (see send_piece). */
+void http_out_reuse(lab_http_out *o, lab_tcp *tcp, bool is_request, size_t mark)
+{
+    char *hdrs = o->hdrs;
+    size_t hdrs_cap = o->hdrs_cap;
+    out_write *spare = o->spare;
+    http_out_init(o, tcp, is_request, mark);
+    o->hdrs = hdrs;
+    o->hdrs_cap = hdrs_cap;
+    o->spare = spare;
+}
+
 void http_out_free(lab_http_out *o)
 {
     free(o->hdrs);
+    free(o->spare);
     o->hdrs = NULL;
+    o->spare = NULL;
+    o->hdrs_cap = 0;
 }
 
 void http_out_set_owner(lab_http_out *o,
@@ -94,76 +110,101 @@ int lab_http_set_status(lab_http_out *o, int status)
     return 0;
 }
 
+/* The length of a header's name or value, or -1 if it holds a character
+ * that would end it early (CR or LF; ':' in a name).  strcspn answers
+ * both questions in one pass: it stops at the first such character, or
+ * at the end. */
+static ssize_t header_len(const char *s, bool name)
+{
+    size_t n = strcspn(s, name ? "\r\n:" : "\r\n");
+    return s[n] ? -1 : (ssize_t)n;
+}
+
 int lab_http_set_header(lab_http_out *o, const char *name, const char *value)
 {
-    if (o->head_sent || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
-        return -1;                        /* no header injection */
+    ssize_t nl = header_len(name, true), vl = header_len(value, false);
+    if (o->head_sent || nl < 0 || vl < 0) return -1;   /* no header injection */
     /* "Name: value\r\n" appended with memcpy: this runs for every header
      * of every response, where a printf would parse its format each time. */
-    size_t nl = strlen(name), vl = strlen(value);
-    o->hdrs = lab_grow_or_die(o->hdrs, &o->hdrs_cap, o->hdrs_len + nl + vl + 5, 1, 128);
+    o->hdrs = lab_grow_or_die(o->hdrs, &o->hdrs_cap, o->hdrs_len + (size_t)nl + (size_t)vl + 5, 1, 128);
     char *h = o->hdrs + o->hdrs_len;
     memcpy(h, name, nl);
     memcpy(h + nl, ": ", 2);
     memcpy(h + nl + 2, value, vl);
     memcpy(h + nl + 2 + vl, "\r\n", 3);   /* with its NUL */
     o->hdrs_len += nl + vl + 4;
-    /* The headers that decide framing and connection reuse (all begin
-     * with c, t or d: most headers need no comparison at all). */
-    char first = (char)(name[0] | 0x20);
-    if (first != 'c' && first != 't' && first != 'd') return 0;
-    if (strcasecmp(name, "content-length") == 0)
-        o->content_length = strtoll(value, NULL, 10);
-    else if (strcasecmp(name, "transfer-encoding") == 0)
-        o->chunked = strcasestr(value, "chunked") != NULL;
-    else if (strcasecmp(name, "connection") == 0) {
-        o->user_conn = true;
-        o->user_close = strcasestr(value, "close") != NULL;
-    } else if (strcasecmp(name, "date") == 0)
-        o->has_date = true;
+    /* The headers that decide framing and connection reuse, told apart by
+     * their length first: most headers need no comparison at all. */
+    switch (nl) {
+    case 14:
+        if (strcasecmp(name, "content-length") == 0) o->content_length = strtoll(value, NULL, 10);
+        break;
+    case 17:
+        if (strcasecmp(name, "transfer-encoding") == 0)
+            o->chunked = strcasestr(value, "chunked") != NULL;
+        break;
+    case 10:
+        if (strcasecmp(name, "connection") == 0) {
+            o->user_conn = true;
+            o->user_close = strcasestr(value, "close") != NULL;
+        }
+        break;
+    case 4:
+        if (strcasecmp(name, "date") == 0) o->has_date = true;
+        break;
+    }
     return 0;
 }
 
 bool lab_http_headers_sent(const lab_http_out *o) { return o->head_sent; }
 
-/* Writes a, the decimal digits of v, then b (with its NUL) to out, and
- * returns the length: "Content-Length: " 31 "\r\n".  A head is built for
- * every response; snprintf would parse its format each time. */
-static size_t put_num(char *out, const char *a, uint64_t v, const char *b)
+/* A head is built for every response, from pieces that are strings of
+ * known length or numbers: appended with memcpy and a digit loop, where
+ * snprintf would parse its format each time. */
+static char *put(char *at, const char *s, size_t n)
+{
+    memcpy(at, s, n);
+    return at + n;
+}
+
+#define PUT_LITERAL(at, lit) put((at), (lit), sizeof(lit) - 1)
+
+static char *put_u64(char *at, uint64_t v)
 {
     char digits[24];
     int n = 0;
     do digits[n++] = (char)('0' + v % 10); while ((v /= 10) > 0);
-    size_t at = strlen(a), blen = strlen(b);
-    memcpy(out, a, at);
-    while (n > 0) out[at++] = digits[--n];
-    memcpy(out + at, b, blen + 1);
-    return at + blen;
+    while (n > 0) *at++ = digits[--n];
+    return at;
 }
 
-/* Chooses how the body is delimited, as Node's OutgoingMessage does. */
-static void choose_framing(lab_http_out *o, bool ending, size_t len,
-                           char extra[64])
+enum { FRAME_NONE, FRAME_LENGTH, FRAME_CHUNKED };
+
+/* Chooses how the body is delimited, as Node's OutgoingMessage does: the
+ * header to add, if any.  It decides before the head is written because
+ * it may also end keep-alive (an HTTP/1.0 peer's body ends with the
+ * connection), which the Connection header says. */
+static int choose_framing(lab_http_out *o, bool ending, size_t len)
 {
-    extra[0] = '\0';
     if (o->user_close) o->keep_alive = false;
-    if (o->chunked || o->content_length >= 0) return;   /* the user decided */
+    if (o->chunked || o->content_length >= 0) return FRAME_NONE;   /* the user decided */
     if (!o->is_request && (o->status == 204 || o->status == 304 ||
                            o->status < 200)) {
         o->no_body = true;
-        return;
+        return FRAME_NONE;
     }
     if (ending) {                          /* the whole body is known */
         bool bodyless = o->is_request && len == 0 &&
             (strcmp(o->method, "GET") == 0 || strcmp(o->method, "HEAD") == 0);
-        if (!bodyless) put_num(extra, "Content-Length: ", len, "\r\n");
         o->content_length = (int64_t)len;
-    } else if (!o->is_request && o->http10_peer) {
-        o->keep_alive = false;            /* the body ends when we close */
-    } else {
-        o->chunked = true;
-        strcpy(extra, "Transfer-Encoding: chunked\r\n");
+        return bodyless ? FRAME_NONE : FRAME_LENGTH;
     }
+    if (!o->is_request && o->http10_peer) {
+        o->keep_alive = false;            /* the body ends when we close */
+        return FRAME_NONE;
+    }
+    o->chunked = true;
+    return FRAME_CHUNKED;
 }
 
 /* "Date: Sat, 05 Dec 2026 21:30:00 GMT\r\n": it changes once a second, so
@@ -186,58 +227,60 @@ static const char *date_line(size_t *len)
     return line;
 }
 
-/* A piece of the head being assembled. */
-typedef struct { const char *p; size_t n; } head_piece;
-
-/* The head, assembled with memcpy into out (when it fits) or a new
- * buffer: the pieces are known strings, so nothing needs a format. */
+/* The head, written piece by piece into out when it surely fits (the
+ * write's own inline buffer: most heads), or into a new buffer.  "Surely"
+ * is a bound computed first, so no piece is measured twice. */
 static char *build_head(lab_http_out *o, bool ending, size_t len,
                         char *out, size_t outsize, size_t *head_len)
 {
-    char framing[64], status[64], conn[64], *request = NULL;
-    choose_framing(o, ending, len, framing);
-    head_piece pc[6];
-    int n = 0;
+    int framing = choose_framing(o, ending, len);
+    char *request = NULL;
+    size_t request_len = 0, date_len = 0;
+    const char *date = NULL;
     if (o->is_request) {                  /* a path may be long */
         request = lab_xasprintf("%s %s HTTP/1.1\r\nHost: %s:%d\r\n",
                                 o->method, o->path, o->host, o->port);
-        pc[n++] = (head_piece){ request, strlen(request) };
+        request_len = strlen(request);
+    }
+    if (!o->is_request && !o->has_date) date = date_line(&date_len);
+    /* status line 64, Connection and Keep-Alive 80, framing 48, CRLF NUL 3 */
+    size_t bound = (request ? request_len : 64) + o->hdrs_len + date_len + 80 + 48 + 3;
+    char *h = bound <= outsize ? out : lab_xmalloc(bound);
+    char *at = h;
+    if (request) {
+        at = put(at, request, request_len);
+        free(request);
     } else {
-        size_t at = put_num(status, "HTTP/1.1 ", (uint64_t)o->status, " ");
         const char *text = lab_http_status_text(o->status);   /* short: fits */
-        size_t tl = strlen(text);
-        memcpy(status + at, text, tl);
-        memcpy(status + at + tl, "\r\n", 2);
-        pc[n++] = (head_piece){ status, at + tl + 2 };
+        at = PUT_LITERAL(at, "HTTP/1.1 ");
+        at = put_u64(at, (uint64_t)o->status);
+        *at++ = ' ';
+        at = put(at, text, strlen(text));
+        at = PUT_LITERAL(at, "\r\n");
     }
-    if (o->hdrs) pc[n++] = (head_piece){ o->hdrs, o->hdrs_len };
-    if (!o->is_request && !o->has_date) {
-        pc[n].p = date_line(&pc[n].n);
-        n++;
+    if (o->hdrs) at = put(at, o->hdrs, o->hdrs_len);
+    if (date) at = put(at, date, date_len);
+    if (o->user_conn) {
+        /* the user wrote their own */
+    } else if (o->keep_alive && o->is_request) {
+        at = PUT_LITERAL(at, "Connection: keep-alive\r\n");
+    } else if (o->keep_alive) {
+        at = PUT_LITERAL(at, "Connection: keep-alive\r\nKeep-Alive: timeout=");
+        at = put_u64(at, (uint64_t)(o->keep_alive_s > 0 ? o->keep_alive_s : 0));
+        at = PUT_LITERAL(at, "\r\n");
+    } else {
+        at = PUT_LITERAL(at, "Connection: close\r\n");
     }
-    if (o->user_conn)
-        conn[0] = '\0';                  /* the user wrote their own */
-    else if (o->keep_alive && o->is_request)
-        strcpy(conn, "Connection: keep-alive\r\n");
-    else if (o->keep_alive)
-        put_num(conn, "Connection: keep-alive\r\nKeep-Alive: timeout=",
-                (uint64_t)(o->keep_alive_s > 0 ? o->keep_alive_s : 0), "\r\n");
-    else
-        strcpy(conn, "Connection: close\r\n");
-    pc[n++] = (head_piece){ conn, strlen(conn) };
-    pc[n++] = (head_piece){ framing, strlen(framing) };
-    pc[n++] = (head_piece){ "\r\n", 2 };
-    size_t total = 0;
-    for (int i = 0; i < n; i++) total += pc[i].n;
-    char *h = total + 1 <= outsize ? out : lab_xmalloc(total + 1);
-    size_t at = 0;
-    for (int i = 0; i < n; i++) {
-        memcpy(h + at, pc[i].p, pc[i].n);
-        at += pc[i].n;
+    if (framing == FRAME_LENGTH) {
+        at = PUT_LITERAL(at, "Content-Length: ");
+        at = put_u64(at, (uint64_t)len);
+        at = PUT_LITERAL(at, "\r\n");
+    } else if (framing == FRAME_CHUNKED) {
+        at = PUT_LITERAL(at, "Transfer-Encoding: chunked\r\n");
     }
-    h[at] = '\0';
-    *head_len = at;
-    free(request);
+    at = PUT_LITERAL(at, "\r\n");
+    *at = '\0';
+    *head_len = (size_t)(at - h);
     return h;
 }
 
@@ -278,7 +321,8 @@ static void complete(out_write *w, int status)
     void *arg = w->arg;
     bool refused = w->refused;
     if (w->head != w->head_inline) free(w->head);
-    free(w);
+    if (!o->spare) o->spare = w;          /* the next write's (send_piece) */
+    else free(w);
     if (status < 0 && !refused && !o->finished && !o->closed) {
         o->closed = true;
         o->close_code = status == LAB_ECANCELED ? "ECONNRESET"
@@ -313,10 +357,18 @@ static void complete_later(out_write *w, int status)
 static bool send_piece(lab_http_out *o, const void *data, size_t len,
                        bool ending, lab_http_done_cb *cb, void *arg)
 {
-    out_write *w = lab_xcalloc(1, sizeof *w);
+    /* A response is usually one write; the block of the last one, kept
+     * (complete()), serves the next, so a keep-alive connection answers
+     * without malloc.  Only the fields below need a value: the rest
+     * (the request, its buffers) is set by lab_tcp_write(). */
+    out_write *w = o->spare ? o->spare : lab_xmalloc(sizeof *w);
+    o->spare = NULL;
     w->o = o;
     w->cb = cb;
     w->arg = arg;
+    w->head = NULL;
+    w->body = 0;
+    w->refused = false;
     w->req.data = w;
     o->writes_pending++;
     if (o->ended || o->closed) {          /* write after end / on a dead socket */

@@ -101,12 +101,38 @@ static void idle_from_now(lab_http_conn *c)
         lab_timer_start(&c->idle, on_idle, c->srv->keep_alive_ms, 0);
 }
 
-static void free_exchange(http_exchange *x)
+static void destroy_exchange(http_exchange *x)
 {
-    if (x->req.on_release) x->req.on_release(&x->req);
     http_msg_free(&x->req);
     http_out_free(&x->res);
     free(x);
+}
+
+/* An exchange is over.  A keep-alive connection keeps the last one, with
+ * its buffers (the request's arena and header array, the response's
+ * headers and write), for its next request: a client that sends request
+ * after request on one connection is answered without a malloc or a
+ * free.  Nothing may hold the exchange any more (on_release has run),
+ * so reusing it is as safe as freeing it. */
+static void free_exchange(http_exchange *x)
+{
+    lab_http_conn *c = x->conn;
+    if (x->req.on_release) x->req.on_release(&x->req);
+    if (c->spare || c->closing) destroy_exchange(x);
+    else c->spare = x;
+}
+
+/* The next request's exchange: the connection's spare, or a new one
+ * (zeroed: no buffers to keep yet). */
+static http_exchange *new_exchange(lab_http_conn *c)
+{
+    http_exchange *x = c->spare ? c->spare : lab_xcalloc(1, sizeof *x);
+    c->spare = NULL;
+    http_msg_reuse(&x->req, c);
+    http_out_reuse(&x->res, &c->tcp, false, c->srv->mark);
+    x->conn = c;
+    x->req_done = x->res_done = false;
+    return x;
 }
 
 /* The connection is going: end the exchange in progress, if any.  One
@@ -167,10 +193,8 @@ static void res_done(lab_http_out *o, void *owner)
 
 static int srv_begin(lab_http_conn *c)
 {
-    http_exchange *x = lab_xcalloc(1, sizeof *x);
+    http_exchange *x = new_exchange(c);
     c->fresh = false;                     /* busy again (c->cur): see on_idle */
-    x->conn = c;
-    http_msg_init(&x->req, c);
     c->cur = x;
     c->in = &x->req;
     return 0;
@@ -190,13 +214,25 @@ static void send_continue(lab_http_conn *c)
     if (lab_tcp_write(w, &c->tcp, &b, 1, continue_sent) < 0) free(w);
 }
 
+/* Host and Expect, the two headers every request is asked about, in one
+ * pass over its headers (looking each up would pass twice). */
+static void find_host_expect(const lab_http_msg *req, const char **host, const char **expect)
+{
+    *host = *expect = NULL;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const lab_http_header *h = &req->headers[i];
+        char first = (char)(h->name[0] | 0x20);
+        if (first == 'h' && !*host && strcasecmp(h->name, "host") == 0) *host = h->value;
+        else if (first == 'e' && !*expect && strcasecmp(h->name, "expect") == 0) *expect = h->value;
+    }
+}
+
 static int srv_head(lab_http_conn *c)
 {
     http_exchange *x = c->cur;
     lab_http_server *srv = c->srv;
     lab_http_msg *req = &x->req;
     lab_http_out *res = &x->res;
-    http_out_init(res, &c->tcp, false, srv->mark);
     res->keep_alive = req->keep_alive && !srv->closing;
     res->keep_alive_s = (int)(srv->keep_alive_ms / 1000);
     res->http10_peer = req->http_major == 1 && req->http_minor == 0;
@@ -205,13 +241,14 @@ static int srv_head(lab_http_conn *c)
     srv->requests++;
     /* HTTP/1.1 requires Host; Node answers 400 without calling the
      * handler (requireHostHeader). */
-    if (req->http_minor == 1 && !lab_http_msg_header(req, "host")) {
+    const char *host, *expect;
+    find_host_expect(req, &host, &expect);
+    if (req->http_minor == 1 && !host) {
         lab_http_set_status(res, 400);
         lab_http_set_header(res, "Connection", "close");
         lab_http_end(res, NULL, 0, NULL, NULL);
         return 0;
     }
-    const char *expect = lab_http_msg_header(req, "expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && req->http_minor >= 1)
         send_continue(c);
     srv->on_request(srv, req, res);
@@ -277,6 +314,7 @@ static void srv_closed(lab_http_conn *c)
 {
     lab_http_server *srv = c->srv;
     abort_exchange(c, "ECONNRESET");      /* one nobody wrote to */
+    if (c->spare) destroy_exchange(c->spare);
     if (c->prev) c->prev->next = c->next; else srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     srv->nconns--;

@@ -149,6 +149,8 @@ typedef struct {
     bool chunked;              /* no Content-Length: chunked framing */
     uint64_t cut_at;           /* hang up after this many bytes (0: never) */
     uint64_t start;            /* where in the pattern its bytes begin */
+    bool text;                 /* log lines that compress, instead of
+                                  random bytes that do not */
     void (*on_done)(lab_upload *u);
     void *data;
 } lab_upload_options;

@@ -38,6 +38,27 @@ static void make_pattern(void)
     }
 }
 
+/* The other block, for text=true: log lines, which gzip shrinks several
+ * times (the random block does not shrink at all).  Same length, same
+ * rule: the same bytes on every run. */
+static unsigned char *text_pattern;
+
+static void make_text_pattern(void)
+{
+    if (text_pattern) return;
+    text_pattern = lab_xmalloc(PATTERN_LEN + 128);
+    static const char *const levels[] = { "info", "info", "info", "warn", "debug", "error" };
+    static const char *const paths[] = { "/", "/upload", "/api/jobs", "/health", "/static/app.js" };
+    size_t at = 0;
+    for (unsigned i = 0; at < PATTERN_LEN; i++) {
+        int n = snprintf((char *)text_pattern + at, 128,
+                         "2026-12-06T00:%02u:%02u.%03uZ %s req=%u path=%s status=%u bytes=%u\n",
+                         i / 60000 % 60, i / 1000 % 60, i % 1000, levels[i % 6], i,
+                         paths[(i * 7) % 5], i % 17 ? 200 : 500, (i * 2654435761u) % 90000);
+        at += (size_t)n;
+    }
+}
+
 /* The upload is over, however it ended: the client goes, on_done runs. */
 static void upload_done(lab_upload *u, const char *error)
 {
@@ -70,7 +91,7 @@ static void pump(lab_upload *u)
         size_t off = (size_t)((u->opts.start + u->sent) % PATTERN_LEN), n = PIECE;
         if (n > PATTERN_LEN - off) n = PATTERN_LEN - off;
         if (n > limit - u->sent) n = (size_t)(limit - u->sent);
-        const unsigned char *piece = pattern + off;
+        const unsigned char *piece = (u->opts.text ? text_pattern : pattern) + off;
         u->crc = (uint32_t)crc32(u->crc, piece, (uInt)n);
         u->sent += n;
         if (!lab_http_write(out, piece, n, NULL, NULL)) return;
@@ -117,7 +138,8 @@ lab_upload *lab_upload_start(lab_loop *loop, const lab_upload_options *opts)
         errno = EINVAL;
         return NULL;
     }
-    make_pattern();
+    if (opts->text) make_text_pattern();
+    else make_pattern();
     lab_upload *u = lab_xcalloc(1, sizeof *u);
     u->opts = *opts;
     u->size = opts->size;

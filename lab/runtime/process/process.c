@@ -425,8 +425,12 @@ lab_process *lab__spawn(lab_loop *loop, const lab_spawn_options *opts,
                         lab_child_main *main, void *arg)
 {
     if (!valid_options(opts, main == NULL)) { errno = EINVAL; return NULL; }
-    static bool sigpipe_ignored;          /* as Node: EPIPE, not death */
-    if (!sigpipe_ignored) { signal(SIGPIPE, SIG_IGN); sigpipe_ignored = true; }
+    /* As Node: EPIPE, not death.  Every time, not once per process: a
+     * worker forked without exec had its signals reset to the default
+     * (reset_signals) while a "done once" flag would have come along in
+     * its copy of our memory, and its first write to a dead child's stdin
+     * would kill it. */
+    signal(SIGPIPE, SIG_IGN);
 
     lab_process *p = lab_xcalloc(1, sizeof *p);
     p->loop = loop;

@@ -66,7 +66,10 @@
     X(ACTORS, "actors")   X(NOCOPY, "nocopy")                               \
     /* together.uploads (lab/demos/together_uploads*.c) */                   \
     X(UPLOAD, "upload")   X(UPLOAD_DONE, "upload_done")                       \
-    X(UPLOAD_WORKER, "upload_worker") X(UPLOAD_SENT, "upload_sent")
+    X(UPLOAD_WORKER, "upload_worker") X(UPLOAD_SENT, "upload_sent")            \
+    /* together.system (lab/demos/together_system*.c) */                     \
+    X(SYSTEM, "system")   X(SYSTEM_WORKER, "system_worker")                   \
+    X(SYSTEM_UPLOAD, "system_upload")
 
 typedef enum {
 #define LAB_EV_ENUM_(id, name) LAB_EV_##id,
