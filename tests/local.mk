@@ -137,6 +137,7 @@ EXTRA_DIST += tests/chapters.sh tests/chapter_checks.sh
 FUZZ_MODEL_SOURCES = lab/tui/model.c lab/tui/model_log.c lab/tui/model_ipc.c \
 	lab/tui/model_result.c lab/tui/model_cluster.c \
 	lab/tui/model_shutdown.c lab/tui/model_threads.c lab/tui/model_jobs.c tests/fuzz/fuzz_model.c
+FUZZ_MODEL_SOURCES += lab/tui/model_system.c
 check_PROGRAMS += tests/fuzz/replay
 tests_fuzz_replay_SOURCES = tests/fuzz/replay.c $(FUZZ_MODEL_SOURCES)
 tests_fuzz_replay_LDADD = $(RUNTIME_LIBS)
@@ -298,3 +299,7 @@ tests_test_demo_SOURCES = tests/test_demo.c lab/demos/demo.c
 # Chapter 6: the whole system: uploads -> gzip children -> disk, records in SQLite (together.system).
 TESTS += tests/demo_system.sh
 EXTRA_DIST += tests/demo_system.sh
+# The model of together.system's overview (lab/tui/model_system.c), in every program that links model.c.
+tests_test_tui_model_SOURCES += lab/tui/model_system.c
+tests_test_tui_shutdown_SOURCES += lab/tui/model_system.c
+tests_test_tui_cluster_SOURCES += lab/tui/model_system.c

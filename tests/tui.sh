@@ -349,6 +349,21 @@ expect_screen shutdown "acknowledged ([0-9]+) +rows in db \1 " "shutdown: every 
 [ "$(widest shutdown)" -le 80 ] && ok "shutdown: fits in 80 columns" || fail "shutdown: fits in 80 columns" "$(shot shutdown)"
 quit_and_check shutdown "shutdown"
 
+# ---- The whole system's overview (together.system): real numbers, r and q ----
+start system 80 24 -- open together.system --set uploads=60 --set size=4194304 --set level=9
+expect_screen system "^ system +loading +sent [0-9]+/60 +in flight [1-9]" "system: the overview shows the load in flight"
+expect_screen system "^ [0-9]+ +w[0-9]+ +upload-[0-9]+\.bin +[0-9.]+[KM]? → " "system: a row per gzip child: its upload, bytes in and out"
+expect_screen system "records recv [0-9]+ +gzip [0-9]+ +stored [1-9][0-9]* +failed 0" "system: the records by state, counted in SQLite"
+expect_screen system "^ memory [0-9.]+[KM] in 2 workers" "system: the workers' memory"
+keys system r
+expect_screen system "restart done" "system: r replaces the workers one at a time"
+keys system q
+expect_screen system "finished at" "system: q stops it gracefully"
+expect_screen system "ok [0-9]+ +failed 0 +restart done" "system: nothing failed through the restart and the stop"
+expect_screen system "records recv 0 +gzip 0 +stored [1-9]" "system: every record ended stored"
+[ "$(widest system)" -le 80 ] && ok "system: fits in 80 columns" || fail "system: fits in 80 columns" "$(shot system)"
+quit_and_check system "system"
+
 # ---- A result panel: the answer whole, not a cut log line --------------------
 start result 80 24 -- open streams.readfile-vs-stream --set size=8M
 expect_screen result "finished at" "result: readfile-vs-stream runs to its end"

@@ -94,7 +94,7 @@ struct system_demo {
     int restarts, failed_during_restart, failed_at_restart_start;
     const char *stopped_by;
     int in_flight_at_stop;
-    bool stopping, load_done;
+    bool stopping, load_done, ended;   /* ended: every worker is gone */
     lab_signal sig_term, sig_int;
     lab_timer sample;
     int64_t last_acked;
@@ -382,8 +382,9 @@ static void on_sample(lab_timer *t)
     uint64_t now = lab_clock_us();
     double secs = (double)(now - h->last_sample_us) / 1e6;
     lab_ev *e = lab_ev_new(LAB_EV(SYSTEM));
-    lab_ev_str(e, "phase", h->stopping ? "stopping" : !strcmp(h->restart_state, "running")
-                                           ? "restarting" : h->load_done ? "done" : "loading");
+    lab_ev_str(e, "phase", h->ended ? "done" : h->stopping ? "stopping"
+                           : !strcmp(h->restart_state, "running") ? "restarting"
+                           : h->load_done ? "finishing" : "loading");
     lab_ev_int(e, "uploads", h->wrk ? -1 : h->nsenders);
     lab_ev_int(e, "started", h->next);
     lab_ev_int(e, "in_flight", h->in_flight);
@@ -738,7 +739,7 @@ static int run(lab_demo *d)
     h->k.extra.data = h;
     lab_ev *e = lab_ev_new(LAB_EV(SERVING));
     lab_ev_str(e, "dir", h->cfg.dir);
-    lab_ev_str(e, "db", h->cfg.db);
+    lab_ev_str(e, "records", h->cfg.db);   /* (not "db": that names a Chapter 5 server) */
     lab_ev_emit(e);
     lab_timer_init(loop, &h->sample);
     h->sample.data = h;
@@ -756,6 +757,7 @@ static int run(lab_demo *d)
         lab_demo_deadline(d, loop, on_deadline);
         lab_loop_run(loop);
     }
+    h->ended = true;
     on_sample(&h->sample);                 /* the records' last counts */
     bool whole = summary(h);
     int rc = cluster_demo_finish(&h->k);

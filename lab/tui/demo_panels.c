@@ -459,7 +459,7 @@ static void panel_log(demo_screen *d, int y, int h, int cols)
 /* ---- putting the panels together --------------------------------------- */
 
 enum { P_EXIT, P_RESULT, P_STREAMS, P_LAG, P_POOL, P_RATE, P_LOG, P_CLUSTER, P_CDIST,
-       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_JOBS, P_N };
+       P_SHUTDOWN, P_COUNTS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_JOBS, P_SYSTEM, P_N };
 
 /* A cluster's primary reported: its workers' table, distribution and
  * timeline (demo_cluster.c) take the place of the process table, the bars,
@@ -514,6 +514,13 @@ static void sizes(demo_screen *d, int min[P_N], int want[P_N])
     if (demo_counts_shown(m)) min[P_COUNTS] = want[P_COUNTS] = demo_counts_rows(m);
     if (demo_actors_shown(m)) { min[P_ACTORS] = 3; want[P_ACTORS] = demo_actors_rows(m); }
     if (m->jobs.active) min[P_JOBS] = want[P_JOBS] = demo_jobs_rows(m);
+    if (m->system.active) {                /* the progress, rate, records, memory; then the children */
+        want[P_SYSTEM] = demo_system_rows(m);
+        min[P_SYSTEM] = want[P_SYSTEM] < 4 ? want[P_SYSTEM] : 4;
+        /* Its children's rows say what the streams' would (a gauge per
+         * child's stdin), in a row per upload instead of four. */
+        min[P_STREAMS] = want[P_STREAMS] = min[P_POOL] = want[P_POOL] = 0;
+    }
     if (demo_timeline(d)) min[P_LOG] = 4;
 }
 
@@ -541,7 +548,7 @@ void demo_draw(demo_screen *d, int rows, int cols)
     h[P_LOG] += avail;
     int y = 3;
     static const int order[] = { P_EXIT, P_SHUTDOWN, P_COUNTS, P_RESULT, P_STREAMS, P_RATE, P_LAG,
-                                 P_POOL, P_CLUSTER, P_CDIST, P_JOBS, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
+                                 P_POOL, P_CLUSTER, P_CDIST, P_JOBS, P_SYSTEM, P_ACTORS, P_PROCS, P_BARS, P_IPC, P_LOG };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         int p = order[k];
         if (!h[p]) continue;
@@ -561,6 +568,7 @@ void demo_draw(demo_screen *d, int rows, int cols)
             break;
         case P_CDIST: demo_cluster_dist(d, y, h[p], cols); break;
         case P_JOBS: demo_jobs_draw(d, y, h[p], cols); break;
+        case P_SYSTEM: demo_system_draw(d, y, h[p], cols); break;
         case P_SHUTDOWN: demo_shutdown_draw(d, y, h[p], cols); break;
         case P_COUNTS: demo_counts_draw(d, y, h[p], cols); break;
         case P_ACTORS: demo_actors_draw(d, y, h[p], cols); break;

@@ -14,6 +14,7 @@ lab_tui_libnltui_a_SOURCES = \
 	lab/tui/model_shutdown.c lab/tui/model_shutdown.h \
 	lab/tui/model_threads.c lab/tui/model_threads.h \
 	lab/tui/model_jobs.c lab/tui/model_jobs.h lab/tui/demo_jobs.c \
+	lab/tui/model_system.c lab/tui/model_system.h lab/tui/demo_system.c \
 	lab/tui/demo_proc.c lab/tui/demo_proc.h \
 	lab/tui/doc_layout.c lab/tui/doc_layout.h \
 	lab/tui/syntax.c lab/tui/syntax.h \

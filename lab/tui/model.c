@@ -619,6 +619,8 @@ static void (*const handlers[LAB_EV_COUNT])(event *e) = {
     [LAB_EV_NOCOPY] = model_threads_on_nocopy,
     [LAB_EV_JOB_POOL] = model_jobs_on_pool, [LAB_EV_LATENCY] = model_jobs_on_latency,
     [LAB_EV_JOB] = model_jobs_on_job, [LAB_EV_JOB_CHILD] = model_jobs_on_child,
+    [LAB_EV_SYSTEM] = model_system_on_system, [LAB_EV_SYSTEM_WORKER] = model_system_on_worker,
+    [LAB_EV_SYSTEM_UPLOAD] = model_system_on_upload,
 };
 
 /* ---- feeding ----------------------------------------------------------- */

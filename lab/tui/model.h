@@ -22,6 +22,7 @@
 #include "model_shutdown.h"
 #include "model_threads.h"
 #include "model_jobs.h"
+#include "model_system.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -247,6 +248,7 @@ typedef struct model {
     model_shutdown shutdown;   /* a graceful shutdown (model_shutdown.c) */
     model_threads threads_view;   /* counters, actors (model_threads.c) */
     model_jobs jobs;           /* a pool of job children (model_jobs.c) */
+    model_system system;       /* an upload system's overview (model_system.c) */
 } model;
 
 void model_init(model *m);

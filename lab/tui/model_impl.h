@@ -80,6 +80,10 @@ void model_jobs_on_pool(event *e);
 void model_jobs_on_latency(event *e);
 void model_jobs_on_job(event *e);
 void model_jobs_on_child(event *e);
+/* model_system.c */
+void model_system_on_system(event *e);
+void model_system_on_worker(event *e);
+void model_system_on_upload(event *e);
 void model_threads_on_count(event *e);
 void model_threads_on_pingpong(event *e);
 void model_threads_on_actors(event *e);

@@ -343,6 +343,10 @@ static int demo_keys(demo_screen *d, binding *out, int n, int max)
     for (int k = 0; k < LAB_DEMO_MAX_KEYS && d->def->keys[k].key && n < max - 16; k++) {
         const lab_demo_key *dk = &d->def->keys[k];
         if (cluster && dk->key == 'k') continue;
+        /* A demo's q and r (together.system: the graceful stop, the
+         * rolling restart) are the lab's "back" and "run again" once the
+         * demo has ended. */
+        if ((dk->key == 'q' || dk->key == 'r') && !demo_proc_running(&d->proc)) continue;
         snprintf(key_names[k], sizeof key_names[k], "%s", pair && dk->key == '+' ? "+/-" : (char[]){ dk->key, 0 });
         out[n++] = (binding){ dk->key, 0, key_names[k], dk->help, DO_COMMAND,
                               !(pair && dk->key == '-'), dk->footer };

@@ -93,6 +93,9 @@ void demo_actors_draw(demo_screen *d, int y, int h, int cols);
 /* demo_jobs.c: a job pool's rows (when the model has one). */
 int demo_jobs_rows(const model *m);
 void demo_jobs_draw(demo_screen *d, int y, int h, int cols);
+/* demo_system.c: an upload system's overview (when the model has one). */
+int demo_system_rows(const model *m);
+void demo_system_draw(demo_screen *d, int y, int h, int cols);
 /* The view's own timeline, if it has one (cluster, shutdown), else NULL. */
 model_timeline *demo_timeline(demo_screen *d);
 
