@@ -1,4 +1,5 @@
 /* test_telemetry.c — JSON Lines telemetry: well-formed, and never blocking. */
+#define _GNU_SOURCE
 #include "telemetry.h"
 #include "check_run.h"
 #include "iotest.h"
@@ -637,6 +638,152 @@ START_TEST(forked_child_has_its_own_rings)
 }
 END_TEST
 
+/* ---- frame mode (NODELAB_TELEMETRY_FRAME: the lab's) ------------------ */
+
+#define FRAME_BUDGET 8             /* frame.c's: lines a kind and stream pass per frame */
+
+static cJSON *parse_line(char **save, char *text)
+{
+    char *line = strtok_r(text, "\n", save);
+    return line ? cJSON_Parse(line) : NULL;
+}
+
+static const char *ev_name(const cJSON *ev) { return cJSON_GetObjectItem(ev, "ev")->valuestring; }
+static double ev_field(const cJSON *ev, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(ev, key);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : v ? v->valuedouble : -1;
+}
+
+/* Telemetry to a pipe, as the lab asks for it, with a frame longer than
+ * any test: a frame ends only when the test says so (a rare event, close). */
+static void open_in_frame_mode(int fds[2])
+{
+    ck_assert_int_eq(pipe(fds), 0);
+    fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+    setenv("NODELAB_TELEMETRY_FRAME", "10000", 1);
+    lab_tel_open(fds[1]);
+    unsetenv("NODELAB_TELEMETRY_FRAME");
+}
+
+/* Reads what the test wrote, closes the pipe. */
+static char *read_and_close(int fds[2])
+{
+    char *text = drain(fds[0]);
+    close(fds[0]);
+    close(fds[1]);
+    return text;
+}
+
+static void push(const char *stream, int size, bool ret)
+{
+    lab_ev *e = lab_ev_new(LAB_EV(PUSH));
+    lab_ev_str(e, "stream", stream);
+    lab_ev_int(e, "size", size);
+    lab_ev_int(e, "len", size * 2);
+    lab_ev_bool(e, "ret", ret);
+    lab_ev_emit(e);
+}
+
+/* A burst of N data-path events in one frame: the first few pass as they
+ * are, the rest come as one `coalesced` line with their count, their
+ * summed sizes and false returns, and the last one's state.  A rare event
+ * in the middle flushes the fold before it.  The totals count them all. */
+START_TEST(a_frame_folds_a_burst_into_a_coalesced_line)
+{
+    int fds[2];
+    open_in_frame_mode(fds);
+    lab_tel_totals before = lab_tel_totals_of(LAB_EV_PUSH);
+    const int N = 1000;
+    long sum = 0, falses = 0;
+    for (int i = 1; i <= N; i++) {
+        bool ret = i % 10 != 0;
+        push("src", i, ret);
+        if (i > FRAME_BUDGET) sum += i, falses += !ret;
+    }
+    lab_ev *rare = lab_ev_new(LAB_EV(SUMMARY));
+    lab_ev_int(rare, "n", N);
+    lab_ev_emit(rare);
+    push("src", 7, true);                   /* the frame's budget is spent: folded */
+    push("src", 9, false);
+    lab_tel_close(1000);
+    lab_tel_totals after = lab_tel_totals_of(LAB_EV_PUSH);
+    ck_assert_uint_eq(after.events - before.events, N + 2);
+    ck_assert_uint_eq(after.bytes - before.bytes, (uint64_t)N * (N + 1) / 2 + 16);
+    ck_assert_uint_eq(after.falses - before.falses, N / 10 + 1);
+
+    char *text = read_and_close(fds), *save = NULL;
+    cJSON *ev = parse_line(&save, text);
+    for (int i = 1; i <= FRAME_BUDGET; i++) {         /* the first pass as they are */
+        ck_assert_ptr_nonnull(ev);
+        ck_assert_str_eq(ev_name(ev), "push");
+        ck_assert_int_eq(ev_field(ev, "size"), i);
+        cJSON_Delete(ev);
+        ev = parse_line(&save, NULL);
+    }
+    ck_assert_ptr_nonnull(ev);                        /* the rest: one line */
+    ck_assert_str_eq(ev_name(ev), "coalesced");
+    ck_assert_str_eq(cJSON_GetObjectItem(ev, "of")->valuestring, "push");
+    ck_assert_int_eq(ev_field(ev, "events"), N - FRAME_BUDGET);
+    ck_assert_int_eq(ev_field(ev, "size_sum"), sum);
+    ck_assert_int_eq(ev_field(ev, "false_count"), falses);
+    ck_assert_str_eq(cJSON_GetObjectItem(ev, "stream")->valuestring, "src");
+    ck_assert_int_eq(ev_field(ev, "size"), N);        /* the last one's state */
+    ck_assert_int_eq(ev_field(ev, "len"), 2 * N);
+    ck_assert_int_eq(ev_field(ev, "ret"), 0);
+    cJSON_Delete(ev);
+    ev = parse_line(&save, NULL);                     /* the rare event, after it */
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev_name(ev), "summary");
+    cJSON_Delete(ev);
+    ev = parse_line(&save, NULL);                     /* the two after, folded, at close */
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_str_eq(ev_name(ev), "coalesced");
+    ck_assert_int_eq(ev_field(ev, "events"), 2);
+    ck_assert_int_eq(ev_field(ev, "size_sum"), 16);
+    ck_assert_int_eq(ev_field(ev, "false_count"), 1);
+    ck_assert_int_eq(ev_field(ev, "size"), 9);
+    cJSON_Delete(ev);
+    ck_assert_ptr_null(parse_line(&save, NULL));
+    free(text);
+}
+END_TEST
+
+/* Within one stream the lines come in the order of their last events: a
+ * drain that came after the last false write is read after it (the gauge
+ * ends "drained"), and a write passing through flushes its stream's older
+ * folds first.  Another stream's folds are not held to that order. */
+START_TEST(a_streams_folds_keep_the_order_of_their_last_events)
+{
+    int fds[2];
+    open_in_frame_mode(fds);
+    for (int i = 0; i < 3 * FRAME_BUDGET; i++) {     /* writes, then drains, folded */
+        lab_ev *e = lab_ev_new(LAB_EV(WRITE));
+        lab_ev_str(e, "stream", "sink");
+        lab_ev_int(e, "size", 1);
+        lab_ev_bool(e, "ret", false);
+        lab_ev_emit(e);
+    }
+    for (int i = 0; i < 3 * FRAME_BUDGET; i++) lab_tel_stream(LAB_EV(DRAIN), "sink");
+    for (int i = 0; i < 2 * FRAME_BUDGET; i++) push("other", 1, true);
+    lab_tel_stream(LAB_EV(PAUSE), "sink");           /* passes: sink's folds go first */
+    lab_tel_close(1000);
+    char *text = read_and_close(fds), *save = NULL;
+    int order = 0, write_fold = -1, drain_fold = -1, pause_line = -1;
+    for (cJSON *ev = parse_line(&save, text); ev; ev = parse_line(&save, NULL), order++) {
+        const cJSON *of = cJSON_GetObjectItem(ev, "of");
+        if (!strcmp(ev_name(ev), "coalesced") && !strcmp(of->valuestring, "write")) write_fold = order;
+        if (!strcmp(ev_name(ev), "coalesced") && !strcmp(of->valuestring, "drain")) drain_fold = order;
+        if (!strcmp(ev_name(ev), "pause")) pause_line = order;
+        cJSON_Delete(ev);
+    }
+    ck_assert_int_ge(write_fold, 0);
+    ck_assert_int_gt(drain_fold, write_fold);
+    ck_assert_int_gt(pause_line, drain_fold);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -649,5 +796,7 @@ int main(void)
                      record_lines_are_cjson_lines, producers_keep_their_order_and_exact_totals,
                      forked_child_has_its_own_rings,
                      the_loops_flush_wakes_the_formatter_only_when_a_record_waits,
-                     a_forked_child_starts_its_formatter_only_when_it_reports_much);
+                     a_forked_child_starts_its_formatter_only_when_it_reports_much,
+                     a_frame_folds_a_burst_into_a_coalesced_line,
+                     a_streams_folds_keep_the_order_of_their_last_events);
 }

@@ -594,9 +594,111 @@ START_TEST(ticking_moves_history_on_through_quiet_time)
 }
 END_TEST
 
+/* ---- frame mode: `coalesced` lines (docs/telemetry.md) ----------------- */
+
+/* A coalesced line stands for `events` events of its kind: every counter
+ * takes them all, every gauge the last one's state.  Read as one write, the
+ * dashboard would show 3 writes where the demo made 1002. */
+START_TEST(a_coalesced_line_counts_every_event_and_keeps_the_last_state)
+{
+    feed("{\"ts\":10,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":100,\"len\":100,\"hwm\":16384,\"ret\":true}");
+    feed("{\"ts\":20,\"ev\":\"write\",\"pid\":9,\"stream\":\"sink\",\"size\":100,\"len\":200,\"hwm\":16384,\"ret\":true}");
+    feed("{\"ts\":900,\"ev\":\"coalesced\",\"pid\":9,\"of\":\"write\",\"events\":1000,\"size_sum\":123456,"
+         "\"false_count\":40,\"stream\":\"sink\",\"size\":300,\"len\":16500,\"hwm\":16384,\"ret\":false}");
+    model_stream *s = model_stream_find(&M, "sink");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->writes, 1002);
+    ck_assert_int_eq(s->falses, 40);
+    ck_assert_int_eq(s->bytes_in, 200 + 123456);
+    ck_assert_int_eq(s->w.len, 16500);                /* the last write's state */
+    ck_assert(s->need_drain);
+    ck_assert_int_eq(model_count(&M, "write"), 1002);
+    ck_assert_int_eq(model_count(&M, "coalesced"), 0);
+    ck_assert_int_eq(M.events, 1002);
+    ck_assert_int_eq(model_proc_find(&M, 9)->events, 1002);
+    double hist[1];
+    model_series_last(&M.written, hist, 1);
+    ck_assert(hist[0] == 200 + 123456);
+    /* Drains, data, a request, folded the same way. */
+    feed("{\"ts\":950,\"ev\":\"coalesced\",\"pid\":9,\"of\":\"drain\",\"events\":39,\"size_sum\":0,"
+         "\"false_count\":0,\"stream\":\"sink\"}");
+    ck_assert_int_eq(s->drains, 39);
+    ck_assert(!s->need_drain);
+    feed("{\"ts\":960,\"ev\":\"coalesced\",\"pid\":9,\"of\":\"data\",\"events\":70,\"size_sum\":7000,"
+         "\"false_count\":0,\"stream\":\"src\",\"size\":100,\"len\":5}");
+    ck_assert_int_eq(model_stream_find(&M, "src")->datas, 70);
+    ck_assert_int_eq(model_stream_find(&M, "src")->bytes_out, 7000);
+    ck_assert_int_eq(model_stream_find(&M, "src")->r.len, 5);
+    feed("{\"ts\":970,\"ev\":\"coalesced\",\"pid\":9,\"of\":\"request\",\"events\":12,\"size_sum\":0,"
+         "\"false_count\":0,\"status\":200,\"us\":5}");
+    ck_assert_int_eq(model_proc_find(&M, 9)->requests, 12);
+    ck_assert_int_eq(M.workers[0].count, 12);
+    /* Junk counts are clamped, not trusted. */
+    feed("{\"ts\":980,\"ev\":\"coalesced\",\"pid\":9,\"of\":\"drain\",\"events\":-5,\"stream\":\"sink\"}");
+    ck_assert_int_eq(s->drains, 40);
+}
+END_TEST
+
+/* IPC: a coalesced report of n messages by one end and the other end's
+ * reports (plain or coalesced) still count each message once. */
+START_TEST(coalesced_ipc_reports_count_each_message_once)
+{
+    feed("{\"ts\":10,\"ev\":\"ipc\",\"pid\":40,\"from\":40,\"to\":41,\"dir\":\"send\",\"bytes\":9,\"body\":\"{}\"}");
+    feed("{\"ts\":50,\"ev\":\"coalesced\",\"pid\":40,\"of\":\"ipc\",\"events\":99,\"size_sum\":0,"
+         "\"false_count\":0,\"from\":40,\"to\":41,\"dir\":\"send\",\"bytes\":9,\"body\":\"{\\\"n\\\":100}\"}");
+    ck_assert_int_eq(M.ipc_total, 100);
+    ck_assert_int_eq(M.ipc_count, 2);                 /* the first, and the last of the 99 */
+    ck_assert_str_eq(model_ipc_at(&M, 1)->body, "{\"n\":100}");
+    /* The receiver: 60 of them one by one... */
+    feed("{\"ts\":60,\"ev\":\"ipc\",\"pid\":41,\"from\":40,\"to\":41,\"dir\":\"recv\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert(model_ipc_at(&M, 0)->received);
+    ck_assert_int_eq(model_ipc_at(&M, 0)->latency_us, 50);
+    feed("{\"ts\":70,\"ev\":\"coalesced\",\"pid\":41,\"of\":\"ipc\",\"events\":59,\"from\":40,\"to\":41,"
+         "\"dir\":\"recv\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert_int_eq(M.ipc_total, 100);
+    /* ...then the other 40 and 5 the sender has not reported yet. */
+    feed("{\"ts\":90,\"ev\":\"coalesced\",\"pid\":41,\"of\":\"ipc\",\"events\":45,\"from\":40,\"to\":41,"
+         "\"dir\":\"recv\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert_int_eq(M.ipc_total, 105);
+    ck_assert(model_ipc_at(&M, 1)->received);         /* message 100 completed */
+    ck_assert_int_eq(model_proc_find(&M, 40)->ipc_out, 105);
+    ck_assert_int_eq(model_proc_find(&M, 41)->ipc_in, 105);
+    feed("{\"ts\":95,\"ev\":\"coalesced\",\"pid\":40,\"of\":\"ipc\",\"events\":5,\"from\":40,\"to\":41,"
+         "\"dir\":\"send\",\"bytes\":9,\"body\":\"{}\"}");
+    ck_assert_int_eq(M.ipc_total, 105);
+}
+END_TEST
+
+/* The lab's frame mode on a real firehose: the model's totals are the
+ * demo's own (its summary's `counted`), though it read a few hundred
+ * lines for 200 000 events. */
+START_TEST(recorded_firehose_in_frame_mode_has_exact_totals)
+{
+    setenv("NODELAB_TELEMETRY_FRAME", "33", 1);
+    record("bench.firehose --set events=200000 --set work_ns=0");
+    unsetenv("NODELAB_TELEMETRY_FRAME");
+    const cJSON *sum = recorded("summary", 0);
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_ptr_nonnull(recorded("coalesced", 0));
+    int lines = cJSON_GetArraySize(REC);
+    ck_assert_int_lt(lines, 20000);
+    model_stream *s = model_stream_find(&M, "firehose");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->pushes + M.dropped, (int64_t)field(sum, "counted"));
+    if (M.dropped == 0) {
+        ck_assert_int_eq(s->bytes_in, (int64_t)field(sum, "counted_bytes"));
+        ck_assert_int_eq(s->push_falses, (int64_t)field(sum, "counted_falses"));
+    }
+    ck_assert_int_eq(model_count(&M, "push") + M.dropped, (int64_t)field(sum, "counted"));
+}
+END_TEST
+
 int main(void)
 {
     return CHECK_RUN("tui model", 60, setup, NULL,
+                     a_coalesced_line_counts_every_event_and_keeps_the_last_state,
+                     coalesced_ipc_reports_count_each_message_once,
+                     recorded_firehose_in_frame_mode_has_exact_totals,
                      demo_event_names_the_demo_and_its_parameters,
                      cluster_worker_stats_count_requests_without_request_events,
                      param_replies_update_the_value_or_say_why_not,

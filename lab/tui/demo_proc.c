@@ -117,6 +117,13 @@ static void exec_runner(int in, int out, int err, char **argv)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    /* The lab draws FRAME_MS frames: the demo's telemetry may fold its
+     * busy events per frame (docs/telemetry.md, "Frame mode") instead of
+     * sending a line each.  A setting of the lab's own environment wins
+     * (NODELAB_TELEMETRY_FRAME=0: every event a line). */
+    char frame[16];
+    snprintf(frame, sizeof frame, "%d", FRAME_MS);
+    setenv("NODELAB_TELEMETRY_FRAME", frame, 0);
     execv(nl_self_exe(), argv);
     dprintf(2, "nodelab: cannot run %s: %s\n", nl_self_exe(), strerror(errno));
     _exit(127);

@@ -306,7 +306,9 @@ static void on_stream(event *e)
     m->declared[m->ndeclared++].whwm = wh;
 }
 
-/* The busiest events of all; a false one logs itself. */
+/* The busiest events of all; a false one logs itself.  A coalesced line
+ * counts every write it stands for; the state (lengths, need drain) is
+ * its last one's. */
 static void on_write_or_push(event *e)
 {
     model_stream *s = stream_get(e->m, e->stream);
@@ -314,17 +316,17 @@ static void on_write_or_push(event *e)
     bool write = e->id == LAB_EV_WRITE;
     buffer_fill(write ? &s->w : &s->r, e);
     guess_kind(s);
-    s->bytes_in = add_sat(s->bytes_in, e->size);
-    if (write) s->writes++;
-    else s->pushes++;
-    if (e->ret) {
-        s->burst++;
-    } else {
-        if (write) s->falses++, s->need_drain = true;
-        else s->push_falses++;
+    s->bytes_in = add_sat(s->bytes_in, e->size_sum);
+    if (write) s->writes = add_sat(s->writes, e->n);
+    else s->pushes = add_sat(s->pushes, e->n);
+    s->burst = add_sat(s->burst, e->n - e->falses);    /* the true ones */
+    if (write) s->falses = add_sat(s->falses, e->falses);
+    else s->push_falses = add_sat(s->push_falses, e->falses);
+    if (!e->ret) {
+        if (write) s->need_drain = true;
         model_log_false(e->m, s, write, e->size, e->pid, e->ts);
     }
-    if (write) series_add(&e->m->written, e->ts, (double)e->size);
+    if (write) series_add(&e->m->written, e->ts, (double)e->size_sum);
 }
 
 /* A write completed: the writable buffer shrank. */
@@ -338,12 +340,12 @@ static void on_data(event *e)
 {
     model_stream *s = stream_get(e->m, e->stream);
     if (s) {
-        s->datas++;
-        s->bytes_out = add_sat(s->bytes_out, e->size);
+        s->datas = add_sat(s->datas, e->n);
+        s->bytes_out = add_sat(s->bytes_out, e->size_sum);
         if (e->len >= 0) s->r.len = e->len;    /* what the chunk left behind */
     }
     e->m->has_data_events = true;
-    series_add(&e->m->bytes, e->ts, (double)e->size);
+    series_add(&e->m->bytes, e->ts, (double)e->size_sum);
 }
 
 static void on_stream_state(event *e)
@@ -355,9 +357,9 @@ static void on_stream_state(event *e)
                              : stream_get(e->m, e->stream);
     if (!s) return;
     switch (e->id) {
-    case LAB_EV_DRAIN: s->drains++; s->need_drain = false; break;
-    case LAB_EV_PAUSE: s->pauses++; s->paused = true; break;
-    case LAB_EV_RESUME: s->resumes++; s->paused = false; break;
+    case LAB_EV_DRAIN: s->drains = add_sat(s->drains, e->n); s->need_drain = false; break;
+    case LAB_EV_PAUSE: s->pauses = add_sat(s->pauses, e->n); s->paused = true; break;
+    case LAB_EV_RESUME: s->resumes = add_sat(s->resumes, e->n); s->paused = false; break;
     case LAB_EV_END: s->ended = true; s->r.len = 0; break;       /* read to the end */
     case LAB_EV_FINISH: s->finished = true; s->w.len = 0; break; /* every write done */
     case LAB_EV_CLOSE:                 /* destroyed: its buffers are released */
@@ -491,11 +493,11 @@ static void on_request(event *e)
     model *m = e->m;
     int pid = e->subject;                   /* the process that served it */
     model_proc *p = model_proc_get(m, pid);
-    if (p) p->requests++;
-    series_add(&m->requests, e->ts, 1);
+    if (p) p->requests = add_sat(p->requests, e->n);
+    series_add(&m->requests, e->ts, (double)e->n);
     char label[24];
     snprintf(label, sizeof label, "pid %d", pid);
-    bar_add(m->workers, &m->nworkers, label, 1);
+    bar_add(m->workers, &m->nworkers, label, e->n);
 }
 
 /* A cluster worker's periodic stats (worker_stats): its total requests,
@@ -684,6 +686,22 @@ static void scan(const cJSON *ev, event *e)
     }
 }
 
+/* A `coalesced` line (frame mode) is read as the events it stands for:
+ * the kind it names, its last event's fields, and how many. */
+static void uncoalesce(event *e)
+{
+    const char *of = ev_str(e->ev, "of");
+    if (!of || !*of || !strcmp(of, e->name)) return;
+    e->name = of;
+    e->n = to_i64(ev_num(e->ev, "events", 1));
+    if (e->n < 1) e->n = 1;
+    if (e->n > (1LL << 40)) e->n = 1LL << 40;
+    e->size_sum = to_size(ev_num(e->ev, "size_sum", 0));
+    e->falses = to_i64(ev_num(e->ev, "false_count", 0));
+    if (e->falses < 0) e->falses = 0;
+    if (e->falses > e->n) e->falses = e->n;
+}
+
 int model_feed(model *m, const char *line, size_t len)
 {
     cJSON *ev = cJSON_ParseWithLength(line, len);
@@ -694,22 +712,26 @@ int model_feed(model *m, const char *line, size_t len)
         cJSON_Delete(ev);
         return -1;
     }
+    e.n = 1;
+    e.size_sum = e.size;
+    e.falses = !e.ret;
+    if (!strcmp(e.name, lab_ev_names[LAB_EV_COALESCED])) uncoalesce(&e);
     if (m->first_ts < 0) m->first_ts = e.ts;
     if (e.ts > m->last_ts) m->last_ts = e.ts;
-    m->events++;
+    m->events = add_sat(m->events, e.n);
     int slot = name_slot(m, e.name);
     e.id = slot >= 0 ? (lab_ev_id)m->names[slot].id : lab_ev_lookup(e.name);
-    if (slot >= 0) m->names[slot].count++;
-    m->counts[e.id]++;
+    if (slot >= 0) m->names[slot].count = add_sat(m->names[slot].count, e.n);
+    m->counts[e.id] = add_sat(m->counts[e.id], e.n);
     model_proc *p = model_proc_get(m, e.pid);
     if (p) {
-        p->events++;
+        p->events = add_sat(p->events, e.n);
         keep_peak(p, e.peak_rss);
         if (e.role && e.id != LAB_EV_EXIT) model_copy(p->role, sizeof p->role, e.role);
     }
     /* A thread's share of the work: each job counts once, at its start. */
     if (e.thread && (!e.phase || strcmp(e.phase, "start") == 0))
-        bar_add(m->threads, &m->nthreads, e.thread, 1);
+        bar_add(m->threads, &m->nthreads, e.thread, e.n);
     if (e.id != LAB_EV_OTHER && handlers[e.id]) handlers[e.id](&e);
     model_log_event(m, ev, e.id, e.name, e.pid, e.subject, e.ts);
     cJSON_Delete(ev);

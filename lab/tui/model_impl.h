@@ -26,6 +26,11 @@ typedef struct {
     int64_t size, len, hwm;    /* len, hwm: -1 when absent */
     int64_t peak_rss;          /* a peak the emitter reports about itself, or 0 */
     bool ret;
+    /* A `coalesced` line (frame mode, docs/telemetry.md) stands for n
+     * events of its kind (`of`): its fields are the last one's, size_sum
+     * and falses cover all n.  A plain event: n 1, size_sum its size,
+     * falses 1 for a "ret": false. */
+    int64_t n, size_sum, falses;
 } event;
 
 /* Fields, read safely: a missing or mistyped field gives the default. */

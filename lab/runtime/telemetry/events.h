@@ -27,7 +27,7 @@
     X(PIPE, "pipe")       X(UNPIPE, "unpipe")                                 \
     /* the loop, its pool, memory, the telemetry itself */                    \
     X(LAG, "lag")         X(POOL, "pool")       X(MEM, "mem")                 \
-    X(DROPPED, "dropped")                                                     \
+    X(DROPPED, "dropped") X(COALESCED, "coalesced")                           \
     /* files, sockets, gzip, HTTP (io/, net/) */                              \
     X(FS, "fs")           X(OPEN, "open")       X(LISTENING, "listening")     \
     X(CONNECTION, "connection") X(CONNECT, "connect")                         \

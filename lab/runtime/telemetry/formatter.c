@@ -141,11 +141,79 @@ static void report_drops(tel_ring *t)
     t->dropped_reported = d;
 }
 
+/* Room in `out` for a line of need bytes, writing what is there to make
+ * it; false when the reader is behind. */
+static bool room_for(size_t need)
+{
+    if (atomic_load_explicit(&tel.out_len, memory_order_relaxed) + need <= TEL_OUT_CAP) return true;
+    write_out_locked();
+    return atomic_load_explicit(&tel.out_len, memory_order_relaxed) + need <= TEL_OUT_CAP;
+}
+
+/* A record's line, appended to `out` (room_for() said yes). */
+static void format_line(const lab_rec *r, bool with_cjson)
+{
+    size_t len = atomic_load_explicit(&tel.out_len, memory_order_relaxed), n;
+    if (with_cjson) {
+        cJSON *obj = lab_rec_to_cjson(r);
+        char *line = cJSON_PrintUnformatted(obj);
+        cJSON_Delete(obj);
+        n = strlen(line);
+        memcpy(tel.out + len, line, n);
+        free(line);
+    } else {
+        n = lab_rec_format(r, tel.out + len);
+    }
+    tel.out[len + n] = '\n';
+    /* The line is in `out` before the record leaves its ring, so
+     * lab_tel_pending() never sees it in neither. */
+    atomic_store_explicit(&tel.out_len, len + n + 1, memory_order_release);
+    tel.written_lines++;
+}
+
+/* Frame mode: the folds tel_frame_peek() gives, as `coalesced` lines;
+ * false when the reader is behind (the rest wait). */
+static bool flush_folds(void)
+{
+    const lab_rec *r;
+    lab_rec_buf b;
+    while ((r = tel_frame_peek(&b))) {
+        bool ok = lab_rec_json_max(r) + 1 <= TEL_OUT_CAP && room_for(lab_rec_json_max(r) + 1);
+        if (ok) format_line(r, false);
+        lab_rec_release(&b);
+        if (!ok) return false;
+        tel_frame_pop();
+    }
+    return true;
+}
+
+/* Frame mode: at a frame's end every fold goes out. */
+static bool end_frame_if_due(void)
+{
+    if (!tel_frame_on()) return true;
+    uint64_t now = lab_clock_us();
+    if (!tel_frame_due(now)) return true;
+    tel_frame_flush_all();
+    if (!flush_folds()) return false;
+    tel_frame_start(now);
+    return true;
+}
+
+void tel_drain_frame_locked(void)
+{
+    if (!tel_frame_on()) return;
+    tel_frame_flush_all();
+    if (flush_folds()) tel_frame_start(lab_clock_us());
+    write_out_locked();
+}
+
 size_t tel_drain_locked(bool with_cjson)
 {
     size_t done = 0;
     write_out_locked();
+    bool frames = tel_frame_on();
     for (;;) {
+        if (frames && (done & 1023) == 0 && !end_frame_if_due()) break;
         tel_ring *t;
         const lab_rec *r = next_record(&t);
         if (!r) break;
@@ -155,30 +223,25 @@ size_t tel_drain_locked(bool with_cjson)
             tel.next_seq++;
             continue;
         }
-        if (atomic_load_explicit(&tel.out_len, memory_order_relaxed) + need > TEL_OUT_CAP) {
-            write_out_locked();
-            if (atomic_load_explicit(&tel.out_len, memory_order_relaxed) + need > TEL_OUT_CAP)
-                break;                                     /* the reader is behind */
+        if (!room_for(need)) break;                        /* the reader is behind */
+        if (frames) {
+            int how = tel_frame_offer(r);
+            if (how == FRAME_FLUSH_FIRST) {
+                if (!flush_folds()) break;
+                how = tel_frame_offer(r);
+                if (!room_for(need)) break;
+            }
+            if (how == FRAME_FOLDED) {
+                lab_ring_consume(&t->ring, &r->h);
+                tel.next_seq++;
+                done++;
+                continue;
+            }
         }
         report_drops(t);
-        size_t len = atomic_load_explicit(&tel.out_len, memory_order_relaxed), n;
-        if (with_cjson) {
-            cJSON *obj = lab_rec_to_cjson(r);
-            char *line = cJSON_PrintUnformatted(obj);
-            cJSON_Delete(obj);
-            n = strlen(line);
-            memcpy(tel.out + len, line, n);
-            free(line);
-        } else {
-            n = lab_rec_format(r, tel.out + len);
-        }
-        tel.out[len + n] = '\n';
-        /* The line is in `out` before the record leaves its ring, so
-         * lab_tel_pending() never sees it in neither. */
-        atomic_store_explicit(&tel.out_len, len + n + 1, memory_order_release);
+        format_line(r, with_cjson);
         lab_ring_consume(&t->ring, &r->h);
         tel.next_seq++;
-        tel.written_lines++;
         done++;
     }
     write_out_locked();
@@ -231,6 +294,11 @@ static void *formatter_main(void *arg)
                 continue;
             }
             struct timespec ts = { 0, 100 * 1000000L };
+            if (tel_frame_pending()) {             /* folds wait for the frame's end */
+                uint64_t now = lab_clock_us(), end = tel_frame_end();
+                ts.tv_nsec = end > now ? (long)(end - now) * 1000L : 0;
+                if (ts.tv_nsec > 100 * 1000000L) ts.tv_nsec = 100 * 1000000L;
+            }
             futex(&tel.sleeping, FUTEX_WAIT, 1, &ts);
             atomic_store(&tel.sleeping, 0);
         }

@@ -131,6 +131,42 @@ static const unsigned char *next_field(const unsigned char *p, const unsigned ch
 
 #define FIELDS(r) ((const unsigned char *)(r) + sizeof(lab_rec) + (r)->name_len)
 
+/* A field's value by key (the first one set), for the formatter's frame
+ * mode (frame.c): true when the record has it. */
+bool lab_rec_get(const lab_rec *r, const char *key, lab_rec_value *out)
+{
+    size_t klen = strlen(key);
+    const unsigned char *p = FIELDS(r), *end = fields_end(r);
+    field f;
+    while ((p = next_field(p, end, &f))) {
+        if (f.klen != klen || memcmp(f.key, key, klen) != 0) continue;
+        out->type = f.type;
+        out->n = f.n;
+        out->str = (const char *)f.val;
+        out->i = 0;
+        if (f.type == LAB_F_INT) memcpy(&out->i, f.val, 8);
+        else if (f.type == LAB_F_BOOL) out->i = *f.val;
+        return true;
+    }
+    return false;
+}
+
+void lab_rec_copy_fields(lab_rec_buf *b, const lab_rec *from)
+{
+    const unsigned char *p = FIELDS(from), *end = fields_end(from);
+    while (p < end && *p) {
+        field f;
+        const unsigned char *next = next_field(p, end, &f);
+        reserve(b, (size_t)(next - p));
+        memcpy(b->buf + b->len, p, (size_t)(next - p));
+        b->len += (size_t)(next - p);
+        p = next;
+    }
+    lab_rec *r = (lab_rec *)b->buf;
+    r->pid = from->pid;
+    r->pid_null = from->pid_null;
+}
+
 /* ---- JSON -------------------------------------------------------------- */
 
 static size_t print_int(char *out, int64_t v)

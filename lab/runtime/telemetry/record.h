@@ -54,6 +54,19 @@ void lab_rec_set_pid(lab_rec_buf *b, int pid);        /* pid <= 0: null */
 lab_rec *lab_rec_end(lab_rec_buf *b);
 void lab_rec_release(lab_rec_buf *b);
 
+/* A field read back (frame.c): its type, an INT or BOOL value in i, a
+ * STR or JSON value as str and n bytes (not NUL-terminated). */
+typedef struct {
+    int type;
+    int64_t i;
+    const char *str;
+    size_t n;
+} lab_rec_value;
+bool lab_rec_get(const lab_rec *r, const char *key, lab_rec_value *out);
+/* Appends from's fields, in order, to a record being built, and takes its
+ * pid: the coalesced line carries the last event's state as it was. */
+void lab_rec_copy_fields(lab_rec_buf *b, const lab_rec *from);
+
 /* The most bytes lab_rec_format() writes for a record (every string byte
  * escaped as \u00XX). */
 size_t lab_rec_json_max(const lab_rec *r);

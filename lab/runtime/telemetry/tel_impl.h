@@ -76,9 +76,31 @@ extern struct tel_state {
  * takes (never blocks); with_cjson: the old way, through cJSON.  Call with
  * fmt_lock held.  Returns the records it formatted. */
 size_t tel_drain_locked(bool with_cjson);
+/* Frame mode: writes every fold now (sync, close). */
+void tel_drain_frame_locked(void);
 bool tel_rings_pending(void);
 void tel_formatter_start(void);
 void tel_formatter_stop(void);
 void tel_formatter_wake(void);
+
+/* frame.c: frame mode (NODELAB_TELEMETRY_FRAME), the data path coalesced
+ * per frame for a reader that draws.  All of it under fmt_lock. */
+enum { FRAME_PASS, FRAME_FOLDED, FRAME_FLUSH_FIRST };
+void tel_frame_open(bool direct);      /* reads the variable */
+void tel_frame_reset(void);            /* forgets the folds (fork, close) */
+bool tel_frame_on(void);
+/* What to do with the next record: format it (PASS), nothing (FOLDED: it
+ * was folded, consume it), or flush folds with tel_frame_peek/pop first
+ * and offer it again (FLUSH_FIRST). */
+int tel_frame_offer(const lab_rec *r);
+bool tel_frame_due(uint64_t now_us);   /* the frame ended: flush all, start the next */
+void tel_frame_start(uint64_t now_us);
+void tel_frame_flush_all(void);        /* the next peeks take every fold */
+bool tel_frame_pending(void);
+uint64_t tel_frame_end(void);          /* when the frame ends (the formatter's alarm) */
+/* The oldest fold to flush as a `coalesced` record built in b (release b
+ * after), or NULL; tel_frame_pop() once its line is out. */
+const lab_rec *tel_frame_peek(lab_rec_buf *b);
+void tel_frame_pop(void);
 
 #endif

@@ -158,6 +158,7 @@ static void atfork_child(void)
     atomic_store(&tel.sleeping, 0);
     tel.pid = getpid();
     tel.forked = true;
+    tel_frame_reset();
     atomic_store(&child_events, 0);
 }
 
@@ -187,6 +188,7 @@ void lab_tel_open(int fd)
     tel.pid = getpid();
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     pthread_mutex_lock(&tel.fmt_lock);
+    tel_frame_open(tel.direct);
     if (!tel.out) tel.out = lab_xmalloc(TEL_OUT_CAP);
     atomic_store(&tel.fd, fd);
     pthread_mutex_unlock(&tel.fmt_lock);
@@ -231,6 +233,7 @@ void lab_tel_sync(void)
     if (tel_fd() < 0) return;
     pthread_mutex_lock(&tel.fmt_lock);
     tel_drain_locked(tel.direct);
+    tel_drain_frame_locked();
     pthread_mutex_unlock(&tel.fmt_lock);
 }
 
@@ -238,7 +241,8 @@ bool lab_tel_pending(void)
 {
     if (tel_fd() < 0) return false;
     /* Rings first: a line leaves its ring only once it is in `out`. */
-    return tel_rings_pending() || atomic_load_explicit(&tel.out_len, memory_order_acquire) > 0;
+    return tel_rings_pending() || atomic_load_explicit(&tel.out_len, memory_order_acquire) > 0 ||
+           tel_frame_pending();
 }
 
 static uint64_t sum_rings(size_t offset)
@@ -279,12 +283,15 @@ void lab_tel_close(int timeout_ms)
     uint64_t deadline = lab_clock_us() + (uint64_t)timeout_ms * 1000u;
     pthread_mutex_lock(&tel.fmt_lock);
     tel_drain_locked(tel.direct);
-    while (tel_fd() >= 0 && (atomic_load(&tel.out_len) > 0 || tel_rings_pending()) &&
+    tel_drain_frame_locked();
+    while (tel_fd() >= 0 && (atomic_load(&tel.out_len) > 0 || tel_rings_pending() ||
+                             tel_frame_pending()) &&
            lab_clock_us() < deadline) {
         struct pollfd pfd = { .fd = tel_fd(), .events = POLLOUT };
         int left = (int)((deadline - lab_clock_us()) / 1000u);
         if (poll(&pfd, 1, left > 0 ? left : 1) < 0 && errno != EINTR) break;
         tel_drain_locked(tel.direct);
+        tel_drain_frame_locked();
     }
     atomic_store(&tel.fd, -1);
     /* What could not be written is forgotten; the next open starts clean. */
@@ -297,6 +304,7 @@ void lab_tel_close(int timeout_ms)
     atomic_store(&tel.seq, 0);
     tel.next_seq = 0;
     tel.cur = NULL;
+    tel_frame_reset();
     pthread_mutex_unlock(&tel.fmt_lock);
 }
 
