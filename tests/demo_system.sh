@@ -182,6 +182,29 @@ assert s["shutdown"]["by"] == "SIGTERM" and s["acked_lost"] == 0, s
 '
 nothing_left "after an outside SIGTERM"
 
+# ---- no room on the disk: the file may not grow (a real write fails) -----------------------
+
+# RLIMIT_FSIZE 3 MiB, SIGXFSZ ignored (both inherited): a write of the
+# gzipped file past it fails with EFBIG, as a full disk fails with ENOSPC.
+# Random bodies (they do not shrink) of 4 MiB pass the limit; the records
+# and the event stream stay far under it.
+mkdir -p "$TMP/full"
+python3 - "$NODELAB" "$TMP/full" >"$TMP/full.json" 2>"$TMP/full.err" </dev/null <<'PY'
+import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (3 << 20, 3 << 20))
+os.execv(sys.argv[1], [sys.argv[1], "demo", "together.system", "--json", "--set", "out=" + sys.argv[2],
+                       "--set", "uploads=2", "--set", "size=4M", "--set", "body=random", "--set", "level=1"])
+PY
+check "system: no room for the file (EFBIG) is 507, a failed record and no file" "$TMP/full.json" "$TMP/full" '
+assert acked_exact() == [], sent
+for n, e in sent.items():
+    assert e["status"] == 507, e
+    assert rec[n]["state"] == "failed" and "EFBIG" in rec[n]["reason"], rec[n]
+assert s["records"]["failed"] == 2 and s["records"]["failed_with_file"] == 0, s
+'
+nothing_left "after a full disk"
+
 # ---- wrk as the load --------------------------------------------------------------------------
 
 run wrk --set load=wrk --set size=64k --set wrk_s=1 --set concurrency=2 \
