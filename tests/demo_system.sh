@@ -101,14 +101,14 @@ nothing_left "after a run"
 
 # ---- a client cut off half-way, a gzip child killed half-way -----------------------------
 
-run cut --set uploads=6 --set size=4M --set cut=2
+run cut --set uploads=4 --set size=2M --set cut=2
 check "system: a cut-off upload: failed record, no file, no partial; the others stored" "$TMP/cut.json" "$TMP/cut" '
 assert sorted(acked_exact()) == sorted(n for n in sent if n != "upload-2.bin"), sent
 assert sent["upload-2.bin"]["status"] == 0, sent["upload-2.bin"]
 assert rec["upload-2.bin"]["state"] == "failed" and "cut off" in rec["upload-2.bin"]["reason"], rec["upload-2.bin"]
 assert s["failed"] == 1 and s["records"]["failed_with_file"] == 0, s
 '
-run crash --set workers=1 --set uploads=6 --set size=4M --set crash=3
+run crash --set workers=1 --set uploads=5 --set size=2M --set crash=3
 check "system: a killed gzip child fails only its upload (500), the next gets a new child" "$TMP/crash.json" "$TMP/crash" '
 assert sorted(acked_exact()) == sorted(n for n in sent if n != "upload-3.bin"), sent
 c = sent["upload-3.bin"]
@@ -127,9 +127,9 @@ nothing_left "after a cut and a crash"
 
 # ---- a rolling restart under load ----------------------------------------------------------
 
-run restart --set workers=2 --set uploads=12 --set concurrency=4 --set size=4M --set restart_after=3
+run restart --set workers=2 --set uploads=10 --set concurrency=4 --set size=2M --set restart_after=3
 check "system: rolling restart under load: 0 failed, every upload stored, old workers exit 0" "$TMP/restart.json" "$TMP/restart" '
-assert len(acked_exact()) == 12 and s["failed"] == 0 and s["refused"] == 0, s
+assert len(acked_exact()) == 10 and s["failed"] == 0 and s["refused"] == 0, s
 assert s["restart"] == {"restarts": 1, "state": "done", "failed_during": 0}, s["restart"]
 steps = [e["phase"] for e in by("step")]
 assert steps.index("rolling restart") < steps.index("restart done"), steps
@@ -145,7 +145,7 @@ nothing_left "after a rolling restart"
 
 # ---- SIGTERM mid-load: the demo's own, and one sent from outside ---------------------------
 
-run term --set uploads=12 --set size=4M --set term_after=3 \
+run term --set uploads=12 --set size=2M --set term_after=3 \
     && ok "system: SIGTERM mid-load exits 0" || fail "system: SIGTERM mid-load exits 0" "$(cat "$TMP/term.err")"
 check "system: SIGTERM mid-load: in-flight uploads finish, nothing acknowledged lost" "$TMP/term.json" "$TMP/term" '
 acked = acked_exact()
@@ -163,7 +163,7 @@ nothing_left "after SIGTERM"
 # trigger).
 mkdir -p "$TMP/ext"
 mkfifo "$TMP/ext.fifo"
-"$NODELAB" demo together.system --json --set out="$TMP/ext" --set uploads=12 --set size=4M \
+"$NODELAB" demo together.system --json --set out="$TMP/ext" --set uploads=12 --set size=2M \
     >"$TMP/ext.fifo" 2>"$TMP/ext.err" </dev/null &
 demo=$!
 n=0

@@ -93,6 +93,7 @@ CHILD_PARITY = \
 	child_unhandled_error child_stdio_sockets child_stdout_reset
 CHILD_PARITY += child_stdin_big_write child_pipeline_jam
 CHILD_PARITY += child_job_retry
+CHILD_PARITY += child_gzip_killed
 check_PROGRAMS += tests/parity/child-parity
 tests_parity_child_parity_SOURCES = tests/parity/child_parity.c \
 	tests/parity/driver.c tests/parity/driver.h

@@ -118,12 +118,11 @@ static void on_req_end(lab_http_msg *m)
     } else if (strncmp(m->url, "/heads", 6) == 0) {
         /* What the request brought, and where its memory is (the next
          * request on the connection should get the same exchange). */
-        int n = snprintf(r->reply, sizeof r->reply, "n=%zu cl=%lld hdrs=%p ", m->nheaders,
-                         (long long)m->content_length, (void *)m->headers);
-        for (size_t i = 0; i < m->nheaders && n < (int)sizeof r->reply - 64; i++)
-            n += snprintf(r->reply + n, sizeof r->reply - (size_t)n, "%s=%s;",
-                          m->headers[i].name, m->headers[i].value);
-        snprintf(r->reply + n, sizeof r->reply - (size_t)n, "end.");
+        int n = snprintf(r->reply, sizeof r->reply, "n=%zu cl=%lld hdrs=%p arena=%zu ", m->nheaders,
+                         (long long)m->content_length, (void *)m->headers, m->arena_cap);
+        for (size_t i = 0; i < m->nheaders && n < (int)sizeof r->reply - 100; i++)
+            n += snprintf(r->reply + n, 90, "%.40s=%.40s;", m->headers[i].name, m->headers[i].value);
+        snprintf(r->reply + n, 8, "end.");
         if (strstr(m->url, "mark")) {     /* a response unlike the next one */
             lab_http_set_status(r->res, 201);
             lab_http_set_header(r->res, "X-First", "yes");
@@ -345,6 +344,21 @@ START_TEST(a_keep_alive_connections_next_request_reuses_its_exchange_clean)
     const char *h1 = strstr(first, "hdrs="), *h2 = strstr(r, "hdrs=");
     ck_assert_msg(h1 && h2 && strncmp(h1, h2, strcspn(h1, " ")) == 0,
                   "the exchange was not reused: %.30s vs %.30s", h1, h2);
+
+    /* One that grew for a large head is not kept: the next request's
+     * arena is a new, small one. */
+    static char big[12000];
+    int n = snprintf(big, sizeof big, "GET /heads HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    memset(big + n, 'b', 10000);
+    memcpy(big + n + 10000, "\r\n\r\n", 5);
+    raw_send(fd, big);
+    r = raw_read(fd, "end.");
+    size_t arena = 0;
+    ck_assert_msg(sscanf(strstr(r, "arena="), "arena=%zu", &arena) == 1 && arena > 10000, "%s", r);
+    raw_send(fd, "GET /heads HTTP/1.1\r\nHost: u\r\n\r\n");
+    r = raw_read(fd, "end.");
+    ck_assert_msg(sscanf(strstr(r, "arena="), "arena=%zu", &arena) == 1 && arena < 1024,
+                  "a 10 KB head's buffers were kept: %.60s", strstr(r, "arena="));
     close(fd);
     bg_stop();
 }

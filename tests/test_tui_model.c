@@ -693,6 +693,65 @@ START_TEST(recorded_firehose_in_frame_mode_has_exact_totals)
 }
 END_TEST
 
+/* together.system's overview: the numbers the dashboard draws are the
+ * ones the demo's own audit counts (records read back from SQLite). */
+START_TEST(recorded_system_overview_agrees_with_its_audit)
+{
+    record("together.system --set workers=2 --set uploads=6 --set size=1M --set crash=2 "
+           "--set sample_ms=20");
+    const cJSON *sum = recorded("summary", 0);
+    ck_assert_ptr_nonnull(sum);
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(sum, "records");
+    const model_system *s = &M.system;
+    ck_assert(s->active);
+    ck_assert_int_eq(s->acked, (int64_t)field(sum, "ok"));
+    ck_assert_int_eq(s->failed, (int64_t)field(sum, "failed"));
+    ck_assert_int_eq(s->acked, 5);
+    ck_assert_int_eq(s->records[MODEL_REC_STORED], (int64_t)field(rec, "stored"));
+    ck_assert_int_eq(s->records[MODEL_REC_FAILED], (int64_t)field(rec, "failed"));
+    ck_assert_int_eq(s->records[MODEL_REC_RECEIVED] + s->records[MODEL_REC_COMPRESSING], 0);
+    ck_assert_str_eq(s->phase, "done");
+    /* Each worker's last word: nothing in flight, its stores counted. */
+    int64_t stored = 0;
+    for (int i = 0; i < s->nw; i++) {
+        ck_assert_int_eq(s->w[i].nc, 0);
+        stored += s->w[i].stored;
+    }
+    ck_assert_int_eq(stored, 5);
+    /* The killed child and its failed upload are on the timeline. */
+    bool crash = false, failed = false;
+    for (int i = 0; i < M.cluster.tl.count; i++) {
+        const model_cevent *t = model_timeline_at(&M.cluster.tl, i);
+        crash |= !strcmp(t->what, "gzip killed");
+        failed |= !strcmp(t->what, "upload failed") && strstr(t->text, "500 ") == t->text;
+    }
+    ck_assert(crash && failed);
+}
+END_TEST
+
+START_TEST(system_worker_rows_add_both_buffers_and_clamp_nonsense)
+{
+    feed("{\"ev\":\"system_worker\",\"pid\":7,\"worker\":1,\"worker_pid\":7,\"rss\":1e300,\"active\":1,"
+         "\"children\":[{\"pid\":9,\"upload\":\"a.bin\",\"bytes_in\":100,\"bytes_out\":-5,"
+         "\"stdin_buffered\":16384,\"stdin_kernel\":200000,\"stdin_hwm\":16384,"
+         "\"stdin_capacity\":212992,\"waiting\":true}]}");
+    const model_sysworker *w = &M.system.w[0];
+    ck_assert_int_eq(M.system.nw, 1);
+    ck_assert_int_eq(w->pid, 7);
+    ck_assert_int_eq(w->nc, 1);
+    ck_assert_int_eq(w->c[0].stdin_fill, 216384);
+    ck_assert_int_eq(w->c[0].stdin_capacity, 229376);
+    ck_assert(w->c[0].waiting);
+    ck_assert_int_eq(w->c[0].out, 0);
+    ck_assert_int_le(w->rss, (int64_t)1 << 50);
+    feed("{\"ev\":\"system\",\"pid\":6,\"phase\":\"loading\",\"acked\":3,\"acked_per_s\":\"x\","
+         "\"records\":{\"stored\":3,\"failed\":1}}");
+    ck_assert_int_eq(M.system.records[MODEL_REC_STORED], 3);
+    ck_assert_int_eq(M.system.nrate, 1);
+    ck_assert(M.system.rate[0] == 0);
+}
+END_TEST
+
 int main(void)
 {
     return CHECK_RUN("tui model", 60, setup, NULL,
@@ -720,5 +779,7 @@ int main(void)
                      events_nobody_knows_are_logged_as_fields,
                      bad_lines_are_counted_not_fatal,
                      the_log_keeps_the_newest_lines_and_filters_by_kind,
-                     ticking_moves_history_on_through_quiet_time);
+                     ticking_moves_history_on_through_quiet_time,
+                     recorded_system_overview_agrees_with_its_audit,
+                     system_worker_rows_add_both_buffers_and_clamp_nonsense);
 }

@@ -631,15 +631,6 @@ static void on_stopped(cluster_demo *k)
     if (h->wrk_proc) lab_process_kill(h->wrk_proc, SIGKILL);
 }
 
-static const char *check_dir(const char *v)
-{
-    struct stat st;
-    if (!*v) return NULL;
-    if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode) || access(v, W_OK | X_OK) < 0)
-        return "a directory that exists and that we may write in";
-    return NULL;
-}
-
 static const char *check_load(const char *v)
 {
     return !strcmp(v, "builtin") || !strcmp(v, "wrk") ? NULL : "builtin or wrk";
@@ -814,7 +805,7 @@ const lab_demo_def lab_demo_together_system = {
           "this upload's gzip child is killed half-way (0: none)", false },
         { "out", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "keep the files and records.db here (default: a temporary directory, removed)",
-          false, check_dir },
+          false, upload_check_dir },
         { "stop_timeout_ms", LAB_PARAM_INT, 15000, 100, 120000, NULL, "ms",
           "graceful stop and restart: a worker still busy after this is killed", false },
         { "sample_ms", LAB_PARAM_INT, 200, 10, 10000, NULL, "ms",

@@ -132,16 +132,8 @@ static void answer(sysup *u, int status, const char *type, const char *fmt, ...)
     u->status = status;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(u->answer, sizeof u->answer - 1, fmt, ap);
+    upload_vanswer(u->res, u->answer, sizeof u->answer, status, type, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n > sizeof u->answer - 2) n = sizeof u->answer - 2;
-    u->answer[n++] = '\n';
-    u->answer[n] = 0;
-    lab_http_set_status(u->res, status);
-    lab_http_set_header(u->res, "Content-Type", type);
-    lab_http_set_header(u->res, "X-Worker-Pid", my_pid);
-    lab_http_end(u->res, u->answer, (size_t)n, NULL, NULL);
 }
 
 /* The partial file goes once nothing can write to it any more (after the
@@ -275,9 +267,7 @@ static void on_file_finish(lab_stream *s, const lab_event *ev, void *arg)
 static void on_file_error(lab_stream *s, const lab_event *ev, void *arg)
 {
     sysup *u = arg;
-    const lab_err *e = ev->err;
-    bool full = e->errnum == ENOSPC || e->errnum == EDQUOT || e->errnum == EFBIG;
-    fail(u, full ? 507 : 500, "upload %s: %s", u->name, e->message);
+    fail(u, upload_write_status(ev->err->errnum), "upload %s: %s", u->name, ev->err->message);
 }
 
 static void on_file_close(lab_stream *s, const lab_event *ev, void *arg)
@@ -324,26 +314,6 @@ static bool start_gzip(sysup *u)
 
 /* ---- a request ----------------------------------------------------------------------------- */
 
-static bool check_request(sysup *u, lab_http_msg *req)
-{
-    const char *prefix = "/upload/";
-    if (strncmp(req->url, prefix, strlen(prefix)) != 0) {
-        fail(u, 404, "no such path: %.100s (uploads go to /upload/NAME)", req->url);
-        return false;
-    }
-    snprintf(u->name, sizeof u->name, "%s", req->url + strlen(prefix));
-    if (strcmp(req->method, "PUT") && strcmp(req->method, "POST")) {
-        fail(u, 405, "%s %.100s: uploads are PUT or POST", req->method, req->url);
-        return false;
-    }
-    if (!upload_name_ok(u->name)) {
-        fail(u, 400, "bad upload name %.100s: 1..100 of A-Z a-z 0-9 . _ -, not starting with '.'",
-             req->url + strlen(prefix));
-        return false;
-    }
-    return true;
-}
-
 static void on_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *res)
 {
     sysup *u = lab_xcalloc(1, sizeof *u);
@@ -356,7 +326,12 @@ static void on_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *re
     res->on_close = on_res_close;
     u->next = uploads;
     uploads = u;
-    if (!check_request(u, req)) return;
+    char why[200];
+    int refuse = upload_check_request(req, u->name, sizeof u->name, why, sizeof why);
+    if (refuse) {
+        fail(u, refuse, "%s", why);
+        return;
+    }
     u->expected = req->content_length > 0 ? (uint64_t)req->content_length : 0;
 
     u->rec = sysdb_received(db, u->name, getpid());

@@ -387,7 +387,7 @@ static void on_ready(cluster_demo *k)
     for (int i = 0; i < h->nsenders; i++) start_sender(h, &h->senders[i]);
 }
 
-static const char *check_dir(const char *v)
+const char *upload_check_dir(const char *v)
 {
     struct stat st;
     if (!*v) return NULL;
@@ -510,7 +510,7 @@ const lab_demo_def lab_demo_together_uploads = {
           "this upload (1..) is cut off half-way by the client (0: none)", false },
         { "dir", LAB_PARAM_STR, 0, 0, 0, "", "path",
           "where the files go (default: a temporary directory, removed after)", false,
-          check_dir },
+          upload_check_dir },
         { "stop_timeout_ms", LAB_PARAM_INT, 5000, 100, 60000, NULL, "ms",
           "graceful stop: a worker still busy after this is killed (its partial files "
           "are then removed by the primary)", false },

@@ -23,8 +23,13 @@
 #define LAB_TOGETHER_UPLOADS_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct lab_http_out;
+struct lab_http_msg;
 
 typedef struct {
     char dir[PATH_MAX];        /* where the files go */
@@ -44,5 +49,24 @@ bool upload_name_ok(const char *name);
 /* A partial file's name (".NAME.part-PID-N"): the primary removes any it
  * finds once the workers are gone (a worker killed mid-upload could not). */
 bool upload_is_partial(const char *file_name);
+
+/* ---- what every upload server shares (together.uploads, together.system) ---- */
+
+/* Sends an upload's one-line answer: status, Content-Type type,
+ * X-Worker-Pid, and fmt's text plus a newline, made in buf (size bytes),
+ * which must stay alive until the answer is sent. */
+void upload_vanswer(struct lab_http_out *res, char *buf, size_t size, int status,
+                    const char *type, const char *fmt, va_list ap);
+/* PUT or POST /upload/NAME with a good NAME: 0, NAME copied to name.  Else
+ * the status to refuse it with (404 another path, 405 another method, 400
+ * a bad name) and why, in one line. */
+int upload_check_request(const struct lab_http_msg *req, char *name, size_t namesize,
+                         char *why, size_t whysize);
+/* A failed write to an upload's file: 507 when there is no room for it
+ * (ENOSPC, EDQUOT, EFBIG: RLIMIT_FSIZE), else 500. */
+int upload_write_status(int errnum);
+/* The check of a `dir` (or `out`) parameter: "" or a folder we may
+ * write in (NULL), else what it must be. */
+const char *upload_check_dir(const char *v);
 
 #endif

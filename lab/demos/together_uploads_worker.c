@@ -108,6 +108,22 @@ static void upload_unref(upload *u)
     free(u);
 }
 
+void upload_vanswer(lab_http_out *res, char *buf, size_t size, int status, const char *type,
+                    const char *fmt, va_list ap)
+{
+    int n = vsnprintf(buf, size - 1, fmt, ap);
+    if (n < 0) n = 0;
+    if ((size_t)n > size - 2) n = (int)size - 2;
+    buf[n++] = '\n';
+    buf[n] = 0;
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    lab_http_set_status(res, status);
+    lab_http_set_header(res, "Content-Type", type);
+    lab_http_set_header(res, "X-Worker-Pid", pid);         /* (copied) */
+    lab_http_end(res, buf, (size_t)n, NULL, NULL);
+}
+
 /* Sends the one answer an upload gets (the first one asked for wins). */
 static void answer(upload *u, int status, const char *type, const char *fmt, ...)
 {
@@ -116,16 +132,8 @@ static void answer(upload *u, int status, const char *type, const char *fmt, ...
     u->status = status;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(u->answer, sizeof u->answer - 1, fmt, ap);
+    upload_vanswer(u->res, u->answer, sizeof u->answer, status, type, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n > sizeof u->answer - 2) n = sizeof u->answer - 2;
-    u->answer[n++] = '\n';
-    u->answer[n] = 0;
-    lab_http_set_status(u->res, status);
-    lab_http_set_header(u->res, "Content-Type", type);
-    lab_http_set_header(u->res, "X-Worker-Pid", my_pid);
-    lab_http_end(u->res, u->answer, (size_t)n, NULL, NULL);
 }
 
 /* Gives up on an upload: no file, and (if the client is still there) an
@@ -229,9 +237,7 @@ static void on_file_finish(lab_stream *s, const lab_event *ev, void *arg)
 static void on_file_error(lab_stream *s, const lab_event *ev, void *arg)
 {
     upload *u = arg;
-    const lab_err *e = ev->err;
-    bool full = e->errnum == ENOSPC || e->errnum == EDQUOT || e->errnum == EFBIG;
-    fail(u, full ? 507 : 500, "upload %s: %s", u->name, e->message);
+    fail(u, upload_write_status(ev->err->errnum), "upload %s: %s", u->name, ev->err->message);
 }
 
 static void on_file_close(lab_stream *s, const lab_event *ev, void *arg)
@@ -258,6 +264,32 @@ bool upload_is_partial(const char *file_name)
     return file_name[0] == '.' && strstr(file_name, ".part-") != NULL;
 }
 
+int upload_write_status(int errnum)
+{
+    return errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG ? 507 : 500;
+}
+
+int upload_check_request(const lab_http_msg *req, char *name, size_t namesize, char *why,
+                         size_t whysize)
+{
+    const char *prefix = "/upload/";
+    if (strncmp(req->url, prefix, strlen(prefix)) != 0) {
+        snprintf(why, whysize, "no such path: %.100s (uploads go to /upload/NAME)", req->url);
+        return 404;
+    }
+    snprintf(name, namesize, "%s", req->url + strlen(prefix));
+    if (strcmp(req->method, "PUT") && strcmp(req->method, "POST")) {
+        snprintf(why, whysize, "%s %.100s: uploads are PUT or POST", req->method, req->url);
+        return 405;
+    }
+    if (!upload_name_ok(name)) {
+        snprintf(why, whysize, "bad upload name %.100s: 1..100 of A-Z a-z 0-9 . _ -, not starting "
+                 "with '.'", req->url + strlen(prefix));
+        return 400;
+    }
+    return 0;
+}
+
 /* Free bytes for an unprivileged writer on the upload folder's file
  * system, or UINT64_MAX if unknown. */
 static uint64_t free_space(void)
@@ -279,20 +311,10 @@ static void on_request(lab_http_server *srv, lab_http_msg *req, lab_http_out *re
     u->next = uploads;
     uploads = u;
 
-    const char *prefix = "/upload/";
-    bool put = !strcmp(req->method, "PUT") || !strcmp(req->method, "POST");
-    if (strncmp(req->url, prefix, strlen(prefix)) != 0) {
-        fail(u, 404, "no such path: %.100s (uploads go to /upload/NAME)", req->url);
-        return;
-    }
-    snprintf(u->name, sizeof u->name, "%s", req->url + strlen(prefix));
-    if (!put) {
-        fail(u, 405, "%s %.100s: uploads are PUT or POST", req->method, req->url);
-        return;
-    }
-    if (!upload_name_ok(u->name)) {
-        fail(u, 400, "bad upload name %.100s: 1..100 of A-Z a-z 0-9 . _ -, not starting with '.'",
-             req->url + strlen(prefix));
+    char why[200];
+    int refuse = upload_check_request(req, u->name, sizeof u->name, why, sizeof why);
+    if (refuse) {
+        fail(u, refuse, "%s", why);
         return;
     }
     /* What the request announces is checked before a byte is written. */

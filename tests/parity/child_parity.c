@@ -670,6 +670,71 @@ static void child_pipeline_jam(void)
     lab_stream_unref(JAM.counter);
 }
 
+/* ---- child_gzip_killed: one together.system upload, its gzip child killed ---- */
+
+enum { GK_CHUNK = 65536, GK_KILL_AT = 1 << 20, GK_MAX = 8 << 20 };
+static struct {
+    lab_stream *body;
+    lab_process *gz;
+    size_t made;
+    bool killed, finished;
+    lab_timer tick;
+} GK;
+
+static void gk_tick(lab_timer *t)
+{
+    if (GK.made >= GK_MAX) {
+        lab_readable_push_eof(GK.body);
+    } else {
+        char buf[GK_CHUNK];
+        GK.made += sizeof buf;
+        memset(buf, (int)(GK.made % 251), sizeof buf);
+        lab_readable_push(GK.body, lab_chunk_copy(buf, sizeof buf));
+        if (GK.made >= GK_KILL_AT && !GK.killed) {
+            GK.killed = true;
+            lab_process_kill(GK.gz, SIGKILL);
+        }
+    }
+    lab_stream_unref(GK.body);
+}
+
+static void gk_read(lab_stream *s, size_t n)
+{
+    lab_stream_ref(s);                        /* the timer's */
+    lab_timer_start(&GK.tick, gk_tick, 1, 0);
+}
+
+static void gk_write(lab_stream *s, const lab_chunk *c) { lab_write_done(s, NULL); }
+static void gk_finish(lab_stream *s, const lab_event *ev, void *arg) { GK.finished = true; }
+static void gk_ignore(lab_stream *s, const lab_event *ev, void *arg) { }
+
+static void gk_close(lab_process *p, int code, int sig)
+{
+    if (sig) T("close null %s", lab_signal_name(sig));
+    else T("close %d null", code);
+    T("file finished anyway %s", B(GK.finished));
+    T("body stopped before its end %s", B(GK.made < GK_MAX));
+}
+
+static void child_gzip_killed(void)
+{
+    static const lab_stream_ops body_ops = { .read = gk_read }, file_ops = { .write = gk_write };
+    char *argv[] = { "gzip", "-c", "-1", NULL };
+    lab_spawn_options o = { .file = "gzip", .argv = argv, .stdio_count = 3, .on_close = gk_close };
+    o.stdio[0].kind = o.stdio[1].kind = LAB_STDIO_PIPE;
+    o.stdio[2].kind = LAB_STDIO_INHERIT;
+    GK.gz = lab_spawn(loop, &o);
+    lab_timer_init(loop, &GK.tick);
+    GK.body = lab_readable_new(loop, &body_ops, NULL, NULL);
+    lab_stream *file = lab_writable_new(loop, &file_ops, NULL, NULL);
+    lab_stream_on(GK.gz->stdio[0], LAB_ON_ERROR, gk_ignore, NULL);
+    lab_stream_on(file, LAB_ON_FINISH, gk_finish, NULL);
+    lab_pipe(GK.body, GK.gz->stdio[0], true);
+    lab_pipe(GK.gz->stdio[1], file, true);
+    lab_stream_unref(GK.body);
+    lab_stream_unref(file);
+}
+
 /* ---- the driver ------------------------------------------------------------------------ */
 
 #define SCENARIOS(X) X(child_missing) X(child_eacces) X(child_exit_code) \
@@ -678,7 +743,7 @@ static void child_pipeline_jam(void)
     X(child_shell_vs_file) X(child_fork_worker) X(child_send_after_disconnect) \
     X(child_early_close) X(child_burst) X(child_send_false) X(child_unhandled_error) \
     X(child_stdio_sockets) X(child_stdout_reset) X(child_stdin_big_write) \
-    X(child_pipeline_jam) X(child_job_retry)
+    X(child_pipeline_jam) X(child_job_retry) X(child_gzip_killed)
 
 static const parity_scenario scenarios[] = {
 #define ENTRY(name) { #name, name },

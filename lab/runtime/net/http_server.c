@@ -108,6 +108,17 @@ static void destroy_exchange(http_exchange *x)
     free(x);
 }
 
+/* The buffers an exchange kept for the next request may hold: one that
+ * grew for an unusually large head goes instead (a thousand idle
+ * keep-alive connections should not each keep 80 KiB of headers). */
+#define SPARE_BUFFERS_MAX 8192
+
+static size_t buffers_of(const http_exchange *x)
+{
+    return x->req.arena_cap + x->req.spans_cap * sizeof *x->req.spans +
+           x->req.headers_cap * sizeof *x->req.headers + x->res.hdrs_cap;
+}
+
 /* An exchange is over.  A keep-alive connection keeps the last one, with
  * its buffers (the request's arena and header array, the response's
  * headers and write), for its next request: a client that sends request
@@ -118,7 +129,7 @@ static void free_exchange(http_exchange *x)
 {
     lab_http_conn *c = x->conn;
     if (x->req.on_release) x->req.on_release(&x->req);
-    if (c->spare || c->closing) destroy_exchange(x);
+    if (c->spare || c->closing || buffers_of(x) > SPARE_BUFFERS_MAX) destroy_exchange(x);
     else c->spare = x;
 }
 
