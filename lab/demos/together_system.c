@@ -644,8 +644,10 @@ static void on_stopped(cluster_demo *k)
 {
     system_demo *h = k->data;
     lab_timer_stop(&h->sample);
-    lab_signal_stop(&h->sig_term);
-    lab_signal_stop(&h->sig_int);
+    /* The signal watchers stay (unref'd) until the audit is written: a
+     * SIGTERM that comes now, with everything already stopping, is
+     * nothing to act on, but with its default action it would kill us
+     * before the audit. */
     /* Whatever the client still has in flight can no longer be answered. */
     for (int i = 0; i < h->nsenders; i++)
         if (h->senders[i].up) lab_upload_abort(h->senders[i].up, "the cluster stopped");
@@ -772,6 +774,8 @@ static int run(lab_demo *d)
     h->ended = true;
     on_sample(&h->sample);                 /* the records' last counts */
     bool whole = summary(h);
+    lab_signal_stop(&h->sig_term);
+    lab_signal_stop(&h->sig_int);
     int rc = cluster_demo_finish(&h->k);
     if (rc == 0 && !whole) {
         fprintf(stderr, "nodelab: together.system: the audit failed: an acknowledged upload "
