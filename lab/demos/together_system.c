@@ -312,6 +312,7 @@ static bool write_wrk_script(system_demo *h, char *path, size_t n)
 static void on_wrk_data(lab_process *p, int fd, const char *buf, size_t len)
 {
     system_demo *h = p->data;
+    if (len == 0) return;                  /* its end (buf is NULL then) */
     size_t room = sizeof h->wrk_out - 1 - h->wrk_len;
     if (len > room) len = room;
     memcpy(h->wrk_out + h->wrk_len, buf, len);
