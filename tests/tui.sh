@@ -359,7 +359,8 @@ keys system r
 expect_screen system "restart done" "system: r replaces the workers one at a time"
 keys system q
 expect_screen system "finished at" "system: q stops it gracefully"
-expect_screen system "ok [0-9]+ +failed 0 +restart done" "system: nothing failed through the restart and the stop"
+expect_screen system "ok [0-9]+ +failed 0" "system: nothing failed through the restart and the stop"
+expect_screen system "restart done +stopped \(key\)" "system: the restart's and the stop's outcomes"
 expect_screen system "records recv 0 +gzip 0 +stored [1-9]" "system: every record ended stored"
 [ "$(widest system)" -le 80 ] && ok "system: fits in 80 columns" || fail "system: fits in 80 columns" "$(shot system)"
 quit_and_check system "system"
