@@ -543,6 +543,31 @@ keys tstp 'echo "lab exited $?"' Enter
 expect_screen tstp "^lab exited 0" "Ctrl-Z: with status 0"
 tmx kill-session -t tstp
 
+# ---- Frame mode (docs/telemetry.md): a firehose, folded for the lab ----------
+# The lab asks the demo for frame mode: its busy events come folded into
+# `coalesced` lines, and the counter still counts every event they stand for.
+start frames 100 30 NODELAB_SHOW_HIDDEN=1 NODELAB_RECORD=$TMP/frames.jsonl -- \
+    open bench.firehose --set events=300000 --set work_ns=0
+_w=0
+while [ $_w -lt $((WAIT_S * 10)) ] && ! grep -q '"role":"demo"' "$TMP/frames.jsonl" 2>/dev/null; do
+    sleep 0.1; _w=$((_w + 1))
+done
+want=$(python3 -c '
+import json, sys
+n = folded = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    folded += e["ev"] == "coalesced"
+    n += e.get("events", 1) if e["ev"] == "coalesced" else 1
+print(n if folded else "no coalesced line")' "$TMP/frames.jsonl" 2>&1)
+_w=0
+while [ $_w -lt $((WAIT_S * 10)) ] && [ "$(events_of frames)" != "$want" ]; do sleep 0.1; _w=$((_w + 1)); done
+[ "$(events_of frames)" = "$want" ] \
+    && ok "frames: the firehose came folded; the counter shows every event ($want)" \
+    || fail "frames: the firehose came folded; the counter shows every event" \
+            "recording: $want, screen: $(events_of frames)"
+quit_and_check frames frames
+
 # ---- Bad targets ------------------------------------------------------------
 expect_status 2 "open: unknown target" -- "$NODELAB" open no.such.thing
 expect_grep "no chapter, demo or exercise 'no.such.thing'" "$TMP/err" "open: says what was not found"
