@@ -13,9 +13,10 @@
 #               and 1 GiB, with pipe() and with ignore_backpressure=1
 #   telemetry   what watching costs (issue 16): the 1 GiB copy headless,
 #               as a demo (lines, --json, and the old JSON-per-event path
-#               NODELAB_TELEMETRY=json-direct), node; and bench.firehose,
-#               ten million events at about a million a second, silent
-#               and reported, with its totals checked against the lines
+#               NODELAB_TELEMETRY=json-direct, and frame mode, what the
+#               lab asks for), node; and bench.firehose, ten million
+#               events at about a million a second, silent, reported and
+#               in frame mode, with its totals checked against the lines
 #
 # Each command runs BENCH_RUNS times (default 3), the runs of one table
 # interleaved so they share the machine's load; the table gives the median
@@ -213,6 +214,7 @@ want telemetry && {
     echo "nodelab demo streams.pipe-copy (lines)|\"\$NODELAB\" demo streams.pipe-copy --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     echo "nodelab demo streams.pipe-copy --json|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     echo "the same, old path (json-direct)|env NODELAB_TELEMETRY=json-direct \"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
+    echo "the same, frame mode (what the lab reads)|env NODELAB_TELEMETRY_FRAME=33 \"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     [ -n "$NODE" ] && echo "node createReadStream().pipe(createWriteStream())|\"\$NODE\" -e 'const fs=require(\"fs\");fs.createReadStream(process.argv[1]).pipe(fs.createWriteStream(process.argv[2]))' \"\$W/in1g\" \"\$OUT\""
 } >"$W/rows"
 table "telemetry: copy 1g at Node's marks"
@@ -223,14 +225,17 @@ FH="demo bench.firehose --json --duration 600"
 {
     echo "bench.firehose emit=0 (the work, silent)|\"\$NODELAB\" $FH --set emit=0"
     echo "bench.firehose emit=1 (10M events, --json)|\"\$NODELAB\" $FH --set emit=1"
+    echo "bench.firehose emit=1, frame mode (what the lab reads)|env NODELAB_TELEMETRY_FRAME=33 \"\$NODELAB\" $FH --set emit=1"
 } >"$W/rows"
 table "telemetry: bench.firehose, 10M events at ~1M/s"
 # One run with reported and silent blocks in turn (emit=2): the overhead
 # on the demo's thread measured within the run.  Every event counted: the
 # lines that got through plus the dropped ones reported, and the
 # telemetry's totals, against what the demo emitted.
-"$NODELAB" $FH --set emit=2 | awk '
+for frame in 0 33; do
+env NODELAB_TELEMETRY_FRAME=$frame "$NODELAB" $FH --set emit=2 | awk -v frame=$frame '
     /"ev":"push"/ { lines++ }
+    /"ev":"coalesced"/ && /"of":"push"/ { match($0, /"events":[0-9]+/); lines += substr($0, RSTART + 9, RLENGTH - 9); folded++ }
     /"ev":"dropped"/ { match($0, /"count":[0-9]+/); dropped += substr($0, RSTART + 8, RLENGTH - 8) }
     /"ev":"summary"/ { summary = $0 }
     END {
@@ -238,9 +243,10 @@ table "telemetry: bench.firehose, 10M events at ~1M/s"
         exact = summary ~ /"exact":true/
         ok = exact && lines + dropped == events
         match(summary, /"overhead":[-0-9.e]+/); overhead = substr(summary, RSTART + 11, RLENGTH - 11)
-        printf "  emit=2: reported blocks took %.1f%% longer than silent ones\n", overhead * 100
-        printf "  check: %s: %d events, %d lines + %d reported dropped, totals exact: %s\n",
-            ok ? "every event accounted for" : "CHECK FAILED", events, lines, dropped, exact ? "yes" : "no"
+        printf "  emit=2%s: reported blocks took %.1f%% longer than silent ones\n", frame ? ", frame mode" : " (--json)", overhead * 100
+        printf "  check: %s: %d events, %d in lines (%d coalesced lines) + %d reported dropped, totals exact: %s\n",
+            ok ? "every event accounted for" : "CHECK FAILED", events, lines, folded, dropped, exact ? "yes" : "no"
     }'
+done
 }
 exit 0

@@ -359,7 +359,8 @@ keys system r
 expect_screen system "restart done" "system: r replaces the workers one at a time"
 keys system q
 expect_screen system "finished at" "system: q stops it gracefully"
-expect_screen system "ok [0-9]+ +failed 0 +restart done" "system: nothing failed through the restart and the stop"
+expect_screen system "ok [0-9]+ +failed 0" "system: nothing failed through the restart and the stop"
+expect_screen system "restart done +stopped \(key\)" "system: the restart's and the stop's outcomes"
 expect_screen system "records recv 0 +gzip 0 +stored [1-9]" "system: every record ended stored"
 [ "$(widest system)" -le 80 ] && ok "system: fits in 80 columns" || fail "system: fits in 80 columns" "$(shot system)"
 quit_and_check system "system"
@@ -541,6 +542,31 @@ expect_screen tstp "prompt\\$ *$" "Ctrl-Z: the lab quits as usual afterwards"
 keys tstp 'echo "lab exited $?"' Enter
 expect_screen tstp "^lab exited 0" "Ctrl-Z: with status 0"
 tmx kill-session -t tstp
+
+# ---- Frame mode (docs/telemetry.md): a firehose, folded for the lab ----------
+# The lab asks the demo for frame mode: its busy events come folded into
+# `coalesced` lines, and the counter still counts every event they stand for.
+start frames 100 30 NODELAB_SHOW_HIDDEN=1 NODELAB_RECORD=$TMP/frames.jsonl -- \
+    open bench.firehose --set events=300000 --set work_ns=0
+_w=0
+while [ $_w -lt $((WAIT_S * 10)) ] && ! grep -q '"role":"demo"' "$TMP/frames.jsonl" 2>/dev/null; do
+    sleep 0.1; _w=$((_w + 1))
+done
+want=$(python3 -c '
+import json, sys
+n = folded = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    folded += e["ev"] == "coalesced"
+    n += e.get("events", 1) if e["ev"] == "coalesced" else 1
+print(n if folded else "no coalesced line")' "$TMP/frames.jsonl" 2>&1)
+_w=0
+while [ $_w -lt $((WAIT_S * 10)) ] && [ "$(events_of frames)" != "$want" ]; do sleep 0.1; _w=$((_w + 1)); done
+[ "$(events_of frames)" = "$want" ] \
+    && ok "frames: the firehose came folded; the counter shows every event ($want)" \
+    || fail "frames: the firehose came folded; the counter shows every event" \
+            "recording: $want, screen: $(events_of frames)"
+quit_and_check frames frames
 
 # ---- Bad targets ------------------------------------------------------------
 expect_status 2 "open: unknown target" -- "$NODELAB" open no.such.thing

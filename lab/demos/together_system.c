@@ -92,6 +92,7 @@ struct system_demo {
     int restart_after, term_after;
     const char *restart_state;         /* "", "running", "done" */
     int restarts, failed_during_restart, failed_at_restart_start;
+    int restart_old_id, restart_total, restart_replaced;   /* its progress */
     const char *stopped_by;
     int in_flight_at_stop;
     bool stopping, load_done, ended;   /* ended: every worker is gone */
@@ -127,9 +128,19 @@ static void on_stats(lab_cluster_worker *w)
     if (w->stats.rss > m->peak_rss) m->peak_rss = w->stats.rss;
 }
 
+/* Live workers now. */
+static int workers_alive(const system_demo *h)
+{
+    int n = 0;
+    for (size_t i = 0; h->k.cl && i < lab_cluster_count(h->k.cl); i++)
+        n += !lab_cluster_get(h->k.cl, i)->dead;
+    return n;
+}
+
 static void on_worker_exit(lab_cluster_worker *w, int code, int sig)
 {
     system_demo *h = w->cluster->data;
+    if (!strcmp(h->restart_state, "running") && w->id <= h->restart_old_id) h->restart_replaced++;
     worker_row *m = row_of(h, w->pid, w->id);
     if (!m) return;
     m->exit_code = sig ? -sig : code;
@@ -143,14 +154,21 @@ static void try_finish(system_demo *h);
 static void start_restart(system_demo *h, const char *why)
 {
     if (h->stopping || !h->k.cl || h->k.cl->restarting) return;
+    int old_id = 0, total = workers_alive(h);
+    for (size_t i = 0; i < lab_cluster_count(h->k.cl); i++)
+        if (lab_cluster_get(h->k.cl, i)->id > old_id) old_id = lab_cluster_get(h->k.cl, i)->id;
     if (lab_cluster_restart(h->k.cl) < 0) return;
     h->restarts++;
+    h->restart_old_id = old_id;            /* every worker up to this one is replaced */
+    h->restart_total = total;
+    h->restart_replaced = 0;
     h->restart_state = "running";
     h->failed_at_restart_start = h->failed;
     lab_ev *e = lab_ev_new(LAB_EV(STEP));
     lab_ev_str(e, "phase", "rolling restart");
     lab_ev_str(e, "why", why);
     lab_ev_int(e, "acked", h->acked);
+    lab_ev_int(e, "in_flight", h->in_flight);
     lab_ev_emit(e);
 }
 
@@ -262,6 +280,9 @@ static void start_more(system_demo *h)
 static void try_finish(system_demo *h)
 {
     if (h->load_done || h->in_flight > 0 || h->wrk_proc) return;
+    /* A restart the operator asked for is not cut short by the end of the
+     * load: the stop waits for it (on_sample calls again). */
+    if (!h->stopping && h->k.cl && h->k.cl->restarting) return;
     if (!h->stopping && !h->wrk && h->next < h->nsenders) return;
     h->load_done = true;
     if (!h->stopped_by) h->stopped_by = "done";
@@ -295,6 +316,7 @@ static bool write_wrk_script(system_demo *h, char *path, size_t n)
 static void on_wrk_data(lab_process *p, int fd, const char *buf, size_t len)
 {
     system_demo *h = p->data;
+    if (len == 0) return;                  /* its end (buf is NULL then) */
     size_t room = sizeof h->wrk_out - 1 - h->wrk_len;
     if (len > room) len = room;
     memcpy(h->wrk_out + h->wrk_len, buf, len);
@@ -363,12 +385,14 @@ static void on_sample(lab_timer *t)
 {
     system_demo *h = t->data;
     if (h->restarts && h->k.cl && !h->k.cl->restarting && !strcmp(h->restart_state, "running")) {
-        h->restart_state = "done";
+        /* A stop cancels the restart's remaining steps. */
+        h->restart_state = h->restart_replaced >= h->restart_total ? "done" : "cut short";
         h->failed_during_restart += h->failed - h->failed_at_restart_start;
         lab_ev *e = lab_ev_new(LAB_EV(STEP));
         lab_ev_str(e, "phase", "restart done");
         lab_ev_int(e, "failed", h->failed - h->failed_at_restart_start);
         lab_ev_emit(e);
+        try_finish(h);
     }
     /* The records by state, counted by the primary through a connection
      * of its own, opened for the count and closed again: a connection
@@ -398,7 +422,10 @@ static void on_sample(lab_timer *t)
     lab_ev_json(e, "records", rec);
     lab_ev_str(e, "restart", h->restart_state);
     lab_ev_int(e, "restarts", h->restarts);
+    lab_ev_int(e, "restart_replaced", h->restart_replaced);
+    lab_ev_int(e, "restart_total", h->restart_total);
     lab_ev_str(e, "stopped_by", h->stopped_by);
+    lab_ev_int(e, "workers", workers_alive(h));
     lab_ev_emit(e);
     h->last_acked = h->acked;
     h->last_sample_us = now;
@@ -623,8 +650,10 @@ static void on_stopped(cluster_demo *k)
 {
     system_demo *h = k->data;
     lab_timer_stop(&h->sample);
-    lab_signal_stop(&h->sig_term);
-    lab_signal_stop(&h->sig_int);
+    /* The signal watchers stay (unref'd) until the audit is written: a
+     * SIGTERM that comes now, with everything already stopping, is
+     * nothing to act on, but with its default action it would kill us
+     * before the audit. */
     /* Whatever the client still has in flight can no longer be answered. */
     for (int i = 0; i < h->nsenders; i++)
         if (h->senders[i].up) lab_upload_abort(h->senders[i].up, "the cluster stopped");
@@ -751,6 +780,8 @@ static int run(lab_demo *d)
     h->ended = true;
     on_sample(&h->sample);                 /* the records' last counts */
     bool whole = summary(h);
+    lab_signal_stop(&h->sig_term);
+    lab_signal_stop(&h->sig_int);
     int rc = cluster_demo_finish(&h->k);
     if (rc == 0 && !whole) {
         fprintf(stderr, "nodelab: together.system: the audit failed: an acknowledged upload "

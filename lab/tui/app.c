@@ -23,6 +23,9 @@ static struct {
     lab_io keys;
     lab_signal winch, chld, intr, term, hup;
     uint64_t last_frame_us;
+    /* When the pending redraw is due, and the most one ran late: what a
+     * student sees as a stuck screen (NODELAB_FRAME_STATS, bench/tui.sh). */
+    uint64_t frame_due_us, frame_late_max_us, frames;
     bool help_open;
     int help_scroll;
     char status[200];
@@ -151,14 +154,31 @@ static void draw_frame(void)
 static void on_frame(lab_timer *t)
 {
     A.last_frame_us = lab_clock_us();
+    if (A.last_frame_us > A.frame_due_us && A.last_frame_us - A.frame_due_us > A.frame_late_max_us)
+        A.frame_late_max_us = A.last_frame_us - A.frame_due_us;
+    A.frames++;
     draw_frame();
 }
 
 void app_dirty(void)
 {
     if (lab_timer_active(&A.frame)) return;
-    uint64_t since = (lab_clock_us() - A.last_frame_us) / 1000;
-    lab_timer_start(&A.frame, on_frame, since >= FRAME_MS ? 0 : FRAME_MS - since, 0);
+    uint64_t now = lab_clock_us(), since = (now - A.last_frame_us) / 1000;
+    uint64_t delay = since >= FRAME_MS ? 0 : FRAME_MS - since;
+    A.frame_due_us = now + delay * 1000;
+    lab_timer_start(&A.frame, on_frame, delay, 0);
+}
+
+/* NODELAB_FRAME_STATS=FILE: the frames drawn and the most one was late,
+ * written when the lab ends (bench/tui.sh reads it). */
+static void write_frame_stats(void)
+{
+    const char *path = getenv("NODELAB_FRAME_STATS");
+    FILE *f = path && *path ? fopen(path, "w") : NULL;
+    if (!f) return;
+    fprintf(f, "frames=%llu max_late_us=%llu\n", (unsigned long long)A.frames,
+            (unsigned long long)A.frame_late_max_us);
+    fclose(f);
 }
 
 /* Another program (nodelab check in a second terminal, the lab's own
@@ -373,4 +393,5 @@ void app_shutdown(void)
     lab_signal_stop(&A.hup);
     nl_progress_close(&APP.prog);
     lab_loop_free(APP.loop);
+    write_frame_stats();
 }

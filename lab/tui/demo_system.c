@@ -31,7 +31,7 @@ int demo_system_rows(const model *m)
     return HEAD_ROWS + (kids ? 1 + kids : 0);
 }
 
-/* Row 0: how far the load is, and the restart and the stop. */
+/* Row 0: how far the load is. */
 static void draw_progress(const model_system *s, int y, int cols)
 {
     int x = 1 + ui_printf(y, 1, cols - 2, S_BOLD, "system ");
@@ -44,12 +44,7 @@ static void draw_progress(const model_system *s, int y, int cols)
                    (long long)s->acked);
     x += ui_printf(y, x, cols - x - 1, s->failed ? S_BAD : S_NORMAL, "  failed %lld", (long long)s->failed);
     if (s->refused)
-        x += ui_printf(y, x, cols - x - 1, S_WARN, "  refused %lld", (long long)s->refused);
-    if (s->restarts)
-        x += ui_printf(y, x, cols - x - 1, !strcmp(s->restart, "running") ? S_WARN : S_GOOD,
-                       "  restart %s", s->restart);
-    if (s->stopped_by[0])
-        ui_printf(y, x, cols - x - 1, S_WARN, "  stop: %s", s->stopped_by);
+        ui_printf(y, x, cols - x - 1, S_WARN, "  refused %lld", (long long)s->refused);
 }
 
 /* Row 1: acknowledged uploads per second, and the records by state. */
@@ -71,7 +66,8 @@ static void draw_rate(const model_system *s, int y, int cols)
               (long long)r[MODEL_REC_FAILED]);
 }
 
-/* Row 2: the live workers' memory; flat is the point. */
+/* Row 2: the live workers' memory (flat is the point), then the rolling
+ * restart's and the graceful stop's progress. */
 static void draw_memory(const model *m, int y, int cols)
 {
     const model_system *s = &m->system;
@@ -88,7 +84,17 @@ static void draw_memory(const model *m, int y, int cols)
     ui_human(a, sizeof a, (double)rss);
     ui_human(b, sizeof b, (double)growth);
     int x = 1 + ui_printf(y, 1, cols - 2, S_NORMAL, "memory %s in %d worker%s", a, n, n == 1 ? "" : "s");
-    ui_printf(y, x, cols - x - 1, S_DIM, "   largest peak over its start: +%s", b);
+    x += ui_printf(y, x, cols - x - 1, S_DIM, " (peak +%s)", b);
+    if (!strcmp(s->restart, "running"))    /* old workers gone, of those to replace */
+        x += ui_printf(y, x, cols - x - 1, S_WARN, "  restart %lld/%lld", (long long)s->replaced,
+                       (long long)s->to_replace);
+    else if (s->restarts)
+        x += ui_printf(y, x, cols - x - 1, !strcmp(s->restart, "done") ? S_GOOD : S_WARN, "  restart %s",
+                       s->restart);
+    if (s->stopped_by[0] && strcmp(s->phase, "done"))
+        ui_printf(y, x, cols - x - 1, S_WARN, "  stop (%s): %lld left", s->stopped_by, (long long)s->workers);
+    else if (s->stopped_by[0])
+        ui_printf(y, x, cols - x - 1, S_GOOD, "  stopped (%s)", s->stopped_by);
 }
 
 /* A row per gzip child: its upload, the bytes each way, its stdin's fill. */

@@ -22,6 +22,9 @@ void model_system_on_system(event *e)
     s->failed = to_size(ev_num(e->ev, "failed", 0));
     s->refused = to_size(ev_num(e->ev, "refused", 0));
     s->restarts = to_size(ev_num(e->ev, "restarts", 0));
+    s->replaced = to_size(ev_num(e->ev, "restart_replaced", 0));
+    s->to_replace = to_size(ev_num(e->ev, "restart_total", 0));
+    s->workers = to_size(ev_num(e->ev, "workers", 0));
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(e->ev, "records");
     for (int i = 0; i < MODEL_REC_N; i++) s->records[i] = to_size(ev_num(rec, record_states[i], 0));
     double rate = ev_num(e->ev, "acked_per_s", 0);

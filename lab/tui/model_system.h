@@ -41,6 +41,8 @@ typedef struct {
     char restart[16];          /* "", running, done */
     char stopped_by[16];
     int64_t uploads, started, in_flight, acked, failed, refused, restarts;
+    int64_t replaced, to_replace;  /* the rolling restart now: old workers gone, of */
+    int64_t workers;           /* alive, as the primary counts them */
     int64_t records[MODEL_REC_N];
     double rate[MODEL_SYS_RATE];   /* acknowledged per second, oldest first */
     int nrate;

@@ -33,7 +33,10 @@ static const char help[] =
 "workspace, the same one nodelab check uses: --workspace DIR or\n"
 "$NODELAB_WORKSPACE, else the workspace you are in, else the one nodelab\n"
 "init made last, else ~/nodelab-work.  NODELAB_RECORD=FILE appends the\n"
-"telemetry of every demo run in the lab to FILE.\n";
+"telemetry of every demo run in the lab to FILE (in frame mode: busy events\n"
+"come folded, NODELAB_TELEMETRY_FRAME=0 sends each; docs/telemetry.md).\n"
+"NODELAB_FRAME_STATS=FILE writes how many frames the lab drew and the most\n"
+"one was late when it ends.\n";
 
 /* "2", "streams", "loop.blocking", "demo:loop.blocking"... to the one
  * canonical form "chapter:N", "demo:NAME" or "exercise:ID". */

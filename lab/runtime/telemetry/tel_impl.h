@@ -44,27 +44,34 @@ typedef struct tel_ring {
 } tel_ring;
 
 extern struct tel_state {
+    /* Read by every event, written rarely. */
     atomic_int fd;                     /* -1: off */
     uint64_t epoch_us;
     int pid;                           /* getpid() is a system call: asked once */
     bool direct;                       /* NODELAB_TELEMETRY=json-direct */
     bool forked;                       /* a child forked from a reporting process */
     atomic_uint gen;                   /* a new one after fork: threads register again */
-    atomic_uint_fast64_t seq;          /* the next event's number */
     atomic_uint_fast64_t lost;         /* events no ring could take */
 
-    pthread_mutex_t reg_lock;          /* adding rings */
+    /* Written by every event: a cache line of its own, so that the
+     * formatter reading the fields above does not take it from the
+     * emitting thread, nor the other way round. */
+    _Alignas(64) atomic_uint_fast64_t seq;     /* the next event's number */
+
+    _Alignas(64) pthread_mutex_t reg_lock;     /* adding rings */
     tel_ring *rings[TEL_MAX_RINGS];
     atomic_int nrings;
 
-    pthread_mutex_t fmt_lock;          /* one formatter at a time */
+    /* The formatter's, written for every line it makes: apart from what
+     * the emitting threads read for every event (thread_on, sleeping). */
+    _Alignas(64) pthread_mutex_t fmt_lock;     /* one formatter at a time */
     uint64_t next_seq;                 /* the next record to format */
     tel_ring *cur;
     char *out;
     atomic_size_t out_len;
     uint64_t written_lines;
 
-    atomic_bool thread_on;             /* the formatter thread runs */
+    _Alignas(64) atomic_bool thread_on;        /* the formatter thread runs */
     pthread_t thread;
     atomic_bool stop;
     atomic_bool started;               /* it has begun running */
