@@ -168,6 +168,7 @@ static void start_restart(system_demo *h, const char *why)
     lab_ev_str(e, "phase", "rolling restart");
     lab_ev_str(e, "why", why);
     lab_ev_int(e, "acked", h->acked);
+    lab_ev_int(e, "in_flight", h->in_flight);
     lab_ev_emit(e);
 }
 
@@ -279,6 +280,9 @@ static void start_more(system_demo *h)
 static void try_finish(system_demo *h)
 {
     if (h->load_done || h->in_flight > 0 || h->wrk_proc) return;
+    /* A restart the operator asked for is not cut short by the end of the
+     * load: the stop waits for it (on_sample calls again). */
+    if (!h->stopping && h->k.cl && h->k.cl->restarting) return;
     if (!h->stopping && !h->wrk && h->next < h->nsenders) return;
     h->load_done = true;
     if (!h->stopped_by) h->stopped_by = "done";
@@ -312,6 +316,7 @@ static bool write_wrk_script(system_demo *h, char *path, size_t n)
 static void on_wrk_data(lab_process *p, int fd, const char *buf, size_t len)
 {
     system_demo *h = p->data;
+    if (len == 0) return;                  /* its end (buf is NULL then) */
     size_t room = sizeof h->wrk_out - 1 - h->wrk_len;
     if (len > room) len = room;
     memcpy(h->wrk_out + h->wrk_len, buf, len);
@@ -387,6 +392,7 @@ static void on_sample(lab_timer *t)
         lab_ev_str(e, "phase", "restart done");
         lab_ev_int(e, "failed", h->failed - h->failed_at_restart_start);
         lab_ev_emit(e);
+        try_finish(h);
     }
     /* The records by state, counted by the primary through a connection
      * of its own, opened for the count and closed again: a connection
