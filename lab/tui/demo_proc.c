@@ -106,7 +106,7 @@ static void on_runner_exit(pid_t pid, int status, void *arg)
 
 /* In the child, before exec: a clean signal state, its own group, and
  * death when the lab dies (so a killed lab leaves no demo behind). */
-static void exec_runner(int in, int out, int err, char **argv)
+static void exec_runner(int in, int out, int err, char **argv, bool every_event)
 {
     dup2(in, 0);
     dup2(out, 1);
@@ -119,11 +119,12 @@ static void exec_runner(int in, int out, int err, char **argv)
     signal(SIGPIPE, SIG_DFL);
     /* The lab draws FRAME_MS frames: the demo's telemetry may fold its
      * busy events per frame (docs/telemetry.md, "Frame mode") instead of
-     * sending a line each.  A setting of the lab's own environment wins
-     * (NODELAB_TELEMETRY_FRAME=0: every event a line). */
+     * sending a line each — not for a demo about the order of events,
+     * which starts in step mode.  A setting of the lab's own environment
+     * wins (NODELAB_TELEMETRY_FRAME=0: every event a line). */
     char frame[16];
-    snprintf(frame, sizeof frame, "%d", FRAME_MS);
-    setenv("NODELAB_TELEMETRY_FRAME", frame, 0);
+    snprintf(frame, sizeof frame, "%d", every_event ? 0 : FRAME_MS);
+    setenv("NODELAB_TELEMETRY_FRAME", frame, every_event);
     execv(nl_self_exe(), argv);
     dprintf(2, "nodelab: cannot run %s: %s\n", nl_self_exe(), strerror(errno));
     _exit(127);
@@ -135,6 +136,7 @@ int demo_proc_start(demo_proc *p, lab_loop *loop, const char *name,
     /* A fresh state; the owner's callbacks and the line buffer stay.  (The
      * initializer reads *p before the assignment writes it.) */
     *p = (demo_proc){ .on_line = p->on_line, .on_end = p->on_end, .data = p->data,
+                      .every_event = p->every_event,
                       .buf = p->buf, .cap = p->cap, .loop = loop,
                       .ctl_fd = -1, .record_fd = -1 };
 
@@ -160,7 +162,7 @@ int demo_proc_start(demo_proc *p, lab_loop *loop, const char *name,
     argv[a] = NULL;
 
     pid_t pid = fork();
-    if (pid == 0) exec_runner(in[0], out[1], err[1], argv);
+    if (pid == 0) exec_runner(in[0], out[1], err[1], argv, p->every_event);
     int saved = errno;
     free(argv);
     close(in[0]);

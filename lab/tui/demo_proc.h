@@ -43,6 +43,7 @@ struct demo_proc {
     bool out_open, err_open, reaped, paused, stopping;
     int status;                /* the runner's wait status */
     int record_fd;             /* $NODELAB_RECORD: a copy of the telemetry */
+    bool every_event;          /* set before start: no frame mode (step mode shows each event) */
     void (*on_line)(demo_proc *p, const char *line, size_t n);
     void (*on_end)(demo_proc *p);   /* pipes closed and runner reaped */
     void *data;

@@ -228,6 +228,7 @@ static void start(demo_screen *d)
     d->proc.on_line = on_line;
     d->proc.on_end = on_end;
     d->proc.data = d;
+    d->proc.every_event = d->def->lab_step;    /* about order: every event, unfolded */
     int secs = d->def->duration_s > LAB_DEMO_MIN_S ? d->def->duration_s : LAB_DEMO_MIN_S;
     if (demo_proc_start(&d->proc, APP.loop, d->def->name, sets, nsets, secs) < 0) {
         app_status("cannot start %s: %s", d->def->name, strerror(errno));
