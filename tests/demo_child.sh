@@ -136,10 +136,18 @@ assert s["grandchildren_alive_after_timeout"] == 2, s
 # child.ipc-cost: a late spawn; bigger messages cost more.
 run_demo "$TMP/cost" child.ipc-cost --set sizes=100,100k,1M --set count=5 --set busy_ms=200 \
     && ok "child.ipc-cost runs" || fail "child.ipc-cost runs"
-check "child.ipc-cost: spawn delayed, cost grows with size" "$TMP/cost" '
+# Judged by what crossed, not by how long it took: the round-trip times
+# are the lesson on screen, but a busy machine can make a 100-byte round
+# trip slower than a 1 MB one, so no ratio of times is asserted here.
+check "child.ipc-cost: spawn delayed, every size crosses both ways whole" "$TMP/cost" '
 assert s["spawn_delay_ms"] >= 180, s
-r, ser = s["roundtrip_us"], s["serialize_us"]
-assert len(r) == 3 and r[2] > r[0] * 5 and ser[2] > ser[0] * 50, s
+assert s["sizes"] == [100, 102400, 1048576], s
+assert s["echoed_bytes"] == s["sizes"], s
+sized = by("size")
+assert [e["bytes"] for e in sized] == s["sizes"], sized
+assert [e["message_bytes"] for e in sized] == sorted(e["message_bytes"] for e in sized), sized
+assert all(e["message_bytes"] > e["bytes"] for e in sized), sized
+assert all(x > 0 for x in s["roundtrip_us"]) and all(x > 0 for x in s["serialize_us"]), s
 assert s["child_rss_kb"] > 0
 '
 "$NODELAB" demo child.ipc-cost --set sizes=abc >/dev/null 2>"$TMP/err"

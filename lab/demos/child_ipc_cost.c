@@ -42,6 +42,7 @@ typedef struct {
     double serialize_us, parse_us;
     uint64_t sent_us, rtt_total_us;
     double rtt_us[MAX_SIZES], ser_us[MAX_SIZES], par_us[MAX_SIZES];
+    int64_t echoed[MAX_SIZES]; /* bytes of data the worker sent back (a fact, not a time) */
     long child_rss_kb;
 } cost_state;
 
@@ -113,6 +114,7 @@ static void size_done(cost_state *s)
     lab_ev_int(e, "bytes", s->sizes[s->size_i]);
     lab_ev_int(e, "message_bytes", (int64_t)s->payload_len + 1);
     lab_ev_int(e, "count", count);
+    lab_ev_int(e, "echoed_bytes", s->echoed[s->size_i]);
     lab_ev_num(e, "serialize_us", s->serialize_us);
     lab_ev_num(e, "parse_us", s->parse_us);
     lab_ev_num(e, "roundtrip_us", rtt);
@@ -137,6 +139,11 @@ static void on_message(lab_process *p, cJSON *msg, int fd)
     /* The first round trip of each size is a warm-up, not timed: it pays
      * for page faults and cache misses that would swamp a small message. */
     if (s->sent > 1) s->rtt_total_us += lab_clock_us() - s->sent_us;
+    /* The worker answers {"echo": the message}: what came back is counted,
+     * so a test can tell the whole message crossed both ways. */
+    cJSON *echo = cJSON_GetObjectItem(msg, "echo");
+    const char *data = cJSON_GetStringValue(cJSON_GetObjectItem(echo, "data"));
+    s->echoed[s->size_i] = data ? (int64_t)strlen(data) : -1;
     if (s->sent < lab_demo_int(s->demo, "count") + 1) { send_one(s); return; }
     size_done(s);
     if (++s->size_i < s->nsizes && !s->demo->expired) {
@@ -194,16 +201,19 @@ static int run(lab_demo *d)
     lab_ev_int(e, "busy_ms", lab_demo_int(d, "busy_ms"));
     cJSON *sizes = cJSON_CreateArray(), *rtt = cJSON_CreateArray();
     cJSON *ser = cJSON_CreateArray(), *par = cJSON_CreateArray();
+    cJSON *echoed = cJSON_CreateArray();
     for (int i = 0; i < s.size_i && i < s.nsizes; i++) {
         cJSON_AddItemToArray(sizes, cJSON_CreateNumber((double)s.sizes[i]));
         cJSON_AddItemToArray(rtt, cJSON_CreateNumber(s.rtt_us[i]));
         cJSON_AddItemToArray(ser, cJSON_CreateNumber(s.ser_us[i]));
         cJSON_AddItemToArray(par, cJSON_CreateNumber(s.par_us[i]));
+        cJSON_AddItemToArray(echoed, cJSON_CreateNumber((double)s.echoed[i]));
     }
     lab_ev_json(e, "sizes", sizes);
     lab_ev_json(e, "roundtrip_us", rtt);
     lab_ev_json(e, "serialize_us", ser);
     lab_ev_json(e, "parse_us", par);
+    lab_ev_json(e, "echoed_bytes", echoed);
     lab_ev_int(e, "child_rss_kb", s.child_rss_kb);
     lab_ev_int(e, "parent_rss_kb", rss_kb(getpid()));
     lab_ev_emit(e);

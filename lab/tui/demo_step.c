@@ -6,6 +6,8 @@
  * keeps the telemetry lines it receives in a queue instead of feeding them
  * to the model; each `n` feeds lines until one of them puts a new line in
  * the log (silent ones — a write that returned true — go along with it).
+ * An `n` pressed before there is anything to show is not lost: it is owed,
+ * and the next line that reaches the log is shown as it arrives.
  * The demo itself runs on; if it gets too far ahead, the lab stops it
  * (SIGSTOP) until the student catches up, and tells the model how long it
  * was held, so its lag meter does not count that time.
@@ -17,6 +19,9 @@
 
 #define STEP_STOP_LINES 20000      /* this many waiting: stop the demo */
 #define STEP_GO_LINES 2000         /* down to this many: let it go on */
+#define STEP_OWED_MAX 100          /* presses remembered ahead of their events */
+
+static bool feed_to_next_log_line(demo_screen *d);
 
 /* Holds the demo (SIGSTOP) or lets it go on, remembering for how long it
  * was held.  Not when the student paused it with p. */
@@ -48,6 +53,7 @@ void demo_step_hold(demo_screen *d, const char *line, size_t n)
     q->buf[q->len + n] = '\n';
     q->len += n + 1;
     q->lines++;
+    if (q->owed > 0 && feed_to_next_log_line(d)) q->owed--;
     if (q->lines >= STEP_STOP_LINES) hold(d, true);
 }
 
@@ -67,20 +73,28 @@ static bool feed_one(demo_screen *d)
     return true;
 }
 
-bool demo_step_next(demo_screen *d)
+/* Feeds waiting lines until one of them adds a line to the log; false if
+ * the queue ran dry first (what was fed was silent). */
+static bool feed_to_next_log_line(demo_screen *d)
 {
     int64_t before = d->m.log_total;
-    bool fed = false;
-    while (feed_one(d)) {
-        fed = true;
-        if (d->m.log_total != before) break;
-    }
-    return fed;
+    while (feed_one(d))
+        if (d->m.log_total != before) return true;
+    return false;
+}
+
+bool demo_step_next(demo_screen *d)
+{
+    if (feed_to_next_log_line(d)) return true;
+    /* Nothing to show yet: the step is owed to the next event that comes. */
+    if (d->step.owed < STEP_OWED_MAX) d->step.owed++;
+    return false;
 }
 
 void demo_step_set(demo_screen *d, bool on)
 {
     d->stepping = on;
+    d->step.owed = 0;
     if (on) return;
     while (feed_one(d)) {}
     hold(d, false);

@@ -487,7 +487,7 @@ static void act(screen *s, int action, int key)
     case DO_NEXT:
         if (!d->stepping) app_status("s turns step mode on first");
         else if (!demo_step_next(d))
-            app_status(d->m.exited ? "that was the last event" : "no event yet: the demo is working");
+            app_status(d->m.exited ? "that was the last event" : "no event yet: it shows when it comes");
         break;
     case DO_WRAP: d->log_wrap = !d->log_wrap; d->log_hscroll = 0; break;
     case DO_RIGHT: if (!d->log_wrap) d->log_hscroll += 16; break;

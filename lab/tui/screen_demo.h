@@ -17,6 +17,7 @@ typedef struct {
     char *buf;                 /* lines, each ending in '\n' */
     size_t head, len, cap;     /* the oldest waiting line starts at head */
     size_t lines;
+    int owed;                  /* n pressed before its event arrived: shown when it does */
     bool stopped;              /* the lab stopped the demo: too far ahead */
     int64_t stopped_at;
 } demo_step;
