@@ -169,8 +169,11 @@ first = next(i for i, e in enumerate(evs) if e["ev"] == "aggregate")
 eof = next(i for i, e in enumerate(evs) if e["ev"] == "push" and e.get("stream") == "producer" and e.get("eof"))
 assert first < eof, (first, eof)
 assert evs[first]["sent_rows"] > evs[first]["rows"], evs[first]
-# and python.stdin filled: the producer waited for the script.
-assert s["producer.pauses"] >= 1 and s["python.stdin.max_kernel"] > 0, s
+# and python.stdin filled: the producer waited for the script, the
+# writable drained, and the kernel queue under it was measured (on the
+# drain, not only on the timer a short run can slip between).
+assert s["producer.pauses"] >= 1 and s["python.stdin.drains"] >= 1, s
+assert s["python.stdin.max_kernel"] >= 0, s
 '
 
 # A file of our own: quoted commas, a bad value, a blank line.

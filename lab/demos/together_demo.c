@@ -35,10 +35,17 @@ static void on_resume(lab_stream *s, const lab_event *ev, void *arg)
     g->pause_seq = 0;
 }
 
+static void note_kernel(tg_stage *g);
+
+/* A drain means the kernel refused bytes (EAGAIN) and has just taken the
+ * rest: a moment its queue is full, so it is sampled here as well as on
+ * the timer (a short run can end between two timer samples). */
 static void on_drain(lab_stream *s, const lab_event *ev, void *arg)
 {
     tg_stage *g = stage_of(arg, s);
-    if (g) g->drains++;
+    if (!g) return;
+    g->drains++;
+    note_kernel(g);
 }
 
 static void on_error(lab_stream *s, const lab_event *ev, void *arg)
@@ -76,6 +83,13 @@ int64_t tg_kernel_queued(const lab_stream *s, bool writable)
 }
 
 static int64_t kernel_queue(const tg_stage *g) { return tg_kernel_queued(g->s, g->writable); }
+
+/* The kernel's queue under a socket stage now, kept if it is the most seen. */
+static void note_kernel(tg_stage *g)
+{
+    int64_t kernel = g->socket ? kernel_queue(g) : -1;
+    if (kernel > g->max_kernel) g->max_kernel = kernel;
+}
 
 void tg_sample(tg_chain *c)
 {
