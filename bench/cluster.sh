@@ -7,7 +7,9 @@
 #               (goal: >= 2x its req/s, a lower p99); with each, the CPU
 #               time per request of the server (all its processes) and of
 #               wrk itself: on 2 CPUs wrk takes a share of the machine
-#               that no server can have, so rps <= CPUs / (wrk + server)
+#               that no server can have, so rps <= CPUs / (wrk + server);
+#               and the ceiling, measured: bench/floor-http, 2 processes
+#               that only recv() and send() a response of the same size
 #   rr spread   2,000 requests, each on a new connection, to 2 workers: the
 #               responses per worker (goal: within 1% of even); then side
 #               by side, the same outside client (wrk, 4 connections, a new
@@ -21,6 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 runs=${BENCH_RUNS:-3}
 secs=${BENCH_SECONDS:-10}
 NODELAB=${NODELAB:-$top_builddir/nodelab}
+FLOOR=${FLOOR:-$top_builddir/bench/floor-http}   # make bench builds it
 node=${NODE:-$(command -v node || true)}
 wrk=$(command -v wrk || true)
 [ -x "$NODELAB" ] || { echo "cluster.sh: $NODELAB is not built"; exit 0; }
@@ -30,7 +33,8 @@ server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # start_server KIND — starts a server, waits for its port (in $port), pid in
-# $server_pid.  KIND: c (nodelab, 2 workers), node2 (node's cluster), node1.
+# $server_pid.  KIND: c (nodelab, 2 workers), node2 (node's cluster), node1,
+# floor (bench/floor-http: 2 processes that only recv and send).
 start_server() {
     : >"$tmp/out"
     case $1 in
@@ -38,6 +42,7 @@ start_server() {
                --set stats_ms=0 --json --duration 600 >"$tmp/out" 2>"$tmp/err" & ;;
         node2) PORT=0 WORKERS=2 "$node" "$here/cluster/server.js" >"$tmp/out" 2>"$tmp/err" & ;;
         node1) PORT=0 WORKERS=0 "$node" "$here/cluster/server.js" >"$tmp/out" 2>"$tmp/err" & ;;
+        floor) PORT=0 WORKERS=2 "$FLOOR" >"$tmp/out" 2>"$tmp/err" & ;;
     esac
     server_pid=$!
     port=""
@@ -125,16 +130,26 @@ if [ -n "$wrk" ]; then
     ratio="-"
     [ -n "$node_rps" ] && ratio=$(awk -v a="$rps" -v b="$node_rps" 'BEGIN { printf "%.2fx", a / b }')
     row "nodelab cluster.http, 2 workers (rr)" "$rps" "$p99" "$ratio" "$scpu" "$wcpu"
+    c_rps=$rps; c_p99=$p99; c_scpu=$scpu
+    # The ceiling, measured: a server that only recv()s and send()s.
+    floor_rps=""
+    if [ -x "$FLOOR" ]; then
+        throughput floor "floor"; floor_rps=$rps
+        ratio="-"
+        [ -n "$node_rps" ] && ratio=$(awk -v a="$rps" -v b="$node_rps" 'BEGIN { printf "%.2fx", a / b }')
+        row "floor: recv + send only (2 processes)" "$rps" "$p99" "$ratio" "$scpu" "$wcpu"
+    else
+        echo "floor: $FLOOR is not built (make bench builds it): row skipped"
+    fi
     if [ -n "$node_rps" ]; then
-        awk -v a="$p99" -v b="$node_p99" \
+        awk -v a="$c_p99" -v b="$node_p99" \
             'BEGIN { printf "p99: nodelab %s ms vs node cluster %s ms (%s)\n", a, b, a < b ? "lower" : "NOT lower" }'
-        # The fair comparison is the servers' own CPU per request; req/s
-        # also pays for wrk, which shares the CPUs: even a server that cost
-        # nothing would get only CPUs / wrk's cost per request.
-        awk -v cpus="$(nproc)" -v s="$scpu" -v ns="$node_scpu" -v w="$wcpu" -v nw="$node_wcpu" 'BEGIN {
-            if (s + 0 > 0) printf "server CPU per request: nodelab %.2f us vs node cluster %.2f us (%.2fx less)\n", s, ns, ns / s
-            if (w + 0 > 0) printf "with a server that cost nothing, wrk alone would allow %d CPUs / %.2f us = %.0f req/s; the most req/s can gain on node here: (%.2f + %.2f) / %.2f = %.2fx\n", cpus, w, cpus * 1e6 / w, nw, ns, w, (nw + ns) / w
-        }'
+        # The fair comparison is the servers' own CPU per request: req/s
+        # also pays for wrk, which shares the CPUs with the server.
+        awk -v s="$c_scpu" -v ns="$node_scpu" 'BEGIN {
+            if (s + 0 > 0) printf "server CPU per request: nodelab %.2f us vs node cluster %.2f us (%.2fx less)\n", s, ns, ns / s }'
+        [ -n "$floor_rps" ] && awk -v f="$floor_rps" -v c="$c_rps" -v n="$node_rps" 'BEGIN {
+            printf "ceiling: the floor server gets %.2fx node cluster'"'"'s req/s (nodelab %.2fx, %.0f%% of the floor)\n", f / n, c / n, 100 * c / f }'
     fi
 fi
 

@@ -28,3 +28,8 @@ EXTRA_DIST += bench/threads.sh bench/threads/counter.js bench/threads/post.js be
 EXTRA_DIST += bench/pgzip.sh
 # Chapter 6: bench/uploads.sh (together.uploads against node's cluster and req.pipe(file)).
 EXTRA_DIST += bench/uploads.sh bench/uploads/server.js
+# Chapter 3: bench/floor-http, the least an HTTP server can do per request
+# (recv, send, no parsing): bench/cluster.sh's ceiling row.
+EXTRA_PROGRAMS += bench/floor-http
+bench_floor_http_SOURCES = bench/floor_http.c
+bench: bench/floor-http
