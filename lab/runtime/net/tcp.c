@@ -177,8 +177,12 @@ static int write_some(lab_tcp *tcp)
         }
         struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
         /* MSG_NOSIGNAL: a vanished peer is an EPIPE error, not a SIGPIPE
-         * that would kill the whole process (Node ignores SIGPIPE too). */
-        ssize_t w = sendmsg(tcp->fd, &msg, MSG_NOSIGNAL);
+         * that would kill the whole process (Node ignores SIGPIPE too).
+         * One buffer (a small HTTP response, head and body together: see
+         * http_out.c) goes by send(): the kernel then has no msghdr and
+         * iovec array to copy in and check. */
+        ssize_t w = n == 1 ? send(tcp->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                           : sendmsg(tcp->fd, &msg, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
