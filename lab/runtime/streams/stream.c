@@ -313,13 +313,7 @@ bool lab_stream_tel(const lab_stream *s) { return !s->quiet && lab_tel_on(); }
 void lab_stream_tel_flow(const lab_stream *s, const char *ev, size_t size,
                          size_t len, size_t hwm, bool ret)
 {
-    lab_ev *e = lab_ev_new(ev);
-    lab_ev_str(e, "stream", s->name);
-    lab_ev_int(e, "size", (int64_t)size);
-    lab_ev_int(e, "len", (int64_t)len);
-    lab_ev_int(e, "hwm", (int64_t)hwm);
-    lab_ev_bool(e, "ret", ret);
-    lab_ev_emit(e);
+    lab_tel_flow(ev, s->name, (int64_t)size, (int64_t)len, (int64_t)hwm, ret);
 }
 
 /* The telemetry name of each stream event (events.h); 'readable' and

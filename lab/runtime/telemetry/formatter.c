@@ -255,8 +255,11 @@ static void futex(atomic_int *addr, int op, int val, const struct timespec *ts)
     syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
 
-/* Called after every record is published: costs a fence and a load
- * unless the formatter sleeps. */
+/* Wakes the formatter if it sleeps, after a record was published.  The
+ * fence pairs with the formatter's own (formatter_main): it says
+ * "sleeping", fences, and looks at the rings once more; this side
+ * publishes, fences, and looks at "sleeping".  One of the two sees the
+ * other, so a record never waits for a formatter that missed it. */
 void tel_formatter_wake(void)
 {
     atomic_thread_fence(memory_order_seq_cst);
@@ -264,6 +267,24 @@ void tel_formatter_wake(void)
         atomic_exchange(&tel.sleeping, 0))
         futex(&tel.sleeping, FUTEX_WAKE, 1, NULL);
 }
+
+/* The same without the fence, for the data path's events.  The fence
+ * costs more than it seems: it waits until every store before it has
+ * reached the cache, and the record just written into the ring is on
+ * lines the formatter last read — ~50 ns an event, a twentieth of a
+ * microsecond-per-event firehose.  Without it, in the instant when the
+ * formatter decides to sleep while this record is still on its way, the
+ * two can miss each other: the record then waits for the formatter's
+ * timed wake-up (FORMATTER_NAP_MS) or the loop's next lab_tel_flush(),
+ * which do fence.  Late, never lost. */
+void tel_formatter_nudge(void)
+{
+    if (atomic_load_explicit(&tel.sleeping, memory_order_relaxed)) tel_formatter_wake();
+}
+
+/* The longest the formatter sleeps with nothing to do: the latest a
+ * record whose nudge it missed goes out (see tel_formatter_nudge). */
+#define FORMATTER_NAP_MS 100
 
 static void nap_us(long us)
 {
@@ -283,21 +304,25 @@ static void *formatter_main(void *arg)
         if (blocked && fd >= 0) {                  /* the reader is behind */
             struct pollfd pfd = { .fd = fd, .events = POLLOUT };
             poll(&pfd, 1, 20);
-        } else if (n >= 256) {
-            sched_yield();                         /* a firehose: keep up */
+        } else if (n >= 1024) {
+            nap_us(250);                           /* a firehose: keep up, in batches */
         } else if (n > 0) {
             nap_us(1000);                          /* let a batch gather */
         } else {
+            /* Reading records the moment they are written would pull
+             * each ring line from the emitting core while it still
+             * writes the next record there; batches leave it alone. */
             atomic_store(&tel.sleeping, 1);        /* seq_cst: see tel_formatter_wake */
+            atomic_thread_fence(memory_order_seq_cst);
             if (tel_rings_pending() || atomic_load(&tel.stop)) {
                 atomic_store(&tel.sleeping, 0);
                 continue;
             }
-            struct timespec ts = { 0, 100 * 1000000L };
+            struct timespec ts = { 0, FORMATTER_NAP_MS * 1000000L };
             if (tel_frame_pending()) {             /* folds wait for the frame's end */
                 uint64_t now = lab_clock_us(), end = tel_frame_end();
                 ts.tv_nsec = end > now ? (long)(end - now) * 1000L : 0;
-                if (ts.tv_nsec > 100 * 1000000L) ts.tv_nsec = 100 * 1000000L;
+                if (ts.tv_nsec > FORMATTER_NAP_MS * 1000000L) ts.tv_nsec = FORMATTER_NAP_MS * 1000000L;
             }
             futex(&tel.sleeping, FUTEX_WAIT, 1, &ts);
             atomic_store(&tel.sleeping, 0);

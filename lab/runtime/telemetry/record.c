@@ -90,6 +90,58 @@ void lab_rec_release(lab_rec_buf *b)
     b->buf = NULL;
 }
 
+/* ---- the data path's shape, in place ----------------------------------- */
+
+/* A field's type, key length and key: the key is a constant, so the copy
+ * is a few moves, not a call. */
+#define PUT_KEY(p, type, key) \
+    ((p)[0] = (type), (p)[1] = sizeof key - 1, memcpy((p) + 2, key, sizeof key - 1), \
+     (p) += 2 + sizeof key - 1)
+
+static unsigned char *put_int(unsigned char *p, int64_t v) { memcpy(p, &v, 8); return p + 8; }
+
+uint32_t lab_rec_flow_len(const lab_rec_flow_fields *f)
+{
+    size_t n = sizeof(lab_rec) + f->name_len +
+               2 + 6 + 4 + f->stream_len +         /* "stream": STR */
+               2 + 4 + 8 +                         /* "size": INT */
+               2 + 3 + 8 +                         /* "len": INT */
+               2 + 3 + 8 +                         /* "hwm": INT */
+               2 + 3 + 1;                          /* "ret": BOOL */
+    return lab_ring_align(n);
+}
+
+lab_rec *lab_rec_flow(void *slot, uint32_t slot_len, uint64_t ts, int pid,
+                      const lab_rec_flow_fields *f)
+{
+    lab_rec *r = slot;
+    unsigned char *p = (unsigned char *)slot + sizeof(lab_rec);
+    r->h.kind = LAB_REC_EVENT;
+    r->h.len = slot_len;
+    r->ts = ts;
+    r->pid = pid;
+    r->pid_null = 0;
+    r->name_len = (uint8_t)f->name_len;
+    memcpy(p, f->name, f->name_len);
+    p += f->name_len;
+    PUT_KEY(p, LAB_F_STR, "stream");
+    uint32_t n = (uint32_t)f->stream_len;
+    memcpy(p, &n, 4);
+    memcpy(p + 4, f->stream, n);
+    p += 4 + n;
+    PUT_KEY(p, LAB_F_INT, "size");
+    p = put_int(p, f->size);
+    PUT_KEY(p, LAB_F_INT, "len");
+    p = put_int(p, f->len);
+    PUT_KEY(p, LAB_F_INT, "hwm");
+    p = put_int(p, f->hwm);
+    PUT_KEY(p, LAB_F_BOOL, "ret");
+    *p++ = f->ret;
+    r->size = (uint16_t)(p - (unsigned char *)slot);
+    memset(p, 0, slot_len - r->size);              /* type 0: no more fields */
+    return r;
+}
+
 /* ---- reading fields ---------------------------------------------------- */
 
 typedef struct {

@@ -54,6 +54,22 @@ void lab_rec_set_pid(lab_rec_buf *b, int pid);        /* pid <= 0: null */
 lab_rec *lab_rec_end(lab_rec_buf *b);
 void lab_rec_release(lab_rec_buf *b);
 
+/* The data path's busiest shape — a stream's push, write, data... with
+ * {stream, size, len, hwm, ret} — written straight into its ring slot:
+ * the same bytes lab_rec_begin/field/end would make, without building
+ * them first.  lab_rec_flow_len() is the slot's length. */
+typedef struct {
+    const char *name;          /* the event */
+    size_t name_len;
+    const char *stream;
+    size_t stream_len;
+    int64_t size, len, hwm;
+    bool ret;
+} lab_rec_flow_fields;
+uint32_t lab_rec_flow_len(const lab_rec_flow_fields *f);
+lab_rec *lab_rec_flow(void *slot, uint32_t slot_len, uint64_t ts, int pid,
+                      const lab_rec_flow_fields *f);
+
 /* A field read back (frame.c): its type, an INT or BOOL value in i, a
  * STR or JSON value as str and n bytes (not NUL-terminated). */
 typedef struct {

@@ -35,10 +35,14 @@ void lab_ring_free(lab_ring *r)
 void *lab_ring_reserve(lab_ring *r, uint32_t len)
 {
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     size_t pos = head & (r->cap - 1), to_end = r->cap - pos;
     size_t need = len <= to_end ? len : to_end + len;   /* pad to the start */
-    if (len > r->cap / 2 || need > r->cap - (head - tail)) return NULL;
+    if (len > r->cap / 2) return NULL;
+    if (need > r->cap - (head - r->tail_seen)) {
+        /* Full by the tail last seen: the reader may have moved on since. */
+        r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (need > r->cap - (head - r->tail_seen)) return NULL;
+    }
     if (len > to_end) {
         lab_ring_hdr pad = { (uint32_t)to_end, LAB_RING_PAD };
         memcpy(r->data + pos, &pad, sizeof pad);
@@ -67,8 +71,10 @@ const lab_ring_hdr *lab_ring_peek(lab_ring *r)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     for (;;) {
-        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (tail == head) return NULL;
+        if (tail == r->head_seen) {        /* read up to it: look again */
+            r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+            if (tail == r->head_seen) return NULL;
+        }
         const lab_ring_hdr *h = (const lab_ring_hdr *)(r->data + (tail & (r->cap - 1)));
         if (h->kind != LAB_RING_PAD) return h;
         tail += h->len;                          /* skip to the start */
@@ -90,6 +96,6 @@ int lab_ring_pending(lab_ring *r)
 
 void lab_ring_discard(lab_ring *r)
 {
-    atomic_store_explicit(&r->tail, atomic_load_explicit(&r->head, memory_order_acquire),
-                          memory_order_release);
+    r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    atomic_store_explicit(&r->tail, r->head_seen, memory_order_release);
 }

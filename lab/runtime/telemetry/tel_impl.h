@@ -88,7 +88,8 @@ void tel_drain_frame_locked(void);
 bool tel_rings_pending(void);
 void tel_formatter_start(void);
 void tel_formatter_stop(void);
-void tel_formatter_wake(void);
+void tel_formatter_wake(void);    /* with a fence: never missed */
+void tel_formatter_nudge(void);   /* without: late at worst, for the data path */
 
 /* frame.c: frame mode (NODELAB_TELEMETRY_FRAME), the data path coalesced
  * per frame for a reader that draws.  All of it under fmt_lock. */

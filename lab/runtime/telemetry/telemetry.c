@@ -54,7 +54,7 @@ static __thread struct {
     unsigned gen;
     unsigned used;                         /* bit i: evs[i] is being built */
     lab_ev evs[EVS_PER_THREAD];
-    struct { const char *name; int kind; } kinds[KIND_CACHE];
+    struct { const char *name; int kind; uint8_t len; } kinds[KIND_CACHE];
 } me;
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -310,13 +310,17 @@ void lab_tel_close(int timeout_ms)
 
 /* ---- building events --------------------------------------------------- */
 
-static int kind_of(const char *name)
+/* The kind of a name, and its length (at most 255: lab_rec_begin's). */
+static int kind_of(const char *name, size_t *len)
 {
     unsigned h = (unsigned)(((uintptr_t)name >> 3) % KIND_CACHE);
     if (me.kinds[h].name != name) {
+        size_t n = strlen(name);
         me.kinds[h].name = name;
         me.kinds[h].kind = lab_ev_lookup(name);
+        me.kinds[h].len = (uint8_t)(n > 255 ? 255 : n);
     }
+    if (len) *len = me.kinds[h].len;
     return me.kinds[h].kind;
 }
 
@@ -333,7 +337,7 @@ lab_ev *lab_ev_new(const char *name)
     }
     e->slot = slot;
     lab_rec_begin(&e->b, name, lab_tel_now(), tel.pid);
-    e->kind = kind_of(name);
+    e->kind = kind_of(name, NULL);
     e->size = 0;
     e->ret_false = false;
     return e;
@@ -451,25 +455,30 @@ static void bump(atomic_uint_fast64_t *c, uint64_t by)
                           memory_order_relaxed);
 }
 
-void lab_ev_emit(lab_ev *e)
+/* Counted whether or not its record gets through: exact totals. */
+static void count(tel_ring *t, int kind, int64_t size, bool ret_false)
 {
-    if (!e) return;
-    tel_ring *t = tel_fd() >= 0 ? my_ring() : NULL;
-    if (!t) {
-        if (tel_fd() >= 0) atomic_fetch_add(&tel.lost, 1);     /* too many threads */
-        ev_free(e);
-        return;
-    }
-    /* Counted whether or not its record gets through: exact totals. */
-    tel_counter *c = &t->kinds[e->kind];
+    tel_counter *c = &t->kinds[kind];
     bump(&c->events, 1);
-    if (e->size > 0) bump(&c->bytes, (uint64_t)e->size);
-    if (e->ret_false) bump(&c->falses, 1);
+    if (size > 0) bump(&c->bytes, (uint64_t)size);
+    if (ret_false) bump(&c->falses, 1);
+}
 
-    lab_rec *r = lab_rec_end(&e->b);
-    bool sync = !tel.thread_on || sync_kind(e->kind);
+/* An event that must be formatted before lab_ev_emit() returns (see
+ * sync_kind; and every event of a process without a formatter thread)
+ * holds fmt_lock from here to publish(). */
+static bool begin(int kind)
+{
+    bool sync = !tel.thread_on || sync_kind(kind);
     if (sync) pthread_mutex_lock(&tel.fmt_lock);
-    void *slot = lab_ring_reserve(&t->ring, r->h.len);
+    return sync;
+}
+
+/* Room in t's ring for a record of len bytes, or NULL: the record is
+ * dropped, and counted as such. */
+static void *take_room(tel_ring *t, int kind, uint32_t len, bool sync)
+{
+    void *slot = lab_ring_reserve(&t->ring, len);
     if (!slot && !sync && atomic_load_explicit(&tel.out_len, memory_order_relaxed) < TEL_OUT_CAP / 2) {
         /* The ring is full but the lines already made are being taken:
          * the formatter, not the reader, is behind (on a busy machine its
@@ -479,30 +488,101 @@ void lab_ev_emit(lab_ev *e)
         pthread_mutex_lock(&tel.fmt_lock);
         tel_drain_locked(tel.direct);
         pthread_mutex_unlock(&tel.fmt_lock);
-        slot = lab_ring_reserve(&t->ring, r->h.len);
+        slot = lab_ring_reserve(&t->ring, len);
     }
-    if (!slot && !droppable_kind(e->kind)) {
+    if (!slot && !droppable_kind(kind)) {
         if (!sync) pthread_mutex_lock(&tel.fmt_lock);
-        slot = wait_for_room(t, r->h.len);
+        slot = wait_for_room(t, len);
         if (!sync) pthread_mutex_unlock(&tel.fmt_lock);
     }
-    if (slot) {
-        /* Numbered only once it has room: the numbers have no gaps. */
-        r->seq = atomic_fetch_add_explicit(&tel.seq, 1, memory_order_relaxed);
-        memcpy(slot, r, r->h.len);
+    if (!slot) lab_ring_drop(&t->ring);
+    return slot;
+}
+
+/* The next event's number, taken once its record has room (so the
+ * numbers have no gaps) and before the record is written: the locked
+ * add waits until every store before it has reached the cache, and the
+ * record's own stores, into ring lines the formatter has read, are the
+ * slow ones — taken after them it cost ~40 ns an event. */
+static uint64_t number(void)
+{
+    return atomic_fetch_add_explicit(&tel.seq, 1, memory_order_relaxed);
+}
+
+/* The record written in its slot (NULL: it was dropped) goes to the
+ * formatter; a sync event's line is written now. */
+static void publish(tel_ring *t, lab_rec *r, int kind, bool sync)
+{
+    if (r) {
         lab_ring_commit(&t->ring);
         bump(&t->accepted, 1);
-    } else {
-        lab_ring_drop(&t->ring);
     }
     if (sync) {
         tel_drain_locked(tel.direct);
         pthread_mutex_unlock(&tel.fmt_lock);
         if (tel.forked && !tel.thread_on) child_emitted();
-    } else if (slot) {
-        tel_formatter_wake();
+    } else if (r) {
+        if (droppable_kind(kind)) tel_formatter_nudge();
+        else tel_formatter_wake();
     }
+}
+
+void lab_ev_emit(lab_ev *e)
+{
+    if (!e) return;
+    tel_ring *t = tel_fd() >= 0 ? my_ring() : NULL;
+    if (!t) {
+        if (tel_fd() >= 0) atomic_fetch_add(&tel.lost, 1);     /* too many threads */
+        ev_free(e);
+        return;
+    }
+    count(t, e->kind, e->size, e->ret_false);
+    lab_rec *r = lab_rec_end(&e->b);
+    bool sync = begin(e->kind);
+    void *slot = take_room(t, e->kind, r->h.len, sync);
+    if (slot) {
+        r->seq = number();
+        memcpy(slot, r, r->h.len);
+    }
+    publish(t, slot, e->kind, sync);
     ev_free(e);
+}
+
+void lab_tel_flow(const char *ev, const char *stream, int64_t size, int64_t len, int64_t hwm,
+                  bool ret)
+{
+    if (tel_fd() < 0) return;                       /* the cheap path */
+    size_t stream_len = stream ? strlen(stream) : 0;
+    if (!stream || stream_len > 1024) {             /* not the common shape: the general way */
+        lab_ev *e = lab_ev_new(ev);
+        lab_ev_str(e, "stream", stream);
+        lab_ev_int(e, "size", size);
+        lab_ev_int(e, "len", len);
+        lab_ev_int(e, "hwm", hwm);
+        lab_ev_bool(e, "ret", ret);
+        lab_ev_emit(e);
+        return;
+    }
+    tel_ring *t = my_ring();
+    if (!t) {
+        atomic_fetch_add(&tel.lost, 1);
+        return;
+    }
+    lab_rec_flow_fields f = { .name = ev, .stream = stream, .stream_len = stream_len,
+                              .size = size, .len = len, .hwm = hwm, .ret = ret };
+    int kind = kind_of(ev, &f.name_len);
+    count(t, kind, size, !ret);
+    uint32_t n = lab_rec_flow_len(&f);
+    uint64_t ts = lab_tel_now();
+    bool sync = begin(kind);
+    void *slot = take_room(t, kind, n, sync);
+    lab_rec *r = NULL;
+    if (slot) {
+        uint64_t seq = number();
+        r = lab_rec_flow(slot, n, ts, tel.pid, &f);
+        r->seq = seq;
+    }
+    publish(t, r, kind, sync);
 }
 
 void lab_tel_stream(const char *ev, const char *stream)

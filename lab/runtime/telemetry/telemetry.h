@@ -97,6 +97,13 @@ void lab_ev_pid(lab_ev *e, int pid);
 /* Queues the event's record and frees the event. */
 void lab_ev_emit(lab_ev *e);
 
+/* The data path's event, {stream, size, len, hwm, ret} — a stream's
+ * push, write, data: the busiest there is, so it skips lab_ev_new's
+ * building and writes its record straight into the ring (the same line
+ * as the five setters would make). */
+void lab_tel_flow(const char *ev, const char *stream, int64_t size, int64_t len, int64_t hwm,
+                  bool ret);
+
 /* Shorthand for the most common shapes. */
 void lab_tel_stream(const char *ev, const char *stream);       /* end, drain... */
 void lab_tel_error(const char *stream, int err, const char *message);
