@@ -4,7 +4,8 @@
 #               node's cluster (2 workers, the same tiny answer: bench/cluster/
 #               server.js) and one node process; median req/s and p99 of
 #               $BENCH_RUNS runs (default 3), ratios against node's cluster
-#               (goal: >= 2x its req/s, a lower p99); with each, the CPU
+#               (goal: >= 2x its req/s, a lower p99), each server warmed
+#               up first by $BENCH_WARMUP (2) s of wrk; with each, the CPU
 #               time per request of the server (all its processes) and of
 #               wrk itself: on 2 CPUs wrk takes a share of the machine
 #               that no server can have, so rps <= CPUs / (wrk + server);
@@ -22,6 +23,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${BENCH_RUNS:-3}
 secs=${BENCH_SECONDS:-10}
+warm=${BENCH_WARMUP:-2}          # seconds of wrk before each server's runs
 NODELAB=${NODELAB:-$top_builddir/nodelab}
 FLOOR=${FLOOR:-$top_builddir/bench/floor-http}   # make bench builds it
 node=${NODE:-$(command -v node || true)}
@@ -104,6 +106,10 @@ throughput() {
     if [ -z "$port" ]; then
         echo "$2: did not start: $(head -c 200 "$tmp/err")"; stop_server; rps=nan; p99=nan; return
     fi
+    # A warm-up run first, not counted: node's JIT compiles the handler
+    # during its first thousands of requests, and every server faults in
+    # its pages and fills its caches; the counted runs measure it warm.
+    [ "$warm" -gt 0 ] && "$wrk" -t2 -c64 -d"${warm}s" "http://127.0.0.1:$port/" >/dev/null 2>&1
     : >"$tmp/runs"
     i=0; while [ $i -lt "$runs" ]; do wrk_run >>"$tmp/runs"; i=$((i + 1)); done
     stop_server
