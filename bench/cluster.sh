@@ -136,7 +136,7 @@ if [ -n "$wrk" ]; then
     ratio="-"
     [ -n "$node_rps" ] && ratio=$(awk -v a="$rps" -v b="$node_rps" 'BEGIN { printf "%.2fx", a / b }')
     row "nodelab cluster.http, 2 workers (rr)" "$rps" "$p99" "$ratio" "$scpu" "$wcpu"
-    c_rps=$rps; c_p99=$p99; c_scpu=$scpu
+    c_rps=$rps; c_p99=$p99; c_scpu=$scpu; c_wcpu=$wcpu
     # The ceiling, measured: a server that only recv()s and send()s.
     floor_rps=""
     if [ -x "$FLOOR" ]; then
@@ -154,6 +154,12 @@ if [ -n "$wrk" ]; then
         # also pays for wrk, which shares the CPUs with the server.
         awk -v s="$c_scpu" -v ns="$node_scpu" 'BEGIN {
             if (s + 0 > 0) printf "server CPU per request: nodelab %.2f us vs node cluster %.2f us (%.2fx less)\n", s, ns, ns / s }'
+        # req/s on CPUs that wrk and the server had to themselves: what the
+        # req/s ratio comes to on a quiet machine, measured even on a busy one.
+        awk -v cpus="$(nproc)" -v s="$c_scpu" -v w="$c_wcpu" -v ns="$node_scpu" -v nw="$node_wcpu" 'BEGIN {
+            if (s + w > 0 && ns + nw > 0)
+                printf "CPU-bound req/s, %d CPUs / (wrk + server us per request): nodelab %.0f vs node cluster %.0f (%.2fx)\n",
+                       cpus, cpus * 1e6 / (s + w), cpus * 1e6 / (ns + nw), (ns + nw) / (s + w) }'
         [ -n "$floor_rps" ] && awk -v f="$floor_rps" -v c="$c_rps" -v n="$node_rps" 'BEGIN {
             printf "ceiling: the floor server gets %.2fx node cluster'"'"'s req/s (nodelab %.2fx, %.0f%% of the floor)\n", f / n, c / n, 100 * c / f }'
     fi
