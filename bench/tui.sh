@@ -20,6 +20,7 @@
 #      run to their end headless and in the lab: the demo's own time, the
 #      lab's CPU over it, the latest frame (issue 16: within 1.3x of
 #      headless, lab CPU < 10%, no frame later than 100 ms).
+#      BENCH_TUI_PARTS=frames runs this part alone.
 : "${top_builddir:=$(pwd)}"
 : "${NODELAB:=$top_builddir/nodelab}"
 SECS=${BENCH_TUI_SECS:-10}
@@ -60,6 +61,10 @@ else: print("%.1f events/s" % (events / secs))
 PY
 }
 
+ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$lab/stat"; }
+
+# BENCH_TUI_PARTS=frames runs part 5 alone (issue 16's table).
+if [ "${BENCH_TUI_PARTS:-all}" != frames ]; then
 # ---- 1. the busiest demo ----------------------------------------------------
 DEMO=${BENCH_DEMO:-}
 if [ -z "$DEMO" ]; then
@@ -92,7 +97,6 @@ while [ $i -lt 100 ] && ! tmux -L "$SOCK" capture-pane -p -t bench | grep -q "pi
     sleep 0.1; i=$((i + 1))
 done
 sleep "$WARM"
-ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$lab/stat"; }
 start=$(ticks)
 sleep "$SECS"
 end=$(ticks)
@@ -118,6 +122,8 @@ print("%-34s %14s %s" % ("demo in the lab", lab[0], lab[1]))
 print("%-34s %13.1f%%   goal within 5%%  %s" % ("in the lab / headless", 100 * ratio,
       "ok" if abs(ratio - 1) <= 0.05 else "OUTSIDE"))
 PY
+
+fi
 
 # ---- 5. the firehose and the 1 GiB copy, with the lab attached (issue 16) ----
 # The same demo run to its end: headless (`--json`, every event a line),
