@@ -515,7 +515,7 @@ END_TEST
 START_TEST(stamps_follow_the_clock)
 {
     uint64_t last = 0, end = lab_clock_us() + 60000, n = 0;
-    while (lab_clock_us() < end) {
+    while (lab_clock_us() < end || n < 2000) {     /* a busy machine: more time, not fewer */
         uint64_t before = lab_clock_us();
         uint64_t s = tel_stamp_us();
         uint64_t after = lab_clock_us();
@@ -525,7 +525,6 @@ START_TEST(stamps_follow_the_clock)
         last = s;
         n++;
     }
-    ck_assert_uint_gt(n, 1000);
 }
 END_TEST
 

@@ -24,6 +24,7 @@
 #include "tel_impl.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -37,6 +38,7 @@
 #define CALIBRATE_NS 10000000u     /* measure the rate over 10 ms at least */
 #define SPAN_NS 1000000u           /* then read the clock once a millisecond */
 #define TRUST_NS 50000u            /* further than this from the clock: off */
+#define TIGHT_NS 500               /* a reading of the clock this narrow: exact enough */
 
 static atomic_bool tsc_off;        /* the counter cannot be trusted here */
 
@@ -56,20 +58,28 @@ static __thread struct {
     uint64_t last_us;              /* the last stamp: never go back */
 } me;
 
-/* The clock, and the counter at the same instant (the middle of the two
- * counter readings around the clock's; a reading the scheduler cut in
- * two is taken again). */
-static uint64_t read_clock(uint64_t *tsc)
+/* The clock, and the counter at the same instant: the middle of two
+ * counter readings around the clock's.  The scheduler may cut such a
+ * reading in two (the thread waits for a CPU between them): of up to four
+ * tries the narrowest is kept, and *exact says whether it is narrow
+ * enough (TIGHT_NS) to count ticks from. */
+static uint64_t read_clock(uint64_t *tsc, bool *exact)
 {
-    uint64_t before, after, ns;
-    for (int i = 0;; i++) {
-        before = __rdtsc();
-        ns = clock_ns();
-        after = __rdtsc();
-        if (!me.span || (double)(after - before) * me.ns_per_tick < 2000 || i == 3) break;
+    uint64_t best_ns = 0, best_width = UINT64_MAX;
+    for (int i = 0; i < 4; i++) {
+        uint64_t before = __rdtsc();
+        uint64_t ns = clock_ns();
+        uint64_t after = __rdtsc();
+        if (after - before < best_width) {
+            best_width = after - before;
+            best_ns = ns;
+            *tsc = before + best_width / 2;
+        }
+        if (me.span && (double)best_width * me.ns_per_tick < TIGHT_NS) break;
     }
-    *tsc = before + (after - before) / 2;
-    return ns;
+    /* Before the rate is known, the narrowest of four is taken on trust. */
+    *exact = !me.span || (double)best_width * me.ns_per_tick < TIGHT_NS;
+    return best_ns;
 }
 
 static uint64_t keep_order(uint64_t us)
@@ -86,7 +96,9 @@ uint64_t tel_stamp_us(void)
     if (me.span && tsc - me.tsc < me.span)          /* the common case */
         return keep_order((me.ns + (uint64_t)((double)(tsc - me.tsc) * me.ns_per_tick)) / 1000u);
 
-    uint64_t ns = read_clock(&tsc);
+    bool exact;
+    uint64_t ns = read_clock(&tsc, &exact);
+    if (!exact) return keep_order(ns / 1000u);      /* cut: the clock, once */
     if (me.span) {                                  /* was the counter right? */
         uint64_t guess = me.ns + (uint64_t)((double)(tsc - me.tsc) * me.ns_per_tick);
         if (guess > ns + TRUST_NS || ns > guess + TRUST_NS) atomic_store(&tsc_off, true);
