@@ -221,7 +221,11 @@ table "telemetry: copy 1g at Node's marks"
 AFTER_EACH=''
 # (No old-path row here: json-direct takes minutes for ten million events;
 # the copy table above shows it.)
-FH="demo bench.firehose --json --duration 600"
+# The work per step calibrated once, for every run: separate runs then do
+# exactly the same work (each calibrating its own differs by a few %).
+SPIN=$("$NODELAB" demo bench.firehose --json --set events=1 --set emit=0 |
+       sed -n 's/.*"ev":"summary".*"spin":\([0-9]*\).*/\1/p')
+FH="demo bench.firehose --json --duration 600 --set spin=${SPIN:-0}"
 {
     echo "bench.firehose emit=0 (the work, silent)|\"\$NODELAB\" $FH --set emit=0"
     echo "bench.firehose emit=1 (10M events, --json)|\"\$NODELAB\" $FH --set emit=1"
