@@ -508,6 +508,26 @@ START_TEST(a_flow_record_is_the_builders_record)
 }
 END_TEST
 
+/* An event's stamp (stamp.c) counts the CPU's ticks between readings of
+ * the clock: it must stay within a microsecond of the clock read just
+ * before and just after it, and never go back — over 60 ms, so that the
+ * counter is in use (after its first 10 ms) across many re-readings. */
+START_TEST(stamps_follow_the_clock)
+{
+    uint64_t last = 0, end = lab_clock_us() + 60000, n = 0;
+    while (lab_clock_us() < end || n < 2000) {     /* a busy machine: more time, not fewer */
+        uint64_t before = lab_clock_us();
+        uint64_t s = tel_stamp_us();
+        uint64_t after = lab_clock_us();
+        ck_assert_msg(s + 1 >= before && s <= after + 1, "stamp %llu outside [%llu, %llu]",
+                      (unsigned long long)s, (unsigned long long)before, (unsigned long long)after);
+        ck_assert_uint_ge(s, last);
+        last = s;
+        n++;
+    }
+}
+END_TEST
+
 /* Several threads, each with its own ring, report at once while nobody
  * reads: each thread's events come out in its own order, the totals count
  * every event (dropped or not), and written + dropped adds up. */
@@ -831,6 +851,7 @@ int main(void)
                      forked_child_does_not_repeat_parent_lines, threads_write_whole_lines,
                      ring_wraps_around_whole_records, full_ring_drops_and_counts,
                      record_lines_are_cjson_lines, a_flow_record_is_the_builders_record,
+                     stamps_follow_the_clock,
                      producers_keep_their_order_and_exact_totals,
                      forked_child_has_its_own_rings,
                      the_loops_flush_wakes_the_formatter_only_when_a_record_waits,

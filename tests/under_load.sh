@@ -19,7 +19,10 @@ log=$(mktemp -d "${TMPDIR:-/tmp}/nodelab-under-load.XXXXXX")
 # The load: bounded in time, stopped with this script whatever ends it.
 stress-ng --cpu "$cpus" --timeout 4h --quiet &
 load=$!
-trap 'kill "$load" 2>/dev/null; wait "$load" 2>/dev/null' EXIT INT TERM
+stop_load() { kill "$load" 2>/dev/null; wait "$load" 2>/dev/null; }
+trap stop_load EXIT
+# Interrupted: stop here (a trap that returned would go on to the next run).
+trap 'stop_load; exit 130' INT TERM
 echo "under_load: stress-ng --cpu $cpus running (pid $load); logs in $log"
 
 "$top_builddir/nodelab-grader" verify --repeat "$repeat" --jobs 2 >"$log/verify" 2>&1

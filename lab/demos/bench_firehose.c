@@ -71,7 +71,12 @@ static int firehose_run(lab_demo *d)
     lab_demo_announce(d);
     int64_t events = lab_demo_int(d, "events"), work_ns = lab_demo_int(d, "work_ns");
     int64_t mode = lab_demo_int(d, "emit");
-    uint64_t per_step = (uint64_t)(calibrate() * (double)work_ns / 1000.0 + 0.5);
+    /* spin=N fixes the work per step, so that separate runs (emit=0 and
+     * emit=1, headless and in the lab) do exactly the same work; else it
+     * is calibrated to work_ns, which differs a little from run to run. */
+    uint64_t per_step = lab_demo_int(d, "spin") > 0
+                            ? (uint64_t)lab_demo_int(d, "spin")
+                            : (uint64_t)(calibrate() * (double)work_ns / 1000.0 + 0.5);
     lab_tel_totals before = lab_tel_totals_of(LAB_EV_PUSH);
     uint64_t dropped_before = lab_tel_dropped();
     uint64_t x = 1, t0 = lab_clock_us(), block_start = t0, time_on = 0, time_off = 0;
@@ -110,6 +115,7 @@ static int firehose_run(lab_demo *d)
     lab_ev *e = lab_ev_new(LAB_EV(SUMMARY));
     lab_ev_int(e, "events", emitted);
     lab_ev_int(e, "work_ns", work_ns);
+    lab_ev_int(e, "spin", (int64_t)per_step);
     lab_ev_int(e, "elapsed_us", (int64_t)elapsed);
     lab_ev_int(e, "events_per_s", elapsed ? (int64_t)((double)events * 1e6 / (double)elapsed) : 0);
     lab_ev_int(e, "counted", (int64_t)counted);
@@ -142,6 +148,9 @@ const lab_demo_def lab_demo_bench_firehose = {
           "how many steps (each one event with emit=1)", false },
         { "work_ns", LAB_PARAM_INT, 900, 0, 1000000, NULL, "ns",
           "busy work per step: 900 makes about a million steps a second", false },
+        { "spin", LAB_PARAM_INT, 0, 0, 100000000, NULL, "iterations",
+          "busy-loop iterations per step (0: calibrate to work_ns); a summary's "
+          "spin repeats a run's work exactly", false },
         { "emit", LAB_PARAM_INT, 1, 0, 2, NULL, "0/1/2",
           "1: report every step as a push event; 0: the same work, silent; "
           "2: blocks of 10000 steps, reported and silent in turn", false },

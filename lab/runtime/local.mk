@@ -74,6 +74,7 @@ lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/ring.c $(RT)/telemetry/ring.h \
 	$(RT)/telemetry/record.c $(RT)/telemetry/record.h \
 	$(RT)/telemetry/formatter.c $(RT)/telemetry/tel_impl.h
 lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/frame.c
+lab_runtime_liblab_a_SOURCES += $(RT)/telemetry/stamp.c
 RUNTIME_PUBLIC_H += $(RT)/telemetry/events.h
 
 # The runtime again, compiled under ThreadSanitizer, for the exercises

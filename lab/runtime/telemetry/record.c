@@ -242,11 +242,12 @@ size_t lab_json_number(char *out, double d)
     if (isnan(d) || isinf(d)) { memcpy(out, "null", 4); return 4; }
     if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d && !(d == 0 && signbit(d)))
         return print_int(out, (int64_t)d);
-    int n = sprintf(out, "%1.15g", d);
+    /* At most 24 characters ("-2.2250738585072014e-308") and a NUL. */
+    int n = snprintf(out, 25, "%1.15g", d);
     double test;
     double big = fabs(d);
     if (sscanf(out, "%lg", &test) != 1 || !(fabs(test - d) <= (fabs(test) > big ? fabs(test) : big) * DBL_EPSILON))
-        n = sprintf(out, "%1.17g", d);
+        n = snprintf(out, 25, "%1.17g", d);
     return (size_t)n;
 }
 

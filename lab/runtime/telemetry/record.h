@@ -93,7 +93,8 @@ struct cJSON;
 struct cJSON *lab_rec_to_cjson(const lab_rec *r);
 
 /* A number printed as cJSON prints it: %1.15g or, when that loses
- * precision, %1.17g; null for NaN and infinities. */
+ * precision, %1.17g; null for NaN and infinities.  At most 24 bytes (out
+ * needs room for 25: a NUL may follow).  */
 size_t lab_json_number(char *out, double d);
 /* A string quoted and escaped as cJSON does. */
 size_t lab_json_string(char *out, const char *s, size_t n);

@@ -91,6 +91,13 @@ void tel_formatter_stop(void);
 void tel_formatter_wake(void);    /* with a fence: never missed */
 void tel_formatter_nudge(void);   /* without: late at worst, for the data path */
 
+/* stamp.c: the time of an event, in lab_clock_us() units — the clock's
+ * reading, or within a microsecond of it for less (the CPU's counter);
+ * never earlier than the thread's previous stamp.  tel_stamp_check()
+ * turns the counter off where it is no cheaper than the clock. */
+uint64_t tel_stamp_us(void);
+void tel_stamp_check(void);
+
 /* frame.c: frame mode (NODELAB_TELEMETRY_FRAME), the data path coalesced
  * per frame for a reader that draws.  All of it under fmt_lock. */
 enum { FRAME_PASS, FRAME_FOLDED, FRAME_FLUSH_FIRST };

@@ -167,6 +167,13 @@ static void atfork_child(void)
 void lab_tel_set_epoch(uint64_t epoch_us) { tel.epoch_us = epoch_us; }
 uint64_t lab_tel_epoch(void) { return tel.epoch_us; }
 uint64_t lab_tel_now(void) { return lab_clock_us() - tel.epoch_us; }
+
+/* An event's ts: lab_tel_now(), by the cheaper stamp (stamp.c). */
+static uint64_t event_ts(void)
+{
+    uint64_t now = tel_stamp_us();
+    return now > tel.epoch_us ? now - tel.epoch_us : 0;
+}
 bool lab_tel_on(void) { return tel_fd() >= 0; }
 int lab_tel_fd(void) { return tel_fd(); }
 
@@ -180,6 +187,7 @@ void lab_tel_open(int fd)
     if (!installed) {
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
         atexit(at_exit);
+        tel_stamp_check();
         installed = true;
     }
     if (tel.epoch_us == 0) tel.epoch_us = lab_clock_us();
@@ -336,7 +344,7 @@ lab_ev *lab_ev_new(const char *name)
         e = lab_xmalloc(sizeof *e);
     }
     e->slot = slot;
-    lab_rec_begin(&e->b, name, lab_tel_now(), tel.pid);
+    lab_rec_begin(&e->b, name, event_ts(), tel.pid);
     e->kind = kind_of(name, NULL);
     e->size = 0;
     e->ret_false = false;
@@ -573,7 +581,7 @@ void lab_tel_flow(const char *ev, const char *stream, int64_t size, int64_t len,
     int kind = kind_of(ev, &f.name_len);
     count(t, kind, size, !ret);
     uint32_t n = lab_rec_flow_len(&f);
-    uint64_t ts = lab_tel_now();
+    uint64_t ts = event_ts();
     bool sync = begin(kind);
     void *slot = take_room(t, kind, n, sync);
     lab_rec *r = NULL;
