@@ -132,6 +132,25 @@ PY
 demo streams.pipe-copy --set in="$TMP/rand.bin" --set out="$TMP/copy.bin" --set sample_ms=10
 cmp -s "$TMP/rand.bin" "$TMP/copy.bin" && ok "pipe-copy: the copy is identical (cmp)" \
     || fail "pipe-copy: the copy is identical (cmp)"
+# Readable lines (no --json) fold a busy stream's events for the person
+# reading them: past the first 8 of a kind per 100 ms, one "push ×N" line
+# stands for the rest — and the pushes it shows, whole and folded, are
+# every push the --json run reported.  16 KiB chunks: 1,537 pushes, far
+# more than 8 in each 100 ms however busy the machine.
+"$NODELAB" demo streams.pipe-copy --set in="$TMP/rand.bin" --set out="$TMP/copy16k.bin" \
+    --set read_hwm=16k --json >"$TMP/pc16k.json" 2>"$TMP/err" || fail "pipe-copy: 16 KiB chunks" "$(cat "$TMP/err")"
+( unset NODELAB_TELEMETRY_FRAME
+  "$NODELAB" demo streams.pipe-copy --set in="$TMP/rand.bin" --set out="$TMP/copy16k.bin" \
+      --set read_hwm=16k >"$TMP/readable.txt" 2>"$TMP/err" ) \
+    || fail "pipe-copy: readable run" "$(cat "$TMP/err")"
+want=$(grep -c '"ev":"push"' "$TMP/pc16k.json")
+shown=$(awk '$2 == "push" { if ($3 ~ /^×/) n += substr($3, 3); else n++ } END { print n + 0 }' "$TMP/readable.txt")
+folded=$(grep -c '^ *[0-9.]*s  push  *×' "$TMP/readable.txt")
+lines=$(grep -c '^ *[0-9.]*s  push ' "$TMP/readable.txt")
+[ "$shown" = "$want" ] && [ "$folded" -ge 1 ] && [ "$lines" -lt "$want" ] \
+    && ok "pipe-copy: readable lines fold pushes ($want pushes in $lines lines, $folded of them folded)" \
+    || fail "pipe-copy: readable lines fold pushes" "want $want pushes, shown $shown in $lines lines ($folded folded)"
+
 check "pipe-copy: 24 MiB copied with the RSS flat" "$TMP/streams.pipe-copy.json" <<'PY'
 s = one("summary")
 assert s["completed"] and s["bytes"] == 24 << 20, s

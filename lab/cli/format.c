@@ -3,6 +3,7 @@
  *
  *    1.204s  write     sink  4096 B → buffered=16384/16384  returned false
  *    1.207s  lag       212.4 ms
+ *    1.300s  push      ×1520  source  99614720 B in all  | the last:  len=65536 ...
  *
  * Core events get a tailored sentence; any other event prints its fields
  * as key=value, so a new demo is readable before anyone writes a case here.
@@ -52,13 +53,33 @@ static void rest(FILE *out, const cJSON *ev, const char *const *skip)
     }
 }
 
+/* A `coalesced` line (frame mode): the events of one kind that one line
+ * stands for, what they add up to, then the last one's state. */
+static void format_coalesced(FILE *out, const cJSON *ev)
+{
+    static const char *const skip[] = { "of", "events", "size_sum", "false_count", "stream", NULL };
+    const char *stream = str(ev, "stream");
+    fprintf(out, " ×%.0f", num(ev, "events"));
+    if (stream) fprintf(out, "  %s", stream);
+    if (num(ev, "size_sum") > 0) fprintf(out, "  %.0f B in all", num(ev, "size_sum"));
+    if (num(ev, "false_count") > 0) fprintf(out, "  %.0f returned false", num(ev, "false_count"));
+    fputs("  | the last:", out);
+    rest(out, ev, skip);
+}
+
 void nl_format_event(FILE *out, const cJSON *ev, int main_pid)
 {
     const char *name = str(ev, "ev");
     if (!name) return;
-    fprintf(out, "%8.3fs  %-9s", num(ev, "ts") / 1e6, name);
+    bool folded = strcmp(name, "coalesced") == 0 && str(ev, "of");
+    fprintf(out, "%8.3fs  %-9s", num(ev, "ts") / 1e6, folded ? str(ev, "of") : name);
     int pid = (int)num(ev, "pid");
     if (pid != main_pid) fprintf(out, " [pid %d]", pid);
+    if (folded) {
+        format_coalesced(out, ev);
+        fputc('\n', out);
+        return;
+    }
 
     if (strcmp(name, "write") == 0 || strcmp(name, "push") == 0) {
         static const char *const skip[] = { "stream", "size", "len", "hwm", "ret", NULL };
