@@ -126,7 +126,10 @@ text "$W/in1g" $GiB || { echo "streams: cannot write $W/in1g (disk full?)"; exit
 head -c $((16 * MiB)) "$W/in1g" >"$W/in16m"
 head -c $((256 * MiB)) "$W/in1g" >"$W/in256m"
 OUT=$W/out
-AFTER_EACH='rm -f "$OUT"'
+# After each run its output goes, and the dirty pages with it are written
+# or dropped before the next run starts (sync, not timed): else the next
+# row pays for the last one's writeback, and the 1 GiB rows swung 2x.
+AFTER_EACH='rm -f "$OUT"; sync'
 export W OUT NODELAB STREAMCP NODE      # the rows run through sh -c
 
 want() { case " ${STREAMS:-copy uppercase gzip backpressure telemetry} " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -207,11 +210,11 @@ done
 
 # ---- telemetry ------------------------------------------------------------
 
-AFTER_EACH='rm -f "$OUT"'
+AFTER_EACH='rm -f "$OUT"; sync'
 want telemetry && {
 {
     echo "bench/streamcp (64K/16K marks, no telemetry)|\"\$STREAMCP\" \"\$W/in1g\" \"\$OUT\""
-    echo "nodelab demo streams.pipe-copy (lines)|\"\$NODELAB\" demo streams.pipe-copy --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
+    echo "nodelab demo streams.pipe-copy (readable lines)|\"\$NODELAB\" demo streams.pipe-copy --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     echo "nodelab demo streams.pipe-copy --json|\"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     echo "the same, old path (json-direct)|env NODELAB_TELEMETRY=json-direct \"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
     echo "the same, frame mode (what the lab reads)|env NODELAB_TELEMETRY_FRAME=33 \"\$NODELAB\" demo streams.pipe-copy --json --duration 600 --set in=\"\$W/in1g\" --set out=\"\$OUT\""
