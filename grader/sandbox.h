@@ -77,8 +77,14 @@ void nl_box_result_free(nl_box_result *res);
 void nl_box_stop_on(int sig);
 bool nl_box_stop_requested(void);
 
+/* The process whose cgroup folder, nodelab-<owner>, holds every
+ * sandbox's pids cgroup from now on: the session sets it once, so that
+ * batch workers, forked before any sandbox ran, use its folder and not
+ * one of their own that nobody would remove. */
+void nl_box_cgroup_owner(pid_t owner);
 /* Kills and removes what sandboxes of the grader process `owner` left in
- * the pids cgroup (the session janitor calls it if the grader died). */
+ * the pids cgroup, and its folder (the session janitor calls it when the
+ * grader ends, however it ends). */
 void nl_box_cleanup(pid_t owner);
 
 /* "namespaces" or "basic", and what that means for the network, after

@@ -32,11 +32,16 @@ int nl_box_write_file(const char *path, const char *text)
 }
 
 /* The cgroups of one grader session live under nodelab-<pid>, <pid>
- * being the process that made the first one (batch workers inherit it),
- * so that the session's janitor can remove them all if the grader is
- * killed (nl_box_cleanup). */
+ * being the session's grader process (nl_box_cgroup_owner; batch workers
+ * inherit it), so that its janitor removes them all when the grader ends
+ * (nl_box_cleanup).  Without a session: the process that made the first. */
 static const char *const cgroup_bases[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
 static pid_t cgroup_owner;
+
+void nl_box_cgroup_owner(pid_t owner)
+{
+    cgroup_owner = owner;
+}
 
 /* A pids cgroup holds fork bombs even where RLIMIT_NPROC cannot; only
  * root can make one.  Returns the folder (malloc'd) or NULL. */

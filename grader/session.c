@@ -54,6 +54,7 @@ static void start_janitor(void)
 {
     int p[2];
     pid_t owner = getpid();
+    nl_box_cgroup_owner(owner);        /* the folder the janitor removes */
     if (pipe2(p, O_CLOEXEC) < 0) return;
     pid_t pid = fork();
     if (pid == 0) {

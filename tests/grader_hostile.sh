@@ -201,7 +201,10 @@ printf '%s\n' "fork-bomb failing | 9 | loop_stays_responsive=timed out" \
     "daemon failing | 9 | loop_stays_responsive=leaked" \
     "output-flood failing | 9 | loop_stays_responsive=output limit exceeded" >> "$TMP/expect-basic"
 NODELAB_SANDBOX=basic NODELAB_DATADIR="$TMP/course" timeout 150 "$GRADER" batch "$TMP/basic" --jobs $jobs \
-    --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1
+    --out "$TMP/out-basic" --time-scale 0.5 >"$TMP/basic.out" 2>&1 &
+first_pid=$!
+wait "$first_pid"
+last_pid=$(sh -c 'echo $$')
 check_reports "$TMP/out-basic" "$TMP/expect-basic" "basic mode: " > "$TMP/results-basic"
 tally "$TMP/results-basic"
 if [ "$(id -u)" = 0 ]; then
@@ -215,6 +218,24 @@ import json,sys; e=json.load(open(sys.argv[1]))['exercises'][0]
 sys.exit(0 if e['score'] < 12 and e['sandbox']['mode'] == 'basic' else 1)" "$TMP/out-basic/kill-parent.json" \
     && ok "basic mode: kill-parent scores less than full marks" || fail "basic mode: kill-parent scores less than full marks"
 nothing_left "basic mode" "$TMP/out-basic"
+# Batch workers fork before any sandbox runs: their cgroups go in the
+# session's folder, which its janitor removes — not in one of their own
+# (each worker once left an empty nodelab-<its pid> behind).  Any folder
+# named after a process of this run that has ended is such a one, once
+# the janitors have had their turn.
+if [ "$(id -u)" = 0 ] && [ "$last_pid" -gt "$first_pid" ]; then
+    for _ in $(seq 100); do
+        stale=""
+        for d in /sys/fs/cgroup/pids/nodelab-* /sys/fs/cgroup/nodelab-*; do
+            n=${d##*/nodelab-}
+            case $n in ''|*[!0-9]*) continue ;; esac
+            [ "$n" -ge "$first_pid" ] && [ "$n" -le "$last_pid" ] && [ ! -d "/proc/$n" ] && [ -d "$d" ] && stale="$stale $d"
+        done
+        [ -z "$stale" ] && break; sleep 0.1
+    done
+    [ -z "$stale" ] && ok "basic mode: no cgroup folder left by the batch's workers" \
+        || fail "basic mode: no cgroup folder left by the batch's workers" "$stale"
+fi
 
 # Not root: the same containment from an unprivileged user (when we are
 # root and can become one), in a user namespace where the kernel gives one
