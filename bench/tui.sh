@@ -28,8 +28,8 @@ WARM=2                                 # seconds of demo time skipped at the sta
 
 if ! command -v tmux >/dev/null 2>&1; then echo "skipped: tmux is not installed"; exit 0; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nodelab-bench-tui.XXXXXX")
-SOCK="nlbench-$$"
-trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+SOCK="$TMP/tmux.sock"                  # removed with $TMP
+trap 'tmux -S "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 # metric FILE: "VALUE UNIT" of the demo's work per second in the window.
 metric() {
@@ -89,18 +89,18 @@ headless() {
 
 # ---- 2 and 3: headless, in the lab, headless again ---------------------------
 h1=$(headless 1)
-tmux -L "$SOCK" -f /dev/null new-session -d -s bench -x 120 -y 40 \
+tmux -S "$SOCK" -f /dev/null new-session -d -s bench -x 120 -y 40 \
     "exec env XDG_STATE_HOME=$TMP/state NODELAB_RECORD=$TMP/lab.jsonl $NODELAB open $DEMO $SETS"
-lab=$(tmux -L "$SOCK" display-message -p -t bench '#{pane_pid}')
+lab=$(tmux -S "$SOCK" display-message -p -t bench '#{pane_pid}')
 i=0
-while [ $i -lt 100 ] && ! tmux -L "$SOCK" capture-pane -p -t bench | grep -q "pid [0-9]* *running"; do
+while [ $i -lt 100 ] && ! tmux -S "$SOCK" capture-pane -p -t bench | grep -q "pid [0-9]* *running"; do
     sleep 0.1; i=$((i + 1))
 done
 sleep "$WARM"
 start=$(ticks)
 sleep "$SECS"
 end=$(ticks)
-tmux -L "$SOCK" send-keys -t bench q q
+tmux -S "$SOCK" send-keys -t bench q q
 i=0
 while [ $i -lt 50 ] && [ -d "/proc/$lab" ]; do sleep 0.1; i=$((i + 1)); done
 in_lab=$(metric "$TMP/lab.jsonl")
@@ -152,19 +152,19 @@ run_headless() {   # OUT FRAME_MS DEMO ARGS...: one headless run to its end (FRA
 run_in_lab() {     # OUT DEMO ARGS...: prints "elapsed_us cpu_pct latest_frame_ms"
     out=$1; demo=$2; shift 2
     rm -f "$out" "$TMP/frames"
-    tmux -L "$SOCK" -f /dev/null new-session -d -s labrun -x 120 -y 40 \
+    tmux -S "$SOCK" -f /dev/null new-session -d -s labrun -x 120 -y 40 \
         "exec env XDG_STATE_HOME=$TMP/state NODELAB_RECORD=$out NODELAB_FRAME_STATS=$TMP/frames $NODELAB open $demo $*"
-    lab=$(tmux -L "$SOCK" display-message -p -t labrun '#{pane_pid}')
+    lab=$(tmux -S "$SOCK" display-message -p -t labrun '#{pane_pid}')
     i=0                                        # the demo's first event (30 s at most)
     while [ $i -lt 300 ] && ! grep -q '"ev":"demo"' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
     start=$(ticks)
     i=0                                        # its summary (10 minutes at most)
     while [ $i -lt 6000 ] && ! grep -q '"ev":"summary"' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
     end=$(ticks)
-    tmux -L "$SOCK" send-keys -t labrun q q
+    tmux -S "$SOCK" send-keys -t labrun q q
     i=0
     while [ $i -lt 50 ] && [ -d "/proc/$lab" ]; do sleep 0.1; i=$((i + 1)); done
-    tmux -L "$SOCK" kill-session -t labrun >/dev/null 2>&1
+    tmux -S "$SOCK" kill-session -t labrun >/dev/null 2>&1
     us=$(summary_us "$out")
     python3 - "$start" "$end" "$(getconf CLK_TCK)" "$us" "$TMP/frames" <<'PY'
 import sys

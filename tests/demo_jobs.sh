@@ -225,8 +225,9 @@ left=$(wait_gone "$TMP")
 
 # ---- in the lab: the pool's rows, the failures on the timeline, a key --------------
 if command -v tmux >/dev/null 2>&1; then
-    SOCK="nljobs-$$"
-    tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+    SOCK="$TMP/tmux.sock"                  # removed with $TMP
+    tmx() { tmux -S "$SOCK" -f /dev/null "$@"; }
+    trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
     # wait_for REGEX: polls the pane until REGEX shows, at most 30 s.
     wait_for() {
         _w=0

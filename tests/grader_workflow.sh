@@ -118,8 +118,9 @@ json.dump(m, open(sys.argv[1], "w"))
 EOF
 expect_status 2 "bundle a manifest with a typo" -- "$GRADER" bundle gradescope --out "$TMP/x.zip" --source "$bad" --exercise bad
 one_line "bundle a manifest with a typo: the manifest's own line" "bundle: .*exercises/bad/exercise.json: cases\[1\]\.hiden: unknown field"
-SOCK="nlwf-$$"
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+SOCK="$TMP/tmux.sock"                      # removed with $TMP
+tmx() { tmux -S "$SOCK" -f /dev/null "$@"; }
+trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 if tmx new-session -d -s lab -x 200 -y 24 "env LANG=C.UTF-8 XDG_STATE_HOME=$TMP/state NODELAB_DATADIR=$bad \
 $top_builddir/nodelab open exercise:bad; sleep 600" >/dev/null 2>&1; then
     seen=no

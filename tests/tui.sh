@@ -21,9 +21,11 @@ test.buffer i ignore=1 ▓
 "
 
 WAIT_S=${WAIT_S:-15}
-SOCK="nltui-$$"
+# The server's socket lives in $TMP, removed with it (tmux -L left one
+# file in /tmp/tmux-0 per run).
+SOCK="$TMP/tmux.sock"
 MARK="nodelab-tui-test-$$"             # + session: in the environment of all a lab starts
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tmx() { tmux -S "$SOCK" -f /dev/null "$@"; }
 trap 'tmx kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 export LANG=C.UTF-8                    # tmux and the lab both speak UTF-8
 # tmux needs a pseudo-terminal; a chroot or container without /dev/pts has
