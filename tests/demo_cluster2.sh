@@ -389,7 +389,7 @@ PY
 
 drive() {   # drive "SCENARIO DESCRIPTION"... (one per line)
     names=$(printf '%s\n' "$@" | cut -d' ' -f1)
-    timeout 600 python3 "$TMP/drive.py" $names >"$TMP/drive.out" 2>"$TMP/drive.err"
+    TMPDIR="$TMP" timeout 600 python3 "$TMP/drive.py" $names >"$TMP/drive.out" 2>"$TMP/drive.err"
     for pair in "$@"; do
         name=${pair%% *}; what=${pair#* }
         line=$(grep "^[a-z]* $name\( \|\$\)" "$TMP/drive.out")

@@ -341,7 +341,7 @@ expect_screen labsets "workers 3 │ .*load 1 │ .*rate 900 │ .*respawn 1 │
 quit_and_check labsets "labsets"
 
 # ---- The shutdown view: t plays the graceful stop, step by step ---------------
-start shutdown 80 24 -- open shutdown.graceful --set load=4 --set stop=key --set slow_ms=300
+start shutdown 80 24 -- open shutdown.graceful --set db="$TMP/requests.db" --set load=4 --set stop=key --set slow_ms=300
 expect_screen shutdown "◐ serving → ○ signal → ○ stop accepting" "shutdown: the strip says serving"
 expect_screen shutdown "acknowledged [1-9][0-9]* +rows in db \(counted after the exit\)" "shutdown: requests acknowledged"
 keys shutdown t

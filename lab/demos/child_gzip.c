@@ -166,7 +166,9 @@ static int run(lab_demo *d)
 {
     gzip_state s = { .demo = d };
     d->data = &s;
-    char tmpdir[] = "/tmp/nodelab-gzip-XXXXXX", in[4200], out[4200];
+    char tmpdir[4096], in[4200], out[4200];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/nodelab-gzip-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     const char *in_arg = lab_demo_str(d, "in"), *out_arg = lab_demo_str(d, "out");
     bool own_dir = !*in_arg || !*out_arg;
     if (own_dir && !mkdtemp(tmpdir)) { perror("nodelab: child.gzip: mkdtemp"); return 1; }

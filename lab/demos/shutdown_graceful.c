@@ -363,7 +363,9 @@ static int run(lab_demo *d)
     if (*db) {
         snprintf(r.db, sizeof r.db, "%s", db);
     } else {
-        char dir[] = "/tmp/nodelab-shutdown.XXXXXX";
+        const char *tmp = getenv("TMPDIR");
+        char dir[sizeof r.db - 16];
+        snprintf(dir, sizeof dir, "%s/nodelab-shutdown.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(dir)) { perror("nodelab: shutdown.graceful: mkdtemp"); return 1; }
         snprintf(r.db, sizeof r.db, "%s/requests.db", dir);
     }
@@ -394,7 +396,7 @@ const lab_demo_def lab_demo_shutdown_graceful = {
     .duration_s = 30,
     .params = {
         { "db", LAB_PARAM_STR, 0, 0, 0, "", "path",
-          "the SQLite file (kept after the run; default: a new one in /tmp)", false, check_db },
+          "the SQLite file (kept after the run; default: a new one in $TMPDIR or /tmp)", false, check_db },
         { "port", LAB_PARAM_INT, 0, 0, 65535, NULL, "port",
           "where to listen on 127.0.0.1 (0: a free port, see the `listening` event)", false },
         { "load", LAB_PARAM_INT, 8, 0, MAX_LOAD, NULL, "clients",
